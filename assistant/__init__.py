@@ -1,0 +1,1 @@
+"""Routing, tool calling and phrasing; no numbers of its own."""

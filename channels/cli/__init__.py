@@ -1,0 +1,43 @@
+"""``smartmeter`` command line. One module per area registers its commands on ``main``."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+import click
+
+_COMMAND_MODULES = (
+    "channels.cli.data_cmds",
+    "channels.cli.tool_cmds",
+    "channels.cli.cost_cmds",
+    "channels.cli.assistant_cmds",
+    "channels.cli.serve_cmds",
+)
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("SMARTMETER_HOME", ".smartmeter"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the DuckDB file, Parquet lake, vector index and logs live "
+                   "(default $SMARTMETER_HOME, else ./.smartmeter).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug output to stderr.")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, verbose: bool) -> None:
+    """Smart-meter platform: data, tools, customer assistant and operator copilot."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home or default_home()
+
+
+for _mod in _COMMAND_MODULES:
+    try:
+        importlib.import_module(_mod)
+    except ModuleNotFoundError as _exc:  # a command module not written yet
+        if _exc.name != _mod:
+            raise

@@ -1,0 +1,51 @@
+"""Shared fixtures: a real DuckDB store built once per session from the seeded demo fleet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["SMARTMETER_ALLOW_LLM"] = "0"
+
+DEMO_TODAY = dt.date(2026, 11, 26)  # demo fleet ends on 2026-11-25 (contracts.md)
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo home (store + lake) with the small test fleet, built once."""
+    from tools.api.admin import build_demo
+
+    home = tmp_path_factory.mktemp("home")
+    build_demo(home, meters=60, months=13, seed=7, knowledge=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_home: Path):  # type: ignore[no-untyped-def]
+    from tools.api.admin import open_store
+
+    store = open_store(demo_home)
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Block outbound network; loopback stays allowed (real servers in API tests)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise OSError(f"network blocked in tests: {host}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -1,0 +1,97 @@
+"""Caller context and scope enforcement (LGPD in the tool layer, not in the prompt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from tools.data.store import Store
+from tools.errors import ForbiddenInstallation, InvalidArguments, NotIdentified, UnknownInstallation
+from tools.types import ToolResult
+
+ScopeKind = Literal["customer", "integrator", "operator", "anonymous"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who is calling and which installations they may see.
+
+    ``customer``: exactly the identified installation. ``integrator``: the installations its
+    key was granted (``None`` = any, for the distributor's own app). ``operator``: fleet tools
+    and any installation. ``anonymous``: nothing personal.
+    """
+
+    kind: ScopeKind
+    installations: frozenset[str] | None = field(default=None)
+
+    @classmethod
+    def customer(cls, installation_id: str) -> Scope:
+        return cls("customer", frozenset({installation_id}))
+
+    @classmethod
+    def operator(cls) -> Scope:
+        return cls("operator", None)
+
+    @classmethod
+    def anonymous(cls) -> Scope:
+        return cls("anonymous", frozenset())
+
+    def check(self, installation_id: str | None) -> None:
+        if installation_id is None:
+            raise NotIdentified("installation required")
+        if self.kind == "anonymous":
+            raise NotIdentified("customer not identified", installation_id=installation_id)
+        if self.installations is not None and installation_id not in self.installations:
+            raise ForbiddenInstallation("installation outside scope", installation_id=installation_id)
+
+
+@dataclass(slots=True)
+class ToolContext:
+    """Dependencies of a tool call: the store, the data's "today", the caller's scope."""
+
+    store: Store
+    scope: Scope
+    today: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.today is None:
+            self.today = self.store.data_today() or dt.date.today()
+
+    @property
+    def data_today(self) -> dt.date:
+        assert self.today is not None
+        return self.today
+
+    def installation(self, installation_id: str) -> dict[str, Any]:
+        """The installation's attributes, after the scope check."""
+        self.scope.check(installation_id)
+        df = self.store.df("SELECT * FROM installations WHERE installation_id = ?", [installation_id])
+        if df.empty:
+            raise UnknownInstallation("unknown installation", installation_id=installation_id)
+        rec: dict[str, Any] = df.iloc[0].to_dict()
+        return rec
+
+
+def run_tool(
+    name: str, ctx: ToolContext, installation_id: str | None = None, args: Mapping[str, Any] | None = None
+) -> ToolResult[Any]:
+    """Validate arguments, enforce scope and run a registered tool."""
+    from tools import registry  # local: registry imports api modules
+
+    spec = registry.get(name)
+    if "operator" not in spec.audience or ctx.scope.kind != "operator":
+        if spec.needs_installation:
+            ctx.scope.check(installation_id)
+        elif "customer" not in spec.audience:
+            raise ForbiddenInstallation("operator tool", tool=name)
+    try:
+        parsed = spec.args_model.model_validate(dict(args or {}))
+    except ValidationError as exc:
+        raise InvalidArguments("invalid arguments", tool=name, errors=exc.errors(include_url=False)) from exc
+    if spec.needs_installation and installation_id is not None:
+        ctx.installation(installation_id)  # existence + scope
+    return spec.fn(ctx, installation_id, parsed)

@@ -1,0 +1,145 @@
+"""DuckDB over a Parquet lake under ``--home``.
+
+Layout::
+
+    <home>/smartmeter.duckdb                       register tables + views over the lake
+    <home>/lake/<table>/month=YYYY-MM/*.parquet    interval tables (Hive partitions)
+
+Views ``load_profile``, ``voltage_10min``, ``events``, ``billing_registers`` read the lake;
+``outages`` is derived from power-down/up pairs. One connection per Store; use
+``cursor()`` per thread. All queries take bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from tools.data import schema
+
+
+def _ddl(table: str, cols: dict[str, str]) -> str:
+    body = ", ".join(f"{c} {t}" for c, t in cols.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} ({body})"
+
+
+class Store:
+    """The embedded meter-data store."""
+
+    def __init__(self, home: str | Path, read_only: bool = False) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.lake = self.home / "lake"
+        self.db_path = self.home / "smartmeter.duckdb"
+        self.read_only = read_only and self.db_path.exists()
+        self._lock = threading.Lock()
+        self.con = duckdb.connect(str(self.db_path), read_only=self.read_only)
+        if not self.read_only:
+            self._init_schema()
+        self.refresh_views()
+
+    # ------------------------------------------------------------------ schema
+    def _init_schema(self) -> None:
+        c = self.con
+        c.execute(_ddl("installations", schema.INSTALLATION_COLUMNS))
+        c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
+        c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS ingest_log (source VARCHAR, sha256 VARCHAR, kind VARCHAR, "
+            "input BIGINT, accepted BIGINT, duplicate BIGINT, quarantined BIGINT, finished_at TIMESTAMP)"
+        )
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS event_codes (code SMALLINT PRIMARY KEY, kind VARCHAR, key VARCHAR, category VARCHAR)"
+        )
+        if c.execute("SELECT count(*) FROM event_codes").fetchone()[0] == 0:  # type: ignore[index]
+            c.executemany(
+                "INSERT INTO event_codes VALUES (?, ?, ?, ?)",
+                [(e.code, e.kind, e.key, e.category) for e in schema.event_catalogue()],
+            )
+        for table in schema.LAKE_TABLES:
+            (self.lake / table).mkdir(parents=True, exist_ok=True)
+
+    def partition_glob(self, table: str) -> str:
+        return str(self.lake / table / "month=*" / "*.parquet")
+
+    def has_lake_data(self, table: str) -> bool:
+        return any((self.lake / table).glob("month=*/*.parquet"))
+
+    def refresh_views(self) -> None:
+        """(Re)create the views over the lake; empty typed views when a table has no files."""
+        if self.read_only:
+            return
+        with self._lock:
+            for table, cols in schema.LAKE_TABLES.items():
+                if self.has_lake_data(table):
+                    sel = ", ".join(cols)
+                    sql = (
+                        f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
+                        f"'{self.partition_glob(table)}', hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
+                    )
+                else:
+                    sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
+                    sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
+                self.con.execute(sql)
+            self.con.execute(_OUTAGES_VIEW)
+
+    # ------------------------------------------------------------------ queries
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    def df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised query and return a DataFrame (thread-safe cursor)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
+        r = self.rows(sql, params)
+        return r[0][0] if r else None
+
+    def data_today(self) -> dt.date | None:
+        """The latest complete day of load-profile data (the data's "today" is the day after)."""
+        last = self.scalar("SELECT max(ts) FROM load_profile")
+        if last is None:
+            return None
+        return (last + dt.timedelta(minutes=1)).date()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# Interruptions from power-down/up pairs: each power_down is matched with the next power_up of
+# the same installation. Duration in minutes; PRODIST counts interruptions of >= 3 minutes.
+_OUTAGES_VIEW = f"""
+CREATE OR REPLACE VIEW outages AS
+WITH ev AS (
+  SELECT installation_id, ts, code,
+         lead(ts) OVER (PARTITION BY installation_id ORDER BY ts, code) AS next_ts,
+         lead(code) OVER (PARTITION BY installation_id ORDER BY ts, code) AS next_code
+  FROM events WHERE code IN ({schema.EVENT_POWER_DOWN}, {schema.EVENT_POWER_UP})
+)
+SELECT installation_id, ts AS start_ts, next_ts AS end_ts,
+       date_diff('second', ts, next_ts) / 60.0 AS duration_min,
+       date_diff('second', ts, next_ts) >= {schema.INTERRUPTION_MIN_MINUTES * 60} AS counts_as_interruption
+FROM ev WHERE code = {schema.EVENT_POWER_DOWN} AND next_code = {schema.EVENT_POWER_UP}
+"""
