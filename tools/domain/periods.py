@@ -1,7 +1,7 @@
 """Resolve period labels against the data's "today" (pure).
 
 Labels (what the assistant's slot extraction produces and the eval sets use):
-``today``, ``yesterday``, ``day_before_yesterday``, ``last_week`` (previous Monday–Sunday),
+``today``, ``yesterday``, ``day_before_yesterday``, ``last_week`` (previous Monday–Sunday), ``last_24_hours``, ``this_quarter``,
 ``this_week``, ``last_7_days``, ``last_30_days``, ``last_N_days``, ``this_month``,
 ``last_month``, ``month_before_last``, ``this_year``, ``last_year``, ``last_12_months``,
 ``YYYY-MM``, ``YYYY-MM-DD``, ``YYYY``, and ``{"start": ISO, "end": ISO}``.
@@ -74,6 +74,8 @@ def _resolve_label(label: str, today: dt.date, yesterday: dt.date) -> Period | N
         "this_year": (dt.date(today.year, 1, 1), yesterday),
         "last_year": (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
         "last_12_months": (add_months(today, -12), yesterday),
+        "last_24_hours": (yesterday, yesterday),
+        "this_quarter": (dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), yesterday),
     }
     if label in simple:
         s, e = simple[label]
