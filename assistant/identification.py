@@ -1,0 +1,99 @@
+"""Customer identification (LGPD): registered phone or installation number, plus the last
+4 digits of the titular's CPF; or a pre-identified call from an integrator key.
+
+Personal figures are shown only after this; the tool layer enforces the scope again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant.i18n import t
+from assistant.session import SessionState
+from tools.api import identity
+
+if TYPE_CHECKING:
+    from assistant.deps import AssistantDeps
+    from assistant.engine import _Turn
+
+
+def pre_identify(deps: AssistantDeps, state: SessionState, installation_id: str) -> None:
+    """The integrator already identified the customer (its key's scope was checked by the channel)."""
+    if state.installation_id != installation_id:
+        state.installation_id = installation_id
+        state.identified_by = "integrator"
+        state.awaiting = None
+        deps.sessions.adopt_context(state)
+
+
+def start(deps: AssistantDeps, turn: _Turn) -> None:
+    """Ask for identification and keep the question to answer afterwards."""
+    state = turn.state
+    state.pending_text = turn.text
+    turn.refused = "not_identified"
+    if state.phone:
+        candidate = identity.installation_for_phone(deps.store, state.phone)
+        if candidate:
+            state.candidate_installation = candidate
+            state.awaiting = "cpf"
+            turn.reply = t("identify.ask_cpf_phone")
+            return
+    state.awaiting = "installation"
+    turn.reply = f"{t('identify.ask_installation')}\n{t('identify.general_only')}"
+
+
+def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
+    """Handle a reply to an identification question. True when the turn was consumed."""
+    state = turn.state
+    if state.awaiting is None or state.installation_id:
+        return False
+    digits = re.sub(r"\D", "", norm)
+    if state.awaiting == "installation":
+        m = re.search(r"\b\d{6,15}\b", norm)
+        if not m:
+            return False  # a general question meanwhile: answer it
+        inst = m.group(0)
+        turn.intent = "identify"
+        if not identity.installation_exists(deps.store, inst):
+            turn.reply = t("identify.unknown_installation")
+            _fail(deps, turn)
+            return True
+        state.candidate_installation = inst
+        state.awaiting = "cpf"
+        turn.reply = t("identify.ask_cpf")
+        return True
+    if state.awaiting == "cpf":
+        if len(digits) < 4 or len(digits) > 11:
+            return False
+        turn.intent = "identify"
+        cand = state.candidate_installation
+        if cand and identity.verify(deps.store, cand, digits[-4:] if len(digits) != 11 else digits):
+            state.installation_id = cand
+            state.identified_by = "phone+cpf" if state.phone else "installation+cpf"
+            state.awaiting = None
+            state.candidate_installation = None
+            state.id_attempts = 0
+            deps.sessions.adopt_context(state)
+            turn.reply = t("identify.success", installation_tail=cand[-4:])
+            return True
+        turn.reply = ""
+        _fail(deps, turn)
+        return True
+    return False
+
+
+def _fail(deps: AssistantDeps, turn: _Turn) -> None:
+    from assistant import policy
+
+    state = turn.state
+    state.id_attempts += 1
+    remaining = deps.settings.identification_attempts - state.id_attempts
+    if remaining <= 0:
+        state.awaiting = None
+        state.candidate_installation = None
+        turn.reply = t("identify.locked")
+        policy.handoff(deps, turn, "handoff.reason_identification")
+        return
+    if not turn.reply:
+        turn.reply = t("identify.failed", remaining=remaining)

@@ -1,0 +1,38 @@
+"""Mask personal data (CPF, phone, e-mail, names after identification cues) in logs and transcripts."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_CPF = re.compile(r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b")
+_PHONE = re.compile(r"(?:\+?55\s?)?\(?\d{2}\)?\s?9?\d{4}[-\s]?\d{4}\b")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_NAME = re.compile(r"\b(meu nome e|meu nome é|me chamo|sou o|sou a)\s+([A-ZÀ-Ü][\wÀ-ü]+(?:\s+[A-ZÀ-Ü][\wÀ-ü]+)*)", re.I)
+_DIGITS4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def mask(text: str, extra: tuple[str, ...] = ()) -> str:
+    """Replace personal data with placeholders; ``extra`` = known values (e.g. the titular's name)."""
+    s = _CPF.sub("[CPF]", text)
+    s = _EMAIL.sub("[EMAIL]", s)
+    s = _PHONE.sub("[TELEFONE]", s)
+    s = _NAME.sub(lambda m: f"{m.group(1)} [NOME]", s)
+    for value in extra:
+        if value:
+            s = s.replace(value, "[DADO]")
+    return s
+
+
+def mask_confirmation(text: str) -> str:
+    """For the CPF-digits confirmation turn: hide any 4-digit group too."""
+    return _DIGITS4.sub("[####]", mask(text))
+
+
+class MaskingFilter(logging.Filter):
+    """Logging filter that masks personal data in every record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask(str(record.getMessage()))
+        record.args = ()
+        return True

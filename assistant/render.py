@@ -1,0 +1,295 @@
+"""ToolResult → pt-BR reply, "como calculei" detail, citations and chart data.
+
+Numbers are formatted here (Brazilian formats) from tool results; nothing is computed.
+Per-tool reply templates live in the catalogue under ``reply.<tool>``; each template's
+placeholders are the result's value fields, formatted by their unit. A tool may have several
+variants (``reply.<tool>.<variant>``) chosen by :data:`_VARIANTS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import string
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from assistant.i18n import catalogue, format_brl, format_date, format_kwh, format_month, format_number, format_pct, has, t
+from tools.domain.periods import add_months
+from tools.types import Step, ToolResult, to_jsonable
+
+MAX_DETAIL_STEPS = 12
+
+
+# ------------------------------------------------------------------ value formatting
+def fmt_value(value: Any, unit: str = "") -> str:
+    """Format one figure for people, by unit."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "sim" if value else "não"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return format_date(value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", value):
+            return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+        if re.fullmatch(r"\d{4}-\d{2}", value) and unit == "month":
+            return format_month(value)
+        try:
+            value = Decimal(value) if re.fullmatch(r"-?\d+(\.\d+)?", value) else value
+        except ArithmeticError:
+            return value
+        if isinstance(value, str):
+            return value
+    u = unit.lower()
+    if isinstance(value, int | float | Decimal):
+        if u in ("r$", "brl", "rs"):
+            return format_brl(Decimal(str(value)))
+        if u in ("usd", "us$"):
+            return "US$ " + format_number(value, 2)
+        if u == "kwh":
+            return format_kwh(value, 1)
+        if u in ("mwh", "gwh", "kw", "kvar", "kvarh", "v", "a", "gb", "tb", "bytes", "h", "min", "days", "wh"):
+            label = {"h": "h", "min": "min", "days": "dias", "bytes": "bytes"}.get(u, unit)
+            decimals = 0 if u in ("bytes", "days") else (2 if u in ("gb", "tb") else 1)
+            return f"{format_number(value, decimals)} {label}"
+        if u in ("fraction", "ratio", "share"):
+            return format_pct(value, 1)
+        if u in ("%", "pct", "percent"):
+            return format_pct(Decimal(str(value)) / 100, 1)
+        if isinstance(value, int):
+            return format_number(value, 0)
+        dec = Decimal(str(value))
+        return format_number(dec, 0 if dec == dec.to_integral_value() else 2)
+    return str(value)
+
+
+def flat_fields(result: ToolResult[Any]) -> dict[str, str]:
+    """Value fields (one level of nesting as ``a_b``) formatted by their unit."""
+    value = result.value
+    raw = to_jsonable(value) if dataclasses.is_dataclass(value) or isinstance(value, Mapping) else {"value": value}
+    if not isinstance(raw, dict):
+        raw = {"value": raw}
+    units = dict(result.units)
+    out: dict[str, str] = {}
+    for key, v in raw.items():
+        if isinstance(v, dict):
+            for k2, v2 in v.items():
+                if not isinstance(v2, dict | list):
+                    out[f"{key}_{k2}"] = fmt_value(v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
+        elif not isinstance(v, list):
+            out[key] = fmt_value(v, units.get(key, _guess_unit(key)))
+    return out
+
+
+def _guess_unit(name: str) -> str:
+    n = name.lower()
+    if n.endswith("_kwh") or n == "kwh":
+        return "kWh"
+    if n.endswith(("_brl", "_rs")) or n in ("total", "amount", "brl"):
+        return "R$"
+    if n.endswith(("_pct", "_share", "_ratio")):
+        return "fraction"
+    if n.endswith("_usd"):
+        return "USD"
+    if n.endswith("_hours") or n.endswith("_h"):
+        return "h"
+    if n.endswith("_min") or n.endswith("_minutes"):
+        return "min"
+    return ""
+
+
+# ------------------------------------------------------------------ replies
+_VARIANTS: dict[str, Callable[[ToolResult[Any], dict[str, Any]], str]] = {}
+
+
+def variant(tool: str) -> Callable[[Callable[[ToolResult[Any], dict[str, Any]], str]], Callable[[ToolResult[Any], dict[str, Any]], str]]:
+    def deco(fn: Callable[[ToolResult[Any], dict[str, Any]], str]) -> Callable[[ToolResult[Any], dict[str, Any]], str]:
+        _VARIANTS[tool] = fn
+        return fn
+
+    return deco
+
+
+def _template(key: str, fields: Mapping[str, str]) -> str | None:
+    cat = catalogue()
+    template = cat.get(key) or cat.get(f"{key}.text")
+    if template is None:
+        return None
+    names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    if not names <= set(fields):
+        return None
+    return template.format(**{n: fields[n] for n in names})
+
+
+def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str:
+    fields = flat_fields(result)
+    if result.disqualified:
+        issue = next(i for i in result.issues if i.severity == "disqualifying")
+        return _issue_text(issue.code, issue.data)
+    chosen = _VARIANTS[tool](result, slots) if tool in _VARIANTS else ""
+    keys = [f"reply.{tool}.{chosen}"] if chosen else []
+    keys.append(f"reply.{tool}")
+    for key in keys:
+        text = _template(key, fields)
+        if text:
+            return text
+    return _generic(tool, fields)
+
+
+def _generic(tool: str, fields: Mapping[str, str]) -> str:
+    lines = [t(f"intent.{tool}").capitalize() + ":"] if has(f"intent.{tool}") else []
+    for key, val in list(fields.items())[:8]:
+        label = catalogue().get(f"field.{key}", key.replace("_", " "))
+        lines.append(f"• {label}: {val}")
+    return "\n".join(lines)
+
+
+def _issue_text(code: str, data: Mapping[str, Any]) -> str:
+    if not has(code):
+        return t("error.insufficient_data")
+    placeholders = {k: fmt_value(v) for k, v in data.items()}
+    try:
+        return t(code, **placeholders)
+    except (KeyError, IndexError):
+        return t("error.insufficient_data")
+
+
+def render(intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date) -> tuple[str, str, list[dict[str, Any]]]:
+    """Reply (WhatsApp-sized), detail ("como calculei") and chart data."""
+    parts = [render_one(intent, r, slots) for r in results]
+    reply = "\n\n".join(p for p in parts if p)
+    warnings = _warnings(results)
+    if warnings:
+        reply += "\n" + warnings
+    if any(_uses_reference_values(r) for r in results):
+        reply += "\n" + t("chat.reference_value")
+    detail = "\n\n".join(trail_text(r.trail) for r in results if r.trail)
+    if detail:
+        detail = t("chat.detail_header") + "\n" + detail
+        reply += "\n" + t("chat.more_detail_hint")
+    srcs = sorted({c["source"] for c in citations_of(results)})
+    if srcs:
+        reply += "\n" + t("chat.sources_header") + " " + "; ".join(srcs[:3])
+    charts = [c for r in results for c in charts_of(intent, r)]
+    return fit(reply), detail, charts
+
+
+def _warnings(results: list[ToolResult[Any]]) -> str:
+    texts = []
+    for r in results:
+        for issue in r.issues:
+            if issue.severity == "warning" and has(issue.code):
+                txt = _issue_text(issue.code, issue.data)
+                if txt not in texts:
+                    texts.append(txt)
+    return "\n".join(f"⚠ {x}" for x in texts[:2])
+
+
+def _uses_reference_values(result: ToolResult[Any]) -> bool:
+    refs = [ref for step in result.trail for ref in step.refs] + list(result.citations)
+    return any(ref.status in ("unconfirmed", "reference") for ref in refs)
+
+
+def trail_text(trail: tuple[Step, ...]) -> str:
+    lines = []
+    for step in trail[:MAX_DETAIL_STEPS]:
+        label = t(step.key) if has(step.key) and not _needs_placeholders(step.key) else step.key.split(".")[-1].replace("_", " ")
+        out = fmt_value(_scalar(step.output), step.unit) if step.output is not None else ""
+        formula = f" ({step.formula})" if step.formula else ""
+        lines.append(f"• {label}{formula}" + (f": {out}" if out else ""))
+    if len(trail) > MAX_DETAIL_STEPS:
+        lines.append(f"• … (+{len(trail) - MAX_DETAIL_STEPS})")
+    return "\n".join(lines)
+
+
+def _needs_placeholders(key: str) -> bool:
+    template = catalogue().get(key) or catalogue().get(f"{key}.text") or ""
+    return "{" in template
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, dict | list | tuple):
+        return None
+    return v
+
+
+def fit(text: str, limit: int = 1600) -> str:
+    """Keep WhatsApp-sized replies (≤ 1.600 characters), cutting at a line boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2].rsplit("\n", 1)[0]
+    return cut + "\n…"
+
+
+def citations_of(results: list[ToolResult[Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for r in results:
+        refs = list(r.citations) + [ref for step in r.trail for ref in step.refs]
+        for ref in refs:
+            if ref.source and ref.source not in seen:
+                seen[ref.source] = {"source": ref.source, "title": "", "excerpt": "", "status": ref.status, "url": ref.url}
+    return list(seen.values())[:6]
+
+
+def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
+    """Small series the web chat / copilot can draw (daily consumption, tariff comparison...)."""
+    raw = to_jsonable(result.value)
+    charts: list[dict[str, Any]] = []
+    if isinstance(raw, dict):
+        for key in ("daily", "daily_kwh", "series", "by_day", "hourly", "by_hour", "monthly"):
+            series = raw.get(key)
+            if isinstance(series, list) and series and isinstance(series[0], dict):
+                charts.append({"kind": "bar", "key": key, "data": series[:62]})
+                break
+    return charts
+
+
+def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]:
+    raw = to_jsonable(result.value)
+    passages = raw.get("passages", []) if isinstance(raw, dict) else []
+    if not passages:
+        return "", []
+    top = passages[0]
+    text = str(top.get("text", "")).strip()
+    text = re.sub(r"^#+\s*", "", text, flags=re.M)
+    reply = fit(text, 1300)
+    cites = [
+        {"source": p.get("source", ""), "title": p.get("title", ""), "excerpt": str(p.get("text", ""))[:240],
+         "article_id": p.get("article_id", ""), "status": p.get("status", "confirmed")}
+        for p in passages[:3]
+    ]
+    if top.get("status") == "unconfirmed":
+        reply += "\n" + t("chat.reference_value")
+    reply += "\n" + t("chat.sources_header") + " " + str(top.get("source", ""))
+    return fit(reply), cites
+
+
+def suggestions_for(intent: str, audience: str) -> list[str]:
+    if audience == "operator":
+        return [t("suggest.ranking"), t("suggest.exposure"), t("suggest.alarms")]
+    base = {
+        "consumption_summary": ["suggest.previous_month", "suggest.explain_bill", "suggest.how"],
+        "explain_bill": ["suggest.how", "suggest.compare_tariffs", "suggest.forecast"],
+        "compare_tariffs": ["suggest.how", "suggest.explain_bill", "suggest.agent"],
+    }.get(intent, ["suggest.how", "suggest.explain_bill", "suggest.agent"])
+    return [t(k) for k in base]
+
+
+def previous_month_label(label: Any, today: dt.date) -> str:
+    """The month before a period label ("last_month" → "month_before_last", "2026-09" → "2026-08")."""
+    if label == "last_month":
+        return "month_before_last"
+    if isinstance(label, str) and re.fullmatch(r"\d{4}-\d{2}", label):
+        d = add_months(dt.date(int(label[:4]), int(label[5:]), 1), -1)
+        return f"{d.year:04d}-{d.month:02d}"
+    if label == "month_before_last":
+        d = add_months(today.replace(day=1), -3)
+        return f"{d.year:04d}-{d.month:02d}"
+    return "last_month"

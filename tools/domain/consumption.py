@@ -1,0 +1,454 @@
+"""Consumption summary: kWh in a period, per day, per posto, and comparisons (pure).
+
+Inputs are interval readings as a DataFrame with columns ``ts`` (interval start, local
+naive time), ``interval_min``, ``import_wh`` and ``export_wh`` (integer Wh, as the
+``load_profile`` view gives them) and optionally ``quality``. Energies in the result are
+:class:`~decimal.Decimal` kWh (exact from integer Wh); shares are fractions.
+
+Comparisons are coverage-normalised: each window's energy is divided by the days its
+readings cover (``covered_minutes / 1440``), so a month with a gap, or a 31-day month
+against a 30-day one, is compared per day. Totals are reported as measured (a lower bound
+when coverage < 100 %; a warning says so).
+
+References
+----------
+REN 1.000/2021 art. 284: the distributor may bill from the meter's interval memory
+(``memoria de massa``); the figures here are read from the same interval data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+import pandas as pd
+
+from tools.domain.periods import add_months, month_bounds
+from tools.domain.sufficiency import DataSufficiency, Thresholds, assess_intervals
+from tools.errors import NoData
+from tools.types import Issue, Period, Step, ToolResult
+from tools.units import d
+
+CompareBasis = Literal["previous_period", "same_period_last_year", "same_month_last_year"]
+KWH_Q = Decimal("0.001")
+FEW_SIMILAR_HOMES = 5  # fewer peers than this → no similar-homes comparison
+
+ISSUE_COMPARISON_LOW_COVERAGE = "consumption.issue.comparison_low_coverage"
+ISSUE_COMPARISON_NO_DATA = "consumption.issue.comparison_no_data"
+ISSUE_FEW_SIMILAR_HOMES = "consumption.issue.few_similar_homes"
+ISSUE_NET_OF_SOLAR = "consumption.issue.net_of_solar"
+ISSUE_POSTO_UNAVAILABLE = "consumption.issue.posto_unavailable"
+ISSUE_COST_UNAVAILABLE = "consumption.issue.cost_unavailable"
+
+
+def kwh(wh: float | int) -> Decimal:
+    """Wh → kWh as Decimal (exact for integer Wh, 3 decimals otherwise)."""
+    return (d(int(round(wh))) / 1000).quantize(KWH_Q)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPoint:
+    day: dt.date
+    kwh: Decimal  # imported [kWh]
+    export_kwh: Decimal  # injected [kWh]
+    coverage: float  # share of the day's minutes with readings
+
+
+@dataclass(frozen=True, slots=True)
+class PostoKwh:
+    posto: str  # ponta | intermediario | fora_ponta
+    kwh: Decimal
+    share: float  # of the period's imported kWh
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTotal:
+    """Energy of a comparison window, as aggregated in SQL."""
+
+    basis: str  # previous_period | same_period_last_year
+    period: Period
+    import_wh: int
+    covered_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    basis: str  # previous_period | same_period_last_year | similar_homes
+    period: Period | None
+    kwh: Decimal | None  # the other window's measured kWh (None when no data)
+    kwh_per_day: Decimal | None  # coverage-normalised [kWh/day]
+    coverage: float | None
+    change_kwh: Decimal | None  # this total - other total [kWh]
+    change_pct: float | None  # this per day / other per day - 1
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStats:
+    """Similar homes (same class, subgroup and phases, without GD), aggregated in SQL."""
+
+    peers: int
+    median_kwh_day: float | None
+    p25_kwh_day: float | None
+    p75_kwh_day: float | None
+    share_below: float | None  # share of peers using less per day than this home
+    customer_class: str = ""
+    subgroup: str = ""
+    phases: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarHomes:
+    peers: int
+    median_kwh_day: Decimal
+    p25_kwh_day: Decimal
+    p75_kwh_day: Decimal
+    this_kwh_day: Decimal
+    change_pct: float  # this / median - 1
+    share_below: float  # share of similar homes that use less than this one
+    customer_class: str
+    subgroup: str
+    phases: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumptionSummary:
+    period: Period
+    total_kwh: Decimal  # measured import [kWh]
+    export_kwh: Decimal  # measured injection [kWh]
+    kwh_per_day: Decimal  # total / covered days [kWh/day]
+    days: int
+    covered_days: float
+    coverage: float
+    by_posto: tuple[PostoKwh, ...]
+    daily: tuple[DailyPoint, ...]
+    peak_day: DailyPoint | None
+    comparisons: tuple[Comparison, ...]
+    primary_comparison: Comparison | None
+    similar_homes: SimilarHomes | None
+    estimated_cost_brl: Decimal | None
+    is_estimate_cost: bool = True
+
+
+def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFrame:
+    """Normalise an interval frame: types, one row per ``ts``, inside ``period``, power [W]."""
+    df = intervals.copy()
+    if df.empty:
+        return pd.DataFrame(
+            {
+                "ts": pd.Series([], dtype="datetime64[us]"),
+                "interval_min": pd.Series([], dtype="int64"),
+                "import_wh": pd.Series([], dtype="int64"),
+                "export_wh": pd.Series([], dtype="int64"),
+                "quality": pd.Series([], dtype="int64"),
+                "power_w": pd.Series([], dtype="float64"),
+            }
+        )
+    df["ts"] = pd.to_datetime(df["ts"])
+    for col in ("import_wh", "export_wh", "interval_min"):
+        if col not in df:
+            df[col] = 0 if col != "interval_min" else 15
+        df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
+    if "quality" not in df:
+        df["quality"] = 0
+    df["quality"] = pd.to_numeric(df["quality"]).fillna(0).astype("int64")
+    if period is not None:
+        df = df[(df["ts"] >= pd.Timestamp(period.start_ts())) & (df["ts"] < pd.Timestamp(period.end_ts_exclusive()))]
+    df = df.drop_duplicates("ts").sort_values("ts").reset_index(drop=True)
+    df["power_w"] = df["import_wh"] * 60.0 / df["interval_min"].clip(lower=1)
+    return df
+
+
+def daily_points(df: pd.DataFrame, period: Period) -> tuple[DailyPoint, ...]:
+    """One point per calendar day of ``period`` (days without readings have coverage 0)."""
+    g = df.assign(day=df["ts"].dt.date).groupby("day").agg(
+        imp=("import_wh", "sum"), exp=("export_wh", "sum"), minutes=("interval_min", "sum")
+    )
+    out = []
+    for i in range(period.days):
+        day = period.start + dt.timedelta(days=i)
+        if day in g.index:
+            row = g.loc[day]
+            out.append(DailyPoint(day, kwh(row["imp"]), kwh(row["exp"]), round(min(1.0, row["minutes"] / 1440), 4)))
+        else:
+            out.append(DailyPoint(day, Decimal("0.000"), Decimal("0.000"), 0.0))
+    return tuple(out)
+
+
+def per_day(total: Decimal, covered_minutes: int) -> Decimal | None:
+    """Coverage-normalised daily energy [kWh/day]."""
+    if covered_minutes <= 0:
+        return None
+    return (total * 1440 / covered_minutes).quantize(KWH_Q)
+
+
+def compare_window(this_total: Decimal, this_minutes: int, other: WindowTotal) -> tuple[Comparison, list[Issue]]:
+    """This period against one other window (per-day change, coverage-normalised)."""
+    issues: list[Issue] = []
+    if other.covered_minutes <= 0:
+        issues.append(Issue(ISSUE_COMPARISON_NO_DATA, "warning", {"basis": other.basis}))
+        return Comparison(other.basis, other.period, None, None, 0.0, None, None), issues
+    other_total = kwh(other.import_wh)
+    cov = round(other.covered_minutes / (other.period.days * 1440), 4)
+    if cov < Thresholds().warn_coverage:
+        issues.append(Issue(ISSUE_COMPARISON_LOW_COVERAGE, "warning", {"basis": other.basis, "coverage": cov}))
+    this_pd = per_day(this_total, this_minutes)
+    other_pd = per_day(other_total, other.covered_minutes)
+    change = None
+    if this_pd is not None and other_pd:
+        change = round(float(this_pd / other_pd) - 1.0, 4)
+    return Comparison(other.basis, other.period, other_total, other_pd, cov, this_total - other_total, change), issues
+
+
+def similar_homes(this_kwh_day: Decimal, stats: PeerStats | None) -> tuple[SimilarHomes | None, list[Issue]]:
+    if stats is None or stats.peers < FEW_SIMILAR_HOMES or not stats.median_kwh_day:
+        n = 0 if stats is None else stats.peers
+        return None, [Issue(ISSUE_FEW_SIMILAR_HOMES, "warning", {"peers": n, "min_peers": FEW_SIMILAR_HOMES})]
+    med = d(stats.median_kwh_day).quantize(KWH_Q)
+    return (
+        SimilarHomes(
+            peers=stats.peers,
+            median_kwh_day=med,
+            p25_kwh_day=d(stats.p25_kwh_day or 0).quantize(KWH_Q),
+            p75_kwh_day=d(stats.p75_kwh_day or 0).quantize(KWH_Q),
+            this_kwh_day=this_kwh_day,
+            change_pct=round(float(this_kwh_day / med) - 1.0, 4),
+            share_below=round(float(stats.share_below or 0.0), 4),
+            customer_class=stats.customer_class,
+            subgroup=stats.subgroup,
+            phases=stats.phases,
+        ),
+        [],
+    )
+
+
+def by_posto(df: pd.DataFrame, posto_of: Callable[[dt.datetime], Any]) -> tuple[PostoKwh, ...]:
+    """Imported kWh per tariff posto; each interval is classified by its start time.
+
+    Intervals of 5, 15 and 60 minutes starting on the hour grid never cross a posto
+    boundary (postos change on full hours), so no proportional split is needed.
+    """
+    if df.empty:
+        return ()
+    labels = [str(getattr(p, "value", p)) for p in (posto_of(t.to_pydatetime()) for t in df["ts"])]
+    sums = df.assign(posto=labels).groupby("posto")["import_wh"].sum()
+    total = float(sums.sum()) or 1.0
+    order = {"ponta": 0, "intermediario": 1, "fora_ponta": 2}
+    return tuple(
+        PostoKwh(str(p), kwh(wh), round(float(wh) / total, 4))
+        for p, wh in sorted(sums.items(), key=lambda kv: order.get(str(kv[0]), 9))
+    )
+
+
+def summarize(
+    intervals: pd.DataFrame,
+    period: Period,
+    *,
+    windows: Sequence[WindowTotal] = (),
+    peers: PeerStats | None = None,
+    compare: str = "previous_period",
+    posto_of: Callable[[dt.datetime], Any] | None = None,
+    has_gd: bool = False,
+    cost: tuple[Decimal, Sequence[Step]] | None = None,
+    cost_issue: Issue | None = None,
+    thresholds: Thresholds = Thresholds(),
+    sql: Mapping[str, str] | None = None,
+) -> ToolResult[ConsumptionSummary]:
+    """Summarise the consumption of one installation in ``period``.
+
+    Parameters
+    ----------
+    intervals : readings (ts, interval_min, import_wh [Wh], export_wh [Wh], quality).
+    period : the closed date interval asked for.
+    windows : comparison windows (previous period, same period last year) from SQL.
+    peers : similar-homes statistics from SQL.
+    compare : which comparison is the headline (``primary_comparison``).
+    posto_of : ``ts -> posto`` (tools.domain.calendar) or None when not available.
+    has_gd : the installation has distributed generation (import is net of self-use).
+    cost : optional (R$ estimate, its trail steps) from the billing helper.
+    sql : ``{"intervals": ..., "windows": ..., "peers": ...}`` queries for the trail.
+
+    Raises
+    ------
+    NoData : no reading at all in the period.
+    """
+    sql = dict(sql or {})
+    df = prepare(intervals, period)
+    suff: DataSufficiency = assess_intervals(
+        df["ts"], df["interval_min"], period.start_ts(), period.end_ts_exclusive(), quality=df["quality"], thresholds=thresholds
+    )
+    if suff.intervals == 0:
+        raise NoData("no readings in period", start=period.start.isoformat(), end=period.end.isoformat())
+    issues: list[Issue] = list(suff.issues)
+    steps: list[Step] = []
+
+    import_wh = int(df["import_wh"].sum())
+    export_wh = int(df["export_wh"].sum())
+    total = kwh(import_wh)
+    covered_days = suff.covered_minutes / 1440
+    kpd = per_day(total, suff.covered_minutes) or Decimal(0)
+    steps.append(
+        Step(
+            "consumption.step.total",
+            {"intervals": suff.intervals, "import_wh": import_wh, "start": period.start, "end": period.end},
+            "sum(import_wh) / 1000",
+            total,
+            "kWh",
+            sql=sql.get("intervals", ""),
+        )
+    )
+    steps.append(
+        Step(
+            "consumption.step.coverage",
+            {"covered_minutes": suff.covered_minutes, "expected_minutes": suff.expected_minutes},
+            "covered_minutes / expected_minutes",
+            round(suff.coverage, 4),
+            "fraction",
+        )
+    )
+    steps.append(
+        Step(
+            "consumption.step.per_day",
+            {"total_kwh": total, "covered_days": round(covered_days, 4)},
+            "total_kwh / (covered_minutes / 1440)",
+            kpd,
+            "kWh/day",
+        )
+    )
+    if export_wh or has_gd:
+        steps.append(Step("consumption.step.export", {"export_wh": export_wh}, "sum(export_wh) / 1000", kwh(export_wh), "kWh"))
+    if has_gd:
+        issues.append(Issue(ISSUE_NET_OF_SOLAR, "warning", {"export_kwh": kwh(export_wh)}))
+
+    daily = daily_points(df, period)
+    full_days = [p for p in daily if p.coverage >= thresholds.day_min_coverage]
+    peak = max(full_days or list(daily), key=lambda p: p.kwh) if daily else None
+    if peak is not None:
+        steps.append(Step("consumption.step.peak_day", {"day": peak.day, "days": len(daily)}, "argmax(daily kWh)", peak.kwh, "kWh"))
+
+    postos: tuple[PostoKwh, ...] = ()
+    if posto_of is not None:
+        postos = by_posto(df, posto_of)
+        steps.append(
+            Step(
+                "consumption.step.by_posto",
+                {p.posto: p.kwh for p in postos},
+                "sum(import_wh) by posto(ts) / 1000",
+                total,
+                "kWh",
+            )
+        )
+    else:
+        issues.append(Issue(ISSUE_POSTO_UNAVAILABLE, "warning", {}))
+
+    comparisons: list[Comparison] = []
+    for w in windows:
+        c, ci = compare_window(total, suff.covered_minutes, w)
+        comparisons.append(c)
+        issues.extend(ci)
+        steps.append(
+            Step(
+                f"consumption.step.compare.{w.basis}",
+                {
+                    "start": w.period.start,
+                    "end": w.period.end,
+                    "this_kwh_day": kpd,
+                    "other_kwh_day": c.kwh_per_day,
+                },
+                "this_kwh_day / other_kwh_day - 1",
+                c.change_pct,
+                "fraction",
+                sql=sql.get("windows", ""),
+            )
+        )
+    sim, si = similar_homes(kpd, peers)
+    issues.extend(si)
+    if sim is not None:
+        comparisons.append(
+            Comparison(
+                "similar_homes",
+                None,
+                (sim.median_kwh_day * period.days).quantize(KWH_Q),
+                sim.median_kwh_day,
+                None,
+                total - (sim.median_kwh_day * d(covered_days)).quantize(KWH_Q),
+                sim.change_pct,
+            )
+        )
+        steps.append(
+            Step(
+                "consumption.step.similar_homes",
+                {
+                    "peers": sim.peers,
+                    "median_kwh_day": sim.median_kwh_day,
+                    "this_kwh_day": kpd,
+                    "customer_class": sim.customer_class,
+                    "subgroup": sim.subgroup,
+                    "phases": sim.phases,
+                },
+                "this_kwh_day / median(peer kwh_day) - 1",
+                sim.change_pct,
+                "fraction",
+                sql=sql.get("peers", ""),
+            )
+        )
+    wanted = "same_period_last_year" if compare == "same_month_last_year" else compare
+    primary = next((c for c in comparisons if c.basis == wanted), None)
+
+    cost_brl: Decimal | None = None
+    if cost is not None:
+        cost_brl, cost_steps = cost
+        steps.extend(cost_steps)
+    elif cost_issue is not None:
+        issues.append(cost_issue)
+
+    value = ConsumptionSummary(
+        period=period,
+        total_kwh=total,
+        export_kwh=kwh(export_wh),
+        kwh_per_day=kpd,
+        days=period.days,
+        covered_days=round(covered_days, 4),
+        coverage=round(suff.coverage, 4),
+        by_posto=postos,
+        daily=daily,
+        peak_day=peak,
+        comparisons=tuple(comparisons),
+        primary_comparison=primary,
+        similar_homes=sim,
+        estimated_cost_brl=cost_brl,
+    )
+    return ToolResult(
+        tool="consumption_summary",
+        value=value,
+        units={
+            "total_kwh": "kWh",
+            "export_kwh": "kWh",
+            "kwh_per_day": "kWh/day",
+            "coverage": "fraction",
+            "change_pct": "fraction",
+            "estimated_cost_brl": "BRL",
+        },
+        trail=tuple(steps),
+        issues=tuple(issues),
+    )
+
+
+def comparison_periods(period: Period) -> dict[str, Period]:
+    """Windows to compare ``period`` with.
+
+    ``previous_period``: for a period inside one calendar month starting on the 1st (a month,
+    or "this month so far"), the same days of the previous month; otherwise the same number
+    of days just before. ``same_period_last_year``: the same dates one year earlier.
+    """
+    if period.start.day == 1 and (period.start.year, period.start.month) == (period.end.year, period.end.month):
+        prev_first = add_months(period.start, -1)
+        prev_last = month_bounds(prev_first.year, prev_first.month)[1]
+        prev = Period(prev_first, prev_first.replace(day=min(period.end.day, prev_last.day)), "previous_period")
+    else:
+        span = dt.timedelta(days=period.days)
+        prev = Period(period.start - span, period.end - span, "previous_period")
+    last_year = Period(add_months(period.start, -12), add_months(period.end, -12), "same_period_last_year")
+    return {"previous_period": prev, "same_period_last_year": last_year}

@@ -1,0 +1,324 @@
+"""Data-completeness checks shared by every tool (eemeter-style sufficiency).
+
+A tool first asks "is there enough data to answer honestly?". The answer is a
+:class:`DataSufficiency` record with the measured coverage, gaps, estimated readings and
+qualifying days, plus structured :class:`~tools.types.Issue` objects:
+
+* ``warning`` — the tool answers, and says what is missing;
+* ``disqualifying`` — the tool must not give a number (``tools.api`` raises
+  :class:`~tools.errors.InsufficientData` via :func:`require`).
+
+Coverage is measured in minutes: each reading covers ``interval_min`` minutes from its
+timestamp (interval start), so meters that change interval length are handled, and
+duplicates are counted once.
+
+Issue codes (catalogue keys, texts in ``assistant/messages/pt_BR/consumption.toml``):
+
+=====================================  =============  ===================================================
+code                                   severity       data (placeholders)
+=====================================  =============  ===================================================
+``issue.data.no_data``                 disqualifying  start, end
+``issue.data.low_coverage``            warning        coverage, missing_share, threshold
+``issue.data.insufficient_coverage``   disqualifying  coverage, min_coverage
+``issue.data.gap_over_threshold``      warning        gaps, gap_start, gap_end, gap_hours, max_gap_hours
+``issue.data.estimated_readings``      warning        estimated_intervals, estimated_share
+``issue.data.insufficient_days``       disqualifying  qualifying_days, min_days, day_min_coverage
+=====================================  =============  ===================================================
+
+References
+----------
+Opower / eemeter practice: no answer without enough data (e.g. the Tarifa Branca
+comparison needs at least 270 days with at least 75 % of their readings:
+``Thresholds(min_days=270, day_min_coverage=0.75)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tools.errors import InsufficientData
+from tools.types import Issue, to_jsonable
+
+NO_DATA = "issue.data.no_data"
+LOW_COVERAGE = "issue.data.low_coverage"
+INSUFFICIENT_COVERAGE = "issue.data.insufficient_coverage"
+GAP_OVER_THRESHOLD = "issue.data.gap_over_threshold"
+ESTIMATED_READINGS = "issue.data.estimated_readings"
+INSUFFICIENT_DAYS = "issue.data.insufficient_days"
+
+#: quality flag bit for an estimated reading (tools.data.schema.QUALITY_ESTIMATED)
+QUALITY_ESTIMATED_BIT = 1
+
+_MIN_PER_DAY = 1440
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Limits for the checks (fractions are 0..1).
+
+    warn_coverage: below this share of the expected minutes → warning.
+    min_coverage: below this share → disqualifying (0 = never).
+    max_gap_hours: a run of missing readings longer than this → warning.
+    max_estimated_share: more estimated readings than this share → warning.
+    min_days: fewer qualifying days than this → disqualifying (0 = no rule).
+    day_min_coverage: a day qualifies when it has at least this share of its minutes.
+    """
+
+    warn_coverage: float = 0.90
+    min_coverage: float = 0.0
+    max_gap_hours: float = 24.0
+    max_estimated_share: float = 0.05
+    min_days: int = 0
+    day_min_coverage: float = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Missing readings from ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class DataSufficiency:
+    """What data there is for a window ``[start, end)`` and the issues it raises."""
+
+    start: dt.datetime
+    end: dt.datetime
+    expected_minutes: int
+    covered_minutes: int
+    intervals: int
+    estimated_intervals: int
+    days: int
+    qualifying_days: int
+    longest_gap_hours: float
+    gaps: tuple[Gap, ...]  # gaps longer than the threshold, longest first
+    issues: tuple[Issue, ...]
+
+    @property
+    def coverage(self) -> float:
+        """Share of the window's minutes covered by readings [0..1]."""
+        return self.covered_minutes / self.expected_minutes if self.expected_minutes else 0.0
+
+    @property
+    def estimated_share(self) -> float:
+        return self.estimated_intervals / self.intervals if self.intervals else 0.0
+
+    @property
+    def disqualified(self) -> bool:
+        return any(i.severity == "disqualifying" for i in self.issues)
+
+
+def _window_minutes(start: dt.datetime, end: dt.datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def assess_intervals(
+    ts: Sequence[dt.datetime] | pd.Series | pd.DatetimeIndex | np.ndarray,
+    interval_min: int | Sequence[int] | pd.Series | np.ndarray,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    quality: Sequence[int] | pd.Series | np.ndarray | None = None,
+    thresholds: Thresholds = Thresholds(),
+) -> DataSufficiency:
+    """Check interval readings against the window ``[start, end)``.
+
+    Parameters
+    ----------
+    ts : interval start times (local, naive) of the readings.
+    interval_min : interval length [min], scalar or one per reading.
+    start, end : the window (``end`` exclusive), e.g. ``Period.start_ts()`` / ``end_ts_exclusive()``.
+    quality : optional quality flags per reading (bit 1 = estimated).
+    thresholds : limits for the issues.
+    """
+    stamps = pd.Series(pd.to_datetime(pd.Series(list(ts) if not isinstance(ts, pd.Series) else ts)), dtype="datetime64[us]")
+    frame = pd.DataFrame({"ts": stamps.reset_index(drop=True)})
+    n = len(frame)
+    frame["minutes"] = np.broadcast_to(np.asarray(interval_min, dtype="int64"), (n,)) if n else np.zeros(0, "int64")
+    flags = np.asarray(quality, dtype="int64") if quality is not None and n else np.zeros(n, "int64")
+    frame["estimated"] = (flags & QUALITY_ESTIMATED_BIT) > 0
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    frame = frame[(frame["ts"] >= lo) & (frame["ts"] < hi)].drop_duplicates("ts").sort_values("ts")
+    ends = frame["ts"] + pd.to_timedelta(frame["minutes"], unit="min")
+    ends = ends.where(ends <= hi, hi)
+    covered = int(((ends - frame["ts"]).dt.total_seconds() // 60).sum()) if len(frame) else 0
+
+    gaps: list[Gap] = []
+    if len(frame):
+        starts_next = list(frame["ts"].iloc[1:]) + [hi]
+        prev_end = [lo] + list(ends)
+        next_start = [frame["ts"].iloc[0]] + starts_next
+        for a, b in zip(prev_end, next_start, strict=True):
+            if b > a:
+                gaps.append(Gap(a.to_pydatetime(), b.to_pydatetime()))
+    else:
+        gaps.append(Gap(start, end))
+
+    per_day = frame.assign(day=frame["ts"].dt.date, m=(ends - frame["ts"]).dt.total_seconds() // 60).groupby("day")["m"].sum()
+    day_minutes = {d: int(m) for d, m in per_day.items()}
+    return _finish(
+        start,
+        end,
+        covered=covered,
+        intervals=len(frame),
+        estimated=int(frame["estimated"].sum()) if len(frame) else 0,
+        day_minutes=day_minutes,
+        gaps=gaps,
+        thresholds=thresholds,
+    )
+
+
+def assess_daily(
+    day_minutes: dict[dt.date, int],
+    start: dt.date,
+    end: dt.date,
+    *,
+    intervals: int | None = None,
+    estimated_intervals: int = 0,
+    thresholds: Thresholds = Thresholds(),
+) -> DataSufficiency:
+    """Check per-day covered minutes (e.g. aggregated in SQL) for the closed date range.
+
+    Gaps are only known at day resolution here: runs of days without any reading.
+    """
+    lo = dt.datetime.combine(start, dt.time())
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    gaps: list[Gap] = []
+    run_start: dt.date | None = None
+    day = start
+    while day <= end + dt.timedelta(days=1):
+        empty = day <= end and day_minutes.get(day, 0) == 0
+        if empty and run_start is None:
+            run_start = day
+        if not empty and run_start is not None:
+            gaps.append(Gap(dt.datetime.combine(run_start, dt.time()), dt.datetime.combine(day, dt.time())))
+            run_start = None
+        day += dt.timedelta(days=1)
+    covered = sum(min(m, _MIN_PER_DAY) for d, m in day_minutes.items() if start <= d <= end)
+    return _finish(
+        lo,
+        hi,
+        covered=covered,
+        intervals=intervals if intervals is not None else covered // 15,
+        estimated=estimated_intervals,
+        day_minutes={d: m for d, m in day_minutes.items() if start <= d <= end},
+        gaps=gaps,
+        thresholds=thresholds,
+    )
+
+
+def _finish(
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    covered: int,
+    intervals: int,
+    estimated: int,
+    day_minutes: dict[dt.date, int],
+    gaps: list[Gap],
+    thresholds: Thresholds,
+) -> DataSufficiency:
+    expected = _window_minutes(start, end)
+    days = math.ceil((end - start).total_seconds() / 86400)
+    qualifying = sum(1 for m in day_minutes.values() if m >= thresholds.day_min_coverage * _MIN_PER_DAY)
+    long_gaps = sorted((g for g in gaps if g.hours > thresholds.max_gap_hours), key=lambda g: -g.hours)
+    longest = max((g.hours for g in gaps), default=0.0)
+    coverage = covered / expected if expected else 0.0
+    issues: list[Issue] = []
+    if intervals == 0:
+        issues.append(Issue(NO_DATA, "disqualifying", {"start": start.isoformat(), "end": end.isoformat()}))
+    elif coverage < thresholds.min_coverage:
+        issues.append(
+            Issue(
+                INSUFFICIENT_COVERAGE,
+                "disqualifying",
+                {"coverage": round(coverage, 4), "min_coverage": thresholds.min_coverage},
+            )
+        )
+    elif coverage < thresholds.warn_coverage:
+        issues.append(
+            Issue(
+                LOW_COVERAGE,
+                "warning",
+                {
+                    "coverage": round(coverage, 4),
+                    "missing_share": round(1 - coverage, 4),
+                    "threshold": thresholds.warn_coverage,
+                },
+            )
+        )
+    if intervals and thresholds.min_days and qualifying < thresholds.min_days:
+        issues.append(
+            Issue(
+                INSUFFICIENT_DAYS,
+                "disqualifying",
+                {
+                    "qualifying_days": qualifying,
+                    "min_days": thresholds.min_days,
+                    "day_min_coverage": thresholds.day_min_coverage,
+                },
+            )
+        )
+    if intervals and long_gaps:
+        g = long_gaps[0]
+        issues.append(
+            Issue(
+                GAP_OVER_THRESHOLD,
+                "warning",
+                {
+                    "gaps": len(long_gaps),
+                    "gap_start": g.start.isoformat(),
+                    "gap_end": g.end.isoformat(),
+                    "gap_hours": round(g.hours, 2),
+                    "max_gap_hours": thresholds.max_gap_hours,
+                },
+            )
+        )
+    if intervals and estimated / intervals > thresholds.max_estimated_share:
+        issues.append(
+            Issue(
+                ESTIMATED_READINGS,
+                "warning",
+                {"estimated_intervals": estimated, "estimated_share": round(estimated / intervals, 4)},
+            )
+        )
+    return DataSufficiency(
+        start=start,
+        end=end,
+        expected_minutes=expected,
+        covered_minutes=covered,
+        intervals=intervals,
+        estimated_intervals=estimated,
+        days=days,
+        qualifying_days=qualifying,
+        longest_gap_hours=round(longest, 4),
+        gaps=tuple(long_gaps),
+        issues=tuple(issues),
+    )
+
+
+def require(suff: DataSufficiency, **context: object) -> None:
+    """Raise :class:`InsufficientData` when ``suff`` has a disqualifying issue.
+
+    The error context carries the issues (JSON-ready) so the caller can say what is missing.
+    """
+    if suff.disqualified:
+        raise InsufficientData(
+            "insufficient data",
+            issues=[to_jsonable(i) for i in suff.issues if i.severity == "disqualifying"],
+            coverage=round(suff.coverage, 4),
+            qualifying_days=suff.qualifying_days,
+            **context,
+        )
