@@ -96,14 +96,25 @@ class _Turn:
     handoff: bool = False
     suggestions: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
+    engine: str = "offline"
 
 
 class Assistant:
     """Customer assistant or operator copilot over the tool registry."""
 
-    def __init__(self, deps: AssistantDeps) -> None:
+    def __init__(self, deps: AssistantDeps, llm_model: Any = None) -> None:
+        """``llm_model``: a LangChain chat model (tests pass a scripted fake); by default one is
+        built from settings when ``SMARTMETER_ENGINE=llm``, else the offline engine is used."""
         self.deps = deps
         self._routers: dict[str, OfflineRouter] = {}
+        self._llm_model = llm_model
+        if llm_model is None and deps.settings.engine == "llm":
+            from assistant.llm import LLMDisabled, build_model
+
+            try:
+                self._llm_model = build_model(deps.settings)
+            except LLMDisabled:
+                log.warning("llm.disabled_falling_back_to_offline")
 
     def router(self, audience: str) -> OfflineRouter:
         if audience not in self._routers:
@@ -145,6 +156,7 @@ class Assistant:
             identified=state.installation_id is not None,
             slots=turn.slots,
             charts=turn.charts,
+            engine=turn.engine,
         )
         self.deps.audit(req, resp, state)
         return resp
@@ -188,10 +200,14 @@ class Assistant:
             policy.dont_know(turn, route)
             return
         turn.slots = self._slots(turn.text, route.intent, state)
+        if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
+            policy.dont_know(turn, route)
+            return
         if state.audience == "customer" and route.intent in CUSTOMER_PERSONAL_TOOLS and not state.installation_id:
             identification.start(self.deps, turn)
             return
-        self._call_tools(turn, route.intent)
+        if not (self._llm_model is not None and self._llm_turn(turn, route.intent)):
+            self._call_tools(turn, route.intent)
         if turn.results and not any(r.disqualified for r in turn.results):
             state.failures = 0
         state.last_intent = route.intent
@@ -215,6 +231,11 @@ class Assistant:
     def _slots(self, text: str, intent: str, state: SessionState) -> dict[str, Any]:
         today = self.deps.data_today()
         if state.audience == "operator":
+            if intent == "sql_query":
+                from assistant.sql_templates import match
+
+                sql = match(text, today)
+                return {"sql": sql} if sql else {}
             return extract_operator_slots(text, intent, today)
         slots: dict[str, Any] = {}
         norm = normalize(text)
@@ -286,10 +307,7 @@ class Assistant:
             policy.dont_know(turn, Route(intent, 0.0))
             return None
         args = {k: v for k, v in slots.items() if k in spec.args_model.model_fields}
-        scope = Scope.operator() if state.audience == "operator" else (
-            Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous()
-        )
-        ctx = ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today())
+        ctx = self._scope_ctx(state)
         inst = state.installation_id if spec.needs_installation else None
         call: dict[str, Any] = {"name": intent, "arguments": args}
         try:
@@ -306,6 +324,51 @@ class Assistant:
         turn.tool_calls.append(call)
         turn.results.append(result)
         return result
+
+    def _scope_ctx(self, state: SessionState) -> ToolContext:
+        scope = Scope.operator() if state.audience == "operator" else (
+            Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous()
+        )
+        return ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today())
+
+    def _llm_turn(self, turn: _Turn, intent: str) -> bool:
+        """LLM routes and phrases; tools compute. False → the caller uses the offline path."""
+        from assistant.llm import LLMEngine, grounded
+
+        state = turn.state
+        ctx = self._scope_ctx(state)
+
+        def run(name: str, args: dict[str, Any]) -> ToolResult[Any]:
+            spec = registry.get(name)
+            return run_tool(name, ctx, state.installation_id if spec.needs_installation else None, args)
+
+        try:
+            reply, sink = LLMEngine(self._llm_model, state.audience).run(turn.text, run)
+        except Exception:  # endpoint down, malformed tool call...: fall back, never fail the turn
+            log.warning("llm.turn_failed", exc_info=True)
+            return False
+        for name, args, res in sink:
+            call: dict[str, Any] = {"name": name, "arguments": args}
+            if isinstance(res, ToolResult):
+                call["result"] = res.to_dict()
+                turn.results.append(res)
+            else:
+                call["error"] = res
+            turn.tool_calls.append(call)
+        if not turn.results:
+            turn.tool_calls.clear()
+            return False
+        first = turn.tool_calls[0]["name"]
+        turn.intent = first
+        turn.citations.extend(render.citations_of(turn.results))
+        if grounded(reply, sink, turn.text):
+            turn.reply, turn.engine = render.fit(reply), "llm"
+            turn.detail = "\n\n".join(render.trail_text(r.trail) for r in turn.results if r.trail)
+        else:
+            turn.reply, turn.detail, turn.charts = render.render(first, turn.results, turn.slots, self.deps.data_today())
+            turn.engine = "llm+template"
+        turn.suggestions = render.suggestions_for(first, state.audience)
+        return True
 
     def _knowledge(self, turn: _Turn, query: str) -> None:
         result = self.deps.search_knowledge(query, turn.state.audience)

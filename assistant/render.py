@@ -16,7 +16,17 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from assistant.i18n import catalogue, format_brl, format_date, format_kwh, format_month, format_number, format_pct, has, t
+from assistant.i18n import (
+    catalogue,
+    format_brl,
+    format_date,
+    format_kwh,
+    format_month,
+    format_number,
+    format_pct,
+    has,
+    t,
+)
 from tools.domain.periods import add_months
 from tools.types import Step, ToolResult, to_jsonable
 

@@ -83,7 +83,7 @@ class IntentClassifier:
     def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         proba = self.model.predict_proba([normalize(text)])[0]
         order = np.argsort(-proba)[:top]
-        return [(self.classes[i], float(proba[i])) for i in order]
+        return [(str(self.classes[i]), float(proba[i])) for i in order]
 
 
 @cache

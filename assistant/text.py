@@ -31,11 +31,11 @@ def strip_accents(s: str) -> str:
 def normalize(text: str) -> str:
     """Lowercase, strip accents, expand common WhatsApp abbreviations, squeeze spaces."""
     s = strip_accents(text.lower())
-    s = re.sub(r"[!?.,;:()\"']+", " ", s)
+    s = re.sub(r"[!?;:()\"']+|(?<!\d)[.,]|[.,](?!\d)", " ", s)
     s = re.sub(r"(\d)\s*(mil|milhao|milhoes)\b", r"\1 \2", s)
     words = [_ABBREV.get(w, w) for w in s.split()]
     s = " ".join(words)
-    s = re.sub(r"(.)\1{2,}", r"\1", s)  # "muiiito" → "muito"
+    s = re.sub(r"([a-z])\1{2,}", r"\1", s)  # "muiiito" → "muito" (letters only: digits matter)
     return re.sub(r"\s+", " ", s).strip()
 
 

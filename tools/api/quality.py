@@ -1,7 +1,750 @@
-"""Tools of this area (see tools.registry). Filled by the corresponding issue."""
+"""Customer and operator tools of the quality area: ``voltage_quality`` and ``continuity_indicators``.
+
+Each tool: resolve the period against the data's "today", read through parameterised Store
+SQL, call the pure functions of :mod:`tools.domain.quality` / :mod:`tools.domain.continuity`,
+and return a typed :class:`~tools.types.ToolResult` whose trail carries the SQL it ran.
+
+Also holds the helpers the fleet tools share (reference loading, SQL files, band and limit
+parameters, EUSD). Reference values: ``tools/reference/quality_limits.json``.
+"""
 
 from __future__ import annotations
 
-from tools.registry import ToolSpec
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
 
-SPECS: tuple[ToolSpec, ...] = ()
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from tools.api.context import ToolContext
+from tools.data.store import Store
+from tools.domain import continuity as cont
+from tools.domain import quality as q
+from tools.domain.periods import month_bounds, resolve_period
+from tools.errors import NoData
+from tools.registry import ToolSpec
+from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
+from tools.units import d
+
+REFERENCE_FILE = "quality_limits.json"
+REFERENCE_VERSION_KEY = "quality_limits"
+DATA_NOTE_REF = TrailRef("REN 1.000/2021 art. 438 (regulatory measurement is the distributor's)", "confirmed")
+
+# ----------------------------------------------------------------------------- reference + SQL
+
+
+@cache
+def reference_data() -> dict[str, Any]:
+    """The parsed ``quality_limits.json`` (numbers as Decimal)."""
+    text = (resources.files("tools") / "reference" / REFERENCE_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text, parse_float=Decimal)
+    return data
+
+
+@cache
+def voltage_rules() -> q.VoltageRules:
+    return q.parse_voltage_rules(reference_data())
+
+
+@cache
+def continuity_rules() -> cont.ContinuityRules:
+    return cont.parse_continuity_rules(reference_data())
+
+
+@cache
+def sql_file(name: str) -> str:
+    """A named query from ``tools/data/sql`` (``quality_*`` / ``fleet_*`` files)."""
+    return (resources.files("tools.data") / "sql" / name).read_text(encoding="utf-8")
+
+
+def reference_versions() -> dict[str, str]:
+    return {REFERENCE_VERSION_KEY: str(reference_data().get("version", ""))}
+
+
+def band_params(nominals: Sequence[float | int | Decimal]) -> dict[str, list[float]]:
+    """Band table as SQL list parameters (``$b_nom`` ... ``$b_phi``), limits in 0.1 V."""
+    rules = voltage_rules()
+    out: dict[str, list[float]] = {"b_nom": [], "b_alo": [], "b_ahi": [], "b_plo": [], "b_phi": []}
+    for nom in sorted({float(x) for x in nominals if x is not None and not pd.isna(x)}):
+        try:
+            band = q.band_for(nom, rules)
+        except ValueError:
+            continue
+        a_lo, a_hi, p_lo, p_hi = band.limits_dv()
+        for key, val in zip(out, (nom, a_lo, a_hi, p_lo, p_hi), strict=True):
+            out[key].append(val)
+    return out
+
+
+def fleet_nominals(store: Store) -> list[float]:
+    return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+
+
+def voltage_sets(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    end_ext: dt.datetime,
+    installation_id: str | None = None,
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """Per installation and set of 1.008 valid readings: counts, DRP/DRC (set-based SQL)."""
+    rules = voltage_rules()
+    params: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "end_ext": end_ext,
+        "set_size": rules.set_size,
+        "low_pu": float(rules.interruption_pu),
+        "installation": installation_id,
+        **band_params(fleet_nominals(store)),
+    }
+    sql = sql_file("quality_voltage_sets.sql")
+    return store.df(sql, params), sql, params
+
+
+@dataclass(frozen=True, slots=True)
+class Tusd:
+    """TUSD used as the EUSD base: energy [R$/MWh], demand [R$/kW]."""
+
+    energy_rs_mwh: Decimal
+    demand_rs_kw: Decimal
+    ref: TrailRef
+    fallback: bool
+
+
+def tusd_for(group_code: str | None, on: dt.date) -> Tusd:
+    """TUSD for the EUSD of a Group B or A installation.
+
+    The billing reference (``tools.reference``) is used when it can be loaded; otherwise the
+    decoded REH 3.579/2026 values kept in ``quality_limits.json`` (UNCONFIRMED).
+    """
+    group = "A" if (group_code or "B").upper() == "A" else "B"
+    found = _billing_tusd(group, on)
+    if found is not None:
+        return found
+    e = reference_data()["eusd"]
+    row = e["tusd_fallback"][group]
+    return Tusd(d(row["tusd_rs_mwh"]), d(row["tusd_demand_rs_kw"]), TrailRef(e["source"], e["status"]), True)
+
+
+def _billing_tusd(group: str, on: dt.date) -> Tusd | None:
+    """TUSD from the billing module's reference data, if it is available."""
+    try:
+        from tools import reference as billing_ref  # owned by the billing developer
+
+        data = billing_ref.load()  # type: ignore[attr-defined]
+        if group == "B":
+            recs = data.tariff_lines("CPFL_PAULISTA", "B1", "convencional", "residencial", on)
+            rec = recs.get("total") or next(iter(recs.values()))
+            return Tusd(rec.tusd, Decimal(0), rec.ref.trail(), False)
+        energy = data.tariff_lines("CPFL_PAULISTA", "A4", "verde", "any", on)
+        demand = data.tariff_lines("CPFL_PAULISTA", "A4", "verde", "any", on, component="demand")
+        e_rec = energy.get("fora_ponta") or next(iter(energy.values()))
+        d_rec = next(iter(demand.values()))
+        return Tusd(e_rec.tusd, d_rec.tusd, e_rec.ref.trail(), False)
+    except Exception:  # noqa: BLE001 - any failure falls back to the documented reference
+        return None
+
+
+def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
+    """EUSD [R$] = kWh x TUSD/1000 + contracted kW x TUSD demand."""
+    return kwh * tusd.energy_rs_mwh / 1000 + contracted_kw * tusd.demand_rs_kw
+
+
+def month_kwh(store: Store, installation_id: str, month_start: dt.date) -> tuple[Decimal, int, int, str]:
+    """(kWh imported in the calendar month, days with data, days in month, SQL)."""
+    _, m_end = month_bounds(month_start.year, month_start.month)
+    sql = (
+        "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
+        "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
+    )
+    start = dt.datetime.combine(month_start, dt.time())
+    end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
+    wh, days = store.rows(sql, [installation_id, start, end])[0]
+    return Decimal(int(wh)) / 1000, int(days), m_end.day, sql
+
+
+def monthly_eusd(
+    store: Store, inst: Mapping[str, Any], month_start: dt.date
+) -> tuple[Decimal, Step, list[Issue]]:
+    """EUSD of the installation for a calendar month, with its trail step and caveats."""
+    kwh, days, month_days, sql = month_kwh(store, str(inst["installation_id"]), month_start)
+    issues: list[Issue] = []
+    if 0 < days < month_days:  # scale a partial month to the whole month
+        kwh = kwh * month_days / days
+        issues.append(
+            Issue("quality.issue.eusd_partial_month", "warning", {"days": days, "month_days": month_days})
+        )
+    tusd = tusd_for(inst.get("group_code"), month_start)
+    ckw = d(inst.get("contracted_demand_kw") or 0) if str(inst.get("group_code")) == "A" else Decimal(0)
+    if ckw != ckw:  # NaN
+        ckw = Decimal(0)
+    value = eusd(kwh, ckw, tusd)
+    if tusd.fallback:
+        issues.append(Issue("quality.issue.eusd_reference", "warning", {"tusd_rs_mwh": tusd.energy_rs_mwh}))
+    step = Step(
+        "quality.step.eusd",
+        {
+            "month": month_start.strftime("%Y-%m"),
+            "kwh": kwh,
+            "tusd_rs_mwh": tusd.energy_rs_mwh,
+            "contracted_kw": ckw,
+            "tusd_demand_rs_kw": tusd.demand_rs_kw,
+        },
+        "kwh * tusd_rs_mwh / 1000 + contracted_kw * tusd_demand_rs_kw",
+        value,
+        "R$",
+        (tusd.ref,),
+        sql,
+    )
+    return value, step, issues
+
+
+# ----------------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A catalogue key and its placeholders (the assistant renders the sentence)."""
+
+    key: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseOut:
+    phase: str
+    readings: int
+    precaria: int
+    critica: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetOut:
+    start: dt.datetime
+    end: dt.datetime
+    n_valid: int
+    complete: bool
+    nlp: int
+    nlc: int
+    drp_pct: Decimal
+    drc_pct: Decimal
+    drp_violated: bool
+    drc_violated: bool
+    phases: tuple[PhaseOut, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VoltageQuality:
+    """Value of ``voltage_quality`` (indicative: meter data, not a regulatory measurement)."""
+
+    installation_id: str
+    period: Period
+    nominal_v: Decimal
+    level: str
+    band: Mapping[str, Decimal]  # adequate_lo/hi, precaria_lo/hi [V]
+    phases: tuple[str, ...]
+    sets: tuple[SetOut, ...]
+    drp_pct: Decimal  # worst set
+    drc_pct: Decimal
+    drp_lim_pct: Decimal
+    drc_lim_pct: Decimal
+    precaria_share: Decimal  # fraction of the worst set's valid readings (= DRP/100)
+    critica_share: Decimal
+    violated: bool
+    compensation_rs: Decimal | None
+    eusd_rs: Decimal | None
+    credit_deadline: dt.date | None
+    complaint_inspection_by: dt.date
+    complaint_measurement_168h_by: dt.date
+    complaint_consumer_request_days: int
+    regularisation_deadline: dt.date | None  # none fixed in REN 1.000 (UNCONFIRMED)
+    discarded_interruption: int
+    indicative: bool
+    answer: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptionOut:
+    start: dt.datetime
+    end: dt.datetime | None
+    minutes: Decimal | None
+    counted: bool
+    reason: str  # long | short | critical_day | open
+
+
+@dataclass(frozen=True, slots=True)
+class MonthOut:
+    month: str
+    complete: bool
+    dic_h: Decimal
+    fic: int
+    dmic_h: Decimal
+    dicri_h: tuple[Decimal, ...]
+    violated: tuple[str, ...]  # "DIC", "FIC", "DMIC", "DICRI"
+    compensation_rs: Decimal
+    chosen: str | None
+    eusd_medio_rs: Decimal
+    payment_deadline: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuityIndicators:
+    installation_id: str
+    period: Period
+    conjunto_id: str
+    area: str
+    level: str
+    limits: Mapping[str, Decimal]  # dic_h, fic, dmic_h, dicri_h (monthly)
+    limits_status: str
+    kei: Decimal
+    months: tuple[MonthOut, ...]
+    interruptions: tuple[InterruptionOut, ...]
+    total_compensation_rs: Decimal
+    answer: tuple[Phrase, ...]
+
+
+# ----------------------------------------------------------------------------- voltage_quality
+
+
+class VoltageQualityArgs(BaseModel):
+    period: str | dict[str, str] | None = Field("last_week", description="period label or {start, end}")
+    phase: Literal["A", "B", "C", "a", "b", "c"] | None = Field(None, description="one phase only")
+
+
+_READINGS_SQL = (
+    "SELECT ts, v_a_dv, v_b_dv, v_c_dv FROM voltage_10min "
+    "WHERE installation_id = ? AND ts >= ? AND ts < ? ORDER BY ts"
+)
+_POWER_SQL = "SELECT ts, code FROM events WHERE installation_id = ? AND code IN (1, 2) AND ts >= ? AND ts < ? ORDER BY ts, code"
+#: how far after the period valid readings may be taken to complete the last set
+SET_COMPLETION_DAYS = 7
+
+
+def fetch_interruptions(
+    store: Store, installation_id: str, start: dt.datetime, end: dt.datetime
+) -> list[cont.Interruption]:
+    """Power-down/up pairs of one installation around ``[start, end)``."""
+    ev = store.df(_POWER_SQL, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
+    return cont.pair_power_events(ev)
+
+
+def _data_end(ctx: ToolContext) -> dt.datetime:
+    return dt.datetime.combine(ctx.data_today, dt.time())
+
+
+def voltage_quality(
+    ctx: ToolContext, installation_id: str | None, args: VoltageQualityArgs
+) -> ToolResult[VoltageQuality]:
+    """DRP/DRC of the installation's 10-minute voltages against PRODIST limits (indicative).
+
+    References
+    ----------
+    PRODIST Modulo 8 secao 8.1; REN 1.000/2021 arts. 437-438.
+    """
+    assert installation_id is not None
+    inst = ctx.installation(installation_id)
+    rules = voltage_rules()
+    period = resolve_period(args.period, ctx.data_today, default="last_week")
+    start, end = period.start_ts(), period.end_ts_exclusive()
+    end_ext = max(end, min(end + dt.timedelta(days=SET_COMPLETION_DAYS), _data_end(ctx)))
+    band = q.band_for(inst["nominal_voltage_v"], rules)
+    readings = ctx.store.df(_READINGS_SQL, [installation_id, start, end_ext])
+    if readings.empty:
+        raise NoData("no voltage readings", installation_id=installation_id, period=period.label)
+    intr = fetch_interruptions(ctx.store, installation_id, start, end_ext)
+    spans = [(i.start, i.end or end_ext) for i in intr]
+    phases = (args.phase.lower(),) if args.phase else q.PHASES
+    ind = q.voltage_indicators(readings, band, rules, interruptions=spans, period_end=end, phases=phases)
+    worst = ind.worst
+    if worst is None:
+        raise NoData("no valid voltage readings", installation_id=installation_id, period=period.label)
+    fetch = Step(
+        "quality.step.fetch_readings",
+        {"installation_id": installation_id, "start": start, "end_ext": end_ext, "interruptions": len(spans)},
+        "10-minute readings in [start, end_ext); power-down/up pairs",
+        len(readings),
+        "readings",
+        (),
+        _READINGS_SQL + ";\n" + _POWER_SQL,
+    )
+    trail: list[Step] = [fetch, *ind.steps]
+    issues: list[Issue] = [Issue("quality.issue.indicative_only", "warning", {})]
+    if band.ref.status != "confirmed":
+        issues.append(
+            Issue(
+                "quality.issue.band_unconfirmed", "warning", {"nominal_v": band.nominal_v, "kind": band.kind}
+            )
+        )
+    for i, s in enumerate(ind.sets):
+        if not s.complete:
+            issues.append(
+                Issue(
+                    "quality.issue.partial_set",
+                    "warning",
+                    {"set": i, "n_valid": s.n_valid, "set_size": rules.set_size},
+                )
+            )
+    violated = worst.drp_violated or worst.drc_violated
+    comp_rs: Decimal | None = None
+    eusd_rs: Decimal | None = None
+    credit: dt.date | None = None
+    if violated:
+        month_start = worst.end.date().replace(day=1)
+        eusd_rs, eusd_step, eusd_issues = monthly_eusd(ctx.store, inst, month_start)
+        comp = q.voltage_compensation(worst.drp_pct, worst.drc_pct, eusd_rs, band.level, rules)
+        comp_rs = comp.amount_rs
+        credit = q.credit_deadline(worst.end.date(), rules)
+        trail += [eusd_step, comp.step]
+        issues += eusd_issues
+    complaint = q.complaint_deadlines(ctx.data_today, rules)
+    trail.append(
+        Step(
+            "quality.step.complaint_deadlines",
+            {
+                "complaint_date": ctx.data_today,
+                "inspection_days": rules.complaint.inspection_days,
+                "measurement_168h_days": rules.complaint.measurement_168h_days,
+            },
+            "complaint_date + days, rolled to the next business day (REN 1.000 art. 656)",
+            {"inspection_by": complaint.inspection_by, "measurement_168h_by": complaint.measurement_168h_by},
+            "date",
+            (rules.complaint.ref,),
+        )
+    )
+    issues.append(
+        Issue(
+            "quality.issue.regularisation_deadline_unconfirmed",
+            "warning",
+            dict(rules.regularisation_legacy_days),
+        )
+    )
+    answer = _voltage_answer(period, worst, violated, comp_rs, credit, complaint, rules)
+    value = VoltageQuality(
+        installation_id=installation_id,
+        period=period,
+        nominal_v=band.nominal_v,
+        level=band.level,
+        band={
+            "adequate_lo": band.adequate_lo,
+            "adequate_hi": band.adequate_hi,
+            "precaria_lo": band.precaria_lo,
+            "precaria_hi": band.precaria_hi,
+        },
+        phases=tuple(p.upper() for p in phases),
+        sets=tuple(_set_out(s) for s in ind.sets),
+        drp_pct=worst.drp_pct,
+        drc_pct=worst.drc_pct,
+        drp_lim_pct=rules.drp_lim_pct,
+        drc_lim_pct=rules.drc_lim_pct,
+        precaria_share=worst.drp_pct / 100,
+        critica_share=worst.drc_pct / 100,
+        violated=violated,
+        compensation_rs=comp_rs,
+        eusd_rs=eusd_rs,
+        credit_deadline=credit,
+        complaint_inspection_by=complaint.inspection_by,
+        complaint_measurement_168h_by=complaint.measurement_168h_by,
+        complaint_consumer_request_days=complaint.consumer_request_days,
+        regularisation_deadline=None,
+        discarded_interruption=ind.n_discarded_interruption,
+        indicative=True,
+        answer=answer,
+    )
+    return ToolResult(
+        tool="voltage_quality",
+        value=value,
+        units={"drp_pct": "%", "drc_pct": "%", "nominal_v": "V", "compensation_rs": "R$", "eusd_rs": "R$"},
+        trail=tuple(trail),
+        issues=tuple(issues),
+        provenance=Provenance(
+            installation_id, period, ctx.data_today, reference_versions(), ("voltage_10min", "events")
+        ),
+        citations=(rules.limits_ref, rules.compensation_ref, rules.complaint.ref, DATA_NOTE_REF),
+    )
+
+
+def _set_out(s: q.VoltageSet) -> SetOut:
+    return SetOut(
+        s.start,
+        s.end,
+        s.n_valid,
+        s.complete,
+        s.nlp,
+        s.nlc,
+        s.drp_pct,
+        s.drc_pct,
+        s.drp_violated,
+        s.drc_violated,
+        tuple(PhaseOut(p.phase.upper(), p.n_readings, p.n_precaria, p.n_critica) for p in s.phases),
+    )
+
+
+def _voltage_answer(
+    period: Period,
+    worst: q.VoltageSet,
+    violated: bool,
+    comp_rs: Decimal | None,
+    credit: dt.date | None,
+    complaint: q.ComplaintDeadlines,
+    rules: q.VoltageRules,
+) -> tuple[Phrase, ...]:
+    out = [
+        Phrase(
+            "quality.answer.voltage.shares",
+            {
+                "period": period.label,
+                "precaria_share": worst.drp_pct / 100,
+                "critica_share": worst.drc_pct / 100,
+                "readings": worst.n_valid,
+            },
+        ),
+        Phrase(
+            "quality.answer.voltage.above_limits" if violated else "quality.answer.voltage.within_limits",
+            {"drp_lim_share": rules.drp_lim_pct / 100, "drc_lim_share": rules.drc_lim_pct / 100},
+        ),
+    ]
+    if violated and comp_rs is not None:
+        out.append(
+            Phrase("quality.answer.voltage.compensation", {"amount_rs": comp_rs, "credit_deadline": credit})
+        )
+    out.append(Phrase("quality.answer.voltage.indicative", {}))
+    out.append(
+        Phrase(
+            "quality.answer.voltage.complaint_path",
+            {
+                "inspection_days": rules.complaint.inspection_days,
+                "measurement_days": rules.complaint.measurement_168h_days,
+                "consumer_request_days": complaint.consumer_request_days,
+            },
+        )
+    )
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- continuity
+
+
+class ContinuityArgs(BaseModel):
+    period: str | dict[str, str] | None = Field(
+        "last_month", description="month label, last_month, or {start, end}"
+    )
+
+
+def continuity_indicators(
+    ctx: ToolContext, installation_id: str | None, args: ContinuityArgs
+) -> ToolResult[ContinuityIndicators]:
+    """DIC, FIC, DMIC (and DICRI) per month from the meter's power-down/up events, with compensation.
+
+    References
+    ----------
+    PRODIST Modulo 8 secao 8.2; REN 1.000/2021 art. 435 (continuity information).
+    """
+    assert installation_id is not None
+    inst = ctx.installation(installation_id)
+    rules = continuity_rules()
+    period = resolve_period(args.period, ctx.data_today, default="last_month")
+    start, end = period.start_ts(), period.end_ts_exclusive()
+    intr = fetch_interruptions(ctx.store, installation_id, start, end)
+    level = cont.supply_level(inst.get("group_code"), inst.get("subgroup"))
+    conjunto = inst.get("conjunto_id") or ""
+    limits = rules.limits_for(conjunto, inst.get("area"), level)
+    crit = rules.critical_days_for(conjunto)
+    months = cont.monthly_indicators(intr, period.start, period.end, rules, crit)
+    trail: list[Step] = [
+        Step(
+            "continuity.step.fetch_events",
+            {"installation_id": installation_id, "start": start, "end": end},
+            "power-down paired with the next power-up; >= min_minutes counts",
+            len(intr),
+            "interruptions",
+            (rules.compensation_ref,),
+            _POWER_SQL,
+        ),
+        Step(
+            "continuity.step.limits",
+            {"conjunto_id": conjunto, "area": limits.area, "level": level},
+            "monthly individual limits of the conjunto",
+            {"dic_h": limits.dic_h, "fic": limits.fic, "dmic_h": limits.dmic_h, "dicri_h": limits.dicri_h},
+            "h",
+            (limits.ref,),
+        ),
+    ]
+    issues: list[Issue] = []
+    if limits.ref.status != "confirmed":
+        issues.append(Issue("continuity.issue.limits_reference", "warning", {"conjunto_id": conjunto}))
+    if level in rules.kei_unconfirmed:
+        issues.append(Issue("continuity.issue.kei_unconfirmed", "warning", {"level": level}))
+    month_outs: list[MonthOut] = []
+    total = Decimal(0)
+    for m in months:
+        trail.append(
+            Step(
+                "continuity.step.indicators",
+                {
+                    "month": m.month,
+                    "durations_h": [i.hours for i in m.interruptions],
+                    "dicri_h": list(m.dicri_h),
+                    "short": m.n_short,
+                    "open": m.n_open,
+                },
+                "DIC = sum(durations_h); FIC = count; DMIC = max(durations_h)",
+                {"dic_h": m.dic_h, "fic": m.fic, "dmic_h": m.dmic_h},
+                "h",
+                (rules.compensation_ref,),
+            )
+        )
+        if not m.complete:
+            issues.append(
+                Issue("continuity.issue.partial_month", "warning", {"month": m.month, "end": m.end})
+            )
+        if m.n_open:
+            issues.append(
+                Issue("continuity.issue.open_interruption", "warning", {"month": m.month, "count": m.n_open})
+            )
+        violated = _violations(m, limits)
+        amount, chosen, eusd_m, deadline = Decimal(0), None, Decimal(0), None
+        if violated:
+            eusd_m, eusd_step, eusd_issues = monthly_eusd(
+                ctx.store, inst, dt.date.fromisoformat(m.month + "-01")
+            )
+            comp = cont.continuity_compensation(m, limits, eusd_m, level, rules)
+            amount, chosen, deadline = comp.amount_rs, comp.chosen, comp.payment_deadline
+            trail += [eusd_step, *comp.steps]
+            issues += [i for i in eusd_issues if i not in issues]
+        total += amount
+        month_outs.append(
+            MonthOut(
+                m.month,
+                m.complete,
+                m.dic_h,
+                m.fic,
+                m.dmic_h,
+                m.dicri_h,
+                violated,
+                amount,
+                chosen,
+                eusd_m,
+                deadline,
+            )
+        )
+    value = ContinuityIndicators(
+        installation_id=installation_id,
+        period=period,
+        conjunto_id=conjunto,
+        area=limits.area,
+        level=level,
+        limits={"dic_h": limits.dic_h, "fic": limits.fic, "dmic_h": limits.dmic_h, "dicri_h": limits.dicri_h},
+        limits_status=limits.ref.status,
+        kei=rules.kei[level],
+        months=tuple(month_outs),
+        interruptions=tuple(
+            _intr_out(i, period, rules, crit) for i in intr if period.start <= i.start.date() <= period.end
+        ),
+        total_compensation_rs=total,
+        answer=_continuity_answer(period, month_outs, limits, total),
+    )
+    return ToolResult(
+        tool="continuity_indicators",
+        value=value,
+        units={"dic_h": "h", "dmic_h": "h", "fic": "count", "total_compensation_rs": "R$"},
+        trail=tuple(trail),
+        issues=tuple(issues),
+        provenance=Provenance(
+            installation_id, period, ctx.data_today, reference_versions(), ("events", "load_profile")
+        ),
+        citations=(rules.compensation_ref, rules.kei_ref, limits.ref),
+    )
+
+
+def _violations(m: cont.MonthIndicators, limits: cont.ContinuityLimits) -> tuple[str, ...]:
+    out = []
+    if m.dic_h > limits.dic_h:
+        out.append("DIC")
+    if Decimal(m.fic) > limits.fic:
+        out.append("FIC")
+    if m.dmic_h > limits.dmic_h:
+        out.append("DMIC")
+    if any(h > limits.dicri_h for h in m.dicri_h):
+        out.append("DICRI")
+    return tuple(out)
+
+
+def _intr_out(
+    i: cont.Interruption, period: Period, rules: cont.ContinuityRules, crit: frozenset[dt.date]
+) -> InterruptionOut:
+    minutes = None if i.seconds is None else Decimal(i.seconds) / 60
+    if i.seconds is None:
+        reason, counted = "open", False
+    elif not cont.is_long(i, rules):
+        reason, counted = "short", False
+    elif i.start.date() in crit:
+        reason, counted = "critical_day", False
+    else:
+        reason, counted = "long", True
+    return InterruptionOut(i.start, i.end, minutes, counted, reason)
+
+
+def _continuity_answer(
+    period: Period, months: Sequence[MonthOut], limits: cont.ContinuityLimits, total: Decimal
+) -> tuple[Phrase, ...]:
+    out = []
+    for m in months:
+        out.append(
+            Phrase(
+                "continuity.answer.month",
+                {
+                    "month": m.month,
+                    "fic": m.fic,
+                    "dic_h": m.dic_h,
+                    "dmic_h": m.dmic_h,
+                    "fic_lim": limits.fic,
+                    "dic_lim_h": limits.dic_h,
+                    "dmic_lim_h": limits.dmic_h,
+                },
+            )
+        )
+        if m.compensation_rs > 0:
+            out.append(
+                Phrase(
+                    "continuity.answer.compensation",
+                    {
+                        "month": m.month,
+                        "amount_rs": m.compensation_rs,
+                        "indicator": m.chosen or "DICRI",
+                        "payment_deadline": m.payment_deadline,
+                    },
+                )
+            )
+    if total == 0:
+        out.append(Phrase("continuity.answer.no_compensation", {"period": period.label}))
+    out.append(Phrase("continuity.answer.indicative", {}))
+    return tuple(out)
+
+
+SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="voltage_quality",
+        fn=voltage_quality,
+        args_model=VoltageQualityArgs,
+        audience=("customer", "operator"),
+        needs_installation=True,
+        summary="Indicative DRP/DRC of the installation's 10-minute voltages vs PRODIST limits, compensation and complaint deadlines",
+        cites=("PRODIST Modulo 8 secao 8.1", "REN 1.000/2021 art. 437", "REN 1.000/2021 art. 438"),
+    ),
+    ToolSpec(
+        name="continuity_indicators",
+        fn=continuity_indicators,
+        args_model=ContinuityArgs,
+        audience=("customer", "operator"),
+        needs_installation=True,
+        summary="DIC, FIC, DMIC (and DICRI) per month from power-down/up events, against the conjunto limits, with compensation",
+        cites=("PRODIST Modulo 8 secao 8.2", "REN 1.000/2021 art. 435"),
+    ),
+)

@@ -207,13 +207,13 @@ def event_catalogue() -> tuple[EventType, ...]:
     """86 event types and 61 alarm types: the named ones plus generic vendor codes."""
     events = list(_NAMED_EVENTS)
     used = {e.code for e in events}
-    code = 50
+    code = 200
     while len(events) < 86:
         if code not in used:
             events.append(EventType(code, "event", f"vendor_event_{code}", "other"))
         code += 1
     alarms = list(_NAMED_ALARMS)
-    code = 120
+    code = 300
     while len(alarms) < 61:
         alarms.append(EventType(code, "alarm", f"vendor_alarm_{code}", "other"))
         code += 1

@@ -2,17 +2,28 @@
 
 Layout::
 
-    <home>/smartmeter.duckdb                       register tables + views over the lake
-    <home>/lake/<table>/month=YYYY-MM/*.parquet    interval tables (Hive partitions)
+    <home>/smartmeter.duckdb                         register tables + views over the lake
+    <home>/lake/<table>/month=YYYY-MM/part-NNNN.parquet   interval tables (Hive partitions)
 
 Views ``load_profile``, ``voltage_10min``, ``events``, ``billing_registers`` read the lake;
 ``outages`` is derived from power-down/up pairs. One connection per Store; use
 ``cursor()`` per thread. All queries take bound parameters.
+
+Crash safety (see ``tools.data.ingest`` and ``docs/data-model.md``): a month partition is
+never modified in place. The ingest writes the new version of each affected partition to a
+dot-prefixed sibling directory (``.tmp-<batch>-month=YYYY-MM``, invisible to the views'
+``month=*`` glob), records the planned swaps in the ``lake_swaps`` journal table in the same
+DuckDB transaction as the quarantine rows and the ``ingest_log`` entry (the commit point), then
+swaps directories with renames and clears the journal. :meth:`Store.recover` (run at every
+read-write open and before every ingest) rolls committed swaps forward and discards
+uncommitted temporary directories.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,10 +33,40 @@ import pandas as pd
 
 from tools.data import schema
 
+log = logging.getLogger(__name__)
+
+#: Service requests (protocols) exported by the CRM/MDM: a register table keyed by request_id.
+SERVICE_REQUEST_COLUMNS: dict[str, str] = {
+    "request_id": "VARCHAR PRIMARY KEY",
+    "installation_id": "VARCHAR",
+    "request_type": "VARCHAR",
+    "opened_at": "TIMESTAMP",
+    "closed_at": "TIMESTAMP",  # NULL while open
+    "status": "VARCHAR",
+    "area": "VARCHAR",
+    "region": "VARCHAR",
+}
+
+#: Journal of committed partition swaps not yet applied (see module docstring).
+LAKE_SWAPS_COLUMNS: dict[str, str] = {
+    "batch": "VARCHAR",
+    "lake_table": "VARCHAR",
+    "month": "VARCHAR",
+    "tmp_dir": "VARCHAR",  # directory name under lake/<table>/ holding the new partition
+    "old_dir": "VARCHAR",  # name the current partition is moved to before removal
+}
+
+TMP_PREFIX = ".tmp-"
+OLD_PREFIX = ".old-"
+
 
 def _ddl(table: str, cols: dict[str, str]) -> str:
     body = ", ".join(f"{c} {t}" for c, t in cols.items())
     return f"CREATE TABLE IF NOT EXISTS {table} ({body})"
+
+
+def partition_dir_name(month: str) -> str:
+    return f"month={month}"
 
 
 class Store:
@@ -38,17 +79,30 @@ class Store:
         self.db_path = self.home / "smartmeter.duckdb"
         self.read_only = read_only and self.db_path.exists()
         self._lock = threading.Lock()
-        self.con = duckdb.connect(str(self.db_path), read_only=self.read_only)
+        self.con = self._connect()
         if not self.read_only:
             self._init_schema()
+            self.recover()
         self.refresh_views()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.db_path), read_only=self.read_only)
+        except duckdb.ConnectionException:
+            if not self.read_only:
+                raise
+            # The same process already holds a read-write connection to this file (DuckDB
+            # refuses a second configuration): share it, and keep this Store read-only by contract.
+            return duckdb.connect(str(self.db_path))
 
     # ------------------------------------------------------------------ schema
     def _init_schema(self) -> None:
         c = self.con
         c.execute(_ddl("installations", schema.INSTALLATION_COLUMNS))
         c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
+        c.execute(_ddl("service_requests", SERVICE_REQUEST_COLUMNS))
         c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
+        c.execute(_ddl("lake_swaps", LAKE_SWAPS_COLUMNS))
         c.execute(
             "CREATE TABLE IF NOT EXISTS ingest_log (source VARCHAR, sha256 VARCHAR, kind VARCHAR, "
             "input BIGINT, accepted BIGINT, duplicate BIGINT, quarantined BIGINT, finished_at TIMESTAMP)"
@@ -66,6 +120,10 @@ class Store:
 
     def partition_glob(self, table: str) -> str:
         return str(self.lake / table / "month=*" / "*.parquet")
+
+    def partition_files(self, table: str, month: str) -> list[Path]:
+        """The visible Parquet files of one month partition (empty if the month has no data)."""
+        return sorted((self.lake / table / partition_dir_name(month)).glob("*.parquet"))
 
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
@@ -87,6 +145,48 @@ class Store:
                     sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
                 self.con.execute(sql)
             self.con.execute(_OUTAGES_VIEW)
+
+    # ------------------------------------------------------------------ crash recovery
+    def apply_swap(self, lake_table: str, month: str, tmp_dir: str, old_dir: str) -> None:
+        """Make ``tmp_dir`` the visible partition of ``month`` (idempotent, safe to repeat)."""
+        base = self.lake / lake_table
+        final, tmp, old = base / partition_dir_name(month), base / tmp_dir, base / old_dir
+        if tmp.exists():
+            if final.exists():
+                final.rename(old)
+            tmp.rename(final)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def recover(self) -> int:
+        """Finish committed partition swaps and discard uncommitted temp dirs; returns swaps applied."""
+        if self.read_only:
+            return 0
+        pending = self.con.execute(
+            "SELECT batch, lake_table, month, tmp_dir, old_dir FROM lake_swaps ORDER BY batch, lake_table, month"
+        ).fetchall()
+        for _batch, table, month, tmp_dir, old_dir in pending:
+            log.warning("recover: completing swap of %s/%s", table, month)
+            self.apply_swap(table, month, tmp_dir, old_dir)
+        if pending:
+            self.con.execute("DELETE FROM lake_swaps")
+        for table in schema.LAKE_TABLES:
+            base = self.lake / table
+            if not base.exists():
+                continue
+            for leftover in base.iterdir():
+                if leftover.name.startswith(TMP_PREFIX):  # never committed: discard
+                    log.warning("recover: discarding uncommitted %s", leftover)
+                    shutil.rmtree(leftover, ignore_errors=True)
+                elif leftover.name.startswith(OLD_PREFIX):
+                    month_dir = base / leftover.name.split("-", 2)[2]
+                    if month_dir.exists():
+                        shutil.rmtree(leftover, ignore_errors=True)
+                    else:  # defensive: a partition moved aside without a committed replacement
+                        leftover.rename(month_dir)
+        if pending:
+            self.refresh_views()
+        return len(pending)
 
     # ------------------------------------------------------------------ queries
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -80,7 +80,14 @@ class ContinuityRules:
         if row is None:  # AT: no table; use MT as the closest reference
             row = table.get(area_key, self.limits_default[area_key])["MT"]
         return ContinuityLimits(
-            row["dic_h"], row["fic"], row["dmic_h"], row["dicri_h"], conjunto_id or "", area_key, level, self.limits_ref
+            row["dic_h"],
+            row["fic"],
+            row["dmic_h"],
+            row["dicri_h"],
+            conjunto_id or "",
+            area_key,
+            level,
+            self.limits_ref,
         )
 
     def critical_days_for(self, conjunto_id: str | None) -> frozenset[dt.date]:
@@ -92,7 +99,9 @@ def _ref(block: Mapping[str, Any]) -> TrailRef:
 
 
 def _limit_table(node: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Decimal]]]:
-    return {area: {lvl: {k: d(x) for k, x in row.items()} for lvl, row in lv.items()} for area, lv in node.items()}
+    return {
+        area: {lvl: {k: d(x) for k, x in row.items()} for lvl, row in lv.items()} for area, lv in node.items()
+    }
 
 
 def parse_continuity_rules(data: Mapping[str, Any]) -> ContinuityRules:
@@ -145,7 +154,9 @@ def pair_power_events(events: pd.DataFrame) -> list[Interruption]:
     Mirrors the store's ``outages`` view. A power-down followed by another power-down (a
     lost power-up) is dropped; a trailing power-down gives an open interruption.
     """
-    ev = events[events["code"].isin([POWER_DOWN, POWER_UP])].sort_values(["ts", "code"]).reset_index(drop=True)
+    ev = (
+        events[events["code"].isin([POWER_DOWN, POWER_UP])].sort_values(["ts", "code"]).reset_index(drop=True)
+    )
     out: list[Interruption] = []
     codes = ev["code"].tolist()
     ts = [pd.Timestamp(x).to_pydatetime() for x in ev["ts"]]

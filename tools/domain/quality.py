@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from tools.domain.calendar import roll_forward
 from tools.types import Step, TrailRef
 from tools.units import d, money
 
@@ -113,8 +114,14 @@ def parse_voltage_rules(data: Mapping[str, Any]) -> VoltageRules:
     for row in v["bands_v"]["rows"]:
         nom = d(row["nominal_v"])
         bands[nom] = VoltageBand(
-            nom, d(row["adequate"][0]), d(row["adequate"][1]), d(row["precaria"][0]), d(row["precaria"][1]),
-            "BT", "table", bref,
+            nom,
+            d(row["adequate"][0]),
+            d(row["adequate"][1]),
+            d(row["precaria"][0]),
+            d(row["precaria"][1]),
+            "BT",
+            "table",
+            bref,
         )
     g, m, c, comp = v["generic_bt_pu"], v["mt_pu"], v["complaint"], v["compensation"]
     return VoltageRules(
@@ -135,8 +142,11 @@ def parse_voltage_rules(data: Mapping[str, Any]) -> VoltageRules:
         credit_months=int(comp["credit_months_after_reference"]),
         compensation_ref=_ref(comp),
         complaint=ComplaintRules(
-            int(c["inspection_days"]), int(c["measurement_168h_days"]), int(c["consumer_request_168h_days"]),
-            int(c["install_notice_hours"]), _ref(c),
+            int(c["inspection_days"]),
+            int(c["measurement_168h_days"]),
+            int(c["consumer_request_168h_days"]),
+            int(c["install_notice_hours"]),
+            _ref(c),
         ),
         regularisation_legacy_days={k: int(x) for k, x in v["regularisation"]["legacy_days"].items()},
         regularisation_ref=_ref(v["regularisation"]),
@@ -286,17 +296,22 @@ def voltage_indicators(
     df = readings.sort_values("ts").reset_index(drop=True)
     n_windows = len(df)
     cols = [f"v_{p}_dv" for p in phases if f"v_{p}_dv" in df.columns and df[f"v_{p}_dv"].notna().any()]
-    vals = df[cols].astype("float64").to_numpy() if cols else np.empty((n_windows, 0))
+    vals = df[cols].astype("float64").to_numpy(copy=True) if cols else np.empty((n_windows, 0))
     missing = np.isnan(vals).all(axis=1) if cols else np.ones(n_windows, dtype=bool)
-    low_dv = float(rules.interruption_pu * band.nominal_v * 10)
-    low = (np.nan_to_num(vals, nan=np.inf) < low_dv).any(axis=1) if cols else np.zeros(n_windows, dtype=bool)
-    interrupted = interrupted_windows(df["ts"], interruptions, rules.window_min) | low
+    # a phase below 0,1 pu is interrupted, not critica: drop that phase's reading; a window
+    # with every phase interrupted is an interruption window
+    vals[np.nan_to_num(vals, nan=np.inf) < float(rules.interruption_pu * band.nominal_v * 10)] = np.nan
+    all_low = ~missing & np.isnan(vals).all(axis=1) if cols else np.zeros(n_windows, dtype=bool)
+    interrupted = interrupted_windows(df["ts"], interruptions, rules.window_min) | all_low
     if "interrupted" in df.columns:
         interrupted |= df["interrupted"].fillna(False).astype(bool).to_numpy()
     keep = ~interrupted & ~missing
     valid = df.loc[keep].reset_index(drop=True)
-    classes = {c: classify_dv(valid[c].to_numpy(), band) for c in cols}
-    n_in_period = int((valid["ts"] < pd.Timestamp(period_end)).sum()) if period_end is not None else len(valid)
+    kept_vals = vals[keep]
+    classes = {c: classify_dv(kept_vals[:, j], band) for j, c in enumerate(cols)}
+    n_in_period = (
+        int((valid["ts"] < pd.Timestamp(period_end)).sum()) if period_end is not None else len(valid)
+    )
     size = rules.set_size
     n_sets = -(-n_in_period // size) if n_in_period else 0
     sets = []
@@ -318,8 +333,17 @@ def voltage_indicators(
         drp, drc = drp_drc(nlp, nlc, size if complete else n)
         sets.append(
             VoltageSet(
-                valid["ts"].iloc[lo].to_pydatetime(), valid["ts"].iloc[hi - 1].to_pydatetime(), n, complete,
-                per_phase, nlp, nlc, drp, drc, drp > rules.drp_lim_pct, drc > rules.drc_lim_pct,
+                valid["ts"].iloc[lo].to_pydatetime(),
+                valid["ts"].iloc[hi - 1].to_pydatetime(),
+                n,
+                complete,
+                per_phase,
+                nlp,
+                nlc,
+                drp,
+                drc,
+                drp > rules.drp_lim_pct,
+                drc > rules.drc_lim_pct,
             )
         )
     return VoltageIndicators(
@@ -406,7 +430,9 @@ def voltage_compensation(
     """
     k1 = rules.k1 if drp_pct > rules.drp_lim_pct else Decimal(0)
     k2 = rules.k2[level] if drc_pct > rules.drc_lim_pct else Decimal(0)
-    raw = ((drp_pct - rules.drp_lim_pct) / _HUNDRED * k1 + (drc_pct - rules.drc_lim_pct) / _HUNDRED * k2) * eusd_rs
+    raw = (
+        (drp_pct - rules.drp_lim_pct) / _HUNDRED * k1 + (drc_pct - rules.drc_lim_pct) / _HUNDRED * k2
+    ) * eusd_rs
     step = Step(
         "quality.step.compensation",
         {
@@ -447,26 +473,22 @@ class ComplaintDeadlines:
     install_notice_hours: int
 
 
-def complaint_deadlines(complaint_date: dt.date, rules: VoltageRules) -> ComplaintDeadlines:
-    """Distributor deadlines counted from the complaint (art. 656: exclude the first day).
+def complaint_deadlines(
+    complaint_date: dt.date, rules: VoltageRules, extra_holidays: Sequence[dt.date] = ()
+) -> ComplaintDeadlines:
+    """Distributor deadlines counted from the complaint (REN 1.000 art. 656).
 
-    Calendar-day deadlines falling on a weekend move to the next business day per art. 656;
-    holidays are not applied here (the caller's calendar does that).
+    Calendar days, the complaint day excluded; a due day on a weekend or national holiday
+    moves to the next business day (state/municipal holidays go in ``extra_holidays``).
     """
     c = rules.complaint
     return ComplaintDeadlines(
         complaint_date,
-        _next_weekday(complaint_date + dt.timedelta(days=c.inspection_days)),
-        _next_weekday(complaint_date + dt.timedelta(days=c.measurement_168h_days)),
+        roll_forward(complaint_date + dt.timedelta(days=c.inspection_days), extra_holidays),
+        roll_forward(complaint_date + dt.timedelta(days=c.measurement_168h_days), extra_holidays),
         c.consumer_request_168h_days,
         c.install_notice_hours,
     )
-
-
-def _next_weekday(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
 
 
 def credit_deadline(reference_day: dt.date, rules: VoltageRules) -> dt.date:

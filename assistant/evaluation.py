@@ -1,0 +1,195 @@
+"""Run the labelled question sets against a store and score the assistant.
+
+Scores: tool accuracy (first tool call among the acceptable ones; ``[]`` = no tool),
+slot accuracy (expected slot values, micro-averaged over keys), refusal accuracy,
+handoff accuracy, grounding (every figure in a reply comes from a tool result of the same
+turn), latency p50/p95 — overall and per intent.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.engine import Assistant, ChatRequest, ChatResponse
+from assistant.grounding import ungrounded
+
+_REFUSAL = {"out_of_scope": "out_of_scope", "refuse_other_customer": "other_customer", "refuse_write": "write_not_allowed"}
+
+
+@dataclass
+class CaseResult:
+    id: str
+    text: str
+    expected_tools: list[str]
+    chosen: str | None
+    tool_ok: bool
+    slots_expected: dict[str, Any]
+    slots_got: dict[str, Any]
+    slot_hits: int
+    slot_total: int
+    refusal_ok: bool | None
+    handoff_ok: bool | None
+    grounded: bool
+    ungrounded: list[str]
+    latency_ms: float
+    reply: str
+
+
+@dataclass
+class EvalReport:
+    audience: str
+    cases: list[CaseResult] = field(default_factory=list)
+
+    def _ratio(self, ok: int, n: int) -> float:
+        return ok / n if n else 1.0
+
+    @property
+    def tool_accuracy(self) -> float:
+        return self._ratio(sum(c.tool_ok for c in self.cases), len(self.cases))
+
+    @property
+    def slot_accuracy(self) -> float:
+        return self._ratio(sum(c.slot_hits for c in self.cases), sum(c.slot_total for c in self.cases))
+
+    @property
+    def refusal_accuracy(self) -> float:
+        rs = [c.refusal_ok for c in self.cases if c.refusal_ok is not None]
+        return self._ratio(sum(bool(r) for r in rs), len(rs))
+
+    @property
+    def handoff_accuracy(self) -> float:
+        hs = [c.handoff_ok for c in self.cases if c.handoff_ok is not None]
+        return self._ratio(sum(bool(h) for h in hs), len(hs))
+
+    @property
+    def grounding(self) -> float:
+        return self._ratio(sum(c.grounded for c in self.cases), len(self.cases))
+
+    def latency(self, q: float) -> float:
+        lat = sorted(c.latency_ms for c in self.cases)
+        if not lat:
+            return 0.0
+        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]
+
+    def summary(self) -> dict[str, Any]:
+        per: dict[str, list[CaseResult]] = defaultdict(list)
+        for c in self.cases:
+            per[c.expected_tools[0] if c.expected_tools else "(sem ferramenta)"].append(c)
+        return {
+            "audience": self.audience,
+            "n": len(self.cases),
+            "tool_accuracy": round(self.tool_accuracy, 4),
+            "slot_accuracy": round(self.slot_accuracy, 4),
+            "refusal_accuracy": round(self.refusal_accuracy, 4),
+            "handoff_accuracy": round(self.handoff_accuracy, 4),
+            "grounded_replies": round(self.grounding, 4),
+            "latency_p50_ms": round(self.latency(0.5), 1),
+            "latency_p95_ms": round(self.latency(0.95), 1),
+            "per_intent": {
+                k: {"n": len(v), "tool_accuracy": round(sum(c.tool_ok for c in v) / len(v), 3),
+                    "p95_ms": round(sorted(c.latency_ms for c in v)[int(0.95 * (len(v) - 1))], 1)}
+                for k, v in sorted(per.items())
+            },
+            "failures": [
+                {"id": c.id, "text": c.text, "expected": c.expected_tools, "chosen": c.chosen,
+                 "slots_expected": c.slots_expected, "slots_got": c.slots_got, "ungrounded": c.ungrounded}
+                for c in self.cases
+                if not c.tool_ok or c.slot_hits < c.slot_total or c.refusal_ok is False or not c.grounded
+            ],
+        }
+
+
+def load_cases(path: str | Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_norm(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in sorted(v.items())}
+    if isinstance(v, str):
+        return v.strip()
+    return v
+
+
+def _chosen(resp: ChatResponse) -> str | None:
+    if resp.tool_calls:
+        return str(resp.tool_calls[0]["name"])
+    if resp.handoff:
+        return "handoff_to_agent"
+    return None
+
+
+def score_case(case: dict[str, Any], resp: ChatResponse) -> CaseResult:
+    expected = list(case.get("tools") or [])
+    chosen = _chosen(resp)
+    tool_ok = (chosen in expected) if expected else (chosen is None)
+    exp_slots = dict(case.get("slots") or {})
+    hits = sum(1 for k, v in exp_slots.items() if _norm(resp.slots.get(k)) == _norm(v))
+    expect = case.get("expect")
+    refusal_ok = (resp.refused == _REFUSAL[expect]) if expect in _REFUSAL else None
+    handoff_ok = resp.handoff if expected[:1] == ["handoff_to_agent"] else None
+    results = [c.get("result") for c in resp.tool_calls] + [resp.citations]
+    missing = ungrounded(resp.reply, results, user_text=case["text"])
+    return CaseResult(
+        id=case["id"], text=case["text"], expected_tools=expected, chosen=chosen, tool_ok=tool_ok,
+        slots_expected=exp_slots, slots_got=resp.slots, slot_hits=hits, slot_total=len(exp_slots),
+        refusal_ok=refusal_ok, handoff_ok=handoff_ok, grounded=not missing, ungrounded=missing,
+        latency_ms=resp.latency_ms, reply=resp.reply,
+    )
+
+
+def run_eval(
+    assistant: Assistant,
+    cases: list[dict[str, Any]],
+    audience: str,
+    installation_id: str | None = None,
+    gd_installation_id: str | None = None,
+) -> EvalReport:
+    """Each case in a fresh, pre-identified session; ``after`` cases continue their parent's session."""
+    report = EvalReport(audience=audience)
+    by_id = {c["id"]: c for c in cases}
+    for i, case in enumerate(cases):
+        inst = installation_id
+        if gd_installation_id and any(t == "gd_credits" for t in case.get("tools", [])):
+            inst = gd_installation_id
+        session = f"eval-{audience}-{i}"
+        parent = by_id.get(case.get("after", ""))
+        if parent is not None:
+            assistant.chat(ChatRequest(text=parent["text"], session_id=session, channel="cli",
+                                       installation_id=inst if audience == "customer" else None, audience=audience))
+        resp = assistant.chat(ChatRequest(text=case["text"], session_id=session, channel="cli",
+                                          installation_id=inst if audience == "customer" else None, audience=audience))
+        report.cases.append(score_case(case, resp))
+    return report
+
+
+def format_report(summary: dict[str, Any]) -> str:
+    lines = [
+        f"== {summary['audience']} ({summary['n']} perguntas) ==",
+        f"tool accuracy     {summary['tool_accuracy']:.1%}",
+        f"slot accuracy     {summary['slot_accuracy']:.1%}",
+        f"refusal accuracy  {summary['refusal_accuracy']:.1%}",
+        f"handoff accuracy  {summary['handoff_accuracy']:.1%}",
+        f"grounded replies  {summary['grounded_replies']:.1%}",
+        f"latency p50/p95   {summary['latency_p50_ms']} / {summary['latency_p95_ms']} ms",
+        "per intent (n, tool acc, p95 ms):",
+    ]
+    for k, v in summary["per_intent"].items():
+        lines.append(f"  {k:24s} {v['n']:3d}  {v['tool_accuracy']:.0%}  {v['p95_ms']}")
+    if summary["failures"]:
+        lines.append("failures:")
+        for f in summary["failures"][:30]:
+            lines.append(f"  {f['id']}: {f['text']!r} expected {f['expected']} got {f['chosen']} "
+                         f"slots {f['slots_got']} vs {f['slots_expected']} ungrounded {f['ungrounded']}")
+    return "\n".join(lines)
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else 0.0

@@ -1,0 +1,92 @@
+"""``smartmeter ask``, ``copilot-ask`` and ``eval``: the assistant from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from assistant import Assistant, AssistantDeps, ChatRequest
+from assistant.evaluation import format_report, load_cases, run_eval
+from channels.cli import main
+from channels.cli.common import echo_json, home_of
+from tools.api.admin import demo_metadata
+
+
+def _assistant(ctx: click.Context, today: str | None) -> Assistant:
+    deps = AssistantDeps.from_home(home_of(ctx), today=dt.date.fromisoformat(today) if today else None)
+    return Assistant(deps)
+
+
+@main.command("ask")
+@click.argument("text")
+@click.option("--installation", "installation_id", required=True, help="Identified installation (as an integrator would).")
+@click.option("--session", "session_id", default=None, help="Keep the conversation across calls.")
+@click.option("--today", default=None, help="Override the data's today (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the chat response (contract) as JSON.")
+@click.pass_context
+def ask_cmd(ctx: click.Context, text: str, installation_id: str, session_id: str | None, today: str | None, as_json: bool) -> None:
+    """One assistant turn for an identified customer."""
+    resp = _assistant(ctx, today).chat(
+        ChatRequest(text=text, session_id=session_id, channel="cli", installation_id=installation_id)
+    )
+    if as_json:
+        echo_json(resp.to_dict())
+    else:
+        click.echo(resp.reply)
+
+
+@main.command("copilot-ask")
+@click.argument("text")
+@click.option("--session", "session_id", default=None)
+@click.option("--today", default=None, help="Override the data's today (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the chat response (contract) as JSON.")
+@click.pass_context
+def copilot_ask_cmd(ctx: click.Context, text: str, session_id: str | None, today: str | None, as_json: bool) -> None:
+    """One operator-copilot turn."""
+    resp = _assistant(ctx, today).chat(ChatRequest(text=text, session_id=session_id, channel="cli", audience="operator"))
+    if as_json:
+        echo_json(resp.to_dict())
+    else:
+        click.echo(resp.reply)
+
+
+def _default_set(name: str) -> Path:
+    return Path(str(resources.files("assistant") / "eval" / name))
+
+
+@main.command("eval")
+@click.option("--customer-set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--operator-set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--retrieval", is_flag=True, help="Also run the knowledge retrieval evaluation.")
+@click.option("--today", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path | None, retrieval: bool,
+             today: str | None, as_json: bool) -> None:
+    """Run the labelled question sets and print tool/slot/refusal/handoff accuracy and latency."""
+    home = home_of(ctx)
+    assistant = _assistant(ctx, today)
+    meta = demo_metadata(home)
+    scen = meta.get("scenarios", {})
+    inst = (meta.get("demo_customer") or {}).get("installation_id")
+    solar = (scen.get("solar") or [None])[0]
+    out = {}
+    rep_c = run_eval(assistant, load_cases(customer_set or _default_set("customer_dev.jsonl")), "customer", inst, solar)
+    out["customer"] = rep_c.summary()
+    rep_o = run_eval(assistant, load_cases(operator_set or _default_set("operator_dev.jsonl")), "operator")
+    out["operator"] = rep_o.summary()
+    if retrieval:
+        from assistant.admin import retrieval_eval
+
+        out["retrieval"] = retrieval_eval(home)
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(format_report(out["customer"]))
+    click.echo(format_report(out["operator"]))
+    if retrieval:
+        click.echo(json.dumps(out["retrieval"], ensure_ascii=False, indent=2))

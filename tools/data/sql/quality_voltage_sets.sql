@@ -1,0 +1,81 @@
+-- DRP/DRC per installation and set of $set_size valid 10-minute readings (PRODIST Modulo 8).
+-- One row per installation and set. Parameters:
+--   $start, $end      requested period [start, end) (TIMESTAMP)
+--   $end_ext          readings from $end up to $end_ext only complete the last set
+--   $set_size         1008
+--   $low_pu           0.1: a phase below 0,1 pu is interrupted (reading dropped)
+--   $installation     one installation id, or NULL for the whole fleet
+--   $b_nom ... $b_phi band table (nominal V; adequate lo/hi, precaria lo/hi in 0.1 V)
+-- Windows overlapping any power-down/up interruption (any duration; short ones are VTCD)
+-- are expurgated; the number of sets is ceil(valid readings in the period / $set_size).
+WITH bands AS (
+    SELECT unnest(CAST($b_nom AS DOUBLE[])) AS nominal_v,
+           unnest(CAST($b_alo AS DOUBLE[])) AS a_lo,
+           unnest(CAST($b_ahi AS DOUBLE[])) AS a_hi,
+           unnest(CAST($b_plo AS DOUBLE[])) AS p_lo,
+           unnest(CAST($b_phi AS DOUBLE[])) AS p_hi
+),
+inst AS (
+    SELECT i.installation_id, b.nominal_v, b.a_lo, b.a_hi, b.p_lo, b.p_hi,
+           CAST($low_pu AS DOUBLE) * b.nominal_v * 10 AS low_dv
+    FROM installations i
+    JOIN bands b ON b.nominal_v = CAST(i.nominal_voltage_v AS DOUBLE)
+    WHERE CAST($installation AS VARCHAR) IS NULL OR i.installation_id = CAST($installation AS VARCHAR)
+),
+intr AS (
+    SELECT installation_id, start_ts, end_ts
+    FROM outages
+    WHERE start_ts < CAST($end_ext AS TIMESTAMP)
+      AND end_ts > CAST($start AS TIMESTAMP) - INTERVAL 10 MINUTE
+),
+raw AS (
+    SELECT r.installation_id, r.ts, n.a_lo, n.a_hi, n.p_lo, n.p_hi,
+           CASE WHEN r.v_a_dv >= n.low_dv THEN r.v_a_dv END AS va,
+           CASE WHEN r.v_b_dv >= n.low_dv THEN r.v_b_dv END AS vb,
+           CASE WHEN r.v_c_dv >= n.low_dv THEN r.v_c_dv END AS vc,
+           coalesce(r.v_a_dv, r.v_b_dv, r.v_c_dv) IS NOT NULL AS has_reading
+    FROM voltage_10min r
+    JOIN inst n ON n.installation_id = r.installation_id
+    WHERE r.ts >= CAST($start AS TIMESTAMP) AND r.ts < CAST($end_ext AS TIMESTAMP)
+),
+valid AS (
+    SELECT raw.*
+    FROM raw
+    ANTI JOIN intr o
+      ON o.installation_id = raw.installation_id
+     AND o.start_ts < raw.ts + INTERVAL 10 MINUTE
+     AND o.end_ts > raw.ts
+    WHERE coalesce(va, vb, vc) IS NOT NULL
+),
+numbered AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY installation_id ORDER BY ts) - 1 AS rn,
+           count(*) FILTER (WHERE ts < CAST($end AS TIMESTAMP)) OVER (PARTITION BY installation_id) AS n_in_period
+    FROM valid
+),
+cls AS (
+    SELECT installation_id, rn // $set_size AS set_no, ts,
+           CASE WHEN va IS NULL THEN NULL WHEN va BETWEEN a_lo AND a_hi THEN 0 WHEN va BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS ca,
+           CASE WHEN vb IS NULL THEN NULL WHEN vb BETWEEN a_lo AND a_hi THEN 0 WHEN vb BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cb,
+           CASE WHEN vc IS NULL THEN NULL WHEN vc BETWEEN a_lo AND a_hi THEN 0 WHEN vc BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cc
+    FROM numbered
+    WHERE rn < ceil(n_in_period / $set_size) * $set_size
+),
+sets AS (
+    SELECT installation_id, set_no,
+           min(ts) AS set_start, max(ts) AS set_end, count(*) AS n_valid,
+           count(*) FILTER (WHERE ca = 1) AS a_prec, count(*) FILTER (WHERE ca = 2) AS a_crit,
+           count(*) FILTER (WHERE cb = 1) AS b_prec, count(*) FILTER (WHERE cb = 2) AS b_crit,
+           count(*) FILTER (WHERE cc = 1) AS c_prec, count(*) FILTER (WHERE cc = 2) AS c_crit
+    FROM cls
+    GROUP BY installation_id, set_no
+)
+SELECT installation_id, set_no, set_start, set_end, n_valid, n_valid = $set_size AS complete,
+       a_prec, a_crit, b_prec, b_crit, c_prec, c_crit,
+       greatest(a_prec, b_prec, c_prec) AS nlp,
+       greatest(a_crit, b_crit, c_crit) AS nlc,
+       100.0 * greatest(a_prec, b_prec, c_prec) / n_valid AS drp_rate_pct,
+       100.0 * greatest(a_crit, b_crit, c_crit) / n_valid AS drc_rate_pct,
+       100.0 * greatest(a_prec, b_prec, c_prec) / $set_size AS drp_so_far_pct,
+       100.0 * greatest(a_crit, b_crit, c_crit) / $set_size AS drc_so_far_pct
+FROM sets

@@ -1,0 +1,349 @@
+"""Consumption profile: hour-of-day and weekday/weekend shape, base load, peaks, anomalies (pure).
+
+Definitions (all from interval readings; power of an interval = ``import_wh * 60 /
+interval_min`` [W], the mean power over the interval):
+
+* **base load** ("consumo parado"): the 10th percentile of interval power in the night
+  window [00:00, 05:00) over the period [W]. It is what stays on when nobody uses anything
+  (refrigerator, stand-by, router...). The percentile (not the minimum) resists single odd
+  readings.
+* **hourly shape**: mean power per hour of day [W], for all days, weekdays and weekends
+  (Saturdays, Sundays and, when given, national holidays).
+* **peak hours**: the 3 hours of day with the highest mean power; ``peak_to_base`` = highest
+  hourly mean / base load (a flat profile has a low ratio).
+* **night share**: share of imported energy in [00:00, 06:00) ("madrugada").
+* **anomalies** (over the period plus up to 28 days of history before it):
+  - ``consumption.anomaly.base_load_rise``: median nightly base of the last 5 nights is at
+    least 30 % and 40 W above the median of the 28 nights before (something left on, a
+    failing refrigerator seal...);
+  - ``consumption.anomaly.unusual_day_high`` / ``_low``: a day whose kWh is a robust outlier
+    (|x - median| / (1.4826 * MAD) >= 3.5, and at least 30 % and 1.5 kWh away from the median).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tools.domain.consumption import kwh, prepare
+from tools.domain.sufficiency import Thresholds, assess_intervals, require
+from tools.errors import NoData
+from tools.types import Issue, Period, Step, ToolResult
+
+BASE_HOURS = (0, 5)  # base-load window [start hour, end hour)
+BASE_PERCENTILE = 10.0
+NIGHT_HOURS = (0, 6)  # "madrugada" for the night share
+PEAK_HOURS_N = 3
+MIN_PROFILE_DAYS = 3  # qualifying days (>= 75 % readings) needed for a profile
+HISTORY_DAYS = 28
+BASE_RECENT_NIGHTS = 5
+BASE_MIN_REF_NIGHTS = 7
+BASE_RISE_RATIO = 1.3
+BASE_RISE_MIN_W = 40.0
+UNUSUAL_Z = 3.5
+UNUSUAL_MIN_REL = 0.30
+UNUSUAL_MIN_KWH = 1.5
+UNUSUAL_MAX = 3
+MAD_TO_SIGMA = 1.4826
+
+ANOMALY_BASE_RISE = "consumption.anomaly.base_load_rise"
+ANOMALY_DAY_HIGH = "consumption.anomaly.unusual_day_high"
+ANOMALY_DAY_LOW = "consumption.anomaly.unusual_day_low"
+ISSUE_SHORT_HISTORY = "consumption.issue.anomaly_history_short"
+
+
+@dataclass(frozen=True, slots=True)
+class HourShape:
+    hour: int
+    mean_w: float  # all days [W]
+    weekday_w: float | None
+    weekend_w: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    code: str  # catalogue key
+    day: dt.date | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumptionProfile:
+    period: Period
+    interval_min: int
+    days_used: int  # qualifying days in the period
+    hourly: tuple[HourShape, ...]
+    base_load_w: float
+    base_load_kwh_day: Decimal  # base load over 24 h [kWh/day]
+    mean_w: float
+    peak_hours: tuple[int, ...]
+    peak_hour_w: float
+    peak_to_base: float | None
+    load_factor: float  # mean / highest hourly mean
+    night_kwh: Decimal
+    night_share: float
+    weekday_kwh_day: Decimal | None
+    weekend_kwh_day: Decimal | None
+    weekend_vs_weekday: float | None  # weekend per day / weekday per day - 1
+    anomalies: tuple[Anomaly, ...]
+
+
+def _in_hours(ts: pd.Series, hours: tuple[int, int]) -> pd.Series:
+    h = ts.dt.hour
+    return (h >= hours[0]) & (h < hours[1])
+
+
+def base_load_w(df: pd.DataFrame) -> float:
+    """10th percentile of interval power in [00:00, 05:00) [W] (NaN without night readings)."""
+    night = df.loc[_in_hours(df["ts"], BASE_HOURS), "power_w"]
+    return float(np.percentile(night, BASE_PERCENTILE)) if len(night) else float("nan")
+
+
+def nightly_base(df: pd.DataFrame, min_share: float = 0.75) -> pd.Series:
+    """Base load per night (date of the night's 00:00) [W]; nights with few readings dropped."""
+    night = df[_in_hours(df["ts"], BASE_HOURS)]
+    if night.empty:
+        return pd.Series(dtype="float64")
+    g = night.groupby(night["ts"].dt.date)
+    minutes = g["interval_min"].sum()
+    base = g["power_w"].quantile(BASE_PERCENTILE / 100.0)
+    keep = minutes >= min_share * 60 * (BASE_HOURS[1] - BASE_HOURS[0])
+    return base[keep]
+
+
+def daily_kwh(df: pd.DataFrame, min_coverage: float = 0.75) -> pd.Series:
+    """Coverage-normalised kWh per day for days with at least ``min_coverage`` readings."""
+    if df.empty:
+        return pd.Series(dtype="float64")
+    g = df.groupby(df["ts"].dt.date).agg(wh=("import_wh", "sum"), m=("interval_min", "sum"))
+    g = g[g["m"] >= min_coverage * 1440]
+    return (g["wh"] / 1000.0 * 1440 / g["m"]).astype("float64")
+
+
+def _is_weekend(days: pd.Series, holidays: Collection[dt.date]) -> pd.Series:
+    return days.map(lambda x: x.weekday() >= 5 or x in holidays).astype(bool)
+
+
+def detect_base_rise(nightly: pd.Series, end: dt.date) -> tuple[Anomaly | None, int]:
+    """Base-load rise at the end of the series; returns (anomaly, reference nights used)."""
+    s = nightly[[k <= end for k in nightly.index]].sort_index()
+    recent = s.iloc[-BASE_RECENT_NIGHTS:]
+    ref = s.iloc[:-BASE_RECENT_NIGHTS]
+    ref = ref[[k > end - dt.timedelta(days=HISTORY_DAYS + BASE_RECENT_NIGHTS) for k in ref.index]]
+    if len(recent) < BASE_RECENT_NIGHTS or len(ref) < BASE_MIN_REF_NIGHTS:
+        return None, len(ref)
+    before, after = float(ref.median()), float(recent.median())
+    if after < before * BASE_RISE_RATIO or after - before < BASE_RISE_MIN_W:
+        return None, len(ref)
+    level = before + 0.5 * (after - before)
+    since = s.index[-1]
+    for k in reversed(list(s.index)):
+        if s[k] < level:
+            break
+        since = k
+    data = {"before_w": round(before, 1), "after_w": round(after, 1), "rise_w": round(after - before, 1), "since": since}
+    return Anomaly(ANOMALY_BASE_RISE, since, data), len(ref)
+
+
+def detect_unusual_days(daily: pd.Series, period: Period) -> tuple[Anomaly, ...]:
+    """Robust outlier days inside ``period`` (median/MAD over the period plus history)."""
+    if len(daily) < 7:
+        return ()
+    med = float(daily.median())
+    mad = float((daily - med).abs().median()) * MAD_TO_SIGMA
+    if mad <= 0 or med <= 0:
+        return ()
+    found = []
+    for day, value in daily.items():
+        if not (period.start <= day <= period.end):
+            continue
+        dev = float(value) - med
+        z = dev / mad
+        if abs(z) >= UNUSUAL_Z and abs(dev) >= UNUSUAL_MIN_REL * med and abs(dev) >= UNUSUAL_MIN_KWH:
+            code = ANOMALY_DAY_HIGH if dev > 0 else ANOMALY_DAY_LOW
+            data = {"day": day, "kwh": round(float(value), 3), "typical_kwh": round(med, 3), "z": round(z, 2)}
+            found.append((abs(z), Anomaly(code, day, data)))
+    found.sort(key=lambda t: -t[0])
+    return tuple(a for _, a in found[:UNUSUAL_MAX])
+
+
+def compute_profile(
+    intervals: pd.DataFrame,
+    period: Period,
+    *,
+    history: pd.DataFrame | None = None,
+    holidays: Collection[dt.date] = (),
+    thresholds: Thresholds = Thresholds(min_days=MIN_PROFILE_DAYS),
+    sql: Mapping[str, str] | None = None,
+) -> ToolResult[ConsumptionProfile]:
+    """Profile of one installation's consumption in ``period``.
+
+    Parameters
+    ----------
+    intervals : readings in the period (ts, interval_min, import_wh [Wh], ...).
+    history : readings of up to 28 days before the period (for anomalies), optional.
+    holidays : dates counted as weekend days (national holidays, tools.domain.calendar).
+
+    Raises
+    ------
+    InsufficientData : fewer than ``MIN_PROFILE_DAYS`` days with >= 75 % of readings.
+    """
+    sql = dict(sql or {})
+    df = prepare(intervals, period)
+    suff = assess_intervals(
+        df["ts"], df["interval_min"], period.start_ts(), period.end_ts_exclusive(), quality=df["quality"], thresholds=thresholds
+    )
+    if suff.intervals == 0:
+        raise NoData("no readings in period", start=period.start.isoformat(), end=period.end.isoformat())
+    require(suff, tool="consumption_profile")
+    issues: list[Issue] = list(suff.issues)
+    steps: list[Step] = []
+    interval_min = int(df["interval_min"].mode().iloc[0])
+
+    hours = df["ts"].dt.hour
+    weekend = _is_weekend(df["ts"].dt.date, set(holidays))
+    shape = []
+    for h in range(24):
+        sel = hours == h
+        allw = df.loc[sel, "power_w"]
+        wd = df.loc[sel & ~weekend, "power_w"]
+        we = df.loc[sel & weekend, "power_w"]
+        shape.append(
+            HourShape(
+                h,
+                round(float(allw.mean()), 1) if len(allw) else 0.0,
+                round(float(wd.mean()), 1) if len(wd) else None,
+                round(float(we.mean()), 1) if len(we) else None,
+            )
+        )
+    base = base_load_w(df)
+    base = 0.0 if np.isnan(base) else base
+    mean_w = float(df["power_w"].mean())
+    ranked = sorted(shape, key=lambda s: -s.mean_w)
+    peak_hours = tuple(sorted(s.hour for s in ranked[:PEAK_HOURS_N]))
+    peak_w = ranked[0].mean_w
+    ratio = round(peak_w / base, 2) if base > 0 else None
+    steps.append(
+        Step(
+            "consumption.step.base_load",
+            {"night_start_hour": BASE_HOURS[0], "night_end_hour": BASE_HOURS[1], "percentile": BASE_PERCENTILE},
+            "percentile(import_wh * 60 / interval_min for ts in night window, 10)",
+            round(base, 1),
+            "W",
+            sql=sql.get("intervals", ""),
+        )
+    )
+    steps.append(
+        Step(
+            "consumption.step.peak_hours",
+            {"hours": list(peak_hours), "peak_hour_w": peak_w, "base_load_w": round(base, 1)},
+            "top 3 hours by mean(import_wh * 60 / interval_min); peak_to_base = max hourly mean / base load",
+            ratio,
+            "ratio",
+        )
+    )
+    night_sel = _in_hours(df["ts"], NIGHT_HOURS)
+    night_wh = int(df.loc[night_sel, "import_wh"].sum())
+    total_wh = int(df["import_wh"].sum())
+    night_share = round(night_wh / total_wh, 4) if total_wh else 0.0
+    steps.append(
+        Step(
+            "consumption.step.night_share",
+            {"night_wh": night_wh, "total_wh": total_wh, "night_start_hour": NIGHT_HOURS[0], "night_end_hour": NIGHT_HOURS[1]},
+            "night_wh / total_wh",
+            night_share,
+            "fraction",
+        )
+    )
+
+    daily = daily_kwh(df, thresholds.day_min_coverage)
+    wk = _is_weekend(pd.Series(list(daily.index), dtype="object"), set(holidays)).to_numpy() if len(daily) else np.array([])
+    wd_k = float(daily[~wk].mean()) if len(daily) and (~wk).any() else None
+    we_k = float(daily[wk].mean()) if len(daily) and wk.any() else None
+    wvw = round(we_k / wd_k - 1.0, 4) if wd_k and we_k is not None else None
+    steps.append(
+        Step(
+            "consumption.step.weekday_weekend",
+            {"weekday_days": int((~wk).sum()), "weekend_days": int(wk.sum()), "weekday_kwh_day": wd_k, "weekend_kwh_day": we_k},
+            "mean(kWh/day on weekends and holidays) / mean(kWh/day on weekdays) - 1",
+            wvw,
+            "fraction",
+        )
+    )
+
+    anomalies: list[Anomaly] = []
+    hist = prepare(history) if history is not None else prepare(pd.DataFrame())
+    both = pd.concat([hist[hist["ts"] < pd.Timestamp(period.start_ts())], df], ignore_index=True) if len(hist) else df
+    rise, ref_nights = detect_base_rise(nightly_base(both), period.end)
+    if rise is not None:
+        anomalies.append(rise)
+    if ref_nights < BASE_MIN_REF_NIGHTS:
+        issues.append(Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS}))
+    anomalies.extend(detect_unusual_days(daily_kwh(both, thresholds.day_min_coverage), period))
+    steps.append(
+        Step(
+            "consumption.step.anomalies",
+            {"reference_nights": ref_nights, "history_days": HISTORY_DAYS, "found": len(anomalies)},
+            "base rise: median(last 5 nightly bases) >= 1.3 * median(28 nights before) and +40 W; "
+            "unusual day: |kWh - median| / (1.4826 * MAD) >= 3.5",
+            [a.code for a in anomalies],
+            "",
+            sql=sql.get("history", ""),
+        )
+    )
+
+    value = ConsumptionProfile(
+        period=period,
+        interval_min=interval_min,
+        days_used=suff.qualifying_days,
+        hourly=tuple(shape),
+        base_load_w=round(base, 1),
+        base_load_kwh_day=kwh(base * 24),
+        mean_w=round(mean_w, 1),
+        peak_hours=peak_hours,
+        peak_hour_w=peak_w,
+        peak_to_base=ratio,
+        load_factor=round(mean_w / peak_w, 4) if peak_w > 0 else 0.0,
+        night_kwh=kwh(night_wh),
+        night_share=night_share,
+        weekday_kwh_day=kwh(wd_k * 1000) if wd_k is not None else None,
+        weekend_kwh_day=kwh(we_k * 1000) if we_k is not None else None,
+        weekend_vs_weekday=wvw,
+        anomalies=tuple(anomalies),
+    )
+    return ToolResult(
+        tool="consumption_profile",
+        value=value,
+        units={
+            "base_load_w": "W",
+            "mean_w": "W",
+            "peak_hour_w": "W",
+            "hourly": "W",
+            "base_load_kwh_day": "kWh/day",
+            "night_kwh": "kWh",
+            "night_share": "fraction",
+            "weekday_kwh_day": "kWh/day",
+            "weekend_kwh_day": "kWh/day",
+        },
+        trail=tuple(steps),
+        issues=tuple(issues),
+    )
+
+
+__all__ = [
+    "Anomaly",
+    "ConsumptionProfile",
+    "HourShape",
+    "base_load_w",
+    "compute_profile",
+    "daily_kwh",
+    "detect_base_rise",
+    "detect_unusual_days",
+    "nightly_base",
+]
