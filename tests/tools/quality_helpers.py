@@ -79,3 +79,21 @@ def installation_row(installation_id: str, **kw: object) -> dict[str, object]:
     }
     row.update(kw)
     return row
+
+
+def load_profile_frame(installation_id: str, start: str, end: str, import_wh: int, freq_min: int = 15) -> pd.DataFrame:
+    """A flat load profile with every canonical column (nulls where unused)."""
+    lp = pd.DataFrame(
+        {
+            "installation_id": installation_id,
+            "ts": pd.date_range(start, end, freq=f"{freq_min}min"),
+            "interval_min": freq_min,
+            "import_wh": import_wh,
+        }
+    )
+    for c in ("export_wh", "q1_varh", "q2_varh", "q3_varh", "q4_varh", "v_a_dv", "v_b_dv", "v_c_dv"):
+        lp[c] = pd.array([None] * len(lp), dtype="Int32")
+    for c in ("i_a_ca", "i_b_ca", "i_c_ca"):
+        lp[c] = pd.array([None] * len(lp), dtype="Int32")
+    lp["quality"] = 0
+    return lp

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from tests.tools.quality_helpers import WEEK_START, crafted_week, installation_row, write_lake
+from tests.tools.quality_helpers import WEEK_START, crafted_week, installation_row, load_profile_frame, write_lake
 
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality import voltage_rules, voltage_sets
@@ -232,19 +232,7 @@ def tiny_store(tmp_path):  # type: ignore[no-untyped-def]
         }
     )
     write_lake(home, "events", ev)
-    lp = pd.DataFrame(
-        {
-            "installation_id": "UC-1",
-            "ts": pd.date_range("2026-11-01", "2026-11-30 23:45", freq="15min"),
-            "interval_min": 15,
-            "import_wh": 100,
-        }
-    )
-    for c in ("export_wh", "q1_varh", "q2_varh", "q3_varh", "q4_varh", "v_a_dv", "v_b_dv", "v_c_dv"):
-        lp[c] = pd.array([None] * len(lp), dtype="Int32")
-    for c in ("i_a_ca", "i_b_ca", "i_c_ca"):
-        lp[c] = pd.array([None] * len(lp), dtype="Int32")
-    lp["quality"] = 0
+    lp = load_profile_frame("UC-1", "2026-11-01", "2026-11-30 23:45", 100)
     write_lake(home, "load_profile", lp)
     store.refresh_views()
     yield store

@@ -1,7 +1,643 @@
-"""Tools of this area (see tools.registry). Filled by the corresponding issue."""
+"""Regulated deadlines proven by the meter: ``deadline_status`` (customer) and
+``deadline_exposure`` (operator).
+
+Both read the service requests exported by the CRM (table ``service_requests``) and join them,
+set-based, with the meter's evidence of completion: the first power-up or relay reconnect
+after a religacao request (ASOF join), the first week of 1.008 voltage readings back in the
+PRODIST limits after a voltage complaint (window over ``voltage_10min``), the first reading of
+a new connection; the relay disconnect before a wrongful-suspension report gives the art. 441
+suspension time. The pure engine :mod:`tools.domain.deadlines` then counts the deadlines
+(art. 656 / art. 362) and the Anexo IV compensation (arts. 440-441). Every SQL goes in the trail.
+"""
 
 from __future__ import annotations
 
-from tools.registry import ToolSpec
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-SPECS: tuple[ToolSpec, ...] = ()
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.api.context import ToolContext
+from tools.api.quality import band_params, voltage_rules
+from tools.data.store import Store
+from tools.domain import deadlines as dl
+from tools.errors import NoData
+from tools.registry import ToolSpec
+from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
+from tools.units import d, money
+
+CUSTOMER_LOOKBACK_DAYS = 90
+_ZERO = Decimal(0)
+
+# ----------------------------------------------------------------------------- SQL
+
+_REQUESTS_SQL = """
+WITH req AS (
+  SELECT r.request_id, r.installation_id, r.request_type,
+         CAST(r.opened_at AS TIMESTAMP) AS opened_at,
+         TRY_CAST(r.closed_at AS TIMESTAMP) AS closed_at,
+         lower(coalesce(nullif(CAST(r.status AS VARCHAR), ''), 'open')) AS status,
+         lower(coalesce(nullif(CAST(r.area AS VARCHAR), ''), i.area, 'urbana')) AS area,
+         coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality, '-') AS region,
+         coalesce(i.group_code, 'B') AS group_code, i.phases,
+         CAST(i.nominal_voltage_v AS DOUBLE) AS nominal_voltage_v
+  FROM service_requests r LEFT JOIN installations i ON i.installation_id = r.installation_id
+  WHERE CAST(r.opened_at AS TIMESTAMP) < $as_of
+    AND (CAST($installation AS VARCHAR) IS NULL OR r.installation_id = CAST($installation AS VARCHAR))
+    AND (CAST($request_id AS VARCHAR) IS NULL OR r.request_id = CAST($request_id AS VARCHAR))
+    AND (CAST($region AS VARCHAR) IS NULL
+         OR lower(coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality)) = lower(CAST($region AS VARCHAR)))
+    AND (CAST($types AS VARCHAR[]) IS NULL OR list_contains(CAST($types AS VARCHAR[]), r.request_type))
+    AND (CAST($since AS TIMESTAMP) IS NULL
+         OR lower(coalesce(CAST(r.status AS VARCHAR), 'open')) NOT IN ('closed', 'cancelled')
+         OR TRY_CAST(r.closed_at AS TIMESTAMP) >= CAST($since AS TIMESTAMP))
+),
+supply AS (
+  SELECT e.installation_id, e.ts FROM events e
+  WHERE list_contains($reconnect_codes, e.code) AND e.ts < $as_of
+    AND e.ts >= (SELECT min(opened_at) FROM req)
+    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($reconnect_types, request_type))
+),
+reconnect AS (
+  SELECT q.request_id, s.ts AS evidence_at
+  FROM (SELECT * FROM req WHERE list_contains($reconnect_types, request_type)) q
+  ASOF JOIN supply s ON q.installation_id = s.installation_id AND s.ts >= q.opened_at
+),
+disconnect AS (
+  SELECT e.installation_id, e.ts FROM events e
+  WHERE e.code = $suspension_code AND e.ts < $as_of
+    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($wrongful_types, request_type))
+),
+suspension AS (
+  SELECT q.request_id, x.ts AS suspension_start
+  FROM (SELECT * FROM req WHERE list_contains($wrongful_types, request_type)) q
+  ASOF JOIN disconnect x ON q.installation_id = x.installation_id AND x.ts <= q.opened_at
+),
+bands AS (
+  SELECT unnest($b_nom) AS nominal_v, unnest($b_alo) AS a_lo, unnest($b_ahi) AS a_hi,
+         unnest($b_plo) AS p_lo, unnest($b_phi) AS p_hi
+),
+vreadings AS (
+  SELECT q.request_id, v.ts,
+         CASE WHEN v.v_a_dv IS NULL OR v.v_a_dv BETWEEN b.a_lo AND b.a_hi THEN 0
+              WHEN v.v_a_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS ca,
+         CASE WHEN v.v_b_dv IS NULL OR v.v_b_dv BETWEEN b.a_lo AND b.a_hi THEN 0
+              WHEN v.v_b_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS cb,
+         CASE WHEN v.v_c_dv IS NULL OR v.v_c_dv BETWEEN b.a_lo AND b.a_hi THEN 0
+              WHEN v.v_c_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS cc
+  FROM (SELECT * FROM req WHERE list_contains($voltage_types, request_type)) q
+  JOIN bands b ON b.nominal_v = q.nominal_voltage_v
+  JOIN voltage_10min v ON v.installation_id = q.installation_id AND v.ts >= q.opened_at
+   AND v.ts < q.opened_at + to_days(CAST($search_days AS INTEGER)) AND v.ts < $as_of
+),
+vweeks AS (
+  SELECT request_id, ts,
+         count(*) OVER w AS n,
+         greatest(sum(CAST(ca = 1 AS INTEGER)) OVER w, sum(CAST(cb = 1 AS INTEGER)) OVER w,
+                  sum(CAST(cc = 1 AS INTEGER)) OVER w) AS nlp,
+         greatest(sum(CAST(ca = 2 AS INTEGER)) OVER w, sum(CAST(cb = 2 AS INTEGER)) OVER w,
+                  sum(CAST(cc = 2 AS INTEGER)) OVER w) AS nlc,
+         first_value(ts) OVER w AS week_start
+  FROM vreadings
+  WINDOW w AS (PARTITION BY request_id ORDER BY ts ROWS BETWEEN {window_rows} PRECEDING AND CURRENT ROW)
+),
+voltage AS (
+  SELECT request_id, arg_min(week_start, ts) AS evidence_at,
+         min(ts) + INTERVAL 10 MINUTE AS evidence_proof_at
+  FROM vweeks WHERE n = $set_size AND nlp <= $max_precaria AND nlc <= $max_critica
+  GROUP BY request_id
+),
+first_reading AS (
+  SELECT q.request_id, f.first_ts AS evidence_at
+  FROM (SELECT * FROM req WHERE list_contains($first_reading_types, request_type)) q
+  JOIN (SELECT installation_id, min(ts) AS first_ts FROM load_profile
+        WHERE installation_id IN (SELECT installation_id FROM req WHERE list_contains($first_reading_types, request_type))
+        GROUP BY installation_id) f ON f.installation_id = q.installation_id
+  WHERE f.first_ts >= q.opened_at AND f.first_ts < $as_of
+)
+SELECT req.*,
+       coalesce(reconnect.evidence_at, voltage.evidence_at, first_reading.evidence_at) AS evidence_at,
+       coalesce(voltage.evidence_proof_at, reconnect.evidence_at, first_reading.evidence_at) AS evidence_proof_at,
+       suspension.suspension_start
+FROM req
+LEFT JOIN reconnect USING (request_id)
+LEFT JOIN voltage USING (request_id)
+LEFT JOIN first_reading USING (request_id)
+LEFT JOIN suspension USING (request_id)
+ORDER BY req.opened_at, req.request_id
+"""
+
+_MONTH_KWH_SQL = """
+SELECT installation_id, strftime(ts, '%Y-%m') AS month,
+       sum(import_wh) AS import_wh, count(DISTINCT CAST(ts AS DATE)) AS days
+FROM load_profile
+WHERE installation_id IN (SELECT unnest($ids)) AND ts >= $start AND ts < $as_of
+GROUP BY ALL
+"""
+
+
+def _has_table(store: Store, name: str) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+
+def _types_with(ref: dl.DeadlineReference, **match: Any) -> list[str]:
+    return sorted(k for k, r in ref.rules.items() if all(getattr(r, f) == v for f, v in match.items()))
+
+
+def fetch_requests(
+    store: Store,
+    as_of: dt.datetime,
+    *,
+    installation_id: str | None = None,
+    request_id: str | None = None,
+    region: str | None = None,
+    types: Sequence[str] | None = None,
+    since: dt.datetime | None = None,
+    ref: dl.DeadlineReference | None = None,
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
+    ref = ref or dl.load_reference()
+    vr = voltage_rules()
+    nominals = [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "installation": installation_id,
+        "request_id": request_id,
+        "region": region,
+        "types": list(types) if types is not None else None,
+        "since": since,
+        "reconnect_codes": list(ref.reconnection_codes),
+        "reconnect_types": _types_with(ref, evidence="reconnection"),
+        "wrongful_types": _types_with(ref, wrongful_suspension=True),
+        "suspension_code": ref.suspension_code,
+        "voltage_types": _types_with(ref, evidence="voltage_week"),
+        "first_reading_types": _types_with(ref, evidence="first_reading"),
+        "search_days": ref.voltage_search_days,
+        "set_size": vr.set_size,
+        "max_precaria": int(vr.set_size * vr.drp_lim_pct / 100),
+        "max_critica": int(vr.set_size * vr.drc_lim_pct / 100),
+        **band_params(nominals),
+    }
+    for key in ("types", "reconnect_types", "wrongful_types", "voltage_types", "first_reading_types"):
+        if params[key] is not None and not params[key]:
+            params[key] = ["-"]  # an empty VARCHAR[] has no type for the binder
+    if not params["b_nom"]:
+        params.update({"b_nom": [0.0], "b_alo": [0.0], "b_ahi": [0.0], "b_plo": [0.0], "b_phi": [0.0]})
+    sql = _REQUESTS_SQL.replace("{window_rows}", str(int(vr.set_size) - 1))
+    return store.df(sql, params), sql, params
+
+
+def fetch_month_kwh(store: Store, ids: Sequence[str], start: dt.datetime, as_of: dt.datetime) -> tuple[pd.DataFrame, str]:
+    """kWh imported per installation and calendar month (for the VRC)."""
+    if not ids:
+        return pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"]), _MONTH_KWH_SQL
+    df = store.df(_MONTH_KWH_SQL, {"ids": sorted(set(ids)), "start": start, "as_of": as_of})
+    return df, _MONTH_KWH_SQL
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def _month_days(month: str) -> int:
+    y, m = int(month[:4]), int(month[5:7])
+    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return (nxt - dt.date(y, m, 1)).days
+
+
+def attach_vrc(frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference) -> pd.DataFrame:
+    """VRC [R$] = kWh of the month of apuracao x TUSD Fio B (partial months scaled to the month;
+    when the month has no data, the latest month with data; basis recorded in ``vrc_basis``)."""
+    out = frame.copy()
+    fio_b = ref.compensation.fio_b_rs_kwh
+    table: dict[str, dict[str, tuple[int, int]]] = {}
+    for inst, month, wh, days in kwh[["installation_id", "month", "import_wh", "days"]].itertuples(index=False):
+        table.setdefault(str(inst), {})[str(month)] = (int(wh or 0), int(days))
+    vrcs: list[Decimal | None] = []
+    kwhs: list[Decimal | None] = []
+    basis: list[str] = []
+    for inst, month in zip(out["installation_id"], out["apuracao_month"], strict=True):
+        months = table.get(str(inst), {})
+        if month is None:
+            vrcs.append(None)
+            kwhs.append(None)
+            basis.append("none")
+            continue
+        key, how = (month, "month") if month in months else (max(months) if months else None, "latest_month")
+        if key is None:
+            vrcs.append(None)
+            kwhs.append(None)
+            basis.append("missing")
+            continue
+        wh, days = months[key]
+        k = Decimal(wh) / 1000
+        if 0 < days < _month_days(key):
+            k = k * _month_days(key) / days
+            how = how + "_scaled"
+        kwhs.append(k)
+        vrcs.append(k * fio_b)
+        basis.append(how)
+    out["import_kwh"] = kwhs
+    out["vrc"] = vrcs
+    out["vrc_basis"] = basis
+    return out
+
+
+def evaluate(frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference) -> pd.DataFrame:
+    """Timing (engine) -> VRC -> compensation, for a frame of requests with evidence."""
+    timed = dl.evaluate_timing(frame, as_of, ref)
+    return dl.compensate(attach_vrc(timed, kwh, as_of, ref), ref)
+
+
+# ----------------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDeadline:
+    """One request: its deadline, the meter's evidence and what is owed."""
+
+    request_id: str
+    installation_id: str
+    request_type: str  # catalogue key deadlines.request_type.<type>
+    family: str
+    area: str
+    region: str
+    status: str  # CRM status: open | closed | cancelled
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    count_start: dt.datetime
+    due_at: dt.datetime  # last on-time instant (23:59:59 of the due day for day-counted rules)
+    due_date: dt.date
+    deadline_amount: int
+    deadline_unit: str  # hours | days | business_days
+    article: str
+    rule_status: str
+    anexo_iv_type: int | None
+    evidence_kind: str | None  # reconnection | voltage_week | first_reading | None
+    evidence_at: dt.datetime | None  # when the meter shows the service done
+    done_at: dt.datetime | None  # instant used for the check
+    done_source: str  # meter | system | none
+    state: str  # on_time | late | open | open_late | cancelled
+    late: bool
+    hidden_late: bool  # closed on time in the system, late by the meter
+    meter_flag: str
+    elapsed_hours: Decimal  # [h] opened -> done (or now)
+    remaining_hours: Decimal | None  # [h] now -> due (open requests; negative when late)
+    pv: Decimal | None  # verified time [h or days], when late
+    pr: int
+    apuracao_month: str | None
+    vrc: Decimal | None  # [R$] EUSD Fio B of the apuracao month
+    compensation: Decimal  # [R$] art. 440 (+ art. 441), rounded to cents
+    compensation_if_missed: Decimal  # [R$] fixed part owed as soon as an open request is late
+    suspension_hours: Decimal | None  # [h] wrongful suspension time (art. 441)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A request type's regulatory deadline for the caller's area."""
+
+    request_type: str
+    family: str
+    amount: int
+    unit: str
+    area: str
+    article: str
+    status: str
+    anexo_iv_type: int | None
+    start: str  # business_hours | any_time | art656
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineStatus:
+    installation_id: str
+    as_of: dt.datetime
+    requests: tuple[RequestDeadline, ...]
+    rules: tuple[RuleInfo, ...]
+    compensation_owed: Decimal  # [R$] sum over the requests shown
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureGroup:
+    region: str
+    request_type: str
+    open: int
+    due_soon: int
+    open_late: int
+    closed_late: int
+    hidden_late: int  # closed on time in the system, late by the meter
+    closed_before_meter: int
+    closed_not_confirmed: int
+    meter_done_still_open: int
+    compensation_owed: Decimal  # [R$] late requests (open late accrued to now)
+    compensation_at_stake: Decimal  # [R$] fixed part of the requests due soon
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineExposure:
+    as_of: dt.datetime
+    window_end: dt.datetime
+    due_soon: tuple[RequestDeadline, ...]
+    late: tuple[RequestDeadline, ...]
+    flagged: tuple[RequestDeadline, ...]  # meter disagrees with the CRM
+    groups: tuple[ExposureGroup, ...]
+    total_requests: int
+    total_compensation_owed: Decimal
+    total_at_stake: Decimal
+
+
+def _opt_ts(x: Any) -> dt.datetime | None:
+    return None if x is None or pd.isna(x) else pd.Timestamp(x).to_pydatetime()
+
+
+def to_record(row: Mapping[str, Any]) -> RequestDeadline:
+    tipo = row["anexo_iv_type"]
+    return RequestDeadline(
+        request_id=str(row["request_id"]),
+        installation_id=str(row["installation_id"]),
+        request_type=str(row["request_type"]),
+        family=str(row["family"]),
+        area=str(row["area"]),
+        region=str(row.get("region", "")),
+        status=str(row["status"]),
+        opened_at=pd.Timestamp(row["opened_at"]).to_pydatetime(),
+        closed_at=_opt_ts(row.get("closed_at")),
+        count_start=pd.Timestamp(row["count_start"]).to_pydatetime(),
+        due_at=pd.Timestamp(row["due_at"]).to_pydatetime(),
+        due_date=row["due_date"],
+        deadline_amount=int(row["amount"]),
+        deadline_unit=str(row["unit"]),
+        article=str(row["article"]),
+        rule_status=str(row["rule_status"]),
+        anexo_iv_type=None if tipo is None or pd.isna(tipo) else int(tipo),
+        evidence_kind=row["evidence_kind"],
+        evidence_at=_opt_ts(row.get("evidence_at")),
+        done_at=_opt_ts(row["done_at"]),
+        done_source=str(row["done_source"]),
+        state=str(row["state"]),
+        late=bool(row["late"]),
+        hidden_late=bool(row["hidden_late"]),
+        meter_flag=str(row["meter_flag"]),
+        elapsed_hours=row["elapsed_hours"],
+        remaining_hours=row["remaining_hours"],
+        pv=row["pv"],
+        pr=int(row["pr"]),
+        apuracao_month=row["apuracao_month"],
+        vrc=None if row.get("vrc") is None else money(d(row["vrc"])),
+        compensation=row["compensation"],
+        compensation_if_missed=row["at_stake"],
+        suspension_hours=row["suspension_hours"],
+    )
+
+
+def rule_info(rule: dl.DeadlineRule, area: str) -> RuleInfo:
+    return RuleInfo(rule.request_type, rule.family, rule.amount(area), rule.unit, area, rule.article, rule.status,
+                    rule.anexo_iv_type, rule.start)
+
+
+def _citations(articles: Sequence[tuple[str, str]]) -> tuple[TrailRef, ...]:
+    seen: dict[str, TrailRef] = {}
+    for art, status in articles:
+        seen.setdefault(art, TrailRef(art, status))  # type: ignore[arg-type]
+    return tuple(seen.values())
+
+
+def _common_issues(ev: pd.DataFrame) -> list[Issue]:
+    issues: list[Issue] = []
+    if ev.empty:
+        return issues
+    owed = ev[(ev["compensation"] > 0) | (ev["at_stake"] > 0)]
+    if not owed.empty:
+        issues.append(Issue("deadlines.issue.reference_values", "warning",
+                            {"equation": "art. 440 / art. 441", "values": "custo administrativo de inspecao, TUSD Fio B"}))
+    est = ev[ev["vrc_basis"].astype(str).str.startswith("latest")]
+    if not est.empty:
+        issues.append(Issue("deadlines.issue.vrc_estimated", "warning", {"requests": int(len(est))}))
+    if (ev["evidence_kind"] == "voltage_week").any():
+        issues.append(Issue("deadlines.issue.meter_indicative", "warning", {}))
+    unknown = ev[ev["state"] == "unknown_type"]
+    if not unknown.empty:
+        issues.append(Issue("deadlines.issue.unknown_types_in_data", "warning",
+                            {"types": ", ".join(sorted(set(map(str, unknown["request_type"]))))}))
+    return issues
+
+
+def _as_of(ctx: ToolContext) -> dt.datetime:
+    return dt.datetime.combine(ctx.data_today, dt.time())
+
+
+# ----------------------------------------------------------------------------- deadline_status
+
+
+class DeadlineStatusArgs(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    request_type: str | None = Field(
+        None, description="request type or family, e.g. religacao, reclamacao, tensao, ligacao_nova, ressarcimento"
+    )
+    request_id: str | None = Field(None, description="protocol number of a specific request")
+
+
+def deadline_status(ctx: ToolContext, installation_id: str | None, args: DeadlineStatusArgs) -> ToolResult[DeadlineStatus]:
+    """The customer's open and recent requests: deadline, elapsed time, meter evidence and the
+    compensation owed if the deadline is missed (REN 1.000/2021 arts. 362, 408, 438, 440-441, 656).
+
+    Without a matching request, returns the regulatory deadlines of the asked family for the
+    installation's area (e.g. religacao normal 24 h urban, art. 362 IV).
+    """
+    assert installation_id is not None
+    ref = dl.load_reference()
+    inst = ctx.installation(installation_id)
+    area = str(inst.get("area") or "urbana").lower()
+    as_of = _as_of(ctx)
+    issues: list[Issue] = []
+    types: tuple[str, ...] | None = None
+    if args.request_type:
+        types = dl.resolve_request_types(args.request_type, ref)
+        if not types:
+            issues.append(Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type}))
+    since = None if args.request_id else as_of - dt.timedelta(days=CUSTOMER_LOOKBACK_DAYS)
+    trail: list[Step] = []
+    queries: list[str] = []
+    records: list[RequestDeadline] = []
+    ev = pd.DataFrame()
+    if not _has_table(ctx.store, "service_requests"):
+        issues.append(Issue("deadlines.issue.no_service_requests", "warning", {}))
+    elif types is None or types:
+        raw, sql, _ = fetch_requests(ctx.store, as_of, installation_id=installation_id, request_id=args.request_id,
+                                     types=types, since=since, ref=ref)
+        queries.append(sql)
+        start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
+        kwh, ksql = fetch_month_kwh(ctx.store, [installation_id] if not raw.empty else [], pd.Timestamp(start).to_pydatetime(), as_of)
+        queries.append(ksql)
+        ev = evaluate(raw, kwh, as_of, ref)
+        ev = ev[ev["state"] != "unknown_type"]
+        for row in ev.to_dict("records"):
+            records.append(to_record(row))
+            trail.extend(dl.request_steps(row, ref, sql=sql))
+        if ev.empty:
+            issues.append(Issue("deadlines.issue.no_requests", "warning",
+                                {"request_type": args.request_type or "", "request_id": args.request_id or ""}))
+        issues.extend(_common_issues(ev))
+    rule_types = types if types else tuple(sorted({r.request_type for r in records}))
+    rules = tuple(rule_info(ref.rules[t], area) for t in rule_types if t in ref.rules)
+    total = sum((r.compensation for r in records), _ZERO)
+    if records:
+        trail.append(Step("deadlines.step.total_owed", {"requests": len(records)}, "sum(compensation)", total, "R$",
+                          (ref.compensation.art440_coeff_ref,)))
+    arts = [(r.article, r.rule_status) for r in records] + [(r.article, r.status) for r in rules]
+    if any(r.late for r in records) or any(r.compensation_if_missed > 0 for r in records):
+        arts.append((ref.compensation.art440_ref.source, ref.compensation.art440_ref.status))
+    value = DeadlineStatus(installation_id, as_of, tuple(records), rules, money(total))
+    return ToolResult(
+        tool="deadline_status",
+        value=value,
+        units={"elapsed_hours": "h", "remaining_hours": "h", "compensation": "R$", "vrc": "R$", "pv": "h|days"},
+        trail=tuple(trail),
+        issues=tuple(issues),
+        provenance=Provenance(installation_id=installation_id, today=ctx.data_today,
+                              reference_versions={"deadlines": ref.version}, queries=tuple(queries)),
+        citations=_citations(arts),
+    )
+
+
+# ----------------------------------------------------------------------------- deadline_exposure
+
+
+class DeadlineExposureArgs(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    due_within_hours: int | None = Field(None, ge=0, description="window for 'due soon' in hours (wins over days)")
+    due_within_days: int | None = Field(7, ge=0, description="window for 'due soon' in days")
+    region: str | None = Field(None, description="region / municipality filter")
+    request_type: str | None = Field(None, description="request type or family filter")
+    lookback_days: int = Field(60, ge=1, le=400, description="closed requests kept when closed within this many days")
+    limit: int = Field(50, ge=1, le=1000, description="maximum items in each list")
+
+
+def _group_table(ev: pd.DataFrame, window_end: dt.datetime) -> tuple[ExposureGroup, ...]:
+    if ev.empty:
+        return ()
+    e = ev.assign(
+        is_open=ev["state"].isin(["open", "open_late"]),
+        is_due_soon=(ev["state"] == "open") & (pd.to_datetime(ev["due_at"]) <= pd.Timestamp(window_end)),
+        is_open_late=ev["state"] == "open_late",
+        is_closed_late=ev["state"] == "late",
+        f_before=ev["meter_flag"] == "closed_before_meter",
+        f_unconfirmed=ev["meter_flag"] == "closed_not_confirmed",
+        f_still_open=ev["meter_flag"] == "meter_done_still_open",
+    )
+    e["stake"] = [s if due else _ZERO for s, due in zip(e["at_stake"], e["is_due_soon"], strict=True)]
+    out = []
+    for (region, rtype), g in e.groupby(["region", "request_type"], sort=True):
+        out.append(ExposureGroup(
+            str(region), str(rtype), int(g["is_open"].sum()), int(g["is_due_soon"].sum()), int(g["is_open_late"].sum()),
+            int(g["is_closed_late"].sum()), int(g["hidden_late"].sum()), int(g["f_before"].sum()),
+            int(g["f_unconfirmed"].sum()), int(g["f_still_open"].sum()),
+            sum(g["compensation"], _ZERO), sum(g["stake"], _ZERO),
+        ))
+    return tuple(out)
+
+
+def deadline_exposure(ctx: ToolContext, installation_id: str | None, args: DeadlineExposureArgs) -> ToolResult[DeadlineExposure]:
+    """Requests due soon, late ones and the compensation at stake by region and request type,
+    with the meter's evidence; flags requests the CRM closed before (or without) the meter
+    showing the service done, and those the meter shows done but the CRM keeps open."""
+    ref = dl.load_reference()
+    if not _has_table(ctx.store, "service_requests"):
+        raise NoData("no service requests in the store", table="service_requests")
+    as_of = _as_of(ctx)
+    if args.due_within_hours is not None:
+        window_end = as_of + dt.timedelta(hours=args.due_within_hours)
+    else:
+        window_end = as_of + dt.timedelta(days=args.due_within_days if args.due_within_days is not None else 7)
+    issues: list[Issue] = []
+    types: tuple[str, ...] | None = None
+    if args.request_type:
+        types = dl.resolve_request_types(args.request_type, ref)
+        if not types:
+            issues.append(Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type}))
+            types = ("-",)
+    since = as_of - dt.timedelta(days=args.lookback_days)
+    raw, sql, params = fetch_requests(ctx.store, as_of, region=args.region, types=types, since=since, ref=ref)
+    start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
+    kwh, ksql = fetch_month_kwh(ctx.store, list(raw["installation_id"].unique()) if not raw.empty else [],
+                                pd.Timestamp(start).to_pydatetime(), as_of)
+    ev = evaluate(raw, kwh, as_of, ref)
+    issues.extend(_common_issues(ev))
+    ev = ev[~ev["state"].isin(["unknown_type", "cancelled"])]
+    groups = _group_table(ev, window_end)
+    due_mask = (ev["state"] == "open") & (pd.to_datetime(ev["due_at"]) <= pd.Timestamp(window_end))
+    due_soon = ev[due_mask].sort_values(["due_at", "request_id"])
+    late = ev[ev["state"].isin(["late", "open_late"])].sort_values(["compensation", "request_id"], ascending=[False, True])
+    flagged = ev[ev["meter_flag"].isin(["closed_before_meter", "closed_not_confirmed", "meter_done_still_open"])
+                 | ev["hidden_late"]].sort_values(["opened_at", "request_id"])
+    owed = sum((g.compensation_owed for g in groups), _ZERO)
+    stake = sum((g.compensation_at_stake for g in groups), _ZERO)
+    n = args.limit
+    trail = [
+        Step("deadlines.step.exposure_requests",
+             {"as_of": as_of.isoformat(), "since": since.isoformat(), "region": args.region, "types": list(types or []),
+              "requests": int(len(ev))},
+             "requests LEFT JOIN first power-up/relay reconnect (ASOF) / first compliant 1008-reading week (window) "
+             "/ first reading / relay disconnect (ASOF)", int(len(ev)), "requests", (ref.counting_ref,), sql),
+        Step("deadlines.step.vrc", {"tusd_fio_b_rs_kwh": ref.compensation.fio_b_rs_kwh}, "import_kwh * tusd_fio_b",
+             None, "R$", (ref.compensation.fio_b_ref,), ksql),
+        Step("deadlines.step.exposure_due_soon", {"window_end": window_end.isoformat()},
+             "state == open and due_at <= window_end", int(due_mask.sum()), "requests"),
+        Step("deadlines.step.exposure_owed", {"late": int(len(late))}, "sum(compensation of late requests)",
+             owed, "R$", (ref.compensation.art440_ref, ref.compensation.art440_coeff_ref, ref.compensation.art441_ref)),
+        Step("deadlines.step.exposure_at_stake", {"due_soon": int(due_mask.sum())},
+             "sum(k1 of requests due soon)", stake, "R$", (ref.compensation.inspection_ref,)),
+    ]
+    value = DeadlineExposure(
+        as_of=as_of,
+        window_end=window_end,
+        due_soon=tuple(to_record(r) for r in due_soon.head(n).to_dict("records")),
+        late=tuple(to_record(r) for r in late.head(n).to_dict("records")),
+        flagged=tuple(to_record(r) for r in flagged.head(n).to_dict("records")),
+        groups=groups,
+        total_requests=int(len(ev)),
+        total_compensation_owed=money(owed),
+        total_at_stake=money(stake),
+    )
+    arts = sorted({(str(a), str(s)) for a, s in zip(ev["article"], ev["rule_status"], strict=True)})
+    arts.append((ref.compensation.art440_ref.source, ref.compensation.art440_ref.status))
+    return ToolResult(
+        tool="deadline_exposure",
+        value=value,
+        units={"compensation": "R$", "elapsed_hours": "h", "remaining_hours": "h"},
+        trail=tuple(trail),
+        issues=tuple(issues),
+        provenance=Provenance(today=ctx.data_today, reference_versions={"deadlines": ref.version},
+                              queries=(sql, ksql)),
+        citations=_citations(arts),
+    )
+
+
+SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="deadline_status",
+        fn=deadline_status,
+        args_model=DeadlineStatusArgs,
+        audience=("customer", "operator"),
+        needs_installation=True,
+        summary="The customer's open/recent service requests (religacao, reclamacao, ligacao nova...): regulated "
+        "deadline, elapsed time, meter evidence and the Anexo IV compensation owed if missed",
+        cites=("REN 1.000/2021 art. 362", "REN 1.000/2021 art. 408", "REN 1.000/2021 art. 440",
+               "REN 1.000/2021 art. 441", "REN 1.000/2021 art. 656"),
+    ),
+    ToolSpec(
+        name="deadline_exposure",
+        fn=deadline_exposure,
+        args_model=DeadlineExposureArgs,
+        audience=("operator",),
+        needs_installation=False,
+        summary="Service requests due soon and late, with the meter's proof of completion, and the Anexo IV "
+        "compensation owed and at stake by region and request type",
+        cites=("REN 1.000/2021 Anexo IV", "REN 1.000/2021 art. 440", "REN 1.000/2021 art. 441",
+               "REN 1.000/2021 art. 656"),
+    ),
+)

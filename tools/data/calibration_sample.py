@@ -167,7 +167,7 @@ def generate_tables(spec: SampleSpec, n: int, start: dt.date, days: int, rng: np
     return {
         "load_profile": load_profile,
         "voltage_10min": _voltage_10min(spec, rng, n, ids, start, days, nominal),
-        "events": _events(spec, rng, ids, t0, days),
+        "events": events_table(spec, rng, ids, t0, days),
         "billing_registers": _registers(spec, rng, ids, t0, days, imp, exp_, q1, q4, per_day),
     }
 
@@ -187,7 +187,7 @@ def _voltage_10min(spec: SampleSpec, rng: np.random.Generator, n: int, ids: np.n
     return pd.DataFrame(frame)
 
 
-def _events(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: np.datetime64, days: int) -> pd.DataFrame:
+def events_table(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: np.datetime64, days: int) -> pd.DataFrame:
     """Events and alarms: 1.5 (B) or 3 (A) per meter-day, Zipf-like codes, 30 % with a payload."""
     rate = 3.0 if spec.group == "A" else 1.5
     codes = np.array([e.code for e in schema.event_catalogue()])

@@ -53,6 +53,7 @@ FORMATS: dict[str, schema.ExportFormat] = {f.kind: f for f in schema.EXPORT_FORM
 #: Ingest order inside one run: registers first, so readings find their installation.
 KIND_ORDER = ("installations", "customers", "load_profile", "voltage_10min", "events", "billing_registers", "service_requests")
 
+_RID_STRIDE = 100_000  # max channels per stream message
 _STREAM_FIELDS = ("installation_id", "ts", "interval_min", "channel", "value", "quality")
 
 
@@ -290,13 +291,16 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Stage
         FROM o"""
     )
     con.execute(f"CREATE TEMP TABLE {rejects} AS SELECT line_no, reason, line AS record FROM {msg} WHERE reason IS NOT NULL")
+    # one record per channel reading; _rid = line * 100000 + position in the message (unique, ordered)
     con.execute(
         f"""CREATE TEMP TABLE {raw} AS
-        SELECT line_no AS _line, j ->> 'installation_id' AS installation_id, j ->> 'ts' AS ts,
+        SELECT line_no * {_RID_STRIDE} + pos AS _rid, line_no AS _line,
+               j ->> 'installation_id' AS installation_id, j ->> 'ts' AS ts,
                j ->> 'interval_min' AS interval_min, e.key AS channel, e.value ->> '$' AS value,
                j ->> 'quality' AS quality
-        FROM (SELECT line_no, j, unnest(map_entries(CAST(j -> 'channels' AS MAP(VARCHAR, JSON)))) AS e
-              FROM {msg} WHERE reason IS NULL)"""
+        FROM (SELECT line_no, j, unnest(entries) AS e, generate_subscripts(entries, 1) AS pos
+              FROM (SELECT line_no, j, map_entries(CAST(j -> 'channels' AS MAP(VARCHAR, JSON))) AS entries
+                    FROM {msg} WHERE reason IS NULL))"""
     )
     con.execute(f"DROP TABLE {lines}")
     n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]  # type: ignore[index]
@@ -306,8 +310,8 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Stage
         kind=kind,
         raw=raw,
         columns=_STREAM_FIELDS,
-        idx_sql="r._line",
-        line_sql="{idx}",
+        idx_sql="r._rid",
+        line_sql=f"({{idx}} // {_RID_STRIDE})",
         record_sql=record_sql,
         rejects=rejects,
         input=int(n_raw) + int(n_rej),

@@ -139,8 +139,10 @@ def hot_threshold_w(interval: int) -> float:
 def regular_grid(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Readings on a regular grid of the coarsest interval present (missing = NaN power)."""
     step = int(df["interval_min"].max())
-    g = df.assign(slot=df["ts"].dt.floor(f"{step}min")).groupby("slot").agg(
-        import_wh=("import_wh", "sum"), export_wh=("export_wh", "sum"), minutes=("interval_min", "sum")
+    g = (
+        df.assign(slot=df["ts"].dt.floor(f"{step}min"))
+        .groupby("slot")
+        .agg(import_wh=("import_wh", "sum"), export_wh=("export_wh", "sum"), minutes=("interval_min", "sum"))
     )
     full = pd.date_range(g.index.min(), g.index.max(), freq=f"{step}min")
     g = g.reindex(full)
@@ -197,7 +199,9 @@ def detect_ac(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> tuple[np.
     n24 = int(AC_WINDOW_H * 60 / step)
     floor = power.rolling(n24, center=True, min_periods=n24 // 4).quantile(AC_BASE_PERCENTILE)
     excess = (power - floor).fillna(0.0)
-    smooth = excess.rolling(3, center=True, min_periods=1).mean().to_numpy() if step < 60 else excess.to_numpy()
+    smooth = (
+        excess.rolling(3, center=True, min_periods=1).mean().to_numpy() if step < 60 else excess.to_numpy()
+    )
     hours = grid["ts"].dt.hour.to_numpy()
     months = grid["ts"].dt.month.to_numpy()
     in_window = (hours >= AC_HOURS[0]) | (hours < AC_HOURS[1])
@@ -275,7 +279,12 @@ def breakdown(
     df = prepare(intervals, period)
     th = thresholds or Thresholds(min_days=min(MIN_DAYS, period.days))
     suff = assess_intervals(
-        df["ts"], df["interval_min"], period.start_ts(), period.end_ts_exclusive(), quality=df["quality"], thresholds=th
+        df["ts"],
+        df["interval_min"],
+        period.start_ts(),
+        period.end_ts_exclusive(),
+        quality=df["quality"],
+        thresholds=th,
     )
     if suff.intervals == 0:
         raise NoData("no readings in period", start=period.start.isoformat(), end=period.end.isoformat())
@@ -329,19 +338,44 @@ def breakdown(
 
     items = [
         _item("standby", *named["standby"], total_wh, low_conf, floor_w > 0),
-        _item("refrigeration", *named["refrigeration"], total_wh, "low", step <= 15 and ripple >= RIPPLE_MIN_W),
+        _item(
+            "refrigeration", *named["refrigeration"], total_wh, "low", step <= 15 and ripple >= RIPPLE_MIN_W
+        ),
         _item("shower", *named["shower"], total_wh, low_conf, showers > 0, showers),
         _item("air_conditioning", *named["air_conditioning"], total_wh, low_conf, blocks > 0, blocks),
     ]
     if export_wh > 0 or has_gd:
-        items.append(_item("solar_export", export_wh, export_wh, export_wh, total_wh, "measured", export_wh > 0, 0, "export"))
+        items.append(
+            _item(
+                "solar_export",
+                export_wh,
+                export_wh,
+                export_wh,
+                total_wh,
+                "measured",
+                export_wh > 0,
+                0,
+                "export",
+            )
+        )
         issues.append(Issue(ISSUE_SOLAR_MASK, "warning", {"export_kwh": kwh(export_wh)}))
     items.append(_item("other", other_low, other_mid, other_high, total_wh, "low", True))
     ranked = [i for i in items if i.direction == "import" and i.appliance != "other"]
     top = max(ranked, key=lambda i: i.kwh_mid).appliance if total_wh > 0 else None
 
     steps = _steps(
-        sql, suff.covered_minutes, step, total_wh, floor_w, night_mean, ripple, showers, sh_mid, blocks, ac_mid, items
+        sql,
+        suff.covered_minutes,
+        step,
+        total_wh,
+        floor_w,
+        night_mean,
+        ripple,
+        showers,
+        sh_mid,
+        blocks,
+        ac_mid,
+        items,
     )
     value = ApplianceBreakdown(
         period=period,
@@ -356,7 +390,13 @@ def breakdown(
     return ToolResult(
         tool="appliance_breakdown",
         value=value,
-        units={"kwh_low": "kWh", "kwh_mid": "kWh", "kwh_high": "kWh", "share_mid": "fraction", "total_kwh": "kWh"},
+        units={
+            "kwh_low": "kWh",
+            "kwh_mid": "kWh",
+            "kwh_high": "kWh",
+            "share_mid": "fraction",
+            "total_kwh": "kWh",
+        },
         trail=tuple(steps),
         issues=tuple(issues),
     )
@@ -390,7 +430,11 @@ def _steps(
         ),
         Step(
             "consumption.step.standby",
-            {"floor_w": round(floor_w, 1), "covered_hours": hours, "fridge_share_above_floor": FRIDGE_SHARE_ABOVE_FLOOR},
+            {
+                "floor_w": round(floor_w, 1),
+                "covered_hours": hours,
+                "fridge_share_above_floor": FRIDGE_SHARE_ABOVE_FLOOR,
+            },
             "(floor_w - (fridge_mid_w - min(0.5 * fridge_mid_w, night_mean_w - floor_w))) * covered_hours / 1000; "
             "floor_w = P10(night power 00-05h)",
             by["standby"].kwh_mid,
@@ -412,7 +456,12 @@ def _steps(
         ),
         Step(
             "consumption.step.shower",
-            {"events": showers, "excess_wh": round(sh_mid), "min_event_wh": SHOWER_MIN_WH, "max_minutes": SHOWER_MAX_MIN},
+            {
+                "events": showers,
+                "excess_wh": round(sh_mid),
+                "min_event_wh": SHOWER_MIN_WH,
+                "max_minutes": SHOWER_MAX_MIN,
+            },
             "sum(power - rolling_median_2h15) over spikes <= 30 min, >= 0.3 kWh, 05-11h or 16-24h",
             by["shower"].kwh_mid,
             "kWh",
@@ -420,7 +469,12 @@ def _steps(
         ),
         Step(
             "consumption.step.air_conditioning",
-            {"blocks": blocks, "excess_wh": round(ac_mid), "min_excess_w": AC_MIN_EXCESS_W, "min_minutes": AC_MIN_MIN},
+            {
+                "blocks": blocks,
+                "excess_wh": round(ac_mid),
+                "min_excess_w": AC_MIN_EXCESS_W,
+                "min_minutes": AC_MIN_MIN,
+            },
             "sum(power - P20_24h - typical activity) over blocks >= 2 h of >= 600 W, 12-06h, not Jun-Aug",
             by["air_conditioning"].kwh_mid,
             "kWh",
@@ -435,4 +489,3 @@ def _steps(
         ),
     ]
     return out
-

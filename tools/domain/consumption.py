@@ -22,14 +22,14 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
 from tools.domain.periods import add_months, month_bounds
 from tools.domain.sufficiency import DataSufficiency, Thresholds, assess_intervals
 from tools.errors import NoData
-from tools.types import Issue, Period, Step, ToolResult
+from tools.types import Issue, Period, Step, ToolResult, TrailRef
 from tools.units import d
 
 CompareBasis = Literal["previous_period", "same_period_last_year", "same_month_last_year"]
@@ -155,7 +155,10 @@ def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFra
         df["quality"] = 0
     df["quality"] = pd.to_numeric(df["quality"]).fillna(0).astype("int64")
     if period is not None:
-        df = df[(df["ts"] >= pd.Timestamp(period.start_ts())) & (df["ts"] < pd.Timestamp(period.end_ts_exclusive()))]
+        df = df[
+            (df["ts"] >= pd.Timestamp(period.start_ts()))
+            & (df["ts"] < pd.Timestamp(period.end_ts_exclusive()))
+        ]
     df = df.drop_duplicates("ts").sort_values("ts").reset_index(drop=True)
     df["power_w"] = df["import_wh"] * 60.0 / df["interval_min"].clip(lower=1)
     return df
@@ -163,15 +166,19 @@ def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFra
 
 def daily_points(df: pd.DataFrame, period: Period) -> tuple[DailyPoint, ...]:
     """One point per calendar day of ``period`` (days without readings have coverage 0)."""
-    g = df.assign(day=df["ts"].dt.date).groupby("day").agg(
-        imp=("import_wh", "sum"), exp=("export_wh", "sum"), minutes=("interval_min", "sum")
+    g = (
+        df.assign(day=df["ts"].dt.date)
+        .groupby("day")
+        .agg(imp=("import_wh", "sum"), exp=("export_wh", "sum"), minutes=("interval_min", "sum"))
     )
     out = []
     for i in range(period.days):
         day = period.start + dt.timedelta(days=i)
         if day in g.index:
             row = g.loc[day]
-            out.append(DailyPoint(day, kwh(row["imp"]), kwh(row["exp"]), round(min(1.0, row["minutes"] / 1440), 4)))
+            out.append(
+                DailyPoint(day, kwh(row["imp"]), kwh(row["exp"]), round(min(1.0, row["minutes"] / 1440), 4))
+            )
         else:
             out.append(DailyPoint(day, Decimal("0.000"), Decimal("0.000"), 0.0))
     return tuple(out)
@@ -184,7 +191,9 @@ def per_day(total: Decimal, covered_minutes: int) -> Decimal | None:
     return (total * 1440 / covered_minutes).quantize(KWH_Q)
 
 
-def compare_window(this_total: Decimal, this_minutes: int, other: WindowTotal) -> tuple[Comparison, list[Issue]]:
+def compare_window(
+    this_total: Decimal, this_minutes: int, other: WindowTotal
+) -> tuple[Comparison, list[Issue]]:
     """This period against one other window (per-day change, coverage-normalised)."""
     issues: list[Issue] = []
     if other.covered_minutes <= 0:
@@ -193,13 +202,17 @@ def compare_window(this_total: Decimal, this_minutes: int, other: WindowTotal) -
     other_total = kwh(other.import_wh)
     cov = round(other.covered_minutes / (other.period.days * 1440), 4)
     if cov < Thresholds().warn_coverage:
-        issues.append(Issue(ISSUE_COMPARISON_LOW_COVERAGE, "warning", {"basis": other.basis, "coverage": cov}))
+        issues.append(
+            Issue(ISSUE_COMPARISON_LOW_COVERAGE, "warning", {"basis": other.basis, "coverage": cov})
+        )
     this_pd = per_day(this_total, this_minutes)
     other_pd = per_day(other_total, other.covered_minutes)
     change = None
     if this_pd is not None and other_pd:
         change = round(float(this_pd / other_pd) - 1.0, 4)
-    return Comparison(other.basis, other.period, other_total, other_pd, cov, this_total - other_total, change), issues
+    return Comparison(
+        other.basis, other.period, other_total, other_pd, cov, this_total - other_total, change
+    ), issues
 
 
 def similar_homes(this_kwh_day: Decimal, stats: PeerStats | None) -> tuple[SimilarHomes | None, list[Issue]]:
@@ -224,15 +237,15 @@ def similar_homes(this_kwh_day: Decimal, stats: PeerStats | None) -> tuple[Simil
     )
 
 
-def by_posto(df: pd.DataFrame, posto_of: Callable[[dt.datetime], Any]) -> tuple[PostoKwh, ...]:
-    """Imported kWh per tariff posto; each interval is classified by its start time.
+def by_posto(df: pd.DataFrame, classify: Callable[[pd.Series], Sequence[str]]) -> tuple[PostoKwh, ...]:
+    """Imported kWh per tariff posto; ``classify`` maps interval starts to posto names.
 
     Intervals of 5, 15 and 60 minutes starting on the hour grid never cross a posto
     boundary (postos change on full hours), so no proportional split is needed.
     """
     if df.empty:
         return ()
-    labels = [str(getattr(p, "value", p)) for p in (posto_of(t.to_pydatetime()) for t in df["ts"])]
+    labels = [str(getattr(p, "value", p)) for p in classify(df["ts"])]
     sums = df.assign(posto=labels).groupby("posto")["import_wh"].sum()
     total = float(sums.sum()) or 1.0
     order = {"ponta": 0, "intermediario": 1, "fora_ponta": 2}
@@ -249,7 +262,8 @@ def summarize(
     windows: Sequence[WindowTotal] = (),
     peers: PeerStats | None = None,
     compare: str = "previous_period",
-    posto_of: Callable[[dt.datetime], Any] | None = None,
+    posto_of: Callable[[pd.Series], Sequence[str]] | None = None,
+    posto_refs: Sequence[TrailRef] = (),
     has_gd: bool = False,
     cost: tuple[Decimal, Sequence[Step]] | None = None,
     cost_issue: Issue | None = None,
@@ -265,7 +279,8 @@ def summarize(
     windows : comparison windows (previous period, same period last year) from SQL.
     peers : similar-homes statistics from SQL.
     compare : which comparison is the headline (``primary_comparison``).
-    posto_of : ``ts -> posto`` (tools.domain.calendar) or None when not available.
+    posto_of : vectorised ``ts series -> posto names`` (tools.domain.calendar) or None.
+    posto_refs : where the posto windows come from (status confirmed/unconfirmed/reference).
     has_gd : the installation has distributed generation (import is net of self-use).
     cost : optional (R$ estimate, its trail steps) from the billing helper.
     sql : ``{"intervals": ..., "windows": ..., "peers": ...}`` queries for the trail.
@@ -277,7 +292,12 @@ def summarize(
     sql = dict(sql or {})
     df = prepare(intervals, period)
     suff: DataSufficiency = assess_intervals(
-        df["ts"], df["interval_min"], period.start_ts(), period.end_ts_exclusive(), quality=df["quality"], thresholds=thresholds
+        df["ts"],
+        df["interval_min"],
+        period.start_ts(),
+        period.end_ts_exclusive(),
+        quality=df["quality"],
+        thresholds=thresholds,
     )
     if suff.intervals == 0:
         raise NoData("no readings in period", start=period.start.isoformat(), end=period.end.isoformat())
@@ -318,7 +338,15 @@ def summarize(
         )
     )
     if export_wh or has_gd:
-        steps.append(Step("consumption.step.export", {"export_wh": export_wh}, "sum(export_wh) / 1000", kwh(export_wh), "kWh"))
+        steps.append(
+            Step(
+                "consumption.step.export",
+                {"export_wh": export_wh},
+                "sum(export_wh) / 1000",
+                kwh(export_wh),
+                "kWh",
+            )
+        )
     if has_gd:
         issues.append(Issue(ISSUE_NET_OF_SOLAR, "warning", {"export_kwh": kwh(export_wh)}))
 
@@ -326,7 +354,15 @@ def summarize(
     full_days = [p for p in daily if p.coverage >= thresholds.day_min_coverage]
     peak = max(full_days or list(daily), key=lambda p: p.kwh) if daily else None
     if peak is not None:
-        steps.append(Step("consumption.step.peak_day", {"day": peak.day, "days": len(daily)}, "argmax(daily kWh)", peak.kwh, "kWh"))
+        steps.append(
+            Step(
+                "consumption.step.peak_day",
+                {"day": peak.day, "days": len(daily)},
+                "argmax(daily kWh)",
+                peak.kwh,
+                "kWh",
+            )
+        )
 
     postos: tuple[PostoKwh, ...] = ()
     if posto_of is not None:
@@ -338,6 +374,7 @@ def summarize(
                 "sum(import_wh) by posto(ts) / 1000",
                 total,
                 "kWh",
+                tuple(posto_refs),
             )
         )
     else:
@@ -443,10 +480,15 @@ def comparison_periods(period: Period) -> dict[str, Period]:
     or "this month so far"), the same days of the previous month; otherwise the same number
     of days just before. ``same_period_last_year``: the same dates one year earlier.
     """
-    if period.start.day == 1 and (period.start.year, period.start.month) == (period.end.year, period.end.month):
+    if period.start.day == 1 and (period.start.year, period.start.month) == (
+        period.end.year,
+        period.end.month,
+    ):
         prev_first = add_months(period.start, -1)
         prev_last = month_bounds(prev_first.year, prev_first.month)[1]
-        prev = Period(prev_first, prev_first.replace(day=min(period.end.day, prev_last.day)), "previous_period")
+        prev = Period(
+            prev_first, prev_first.replace(day=min(period.end.day, prev_last.day)), "previous_period"
+        )
     else:
         span = dt.timedelta(days=period.days)
         prev = Period(period.start - span, period.end - span, "previous_period")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -197,12 +198,13 @@ def load_reference() -> DeadlineReference:
 def resolve_request_types(query: str | None, ref: DeadlineReference | None = None) -> tuple[str, ...]:
     """Request types matching a type key, a family (``religacao``) or an alias; all when None.
 
-    Unknown words give an empty tuple. Matching ignores case, spaces and hyphens.
+    Unknown words give an empty tuple. Matching ignores case, accents, spaces and hyphens.
     """
     ref = ref or load_reference()
     if query is None or not str(query).strip():
         return tuple(sorted(ref.rules))
-    q = str(query).strip().lower().replace(" ", "_").replace("-", "_")
+    q = unicodedata.normalize("NFKD", str(query)).encode("ascii", "ignore").decode("ascii")
+    q = q.strip().lower().replace(" ", "_").replace("-", "_")
     q = ref.aliases.get(q, q)
     if q in ref.rules:
         return (q,)

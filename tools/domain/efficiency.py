@@ -97,7 +97,9 @@ def choose_tips(
     price_brl_kwh : average price [R$/kWh] to express savings in R$, when known.
     """
     days = breakdown.covered_days or float(profile.days_used) or 1.0
-    cand: list[tuple[str, str | None, float, dict[str, Any]]] = []  # key, appliance, base kWh/month, placeholders
+    cand: list[
+        tuple[str, str | None, float, dict[str, Any]]
+    ] = []  # key, appliance, base kWh/month, placeholders
 
     def month(name: str) -> float:
         return _per_month(float(breakdown.item(name).kwh_mid), days)
@@ -106,7 +108,9 @@ def choose_tips(
     if shower >= SHOWER_MIN_KWH_MONTH:
         cand.append(("tip.shower.reduce_time", "shower", shower, {"shower_kwh_month": kwh(shower * 1000)}))
         if profile.period.end.month in HOT_MONTHS:
-            cand.append(("tip.shower.summer_mode", "shower", shower, {"shower_kwh_month": kwh(shower * 1000)}))
+            cand.append(
+                ("tip.shower.summer_mode", "shower", shower, {"shower_kwh_month": kwh(shower * 1000)})
+            )
     ac = month("air_conditioning")
     if ac >= AC_MIN_KWH_MONTH:
         cand.append(("tip.ac.setpoint", "air_conditioning", ac, {"ac_kwh_month": kwh(ac * 1000)}))
@@ -119,7 +123,12 @@ def choose_tips(
         if a.code == ANOMALY_BASE_RISE:
             rise = float(a.data.get("rise_w", 0.0)) * 24 * 30 / 1000
             cand.append(
-                ("tip.base_load.check", None, rise, {"rise_w": a.data.get("rise_w"), "since": a.data.get("since")})
+                (
+                    "tip.base_load.check",
+                    None,
+                    rise,
+                    {"rise_w": a.data.get("rise_w"), "since": a.data.get("since")},
+                )
             )
     night_floor_kwh = profile.base_load_w * (NIGHT_HOURS[1] - NIGHT_HOURS[0]) / 1000 * days
     night_excess = max(0.0, float(profile.night_kwh) - night_floor_kwh)
@@ -129,7 +138,10 @@ def choose_tips(
                 "tip.night.reduce",
                 None,
                 _per_month(night_excess, days),
-                {"night_share": profile.night_share, "night_kwh_month": kwh(_per_month(float(profile.night_kwh), days) * 1000)},
+                {
+                    "night_share": profile.night_share,
+                    "night_kwh_month": kwh(_per_month(float(profile.night_kwh), days) * 1000),
+                },
             )
         )
     weekday = [h.weekday_w or 0.0 for h in profile.hourly]
@@ -142,7 +154,12 @@ def choose_tips(
         lo, mid, hi = (base * f for f in FACTORS[key])
         brl = money(d(round(mid, 6)) * price_brl_kwh) if price_brl_kwh is not None and mid > 0 else None
         saving = kwh(mid * 1000)
-        placeholders = {**ph, "saving_kwh": saving, "saving_kwh_low": kwh(lo * 1000), "saving_kwh_high": kwh(hi * 1000)}
+        placeholders = {
+            **ph,
+            "saving_kwh": saving,
+            "saving_kwh_low": kwh(lo * 1000),
+            "saving_kwh_high": kwh(hi * 1000),
+        }
         tips.append(Tip(key, appliance, saving, kwh(lo * 1000), kwh(hi * 1000), brl, placeholders))
     tips.sort(key=lambda t: (-t.saving_kwh_month, t.key))
 
@@ -154,7 +171,12 @@ def choose_tips(
     steps = [
         Step(
             "consumption.step.tip",
-            {"tip": t.key, "covered_days": round(days, 2), "factors": FACTORS[t.key], "price_brl_kwh": price_brl_kwh},
+            {
+                "tip": t.key,
+                "covered_days": round(days, 2),
+                "factors": FACTORS[t.key],
+                "price_brl_kwh": price_brl_kwh,
+            },
             "load_kwh * 30 / covered_days * factor; saving_brl = saving_kwh * price_brl_kwh",
             t.saving_kwh_month,
             "kWh/month",

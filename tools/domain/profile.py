@@ -9,7 +9,7 @@ interval_min`` [W], the mean power over the interval):
   readings.
 * **hourly shape**: mean power per hour of day [W], for all days, weekdays and weekends
   (Saturdays, Sundays and, when given, national holidays).
-* **peak hours**: the 3 hours of day with the highest mean power; ``peak_to_base`` = highest
+* **peak hours**: up to 3 hours of day with the highest mean power, above the overall mean; ``peak_to_base`` = highest
   hourly mean / base load (a flat profile has a low ratio).
 * **night share**: share of imported energy in [00:00, 06:00) ("madrugada").
 * **anomalies** (over the period plus up to 28 days of history before it):
@@ -147,7 +147,12 @@ def detect_base_rise(nightly: pd.Series, end: dt.date) -> tuple[Anomaly | None, 
         if s[k] < level:
             break
         since = k
-    data = {"before_w": round(before, 1), "after_w": round(after, 1), "rise_w": round(after - before, 1), "since": since}
+    data = {
+        "before_w": round(before, 1),
+        "after_w": round(after, 1),
+        "rise_w": round(after - before, 1),
+        "since": since,
+    }
     return Anomaly(ANOMALY_BASE_RISE, since, data), len(ref)
 
 
@@ -197,7 +202,12 @@ def compute_profile(
     sql = dict(sql or {})
     df = prepare(intervals, period)
     suff = assess_intervals(
-        df["ts"], df["interval_min"], period.start_ts(), period.end_ts_exclusive(), quality=df["quality"], thresholds=thresholds
+        df["ts"],
+        df["interval_min"],
+        period.start_ts(),
+        period.end_ts_exclusive(),
+        quality=df["quality"],
+        thresholds=thresholds,
     )
     if suff.intervals == 0:
         raise NoData("no readings in period", start=period.start.isoformat(), end=period.end.isoformat())
@@ -226,13 +236,18 @@ def compute_profile(
     base = 0.0 if np.isnan(base) else base
     mean_w = float(df["power_w"].mean())
     ranked = sorted(shape, key=lambda s: -s.mean_w)
-    peak_hours = tuple(sorted(s.hour for s in ranked[:PEAK_HOURS_N]))
+    above = [s for s in ranked[:PEAK_HOURS_N] if s.mean_w > mean_w] or ranked[:1]
+    peak_hours = tuple(sorted(s.hour for s in above))
     peak_w = ranked[0].mean_w
     ratio = round(peak_w / base, 2) if base > 0 else None
     steps.append(
         Step(
             "consumption.step.base_load",
-            {"night_start_hour": BASE_HOURS[0], "night_end_hour": BASE_HOURS[1], "percentile": BASE_PERCENTILE},
+            {
+                "night_start_hour": BASE_HOURS[0],
+                "night_end_hour": BASE_HOURS[1],
+                "percentile": BASE_PERCENTILE,
+            },
             "percentile(import_wh * 60 / interval_min for ts in night window, 10)",
             round(base, 1),
             "W",
@@ -255,7 +270,12 @@ def compute_profile(
     steps.append(
         Step(
             "consumption.step.night_share",
-            {"night_wh": night_wh, "total_wh": total_wh, "night_start_hour": NIGHT_HOURS[0], "night_end_hour": NIGHT_HOURS[1]},
+            {
+                "night_wh": night_wh,
+                "total_wh": total_wh,
+                "night_start_hour": NIGHT_HOURS[0],
+                "night_end_hour": NIGHT_HOURS[1],
+            },
             "night_wh / total_wh",
             night_share,
             "fraction",
@@ -263,14 +283,23 @@ def compute_profile(
     )
 
     daily = daily_kwh(df, thresholds.day_min_coverage)
-    wk = _is_weekend(pd.Series(list(daily.index), dtype="object"), set(holidays)).to_numpy() if len(daily) else np.array([])
+    wk = (
+        _is_weekend(pd.Series(list(daily.index), dtype="object"), set(holidays)).to_numpy()
+        if len(daily)
+        else np.array([])
+    )
     wd_k = float(daily[~wk].mean()) if len(daily) and (~wk).any() else None
     we_k = float(daily[wk].mean()) if len(daily) and wk.any() else None
     wvw = round(we_k / wd_k - 1.0, 4) if wd_k and we_k is not None else None
     steps.append(
         Step(
             "consumption.step.weekday_weekend",
-            {"weekday_days": int((~wk).sum()), "weekend_days": int(wk.sum()), "weekday_kwh_day": wd_k, "weekend_kwh_day": we_k},
+            {
+                "weekday_days": int((~wk).sum()),
+                "weekend_days": int(wk.sum()),
+                "weekday_kwh_day": wd_k,
+                "weekend_kwh_day": we_k,
+            },
             "mean(kWh/day on weekends and holidays) / mean(kWh/day on weekdays) - 1",
             wvw,
             "fraction",
@@ -279,12 +308,18 @@ def compute_profile(
 
     anomalies: list[Anomaly] = []
     hist = prepare(history) if history is not None else prepare(pd.DataFrame())
-    both = pd.concat([hist[hist["ts"] < pd.Timestamp(period.start_ts())], df], ignore_index=True) if len(hist) else df
+    both = (
+        pd.concat([hist[hist["ts"] < pd.Timestamp(period.start_ts())], df], ignore_index=True)
+        if len(hist)
+        else df
+    )
     rise, ref_nights = detect_base_rise(nightly_base(both), period.end)
     if rise is not None:
         anomalies.append(rise)
     if ref_nights < BASE_MIN_REF_NIGHTS:
-        issues.append(Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS}))
+        issues.append(
+            Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS})
+        )
     anomalies.extend(detect_unusual_days(daily_kwh(both, thresholds.day_min_coverage), period))
     steps.append(
         Step(

@@ -143,10 +143,14 @@ def assess_intervals(
     quality : optional quality flags per reading (bit 1 = estimated).
     thresholds : limits for the issues.
     """
-    stamps = pd.Series(pd.to_datetime(pd.Series(list(ts) if not isinstance(ts, pd.Series) else ts)), dtype="datetime64[us]")
+    stamps = pd.Series(
+        pd.to_datetime(pd.Series(list(ts) if not isinstance(ts, pd.Series) else ts)), dtype="datetime64[us]"
+    )
     frame = pd.DataFrame({"ts": stamps.reset_index(drop=True)})
     n = len(frame)
-    frame["minutes"] = np.broadcast_to(np.asarray(interval_min, dtype="int64"), (n,)) if n else np.zeros(0, "int64")
+    frame["minutes"] = (
+        np.broadcast_to(np.asarray(interval_min, dtype="int64"), (n,)) if n else np.zeros(0, "int64")
+    )
     flags = np.asarray(quality, dtype="int64") if quality is not None and n else np.zeros(n, "int64")
     frame["estimated"] = (flags & QUALITY_ESTIMATED_BIT) > 0
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
@@ -166,7 +170,11 @@ def assess_intervals(
     else:
         gaps.append(Gap(start, end))
 
-    per_day = frame.assign(day=frame["ts"].dt.date, m=(ends - frame["ts"]).dt.total_seconds() // 60).groupby("day")["m"].sum()
+    per_day = (
+        frame.assign(day=frame["ts"].dt.date, m=(ends - frame["ts"]).dt.total_seconds() // 60)
+        .groupby("day")["m"]
+        .sum()
+    )
     day_minutes = {d: int(m) for d, m in per_day.items()}
     return _finish(
         start,

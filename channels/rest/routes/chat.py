@@ -1,0 +1,41 @@
+"""``POST /v1/chat``: one assistant turn (customer or operator copilot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from assistant import ChatRequest
+from channels.charts import to_svg
+from channels.rest.deps import AssistantDep, OptionalKeyDep, SettingsDep
+from channels.rest.problems import Problem
+from channels.rest.schemas import ChatRequestBody, ChatResponsePublic
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+
+@router.post("/chat", response_model=ChatResponsePublic, summary="Uma mensagem ao assistente (cliente) ou ao copiloto (operador)")
+def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: OptionalKeyDep,
+         settings: SettingsDep) -> dict[str, Any]:
+    """Sem chave: conversa pública (o cliente se identifica na conversa). Com chave de integrador:
+    ``installation_id`` pré-identificado dentro do escopo da chave. Com chave de operador: copiloto."""
+    if body.installation_id is not None:
+        if key is None or key.scope != "integrator":
+            raise Problem(401 if key is None else 403, "problem.installation_requires_key")
+        if not key.allows(body.installation_id):
+            raise Problem(403, "problem.forbidden")
+    if body.audience == "operator" and (key is None or key.scope != "operator"):
+        raise Problem(401 if key is None else 403, "problem.forbidden")
+    if key is None:
+        client = request.client.host if request.client else "anon"
+        if not request.app.state.limiter.allow(f"ip:{client}", settings.rate_anonymous_per_min):
+            raise Problem(429, "problem.rate_limited")
+    resp = assistant.chat(
+        ChatRequest(text=body.text, session_id=body.session_id, channel=body.channel,
+                    installation_id=body.installation_id, audience=body.audience)
+    )
+    out = resp.to_dict()
+    for chart in out.get("charts", []):
+        chart["svg"] = to_svg(chart, title=chart.get("key", ""))
+    return out

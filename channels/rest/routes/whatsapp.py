@@ -1,0 +1,44 @@
+"""``POST /v1/channels/whatsapp``: the Twilio webhook (signature checked, retries deduplicated)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from fastapi import APIRouter, Request, Response
+
+from assistant import ChatRequest
+from channels import whatsapp
+from channels.charts import to_png
+from channels.rest.deps import AssistantDep, SettingsDep
+from channels.rest.media import sign
+from channels.rest.problems import Problem
+
+router = APIRouter(prefix="/v1/channels", tags=["whatsapp"])
+
+
+@router.post("/whatsapp", summary="Webhook do WhatsApp (Twilio): responde em TwiML")
+async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: SettingsDep) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    url = settings.public_url.rstrip("/") + request.url.path
+    if not whatsapp.valid_signature(settings.twilio_auth_token, url, form, request.headers.get("X-Twilio-Signature")):
+        raise Problem(403, "problem.bad_signature")
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    sessions = assistant.deps.sessions
+    previous = sessions.seen(sid) if sid else None
+    if previous is not None:  # a Twilio retry: do not answer twice
+        return Response(content=whatsapp.twiml([]), media_type="application/xml")
+    phone = whatsapp.phone_of(form.get("From", ""))
+    if not request.app.state.limiter.allow(f"phone:{phone}", settings.rate_per_phone_per_min):
+        raise Problem(429, "problem.rate_limited")
+    if sid and not sessions.remember(sid, ""):
+        return Response(content=whatsapp.twiml([]), media_type="application/xml")
+    resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=f"wa:{phone}", channel="whatsapp", phone=phone))
+    media_url = None
+    if resp.charts:
+        media_id = secrets.token_hex(8)
+        request.app.state.media[media_id] = (time.time() + settings.media_ttl_s, to_png(resp.charts[0]))
+        token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
+        media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"
+    body = whatsapp.twiml(whatsapp.split_message(resp.reply), media_url)
+    return Response(content=body, media_type="application/xml")

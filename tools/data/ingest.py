@@ -1,0 +1,775 @@
+"""Ingestion of MDM exports into the store: validate in SQL, quarantine, merge, swap.
+
+Every input record ends in exactly one bucket, and ``accepted + duplicate + quarantined ==
+input`` holds per file (checked before anything is committed):
+
+* **accepted**: new data (a new cell of the wide load profile, a new event, a new or changed
+  register row);
+* **duplicate**: already stored with the same value (or repeated inside the input, or a
+  rejected record already in quarantine). Re-ingesting a file whose sha256 is in
+  ``ingest_log`` short-circuits and reports all its records as duplicates;
+* **quarantined**: rejected, one ``quarantine`` row with a reason code
+  (:class:`tools.data.quarantine.Reason`), including ``duplicate_conflict`` when a key is
+  already stored with a different value (the first stored value is kept).
+
+Heavy lifting is DuckDB SQL over the staged VARCHAR records (see ``tools.data.sources``):
+typing with ``TRY_CAST``, validation as one ``CASE`` per record, long→wide pivot with the
+``schema.CHANNELS`` scales, dedup with joins against the affected month partitions. No Python
+loop touches individual records.
+
+Lake writes are crash-safe: each affected month partition is rewritten in full (existing rows
+merged with the accepted ones, sorted by installation and time, ZSTD) into a dot-prefixed
+temporary directory; the planned swaps go into the ``lake_swaps`` journal in the same DuckDB
+transaction as the quarantine rows and the ``ingest_log`` entry; then directories are swapped
+with renames and the journal cleared. A crash before the commit leaves the old data (temporary
+directories are discarded at the next open); a crash after it is rolled forward by
+``Store.recover()``. See ``docs/data-model.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from tqdm import tqdm
+
+from tools.data import quarantine, schema
+from tools.data.quarantine import Reason
+from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
+from tools.data.store import OLD_PREFIX, SERVICE_REQUEST_COLUMNS, TMP_PREFIX, Store, partition_dir_name
+
+log = logging.getLogger(__name__)
+
+#: A month partition above this many rows is split into several files, each holding a
+#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md).
+ROWS_PER_FILE = 4_000_000
+INTERVALS_MIN = (1, 5, 10, 15, 30, 60)
+BT_MAX_VOLTAGE_V = 600.0
+_INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
+
+Note = Callable[[str], None]
+
+
+# ---------------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """Outcome of one input (file or stream batch)."""
+
+    source: str
+    kind: str
+    input: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    reasons: Mapping[str, int] = field(default_factory=dict)  # quarantined records by reason code
+    sha256: str | None = None
+    partitions: tuple[str, ...] = ()  # month partitions rewritten (lake kinds)
+    skipped: bool = False  # content already ingested (same sha256): every record is a duplicate
+    error: str | None = None  # whole input refused: unknown_kind, bad_header, unreadable...
+    seconds: float = 0.0
+
+    @property
+    def balanced(self) -> bool:
+        return self.accepted + self.duplicate + self.quarantined == self.input
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """Per-input reports and totals of one ingest run."""
+
+    files: tuple[FileReport, ...]
+    ignored: tuple[str, ...] = ()  # paths that are not data files (e.g. metadata.json)
+    seconds: float = 0.0
+    input: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    reasons: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, files: Sequence[FileReport], ignored: Sequence[str] = (), seconds: float = 0.0) -> IngestReport:
+        reasons: Counter[str] = Counter()
+        for f in files:
+            reasons.update(f.reasons)
+        return cls(
+            files=tuple(files),
+            ignored=tuple(ignored),
+            seconds=seconds,
+            input=sum(f.input for f in files),
+            accepted=sum(f.accepted for f in files),
+            duplicate=sum(f.duplicate for f in files),
+            quarantined=sum(f.quarantined for f in files),
+            reasons=dict(sorted(reasons.items())),
+        )
+
+    @property
+    def balanced(self) -> bool:
+        return self.accepted + self.duplicate + self.quarantined == self.input
+
+    @property
+    def errors(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.error)
+
+    @property
+    def ok(self) -> bool:
+        return self.balanced and not self.errors
+
+
+class IngestError(Exception):
+    """The ingest could not complete a batch (nothing of it was committed)."""
+
+
+# ---------------------------------------------------------------------------------- entry points
+
+
+def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """Files to ingest (directories expanded recursively) and the non-data files set aside."""
+    files: list[Path] = []
+    ignored: list[str] = []
+    for p in map(Path, paths):
+        candidates = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+        for c in candidates:
+            if is_data_file(c) or not c.exists():  # a missing path is reported as unreadable
+                files.append(c)
+            else:
+                ignored.append(str(c))
+    return files, ignored
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    progress: bool = False,
+    force: bool = False,
+    rows_per_file: int = ROWS_PER_FILE,
+) -> IngestReport:
+    """Ingest files (CSV jobs, ``meter_reads*.jsonl`` streams, or directories of them).
+
+    Registers are ingested first (installations, customers), then the interval data, whatever
+    the order given. ``force`` re-processes files whose content was already ingested.
+    """
+    t0 = time.perf_counter()
+    files, ignored = expand(paths)
+    reports: list[FileReport] = []
+    sources: list[Source] = []
+    for f in files:
+        try:
+            sources.append(open_source(f))
+        except SourceError as exc:
+            reports.append(FileReport(source=str(f), kind="unknown", error=exc.code))
+    sources.sort(key=lambda s: kind_rank(s.kind))
+    store.recover()
+    total = sum(s.size_bytes() for s in sources)
+    bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr, disable=not progress, leave=False)
+    try:
+        for src in sources:
+            bar.set_postfix_str(Path(src.name).name)
+            reports.append(ingest_source(store, src, force=force, rows_per_file=rows_per_file, note=_noter(bar, src)))
+            bar.update(src.size_bytes())
+    finally:
+        bar.close()
+        store.refresh_views()
+    return IngestReport.of(reports, ignored, time.perf_counter() - t0)
+
+
+def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
+    name = Path(src.name).name
+
+    def note(stage: str) -> None:
+        bar.set_postfix_str(f"{name}: {stage}")
+
+    return note
+
+
+def ingest_source(
+    store: Store,
+    src: Source,
+    *,
+    force: bool = False,
+    rows_per_file: int = ROWS_PER_FILE,
+    note: Note | None = None,
+) -> FileReport:
+    """Ingest one source: stage, validate, merge, commit (see module docstring)."""
+    t0 = time.perf_counter()
+    note = note or (lambda _s: None)
+    sha = src.fingerprint()
+    if sha and not force:
+        prev = store.rows("SELECT input FROM ingest_log WHERE sha256 = ? ORDER BY finished_at DESC LIMIT 1", [sha])
+        if prev:
+            n = int(prev[0][0])
+            return FileReport(src.name, src.kind, input=n, duplicate=n, sha256=sha, skipped=True,
+                              seconds=time.perf_counter() - t0)
+    con = store.cursor()
+    batch = _Batch(store, con, src, uuid.uuid4().hex[:12], rows_per_file, note)
+    try:
+        return batch.run(sha, t0)
+    finally:
+        batch.cleanup()
+        con.close()
+
+
+# ---------------------------------------------------------------------------------- SQL helpers
+
+
+def _ts_sql(x: str) -> str:
+    """Parse a local timestamp; ISO (T or space), dd/mm/yyyy, or with an offset (→ Sao Paulo time)."""
+    return (
+        f"CASE WHEN length({x}) > 19 AND regexp_matches({x}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') "
+        f"THEN CAST(timezone('America/Sao_Paulo', TRY_CAST({x} AS TIMESTAMPTZ)) AS TIMESTAMP) "
+        f"ELSE coalesce(TRY_CAST({x} AS TIMESTAMP), "
+        f"try_strptime({x}, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y'])) END"
+    )
+
+
+def _num_sql(x: str) -> str:
+    return f"TRY_CAST(replace({x}, ',', '.') AS DOUBLE)"
+
+
+def _nz(col: str, present: Iterable[str]) -> str:
+    return f"nullif(trim(r.{col}), '')" if col in set(present) else "CAST(NULL AS VARCHAR)"
+
+
+def _sql_list(values: Iterable[object]) -> str:
+    return ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values)
+
+
+def _base_type(t: str) -> str:
+    return t.split()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    code: str
+    column: str
+    scale: int
+    family: str  # energy | voltage | current
+
+
+def _family(code: str) -> str:
+    if code in schema.ENERGY_CHANNELS:
+        return "energy"
+    if code in schema.VOLTAGE_CHANNELS:
+        return "voltage"
+    return "current"
+
+
+LOAD_SLOTS = tuple(_Slot(code, col, scale, _family(code)) for code, (col, scale) in schema.CHANNELS.items())
+VOLTAGE_SLOTS = (_Slot("A", "v_a_dv", 10, "voltage"), _Slot("B", "v_b_dv", 10, "voltage"), _Slot("C", "v_c_dv", 10, "voltage"))
+_SLOT_ALIASES = {"V_A": "A", "V_B": "B", "V_C": "C", "1": "A", "2": "B", "3": "C"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Wide:
+    table: str
+    slot_field: str
+    value_field: str
+    slots: tuple[_Slot, ...]
+    fixed_interval: int | None  # voltage_10min: 10; load_profile: from record / installation
+
+
+_WIDE = {
+    "load_profile": _Wide("load_profile", "channel", "value", LOAD_SLOTS, None),
+    "voltage_10min": _Wide("voltage_10min", "phase", "voltage_v", VOLTAGE_SLOTS, 10),
+}
+_ROW_TABLES = ("events", "billing_registers")
+_REGISTERS: dict[str, tuple[dict[str, str], str]] = {
+    "installations": (schema.INSTALLATION_COLUMNS, "installation_id"),
+    "customers": (schema.CUSTOMER_COLUMNS, "customer_key"),
+    "service_requests": (SERVICE_REQUEST_COLUMNS, "request_id"),
+}
+
+
+# ---------------------------------------------------------------------------------- one batch
+
+
+class _Batch:
+    """State of one source's ingest: temp tables on a private cursor, planned swaps, counts."""
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection, src: Source, batch: str,
+                 rows_per_file: int, note: Note) -> None:
+        self.store, self.con, self.src, self.batch = store, con, src, batch
+        self.rows_per_file = rows_per_file
+        self.note = note
+        self.t = batch  # temp-table suffix
+        self.accepted = 0
+        self.duplicate = 0
+        self.swaps: list[tuple[str, str, str, str]] = []  # (table, month, tmp_dir, old_dir)
+        self.in_txn_sql: list[str] = []
+        self.committed = False
+        self.staged: Staged | None = None
+        self.temps: list[str] = []
+
+    # -- helpers
+    def tmp(self, name: str) -> str:
+        t = f"_{name}_{self.t}"
+        self.temps.append(t)
+        return t
+
+    def x(self, sql: str, params: list[object] | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params or [])
+
+    def one(self, sql: str, params: list[object] | None = None) -> int:
+        row = self.con.execute(sql, params or []).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def cleanup(self) -> None:
+        try:
+            if self.con is not None and not self.committed:
+                try:
+                    self.con.rollback()
+                except duckdb.Error:
+                    pass
+            if self.staged is not None:
+                self.staged.drop(self.con)
+            for t in self.temps:
+                self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        finally:
+            if not self.committed:  # uncommitted partition versions are garbage
+                for table, _m, tmp_dir, _old in self.swaps:
+                    shutil.rmtree(self.store.lake / table / tmp_dir, ignore_errors=True)
+
+    # -- flow
+    def run(self, sha: str | None, t0: float) -> FileReport:
+        src = self.src
+        self.note("staging")
+        staged = self.staged = src.stage(self.con)
+        # (_idx, reason) of records rejected after staging; rebuilt into quarantine rows at the end
+        self.qidx = self.tmp("qidx")
+        self.x(f"CREATE TEMP TABLE {self.qidx} (_idx BIGINT, reason VARCHAR)")
+        self.note("validating")
+        if src.kind in _WIDE:
+            self._wide(_WIDE[src.kind], staged)
+        elif src.kind in _ROW_TABLES:
+            self._rows(src.kind, staged)
+        elif src.kind in _REGISTERS:
+            self._register(src.kind, staged)
+        else:  # pragma: no cover - sources only produce known kinds
+            raise IngestError(f"unsupported kind {src.kind}")
+        qst = self.tmp("qst")
+        self.x(
+            f"CREATE TEMP TABLE {qst} AS SELECT line_no, reason, record FROM {staged.rejects} UNION ALL "
+            f"SELECT {staged.line_of('q._idx')} AS line_no, q.reason, {staged.record_sql} AS record "
+            f"FROM {self.qidx} q JOIN {staged.raw} r ON {staged.idx_sql} = q._idx"
+        )
+        n_q = self.one(f"SELECT count(*) FROM {qst}")
+        if self.accepted + self.duplicate + n_q != staged.input:
+            raise IngestError(
+                f"unbalanced ingest of {src.name}: {self.accepted}+{self.duplicate}+{n_q} != {staged.input}"
+            )
+        # ---- commit point: quarantine, register upserts, swap journal and ingest_log together
+        self.note("committing")
+        now = dt.datetime.now().replace(microsecond=0)
+        self.con.begin()
+        by_reason, already = quarantine.add(self.con, qst, source=src.name, kind=src.kind, now=now)
+        for sql in self.in_txn_sql:
+            self.x(sql)
+        for table, month, tmp_dir, old_dir in self.swaps:
+            self.x("INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir])
+        quarantined = sum(by_reason.values())
+        duplicate = self.duplicate + already
+        if sha is not None:
+            self.x(
+                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [src.name, sha, src.kind, staged.input, self.accepted, duplicate, quarantined, now],
+            )
+        self.con.commit()
+        self.committed = True
+        # ---- apply: swap directories (a crash here is rolled forward by Store.recover)
+        self.note("swapping")
+        for table, month, tmp_dir, old_dir in self.swaps:
+            self.store.apply_swap(table, month, tmp_dir, old_dir)
+        if self.swaps:
+            self.x("DELETE FROM lake_swaps WHERE batch = ?", [self.batch])
+        src.done()
+        return FileReport(
+            source=src.name,
+            kind=src.kind,
+            input=staged.input,
+            accepted=self.accepted,
+            duplicate=duplicate,
+            quarantined=quarantined,
+            reasons=dict(sorted(by_reason.items())),
+            sha256=sha,
+            partitions=tuple(sorted({m for _t, m, _d, _o in self.swaps})),
+            seconds=time.perf_counter() - t0,
+        )
+
+    # ------------------------------------------------------------------ wide lake tables
+    def _wide(self, spec: _Wide, st: Staged) -> None:
+        cols = st.columns
+        rec, ok, new = self.tmp("rec"), self.tmp("ok"), self.tmp("new")
+        slots = self.tmp("slots")
+        codes = {s.code: i for i, s in enumerate(spec.slots)}
+        if spec.table == "voltage_10min":
+            codes.update({alias: codes[code] for alias, code in _SLOT_ALIASES.items()})
+        rows = [
+            (code, i, spec.slots[i].scale, spec.slots[i].family, _base_type(schema.LAKE_TABLES[spec.table][spec.slots[i].column]))
+            for code, i in codes.items()
+        ]
+        self.x(f"CREATE TEMP TABLE {slots} (code VARCHAR, slot INTEGER, scale INTEGER, family VARCHAR, ctype VARCHAR)")
+        self.con.executemany(f"INSERT INTO {slots} VALUES (?, ?, ?, ?, ?)", rows)
+        interval = (
+            str(spec.fixed_interval)
+            if spec.fixed_interval
+            else "coalesce(t._int, i.interval_min, 15)"
+        )
+        int_max = " ".join(f"WHEN '{k}' THEN {v}" for k, v in _INT_MAX.items())
+        self.x(
+            f"""CREATE TEMP TABLE {rec} AS
+            WITH p AS (
+              SELECT {st.idx_sql} AS _idx,
+                     {_nz('installation_id', cols)} AS _iid, {_nz('ts', cols)} AS _ts_raw,
+                     upper({_nz(spec.slot_field, cols)}) AS _slot_raw, {_nz(spec.value_field, cols)} AS _v_raw,
+                     {_nz('interval_min', cols)} AS _int_raw, {_nz('quality', cols)} AS _q_raw
+              FROM {st.raw} r
+            ), t AS (
+              SELECT p.*, {_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v,
+                     TRY_CAST(_int_raw AS DOUBLE) AS _int, TRY_CAST(_q_raw AS DOUBLE) AS _q
+              FROM p
+            ), c AS (
+              SELECT t.*, s.slot, s.scale, s.family, s.ctype, i.installation_id AS _known,
+                     {interval} AS _interval,
+                     CASE WHEN coalesce(i.nominal_voltage_v, 0) <= 1000 THEN {BT_MAX_VOLTAGE_V}
+                          ELSE i.nominal_voltage_v * 1.5 END AS _vmax
+              FROM t LEFT JOIN {slots} s ON s.code = t._slot_raw
+                     LEFT JOIN installations i ON i.installation_id = t._iid
+            )
+            SELECT _idx, _iid AS installation_id, _ts AS ts, slot,
+                   TRY_CAST(_interval AS SMALLINT) AS interval_min, TRY_CAST(coalesce(_q, 0) AS UTINYINT) AS quality,
+                   TRY_CAST(round(_v * scale) AS BIGINT) AS val,
+              CASE
+                WHEN _iid IS NULL OR _ts_raw IS NULL OR _slot_raw IS NULL OR _v_raw IS NULL THEN '{Reason.MISSING_FIELD}'
+                WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN slot IS NULL THEN '{Reason.UNKNOWN_CHANNEL}'
+                WHEN _v IS NULL OR NOT isfinite(_v) OR (_int_raw IS NOT NULL AND _int IS NULL)
+                     OR (_q_raw IS NOT NULL AND _q IS NULL) THEN '{Reason.NON_NUMERIC}'
+                WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
+                WHEN _interval NOT IN ({_sql_list(INTERVALS_MIN)})
+                     OR CAST(epoch(_ts) AS BIGINT) % CAST(_interval * 60 AS BIGINT) <> 0 THEN '{Reason.BAD_INTERVAL}'
+                WHEN family = 'energy' AND _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
+                WHEN family = 'voltage' AND (_v < 0 OR _v > _vmax OR round(_v * scale) > 32767)
+                     THEN '{Reason.IMPOSSIBLE_VOLTAGE}'
+                WHEN _v < 0 OR round(_v * scale) > CASE ctype {int_max} END
+                     OR _q < 0 OR _q > 255 OR _q <> floor(_q) THEN '{Reason.OUT_OF_RANGE}'
+              END AS reason
+            FROM c"""
+        )
+        self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
+        self.x(
+            f"CREATE TEMP TABLE {ok} AS SELECT _idx, installation_id, ts, slot, interval_min, quality, val "
+            f"FROM {rec} WHERE reason IS NULL"
+        )
+        self.x(f"DROP TABLE {rec}")
+        pivot = (
+            f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT installation_id, ts, strftime(ts, '%Y-%m') AS month, "
+            "min(interval_min) AS interval_min, bit_or(quality) AS quality, count(*) AS n, "
+            "bit_count(bit_or(CAST(1 AS BIGINT) << slot)) AS nd, "
+            + ", ".join(f"max(val) FILTER (WHERE slot = {i}) AS c{i}" for i in range(len(spec.slots)))
+            + f" FROM {ok} GROUP BY installation_id, ts"
+        )
+        self.note("pivoting")
+        self.x(pivot)
+        if self.one(f"SELECT count(*) FROM {new} WHERE n > nd"):  # repeated keys inside the input
+            self._in_file_duplicates(ok, ("installation_id", "ts", "slot"), f"(SELECT installation_id, ts FROM {new} WHERE n > nd)", ("installation_id", "ts"))
+            self.x(pivot)
+        months = [m for (m,) in self.x(f"SELECT DISTINCT month FROM {new} ORDER BY 1").fetchall()]
+        colnames = [s.column for s in spec.slots]
+        table_cols = schema.LAKE_TABLES[spec.table]
+        has_meta = "interval_min" in table_cols
+        for month in months:
+            self.note(f"merging {month}")
+            files = self.store.partition_files(spec.table, month)
+            cells = self.one(f"SELECT sum(nd) FROM {new} WHERE month = ?", [month])
+            if not files:
+                self.accepted += cells
+                sel = ", ".join(
+                    ["CAST(installation_id AS VARCHAR) AS installation_id", "CAST(ts AS TIMESTAMP) AS ts"]
+                    + (["CAST(interval_min AS SMALLINT) AS interval_min"] if has_meta else [])
+                    + [f"CAST(c{i} AS {_base_type(table_cols[c])}) AS {c}" for i, c in enumerate(colnames)]
+                    + (["CAST(quality AS UTINYINT) AS quality"] if has_meta else [])
+                )
+                self._write(spec.table, month, f"SELECT {sel} FROM {new} WHERE month = '{month}'", ("installation_id", "ts"))
+                continue
+            flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+            cmp_ = self.tmp(f"cmp{month.replace('-', '')}")
+            self.x(
+                f"CREATE TEMP TABLE {cmp_} AS SELECT n.installation_id, n.ts, "
+                + ", ".join(f"n.c{i} AS n{i}, e.{c} AS e{i}" for i, c in enumerate(colnames))
+                + f" FROM (SELECT * FROM {new} WHERE month = ?) n JOIN read_parquet({flist}) e "
+                "ON e.installation_id = n.installation_id AND e.ts = n.ts",
+                [month],
+            )
+            dup = self.one(
+                "SELECT " + " + ".join(f"count(*) FILTER (WHERE n{i} = e{i})" for i in range(len(colnames))) + f" FROM {cmp_}"
+            )
+            conflicts = " UNION ALL ".join(
+                f"SELECT installation_id, ts, {i} AS slot FROM {cmp_} WHERE n{i} <> e{i}" for i in range(len(colnames))
+            )
+            conf = self.tmp(f"conf{month.replace('-', '')}")
+            self.x(f"CREATE TEMP TABLE {conf} AS {conflicts}")
+            n_conf = self.one(f"SELECT count(*) FROM {conf}")
+            if n_conf:
+                self.x(
+                    f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {ok} o "
+                    f"SEMI JOIN {conf} c ON c.installation_id = o.installation_id AND c.ts = o.ts AND c.slot = o.slot"
+                )
+            self.duplicate += dup
+            accepted = cells - dup - n_conf
+            self.accepted += accepted
+            if accepted == 0:
+                continue
+            sel = ", ".join(
+                [
+                    "coalesce(e.installation_id, n.installation_id) AS installation_id",
+                    "coalesce(e.ts, n.ts) AS ts",
+                ]
+                + (["CAST(coalesce(e.interval_min, n.interval_min) AS SMALLINT) AS interval_min"] if has_meta else [])
+                + [f"CAST(coalesce(e.{c}, n.c{i}) AS {_base_type(table_cols[c])}) AS {c}" for i, c in enumerate(colnames)]
+                + (["CAST(coalesce(e.quality, 0) | coalesce(n.quality, 0) AS UTINYINT) AS quality"] if has_meta else [])
+            )
+            self._write(
+                spec.table,
+                month,
+                f"SELECT {sel} FROM read_parquet({flist}) e FULL OUTER JOIN (SELECT * FROM {new} WHERE month = '{month}') n "
+                "ON e.installation_id = n.installation_id AND e.ts = n.ts",
+                ("installation_id", "ts"),
+            )
+
+    def _in_file_duplicates(self, ok: str, key: Sequence[str], groups: str | None, group_key: Sequence[str],
+                            value: str = "val") -> None:
+        """Classify repeated keys inside the input: first wins; same value → duplicate, else conflict."""
+        part = ", ".join(f"o.{k}" for k in key)
+        semi = (
+            f"SEMI JOIN {groups} g ON " + " AND ".join(f"g.{k} = o.{k}" for k in group_key) if groups else ""
+        )
+        cls = self.tmp("dupcls")
+        self.x(
+            f"CREATE OR REPLACE TEMP TABLE {cls} AS SELECT o._idx, "
+            f"row_number() OVER w AS rn, o.{value} IS NOT DISTINCT FROM first_value(o.{value}) OVER w AS same "
+            f"FROM {ok} o {semi} WINDOW w AS (PARTITION BY {part} ORDER BY o._idx)"
+        )
+        self.duplicate += self.one(f"SELECT count(*) FROM {cls} WHERE rn > 1 AND same")
+        self.x(f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {cls} WHERE rn > 1 AND NOT same")
+        self.x(f"DELETE FROM {ok} WHERE _idx IN (SELECT _idx FROM {cls} WHERE rn > 1)")
+
+    # ------------------------------------------------------------------ row lake tables
+    def _rows(self, table: str, st: Staged) -> None:
+        cols = st.columns
+        rec, ok = self.tmp("rec"), self.tmp("ok")
+        table_cols = schema.LAKE_TABLES[table]
+        key = schema.LAKE_KEYS[table]
+        if table == "events":
+            typed = (
+                f"{_nz('installation_id', cols)} AS _iid, {_nz('ts', cols)} AS _ts_raw, "
+                f"{_nz('code', cols)} AS _code_raw, {_nz('value', cols)} AS _v_raw"
+            )
+            reason = f"""CASE
+                WHEN _iid IS NULL OR _ts_raw IS NULL OR _code_raw IS NULL THEN '{Reason.MISSING_FIELD}'
+                WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _code IS NULL OR (_v_raw IS NOT NULL AND (_v IS NULL OR NOT isfinite(_v))) THEN '{Reason.NON_NUMERIC}'
+                WHEN _code <> floor(_code) OR NOT EXISTS (SELECT 1 FROM event_codes ec WHERE ec.code = _code)
+                     THEN '{Reason.UNKNOWN_EVENT_CODE}'
+                WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}' END"""
+            parsed = f"{_ts_sql('_ts_raw')} AS _ts, TRY_CAST(_code_raw AS DOUBLE) AS _code, {_num_sql('_v_raw')} AS _v"
+            out = "TRY_CAST(_code AS SMALLINT) AS code, _v AS value"
+            value = "value"
+        else:
+            registers = _sql_list(schema.REGISTERS)
+            postos = _sql_list(schema.POSTOS)
+            typed = (
+                f"{_nz('installation_id', cols)} AS _iid, {_nz('ts', cols)} AS _ts_raw, "
+                f"lpad({_nz('register', cols)}, 3, '0') AS _reg, lower({_nz('posto', cols)}) AS _posto, "
+                f"{_nz('value_wh', cols)} AS _v_raw"
+            )
+            reason = f"""CASE
+                WHEN _iid IS NULL OR _ts_raw IS NULL OR _reg IS NULL OR _posto IS NULL OR _v_raw IS NULL
+                     THEN '{Reason.MISSING_FIELD}'
+                WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _reg NOT IN ({registers}) OR _posto NOT IN ({postos}) THEN '{Reason.UNKNOWN_REGISTER}'
+                WHEN _v IS NULL OR NOT isfinite(_v) THEN '{Reason.NON_NUMERIC}'
+                WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
+                WHEN _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
+                WHEN round(_v) > {_INT_MAX['BIGINT'] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
+            parsed = f"{_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v"
+            out = "_reg AS register, _posto AS posto, TRY_CAST(round(_v) AS BIGINT) AS value_wh"
+            value = "value_wh"
+        self.x(
+            f"""CREATE TEMP TABLE {rec} AS
+            WITH p AS (SELECT {st.idx_sql} AS _idx, {typed} FROM {st.raw} r),
+            t AS (SELECT p.*, {parsed} FROM p),
+            c AS (SELECT t.*, i.installation_id AS _known FROM t LEFT JOIN installations i ON i.installation_id = t._iid)
+            SELECT _idx, _iid AS installation_id, _ts AS ts, {out}, {reason} AS reason FROM c"""
+        )
+        self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
+        self.x(
+            f"CREATE TEMP TABLE {ok} AS SELECT _idx, {', '.join(table_cols)}, strftime(ts, '%Y-%m') AS month "
+            f"FROM {rec} WHERE reason IS NULL"
+        )
+        self.x(f"DROP TABLE {rec}")
+        if self.one(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM {ok}"):
+            self._in_file_duplicates(ok, key, None, key, value=value)
+        on = " AND ".join(f"e.{k} = n.{k}" for k in key)
+        order = tuple(key)
+        sel = ", ".join(f"CAST({c} AS {_base_type(t)}) AS {c}" for c, t in table_cols.items())
+        for (month,) in self.x(f"SELECT DISTINCT month FROM {ok} ORDER BY 1").fetchall():
+            self.note(f"merging {month}")
+            files = self.store.partition_files(table, month)
+            n_new = self.one(f"SELECT count(*) FROM {ok} WHERE month = ?", [month])
+            if not files:
+                self.accepted += n_new
+                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
+                continue
+            flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+            hit = self.tmp(f"hit{month.replace('-', '')}")
+            self.x(
+                f"CREATE TEMP TABLE {hit} AS SELECT n._idx, n.{value} IS NOT DISTINCT FROM e.{value} AS same "
+                f"FROM (SELECT * FROM {ok} WHERE month = ?) n JOIN read_parquet({flist}) e ON {on}",
+                [month],
+            )
+            dup = self.one(f"SELECT count(*) FROM {hit} WHERE same")
+            self.x(f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {hit} WHERE NOT same")
+            n_hit = self.one(f"SELECT count(*) FROM {hit}")
+            self.duplicate += dup
+            accepted = n_new - n_hit
+            self.accepted += accepted
+            if accepted == 0:
+                continue
+            self._write(
+                table,
+                month,
+                f"SELECT {sel} FROM read_parquet({flist}) UNION ALL SELECT {sel} FROM {ok} n "
+                f"WHERE month = '{month}' AND NOT EXISTS (SELECT 1 FROM {hit} h WHERE h._idx = n._idx)",
+                order,
+            )
+
+    # ------------------------------------------------------------------ registers (DuckDB tables)
+    def _register(self, kind: str, st: Staged) -> None:
+        ddl, key = _REGISTERS[kind]
+        table = kind
+        present = [c for c in ddl if c in st.columns]
+        rec, ok = self.tmp("rec"), self.tmp("ok")
+        required = [key] + (["installation_id"] if kind != "installations" else [])
+        required += ["opened_at"] if kind == "service_requests" else []
+        raw_checks = [
+            "WHEN " + " OR ".join(f"nullif(trim(r.{c}), '') IS NULL" for c in required) + f" THEN '{Reason.MISSING_FIELD}'"
+        ]
+        typed: list[str] = []
+        value_checks: list[str] = []  # on raw text, after the type checks
+        typed_checks: list[str] = []  # on the typed columns (alias _t)
+        for c in present:
+            t = _base_type(ddl[c])
+            raw = f"nullif(trim(r.{c}), '')"
+            if c == "cpf":
+                expr = f"nullif(regexp_replace({raw}, '[^0-9]', '', 'g'), '')"
+                value_checks.append(f"WHEN {raw} IS NOT NULL AND length(coalesce({expr}, '')) <> 11 THEN '{Reason.INVALID_VALUE}'")
+            elif c == "group_code":
+                expr = f"upper({raw})"
+                value_checks.append(f"WHEN {expr} NOT IN ('A', 'B') THEN '{Reason.INVALID_VALUE}'")
+            elif t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT"):
+                num = _num_sql(raw)
+                expr = f"TRY_CAST({num} AS {t})"
+                raw_checks.append(f"WHEN {raw} IS NOT NULL AND {num} IS NULL THEN '{Reason.NON_NUMERIC}'")
+                value_checks.append(
+                    f"WHEN {raw} IS NOT NULL AND ({num} <> floor({num}) OR {expr} IS NULL) THEN '{Reason.OUT_OF_RANGE}'"
+                )
+            elif t == "DOUBLE":
+                expr = _num_sql(raw)
+                raw_checks.append(f"WHEN {raw} IS NOT NULL AND ({expr} IS NULL OR NOT isfinite({expr})) THEN '{Reason.NON_NUMERIC}'")
+            elif t in ("DATE", "TIMESTAMP"):
+                expr = _ts_sql(raw) if t == "TIMESTAMP" else f"CAST({_ts_sql(raw)} AS DATE)"
+                raw_checks.append(f"WHEN {raw} IS NOT NULL AND {expr} IS NULL THEN '{Reason.BAD_TIMESTAMP}'")
+            else:
+                expr = raw
+            typed.append(f"{expr} AS {c}")
+        if "phases" in present:
+            typed_checks.append(f"WHEN _t.phases NOT IN (1, 2, 3) THEN '{Reason.INVALID_VALUE}'")
+        if "cycle_day" in present:
+            typed_checks.append(f"WHEN _t.cycle_day NOT BETWEEN 1 AND 31 THEN '{Reason.INVALID_VALUE}'")
+        if "interval_min" in present:
+            typed_checks.append(f"WHEN _t.interval_min NOT IN ({_sql_list(INTERVALS_MIN)}) THEN '{Reason.BAD_INTERVAL}'")
+        if kind == "service_requests" and "closed_at" in present:
+            typed_checks.append(f"WHEN _t.closed_at < _t.opened_at THEN '{Reason.BAD_TIMESTAMP}'")
+        if kind != "installations":
+            typed_checks.append(
+                "WHEN NOT EXISTS (SELECT 1 FROM installations i WHERE i.installation_id = _t.installation_id) "
+                f"THEN '{Reason.UNKNOWN_INSTALLATION}'"
+            )
+        self.x(
+            f"""CREATE TEMP TABLE {rec} AS
+            WITH t AS (SELECT {st.idx_sql} AS _idx, {', '.join(typed)},
+                              CASE {' '.join(raw_checks + value_checks)} END AS _r0
+                       FROM {st.raw} r)
+            SELECT _t.* EXCLUDE (_r0), CASE WHEN _r0 IS NOT NULL THEN _r0 {' '.join(typed_checks)} END AS reason
+            FROM t AS _t"""
+        )
+        self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
+        self.x(f"CREATE TEMP TABLE {ok} AS SELECT _idx, struct_pack({', '.join(f'{c} := {c}' for c in present)}) AS _row, "
+               f"{', '.join(present)} FROM {rec} WHERE reason IS NULL")
+        self.x(f"DROP TABLE {rec}")
+        if self.one(f"SELECT count(*) - count(DISTINCT {key}) FROM {ok}"):
+            self._in_file_duplicates(ok, (key,), None, (key,), value="_row")
+        n_ok = self.one(f"SELECT count(*) FROM {ok}")
+        stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
+        dup = self.one(f"SELECT count(*) FROM {ok} o JOIN {table} s ON s.{key} = o.{key} WHERE o._row IS NOT DISTINCT FROM {stored}")
+        self.duplicate += dup
+        self.accepted += n_ok - dup
+        if n_ok - dup == 0:
+            return
+        acc = self.tmp("acc")
+        self.x(
+            f"CREATE TEMP TABLE {acc} AS SELECT {', '.join(present)} FROM {ok} o WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} s WHERE s.{key} = o.{key} AND o._row IS NOT DISTINCT FROM {stored})"
+        )
+        updates = [c for c in present if c != key]
+        conflict = (
+            f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}" if updates else "DO NOTHING"
+        )
+        self.in_txn_sql.append(
+            f"INSERT INTO {table} ({', '.join(present)}) SELECT {', '.join(present)} FROM {acc} ON CONFLICT ({key}) {conflict}"
+        )
+
+    # ------------------------------------------------------------------ partition writes
+    def _write(self, table: str, month: str, select: str, order: Sequence[str]) -> None:
+        """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible)."""
+        base = self.store.lake / table
+        base.mkdir(parents=True, exist_ok=True)
+        final = partition_dir_name(month)
+        tmp_dir, old_dir = f"{TMP_PREFIX}{self.batch}-{final}", f"{OLD_PREFIX}{self.batch}-{final}"
+        self.swaps.append((table, month, tmp_dir, old_dir))
+        target = base / tmp_dir
+        target.mkdir()
+        self.note(f"writing {table}/{month}")
+        part = self.tmp(f"part{month.replace('-', '')}")
+        self.x(f"CREATE TEMP TABLE {part} AS {select}")
+        n = self.one(f"SELECT count(*) FROM {part}")
+        order_sql = ", ".join(order)
+        opts = "(FORMAT parquet, COMPRESSION zstd)"
+        if n <= self.rows_per_file:
+            self.x(f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO '{target / 'part-0000.parquet'}' {opts}")
+        else:  # split into contiguous installation ranges of about rows_per_file rows
+            buckets = self.tmp("buckets")
+            self.x(
+                f"CREATE TEMP TABLE {buckets} AS SELECT installation_id, "
+                f"CAST((sum(cnt) OVER (ORDER BY installation_id) - cnt) // {self.rows_per_file} AS INTEGER) AS b "
+                f"FROM (SELECT installation_id, count(*) AS cnt FROM {part} GROUP BY 1)"
+            )
+            for (b,) in self.x(f"SELECT DISTINCT b FROM {buckets} ORDER BY 1").fetchall():
+                self.x(
+                    f"COPY (SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
+                    f"ON k.installation_id = p.installation_id ORDER BY {order_sql}) "
+                    f"TO '{target / f'part-{int(b):04d}.parquet'}' {opts}"
+                )
+            self.x(f"DROP TABLE {buckets}")
+        self.x(f"DROP TABLE {part}")
