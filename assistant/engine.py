@@ -174,7 +174,9 @@ class Assistant:
                 state.opted_out = False
                 turn.intent, turn.reply = "opt_in", t("chat.opted_in")
                 return
-            if identification.consume_identification_input(self.deps, turn, norm):
+            if identification.explicit_start(self.deps, turn, norm) or identification.consume_identification_input(
+                self.deps, turn, norm
+            ):
                 if state.installation_id and state.pending_text:
                     pending, state.pending_text = state.pending_text, None
                     intro = turn.reply

@@ -43,6 +43,23 @@ def start(deps: AssistantDeps, turn: _Turn) -> None:
     turn.reply = f"{t('identify.ask_installation')}\n{t('identify.general_only')}"
 
 
+_EXPLICIT = re.compile(r"(minha instalacao|numero da instalacao|me identificar|quero identificar|identificacao|fazer login)")
+
+
+def explicit_start(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
+    """"quero me identificar" / "minha instalação é 40010001": start or advance identification."""
+    state = turn.state
+    if state.installation_id or not _EXPLICIT.search(norm):
+        return False
+    turn.intent = "identify"
+    if re.search(r"\b\d{6,15}\b", norm):
+        state.awaiting = "installation"
+        return consume_identification_input(deps, turn, norm)
+    state.awaiting = "installation"
+    turn.reply = t("identify.ask_installation")
+    return True
+
+
 def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
     """Handle a reply to an identification question. True when the turn was consumed."""
     state = turn.state

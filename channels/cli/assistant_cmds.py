@@ -13,7 +13,6 @@ from assistant import Assistant, AssistantDeps, ChatRequest
 from assistant.evaluation import format_report, load_cases, run_eval
 from channels.cli import main
 from channels.cli.common import echo_json, home_of
-from tools.api.admin import demo_metadata
 
 
 def _assistant(ctx: click.Context, today: str | None) -> Assistant:
@@ -68,6 +67,8 @@ def _default_set(name: str) -> Path:
 def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path | None, retrieval: bool,
              today: str | None, as_json: bool) -> None:
     """Run the labelled question sets and print tool/slot/refusal/handoff accuracy and latency."""
+    from tools.api.admin import demo_metadata
+
     home = home_of(ctx)
     assistant = _assistant(ctx, today)
     meta = demo_metadata(home)

@@ -84,9 +84,7 @@
     var inst = document.getElementById("inst").value.trim();
     var cpf4 = document.getElementById("cpf4").value.trim();
     document.getElementById("ident-status").textContent = "Verificando…";
-    send("quero me identificar").then(function () {
-      return send("minha instalação é " + inst);
-    }).then(function () {
+    send("minha instalação é " + inst).then(function () {
       return send(cpf4);
     });
   });

@@ -1,12 +1,235 @@
 """Administrative entry points used by the CLI and setup: open the store, generate demo data,
-ingest exports, build everything on embedded defaults. Keeps channels away from tools.data."""
+ingest exports, build everything on embedded defaults. Keeps channels away from tools.data.
+
+Functions::
+
+    open_store(home, read_only=False) -> Store
+    ingest_paths(home, paths, progress=False, force=False) -> IngestReport
+    generate_demo(out, meters=60, months=13, seed=7, end=DEMO_END, progress=False) -> dict
+    build_demo(home, meters=60, months=13, seed=7, end=DEMO_END, knowledge=True, progress=False) -> dict
+    demo_metadata(home) -> dict
+    list_installations(home, group=None, gd=None, modality=None, limit=None) -> list[dict]
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from tools.data import ingest as _ingest
+from tools.data.ingest import FileReport, IngestReport
 from tools.data.store import Store
+
+__all__ = [
+    "DEMO_END",
+    "FileReport",
+    "IngestReport",
+    "build_demo",
+    "demo_metadata",
+    "generate_demo",
+    "ingest_paths",
+    "list_installations",
+    "open_store",
+]
+
+log = logging.getLogger(__name__)
+
+DEMO_END = dt.date(2026, 11, 25)  # contracts.md: the demo fleet ends on 2026-11-25
+DEMO_METADATA = "demo_metadata.json"
+DEMO_EXPORT = "demo_export"
+
+#: Columns ``list_installations`` may return: attributes only, never the customer register.
+INSTALLATION_LISTING = (
+    "installation_id",
+    "group_code",
+    "subgroup",
+    "customer_class",
+    "subclass",
+    "phases",
+    "nominal_voltage_v",
+    "tariff_modality",
+    "gd_kind",
+    "gd_kwp",
+    "gd_class",
+    "distributor",
+    "municipality",
+    "feeder_id",
+    "transformer_id",
+    "cycle_day",
+    "interval_min",
+)
 
 
 def open_store(home: str | Path, read_only: bool = False) -> Store:
     return Store(home, read_only=read_only)
+
+
+def ingest_paths(
+    home: str | Path, paths: Iterable[str | Path], progress: bool = False, force: bool = False
+) -> IngestReport:
+    """Ingest MDM exports (CSV jobs, ``meter_reads*.jsonl`` streams, directories) into the store at ``home``.
+
+    Idempotent; every record is counted once as accepted, duplicate or quarantined (by reason),
+    per file and in total. ``force`` re-processes files already ingested (same sha256).
+    """
+    with Store(home) as store:
+        return _ingest.ingest_paths(store, list(paths), progress=progress, force=force)
+
+
+def generate_demo(
+    out: str | Path,
+    meters: int = 60,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Write the seeded synthetic fleet as MDM exports into ``out``; returns its metadata."""
+    demo = importlib.import_module("tools.data.demo")
+    meta: dict[str, Any] = demo.generate(
+        Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress
+    )
+    return meta
+
+
+def _service_requests(out: Path, seed: int) -> bool:
+    try:
+        mod = importlib.import_module("tools.data.demo_requests")
+    except ImportError:
+        log.info("tools.data.demo_requests not available: no service requests in the demo")
+        return False
+    mod.generate_service_requests(out, seed)
+    return True
+
+
+def _build_knowledge(home: Path) -> bool:
+    # Late-bound: the knowledge index lives above the tools layer (assistant.admin).
+    try:
+        mod = importlib.import_module("assistant.admin")
+        build = mod.build_knowledge_index
+    except (ImportError, AttributeError) as exc:
+        log.warning("knowledge index not built: %s", exc)
+        return False
+    build(home)
+    return True
+
+
+def demo_metadata(home: str | Path) -> dict[str, Any]:
+    """The metadata of the demo fleet built into ``home`` ({} if none was built)."""
+    path = Path(home) / DEMO_METADATA
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def build_demo(
+    home: str | Path,
+    meters: int = 60,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    knowledge: bool = True,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Generate the demo fleet into ``home/demo_export``, ingest it and (optionally) build the
+    knowledge index. Idempotent: does nothing when ``home`` already holds a demo built with the
+    same parameters (except building a knowledge index that is asked for and still missing).
+
+    Returns the demo metadata (also in ``home/demo_metadata.json``) with a ``build`` section:
+    parameters, ingest totals and timings.
+    """
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    params = {"meters": meters, "months": months, "seed": seed, "end": end.isoformat()}
+    meta = demo_metadata(home)
+    build = meta.get("build", {})
+    if build.get("params") == params and _has_data(home):
+        if knowledge and not build.get("knowledge"):
+            t0 = time.perf_counter()
+            build["knowledge"] = _build_knowledge(home)
+            build["knowledge_s"] = round(time.perf_counter() - t0, 2)
+            _write_meta(home, meta)
+        return meta
+    out = home / DEMO_EXPORT
+    if out.exists():
+        shutil.rmtree(out)
+    t0 = time.perf_counter()
+    meta = generate_demo(out, meters=meters, months=months, seed=seed, end=end, progress=progress)
+    requests = _service_requests(out, seed)
+    t1 = time.perf_counter()
+    if build:  # a demo with other parameters was built here: start from an empty store
+        _reset_store(home)
+    report = ingest_paths(home, [out], progress=progress)
+    t2 = time.perf_counter()
+    if report.errors:
+        raise RuntimeError("demo ingest failed: " + ", ".join(f"{f.source}: {f.error}" for f in report.errors))
+    meta["build"] = {
+        "params": params,
+        "service_requests": requests,
+        "ingest": {"input": report.input, "accepted": report.accepted, "duplicate": report.duplicate,
+                   "quarantined": report.quarantined, "reasons": dict(report.reasons)},
+        "generate_s": round(t1 - t0, 2),
+        "ingest_s": round(t2 - t1, 2),
+        "knowledge": False,
+    }
+    _write_meta(home, meta)
+    if knowledge:
+        meta["build"]["knowledge"] = _build_knowledge(home)
+        meta["build"]["knowledge_s"] = round(time.perf_counter() - t2, 2)
+        _write_meta(home, meta)
+    return meta
+
+
+def _write_meta(home: Path, meta: dict[str, Any]) -> None:
+    tmp = home / (DEMO_METADATA + ".tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(home / DEMO_METADATA)
+
+
+def _has_data(home: Path) -> bool:
+    if not (home / "smartmeter.duckdb").exists():
+        return False
+    with Store(home) as store:
+        return bool(store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations"))
+
+
+def _reset_store(home: Path) -> None:
+    """Drop the data of a previous demo build (DuckDB file and lake) before building another."""
+    for name in ("smartmeter.duckdb", "smartmeter.duckdb.wal"):
+        (home / name).unlink(missing_ok=True)
+    shutil.rmtree(home / "lake", ignore_errors=True)
+
+
+def list_installations(
+    home: str | Path,
+    group: str | None = None,
+    gd: bool | None = None,
+    modality: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Installations with their key attributes (no name, CPF or phone: the customer register
+    is never read here)."""
+    where, params = ["1 = 1"], []
+    if group:
+        where.append("group_code = ?")
+        params.append(group.upper())
+    if gd is not None:
+        where.append("(coalesce(gd_kind, 'none') <> 'none')" if gd else "(coalesce(gd_kind, 'none') = 'none')")
+    if modality:
+        where.append("lower(tariff_modality) = ?")
+        params.append(modality.lower())
+    sql = f"SELECT {', '.join(INSTALLATION_LISTING)} FROM installations WHERE {' AND '.join(where)} ORDER BY installation_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    with Store(home, read_only=True) as store:
+        rows = store.rows(sql, params)
+    return [dict(zip(INSTALLATION_LISTING, row, strict=True)) for row in rows]

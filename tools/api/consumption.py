@@ -288,11 +288,11 @@ def estimate_cost(
     try:
         from tools.api.billing import estimate_cost_for  # type: ignore[attr-defined]
     except ImportError:
-        return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {"reason": "not_available"})
+        return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {})
     try:
         value, steps = estimate_cost_for(ctx, installation_id, period)
-    except ToolError as exc:
-        return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {"reason": exc.code})
+    except ToolError:
+        return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {})
     return (Decimal(value), tuple(steps)), None
 
 

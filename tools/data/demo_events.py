@@ -64,12 +64,13 @@ def coverage(win: Windows, row_map: np.ndarray, t0: int, n_steps: int) -> np.nda
     out = np.zeros((len(row_map), n_steps + 1))
     if len(win.rows) == 0 or len(row_map) == 0:
         return out[:, :n_steps]
-    lookup = {int(r): k for k, r in enumerate(row_map)}
-    keep = np.array([int(r) in lookup for r in win.rows], bool)
-    rel_s = np.clip(win.start[keep] - t0, 0, n_steps * STEP_S)
-    rel_e = np.clip(win.end[keep] - t0, 0, n_steps * STEP_S)
-    ok = rel_e > rel_s
-    rows = np.array([lookup[int(r)] for r in win.rows[keep][ok]], dtype=np.int64)
+    size = int(max(win.rows.max(), row_map.max())) + 1
+    pos = np.full(size, -1, dtype=np.int64)
+    pos[row_map] = np.arange(len(row_map))
+    rel_s = np.clip(win.start - t0, 0, n_steps * STEP_S)
+    rel_e = np.clip(win.end - t0, 0, n_steps * STEP_S)
+    ok = (rel_e > rel_s) & (pos[win.rows] >= 0)
+    rows = pos[win.rows[ok]]
     rel_s, rel_e = rel_s[ok], rel_e[ok]
     if len(rows) == 0:
         return out[:, :n_steps]

@@ -379,7 +379,8 @@ class _Batch:
             self.x("INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir])
         quarantined = sum(by_reason.values())
         duplicate = self.duplicate + already
-        if sha is not None:
+        if sha is not None:  # one row per distinct content (a forced re-run replaces it)
+            self.x("DELETE FROM ingest_log WHERE sha256 = ?", [sha])
             self.x(
                 "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [src.name, sha, src.kind, staged.input, self.accepted, duplicate, quarantined, now],

@@ -54,7 +54,7 @@ import pandas as pd
 from tools.domain.consumption import kwh, prepare
 from tools.domain.sufficiency import Thresholds, assess_intervals, require
 from tools.errors import InsufficientData, NoData
-from tools.types import Issue, Period, Step, ToolResult, TrailRef
+from tools.types import Issue, Period, Step, ToolResult, TrailRef, to_jsonable
 
 APPLIANCES = ("standby", "refrigeration", "shower", "air_conditioning", "solar_export", "other")
 ApplianceName = Literal["standby", "refrigeration", "shower", "air_conditioning", "solar_export", "other"]
@@ -113,7 +113,14 @@ class ApplianceBreakdown:
     items: tuple[ApplianceEstimate, ...]
     top_appliance: str | None  # largest mid kWh among import items other than "other"
     requested: str | None
-    covered_days: float = 0.0  # days of readings behind the figures
+    covered_days: float  # days of readings behind the figures
+    # the same estimates as ``items``, one field each (flat access for reply templates)
+    standby: ApplianceEstimate
+    refrigeration: ApplianceEstimate
+    shower: ApplianceEstimate
+    air_conditioning: ApplianceEstimate
+    other: ApplianceEstimate
+    solar_export: ApplianceEstimate | None = None
     is_estimate: bool = True
 
     def item(self, name: str) -> ApplianceEstimate:
@@ -292,7 +299,10 @@ def breakdown(
     issues: list[Issue] = list(suff.issues)
     grid, step = regular_grid(df)
     if step > MAX_INTERVAL_MIN:
-        raise InsufficientData("interval too coarse", issues=[{"code": ISSUE_COARSE, "interval_min": step}])
+        raise InsufficientData(
+            "interval too coarse",
+            issues=[to_jsonable(Issue(ISSUE_COARSE, "disqualifying", {"interval_min": step}))],
+        )
     low_conf: Confidence = "low" if step >= 60 else "medium"
     if step >= 60:
         issues.append(Issue(ISSUE_HOURLY, "warning", {"interval_min": step}))
@@ -331,7 +341,7 @@ def breakdown(
     if mids > total_wh > 0:  # more attributed than measured: scale the mids down
         factor = total_wh / mids
         named = {k: (lo * factor, mid * factor, hi * factor) for k, (lo, mid, hi) in named.items()}
-        issues.append(Issue(ISSUE_OTHER_CLIPPED, "warning", {"factor": round(factor, 4)}))
+        issues.append(Issue(ISSUE_OTHER_CLIPPED, "warning", {"factor_pct": round(100 * factor, 1)}))
     other_mid = max(0.0, total_wh - sum(v[1] for v in named.values()))
     other_low = max(0.0, total_wh - sum(v[2] for v in named.values()))
     other_high = max(0.0, total_wh - sum(v[0] for v in named.values()))
@@ -360,6 +370,7 @@ def breakdown(
         )
         issues.append(Issue(ISSUE_SOLAR_MASK, "warning", {"export_kwh": kwh(export_wh)}))
     items.append(_item("other", other_low, other_mid, other_high, total_wh, "low", True))
+    by_name = {i.appliance: i for i in items}
     ranked = [i for i in items if i.direction == "import" and i.appliance != "other"]
     top = max(ranked, key=lambda i: i.kwh_mid).appliance if total_wh > 0 else None
 
@@ -386,6 +397,12 @@ def breakdown(
         top_appliance=top,
         requested=appliance,
         covered_days=round(suff.covered_minutes / 1440, 4),
+        standby=by_name["standby"],
+        refrigeration=by_name["refrigeration"],
+        shower=by_name["shower"],
+        air_conditioning=by_name["air_conditioning"],
+        other=by_name["other"],
+        solar_export=by_name.get("solar_export"),
     )
     return ToolResult(
         tool="appliance_breakdown",

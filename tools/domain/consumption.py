@@ -129,6 +129,9 @@ class ConsumptionSummary:
     primary_comparison: Comparison | None
     similar_homes: SimilarHomes | None
     estimated_cost_brl: Decimal | None
+    vs_previous_pct: float | None = None  # per-day change vs the previous period
+    vs_last_year_pct: float | None = None  # per-day change vs the same period last year
+    vs_similar_pct: float | None = None  # per-day difference to the similar homes' median
     is_estimate_cost: bool = True
 
 
@@ -197,13 +200,17 @@ def compare_window(
     """This period against one other window (per-day change, coverage-normalised)."""
     issues: list[Issue] = []
     if other.covered_minutes <= 0:
-        issues.append(Issue(ISSUE_COMPARISON_NO_DATA, "warning", {"basis": other.basis}))
+        issues.append(Issue(f"{ISSUE_COMPARISON_NO_DATA}.{other.basis}", "warning", {}))
         return Comparison(other.basis, other.period, None, None, 0.0, None, None), issues
     other_total = kwh(other.import_wh)
     cov = round(other.covered_minutes / (other.period.days * 1440), 4)
     if cov < Thresholds().warn_coverage:
         issues.append(
-            Issue(ISSUE_COMPARISON_LOW_COVERAGE, "warning", {"basis": other.basis, "coverage": cov})
+            Issue(
+                f"{ISSUE_COMPARISON_LOW_COVERAGE}.{other.basis}",
+                "warning",
+                {"coverage_pct": round(100 * cov, 1)},
+            )
         )
     this_pd = per_day(this_total, this_minutes)
     other_pd = per_day(other_total, other.covered_minutes)
@@ -456,6 +463,9 @@ def summarize(
         primary_comparison=primary,
         similar_homes=sim,
         estimated_cost_brl=cost_brl,
+        vs_previous_pct=_change_of(comparisons, "previous_period"),
+        vs_last_year_pct=_change_of(comparisons, "same_period_last_year"),
+        vs_similar_pct=_change_of(comparisons, "similar_homes"),
     )
     return ToolResult(
         tool="consumption_summary",
@@ -466,11 +476,19 @@ def summarize(
             "kwh_per_day": "kWh/day",
             "coverage": "fraction",
             "change_pct": "fraction",
+            "vs_previous_pct": "fraction",
+            "vs_last_year_pct": "fraction",
+            "vs_similar_pct": "fraction",
+            "share": "fraction",
             "estimated_cost_brl": "BRL",
         },
         trail=tuple(steps),
         issues=tuple(issues),
     )
+
+
+def _change_of(comparisons: Sequence[Comparison], basis: str) -> float | None:
+    return next((c.change_pct for c in comparisons if c.basis == basis), None)
 
 
 def comparison_periods(period: Period) -> dict[str, Period]:

@@ -25,18 +25,19 @@ public SINAPgrid code, 27 (AT) UNCONFIRMED. Limits per conjunto are reference da
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from tools.domain.quality import end_of_month_after
+from tools.domain.quality import ExposureItem, end_of_month_after, eusd_from_energy
 from tools.types import Step, TrailRef
 from tools.units import d, money
 
 POWER_DOWN, POWER_UP = 1, 2
+INDICATORS = ("DIC", "FIC", "DMIC", "DICRI")
 _SECONDS_PER_HOUR = Decimal(3600)
 
 
@@ -257,19 +258,30 @@ def continuity_compensation(
     eusd_medio_rs: Decimal,
     level: str,
     rules: ContinuityRules,
+    indicators: Collection[str] = INDICATORS,
 ) -> ContinuityCompensation:
-    """Compensation for one month [R$]: the largest of DIC/FIC/DMIC plus DICRI per event."""
+    """Compensation for one month [R$]: the largest of DIC/FIC/DMIC plus DICRI per event.
+
+    ``indicators`` restricts which terms are considered (e.g. only ``("DIC",)``).
+    """
     kei = rules.kei[level]
     factor = eusd_medio_rs / rules.hours_per_month * kei
     zero = Decimal(0)
-    dic = (ind.dic_h - limits.dic_h) * factor if ind.dic_h > limits.dic_h else zero
+    dic = (ind.dic_h - limits.dic_h) * factor if ind.dic_h > limits.dic_h and "DIC" in indicators else zero
     fic_v = Decimal(ind.fic)
-    fic = (fic_v / limits.fic - 1) * limits.dic_h * factor if fic_v > limits.fic else zero
-    dmic = (ind.dmic_h - limits.dmic_h) * factor if ind.dmic_h > limits.dmic_h else zero
+    fic = (
+        (fic_v / limits.fic - 1) * limits.dic_h * factor
+        if fic_v > limits.fic and "FIC" in indicators
+        else zero
+    )
+    dmic = (
+        (ind.dmic_h - limits.dmic_h) * factor if ind.dmic_h > limits.dmic_h and "DMIC" in indicators else zero
+    )
     candidates = {"DIC": dic, "FIC": fic, "DMIC": dmic}
     chosen = max(candidates, key=lambda k: candidates[k]) if max(candidates.values()) > 0 else None
     chosen_rs = candidates[chosen] if chosen else zero
-    dicri = sum(((h - limits.dicri_h) * factor for h in ind.dicri_h if h > limits.dicri_h), zero)
+    dicri_h = ind.dicri_h if "DICRI" in indicators else ()
+    dicri = sum(((h - limits.dicri_h) * factor for h in dicri_h if h > limits.dicri_h), zero)
     refs = (rules.compensation_ref, rules.kei_ref, limits.ref)
     base = {"eusd_medio_rs": eusd_medio_rs, "hours_per_month": rules.hours_per_month, "kei": kei}
     steps = (
@@ -345,3 +357,56 @@ def events_to_interruptions(rows: Sequence[tuple[Any, Any, Any]]) -> list[Interr
         e = None if end is None or pd.isna(end) else pd.Timestamp(end).to_pydatetime()
         out.append(Interruption(s, e, None if secs is None or pd.isna(secs) else int(secs)))
     return out
+
+
+def continuity_exposure(
+    rows: pd.DataFrame,
+    rules: ContinuityRules,
+    tusd: Mapping[str, tuple[Decimal, Decimal]],
+    indicators: Collection[str] = INDICATORS,
+) -> list[ExposureItem]:
+    """Compensation per installation-month from the rows of ``fleet_exposure_continuity.sql``."""
+    items = []
+    for r in rows.to_dict("records"):
+        level = supply_level(r.get("group_code"), r.get("subgroup"))
+        limits = rules.limits_for(r.get("conjunto_id"), r.get("area"), level)
+        dicri = tuple(Decimal(int(s)) / _SECONDS_PER_HOUR for s in (r.get("dicri_s") or ()))
+        ind = MonthIndicators(
+            r["month"],
+            dt.date.fromisoformat(r["month"] + "-01"),
+            dt.date.fromisoformat(r["month"] + "-01"),
+            True,
+            Decimal(int(r["dic_s"])) / _SECONDS_PER_HOUR,
+            int(r["fic"]),
+            Decimal(int(r["dmic_s"])) / _SECONDS_PER_HOUR,
+            dicri,
+            0,
+            0,
+            (),
+        )
+        eusd_rs = eusd_from_energy(
+            r["wh"], int(r["days"]), r["month"], r.get("group_code"), r.get("contracted_demand_kw"), tusd
+        )
+        comp = continuity_compensation(ind, limits, eusd_rs, level, rules, indicators)
+        if comp.amount_rs <= 0:
+            continue
+        name = "+".join(x for x in (comp.chosen, "DICRI" if comp.dicri_rs > 0 else None) if x)
+        items.append(
+            ExposureItem(
+                str(r["installation_id"]),
+                r.get("feeder_id"),
+                r.get("transformer_id"),
+                name,
+                r["month"],
+                {
+                    "dic_h": ind.dic_h,
+                    "fic": Decimal(ind.fic),
+                    "dmic_h": ind.dmic_h,
+                    "dicri_max_h": max(dicri, default=Decimal(0)),
+                },
+                eusd_rs,
+                comp.amount_rs,
+                comp.payment_deadline,
+            )
+        )
+    return items

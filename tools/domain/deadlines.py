@@ -162,7 +162,9 @@ def parse_reference(data: Mapping[str, Any]) -> DeadlineReference:
         hours_per_month=d(a441["hours_per_month"]),
         art441_min_share=d(a441["minimum_share_of_inspection_cost"]),
         art440_ref=TrailRef(f"{a440['article']} (equation form)", _status(a440["equation_status"])),
-        art440_coeff_ref=TrailRef(f"{a440['article']} (k1, k2, VRC, Pv, PR)", _status(a440["coefficients_status"])),
+        art440_coeff_ref=TrailRef(
+            f"{a440['article']} (k1, k2, VRC, Pv, PR)", _status(a440["coefficients_status"])
+        ),
         art441_ref=TrailRef(a441["article"], _status(a441["equation_status"])),
         inspection_ref=TrailRef(insp["source"], _status(insp["status"])),
         fio_b_ref=TrailRef(fio_b["source"], _status(fio_b["status"])),
@@ -178,7 +180,10 @@ def parse_reference(data: Mapping[str, Any]) -> DeadlineReference:
         business_open=dt.time.fromisoformat(bh["opens"]),
         business_close=dt.time.fromisoformat(bh["closes"]),
         counting_ref=TrailRef(cnt["article"], _status(cnt["status"])),
-        start_shift_ref=TrailRef(f"{cnt['article']}, \u00a7 3 (start day on a non-business day)", _status(cnt["start_shift_status"])),
+        start_shift_ref=TrailRef(
+            f"{cnt['article']}, \u00a7 3 (start day on a non-business day)",
+            _status(cnt["start_shift_status"]),
+        ),
         religacao_start_ref=TrailRef(bh["article"], _status(bh["status"])),
         reconnection_codes=tuple(int(x) for x in ev["reconnection_codes"]),
         suspension_code=int(ev["suspension_code"]),
@@ -230,10 +235,33 @@ def _years(series: pd.Series) -> range:
 # ----------------------------------------------------------------------------- timing (vectorised)
 
 _TIMING_COLUMNS = (
-    "family", "unit", "amount", "article", "anexo_iv_type", "rule_status", "start_rule", "evidence_kind",
-    "wrongful", "count_start", "day0", "start_shifted", "due_at", "due_date", "due_shifted", "done_at",
-    "done_source", "late", "state", "pv", "pr", "elapsed_hours", "remaining_hours", "meter_flag",
-    "hidden_late", "apuracao_month", "suspension_hours",
+    "family",
+    "unit",
+    "amount",
+    "article",
+    "anexo_iv_type",
+    "rule_status",
+    "start_rule",
+    "evidence_kind",
+    "wrongful",
+    "count_start",
+    "day0",
+    "start_shifted",
+    "due_at",
+    "due_date",
+    "due_shifted",
+    "done_at",
+    "done_source",
+    "late",
+    "state",
+    "pv",
+    "pr",
+    "elapsed_hours",
+    "remaining_hours",
+    "meter_flag",
+    "hidden_late",
+    "apuracao_month",
+    "suspension_hours",
 )
 
 
@@ -247,7 +275,9 @@ def _ts_col(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_datetime(frame[col]).astype("datetime64[us]")
 
 
-def evaluate_timing(frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineReference | None = None) -> pd.DataFrame:
+def evaluate_timing(
+    frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineReference | None = None
+) -> pd.DataFrame:
     """Deadline, completion, lateness and meter flags of each request (one row each).
 
     Parameters
@@ -278,7 +308,11 @@ def evaluate_timing(frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineRefere
     n = len(out)
     rules = [ref.rules.get(str(t)) for t in out["request_type"]]
     known = np.array([r is not None for r in rules], dtype=bool)
-    area = out["area"].fillna("urbana").astype(str).str.lower() if "area" in out else pd.Series("urbana", index=out.index)
+    area = (
+        out["area"].fillna("urbana").astype(str).str.lower()
+        if "area" in out
+        else pd.Series("urbana", index=out.index)
+    )
     status = out["status"].fillna("open").astype(str).str.lower()
     opened = _ts_col(out, "opened_at")
     closed = _ts_col(out, "closed_at")
@@ -317,7 +351,11 @@ def evaluate_timing(frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineRefere
     bh_start = np.where(
         in_hours,
         opened.to_numpy(),
-        np.where(before_open, safe_day.astype("datetime64[us]") + open_td, next_bd.astype("datetime64[us]") + open_td),
+        np.where(
+            before_open,
+            safe_day.astype("datetime64[us]") + open_td,
+            next_bd.astype("datetime64[us]") + open_td,
+        ),
     )
     is_hours = unit == "hours"
     count_start = np.where(is_hours & (start_rule == "business_hours"), bh_start, opened.to_numpy())
@@ -341,7 +379,9 @@ def evaluate_timing(frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineRefere
     has_ev = has_kind & evidence.notna().to_numpy()
     is_closed = (status == "closed").to_numpy()
     is_cancel = (status == "cancelled").to_numpy()
-    done_at = np.where(has_ev, evidence.to_numpy(), np.where(is_closed, closed.to_numpy(), np.datetime64("NaT", "us")))
+    done_at = np.where(
+        has_ev, evidence.to_numpy(), np.where(is_closed, closed.to_numpy(), np.datetime64("NaT", "us"))
+    )
     done = ~pd.isna(done_at)
     done_source = np.where(has_ev, "meter", np.where(is_closed, "system", "none"))
     end = np.where(done, done_at, np.datetime64(as_of_ts.to_datetime64(), "us"))
@@ -391,7 +431,11 @@ def evaluate_timing(frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineRefere
             susp_h.append(None)
             continue
         if late[i]:
-            pv.append(_hours(end_us[i] - start_us[i]) if is_hours[i] else Decimal(int(amount[i] + days_after_due[i])))
+            pv.append(
+                _hours(end_us[i] - start_us[i])
+                if is_hours[i]
+                else Decimal(int(amount[i] + days_after_due[i]))
+            )
         else:
             pv.append(None)
         elapsed.append(_hours(end_us[i] - opened_us[i]).quantize(_CENTI, ROUND_HALF_EVEN))
@@ -447,8 +491,13 @@ def compensation_art440(k1: Decimal, k2: Decimal, vrc: Decimal, pv: Decimal, pr:
     return k1 + k2 * vrc * (pv - pr) / pr
 
 
-def compensation_art441(vrc: Decimal, t_hours: Decimal, minimum: Decimal, multiplier: Decimal = Decimal(1),
-                        hours_per_month: Decimal = Decimal(730)) -> Decimal:
+def compensation_art441(
+    vrc: Decimal,
+    t_hours: Decimal,
+    minimum: Decimal,
+    multiplier: Decimal = Decimal(1),
+    hours_per_month: Decimal = Decimal(730),
+) -> Decimal:
     """Compensation for a wrongful suspension [R$] (art. 441; multiplier REFERENCE).
 
     ``max(m * VRC * T / 730, minimum)`` with ``minimum`` = 50 % of the custo administrativo
@@ -494,8 +543,13 @@ def compensate(frame: pd.DataFrame, ref: DeadlineReference | None = None) -> pd.
             a440 = compensation_art440(k1, k2, vrc, d(row["pv"]), d(row["pr"]))
         a441 = _ZERO
         if row["wrongful"] and row["suspension_hours"] is not None and row["state"] != "cancelled":
-            a441 = compensation_art441(vrc, d(row["suspension_hours"]), p.art441_min_share * base,
-                                       p.art441_multiplier, p.hours_per_month)
+            a441 = compensation_art441(
+                vrc,
+                d(row["suspension_hours"]),
+                p.art441_min_share * base,
+                p.art441_multiplier,
+                p.hours_per_month,
+            )
         k1s.append(k1)
         k2s.append(k2)
         c440.append(a440)
@@ -532,35 +586,73 @@ class Deadline:
     anexo_iv_type: int | None
 
 
-def _single(request_type: str, opened_at: dt.datetime, area: str, as_of: dt.datetime | None = None,
-            **cols: Any) -> pd.DataFrame:
-    row = {"request_id": "r", "request_type": request_type, "area": area, "opened_at": opened_at,
-           "status": cols.pop("status", "open"), **cols}
+def _single(
+    request_type: str, opened_at: dt.datetime, area: str, as_of: dt.datetime | None = None, **cols: Any
+) -> pd.DataFrame:
+    row = {
+        "request_id": "r",
+        "request_type": request_type,
+        "area": area,
+        "opened_at": opened_at,
+        "status": cols.pop("status", "open"),
+        **cols,
+    }
     return pd.DataFrame([row])
 
 
-def deadline_for(request_type: str, opened_at: dt.datetime, area: str = "urbana",
-                 ref: DeadlineReference | None = None) -> Deadline:
+def deadline_for(
+    request_type: str, opened_at: dt.datetime, area: str = "urbana", ref: DeadlineReference | None = None
+) -> Deadline:
     """Deadline of a request of ``request_type`` opened at ``opened_at`` in ``area``."""
     ref = ref or load_reference()
     if request_type not in ref.rules:
         raise KeyError(request_type)
     r = evaluate_timing(_single(request_type, opened_at, area), opened_at, ref).iloc[0]
     return Deadline(
-        request_type, area, int(r["amount"]), r["unit"], opened_at, r["count_start"].to_pydatetime(),
-        r["due_at"].to_pydatetime(), r["due_date"], bool(r["start_shifted"]), bool(r["due_shifted"]),
-        r["article"], r["anexo_iv_type"],
+        request_type,
+        area,
+        int(r["amount"]),
+        r["unit"],
+        opened_at,
+        r["count_start"].to_pydatetime(),
+        r["due_at"].to_pydatetime(),
+        r["due_date"],
+        bool(r["start_shifted"]),
+        bool(r["due_shifted"]),
+        r["article"],
+        r["anexo_iv_type"],
     )
 
 
-def assess_one(request_type: str, opened_at: dt.datetime, *, area: str = "urbana", as_of: dt.datetime,
-               status: str = "open", closed_at: dt.datetime | None = None, evidence_at: dt.datetime | None = None,
-               suspension_start: dt.datetime | None = None, group_code: str = "B", phases: int = 1,
-               vrc: Decimal | None = None, ref: DeadlineReference | None = None) -> dict[str, Any]:
+def assess_one(
+    request_type: str,
+    opened_at: dt.datetime,
+    *,
+    area: str = "urbana",
+    as_of: dt.datetime,
+    status: str = "open",
+    closed_at: dt.datetime | None = None,
+    evidence_at: dt.datetime | None = None,
+    suspension_start: dt.datetime | None = None,
+    group_code: str = "B",
+    phases: int = 1,
+    vrc: Decimal | None = None,
+    ref: DeadlineReference | None = None,
+) -> dict[str, Any]:
     """Timing and compensation of one request, as a dict of the columns of :func:`compensate`."""
     ref = ref or load_reference()
-    frame = _single(request_type, opened_at, area, status=status, closed_at=closed_at, evidence_at=evidence_at,
-                    suspension_start=suspension_start, group_code=group_code, phases=phases, vrc=vrc)
+    frame = _single(
+        request_type,
+        opened_at,
+        area,
+        status=status,
+        closed_at=closed_at,
+        evidence_at=evidence_at,
+        suspension_start=suspension_start,
+        group_code=group_code,
+        phases=phases,
+        vrc=vrc,
+    )
     row = compensate(evaluate_timing(frame, as_of, ref), ref).iloc[0]
     return row.to_dict()
 
@@ -574,7 +666,9 @@ def _iso(x: Any) -> str | None:
     return x.isoformat() if hasattr(x, "isoformat") else str(x)
 
 
-def request_steps(row: Mapping[str, Any], ref: DeadlineReference | None = None, sql: str = "") -> tuple[Step, ...]:
+def request_steps(
+    row: Mapping[str, Any], ref: DeadlineReference | None = None, sql: str = ""
+) -> tuple[Step, ...]:
     """Trail of one evaluated (and compensated) request: start, due, completion, Pv, compensation."""
     ref = ref or load_reference()
     p = ref.compensation
@@ -582,43 +676,131 @@ def request_steps(row: Mapping[str, Any], ref: DeadlineReference | None = None, 
     steps: list[Step] = []
     if row["unit"] == "hours":
         start_ref = ref.religacao_start_ref if row["start_rule"] == "business_hours" else rule.ref
-        steps.append(Step("deadlines.step.count_start", {"opened_at": _iso(row["opened_at"]), "rule": row["start_rule"]},
-                          "business day 08:00-18:00 ? opened_at : next business day 08:00" if row["start_rule"] == "business_hours" else "opened_at",
-                          _iso(row["count_start"]), "datetime", (start_ref,)))
-        steps.append(Step("deadlines.step.due", {"count_start": _iso(row["count_start"]), "hours": row["amount"]},
-                          "count_start + hours (continuous, art. 362)", _iso(row["due_at"]), "datetime", (rule.ref,)))
+        steps.append(
+            Step(
+                "deadlines.step.count_start",
+                {"opened_at": _iso(row["opened_at"]), "rule": row["start_rule"]},
+                "business day 08:00-18:00 ? opened_at : next business day 08:00"
+                if row["start_rule"] == "business_hours"
+                else "opened_at",
+                _iso(row["count_start"]),
+                "datetime",
+                (start_ref,),
+            )
+        )
+        steps.append(
+            Step(
+                "deadlines.step.due",
+                {"count_start": _iso(row["count_start"]), "hours": row["amount"]},
+                "count_start + hours (continuous, art. 362)",
+                _iso(row["due_at"]),
+                "datetime",
+                (rule.ref,),
+            )
+        )
     else:
         refs = (ref.counting_ref, ref.start_shift_ref) if row["start_shifted"] else (ref.counting_ref,)
-        steps.append(Step("deadlines.step.count_start", {"opened_at": _iso(row["opened_at"])},
-                          "day of cientificacao (next business day when not one); excluded from the count",
-                          _iso(row["day0"]), "date", refs))
-        formula = ("n-th business day after day 0" if row["unit"] == "business_days"
-                   else "day 0 + n days, moved to the next business day when not one")
-        steps.append(Step("deadlines.step.due", {"day0": _iso(row["day0"]), "n": row["amount"], "unit": row["unit"],
-                                                 "moved": bool(row["due_shifted"])},
-                          formula, _iso(row["due_date"]), "date", (rule.ref, ref.counting_ref)))
-    steps.append(Step("deadlines.step.completion",
-                      {"status": row.get("status"), "closed_at": _iso(row.get("closed_at")),
-                       "evidence_kind": row["evidence_kind"], "evidence_at": _iso(row.get("evidence_at"))},
-                      "meter evidence when present, else the system closing", _iso(row["done_at"]), row["done_source"],
-                      (ref.voltage_ref,) if row["evidence_kind"] == "voltage_week" else (), sql))
+        steps.append(
+            Step(
+                "deadlines.step.count_start",
+                {"opened_at": _iso(row["opened_at"])},
+                "day of cientificacao (next business day when not one); excluded from the count",
+                _iso(row["day0"]),
+                "date",
+                refs,
+            )
+        )
+        formula = (
+            "n-th business day after day 0"
+            if row["unit"] == "business_days"
+            else "day 0 + n days, moved to the next business day when not one"
+        )
+        steps.append(
+            Step(
+                "deadlines.step.due",
+                {
+                    "day0": _iso(row["day0"]),
+                    "n": row["amount"],
+                    "unit": row["unit"],
+                    "moved": bool(row["due_shifted"]),
+                },
+                formula,
+                _iso(row["due_date"]),
+                "date",
+                (rule.ref, ref.counting_ref),
+            )
+        )
+    steps.append(
+        Step(
+            "deadlines.step.completion",
+            {
+                "status": row.get("status"),
+                "closed_at": _iso(row.get("closed_at")),
+                "evidence_kind": row["evidence_kind"],
+                "evidence_at": _iso(row.get("evidence_at")),
+            },
+            "meter evidence when present, else the system closing",
+            _iso(row["done_at"]),
+            row["done_source"],
+            (ref.voltage_ref,) if row["evidence_kind"] == "voltage_week" else (),
+            sql,
+        )
+    )
     if row["late"]:
-        formula = ("(done_at - count_start) in hours" if row["unit"] == "hours"
-                   else "PR + calendar days from the day after the due date to the execution (art. 440, par. 3)")
-        steps.append(Step("deadlines.step.verified_time", {"pr": row["pr"], "due": _iso(row["due_at"]),
-                                                           "done_or_now": _iso(row["done_at"])},
-                          formula, row["pv"], row["unit"], (p.art440_coeff_ref,)))
+        formula = (
+            "(done_at - count_start) in hours"
+            if row["unit"] == "hours"
+            else "PR + calendar days from the day after the due date to the execution (art. 440, par. 3)"
+        )
+        steps.append(
+            Step(
+                "deadlines.step.verified_time",
+                {"pr": row["pr"], "due": _iso(row["due_at"]), "done_or_now": _iso(row["done_at"])},
+                formula,
+                row["pv"],
+                row["unit"],
+                (p.art440_coeff_ref,),
+            )
+        )
     if "vrc" in row and (row["late"] or row["wrongful"]):
-        steps.append(Step("deadlines.step.vrc", {"month": row.get("apuracao_month"), "import_kwh": row.get("import_kwh"),
-                                                 "tusd_fio_b_rs_kwh": p.fio_b_rs_kwh},
-                          "import_kwh * tusd_fio_b", row.get("vrc"), "R$", (p.fio_b_ref,)))
+        steps.append(
+            Step(
+                "deadlines.step.vrc",
+                {
+                    "month": row.get("apuracao_month"),
+                    "import_kwh": row.get("import_kwh"),
+                    "tusd_fio_b_rs_kwh": p.fio_b_rs_kwh,
+                },
+                "import_kwh * tusd_fio_b",
+                row.get("vrc"),
+                "R$",
+                (p.fio_b_ref,),
+            )
+        )
     if "comp_440" in row and row["late"] and row.get("k2") is not None:
-        steps.append(Step("deadlines.step.compensation_440",
-                          {"k1": row["k1"], "k2": row["k2"], "vrc": row.get("vrc"), "pv": row["pv"], "pr": row["pr"]},
-                          p.art440_equation, row["comp_440"], "R$", (p.art440_ref, p.art440_coeff_ref, p.inspection_ref)))
+        steps.append(
+            Step(
+                "deadlines.step.compensation_440",
+                {"k1": row["k1"], "k2": row["k2"], "vrc": row.get("vrc"), "pv": row["pv"], "pr": row["pr"]},
+                p.art440_equation,
+                row["comp_440"],
+                "R$",
+                (p.art440_ref, p.art440_coeff_ref, p.inspection_ref),
+            )
+        )
     if "comp_441" in row and row["wrongful"] and row["suspension_hours"] is not None:
-        steps.append(Step("deadlines.step.compensation_441",
-                          {"vrc": row.get("vrc"), "t_hours": row["suspension_hours"],
-                           "suspension_start": _iso(row.get("suspension_start"))},
-                          p.art441_equation, row["comp_441"], "R$", (p.art441_ref, p.inspection_ref)))
+        steps.append(
+            Step(
+                "deadlines.step.compensation_441",
+                {
+                    "vrc": row.get("vrc"),
+                    "t_hours": row["suspension_hours"],
+                    "suspension_start": _iso(row.get("suspension_start")),
+                },
+                p.art441_equation,
+                row["comp_441"],
+                "R$",
+                (p.art441_ref, p.inspection_ref),
+            )
+        )
     return tuple(steps)

@@ -73,6 +73,8 @@ class EfficiencyTips:
     period: Period
     tips: tuple[Tip, ...]  # ranked by saving_kwh_month, largest first
     price_brl_kwh: Decimal | None  # average price used for R$ savings
+    top_tip: Tip | None = None  # the first of ``tips``
+    tip_count: int = 0
     is_estimate: bool = True
 
 
@@ -186,7 +188,13 @@ def choose_tips(
     ]
     return ToolResult(
         tool="efficiency_tips",
-        value=EfficiencyTips(period=profile.period, tips=tuple(tips), price_brl_kwh=price_brl_kwh),
+        value=EfficiencyTips(
+            period=profile.period,
+            tips=tuple(tips),
+            price_brl_kwh=price_brl_kwh,
+            top_tip=tips[0] if tips else None,
+            tip_count=len(tips),
+        ),
         units={"saving_kwh_month": "kWh/month", "saving_brl_month": "BRL/month", "price_brl_kwh": "BRL/kWh"},
         trail=tuple(steps),
         issues=tuple(issues),

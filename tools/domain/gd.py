@@ -107,7 +107,9 @@ class Allocation:
         return sum((lot.kwh for lot in self.lots_after), ZERO)
 
 
-def expire_lots(lots: Sequence[CreditLot], bill_month: str) -> tuple[tuple[CreditLot, ...], tuple[CreditLot, ...]]:
+def expire_lots(
+    lots: Sequence[CreditLot], bill_month: str
+) -> tuple[tuple[CreditLot, ...], tuple[CreditLot, ...]]:
     """Split lots into (still valid for the bill read in ``bill_month``, expired)."""
     valid = tuple(lot for lot in lots if lot.expires > bill_month and lot.kwh > 0)
     expired = tuple(lot for lot in lots if lot.expires <= bill_month and lot.kwh > 0)
@@ -223,7 +225,10 @@ def apply_floor(
     credit and freed credits return to their lots.
     """
     charge = sum(
-        ((alloc.consumed[p] - alloc.compensated[p]) * rate[p] + alloc.compensated[p] * scee_rate[p] for p in alloc.consumed),
+        (
+            (alloc.consumed[p] - alloc.compensated[p]) * rate[p] + alloc.compensated[p] * scee_rate[p]
+            for p in alloc.consumed
+        ),
         ZERO,
     )
     need = floor_rs - charge

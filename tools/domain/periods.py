@@ -35,7 +35,9 @@ def add_months(d: dt.date, n: int) -> dt.date:
     return dt.date(year, month, min(d.day, last))
 
 
-def resolve_period(spec: str | Mapping[str, Any] | Period | None, today: dt.date, default: str = "last_30_days") -> Period:
+def resolve_period(
+    spec: str | Mapping[str, Any] | Period | None, today: dt.date, default: str = "last_30_days"
+) -> Period:
     """Turn a label or a ``{"start", "end"}`` mapping into a closed :class:`Period`.
 
     ``today`` is the data's today (first day without complete data); "yesterday" is the

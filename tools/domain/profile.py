@@ -83,6 +83,7 @@ class ConsumptionProfile:
     base_load_kwh_day: Decimal  # base load over 24 h [kWh/day]
     mean_w: float
     peak_hours: tuple[int, ...]
+    peak_hour: int  # the hour of day with the highest mean power
     peak_hour_w: float
     peak_to_base: float | None
     load_factor: float  # mean / highest hourly mean
@@ -260,7 +261,7 @@ def compute_profile(
             {"hours": list(peak_hours), "peak_hour_w": peak_w, "base_load_w": round(base, 1)},
             "top 3 hours by mean(import_wh * 60 / interval_min); peak_to_base = max hourly mean / base load",
             ratio,
-            "ratio",
+            "",
         )
     )
     night_sel = _in_hours(df["ts"], NIGHT_HOURS)
@@ -342,6 +343,7 @@ def compute_profile(
         base_load_kwh_day=kwh(base * 24),
         mean_w=round(mean_w, 1),
         peak_hours=peak_hours,
+        peak_hour=ranked[0].hour,
         peak_hour_w=peak_w,
         peak_to_base=ratio,
         load_factor=round(mean_w / peak_w, 4) if peak_w > 0 else 0.0,
@@ -365,6 +367,8 @@ def compute_profile(
             "night_share": "fraction",
             "weekday_kwh_day": "kWh/day",
             "weekend_kwh_day": "kWh/day",
+            "weekend_vs_weekday": "fraction",
+            "load_factor": "fraction",
         },
         trail=tuple(steps),
         issues=tuple(issues),

@@ -494,3 +494,199 @@ def complaint_deadlines(
 def credit_deadline(reference_day: dt.date, rules: VoltageRules) -> dt.date:
     """Latest invoice date for the compensation: end of the 2nd month after the reference month."""
     return end_of_month_after(reference_day, rules.credit_months)
+
+
+# ----------------------------------------------------------------------------- fleet: ranking
+
+
+@dataclass(frozen=True, slots=True)
+class RankedEntity:
+    """One meter, transformer or feeder in a quality ranking (indicator values are means over meters)."""
+
+    rank: int
+    entity_id: str
+    feeder_id: str | None
+    n_meters: int
+    value: Decimal  # mean of the meters' values [% or h or count]
+    max_value: Decimal
+    projected: Decimal  # mean of the meters' projections to the end of the period
+    limit: Decimal
+    n_violating: int  # meters above their limit
+    n_at_risk: int  # meters projected to exceed before the period ends (not above yet)
+    previous: Decimal | None  # same indicator in the previous period of equal length
+    trend: Decimal | None  # value - previous
+    violated: bool
+    at_risk: bool
+
+
+def _dec(x: Any, places: str = "0.001") -> Decimal:
+    return d(float(x)).quantize(Decimal(places))
+
+
+def rank_entities(
+    current: pd.DataFrame, previous: pd.DataFrame | None, limit: Decimal, top: int
+) -> tuple[RankedEntity, ...]:
+    """Sort entities by mean value (then meters violating), attach trend and the predictive flag.
+
+    ``current`` / ``previous`` have the columns of ``fleet_ranking_*.sql``. When a row carries its
+    own ``limit_value`` (continuity limits differ by conjunto) it is used instead of ``limit``.
+    """
+    if current.empty:
+        return ()
+    cur = current.sort_values(["value", "n_violating", "entity_id"], ascending=[False, False, True]).head(top)
+    prev = (
+        {}
+        if previous is None or previous.empty
+        else dict(zip(previous["entity_id"], previous["value"], strict=True))
+    )
+    out = []
+    for k, r in enumerate(cur.to_dict("records"), start=1):
+        lim = _dec(r["limit_value"]) if "limit_value" in r and pd.notna(r.get("limit_value")) else limit
+        value, projected = _dec(r["value"]), _dec(r["projected"])
+        p = prev.get(r["entity_id"])
+        p_dec = None if p is None or pd.isna(p) else _dec(p)
+        out.append(
+            RankedEntity(
+                rank=k,
+                entity_id=str(r["entity_id"]),
+                feeder_id=None if pd.isna(r.get("feeder_id")) else str(r.get("feeder_id")),
+                n_meters=int(r["n_meters"]),
+                value=value,
+                max_value=_dec(r["max_value"]),
+                projected=projected,
+                limit=lim,
+                n_violating=int(r["n_violating"]),
+                n_at_risk=int(r["n_at_risk"]),
+                previous=p_dec,
+                trend=None if p_dec is None else value - p_dec,
+                violated=int(r["n_violating"]) > 0,
+                at_risk=int(r["n_at_risk"]) > 0 or (projected > lim >= value),
+            )
+        )
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- fleet: exposure
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureItem:
+    """One installation-month owed (or likely owed) a compensation."""
+
+    installation_id: str
+    feeder_id: str | None
+    transformer_id: str | None
+    indicator: str  # DRP | DRC | DRP+DRC | DIC | FIC | DMIC | DICRI
+    month: str  # YYYY-MM of the measurement / apuracao
+    measured: Mapping[str, Decimal]  # the indicator values behind the amount
+    eusd_rs: Decimal
+    amount_rs: Decimal  # rounded invoice credit
+    deadline: dt.date  # latest invoice for the credit
+
+
+def eusd_from_energy(
+    wh: float | int,
+    days: int,
+    month: str,
+    group_code: str | None,
+    contracted_kw: Any,
+    tusd: Mapping[str, tuple[Decimal, Decimal]],
+) -> Decimal:
+    """EUSD [R$] of a month from its energy [Wh]; a partly observed month is scaled to the whole month."""
+    y, m = int(month[:4]), int(month[5:7])
+    month_days = (end_of_month_after(dt.date(y, m, 1), 0)).day
+    kwh = Decimal(int(wh)) / 1000
+    if 0 < days < month_days:
+        kwh = kwh * month_days / days
+    group = "A" if str(group_code).upper() == "A" else "B"
+    energy, demand = tusd[group]
+    ckw = (
+        d(contracted_kw)
+        if group == "A" and contracted_kw is not None and pd.notna(contracted_kw)
+        else Decimal(0)
+    )
+    return kwh * energy / 1000 + ckw * demand
+
+
+def voltage_exposure(
+    rows: pd.DataFrame,
+    rules: VoltageRules,
+    tusd: Mapping[str, tuple[Decimal, Decimal]],
+    indicators: Sequence[str] = ("DRP", "DRC"),
+) -> list[ExposureItem]:
+    """Compensation per installation-month from the violating sets of ``fleet_exposure_voltage.sql``.
+
+    The worst set of each installation-month is paid once (the monthly credit of the last
+    measurement, repeated while not regularised). Sets that are not complete are indicative.
+    """
+    best: dict[tuple[str, str], ExposureItem] = {}
+    for r in rows.to_dict("records"):
+        n = rules.set_size if bool(r["complete"]) else int(r["n_valid"])
+        drp, drc = drp_drc(int(r["nlp"]), int(r["nlc"]), n)
+        drp = drp if "DRP" in indicators else Decimal(0)
+        drc = drc if "DRC" in indicators else Decimal(0)
+        if drp <= rules.drp_lim_pct and drc <= rules.drc_lim_pct:
+            continue
+        eusd_rs = eusd_from_energy(
+            r["wh"], int(r["days"]), r["month"], r["group_code"], r["contracted_demand_kw"], tusd
+        )
+        level = band_for(r["nominal_voltage_v"], rules).level
+        comp = voltage_compensation(drp, drc, eusd_rs, level, rules)
+        name = "+".join(x for x, v in (("DRP", comp.k1), ("DRC", comp.k2)) if v > 0)
+        y, m = int(r["month"][:4]), int(r["month"][5:7])
+        item = ExposureItem(
+            str(r["installation_id"]),
+            r.get("feeder_id"),
+            r.get("transformer_id"),
+            name,
+            r["month"],
+            {"drp_pct": drp, "drc_pct": drc},
+            eusd_rs,
+            comp.amount_rs,
+            credit_deadline(dt.date(y, m, 1), rules),
+        )
+        key = (item.installation_id, item.month)
+        if key not in best or item.amount_rs > best[key].amount_rs:
+            best[key] = item
+    return list(best.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureGroup:
+    group_id: str
+    amount_rs: Decimal
+    n_items: int
+    n_installations: int
+    by_indicator: Mapping[str, Decimal]
+
+
+def summarize_exposure(
+    items: Sequence[ExposureItem], group_by: str, today: dt.date, due_within_days: int
+) -> tuple[tuple[ExposureGroup, ...], tuple[ExposureItem, ...], Decimal]:
+    """Totals per group (feeder / transformer / meter) and the items due in the next N days."""
+    groups: dict[str, list[ExposureItem]] = {}
+    for it in items:
+        gid = {"meter": it.installation_id, "transformer": it.transformer_id}.get(
+            group_by, it.feeder_id
+        ) or ""
+        groups.setdefault(gid, []).append(it)
+    out = []
+    for gid, its in groups.items():
+        by_ind: dict[str, Decimal] = {}
+        for it in its:
+            by_ind[it.indicator] = by_ind.get(it.indicator, Decimal(0)) + it.amount_rs
+        out.append(
+            ExposureGroup(
+                gid,
+                sum((i.amount_rs for i in its), Decimal(0)),
+                len(its),
+                len({i.installation_id for i in its}),
+                by_ind,
+            )
+        )
+    out.sort(key=lambda g: (-g.amount_rs, g.group_id))
+    horizon = today + dt.timedelta(days=due_within_days)
+    due = sorted(
+        (i for i in items if today <= i.deadline <= horizon), key=lambda i: (i.deadline, -i.amount_rs)
+    )
+    return tuple(out), tuple(due), sum((i.amount_rs for i in items), Decimal(0))

@@ -12,17 +12,18 @@ Coverage is measured in minutes: each reading covers ``interval_min`` minutes fr
 timestamp (interval start), so meters that change interval length are handled, and
 duplicates are counted once.
 
-Issue codes (catalogue keys, texts in ``assistant/messages/pt_BR/consumption.toml``):
+Issue codes (catalogue keys, texts in ``assistant/messages/pt_BR/consumption.toml``; shares in
+the placeholders are percentages ``*_pct`` [%] so they read as "12,5%"):
 
 =====================================  =============  ===================================================
 code                                   severity       data (placeholders)
 =====================================  =============  ===================================================
-``issue.data.no_data``                 disqualifying  start, end
-``issue.data.low_coverage``            warning        coverage, missing_share, threshold
-``issue.data.insufficient_coverage``   disqualifying  coverage, min_coverage
+``issue.data.no_data``                 disqualifying  start, end (dates)
+``issue.data.low_coverage``            warning        coverage_pct, missing_pct, threshold_pct
+``issue.data.insufficient_coverage``   disqualifying  coverage_pct, min_coverage_pct
 ``issue.data.gap_over_threshold``      warning        gaps, gap_start, gap_end, gap_hours, max_gap_hours
-``issue.data.estimated_readings``      warning        estimated_intervals, estimated_share
-``issue.data.insufficient_days``       disqualifying  qualifying_days, min_days, day_min_coverage
+``issue.data.estimated_readings``      warning        estimated_intervals, estimated_pct
+``issue.data.insufficient_days``       disqualifying  qualifying_days, min_days, day_min_coverage_pct
 =====================================  =============  ===================================================
 
 References
@@ -246,13 +247,16 @@ def _finish(
     coverage = covered / expected if expected else 0.0
     issues: list[Issue] = []
     if intervals == 0:
-        issues.append(Issue(NO_DATA, "disqualifying", {"start": start.isoformat(), "end": end.isoformat()}))
+        last_day = (end - dt.timedelta(minutes=1)).date()
+        issues.append(
+            Issue(NO_DATA, "disqualifying", {"start": start.date().isoformat(), "end": last_day.isoformat()})
+        )
     elif coverage < thresholds.min_coverage:
         issues.append(
             Issue(
                 INSUFFICIENT_COVERAGE,
                 "disqualifying",
-                {"coverage": round(coverage, 4), "min_coverage": thresholds.min_coverage},
+                {"coverage_pct": _pct(coverage), "min_coverage_pct": _pct(thresholds.min_coverage)},
             )
         )
     elif coverage < thresholds.warn_coverage:
@@ -261,9 +265,9 @@ def _finish(
                 LOW_COVERAGE,
                 "warning",
                 {
-                    "coverage": round(coverage, 4),
-                    "missing_share": round(1 - coverage, 4),
-                    "threshold": thresholds.warn_coverage,
+                    "coverage_pct": _pct(coverage),
+                    "missing_pct": _pct(1 - coverage),
+                    "threshold_pct": _pct(thresholds.warn_coverage),
                 },
             )
         )
@@ -275,7 +279,7 @@ def _finish(
                 {
                     "qualifying_days": qualifying,
                     "min_days": thresholds.min_days,
-                    "day_min_coverage": thresholds.day_min_coverage,
+                    "day_min_coverage_pct": _pct(thresholds.day_min_coverage),
                 },
             )
         )
@@ -299,7 +303,7 @@ def _finish(
             Issue(
                 ESTIMATED_READINGS,
                 "warning",
-                {"estimated_intervals": estimated, "estimated_share": round(estimated / intervals, 4)},
+                {"estimated_intervals": estimated, "estimated_pct": _pct(estimated / intervals)},
             )
         )
     return DataSufficiency(
@@ -315,6 +319,11 @@ def _finish(
         gaps=tuple(long_gaps),
         issues=tuple(issues),
     )
+
+
+def _pct(x: float) -> float:
+    """Fraction → percent with one decimal (issue placeholders are shown as "12,5%")."""
+    return round(100.0 * x, 1)
 
 
 def require(suff: DataSufficiency, **context: object) -> None:

@@ -1,0 +1,168 @@
+"""Data commands: ``demo-data``, ``ingest``, ``setup``, ``installations``.
+
+All of them go through :mod:`tools.api.admin` (channels never touch the data layer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from channels.cli import main
+from channels.cli.common import echo_json, home_of
+from tools.api import admin
+from tools.types import to_jsonable
+
+#: ``smartmeter setup`` (what ``make run`` builds): the demo fleet size on embedded defaults.
+SETUP_METERS = 300
+SETUP_MONTHS = 13
+SETUP_SEED = 7
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("expected YYYY-MM-DD") from exc
+
+
+def _progress(flag: bool | None) -> bool:
+    return sys.stderr.isatty() if flag is None else flag
+
+
+def report_dict(report: admin.IngestReport) -> dict[str, Any]:
+    out: dict[str, Any] = to_jsonable(report)
+    out["balanced"] = report.balanced
+    out["ok"] = report.ok
+    return out
+
+
+def _fmt_report(report: admin.IngestReport) -> list[str]:
+    width = max([len(Path(f.source).name) for f in report.files] + [5])
+    head = f"{'file':<{width}}  {'kind':<17} {'input':>10} {'accepted':>10} {'duplicate':>10} {'quarantined':>11}"
+    lines = [head, "-" * len(head)]
+    for f in report.files:
+        name = Path(f.source).name
+        if f.error:
+            lines.append(f"{name:<{width}}  {f.kind:<17} ERROR {f.error}")
+            continue
+        note = "  (already ingested)" if f.skipped else ""
+        lines.append(
+            f"{name:<{width}}  {f.kind:<17} {f.input:>10} {f.accepted:>10} {f.duplicate:>10} {f.quarantined:>11}{note}"
+        )
+    lines.append("-" * len(head))
+    lines.append(
+        f"{'total':<{width}}  {'':<17} {report.input:>10} {report.accepted:>10} {report.duplicate:>10} "
+        f"{report.quarantined:>11}"
+    )
+    if report.reasons:
+        lines.append("quarantined by reason: " + ", ".join(f"{k}={v}" for k, v in report.reasons.items()))
+    lines.append(f"accepted + duplicate + quarantined == input: {report.balanced}  ({report.seconds:.1f} s)")
+    return lines
+
+
+@main.command("demo-data")
+@click.option("--meters", default=60, show_default=True, type=click.IntRange(1))
+@click.option("--months", default=13, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print the fleet metadata as JSON.")
+def demo_data_cmd(meters: int, months: int, seed: int, end: dt.date | None, out: Path, progress: bool | None,
+                  as_json: bool) -> None:
+    """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file)."""
+    meta = admin.generate_demo(out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END,
+                               progress=_progress(progress))
+    if as_json:
+        echo_json(meta)
+        return
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    click.echo(f"{meters} meters x {months} months (seed {seed}) written to {out}: {', '.join(files)}")
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Re-process files whose content was already ingested.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the ingest report as JSON.")
+@click.pass_context
+def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], force: bool, progress: bool | None, as_json: bool) -> None:
+    """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined)."""
+    report = admin.ingest_paths(home_of(ctx), paths, progress=_progress(progress), force=force)
+    if as_json:
+        echo_json(report_dict(report))
+    else:
+        for line in _fmt_report(report):
+            click.echo(line)
+        for path in report.ignored:
+            click.echo(f"ignored (not a data file): {path}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
+@main.command("setup")
+@click.option("--meters", default=SETUP_METERS, show_default=True, type=click.IntRange(1))
+@click.option("--months", default=SETUP_MONTHS, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=SETUP_SEED, show_default=True, type=int)
+@click.option("--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25).")
+@click.option("--knowledge/--no-knowledge", default=True, show_default=True, help="Also build the knowledge index.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print the demo metadata (with build figures) as JSON.")
+@click.pass_context
+def setup_cmd(ctx: click.Context, meters: int, months: int, seed: int, end: dt.date | None, knowledge: bool,
+              progress: bool | None, as_json: bool) -> None:
+    """Build the demo store (demo data + ingest + knowledge index) once, on embedded defaults."""
+    home = home_of(ctx)
+    t0 = time.perf_counter()
+    meta = admin.build_demo(home, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END,
+                            knowledge=knowledge, progress=_progress(progress))
+    if as_json:
+        echo_json(meta)
+        return
+    build = meta.get("build", {})
+    ing = build.get("ingest", {})
+    click.echo(
+        f"demo store ready in {home} ({meters} meters x {months} months, seed {seed}; {time.perf_counter() - t0:.1f} s): "
+        f"{ing.get('accepted', 0)} records accepted, {ing.get('quarantined', 0)} quarantined; "
+        f"knowledge index: {'yes' if build.get('knowledge') else 'no'}"
+    )
+
+
+@main.command("installations")
+@click.option("--group", type=click.Choice(["A", "B"], case_sensitive=False), default=None)
+@click.option("--gd/--no-gd", default=None, help="Only installations with (or without) distributed generation.")
+@click.option("--modality", default=None, help="Tariff modality: convencional, branca, verde, azul.")
+@click.option("--limit", default=None, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def installations_cmd(ctx: click.Context, group: str | None, gd: bool | None, modality: str | None,
+                      limit: int | None, as_json: bool) -> None:
+    """List installations with their key attributes (never name, CPF or phone)."""
+    rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
+    if as_json:
+        echo_json(rows)
+        return
+    cols = ("installation_id", "group_code", "subgroup", "phases", "tariff_modality", "gd_kind", "gd_kwp",
+            "feeder_id", "transformer_id", "municipality")
+    table = [[_cell(r[c]) for c in cols] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(cols)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
+    for row in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    click.echo(f"({len(rows)} installations)")
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)

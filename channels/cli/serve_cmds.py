@@ -1,0 +1,64 @@
+"""``serve``, ``copilot`` and ``apikey``: run the API/web chat, the Streamlit copilot, manage keys."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib import resources
+
+import click
+
+from channels.apikeys import ApiKeyStore
+from channels.cli import main
+from channels.cli.common import echo_json, home_of
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--public-url", default=None, help="Public URL Twilio calls (for the signature check).")
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None) -> None:
+    """REST API, web chat and WhatsApp webhook (FastAPI on uvicorn)."""
+    import uvicorn
+
+    from channels.config import ChannelSettings
+    from channels.rest.app import create_app
+
+    settings = ChannelSettings(home=str(home_of(ctx)), public_url=public_url or f"http://{host}:{port}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@main.command("copilot")
+@click.option("--port", default=8501, type=int)
+@click.option("--host", default="127.0.0.1")
+@click.pass_context
+def copilot_cmd(ctx: click.Context, port: int, host: str) -> None:
+    """The Streamlit operator copilot."""
+    app = str(resources.files("operator_ui") / "streamlit_app.py")
+    env = dict(os.environ, SMARTMETER_HOME=str(home_of(ctx)))
+    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", host,
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    raise SystemExit(subprocess.call(cmd, env=env))
+
+
+@main.group("apikey")
+def apikey_group() -> None:
+    """Manage API keys (stored hashed under --home)."""
+
+
+@apikey_group.command("create")
+@click.option("--name", required=True, help="Who uses the key (e.g. app-cpfl).")
+@click.option("--scope", type=click.Choice(["integrator", "operator"]), required=True)
+@click.option("--installations", default="*", help="Comma-separated installation ids for integrators ('*' = all).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def apikey_create(ctx: click.Context, name: str, scope: str, installations: str, as_json: bool) -> None:
+    """Create a key; it is printed once and stored only as a hash."""
+    insts = tuple(x.strip() for x in installations.split(",") if x.strip()) or ("*",)
+    key = ApiKeyStore(home_of(ctx)).create(name, scope, insts)  # type: ignore[arg-type]
+    if as_json:
+        echo_json({"api_key": key, "scope": scope, "installations": list(insts)})
+    else:
+        click.echo(key)
