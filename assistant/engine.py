@@ -73,9 +73,11 @@ class ChatResponse:
     slots: dict[str, Any] = field(default_factory=dict)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
+    results: list[ToolResult[Any]] = field(default_factory=list, repr=False)  # typed results (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = to_jsonable(self)
+        out.pop("results", None)
         return out
 
 
@@ -157,6 +159,7 @@ class Assistant:
             slots=turn.slots,
             charts=turn.charts,
             engine=turn.engine,
+            results=turn.results,
         )
         self.deps.audit(req, resp, state)
         return resp

@@ -47,18 +47,20 @@ def catalogue() -> dict[str, str]:
 
 
 def has(key: str) -> bool:
-    return key in catalogue() or f"{key}.text" in catalogue()
+    cat = catalogue()
+    return key in cat or f"{key}.text" in cat or f"{key}.other" in cat
 
 
 def t(key: str, **placeholders: Any) -> str:
     """Render a catalogue entry. ``key`` may point at a table with a ``text`` field."""
     cat = catalogue()
-    template = cat.get(key) or cat.get(f"{key}.text")
-    if template is None:
-        raise KeyError(key)
     count = placeholders.get("count")
     if count is not None and f"{key}.one" in cat:
         template = cat[f"{key}.one"] if count == 1 else cat[f"{key}.other"]
+    else:
+        template = cat.get(key) or cat.get(f"{key}.text") or cat.get(f"{key}.other")
+    if template is None:
+        raise KeyError(key)
     return template.format(**placeholders)
 
 

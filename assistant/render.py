@@ -142,7 +142,7 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
     fields = flat_fields(result)
     if result.disqualified:
         issue = next(i for i in result.issues if i.severity == "disqualifying")
-        return _issue_text(issue.code, issue.data)
+        return issue_text(issue.code, issue.data)
     chosen = _VARIANTS[tool](result, slots) if tool in _VARIANTS else ""
     keys = [f"reply.{tool}.{chosen}"] if chosen else []
     keys.append(f"reply.{tool}")
@@ -161,7 +161,7 @@ def _generic(tool: str, fields: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _issue_text(code: str, data: Mapping[str, Any]) -> str:
+def issue_text(code: str, data: Mapping[str, Any]) -> str:
     if not has(code):
         return t("error.insufficient_data")
     placeholders = {k: fmt_value(v) for k, v in data.items()}
@@ -196,7 +196,7 @@ def _warnings(results: list[ToolResult[Any]]) -> str:
     for r in results:
         for issue in r.issues:
             if issue.severity == "warning" and has(issue.code):
-                txt = _issue_text(issue.code, issue.data)
+                txt = issue_text(issue.code, issue.data)
                 if txt not in texts:
                     texts.append(txt)
     return "\n".join(f"⚠ {x}" for x in texts[:2])

@@ -118,38 +118,42 @@ class Tusd:
     fallback: bool
 
 
-def tusd_for(group_code: str | None, on: dt.date) -> Tusd:
+def tusd_for(group_code: str | None, on: dt.date, distributor: str | None = None) -> Tusd:
     """TUSD for the EUSD of a Group B or A installation.
 
-    The billing reference (``tools.reference``) is used when it can be loaded; otherwise the
-    decoded REH 3.579/2026 values kept in ``quality_limits.json`` (UNCONFIRMED).
+    From the billing reference (:func:`tools.reference.load_reference`): B1 residencial
+    convencional for Group B, A4 verde (fora ponta energy + demand) for Group A, of the
+    installation's distributor, else of CPFL Paulista; when no record covers ``on``, the decoded
+    REH 3.579/2026 values kept in ``quality_limits.json`` (UNCONFIRMED) with ``fallback=True``.
     """
     group = "A" if (group_code or "B").upper() == "A" else "B"
-    found = _billing_tusd(group, on)
-    if found is not None:
-        return found
+    for dist in dict.fromkeys([distributor or "CPFL_PAULISTA", "CPFL_PAULISTA"]):
+        found = _billing_tusd(group, on, dist)
+        if found is not None:
+            return found
     e = reference_data()["eusd"]
     row = e["tusd_fallback"][group]
     return Tusd(d(row["tusd_rs_mwh"]), d(row["tusd_demand_rs_kw"]), TrailRef(e["source"], e["status"]), True)
 
 
-def _billing_tusd(group: str, on: dt.date) -> Tusd | None:
-    """TUSD from the billing module's reference data, if it is available."""
-    try:
-        from tools import reference as billing_ref  # owned by the billing developer
+def _billing_tusd(group: str, on: dt.date, distributor: str) -> Tusd | None:
+    """TUSD from the billing module's reference data, or None when no record covers ``on``."""
+    from tools.reference import load_reference
+    from tools.errors import TariffNotFound
 
-        data = billing_ref.load()  # type: ignore[attr-defined]
+    data = load_reference()
+    try:
         if group == "B":
-            recs = data.tariff_lines("CPFL_PAULISTA", "B1", "convencional", "residencial", on)
+            recs = data.tariff_lines(distributor, "B1", "convencional", "residencial", on)
             rec = recs.get("total") or next(iter(recs.values()))
             return Tusd(rec.tusd, Decimal(0), rec.ref.trail(), False)
-        energy = data.tariff_lines("CPFL_PAULISTA", "A4", "verde", "any", on)
-        demand = data.tariff_lines("CPFL_PAULISTA", "A4", "verde", "any", on, component="demand")
-        e_rec = energy.get("fora_ponta") or next(iter(energy.values()))
-        d_rec = next(iter(demand.values()))
-        return Tusd(e_rec.tusd, d_rec.tusd, e_rec.ref.trail(), False)
-    except Exception:  # noqa: BLE001 - any failure falls back to the documented reference
+        energy = data.tariff_lines(distributor, "A4", "verde", "any", on)
+        demand = data.tariff_lines(distributor, "A4", "verde", "any", on, component="demand")
+    except TariffNotFound:
         return None
+    e_rec = energy.get("fora_ponta") or next(iter(energy.values()))
+    d_rec = next(iter(demand.values()))
+    return Tusd(e_rec.tusd, d_rec.tusd, e_rec.ref.trail(), False)
 
 
 def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
@@ -181,7 +185,7 @@ def monthly_eusd(
         issues.append(
             Issue("quality.issue.eusd_partial_month", "warning", {"days": days, "month_days": month_days})
         )
-    tusd = tusd_for(inst.get("group_code"), month_start)
+    tusd = tusd_for(inst.get("group_code"), month_start, inst.get("distributor"))
     ckw = d(inst.get("contracted_demand_kw") or 0) if str(inst.get("group_code")) == "A" else Decimal(0)
     if ckw != ckw:  # NaN
         ckw = Decimal(0)

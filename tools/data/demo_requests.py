@@ -207,7 +207,7 @@ def _religacoes(inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime,
         if pay is None:
             hi = (rec if rec is not None else pd.Timestamp(end)) - t0
             span_h = max(hi / pd.Timedelta(hours=1) - 1.0, 0.5)
-            pay = t0 + pd.Timedelta(hours=float(rng.uniform(0.25, min(span_h, 72.0))))
+            pay = (t0 + pd.Timedelta(minutes=int(rng.integers(15, int(min(span_h, 72.0) * 60) + 16)))).floor("min")
             if rng.random() < 0.2:
                 rtype = "religacao_urgencia"
         opened = pd.Timestamp(pay).to_pydatetime()

@@ -320,6 +320,28 @@ def price_range(lo: Decimal, hi: Decimal, tranches: Sequence[Tranche]) -> Decima
     )
 
 
+def allocate_cents(exact: Sequence[Decimal]) -> list[Decimal]:
+    """Round each amount to the cent so that the rounded amounts add up to the rounded sum.
+
+    Each amount is first rounded half-even (:func:`tools.units.money`); the difference
+    between ``money(sum(exact))`` and the sum of those roundings (a few cents at most) is
+    then given, one cent at a time, to the amounts whose rounding lost the most (largest
+    remainder), or taken from those that gained the most. Every line stays within one cent of
+    its exact value, and the invoice total is the exact total rounded once (REN 1.000
+    art. 657).
+    """
+    rounded = [money(x) for x in exact]
+    target = money(sum(exact, ZERO))
+    diff_cents = int((target - sum(rounded, ZERO)) / Decimal("0.01"))
+    if diff_cents:
+        residual = [x - r for x, r in zip(exact, rounded, strict=True)]
+        step = Decimal("0.01") if diff_cents > 0 else Decimal("-0.01")
+        order = sorted(range(len(exact)), key=lambda i: (-residual[i] if diff_cents > 0 else residual[i], i))
+        for i in order[: abs(diff_cents)]:
+            rounded[i] += step
+    return rounded
+
+
 def _sum_refs(*groups: Sequence[TrailRef]) -> tuple[TrailRef, ...]:
     seen: dict[tuple[str, str], TrailRef] = {}
     for g in groups:
@@ -960,7 +982,7 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
 
     # ---- custo de disponibilidade (energy charge is max(CD, energy))
     if inputs.facts.group == "B" and inputs.cd_kwh > 0:
-        energy_pre = sum((ln.amount_before_taxes for ln in lines), ZERO)
+        energy_pre = sum((p[5] for p in pending), ZERO)
         if conv:
             cd_rs = price_range(ZERO, inputs.cd_kwh, inputs.tranches)
             cd_refs = (*inputs.refs.get("cd", ()), *tariff_refs)
@@ -1113,7 +1135,7 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
         _step(
             "billing.step.total",
             {"lines": len(lines)},
-            "sum(rounded lines)",
+            "round(exact total); lines reconciled to it (largest remainder)",
             total,
             "R$",
             (REF_ART_657,),
@@ -1220,3 +1242,24 @@ def estimate_energy_cost(
         )
     )
     return amount, tuple(steps)
+
+
+def bill_sequence(
+    facts: InstallationFacts,
+    items: Sequence[tuple[dt.date, dt.date, dt.date, Usage]],
+    reference: ReferenceData,
+    *,
+    initial_credits: Sequence[CreditLot] = (),
+    **kwargs: Any,
+) -> list[tuple[BillInputs, Bill]]:
+    """Bills of consecutive cycles ``(start, end, reading_date, usage)``, carrying the SCEE
+    credit ledger from one to the next (oldest credits first, 60-month expiry)."""
+    lots: tuple[CreditLot, ...] = tuple(initial_credits)
+    out: list[tuple[BillInputs, Bill]] = []
+    for start, end, reading, usage in items:
+        inputs, issues = resolve_inputs(facts, start, end, usage, reference, reading_date=reading, credits=lots, **kwargs)
+        b = compute_bill(inputs, issues)
+        out.append((inputs, b))
+        if b.allocation is not None:
+            lots = b.allocation.lots_after
+    return out

@@ -201,8 +201,9 @@ def load_reference() -> DeadlineReference:
 
 
 def resolve_request_types(query: str | None, ref: DeadlineReference | None = None) -> tuple[str, ...]:
-    """Request types matching a type key, a family (``religacao``) or an alias; all when None.
+    """Request types of a family (``religacao``), of a type key or of an alias; all when None.
 
+    A word that is both a family and a type (``ligacao_nova``) gives the whole family.
     Unknown words give an empty tuple. Matching ignores case, accents, spaces and hyphens.
     """
     ref = ref or load_reference()
@@ -211,9 +212,10 @@ def resolve_request_types(query: str | None, ref: DeadlineReference | None = Non
     q = unicodedata.normalize("NFKD", str(query)).encode("ascii", "ignore").decode("ascii")
     q = q.strip().lower().replace(" ", "_").replace("-", "_")
     q = ref.aliases.get(q, q)
-    if q in ref.rules:
-        return (q,)
-    return tuple(sorted(k for k, r in ref.rules.items() if r.family == q))
+    family = tuple(sorted(k for k, r in ref.rules.items() if r.family == q))
+    if family:
+        return family
+    return (q,) if q in ref.rules else ()
 
 
 # ----------------------------------------------------------------------------- calendar
@@ -332,7 +334,7 @@ def evaluate_timing(
 
     unit = out["unit"].to_numpy(dtype=object)
     start_rule = out["start_rule"].to_numpy(dtype=object)
-    amount = np.array([0 if a is None else int(a) for a in out["amount"]], dtype=np.int64)
+    amount = np.array([r.amount(a) if r else 0 for r, a in zip(rules, area, strict=True)], dtype=np.int64)
     hol = holiday_array(_years(opened))
 
     day = opened.dt.normalize()

@@ -141,7 +141,7 @@ def choose_tips(
                 None,
                 _per_month(night_excess, days),
                 {
-                    "night_share": profile.night_share,
+                    "night_share_pct": round(100 * profile.night_share, 1),
                     "night_kwh_month": kwh(_per_month(float(profile.night_kwh), days) * 1000),
                 },
             )
@@ -149,7 +149,7 @@ def choose_tips(
     weekday = [h.weekday_w or 0.0 for h in profile.hourly]
     ponta_share = sum(weekday[PONTA_HOURS[0] : PONTA_HOURS[1]]) / sum(weekday) if sum(weekday) else 0.0
     if modality == "convencional" and 0 < ponta_share < BRANCA_MAX_PONTA_SHARE:
-        cand.append(("tip.tariff.compare_branca", None, 0.0, {"ponta_share": round(ponta_share, 4)}))
+        cand.append(("tip.tariff.compare_branca", None, 0.0, {"ponta_share_pct": round(100 * ponta_share, 1)}))
 
     tips: list[Tip] = []
     for key, appliance, base, ph in cand:

@@ -1,0 +1,342 @@
+"""From base-grid physics to MDM-shaped exports: interval aggregation, billing registers, the
+long CSV writers and the JSON-lines stream.
+
+Energy per interval is an integer (Wh, varh, rounded per interval like a meter register); the
+cumulative billing registers are exactly the initial reading plus the sum of those interval
+values (including intervals that never reached the CSV because of a communication gap or
+because they travel in the stream file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from tools.data import schema
+from tools.data.demo_calendar import POSTO_NAMES, STEP_S, Grid
+from tools.data.demo_crafted import BANDS
+from tools.data.demo_events import Windows
+from tools.data.demo_grid import BatchState
+
+B_ENERGY = ("AE_FWD", "AE_REV", "RE_Q1", "RE_Q4")
+A_CHANNELS = tuple(schema.CHANNELS)
+REGISTER_OF = {"AE_FWD": "003", "AE_REV": "103", "RE_Q1": "024", "RE_Q4": "027"}
+_WRITE = pacsv.WriteOptions(include_header=False, quoting_style="none")
+MAX_ROWS_PER_FILE = 40_000_000
+
+
+def channels_of(kind: str, phases: int, gd: bool) -> tuple[str, ...]:
+    """Long-format channels exported for a meter (Group A: all 12; Group B: see scenarios.md)."""
+    if kind == "group_a":
+        return A_CHANNELS
+    energy = ("AE_FWD", "AE_REV", "RE_Q1", "RE_Q4") if gd else ("AE_FWD", "RE_Q1", "RE_Q4")
+    return energy + tuple(f"V_{c}" for c in "ABC"[:phases]) + tuple(f"I_{c}" for c in "ABC"[:phases])
+
+
+@dataclass
+class MeterIntervals:
+    row: int
+    interval_min: int
+    channels: tuple[str, ...]
+    ts_s: np.ndarray  # (n_int,) interval starts
+    values: np.ndarray  # (n_ch, n_int)
+    quality: np.ndarray  # (n_int,) uint8
+    posto: np.ndarray  # (n_int,) posto code of the interval
+
+
+def intervals(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[MeterIntervals]:
+    """Aggregate the 5-minute physics to each meter's load-profile interval."""
+    out = []
+    for k, row in enumerate(state.rows):
+        r = inst.iloc[int(row)]
+        step = int(r["interval_min"]) // 5
+        n_int = grid.n // step
+        def agg(x: np.ndarray) -> np.ndarray:
+            return np.asarray(x.reshape(n_int, step).sum(axis=1))
+        on = state.on[k]
+        vals: dict[str, np.ndarray] = {
+            "AE_FWD": np.rint(agg(state.p_imp[k]) * STEP_S / 3600.0),
+            "AE_REV": np.rint(agg(state.p_exp[k]) * STEP_S / 3600.0),
+            "RE_Q1": np.rint(agg(np.maximum(state.q[k], 0.0)) * STEP_S / 3600.0),
+            "RE_Q2": np.zeros(n_int),
+            "RE_Q3": np.zeros(n_int),
+            "RE_Q4": np.rint(agg(np.maximum(-state.q[k], 0.0)) * STEP_S / 3600.0),
+        }
+        on_sum = agg(on)
+        for j, c in enumerate("ABC"):
+            vals[f"V_{c}"] = np.round(np.where(on_sum > 0, agg(state.v[k, j] * on) / np.maximum(on_sum, 1e-9), 0.0), 1)
+            vals[f"I_{c}"] = np.round(agg(state.i[k, j]) / step, 2)
+        chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
+        quality = np.where(on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK)
+        posto_src = grid.posto_a if r["kind"] == "group_a" else grid.posto
+        out.append(MeterIntervals(
+            row=int(row), interval_min=int(r["interval_min"]), channels=chans,
+            ts_s=grid.t0 + np.arange(n_int) * step * STEP_S, values=np.stack([vals[c] for c in chans]),
+            quality=quality.astype(np.uint8), posto=posto_src[::step],
+        ))
+    return out
+
+
+def in_windows(win: Windows, row: int, ts_s: np.ndarray) -> np.ndarray:
+    sel = win.rows == row
+    if not sel.any():
+        return np.zeros(len(ts_s), bool)
+    starts, ends = win.start[sel], win.end[sel]
+    j = np.searchsorted(starts, ts_s, side="right") - 1
+    return np.asarray((j >= 0) & (ts_s < ends[np.maximum(j, 0)]))
+
+
+class Sink:
+    """CSV files per kind and month (``<prefix>_<YYYY-MM>.csv``, ``_p2``... past 40 M rows)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.files: dict[str, int] = {}
+        self._open: dict[tuple[str, str], tuple[Any, str, int]] = {}
+
+    def write(self, prefix: str, month: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        key = (prefix, month)
+        fh, name, part = self._open.get(key, (None, "", 0))
+        if fh is None or self.files[name] + table.num_rows > MAX_ROWS_PER_FILE and self.files[name] > 0:
+            if fh is not None:
+                fh.close()
+            part += 1
+            name = f"{prefix}_{month}.csv" if part == 1 else f"{prefix}_{month}_p{part}.csv"
+            fh = open(self.out_dir / name, "wb")  # kept open across batches
+            fmt = next(f for f in schema.EXPORT_FORMATS if f.prefix == prefix)
+            fh.write((",".join(fmt.header) + "\n").encode())
+            self.files[name] = 0
+        pacsv.write_csv(table, fh, _WRITE)
+        self.files[name] += table.num_rows
+        self._open[key] = (fh, name, part)
+
+    def close_month(self, month: str) -> None:
+        for key in [k for k in self._open if k[1] == month]:
+            fh = self._open.pop(key)[0]
+            fh.close()
+
+    def close(self) -> None:
+        for fh, _, _ in self._open.values():
+            fh.close()
+        self._open.clear()
+
+
+def _ids(rows: np.ndarray, id_dict: pa.Array) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(rows.astype(np.int32)), id_dict)
+
+
+def _ts(ts_s: np.ndarray) -> pa.Array:
+    return pa.array(ts_s.astype("datetime64[s]"))
+
+
+def lp_table(parts: list[tuple[MeterIntervals, np.ndarray]], id_dict: pa.Array, ch_dict: pa.Array) -> pa.Table:
+    """Long load-profile rows (one per meter, interval and channel) of the kept intervals."""
+    code = {c: k for k, c in enumerate(ch_dict.to_pylist())}
+    rows, ts, imin, ch, val, q = [], [], [], [], [], []
+    for mi, keep in parts:
+        n_ch, n_k = len(mi.channels), int(keep.sum())
+        if n_k == 0:
+            continue
+        rows.append(np.full(n_ch * n_k, mi.row, np.int32))
+        ts.append(np.repeat(mi.ts_s[keep], n_ch))
+        imin.append(np.full(n_ch * n_k, mi.interval_min, np.int16))
+        ch.append(np.tile(np.array([code[c] for c in mi.channels], np.int8), n_k))
+        val.append(mi.values[:, keep].T.ravel())
+        q.append(np.repeat(mi.quality[keep], n_ch))
+    if not rows:
+        return pa.table({"x": pa.array([], pa.int8())}).slice(0, 0)
+    return pa.table({
+        "installation_id": _ids(np.concatenate(rows), id_dict),
+        "ts": _ts(np.concatenate(ts)),
+        "interval_min": pa.array(np.concatenate(imin)),
+        "channel": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ch)), ch_dict),
+        "value": pa.array(np.concatenate(val)),
+        "quality": pa.array(np.concatenate(q)),
+    })
+
+
+def stream_lines(parts: list[tuple[MeterIntervals, np.ndarray]], ids: list[str]) -> pd.DataFrame:
+    """JSON messages (schema.STREAM_PREFIX format) with their ts and id, for sorting."""
+    frames = []
+    for mi, keep in parts:
+        if not keep.any():
+            continue
+        ts = pc.strftime(_ts(mi.ts_s[keep]), format="%Y-%m-%dT%H:%M:%S")
+        pieces: list[Any] = ['{"installation_id": "' + ids[mi.row] + '", "ts": "', ts,
+                             '", "interval_min": ' + str(mi.interval_min) + ', "channels": {']
+        for j, c in enumerate(mi.channels):
+            pieces += [("" if j == 0 else ", ") + f'"{c}": ', pc.cast(pa.array(mi.values[j, keep]), pa.string())]
+        pieces += ['}, "quality": ', pc.cast(pa.array(mi.quality[keep]), pa.string()), "}"]
+        line = pc.binary_join_element_wise(*pieces, "")
+        frames.append(pd.DataFrame({"ts_s": mi.ts_s[keep], "id": ids[mi.row], "line": line.to_numpy(zero_copy_only=False)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ts_s", "id", "line"])
+
+
+def voltage_table(state: BatchState, inst: pd.DataFrame, grid: Grid, keep_fn: Any, id_dict: pa.Array) -> pa.Table:
+    """10-minute voltage rows (phase A/B/C) of Group B meters; windows with any interruption are omitted."""
+    rows, ts, ph, val = [], [], [], []
+    t10 = grid.t0 + np.arange(grid.n // 2) * 600
+    for k, row in enumerate(state.rows):
+        r = inst.iloc[int(row)]
+        if r["kind"] == "group_a":
+            continue
+        on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
+        keep = on_ok & keep_fn(int(row), t10)
+        n_k = int(keep.sum())
+        nph = int(r["phases"])
+        if n_k == 0:
+            continue
+        v10 = np.round(state.v[k, :nph].reshape(nph, -1, 2).mean(axis=2), 1)[:, keep]
+        rows.append(np.full(n_k * nph, row, np.int32))
+        ts.append(np.repeat(t10[keep], nph))
+        ph.append(np.tile(np.arange(nph, dtype=np.int8), n_k))
+        val.append(v10.T.ravel())
+    if not rows:
+        return pa.table({"x": pa.array([], pa.int8())}).slice(0, 0)
+    return pa.table({
+        "installation_id": _ids(np.concatenate(rows), id_dict),
+        "ts": _ts(np.concatenate(ts)),
+        "phase": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ph)), pa.array(["A", "B", "C"])),
+        "voltage_v": pa.array(np.concatenate(val)),
+    })
+
+
+def voltage_events(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[tuple[int, int, int, float]]:
+    """Under/over-voltage start/end events (codes 12/13, 10/11) from 10-minute means in the
+    critica band lasting at least 20 minutes; phase losses (< 50 % of nominal) excluded."""
+    ev: list[tuple[int, int, int, float]] = []
+    t10 = grid.t0 + np.arange(grid.n // 2) * 600
+    for k, row in enumerate(state.rows):
+        r = inst.iloc[int(row)]
+        if r["kind"] == "group_a":
+            continue
+        vn = int(r["nominal_v"])
+        crit_lo, _, _, _, prec_hi = BANDS[vn]
+        on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
+        for j in range(int(r["phases"])):
+            v10 = state.v[k, j].reshape(-1, 2).mean(axis=1)
+            for cond, c_start, c_end in (((v10 < crit_lo) & (v10 > 0.5 * vn), 12, 13), (v10 > prec_hi, 10, 11)):
+                x = np.concatenate([[False], cond & on_ok, [False]]).astype(np.int8)
+                d = np.diff(x)
+                starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+                for s, e in zip(starts, ends, strict=True):
+                    if e - s >= 2:
+                        ev.append((int(row), int(t10[s] + 600), c_start, round(float(v10[s]), 1)))
+                        if e < len(t10):
+                            ev.append((int(row), int(t10[e] + 600), c_end, round(float(v10[e]), 1)))
+    return ev
+
+
+@dataclass
+class Registers:
+    """Cumulative billing-register state carried across chunks (months)."""
+
+    energy: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    demand_prev: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def init_meter(self, row: int, r: pd.Series, seed: int) -> None:
+        rng = np.random.default_rng([seed, int(r["idx"]), 3])
+        postos = _postos(r)
+        for ch in B_ENERGY:
+            reg = REGISTER_OF[ch]
+            if ch == "AE_REV" and not (float(r["gd_kwp"]) > 0):
+                continue
+            scale = {"AE_FWD": 1.0, "AE_REV": 0.4, "RE_Q1": 0.25, "RE_Q4": 0.05}[ch]
+            total = int(rng.uniform(3e6, 6e7) * scale * (40 if r["kind"] == "group_a" else 1))
+            shares = {"ponta": 0.12, "intermediario": 0.08} if len(postos) == 4 else {"ponta": 0.15}
+            rest = total
+            for p in postos[1:]:
+                if p != "fora_ponta":
+                    v = int(total * shares[p])
+                    self.energy[(row, reg, p)] = v
+                    rest -= v
+            if len(postos) > 1:
+                self.energy[(row, reg, "fora_ponta")] = rest
+            self.energy[(row, reg, "total")] = total
+
+
+def _postos(r: pd.Series) -> tuple[str, ...]:
+    if r["kind"] == "group_a":
+        return ("total", "ponta", "fora_ponta")
+    if r["tariff_modality"] == "branca":
+        return ("total", "ponta", "intermediario", "fora_ponta")
+    return ("total",)
+
+
+def register_rows(mi: MeterIntervals, r: pd.Series, regs: Registers, grid: Grid, final: bool) -> pd.DataFrame:
+    """Register readings of one meter in a chunk: every day at 00:00 (Group B) or every 6 h
+    (Group A), plus the closing reading at the end of the period when ``final``."""
+    is_a = r["kind"] == "group_a"
+    block_s = 6 * 3600 if is_a else 86400
+    per_block = block_s // (mi.interval_min * 60)
+    n_blocks = len(mi.ts_s) // per_block
+    j = np.arange(n_blocks + (1 if final else 0))
+    t_reg = grid.t0 + j * block_s
+    bounds = j * per_block
+    postos = _postos(r)
+    out = []
+    for ch, reg in REGISTER_OF.items():
+        if ch not in mi.channels or (mi.row, reg, "total") not in regs.energy:
+            continue
+        e = mi.values[mi.channels.index(ch)].astype(np.int64)
+        for p in postos:
+            mask = np.ones(len(e), bool) if p == "total" else (mi.posto == _code(p))
+            cs = np.concatenate([[0], np.cumsum(e * mask)])
+            base = regs.energy[(mi.row, reg, p)]
+            out.append(pd.DataFrame({"ts_s": t_reg, "register": reg, "posto": p, "value_wh": base + cs[bounds]}))
+            regs.energy[(mi.row, reg, p)] = base + int(cs[-1])
+    if is_a:
+        e = mi.values[mi.channels.index("AE_FWD")]
+        d15 = e.reshape(-1, 3).sum(axis=1) * 4  # W, 15-minute integrated demand
+        p15 = mi.posto[::3]
+        for p in postos:
+            x = d15 if p == "total" else np.where(p15 == _code(p), d15, 0)
+            cm = np.maximum.accumulate(x).astype(np.int64)
+            vals = np.where(j == 0, regs.demand_prev.get((mi.row, p), -1), cm[np.maximum(bounds // 3 - 1, 0)])
+            frame = pd.DataFrame({"ts_s": t_reg, "register": "006", "posto": p, "value_wh": vals})
+            out.append(frame[frame["value_wh"] >= 0])
+            regs.demand_prev[(mi.row, p)] = int(cm[-1])
+    df = pd.concat(out, ignore_index=True)
+    df.insert(0, "row", mi.row)
+    return df
+
+
+def _code(posto: str) -> int:
+    return next(k for k, v in POSTO_NAMES.items() if v == posto)
+
+
+def registers_table(df: pd.DataFrame, id_dict: pa.Array) -> pa.Table:
+    return pa.table({
+        "installation_id": _ids(df["row"].to_numpy(), id_dict),
+        "ts": _ts(df["ts_s"].to_numpy()),
+        "register": pa.array(df["register"].to_numpy(dtype=str)),
+        "posto": pa.array(df["posto"].to_numpy(dtype=str)),
+        "value_wh": pa.array(df["value_wh"].to_numpy(dtype=np.int64)),
+    })
+
+
+def events_table(ev: pd.DataFrame, id_dict: pa.Array) -> pa.Table:
+    return pa.table({
+        "installation_id": _ids(ev["row"].to_numpy(), id_dict),
+        "ts": _ts(ev["ts_s"].to_numpy()),
+        "code": pa.array(ev["code"].to_numpy(dtype=np.int16)),
+        "value": pa.array(ev["value"].to_numpy(dtype=float), from_pandas=True),
+    })
+
+
+def month_of(ts_s: np.ndarray) -> np.ndarray:
+    return np.asarray(ts_s.astype("datetime64[s]").astype("datetime64[M]").astype(str))
+
+
+def date_of(s: int) -> dt.date:
+    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(s))).date()
