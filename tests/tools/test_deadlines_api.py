@@ -70,7 +70,9 @@ def _load_profile(store: Store) -> None:
     days = pd.date_range("2026-10-01 12:00", "2026-11-25 12:00", freq="D")
     frames = []
     for inst, wh in (("UC_URB", 6000), ("UC_RUR", 3000), ("UC_S", 6000), ("UC_V", 6000), ("UC_X", 6000)):
-        frames.append(pd.DataFrame({"installation_id": inst, "ts": days, "interval_min": 1440, "import_wh": wh}))
+        frames.append(
+            pd.DataFrame({"installation_id": inst, "ts": days, "interval_min": 1440, "import_wh": wh})
+        )
     lp = pd.concat(frames, ignore_index=True)
     for col in ("export_wh", "q1_varh", "q2_varh", "q3_varh", "q4_varh", "i_a_ca", "i_b_ca", "i_c_ca"):
         lp[col] = 0
@@ -133,7 +135,8 @@ def build_store(home: Path) -> Store:
     )
     for rid, inst, rtype, opened, closed, status in REQUESTS:
         store.con.execute(
-            "INSERT INTO service_requests VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)", [rid, inst, rtype, opened, closed, status]
+            "INSERT INTO service_requests VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [rid, inst, rtype, opened, closed, status],
         )
     store.refresh_views()
     return store
@@ -170,8 +173,13 @@ def test_customer_asks_when_reconnection_happens(store: Store) -> None:
     assert g.compensation_if_missed == Decimal("30.00")
     assert any(c.source == "REN 1.000/2021, art. 362, IV e V" for c in res.citations)
     assert {r.request_type for r in res.value.rules} == {
-        "religacao_normal", "religacao_urgencia", "religacao_suspensao_indevida"
+        "religacao_normal",
+        "religacao_urgencia",
+        "religacao_suspensao_indevida",
     }
+    assert (
+        res.value.main == g and res.value.main_rule is not None and res.value.main_rule.deadline_amount == 24
+    )
     assert res.to_dict()["value"]["requests"]  # JSON-ready
 
 
@@ -186,7 +194,9 @@ def test_meter_late_although_crm_closed_on_time(store: Store) -> None:
     assert a.vrc == Decimal("36.00")
     assert a.compensation == Decimal("322.50")
     keys = [s.key for s in res.trail]
-    assert "deadlines.step.compensation_440" in keys and all(s.sql for s in res.trail if s.key == "deadlines.step.completion")
+    assert "deadlines.step.compensation_440" in keys and all(
+        s.sql for s in res.trail if s.key == "deadlines.step.completion"
+    )
 
 
 def test_urgent_rural_reconnection_and_business_days_rule(store: Store) -> None:
@@ -207,7 +217,9 @@ def test_wrongful_suspension_minimum(store: Store) -> None:
 
 
 def test_voltage_week_evidence(store: Store) -> None:
-    (e,) = run_tool("deadline_status", _op(store), "UC_V", {"request_type": "tensao", "request_id": "E"}).value.requests
+    (e,) = run_tool(
+        "deadline_status", _op(store), "UC_V", {"request_type": "tensao", "request_id": "E"}
+    ).value.requests
     assert e.evidence_at == D(2026, 10, 4, 9, 10)
     assert e.meter_flag == "closed_before_meter" and e.state == "on_time"
 
@@ -218,9 +230,15 @@ def test_exposure_flags_and_totals(store: Store) -> None:
     assert [r.request_id for r in v.due_soon] == ["G"]
     assert {r.request_id for r in v.late} == {"A", "B", "C"}
     flags = {r.request_id: r.meter_flag for r in v.flagged}
-    assert flags == {"A": "closed_before_meter", "E": "closed_before_meter", "F": "meter_done_still_open",
-                     "H": "closed_not_confirmed"}
-    assert v.total_compensation_owed == Decimal("322.50") + Decimal("216.94") + Decimal("318.00") + Decimal("30.00")
+    assert flags == {
+        "A": "closed_before_meter",
+        "E": "closed_before_meter",
+        "F": "meter_done_still_open",
+        "H": "closed_not_confirmed",
+    }
+    assert v.total_compensation_owed == Decimal("322.50") + Decimal("216.94") + Decimal("318.00") + Decimal(
+        "30.00"
+    )
     assert v.total_at_stake == Decimal("30.00")
     campinas = {g.request_type: g for g in v.groups if g.region == "Campinas"}
     assert campinas["religacao_normal"].hidden_late == 1
@@ -228,8 +246,12 @@ def test_exposure_flags_and_totals(store: Store) -> None:
 
 
 def test_exposure_filters(store: Store) -> None:
-    res = run_tool("deadline_exposure", _op(store), None, {"region": "Mogi Mirim", "request_type": "religacao",
-                                                            "lookback_days": 90})
+    res = run_tool(
+        "deadline_exposure",
+        _op(store),
+        None,
+        {"region": "Mogi Mirim", "request_type": "religacao", "lookback_days": 90},
+    )
     assert {g.request_type for g in res.value.groups} == {"religacao_urgencia", "religacao_normal"}
     assert {r.request_id for r in res.value.late} == {"B"}
 
@@ -246,5 +268,8 @@ def test_no_request_gives_rules(store: Store) -> None:
     res = run_tool("deadline_status", _op(store), "UC_RUR", {"request_type": "ligacao nova"})
     assert res.value.requests == ()
     rules = {r.request_type: r for r in res.value.rules}
-    assert rules["ligacao_nova"].amount == 5 and rules["ligacao_nova"].unit == "business_days"
+    assert (
+        rules["ligacao_nova"].deadline_amount == 5 and rules["ligacao_nova"].deadline_unit == "business_days"
+    )
     assert "deadlines.issue.no_requests" in {i.code for i in res.issues}
+    assert res.value.main is None and res.value.main_rule.request_type == "ligacao_nova"

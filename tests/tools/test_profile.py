@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -27,12 +28,12 @@ def test_shape_base_peak_and_night_share_hand_worked() -> None:
     r = prof.compute_profile(df, Period(dt.date(2026, 11, 2), dt.date(2026, 11, 8)))
     v = r.value
     assert v.base_load_w == 100.0
-    assert v.base_load_kwh_day == pytest.approx(2.4)
+    assert v.base_load_kwh_day == Decimal("2.400")
     assert v.peak_hour == 19 and v.peak_hours == (19,)  # only hours above the mean count as peaks
     assert v.peak_hour_w == 1100.0
     assert v.peak_to_base == 11.0
     assert v.night_share == pytest.approx(600 / 3400, abs=1e-4)  # 6 h x 100 W of 3.4 kWh
-    assert v.weekday_kwh_day == pytest.approx(3.4) and v.weekend_vs_weekday == 0.0
+    assert v.weekday_kwh_day == Decimal("3.400") and v.weekend_vs_weekday == 0.0
     assert v.hourly[19].mean_w == 1100.0 and v.hourly[3].mean_w == 100.0
     assert r.trail[0].key == "consumption.step.base_load"
 
@@ -53,16 +54,16 @@ def test_base_load_is_the_10th_percentile_not_the_minimum() -> None:
 
 
 def test_weekends_and_holidays() -> None:
-    # weekdays 2 kWh/day, Saturdays and Sundays 4 kWh/day; 2026-11-02 is a Monday
-    df = frame("2026-11-02", 14, lambda t: 2000 / 24 * (2 if t.dayofweek >= 5 else 1), interval=60)
+    # weekdays 100 W (2.4 kWh/day), Saturdays and Sundays 200 W (4.8 kWh/day); 2026-11-02 is a Monday
+    df = frame("2026-11-02", 14, lambda t: 200.0 if t.dayofweek >= 5 else 100.0, interval=60)
     period = Period(dt.date(2026, 11, 2), dt.date(2026, 11, 15))
     v = prof.compute_profile(df, period).value
-    assert float(v.weekday_kwh_day) == pytest.approx(2.0, abs=0.01)
-    assert float(v.weekend_kwh_day) == pytest.approx(4.0, abs=0.01)
-    assert v.weekend_vs_weekday == pytest.approx(1.0, abs=0.01)
-    # a weekday holiday (here 2026-11-02, Finados) counts with the weekend days
+    assert v.weekday_kwh_day == Decimal("2.400") and v.weekend_kwh_day == Decimal("4.800")
+    assert v.weekend_vs_weekday == 1.0
+    assert v.hourly[10].weekday_w == 100.0 and v.hourly[10].weekend_w == 200.0
+    # a weekday holiday (2026-11-02, Finados) counts with the weekend days: (4 x 4.8 + 2.4) / 5
     v2 = prof.compute_profile(df, period, holidays={dt.date(2026, 11, 2)}).value
-    assert float(v2.weekend_kwh_day) == pytest.approx((4 * 4 + 2) / 5, abs=0.01)
+    assert v2.weekend_kwh_day == Decimal("4.320") and v2.weekday_kwh_day == Decimal("2.400")
 
 
 def test_base_load_rise_anomaly_with_since_date() -> None:
@@ -86,7 +87,8 @@ def test_small_rise_is_not_an_anomaly() -> None:
 
 
 def test_unusual_day_high() -> None:
-    # a day at 3x the usual 100 W: 7.2 kWh against 2.4 kWh (MAD 0 -> use a small daily wobble)
+    # days at 100/104/108 W (2.4/2.496/2.592 kWh: a small wobble so the MAD is not 0);
+    # 18 Nov (18 % 3 == 0 -> 100 W) tripled: 7.2 kWh against a median of 2.496 kWh
     def watts(t: pd.Timestamp) -> float:
         base = 100.0 + 4.0 * (t.day % 3)
         return base * 3 if t.date() == dt.date(2026, 11, 18) else base
@@ -96,8 +98,8 @@ def test_unusual_day_high() -> None:
     r = prof.compute_profile(df, period, history=df)
     highs = [a for a in r.value.anomalies if a.code == prof.ANOMALY_DAY_HIGH]
     assert [a.day for a in highs] == [dt.date(2026, 11, 18)]
-    assert highs[0].data["kwh"] == pytest.approx(24 * 104 * 3 / 1000, abs=0.01)  # 18 % 3 == 0 -> 100 W? see below
-    assert highs[0].data["typical_kwh"] == pytest.approx(2.496, abs=0.1)
+    assert highs[0].data["kwh"] == 7.2
+    assert highs[0].data["typical_kwh"] == 2.496
 
 
 def test_short_history_is_a_warning() -> None:

@@ -1,7 +1,1010 @@
-"""Tools of this area (see tools.registry). Filled by the corresponding issue."""
+"""Billing tools: ``explain_bill``, ``forecast_bill``, ``compare_tariffs``, ``gd_credits``,
+``tariff_flag``; and :func:`estimate_cost_for` for the consumption tools.
+
+Each tool reads the installation's interval data with one parameterised query over the
+``load_profile`` view, aggregated to 15-minute slots (the SQL is in the trail and in the
+provenance), classifies the slots into postos (:mod:`tools.domain.calendar`), builds the
+installation's reading cycles (27-33 days from ``cycle_day``; Group A: calendar month) and
+calls the pure engine (:mod:`tools.domain.billing`, :mod:`tools.domain.gd`,
+:mod:`tools.domain.tariffs`) with the reference data of :mod:`tools.reference`.
+
+Bills are **estimates from the meter's interval data** (REN 1.000 art. 284), not the
+distributor's invoice; every result built on unconfirmed or stand-in reference values carries
+the warning ``issue.billing.reference_values`` ("valor de referencia").
+"""
 
 from __future__ import annotations
 
-from tools.registry import ToolSpec
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
 
-SPECS: tuple[ToolSpec, ...] = ()
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tools.api.context import ToolContext
+from tools.domain import calendar
+from tools.domain.billing import (
+    Bill,
+    InstallationFacts,
+    Usage,
+    bill_sequence,
+    compute_bill,
+    estimate_energy_cost,
+    resolve_inputs,
+)
+from tools.domain.billing_drivers import Driver, explain_change
+from tools.domain.billing_reference import ReferenceData
+from tools.domain.billing_results import (
+    BillExplanation,
+    BillForecast,
+    FlagOption,
+    FlagReport,
+    GdCredits,
+    expiry_table,
+    explanation,
+    gd_row,
+    lines_out,
+    q_kwh,
+)
+from tools.domain.billing_usage import (
+    CycleUsage,
+    cycle_usages,
+    daily_kwh,
+    daily_readings,
+    kwh_by_posto,
+    quantile,
+)
+from tools.domain.gd import CreditLot
+from tools.domain.periods import add_months, month_bounds, resolve_period
+from tools.domain.tariffs import DEFAULT_SHIFT_PCT, TariffComparison, check_sufficiency
+from tools.domain.tariffs import compare_tariffs as compare_tariffs_pure
+from tools.errors import InvalidPeriod, NoData
+from tools.reference import load_reference
+from tools.registry import ToolSpec
+from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
+from tools.units import money
+
+ZERO = Decimal(0)
+MIN_CYCLE_COVERAGE = 0.75
+_AUDIENCE: tuple[Literal["customer", "operator"], ...] = ("customer", "operator")
+
+#: 15-minute slots of one installation (sums of the interval readings that start in the slot).
+SLOTS_SQL = (
+    "SELECT CAST(ts AS DATE) AS day, "
+    "CAST(floor((hour(ts) * 60 + minute(ts)) / 15) * 15 AS INTEGER) AS slot, "
+    "coalesce(sum(import_wh), 0) AS import_wh, coalesce(sum(export_wh), 0) AS export_wh, "
+    "coalesce(sum(q1_varh), 0) AS q1_varh, coalesce(sum(q4_varh), 0) AS q4_varh, "
+    "count(import_wh) AS readings "
+    "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ? "
+    "GROUP BY 1, 2 ORDER BY 1, 2"
+)
+SPAN_SQL = "SELECT min(ts) AS first_ts, max(ts) AS last_ts FROM load_profile WHERE installation_id = ?"
+
+
+# ============================================================================ arguments
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+_REF_RE = re.compile(r"^(last_bill|current_cycle|\d{4}-\d{2})$")
+
+
+class ExplainBillArgs(_Args):
+    reference: str = Field(
+        default="last_bill",
+        description='Which bill: "last_bill", "current_cycle" or the reading month "YYYY-MM".',
+    )
+
+    @field_validator("reference")
+    @classmethod
+    def _ref(cls, v: str) -> str:
+        v = (v or "last_bill").strip()
+        if not _REF_RE.match(v):
+            raise ValueError("reference must be last_bill, current_cycle or YYYY-MM")
+        return v
+
+
+class ForecastBillArgs(_Args):
+    reference: Literal["current_cycle"] = Field(
+        default="current_cycle", description="Only the cycle in progress."
+    )
+
+
+class CompareTariffsArgs(_Args):
+    months: int = Field(default=12, ge=1, le=24, description="Number of past reading cycles to compare over.")
+    shift: Literal["peak_to_offpeak"] | None = Field(
+        default=None,
+        description='What-if: "peak_to_offpeak" moves part of ponta+intermediario energy to fora ponta.',
+    )
+    shift_pct: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share (0..1) of ponta+intermediario energy moved to fora ponta; default 0.3 when shift is set.",
+    )
+
+
+class GdCreditsArgs(_Args):
+    period: str | dict[str, str] | None = Field(
+        default=None,
+        description='Period label (e.g. "last_month", "2026-09", "last_12_months") or {start, end}.',
+    )
+
+
+class TariffFlagArgs(_Args):
+    period: str | None = Field(
+        default=None, description='Month label "YYYY-MM", "this_month", "last_month"...'
+    )
+
+
+# ============================================================================ call context
+
+
+@dataclass(slots=True)
+class _Call:
+    ctx: ToolContext
+    installation_id: str
+    row: dict[str, Any]
+    facts: InstallationFacts
+    reference: ReferenceData
+    today: dt.date
+    cycle_day: int
+    interval_min: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    queries: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def yesterday(self) -> dt.date:
+        return self.today - dt.timedelta(days=1)
+
+    @property
+    def group(self) -> str:
+        return "A" if self.facts.group == "A" else "B"
+
+
+def _setup(ctx: ToolContext, installation_id: str) -> _Call:
+    row = ctx.installation(installation_id)
+    facts = InstallationFacts.from_mapping(row)
+    span = ctx.store.rows(SPAN_SQL, [installation_id])
+    first = span[0][0] if span and span[0][0] is not None else None
+    last = span[0][1] if span and span[0][1] is not None else None
+    cd = row.get("cycle_day")
+    iv = row.get("interval_min")
+    return _Call(
+        ctx=ctx,
+        installation_id=installation_id,
+        row=row,
+        facts=facts,
+        reference=load_reference(),
+        today=ctx.data_today,
+        cycle_day=int(cd) if cd is not None and cd == cd else 1,
+        interval_min=int(iv) if iv is not None and iv == iv else 15,
+        first_day=pd.Timestamp(first).date() if first is not None else None,
+        last_day=pd.Timestamp(last).date() if last is not None else None,
+        queries=[SPAN_SQL],
+    )
+
+
+def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """15-minute slots of ``[start, end]`` (days), recorded in the trail."""
+    params = [
+        call.installation_id,
+        dt.datetime.combine(start, dt.time()),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+    ]
+    df = call.ctx.store.df(SLOTS_SQL, params)
+    if SLOTS_SQL not in call.queries:
+        call.queries.append(SLOTS_SQL)
+    call.steps.append(
+        Step(
+            key="billing.step.meter_data",
+            inputs={"installation_id": call.installation_id, "start": start, "end": end, "rows": len(df)},
+            formula="15-minute sums of import_wh / export_wh / q1_varh / q4_varh per day and slot",
+            output=int(df["readings"].sum()) if not df.empty else 0,
+            unit="readings",
+            refs=(TrailRef("REN 1.000/2021 art. 284 (billing from the memoria de massa)", "confirmed"),),
+            sql=SLOTS_SQL,
+        )
+    )
+    return df
+
+
+def _schedule(call: _Call) -> Any:
+    return call.reference.posto_schedule(call.facts.distributor)
+
+
+def _cap_window(call: _Call) -> tuple[int, int]:
+    rules = call.reference.rules
+    return int(rules.values["capacitive_window_start_min"]), int(rules.values["capacitive_window_end_min"])
+
+
+def _usages(
+    call: _Call, cycles: Sequence[calendar.BillingCycle], end_cap: dt.date | None = None
+) -> tuple[list[CycleUsage], pd.DataFrame]:
+    last = min(cycles[-1].end, end_cap) if end_cap else cycles[-1].end
+    df = _slots(call, cycles[0].start, last)
+    return cycle_usages(
+        df,
+        cycles,
+        _schedule(call),
+        group=call.group,
+        interval_min=call.interval_min,
+        fp_reference=float(call.reference.rules.values["fp_reference"]),
+        capacitive_window=_cap_window(call),
+        end_cap=end_cap,
+    ), df
+
+
+# ---------------------------------------------------------------------------- cycles
+
+
+def _cycle_containing(call: _Call, day: dt.date) -> calendar.BillingCycle:
+    if call.group == "A":
+        return calendar.month_cycle(day.year, day.month)
+    return calendar.cycle_containing(call.cycle_day, day)
+
+
+def _previous(call: _Call, c: calendar.BillingCycle) -> calendar.BillingCycle:
+    return _cycle_containing(call, c.start - dt.timedelta(days=1))
+
+
+def _last_complete(call: _Call) -> calendar.BillingCycle:
+    c = _cycle_containing(call, call.yesterday)
+    return c if c.reading_date <= call.today else _previous(call, c)
+
+
+def _target(call: _Call, reference: str) -> tuple[calendar.BillingCycle, bool]:
+    """(cycle, partial) for ``last_bill`` | ``current_cycle`` | ``YYYY-MM``."""
+    if reference == "last_bill":
+        return _last_complete(call), False
+    if reference == "current_cycle":
+        c = _cycle_containing(call, call.yesterday)
+        return c, c.reading_date > call.today
+    if call.group == "A":
+        y, m = int(reference[:4]), int(reference[5:7])
+        c = calendar.month_cycle(y, m)
+    else:
+        c = calendar.cycle_for_label(call.cycle_day, reference)
+    if c.start > call.yesterday:
+        raise InvalidPeriod("bill in the future", reference=reference)
+    return c, c.reading_date > call.today
+
+
+def _history(call: _Call, upto: calendar.BillingCycle) -> list[calendar.BillingCycle]:
+    """Cycles from the first one fully inside the data up to ``upto`` (for the SCEE ledger)."""
+    if call.first_day is None:
+        return [upto]
+    out = [upto]
+    c = upto
+    while True:
+        p = _previous(call, c)
+        if p.start < call.first_day:
+            break
+        out.append(p)
+        c = p
+    return list(reversed(out))
+
+
+def _items(
+    usages: Sequence[CycleUsage], end_cap: dt.date | None = None
+) -> list[tuple[dt.date, dt.date, dt.date, Usage]]:
+    out = []
+    for cu in usages:
+        end = min(cu.cycle.end, end_cap) if end_cap else cu.cycle.end
+        out.append((cu.cycle.start, end, cu.cycle.reading_date, cu.usage))
+    return out
+
+
+# ---------------------------------------------------------------------------- result helpers
+
+
+_MERGE_MONTHS = ("issue.billing.bandeira_assumed", "issue.billing.pis_cofins_default")
+
+
+def _dedupe(issues: Sequence[Issue]) -> tuple[Issue, ...]:
+    """Drop repeated issues; one issue per code listing all months for the monthly defaults."""
+    months: dict[str, list[str]] = {}
+    stand_in: dict[str, list[Any]] = {}
+    rest: list[Issue] = []
+    for i in issues:
+        if i.code in _MERGE_MONTHS:
+            for mo in str(i.data.get("month", "")).split(", "):
+                if mo and mo not in months.setdefault(i.code, []):
+                    months[i.code].append(mo)
+        elif i.code == "issue.billing.stand_in_tariff":
+            rng = stand_in.setdefault(str(i.data["reh"]), [i.data["start"], i.data["end"]])
+            rng[0], rng[1] = min(rng[0], i.data["start"]), max(rng[1], i.data["end"])
+        else:
+            rest.append(i)
+    merged = [Issue(code, "warning", {"month": ", ".join(sorted(ms))}) for code, ms in months.items()]
+    merged += [Issue("issue.billing.stand_in_tariff", "warning", {"reh": r, "start": a, "end": b}) for r, (a, b) in stand_in.items()]
+    issues = [*rest, *merged]
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for i in issues:
+        k = f"{i.code}|{sorted((str(a), str(b)) for a, b in i.data.items())}"
+        if k not in seen:
+            seen.add(k)
+            out.append(i)
+    return tuple(out)
+
+
+def _citations(steps: Sequence[Step]) -> tuple[TrailRef, ...]:
+    seen: dict[tuple[str, str], TrailRef] = {}
+    for s in steps:
+        for r in s.refs:
+            seen.setdefault((r.source, r.status), r)
+    return tuple(seen.values())
+
+
+def _result(
+    tool: str,
+    call: _Call,
+    value: Any,
+    period: Period | None,
+    steps: Sequence[Step],
+    issues: Sequence[Issue],
+    units: dict[str, str],
+) -> ToolResult[Any]:
+    trail = (*call.steps, *steps)
+    return ToolResult(
+        tool=tool,
+        value=value,
+        units=units,
+        trail=trail,
+        issues=_dedupe(issues),
+        provenance=Provenance(
+            installation_id=call.installation_id,
+            period=period,
+            today=call.today,
+            reference_versions=dict(call.reference.versions),
+            queries=tuple(call.queries),
+        ),
+        citations=_citations(trail),
+    )
+
+
+_BILL_UNITS = {
+    "total_rs": "R$",
+    "amount_rs": "R$ (with taxes)",
+    "rate_rs": "R$/unit before taxes",
+    "consumption_kwh": "kWh",
+    "icms_rate": "fraction",
+    "credits_balance_kwh": "kWh",
+}
+
+
+def _insufficient(code: str, cov: float, c: calendar.BillingCycle) -> Issue:
+    return Issue(
+        code,
+        "disqualifying",
+        {"coverage_pct": round(cov * 100, 1), "start": c.start, "end": c.end, "min_coverage_pct": 75},
+    )
+
+
+# ============================================================================ explain_bill
+
+
+def explain_bill(
+    ctx: ToolContext, installation_id: str, args: ExplainBillArgs
+) -> ToolResult[BillExplanation]:
+    """Every line of a bill (formula, tariff, regulation) and the drivers of change vs the previous bill."""
+    call = _setup(ctx, installation_id)
+    target, partial = _target(call, args.reference)
+    end_cap = call.yesterday if partial else None
+    cycles = _history(call, target) if call.facts.has_gd else [_previous(call, target), target]
+    usages, _ = _usages(call, cycles, end_cap)
+    cur_u = usages[-1]
+    issues: list[Issue] = []
+    if cur_u.coverage < MIN_CYCLE_COVERAGE:
+        issues.append(_insufficient("issue.billing.insufficient_data", cur_u.coverage, target))
+        value = explanation(
+            installation_id,
+            args.reference,
+            None,
+            cur_u.coverage,
+            partial=partial,
+            modality=call.facts.modality,
+        )
+        return _result("explain_bill", call, value, target.period(), (), issues, _BILL_UNITS)
+    if cur_u.coverage < 0.99:
+        issues.append(
+            Issue(
+                "issue.billing.missing_readings", "warning", {"coverage_pct": round(cur_u.coverage * 100, 1)}
+            )
+        )
+    if partial:
+        issues.append(
+            Issue(
+                "issue.billing.partial_cycle",
+                "warning",
+                {"until": call.yesterday, "reading_date": target.reading_date},
+            )
+        )
+    # bills (the SCEE ledger starts with the data: earlier credits are unknown)
+    valid = [u for u in usages[:-1] if u.coverage >= MIN_CYCLE_COVERAGE] + [cur_u]
+    if call.facts.has_gd:
+        issues.append(
+            Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": valid[0].cycle.start})
+        )
+    seq = bill_sequence(call.facts, _items(valid, end_cap), call.reference)
+    cur_inputs, cur_bill = seq[-1]
+    issues += list(cur_bill.issues)
+    prev_u = usages[-2] if len(usages) >= 2 else None
+    drivers: tuple[Driver, ...] = ()
+    driver_steps: tuple[Step, ...] = ()
+    prev_bill: Bill | None = None
+    if prev_u is not None and prev_u.coverage >= MIN_CYCLE_COVERAGE and len(seq) >= 2 and not partial:
+        prev_inputs = seq[-2][0]
+        drivers, driver_steps, prev_bill, _ = explain_change(prev_inputs, cur_inputs)
+    elif not partial:
+        issues.append(Issue("issue.billing.no_previous_bill", "warning", {}))
+    value = explanation(
+        installation_id,
+        args.reference,
+        cur_bill,
+        cur_u.coverage,
+        previous=prev_bill,
+        drivers=drivers,
+        partial=partial,
+    )
+    return _result(
+        "explain_bill", call, value, target.period(), (*cur_bill.steps, *driver_steps), issues, _BILL_UNITS
+    )
+
+
+# ============================================================================ forecast_bill
+
+
+def forecast_bill(ctx: ToolContext, installation_id: str, args: ForecastBillArgs) -> ToolResult[BillForecast]:
+    """Projection of the cycle in progress (central, low, high) and a warning above the last bill."""
+    call = _setup(ctx, installation_id)
+    cur = _cycle_containing(call, call.yesterday)
+    if cur.reading_date <= call.today:  # today is the reading day: the cycle is complete
+        cur = _cycle_containing(call, call.today)
+    elapsed = max((call.yesterday - cur.start).days + 1, 0)
+    remaining = cur.days - elapsed
+    last = _previous(call, cur)
+    hist = _history(call, last) if call.facts.has_gd else [last]
+    issues: list[Issue] = []
+    # data: history + current cycle + the last 30 days for the daily spread
+    window_start = min(hist[0].start, call.today - dt.timedelta(days=30))
+    df = _slots(call, window_start, call.yesterday)
+    usages = cycle_usages(
+        df,
+        [*hist, cur],
+        _schedule(call),
+        group=call.group,
+        interval_min=call.interval_min,
+        fp_reference=float(call.reference.rules.values["fp_reference"]),
+        capacitive_window=_cap_window(call),
+        end_cap=call.yesterday,
+    )
+    cur_u = usages[-1]
+    days_df = df.copy()
+    if not days_df.empty:
+        days_df["day"] = pd.to_datetime(days_df["day"]).dt.date
+    cyc_days = days_df[(days_df["day"] >= cur.start)] if not days_df.empty else days_df
+    days_with_data = len(daily_readings(cyc_days))
+    if elapsed == 0 or days_with_data == 0:
+        issues.append(Issue("issue.billing.forecast_no_data", "disqualifying", {"start": cur.start}))
+        value = BillForecast(
+            installation_id,
+            cur.label,
+            cur.start,
+            cur.end,
+            cur.reading_date,
+            cur.days,
+            elapsed,
+            ZERO,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            (),
+            None,
+            None,
+            None,
+        )
+        return _result("forecast_bill", call, value, cur.period(), (), issues, _BILL_UNITS)
+    if elapsed < 7:
+        issues.append(Issue("issue.billing.forecast_early", "warning", {"days_elapsed": elapsed}))
+    to_date = cur_u.usage
+    kwh_to_date = sum(to_date.kwh.values(), ZERO)
+    inj_to_date = sum(to_date.injected.values(), ZERO)
+    last30 = days_df[days_df["day"] >= call.today - dt.timedelta(days=30)] if not days_df.empty else days_df
+    daily = daily_kwh(last30)
+    rate_c = (
+        kwh_to_date / days_with_data
+        if elapsed >= 7
+        else (sum(daily.values(), ZERO) / len(daily) if daily else ZERO)
+    )
+    rate_lo, rate_hi = quantile(daily, 0.2), quantile(daily, 0.8)
+    rate_lo, rate_hi = min(rate_lo, rate_c), max(rate_hi, rate_c)
+    inj_rate = inj_to_date / days_with_data
+
+    def project(rate: Decimal) -> Usage:
+        if kwh_to_date > 0:
+            share = {p: v / kwh_to_date for p, v in to_date.kwh.items()}
+        else:
+            share = {"fora_ponta": Decimal(1)}
+        extra = rate * remaining
+        kwh = {p: to_date.kwh.get(p, ZERO) + extra * s for p, s in share.items()}
+        inj_share = {p: v / inj_to_date for p, v in to_date.injected.items()} if inj_to_date > 0 else {}
+        inj = {p: to_date.injected.get(p, ZERO) + inj_rate * remaining * s for p, s in inj_share.items()}
+        return Usage(
+            kwh=kwh,
+            injected=inj,
+            demand_kw=to_date.demand_kw,
+            ufer_kwh=to_date.ufer_kwh * cur.days / max(elapsed, 1),
+        )
+
+    # SCEE credits at the start of the current cycle
+    lots: tuple[CreditLot, ...] = ()
+    last_bill: Bill | None = None
+    valid_hist = [u for u in usages[:-1] if u.coverage >= MIN_CYCLE_COVERAGE]
+    if valid_hist:
+        seq = bill_sequence(call.facts, _items(valid_hist), call.reference)
+        last_bill = seq[-1][1] if valid_hist[-1].cycle == last else None
+        lots = seq[-1][1].credits_after
+    bills: dict[str, Bill] = {}
+    for name, rate in (("low", rate_lo), ("central", rate_c), ("high", rate_hi)):
+        inputs, iss = resolve_inputs(
+            call.facts,
+            cur.start,
+            cur.end,
+            project(rate),
+            call.reference,
+            reading_date=cur.reading_date,
+            credits=lots,
+        )
+        bills[name] = compute_bill(inputs, iss)
+    central = bills["central"]
+    issues += list(central.issues)
+    above = None
+    if last_bill is not None:
+        above = central.total > last_bill.total
+        if above:
+            issues.append(
+                Issue(
+                    "issue.billing.forecast_above_last_bill",
+                    "warning",
+                    {
+                        "forecast_rs": central.total,
+                        "last_bill_rs": last_bill.total,
+                        "difference_rs": central.total - last_bill.total,
+                    },
+                )
+            )
+    steps = [
+        Step(
+            key="billing.step.forecast_rate",
+            inputs={
+                "kwh_to_date": kwh_to_date,
+                "days_with_data": days_with_data,
+                "days_remaining": remaining,
+                "p20_daily_kwh": rate_lo,
+                "p80_daily_kwh": rate_hi,
+            },
+            formula="kwh_to_date + days_remaining * daily_rate (central: pace of this cycle; low/high: P20/P80 of the last 30 days)",
+            output=central.consumption_kwh,
+            unit="kWh",
+            refs=(TrailRef("Projection by daily average (regulation.md section 11)", "reference"),),
+        ),
+        *central.steps,
+    ]
+    value = BillForecast(
+        installation_id=installation_id,
+        bill_month=cur.label,
+        start=cur.start,
+        end=cur.end,
+        reading_date=cur.reading_date,
+        days_total=cur.days,
+        days_elapsed=elapsed,
+        kwh_to_date=q_kwh(kwh_to_date),
+        kwh_projected=q_kwh(central.consumption_kwh),
+        kwh_low=q_kwh(bills["low"].consumption_kwh),
+        kwh_high=q_kwh(bills["high"].consumption_kwh),
+        total_rs=central.total,
+        low_rs=bills["low"].total,
+        high_rs=bills["high"].total,
+        lines=lines_out(central),
+        last_bill_month=last_bill.label if last_bill else None,
+        last_bill_total_rs=last_bill.total if last_bill else None,
+        above_last_bill=above,
+    )
+    return _result("forecast_bill", call, value, cur.period(), steps, issues, _BILL_UNITS)
+
+
+# ============================================================================ compare_tariffs
+
+
+def compare_tariffs(
+    ctx: ToolContext, installation_id: str, args: CompareTariffsArgs
+) -> ToolResult[TariffComparison]:
+    """Convencional vs Tarifa Branca over the last ``months`` cycles, with an optional load shift."""
+    call = _setup(ctx, installation_id)
+    last = _last_complete(call)
+    cycles = [last]
+    while len(cycles) < args.months:
+        cycles.insert(0, _previous(call, cycles[0]))
+    usages, df = _usages(call, cycles)
+    suff = check_sufficiency(
+        daily_readings(df), 1440 // max(call.interval_min, 1), cycles[0].start, cycles[-1].end, args.months
+    )
+    shift_pct: Decimal | None = None
+    if args.shift == "peak_to_offpeak":
+        shift_pct = Decimal(repr(args.shift_pct)) if args.shift_pct > 0 else DEFAULT_SHIFT_PCT
+    value, steps, issues = compare_tariffs_pure(
+        call.facts,
+        [(u.cycle, u.usage) for u in usages],
+        suff,
+        call.reference,
+        call.today,
+        months=args.months,
+        shift_pct=shift_pct,
+    )
+    units = {"total_rs": "R$", "savings_branca_rs": "R$", "kwh_total": "kWh", "share_by_posto": "fraction"}
+    return _result(
+        "compare_tariffs",
+        call,
+        value,
+        Period(cycles[0].start, cycles[-1].end, f"last_{args.months}_cycles"),
+        steps,
+        issues,
+        units,
+    )
+
+
+# ============================================================================ gd_credits
+
+
+def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> ToolResult[GdCredits]:
+    """Injection, compensation and credits per cycle; balance by expiry month and what expires next."""
+    call = _setup(ctx, installation_id)
+    period = resolve_period(args.period, call.today, default="last_12_months")
+    kwp_raw = call.row.get("gd_kwp")
+    kwp = Decimal(repr(float(kwp_raw))) if kwp_raw is not None and kwp_raw == kwp_raw else None
+    if not call.facts.has_gd:
+        issue = Issue("issue.gd.not_scee", "disqualifying", {"installation_id": installation_id})
+        value = GdCredits(
+            installation_id,
+            call.facts.gd_class,
+            kwp,
+            period.start,
+            period.end,
+            None,
+            None,
+            (),
+            None,
+            (),
+            None,
+            None,
+        )
+        return _result("gd_credits", call, value, period, (), [issue], {"balance_kwh": "kWh"})
+    last = _last_complete(call)
+    cycles = _history(call, last)
+    usages = [u for u in _usages(call, cycles)[0] if u.coverage >= MIN_CYCLE_COVERAGE]
+    issues: list[Issue] = []
+    if not usages:
+        issues.append(Issue("issue.gd.no_cycles", "disqualifying", {}))
+        value = GdCredits(
+            installation_id,
+            call.facts.gd_class,
+            kwp,
+            period.start,
+            period.end,
+            None,
+            None,
+            (),
+            None,
+            (),
+            None,
+            None,
+        )
+        return _result("gd_credits", call, value, period, (), issues, {"balance_kwh": "kWh"})
+    seq = bill_sequence(call.facts, _items(usages), call.reference)
+    bills = [b for _, b in seq]
+    shown = [b for b in bills if period.start <= b.reading_date <= period.end + dt.timedelta(days=1)]
+    upto = [b for b in bills if b.reading_date <= period.end + dt.timedelta(days=1)]
+    balance_bill = upto[-1] if upto else None
+    lots = balance_bill.credits_after if balance_bill else ()
+    table, nxt_month, nxt_kwh = expiry_table(lots)
+    inj_df = _slots(call, period.start, period.end)
+    inj_period = Decimal(int(inj_df["export_wh"].sum())) / 1000 if not inj_df.empty else ZERO
+    issues.append(
+        Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": usages[0].cycle.start})
+    )
+    for b in shown:
+        issues += [
+            i
+            for i in b.issues
+            if i.code in ("issue.billing.fio_b_reference", "issue.billing.reference_values")
+        ]
+    steps: list[Step] = []
+    for b in shown:
+        steps += [
+            s
+            for s in b.steps
+            if s.key in ("billing.step.scee_allocation", "billing.step.scee_floor", "billing.step.fio_b")
+        ]
+    steps.append(
+        Step(
+            key="gd.step.balance",
+            inputs={"lots": len(lots), "as_of": balance_bill.label if balance_bill else ""},
+            formula="sum(kWh of unexpired lots), oldest used first, expiry 60 months after the generating bill",
+            output=q_kwh(sum((lot.kwh for lot in lots), ZERO)),
+            unit="kWh",
+            refs=(
+                TrailRef("Lei 14.300/2022 art. 13; REN 1.000/2021 arts. 655-G par. 9, 655-L", "confirmed"),
+            ),
+        )
+    )
+    steps.append(
+        Step(
+            key="gd.step.injected_period",
+            inputs={"start": period.start, "end": period.end},
+            formula="sum(export_wh) / 1000",
+            output=q_kwh(inj_period),
+            unit="kWh",
+            sql=SLOTS_SQL,
+        )
+    )
+    value = GdCredits(
+        installation_id=installation_id,
+        gd_class=call.facts.gd_class,
+        gd_kwp=kwp,
+        period_start=period.start,
+        period_end=period.end,
+        ledger_start=usages[0].cycle.start,
+        injected_in_period_kwh=q_kwh(inj_period),
+        cycles=tuple(gd_row(b) for b in shown),
+        balance_kwh=q_kwh(sum((lot.kwh for lot in lots), ZERO)),
+        balance_by_expiry=table,
+        next_expiry_month=nxt_month,
+        next_expiry_kwh=nxt_kwh,
+    )
+    return _result(
+        "gd_credits",
+        call,
+        value,
+        period,
+        steps,
+        issues,
+        {"balance_kwh": "kWh", "injected_in_period_kwh": "kWh"},
+    )
+
+
+# ============================================================================ tariff_flag
+
+
+def _month_of(label: str | None, today: dt.date) -> str:
+    lab = (label or "this_month").strip()
+    if re.fullmatch(r"\d{4}-\d{2}", lab):
+        return lab
+    if lab == "next_month":
+        d = add_months(today.replace(day=1), 1)
+        return f"{d.year:04d}-{d.month:02d}"
+    p = resolve_period(lab, today)
+    return f"{p.start.year:04d}-{p.start.month:02d}"
+
+
+def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) -> ToolResult[FlagReport]:
+    """The bandeira of a month and its R$ effect (with taxes) on this customer's consumption."""
+    call = _setup(ctx, installation_id)
+    ref = call.reference
+    month = _month_of(args.period, call.today)
+    y, m = int(month[:4]), int(month[5:7])
+    m_start, m_end = month_bounds(y, m)
+    flag, fref, fallback = ref.bandeira_flag(month)
+    issues: list[Issue] = []
+    steps: list[Step] = []
+    # the customer's kWh in that month (projected when the month is incomplete or in the future)
+    data_end = min(m_end, call.yesterday)
+    projection = False
+    kwh: Decimal | None
+    if m_start <= data_end:
+        df = _slots(call, m_start, data_end)
+        days = daily_kwh(df)
+        kwh = sum(days.values(), ZERO)
+        if days and data_end < m_end:
+            kwh = kwh / len(days) * m_end.day
+            projection = True
+    else:
+        df = _slots(call, call.today - dt.timedelta(days=30), call.yesterday)
+        days = daily_kwh(df)
+        kwh = (sum(days.values(), ZERO) / len(days) * m_end.day) if days else None
+        projection = True
+    if kwh is not None and not days:
+        kwh = None
+    if call.facts.has_gd and kwh is not None:
+        exp = Decimal(int(df["export_wh"].sum())) / 1000 if not df.empty else ZERO
+        imp = sum(days.values(), ZERO)
+        net_share = max(imp - exp, ZERO) / imp if imp > 0 else ZERO
+        kwh = kwh * net_share
+        issues.append(Issue("issue.tariffs.flag_gd_estimate", "warning", {}))
+    if kwh is not None:
+        steps.append(
+            Step(
+                key="tariffs.step.flag_kwh",
+                inputs={"month": month, "projection": projection},
+                formula="kWh of the month (projected by the daily average when incomplete)",
+                output=q_kwh(kwh),
+                unit="kWh",
+                sql=SLOTS_SQL,
+            )
+        )
+    on = m_start
+    options: list[FlagOption] = []
+    effect: Decimal | None = None
+    rs_kwh: Decimal | None = None
+    if kwh is not None:
+        icms = ref.icms_rate(call.facts.state, call.facts.customer_class, kwh, on)
+        pis, cofins = ref.pis_cofins_rates(call.facts.distributor, month)
+        g = Decimal(1) / ((1 - icms.value) * (1 - pis.value - cofins.value))
+        if pis.fallback:
+            issues.append(Issue("issue.billing.pis_cofins_default", "warning", {"month": month}))
+        billed = max(kwh - 80, ZERO) if call.facts.subclass == "baixa_renda" else kwh
+        steps.append(
+            Step(
+                key="billing.step.gross_up",
+                inputs={"icms": icms.value, "pis": pis.value, "cofins": cofins.value},
+                formula="1 / ((1 - icms) * (1 - pis - cofins))",
+                output=g,
+                unit="factor",
+                refs=(*icms.refs, *pis.refs),
+            )
+        )
+    for f in ref.known_flags(on):
+        if f == "escassez_hidrica":
+            continue
+        v = ref.bandeira_value(f, on)
+        eff = money(billed * v.value / 1000 * g) if kwh is not None else None
+        options.append(FlagOption(f, v.value / 1000, eff))
+        if f == flag and not fallback:
+            rs_kwh = v.value / 1000
+            effect = eff
+            steps.append(
+                Step(
+                    key="tariffs.step.flag_effect",
+                    inputs={
+                        "flag": f,
+                        "kwh": q_kwh(billed) if kwh is not None else ZERO,
+                        "rs_per_kwh": v.value / 1000,
+                    },
+                    formula="kwh * rs_per_kwh * gross_up",
+                    output=eff,
+                    unit="R$",
+                    refs=(fref.trail(), *v.refs, TrailRef("REN 1.000/2021 arts. 307-309", "confirmed")),
+                )
+            )
+    if fallback:
+        issues.append(Issue("issue.tariffs.flag_unknown", "warning", {"month": month}))
+    if kwh is None:
+        issues.append(Issue("issue.tariffs.flag_no_consumption", "warning", {"month": month}))
+    value = FlagReport(
+        installation_id=installation_id,
+        month=month,
+        flag=None if fallback else flag,
+        flag_status=fref.status,
+        rs_per_kwh=rs_kwh,
+        kwh_month=q_kwh(kwh) if kwh is not None else None,
+        kwh_is_projection=projection,
+        effect_rs=effect,
+        options=tuple(options),
+        source=fref.source,
+    )
+    return _result(
+        "tariff_flag",
+        call,
+        value,
+        Period(m_start, m_end, month),
+        steps,
+        issues,
+        {"effect_rs": "R$", "rs_per_kwh": "R$/kWh"},
+    )
+
+
+# ============================================================================ helper for the consumption tools
+
+
+def estimate_cost_for(
+    ctx: ToolContext, installation_id: str, period: Period
+) -> tuple[Decimal, tuple[Step, ...]]:
+    """Estimated R$ (taxes included) of the installation's consumption in ``period``.
+
+    Energy cost only (TUSD + TE of its modality per posto, bandeira, ICMS band of the
+    monthly-equivalent consumption, PIS/COFINS); no custo de disponibilidade, CIP or SCEE
+    compensation. Raises :class:`~tools.errors.NoData` without readings and
+    :class:`~tools.errors.TariffNotFound` without a tariff. The amount is exact (round with
+    :func:`tools.units.money` to display it).
+    """
+    call = _setup(ctx, installation_id)
+    df = _slots(call, period.start, period.end)
+    if df.empty:
+        raise NoData("no readings", installation_id=installation_id, start=period.start, end=period.end)
+    kwh = kwh_by_posto(df, _schedule(call), call.group)
+    amount, steps = estimate_energy_cost(kwh, period.days, call.row, period.end, call.reference)
+    return amount, (*call.steps, *steps)
+
+
+# ============================================================================ registry
+
+SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        name="explain_bill",
+        fn=explain_bill,
+        args_model=ExplainBillArgs,
+        audience=_AUDIENCE,
+        needs_installation=True,
+        summary="Every line of a bill estimated from the meter data (TUSD, TE per posto, bandeira, SCEE "
+        "compensation, availability cost, taxes, CIP) with tariff and regulation, and the drivers of change "
+        "vs the previous bill (days, consumption, tariff, bandeira, ICMS band, credits).",
+        cites=("REN 1.000/2021 arts. 284, 285, 290-291, 307, 327, 657", "Lei 14.300/2022"),
+    ),
+    ToolSpec(
+        name="forecast_bill",
+        fn=forecast_bill,
+        args_model=ForecastBillArgs,
+        audience=_AUDIENCE,
+        needs_installation=True,
+        summary="Projection of the bill of the cycle in progress (central, low, high) and a warning when it "
+        "will exceed the last bill.",
+        cites=("REN 1.000/2021 arts. 285, 307",),
+    ),
+    ToolSpec(
+        name="compare_tariffs",
+        fn=compare_tariffs,
+        args_model=CompareTariffsArgs,
+        audience=_AUDIENCE,
+        needs_installation=True,
+        summary="Convencional vs Tarifa Branca over the last 12 cycles of interval data, with an optional shift of "
+        "peak energy to off-peak; refuses without 270 days of data (75 % of readings).",
+        cites=("REN 1.000/2021 arts. 212, 219, 222-224, 290 par. 4",),
+    ),
+    ToolSpec(
+        name="gd_credits",
+        fn=gd_credits,
+        args_model=GdCreditsArgs,
+        audience=_AUDIENCE,
+        needs_installation=True,
+        summary="Solar (SCEE) injection, compensation and credits per cycle, balance by expiry month and what "
+        "expires next (GD I / GD II rules).",
+        cites=("Lei 14.300/2022 arts. 13, 26-27", "REN 1.000/2021 arts. 655-G, 655-I, 655-L"),
+    ),
+    ToolSpec(
+        name="tariff_flag",
+        fn=tariff_flag,
+        args_model=TariffFlagArgs,
+        audience=_AUDIENCE,
+        needs_installation=True,
+        summary="The bandeira tarifaria of a month and its R$ effect (with taxes) on this customer's consumption, "
+        "with the effect of every flag.",
+        cites=("REN 1.000/2021 arts. 307-309",),
+    ),
+)
+
+__all__ = [
+    "SPECS",
+    "CompareTariffsArgs",
+    "ExplainBillArgs",
+    "ForecastBillArgs",
+    "GdCreditsArgs",
+    "TariffFlagArgs",
+    "compare_tariffs",
+    "estimate_cost_for",
+    "explain_bill",
+    "forecast_bill",
+    "gd_credits",
+    "tariff_flag",
+]

@@ -162,7 +162,9 @@ def fetch_requests(
     """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
     ref = ref or dl.load_reference()
     vr = voltage_rules()
-    nominals = [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+    nominals = [
+        r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")
+    ]
     params: dict[str, Any] = {
         "as_of": as_of,
         "installation": installation_id,
@@ -191,7 +193,9 @@ def fetch_requests(
     return store.df(sql, params), sql, params
 
 
-def fetch_month_kwh(store: Store, ids: Sequence[str], start: dt.datetime, as_of: dt.datetime) -> tuple[pd.DataFrame, str]:
+def fetch_month_kwh(
+    store: Store, ids: Sequence[str], start: dt.datetime, as_of: dt.datetime
+) -> tuple[pd.DataFrame, str]:
     """kWh imported per installation and calendar month (for the VRC)."""
     if not ids:
         return pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"]), _MONTH_KWH_SQL
@@ -208,20 +212,24 @@ def _month_days(month: str) -> int:
     return (nxt - dt.date(y, m, 1)).days
 
 
-def attach_vrc(frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference) -> pd.DataFrame:
+def attach_vrc(
+    frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
+) -> pd.DataFrame:
     """VRC [R$] = kWh of the month of apuracao x TUSD Fio B (partial months scaled to the month;
     when the month has no data, the latest month with data; basis recorded in ``vrc_basis``)."""
     out = frame.copy()
     fio_b = ref.compensation.fio_b_rs_kwh
     table: dict[str, dict[str, tuple[int, int]]] = {}
-    for inst, month, wh, days in kwh[["installation_id", "month", "import_wh", "days"]].itertuples(index=False):
+    for inst, month, wh, days in kwh[["installation_id", "month", "import_wh", "days"]].itertuples(
+        index=False
+    ):
         table.setdefault(str(inst), {})[str(month)] = (int(wh or 0), int(days))
     vrcs: list[Decimal | None] = []
     kwhs: list[Decimal | None] = []
     basis: list[str] = []
     for inst, month in zip(out["installation_id"], out["apuracao_month"], strict=True):
         months = table.get(str(inst), {})
-        if month is None:
+        if month is None or pd.isna(month):
             vrcs.append(None)
             kwhs.append(None)
             basis.append("none")
@@ -240,13 +248,15 @@ def attach_vrc(frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: 
         kwhs.append(k)
         vrcs.append(k * fio_b)
         basis.append(how)
-    out["import_kwh"] = kwhs
-    out["vrc"] = vrcs
-    out["vrc_basis"] = basis
+    out["import_kwh"] = pd.Series(kwhs, index=out.index, dtype=object)
+    out["vrc"] = pd.Series(vrcs, index=out.index, dtype=object)
+    out["vrc_basis"] = pd.Series(basis, index=out.index, dtype=object)
     return out
 
 
-def evaluate(frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference) -> pd.DataFrame:
+def evaluate(
+    frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
+) -> pd.DataFrame:
     """Timing (engine) -> VRC -> compensation, for a frame of requests with evidence."""
     timed = dl.evaluate_timing(frame, as_of, ref)
     return dl.compensate(attach_vrc(timed, kwh, as_of, ref), ref)
@@ -300,11 +310,11 @@ class RuleInfo:
     """A request type's regulatory deadline for the caller's area."""
 
     request_type: str
-    family: str
-    amount: int
-    unit: str
-    area: str
+    deadline_amount: int
+    deadline_unit: str  # hours | days | business_days
     article: str
+    family: str
+    area: str
     status: str
     anexo_iv_type: int | None
     start: str  # business_hours | any_time | art656
@@ -312,11 +322,19 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class DeadlineStatus:
-    installation_id: str
-    as_of: dt.datetime
+    """``main`` is the request the customer most likely asks about (open and late first, then
+    open with the nearest deadline, then the most recent); ``main_rule`` its rule, or the main
+    rule of the asked family when there is no request (e.g. religacao normal for religacao)."""
+
+    main: RequestDeadline | None
+    main_rule: RuleInfo | None
+    open_requests: int
+    late_requests: int
+    compensation_owed: Decimal  # [R$] sum over the requests shown
     requests: tuple[RequestDeadline, ...]
     rules: tuple[RuleInfo, ...]
-    compensation_owed: Decimal  # [R$] sum over the requests shown
+    installation_id: str
+    as_of: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +370,10 @@ def _opt_ts(x: Any) -> dt.datetime | None:
     return None if x is None or pd.isna(x) else pd.Timestamp(x).to_pydatetime()
 
 
+def _opt_str(x: Any) -> str | None:
+    return None if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
+
+
 def to_record(row: Mapping[str, Any]) -> RequestDeadline:
     tipo = row["anexo_iv_type"]
     return RequestDeadline(
@@ -372,7 +394,7 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
         article=str(row["article"]),
         rule_status=str(row["rule_status"]),
         anexo_iv_type=None if tipo is None or pd.isna(tipo) else int(tipo),
-        evidence_kind=row["evidence_kind"],
+        evidence_kind=_opt_str(row["evidence_kind"]),
         evidence_at=_opt_ts(row.get("evidence_at")),
         done_at=_opt_ts(row["done_at"]),
         done_source=str(row["done_source"]),
@@ -384,7 +406,7 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
         remaining_hours=row["remaining_hours"],
         pv=row["pv"],
         pr=int(row["pr"]),
-        apuracao_month=row["apuracao_month"],
+        apuracao_month=_opt_str(row["apuracao_month"]),
         vrc=None if row.get("vrc") is None else money(d(row["vrc"])),
         compensation=row["compensation"],
         compensation_if_missed=row["at_stake"],
@@ -393,8 +415,41 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
 
 
 def rule_info(rule: dl.DeadlineRule, area: str) -> RuleInfo:
-    return RuleInfo(rule.request_type, rule.family, rule.amount(area), rule.unit, area, rule.article, rule.status,
-                    rule.anexo_iv_type, rule.start)
+    return RuleInfo(
+        request_type=rule.request_type,
+        deadline_amount=rule.amount(area),
+        deadline_unit=rule.unit,
+        article=rule.article,
+        family=rule.family,
+        area=area,
+        status=rule.status,
+        anexo_iv_type=rule.anexo_iv_type,
+        start=rule.start,
+    )
+
+
+#: The rule shown first for a family when the customer has no request of it.
+PRIMARY_TYPES = (
+    "religacao_normal",
+    "ligacao_nova",
+    "reclamacao_sem_visita",
+    "verificacao_tensao",
+    "inspecao_medidor",
+    "ressarcimento_danos",
+    "troca_modalidade_tarifaria",
+)
+
+
+def _main_request(records: Sequence[RequestDeadline]) -> RequestDeadline | None:
+    if not records:
+        return None
+    open_late = [r for r in records if r.state == "open_late"]
+    if open_late:
+        return min(open_late, key=lambda r: (r.due_at, r.request_id))
+    open_ = [r for r in records if r.state == "open"]
+    if open_:
+        return min(open_, key=lambda r: (r.due_at, r.request_id))
+    return max(records, key=lambda r: (r.opened_at, r.request_id))
 
 
 def _citations(articles: Sequence[tuple[str, str]]) -> tuple[TrailRef, ...]:
@@ -410,8 +465,7 @@ def _common_issues(ev: pd.DataFrame) -> list[Issue]:
         return issues
     owed = ev[(ev["compensation"] > 0) | (ev["at_stake"] > 0)]
     if not owed.empty:
-        issues.append(Issue("deadlines.issue.reference_values", "warning",
-                            {"equation": "art. 440 / art. 441", "values": "custo administrativo de inspecao, TUSD Fio B"}))
+        issues.append(Issue("deadlines.issue.reference_values", "warning", {}))
     est = ev[ev["vrc_basis"].astype(str).str.startswith("latest")]
     if not est.empty:
         issues.append(Issue("deadlines.issue.vrc_estimated", "warning", {"requests": int(len(est))}))
@@ -419,8 +473,13 @@ def _common_issues(ev: pd.DataFrame) -> list[Issue]:
         issues.append(Issue("deadlines.issue.meter_indicative", "warning", {}))
     unknown = ev[ev["state"] == "unknown_type"]
     if not unknown.empty:
-        issues.append(Issue("deadlines.issue.unknown_types_in_data", "warning",
-                            {"types": ", ".join(sorted(set(map(str, unknown["request_type"]))))}))
+        issues.append(
+            Issue(
+                "deadlines.issue.unknown_types_in_data",
+                "warning",
+                {"types": ", ".join(sorted(set(map(str, unknown["request_type"]))))},
+            )
+        )
     return issues
 
 
@@ -435,12 +494,15 @@ class DeadlineStatusArgs(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     request_type: str | None = Field(
-        None, description="request type or family, e.g. religacao, reclamacao, tensao, ligacao_nova, ressarcimento"
+        None,
+        description="request type or family, e.g. religacao, reclamacao, tensao, ligacao_nova, ressarcimento",
     )
     request_id: str | None = Field(None, description="protocol number of a specific request")
 
 
-def deadline_status(ctx: ToolContext, installation_id: str | None, args: DeadlineStatusArgs) -> ToolResult[DeadlineStatus]:
+def deadline_status(
+    ctx: ToolContext, installation_id: str | None, args: DeadlineStatusArgs
+) -> ToolResult[DeadlineStatus]:
     """The customer's open and recent requests: deadline, elapsed time, meter evidence and the
     compensation owed if the deadline is missed (REN 1.000/2021 arts. 362, 408, 438, 440-441, 656).
 
@@ -457,7 +519,9 @@ def deadline_status(ctx: ToolContext, installation_id: str | None, args: Deadlin
     if args.request_type:
         types = dl.resolve_request_types(args.request_type, ref)
         if not types:
-            issues.append(Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type}))
+            issues.append(
+                Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type})
+            )
     since = None if args.request_id else as_of - dt.timedelta(days=CUSTOMER_LOOKBACK_DAYS)
     trail: list[Step] = []
     queries: list[str] = []
@@ -466,11 +530,20 @@ def deadline_status(ctx: ToolContext, installation_id: str | None, args: Deadlin
     if not _has_table(ctx.store, "service_requests"):
         issues.append(Issue("deadlines.issue.no_service_requests", "warning", {}))
     elif types is None or types:
-        raw, sql, _ = fetch_requests(ctx.store, as_of, installation_id=installation_id, request_id=args.request_id,
-                                     types=types, since=since, ref=ref)
+        raw, sql, _ = fetch_requests(
+            ctx.store,
+            as_of,
+            installation_id=installation_id,
+            request_id=args.request_id,
+            types=types,
+            since=since,
+            ref=ref,
+        )
         queries.append(sql)
         start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
-        kwh, ksql = fetch_month_kwh(ctx.store, [installation_id] if not raw.empty else [], pd.Timestamp(start).to_pydatetime(), as_of)
+        kwh, ksql = fetch_month_kwh(
+            ctx.store, [installation_id] if not raw.empty else [], pd.Timestamp(start).to_pydatetime(), as_of
+        )
         queries.append(ksql)
         ev = evaluate(raw, kwh, as_of, ref)
         ev = ev[ev["state"] != "unknown_type"]
@@ -478,27 +551,63 @@ def deadline_status(ctx: ToolContext, installation_id: str | None, args: Deadlin
             records.append(to_record(row))
             trail.extend(dl.request_steps(row, ref, sql=sql))
         if ev.empty:
-            issues.append(Issue("deadlines.issue.no_requests", "warning",
-                                {"request_type": args.request_type or "", "request_id": args.request_id or ""}))
+            issues.append(Issue("deadlines.issue.no_requests", "warning", {"days": CUSTOMER_LOOKBACK_DAYS}))
         issues.extend(_common_issues(ev))
     rule_types = types if types else tuple(sorted({r.request_type for r in records}))
     rules = tuple(rule_info(ref.rules[t], area) for t in rule_types if t in ref.rules)
     total = sum((r.compensation for r in records), _ZERO)
     if records:
-        trail.append(Step("deadlines.step.total_owed", {"requests": len(records)}, "sum(compensation)", total, "R$",
-                          (ref.compensation.art440_coeff_ref,)))
+        trail.append(
+            Step(
+                "deadlines.step.total_owed",
+                {"requests": len(records)},
+                "sum(compensation)",
+                total,
+                "R$",
+                (ref.compensation.art440_coeff_ref,),
+            )
+        )
     arts = [(r.article, r.rule_status) for r in records] + [(r.article, r.status) for r in rules]
     if any(r.late for r in records) or any(r.compensation_if_missed > 0 for r in records):
         arts.append((ref.compensation.art440_ref.source, ref.compensation.art440_ref.status))
-    value = DeadlineStatus(installation_id, as_of, tuple(records), rules, money(total))
+    main = _main_request(records)
+    if main is not None:
+        main_rule: RuleInfo | None = rule_info(ref.rules[main.request_type], area)
+    else:
+        main_rule = min(
+            rules, key=lambda r: (r.request_type not in PRIMARY_TYPES, r.request_type), default=None
+        )
+    value = DeadlineStatus(
+        installation_id=installation_id,
+        as_of=as_of,
+        main=main,
+        main_rule=main_rule,
+        open_requests=sum(r.state in ("open", "open_late") for r in records),
+        late_requests=sum(r.late for r in records),
+        compensation_owed=money(total),
+        requests=tuple(records),
+        rules=rules,
+    )
     return ToolResult(
         tool="deadline_status",
         value=value,
-        units={"elapsed_hours": "h", "remaining_hours": "h", "compensation": "R$", "vrc": "R$", "pv": "h|days"},
+        units={
+            "elapsed_hours": "h",
+            "remaining_hours": "h",
+            "suspension_hours": "h",
+            "compensation": "R$",
+            "compensation_if_missed": "R$",
+            "compensation_owed": "R$",
+            "vrc": "R$",
+        },
         trail=tuple(trail),
         issues=tuple(issues),
-        provenance=Provenance(installation_id=installation_id, today=ctx.data_today,
-                              reference_versions={"deadlines": ref.version}, queries=tuple(queries)),
+        provenance=Provenance(
+            installation_id=installation_id,
+            today=ctx.data_today,
+            reference_versions={"deadlines": ref.version},
+            queries=tuple(queries),
+        ),
         citations=_citations(arts),
     )
 
@@ -509,11 +618,15 @@ def deadline_status(ctx: ToolContext, installation_id: str | None, args: Deadlin
 class DeadlineExposureArgs(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    due_within_hours: int | None = Field(None, ge=0, description="window for 'due soon' in hours (wins over days)")
+    due_within_hours: int | None = Field(
+        None, ge=0, description="window for 'due soon' in hours (wins over days)"
+    )
     due_within_days: int | None = Field(7, ge=0, description="window for 'due soon' in days")
     region: str | None = Field(None, description="region / municipality filter")
     request_type: str | None = Field(None, description="request type or family filter")
-    lookback_days: int = Field(60, ge=1, le=400, description="closed requests kept when closed within this many days")
+    lookback_days: int = Field(
+        60, ge=1, le=400, description="closed requests kept when closed within this many days"
+    )
     limit: int = Field(50, ge=1, le=1000, description="maximum items in each list")
 
 
@@ -532,16 +645,28 @@ def _group_table(ev: pd.DataFrame, window_end: dt.datetime) -> tuple[ExposureGro
     e["stake"] = [s if due else _ZERO for s, due in zip(e["at_stake"], e["is_due_soon"], strict=True)]
     out = []
     for (region, rtype), g in e.groupby(["region", "request_type"], sort=True):
-        out.append(ExposureGroup(
-            str(region), str(rtype), int(g["is_open"].sum()), int(g["is_due_soon"].sum()), int(g["is_open_late"].sum()),
-            int(g["is_closed_late"].sum()), int(g["hidden_late"].sum()), int(g["f_before"].sum()),
-            int(g["f_unconfirmed"].sum()), int(g["f_still_open"].sum()),
-            sum(g["compensation"], _ZERO), sum(g["stake"], _ZERO),
-        ))
+        out.append(
+            ExposureGroup(
+                str(region),
+                str(rtype),
+                int(g["is_open"].sum()),
+                int(g["is_due_soon"].sum()),
+                int(g["is_open_late"].sum()),
+                int(g["is_closed_late"].sum()),
+                int(g["hidden_late"].sum()),
+                int(g["f_before"].sum()),
+                int(g["f_unconfirmed"].sum()),
+                int(g["f_still_open"].sum()),
+                sum(g["compensation"], _ZERO),
+                sum(g["stake"], _ZERO),
+            )
+        )
     return tuple(out)
 
 
-def deadline_exposure(ctx: ToolContext, installation_id: str | None, args: DeadlineExposureArgs) -> ToolResult[DeadlineExposure]:
+def deadline_exposure(
+    ctx: ToolContext, installation_id: str | None, args: DeadlineExposureArgs
+) -> ToolResult[DeadlineExposure]:
     """Requests due soon, late ones and the compensation at stake by region and request type,
     with the meter's evidence; flags requests the CRM closed before (or without) the meter
     showing the service done, and those the meter shows done but the CRM keeps open."""
@@ -552,45 +677,92 @@ def deadline_exposure(ctx: ToolContext, installation_id: str | None, args: Deadl
     if args.due_within_hours is not None:
         window_end = as_of + dt.timedelta(hours=args.due_within_hours)
     else:
-        window_end = as_of + dt.timedelta(days=args.due_within_days if args.due_within_days is not None else 7)
+        window_end = as_of + dt.timedelta(
+            days=args.due_within_days if args.due_within_days is not None else 7
+        )
     issues: list[Issue] = []
     types: tuple[str, ...] | None = None
     if args.request_type:
         types = dl.resolve_request_types(args.request_type, ref)
         if not types:
-            issues.append(Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type}))
+            issues.append(
+                Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type})
+            )
             types = ("-",)
     since = as_of - dt.timedelta(days=args.lookback_days)
     raw, sql, params = fetch_requests(ctx.store, as_of, region=args.region, types=types, since=since, ref=ref)
     start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
-    kwh, ksql = fetch_month_kwh(ctx.store, list(raw["installation_id"].unique()) if not raw.empty else [],
-                                pd.Timestamp(start).to_pydatetime(), as_of)
+    kwh, ksql = fetch_month_kwh(
+        ctx.store,
+        list(raw["installation_id"].unique()) if not raw.empty else [],
+        pd.Timestamp(start).to_pydatetime(),
+        as_of,
+    )
     ev = evaluate(raw, kwh, as_of, ref)
     issues.extend(_common_issues(ev))
     ev = ev[~ev["state"].isin(["unknown_type", "cancelled"])]
     groups = _group_table(ev, window_end)
     due_mask = (ev["state"] == "open") & (pd.to_datetime(ev["due_at"]) <= pd.Timestamp(window_end))
     due_soon = ev[due_mask].sort_values(["due_at", "request_id"])
-    late = ev[ev["state"].isin(["late", "open_late"])].sort_values(["compensation", "request_id"], ascending=[False, True])
-    flagged = ev[ev["meter_flag"].isin(["closed_before_meter", "closed_not_confirmed", "meter_done_still_open"])
-                 | ev["hidden_late"]].sort_values(["opened_at", "request_id"])
+    late = ev[ev["state"].isin(["late", "open_late"])].sort_values(
+        ["compensation", "request_id"], ascending=[False, True]
+    )
+    flagged = ev[
+        ev["meter_flag"].isin(["closed_before_meter", "closed_not_confirmed", "meter_done_still_open"])
+        | ev["hidden_late"]
+    ].sort_values(["opened_at", "request_id"])
     owed = sum((g.compensation_owed for g in groups), _ZERO)
     stake = sum((g.compensation_at_stake for g in groups), _ZERO)
     n = args.limit
     trail = [
-        Step("deadlines.step.exposure_requests",
-             {"as_of": as_of.isoformat(), "since": since.isoformat(), "region": args.region, "types": list(types or []),
-              "requests": int(len(ev))},
-             "requests LEFT JOIN first power-up/relay reconnect (ASOF) / first compliant 1008-reading week (window) "
-             "/ first reading / relay disconnect (ASOF)", int(len(ev)), "requests", (ref.counting_ref,), sql),
-        Step("deadlines.step.vrc", {"tusd_fio_b_rs_kwh": ref.compensation.fio_b_rs_kwh}, "import_kwh * tusd_fio_b",
-             None, "R$", (ref.compensation.fio_b_ref,), ksql),
-        Step("deadlines.step.exposure_due_soon", {"window_end": window_end.isoformat()},
-             "state == open and due_at <= window_end", int(due_mask.sum()), "requests"),
-        Step("deadlines.step.exposure_owed", {"late": int(len(late))}, "sum(compensation of late requests)",
-             owed, "R$", (ref.compensation.art440_ref, ref.compensation.art440_coeff_ref, ref.compensation.art441_ref)),
-        Step("deadlines.step.exposure_at_stake", {"due_soon": int(due_mask.sum())},
-             "sum(k1 of requests due soon)", stake, "R$", (ref.compensation.inspection_ref,)),
+        Step(
+            "deadlines.step.exposure_requests",
+            {
+                "as_of": as_of.isoformat(),
+                "since": since.isoformat(),
+                "region": args.region,
+                "types": list(types or []),
+                "requests": int(len(ev)),
+            },
+            "requests LEFT JOIN first power-up/relay reconnect (ASOF) / first compliant 1008-reading week (window) "
+            "/ first reading / relay disconnect (ASOF)",
+            int(len(ev)),
+            "requests",
+            (ref.counting_ref,),
+            sql,
+        ),
+        Step(
+            "deadlines.step.vrc",
+            {"tusd_fio_b_rs_kwh": ref.compensation.fio_b_rs_kwh},
+            "import_kwh * tusd_fio_b",
+            None,
+            "R$",
+            (ref.compensation.fio_b_ref,),
+            ksql,
+        ),
+        Step(
+            "deadlines.step.exposure_due_soon",
+            {"window_end": window_end.isoformat()},
+            "state == open and due_at <= window_end",
+            int(due_mask.sum()),
+            "requests",
+        ),
+        Step(
+            "deadlines.step.exposure_owed",
+            {"late": int(len(late))},
+            "sum(compensation of late requests)",
+            owed,
+            "R$",
+            (ref.compensation.art440_ref, ref.compensation.art440_coeff_ref, ref.compensation.art441_ref),
+        ),
+        Step(
+            "deadlines.step.exposure_at_stake",
+            {"due_soon": int(due_mask.sum())},
+            "sum(k1 of requests due soon)",
+            stake,
+            "R$",
+            (ref.compensation.inspection_ref,),
+        ),
     ]
     value = DeadlineExposure(
         as_of=as_of,
@@ -608,11 +780,20 @@ def deadline_exposure(ctx: ToolContext, installation_id: str | None, args: Deadl
     return ToolResult(
         tool="deadline_exposure",
         value=value,
-        units={"compensation": "R$", "elapsed_hours": "h", "remaining_hours": "h"},
+        units={
+            "compensation": "R$",
+            "total_compensation_owed": "R$",
+            "total_at_stake": "R$",
+            "compensation_owed": "R$",
+            "compensation_at_stake": "R$",
+            "elapsed_hours": "h",
+            "remaining_hours": "h",
+        },
         trail=tuple(trail),
         issues=tuple(issues),
-        provenance=Provenance(today=ctx.data_today, reference_versions={"deadlines": ref.version},
-                              queries=(sql, ksql)),
+        provenance=Provenance(
+            today=ctx.data_today, reference_versions={"deadlines": ref.version}, queries=(sql, ksql)
+        ),
         citations=_citations(arts),
     )
 
@@ -626,8 +807,13 @@ SPECS: tuple[ToolSpec, ...] = (
         needs_installation=True,
         summary="The customer's open/recent service requests (religacao, reclamacao, ligacao nova...): regulated "
         "deadline, elapsed time, meter evidence and the Anexo IV compensation owed if missed",
-        cites=("REN 1.000/2021 art. 362", "REN 1.000/2021 art. 408", "REN 1.000/2021 art. 440",
-               "REN 1.000/2021 art. 441", "REN 1.000/2021 art. 656"),
+        cites=(
+            "REN 1.000/2021 art. 362",
+            "REN 1.000/2021 art. 408",
+            "REN 1.000/2021 art. 440",
+            "REN 1.000/2021 art. 441",
+            "REN 1.000/2021 art. 656",
+        ),
     ),
     ToolSpec(
         name="deadline_exposure",
@@ -637,7 +823,11 @@ SPECS: tuple[ToolSpec, ...] = (
         needs_installation=False,
         summary="Service requests due soon and late, with the meter's proof of completion, and the Anexo IV "
         "compensation owed and at stake by region and request type",
-        cites=("REN 1.000/2021 Anexo IV", "REN 1.000/2021 art. 440", "REN 1.000/2021 art. 441",
-               "REN 1.000/2021 art. 656"),
+        cites=(
+            "REN 1.000/2021 Anexo IV",
+            "REN 1.000/2021 art. 440",
+            "REN 1.000/2021 art. 441",
+            "REN 1.000/2021 art. 656",
+        ),
     ),
 )

@@ -27,7 +27,8 @@ from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds, resolve_period
-from tools.errors import NoData
+from tools.errors import NoData, NotIdentified, TariffNotFound
+from tools.reference import load_reference
 from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 from tools.units import d
@@ -138,9 +139,6 @@ def tusd_for(group_code: str | None, on: dt.date, distributor: str | None = None
 
 def _billing_tusd(group: str, on: dt.date, distributor: str) -> Tusd | None:
     """TUSD from the billing module's reference data, or None when no record covers ``on``."""
-    from tools.reference import load_reference
-    from tools.errors import TariffNotFound
-
     data = load_reference()
     try:
         if group == "B":
@@ -190,8 +188,14 @@ def monthly_eusd(
     if ckw != ckw:  # NaN
         ckw = Decimal(0)
     value = eusd(kwh, ckw, tusd)
-    if tusd.fallback:
-        issues.append(Issue("quality.issue.eusd_reference", "warning", {"tusd_rs_mwh": tusd.energy_rs_mwh}))
+    if tusd.fallback or tusd.ref.status != "confirmed":
+        issues.append(
+            Issue(
+                "quality.issue.eusd_reference",
+                "warning",
+                {"tusd_rs_mwh": tusd.energy_rs_mwh, "status": tusd.ref.status},
+            )
+        )
     step = Step(
         "quality.step.eusd",
         {
@@ -352,7 +356,8 @@ def voltage_quality(
     ----------
     PRODIST Modulo 8 secao 8.1; REN 1.000/2021 arts. 437-438.
     """
-    assert installation_id is not None
+    if installation_id is None:
+        raise NotIdentified("installation required")
     inst = ctx.installation(installation_id)
     rules = voltage_rules()
     period = resolve_period(args.period, ctx.data_today, default="last_week")
@@ -550,7 +555,8 @@ def continuity_indicators(
     ----------
     PRODIST Modulo 8 secao 8.2; REN 1.000/2021 art. 435 (continuity information).
     """
-    assert installation_id is not None
+    if installation_id is None:
+        raise NotIdentified("installation required")
     inst = ctx.installation(installation_id)
     rules = continuity_rules()
     period = resolve_period(args.period, ctx.data_today, default="last_month")

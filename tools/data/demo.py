@@ -85,6 +85,7 @@ def generate(
     sched = build_schedule(fleet, seed, start, end)
     weather = make_weather(seed, start, (end - start).days + 1)
     inst = fleet.inst
+    recs = inst.to_dict("records")
     ids = inst["installation_id"].tolist()
     id_dict = pa.array(ids)
     ch_dict = pa.array(list(schema.CHANNELS))
@@ -98,7 +99,7 @@ def generate(
     chunks = month_chunks(start, end)
     regs = Registers()
     for row in range(len(inst)):
-        regs.init_meter(row, inst.iloc[row], seed)
+        regs.init_meter(row, recs[row], seed)
     sink = Sink(out_dir)
     stream_parts: list[pd.DataFrame] = []
     v_start_s = to_s(v_start)
@@ -113,7 +114,7 @@ def generate(
         derived: list[tuple[int, int, int, float]] = []
         for rows in batches:
             state = simulate(fleet, rows, grid, weather, sched, seed)
-            mis = intervals(state, inst, grid)
+            mis = intervals(state, recs, grid)
             lp_parts, st_parts, reg_frames = [], [], []
             for mi in mis:
                 alive = mi.ts_s < silent.get(mi.row, 2**62)
@@ -122,16 +123,17 @@ def generate(
                 lp_parts.append((mi, alive & comm & ~in_stream))
                 if in_stream.any():
                     st_parts.append((mi, alive & comm & in_stream))
-                reg = register_rows(mi, inst.iloc[mi.row], regs, grid, final)
-                ok = (reg["ts_s"] < silent.get(mi.row, 2**62)) & ~in_windows(sched.gaps, mi.row, reg["ts_s"].to_numpy())
-                reg_frames.append(reg[ok])
+                reg = register_rows(mi, recs[mi.row], regs, grid, final)
+                ok = (reg["ts_s"] < silent.get(mi.row, 2**62)) & ~in_windows(sched.gaps, mi.row, reg["ts_s"])
+                reg_frames.append({k: v[ok] for k, v in reg.items()})
             sink.write("load_profile", label, lp_table(lp_parts, id_dict, ch_dict))
             if last >= v_start:
-                sink.write("voltage_10min", label, voltage_table(state, inst, grid, keep_voltage, id_dict))
-            sink.write("billing_registers", label, registers_table(pd.concat(reg_frames, ignore_index=True), id_dict))
+                sink.write("voltage_10min", label, voltage_table(state, recs, grid, keep_voltage, id_dict))
+            regs_cols = {k: np.concatenate([f[k] for f in reg_frames]) for k in reg_frames[0]}
+            sink.write("billing_registers", label, registers_table(regs_cols, id_dict))
             if st_parts:
                 stream_parts.append(stream_lines(st_parts, ids))
-            derived += voltage_events(state, inst, grid)
+            derived += voltage_events(state, recs, grid)
             bar.update(1)
         _write_events(sink, label, grid.t0, to_s(last + dt.timedelta(days=1)), sched, derived, id_dict)
         sink.close_month(label)

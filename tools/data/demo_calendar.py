@@ -3,11 +3,10 @@
 Everything runs on a 5-minute *base grid* in local wall-clock time (America/Sao_Paulo, no DST
 since 2019). Meters with 15- or 60-minute load profiles aggregate 3 or 12 base steps.
 
-Postos (regulation.md §1.4-1.5 and verification.md §3): ponta 18:00-20:59 on business days,
-intermediario 17:00-17:59 and 21:00-21:59 (the interim default of verification.md, flagged
-there as unconfirmed), fora de ponta otherwise; weekends and the national holidays of
-REN 1.000 art. 2 XXXVIII "a" are fora de ponta all day. Group A (verde/azul) uses ponta /
-fora de ponta only.
+Postos come from the reference data (``tools.reference`` postos.toml: CPFL ponta 18:00-20:59,
+intermediario 17:00-17:59 and 21:00-21:59, the interim default of verification.md) and the
+holiday calendar of :mod:`tools.domain.calendar`; Group A (verde/azul) uses ponta / fora de
+ponta only.
 """
 
 from __future__ import annotations
@@ -16,6 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+
+from tools.domain.calendar import PostoSchedule, classify_postos, tariff_holidays
+from tools.reference import load_reference
 
 STEP_S = 300  # base grid step in seconds
 STEPS_PER_DAY = 288
@@ -31,29 +33,6 @@ MONTH_TEMP_C = (24.5, 24.8, 24.2, 22.5, 20.0, 18.8, 18.5, 20.3, 22.0, 23.5, 23.8
 #: Probability of an overcast day by month (wet summer, dry winter in the Sao Paulo interior).
 MONTH_CLOUDY_P = (0.45, 0.40, 0.35, 0.25, 0.20, 0.15, 0.12, 0.12, 0.20, 0.30, 0.35, 0.45)
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
-
-
-def easter(year: int) -> dt.date:
-    """Gregorian Easter Sunday (Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month = (h + l_ - 7 * m + 114) // 31
-    day = (h + l_ - 7 * m + 114) % 31 + 1
-    return dt.date(year, month, day)
-
-
-def tariff_holidays(year: int) -> set[dt.date]:
-    """National holidays that make the whole day fora de ponta (REN 1.000 art. 2 XXXVIII a)."""
-    fixed = [(1, 1), (4, 21), (5, 1), (9, 7), (10, 12), (11, 2), (11, 15), (11, 20), (12, 25)]
-    e = easter(year)
-    moveable = [e - dt.timedelta(days=47), e - dt.timedelta(days=2), e + dt.timedelta(days=60)]
-    return {dt.date(year, m, d) for m, d in fixed} | set(moveable)
 
 
 def month_chunks(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -97,9 +76,20 @@ class Grid:
     offday: np.ndarray  # (D,) weekend or national holiday
     month: np.ndarray  # (D,) 1..12
     hour: np.ndarray  # (T,) hour of day at the step centre (float)
-    posto: np.ndarray  # (T,) POSTO_* for Group B branca
-    posto_a: np.ndarray  # (T,) ponta / fora de ponta for Group A
     sun: np.ndarray  # (T,) clear-sky irradiance fraction (0 at night)
+    _postos: dict[tuple[str, str], np.ndarray]
+
+    def posto(self, distributor: str, group: str) -> np.ndarray:
+        """(T,) POSTO_* code of each step for a distributor's schedule (group "A" or "B")."""
+        key = (distributor, group)
+        if key not in self._postos:
+            sched = _schedule(distributor)
+            days = np.repeat(np.arange(np.datetime64(self.first), np.datetime64(self.last) + 1), STEPS_PER_DAY)
+            minutes = np.tile(np.arange(STEPS_PER_DAY) * 5, self.n_days)
+            names = classify_postos(days, minutes, sched, group)
+            code = {v: k for k, v in POSTO_NAMES.items()}
+            self._postos[key] = np.array([code[x] for x in names], dtype=np.int8)
+        return self._postos[key]
 
     @property
     def n(self) -> int:
@@ -122,15 +112,8 @@ def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date) 
     offday = np.array([d.weekday() >= 5 or d in hol for d in days])
     month = np.array([d.month for d in days])
     doy = np.array([d.timetuple().tm_yday for d in days])
-    step = np.arange(STEPS_PER_DAY)
-    hour_day = (step * STEP_S + STEP_S / 2) / 3600.0
+    hour_day = (np.arange(STEPS_PER_DAY) * STEP_S + STEP_S / 2) / 3600.0
     hour = np.tile(hour_day, n_days)
-    h_int = np.tile(step // 12, n_days)
-    off = np.repeat(offday, STEPS_PER_DAY)
-    ponta = (h_int >= 18) & (h_int < 21) & ~off
-    inter = ((h_int == 17) | (h_int == 21)) & ~off
-    posto = np.where(ponta, POSTO_PONTA, np.where(inter, POSTO_INTERMEDIARIO, POSTO_FORA_PONTA)).astype(np.int8)
-    posto_a = np.where(ponta, POSTO_PONTA, POSTO_FORA_PONTA).astype(np.int8)
     return Grid(
         label=label,
         first=first,
@@ -142,10 +125,14 @@ def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date) 
         offday=offday,
         month=month,
         hour=hour,
-        posto=posto,
-        posto_a=posto_a,
         sun=_clear_sky(np.repeat(doy, STEPS_PER_DAY), hour),
+        _postos={},
     )
+
+
+def _schedule(distributor: str) -> PostoSchedule:
+    postos = load_reference().postos
+    return postos.get(distributor) or postos["CPFL_PAULISTA"]
 
 
 def _clear_sky(doy: np.ndarray, hour: np.ndarray) -> np.ndarray:

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from tools.data import schema
-from tools.data.demo_calendar import STEP_S, fmt_s, tariff_holidays, to_s
+from tools.data.demo_calendar import STEP_S, fmt_s, to_s
 from tools.data.demo_fleet import Fleet
+from tools.domain.calendar import is_business_day, is_tariff_holiday, next_business_day
 
 DAY_S = 86400
 HOUR_S = 3600
@@ -101,8 +102,7 @@ def _merge(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _suspension_day(d: dt.date, lo: dt.date) -> dt.date | None:
     """Latest day <= d (>= lo) where a suspension is allowed: Mon-Thu, not a holiday or its eve."""
     while d >= lo:
-        hol = tariff_holidays(d.year) | tariff_holidays(d.year + 1)
-        if d.weekday() <= 3 and d not in hol and d + dt.timedelta(days=1) not in hol:
+        if d.weekday() <= 3 and not is_tariff_holiday(d) and not is_tariff_holiday(d + dt.timedelta(days=1)):
             return d
         d -= dt.timedelta(days=1)
     return None
@@ -111,13 +111,9 @@ def _suspension_day(d: dt.date, lo: dt.date) -> dt.date | None:
 def _next_business_8h(s: int) -> int:
     """Start of the religacao count: s if on a business day 08-18 h, else next business day 08:00."""
     t = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=s)
-    def business(d: dt.date) -> bool:
-        return d.weekday() < 5 and d not in tariff_holidays(d.year)
-    if business(t.date()) and 8 <= t.hour < 18:
+    if is_business_day(t.date()) and 8 <= t.hour < 18:
         return s
-    d = t.date() + dt.timedelta(days=0 if (business(t.date()) and t.hour < 8) else 1)
-    while not business(d):
-        d += dt.timedelta(days=1)
+    d = t.date() if (is_business_day(t.date()) and t.hour < 8) else next_business_day(t.date())
     return to_s(dt.datetime.combine(d, dt.time(8)))
 
 
@@ -334,7 +330,7 @@ class _Builder:
             if m < self.start:
                 m = end_month
             days = [m + dt.timedelta(days=k) for k in range(4, 28)]
-            days = [d for d in days if d.weekday() < 5 and d not in tariff_holidays(d.year) and d <= self.end][:3]
+            days = [d for d in days if is_business_day(d) and d <= self.end][:3]
             for d in days:
                 items.append((row, self.at(d, 14, 0), self.at(d, 15, 30)))
             meta.append({"installation_id": self.inst["installation_id"].iloc[row], "month": f"{m:%Y-%m}",

@@ -3,12 +3,12 @@ voltages and currents on the 5-minute base grid.
 
 Voltage model (per transformer phase, per unit of the nominal TR)::
 
-    V_tr = Vn * (tap + src_feeder(t) + imbalance - z * 3 * P_phase(t) / S_rated)
+    V_tr = Vn * (tap + src_feeder(t) + imbalance - 0.22 * tanh(z * 3 * P_phase(t) / S_rated / 0.22))
     V_meter = V_tr - r_service * I_meter + noise
 
 ``P_phase`` is the net active power of the meters on that phase (negative when rooftop PV
-exports, which raises the voltage). Normal transformers: tap 1.025, z 0.035. The two *weak*
-transformers (undersized, long secondary): tap 1.0, z 0.20, so the evening peak drags their
+exports, which raises the voltage). Normal transformers: tap 1.02, z 0.04. The two *weak*
+transformers (undersized, long secondary): tap 1.0, z 0.10, so the evening peak drags their
 meters into the precaria and critica bands (regulation.md §4.2).
 """
 
@@ -26,6 +26,8 @@ from tools.data.demo_fleet import Fleet
 
 A_VT_RATIO = 120.0  # Group A: indirect metering, VT 13800/115 V → secondary phase-neutral ~66.4 V
 A_PRIMARY_PN_V = 13800.0 / np.sqrt(3.0)
+Z_NORMAL, Z_WEAK = 0.04, 0.10  # per-unit drop at rated per-phase loading
+DROP_CAP = 0.22  # soft limit of the drop/rise (tanh), per unit
 
 
 @dataclass
@@ -92,7 +94,7 @@ def simulate(fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: 
     if sag_after.any():
         rng = np.random.default_rng([seed, 770, int(grid.day_ord[0])])
         extra = grid.per_step(rng.uniform(0, 6, grid.n_days))[None, :]
-        v[:, 2] = np.where(sag_after, v[:, 2] - (6.0 + 0.6 * i[:, 2] + extra), v[:, 2])
+        v[:, 2] = np.where(sag_after, v[:, 2] - (4.0 + 0.8 * i[:, 2] + extra), v[:, 2])
     v[:, 1] *= 1.0 - loss
     i[:, 1] *= 1.0 - loss
     return BatchState(rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i * on[:, None], on=on)
@@ -123,11 +125,12 @@ def _voltages(fleet: Fleet, p: pd.DataFrame, rows: np.ndarray, grid: Grid, net: 
         tr = trs.iloc[int(t)]
         weak = bool(tr["weak"])
         vn = float(tr["nominal_v"])
-        tap, z, r_s = (1.0, 0.20, 0.10) if weak else (1.025, 0.035, 0.04)
+        tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
         imb = np.array([0.0, 0.004, -0.003])[:, None]
         p_ph = np.einsum("mp,mt->pt", w[sel], net[sel])  # (3, T) net W per transformer phase
         src = feeders[int(tr["feeder_no"])][None, :]
-        v_tr = vn * (tap + src + imb - z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0))  # (3, T)
+        drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0) / DROP_CAP)
+        v_tr = vn * (tap + src + imb - drop)  # (3, T)
         ph = p["phases"].to_numpy()[sel]
         share = np.where(ph[:, None] == 1, [1.0, 0, 0], np.where(ph[:, None] == 2, [0.55, 0.45, 0], [0.36, 0.33, 0.31]))
         for j in range(3):

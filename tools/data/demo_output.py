@@ -52,11 +52,11 @@ class MeterIntervals:
     posto: np.ndarray  # (n_int,) posto code of the interval
 
 
-def intervals(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[MeterIntervals]:
+def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[MeterIntervals]:
     """Aggregate the 5-minute physics to each meter's load-profile interval."""
     out = []
     for k, row in enumerate(state.rows):
-        r = inst.iloc[int(row)]
+        r = recs[int(row)]
         step = int(r["interval_min"]) // 5
         n_int = grid.n // step
         def agg(x: np.ndarray) -> np.ndarray:
@@ -76,7 +76,7 @@ def intervals(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[MeterIn
             vals[f"I_{c}"] = np.round(agg(state.i[k, j]) / step, 2)
         chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
         quality = np.where(on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK)
-        posto_src = grid.posto_a if r["kind"] == "group_a" else grid.posto
+        posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
         out.append(MeterIntervals(
             row=int(row), interval_min=int(r["interval_min"]), channels=chans,
             ts_s=grid.t0 + np.arange(n_int) * step * STEP_S, values=np.stack([vals[c] for c in chans]),
@@ -182,12 +182,12 @@ def stream_lines(parts: list[tuple[MeterIntervals, np.ndarray]], ids: list[str])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ts_s", "id", "line"])
 
 
-def voltage_table(state: BatchState, inst: pd.DataFrame, grid: Grid, keep_fn: Any, id_dict: pa.Array) -> pa.Table:
+def voltage_table(state: BatchState, recs: list[dict[str, Any]], grid: Grid, keep_fn: Any, id_dict: pa.Array) -> pa.Table:
     """10-minute voltage rows (phase A/B/C) of Group B meters; windows with any interruption are omitted."""
     rows, ts, ph, val = [], [], [], []
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
     for k, row in enumerate(state.rows):
-        r = inst.iloc[int(row)]
+        r = recs[int(row)]
         if r["kind"] == "group_a":
             continue
         on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
@@ -211,13 +211,13 @@ def voltage_table(state: BatchState, inst: pd.DataFrame, grid: Grid, keep_fn: An
     })
 
 
-def voltage_events(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[tuple[int, int, int, float]]:
+def voltage_events(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[tuple[int, int, int, float]]:
     """Under/over-voltage start/end events (codes 12/13, 10/11) from 10-minute means in the
-    critica band lasting at least 20 minutes; phase losses (< 50 % of nominal) excluded."""
+    critica band lasting at least 30 minutes; phase losses (< 50 % of nominal) excluded."""
     ev: list[tuple[int, int, int, float]] = []
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
     for k, row in enumerate(state.rows):
-        r = inst.iloc[int(row)]
+        r = recs[int(row)]
         if r["kind"] == "group_a":
             continue
         vn = int(r["nominal_v"])
@@ -230,7 +230,7 @@ def voltage_events(state: BatchState, inst: pd.DataFrame, grid: Grid) -> list[tu
                 d = np.diff(x)
                 starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
                 for s, e in zip(starts, ends, strict=True):
-                    if e - s >= 2:
+                    if e - s >= 3:
                         ev.append((int(row), int(t10[s] + 600), c_start, round(float(v10[s]), 1)))
                         if e < len(t10):
                             ev.append((int(row), int(t10[e] + 600), c_end, round(float(v10[e]), 1)))
@@ -244,7 +244,7 @@ class Registers:
     energy: dict[tuple[int, str, str], int] = field(default_factory=dict)
     demand_prev: dict[tuple[int, str], int] = field(default_factory=dict)
 
-    def init_meter(self, row: int, r: pd.Series, seed: int) -> None:
+    def init_meter(self, row: int, r: dict[str, Any], seed: int) -> None:
         rng = np.random.default_rng([seed, int(r["idx"]), 3])
         postos = _postos(r)
         for ch in B_ENERGY:
@@ -265,7 +265,7 @@ class Registers:
             self.energy[(row, reg, "total")] = total
 
 
-def _postos(r: pd.Series) -> tuple[str, ...]:
+def _postos(r: dict[str, Any]) -> tuple[str, ...]:
     if r["kind"] == "group_a":
         return ("total", "ponta", "fora_ponta")
     if r["tariff_modality"] == "branca":
@@ -273,9 +273,16 @@ def _postos(r: pd.Series) -> tuple[str, ...]:
     return ("total",)
 
 
-def register_rows(mi: MeterIntervals, r: pd.Series, regs: Registers, grid: Grid, final: bool) -> pd.DataFrame:
+REG_CODES = ("003", "103", "024", "027", "006")
+POSTO_LIST = ("total", "ponta", "intermediario", "fora_ponta")
+
+
+def register_rows(mi: MeterIntervals, r: dict[str, Any], regs: Registers, grid: Grid, final: bool) -> dict[str, np.ndarray]:
     """Register readings of one meter in a chunk: every day at 00:00 (Group B) or every 6 h
-    (Group A), plus the closing reading at the end of the period when ``final``."""
+    (Group A), plus the closing reading at the end of the period when ``final``.
+
+    Returns column arrays: ts_s, reg (index in REG_CODES), posto (index in POSTO_LIST), value.
+    """
     is_a = r["kind"] == "group_a"
     block_s = 6 * 3600 if is_a else 86400
     per_block = block_s // (mi.interval_min * 60)
@@ -284,44 +291,53 @@ def register_rows(mi: MeterIntervals, r: pd.Series, regs: Registers, grid: Grid,
     t_reg = grid.t0 + j * block_s
     bounds = j * per_block
     postos = _postos(r)
-    out = []
-    for ch, reg in REGISTER_OF.items():
-        if ch not in mi.channels or (mi.row, reg, "total") not in regs.energy:
+    ts, reg_i, posto_i, val = [], [], [], []
+
+    def add(code: str, p: str, v: np.ndarray) -> None:
+        ts.append(t_reg[: len(v)] if len(v) == len(t_reg) else t_reg[j > 0])
+        reg_i.append(np.full(len(v), REG_CODES.index(code), np.int8))
+        posto_i.append(np.full(len(v), POSTO_LIST.index(p), np.int8))
+        val.append(v)
+
+    for ch, code in REGISTER_OF.items():
+        if ch not in mi.channels or (mi.row, code, "total") not in regs.energy:
             continue
         e = mi.values[mi.channels.index(ch)].astype(np.int64)
         for p in postos:
-            mask = np.ones(len(e), bool) if p == "total" else (mi.posto == _code(p))
-            cs = np.concatenate([[0], np.cumsum(e * mask)])
-            base = regs.energy[(mi.row, reg, p)]
-            out.append(pd.DataFrame({"ts_s": t_reg, "register": reg, "posto": p, "value_wh": base + cs[bounds]}))
-            regs.energy[(mi.row, reg, p)] = base + int(cs[-1])
+            cs = np.concatenate([[0], np.cumsum(e if p == "total" else e * (mi.posto == _code(p)))])
+            base = regs.energy[(mi.row, code, p)]
+            add(code, p, base + cs[bounds])
+            regs.energy[(mi.row, code, p)] = base + int(cs[-1])
     if is_a:
         e = mi.values[mi.channels.index("AE_FWD")]
-        d15 = e.reshape(-1, 3).sum(axis=1) * 4  # W, 15-minute integrated demand
+        d15 = (e.reshape(-1, 3).sum(axis=1) * 4).astype(np.int64)  # W, 15-minute integrated demand
         p15 = mi.posto[::3]
         for p in postos:
-            x = d15 if p == "total" else np.where(p15 == _code(p), d15, 0)
-            cm = np.maximum.accumulate(x).astype(np.int64)
-            vals = np.where(j == 0, regs.demand_prev.get((mi.row, p), -1), cm[np.maximum(bounds // 3 - 1, 0)])
-            frame = pd.DataFrame({"ts_s": t_reg, "register": "006", "posto": p, "value_wh": vals})
-            out.append(frame[frame["value_wh"] >= 0])
+            cm = np.maximum.accumulate(d15 if p == "total" else np.where(p15 == _code(p), d15, 0))
+            vals = cm[np.maximum(bounds // 3 - 1, 0)]
+            prev = regs.demand_prev.get((mi.row, p))
+            if prev is not None:
+                vals[0] = prev
+                add("006", p, vals)
+            else:
+                add("006", p, vals[1:])
             regs.demand_prev[(mi.row, p)] = int(cm[-1])
-    df = pd.concat(out, ignore_index=True)
-    df.insert(0, "row", mi.row)
-    return df
+    n = sum(len(v) for v in val)
+    return {"row": np.full(n, mi.row, np.int32), "ts_s": np.concatenate(ts), "reg": np.concatenate(reg_i),
+            "posto": np.concatenate(posto_i), "value": np.concatenate(val).astype(np.int64)}
 
 
 def _code(posto: str) -> int:
     return next(k for k, v in POSTO_NAMES.items() if v == posto)
 
 
-def registers_table(df: pd.DataFrame, id_dict: pa.Array) -> pa.Table:
+def registers_table(cols: dict[str, np.ndarray], id_dict: pa.Array) -> pa.Table:
     return pa.table({
-        "installation_id": _ids(df["row"].to_numpy(), id_dict),
-        "ts": _ts(df["ts_s"].to_numpy()),
-        "register": pa.array(df["register"].to_numpy(dtype=str)),
-        "posto": pa.array(df["posto"].to_numpy(dtype=str)),
-        "value_wh": pa.array(df["value_wh"].to_numpy(dtype=np.int64)),
+        "installation_id": _ids(cols["row"], id_dict),
+        "ts": _ts(cols["ts_s"]),
+        "register": pa.DictionaryArray.from_arrays(pa.array(cols["reg"]), pa.array(REG_CODES)),
+        "posto": pa.DictionaryArray.from_arrays(pa.array(cols["posto"]), pa.array(POSTO_LIST)),
+        "value_wh": pa.array(cols["value"]),
     })
 
 

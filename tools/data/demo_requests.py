@@ -81,8 +81,13 @@ def _read_events(out_dir: Path, codes: set[int]) -> pd.DataFrame:
         df = df[df["code"].isin(codes)]
         frames.append(df)
     if not frames:
-        return pd.DataFrame({"installation_id": pd.Series(dtype=str), "ts": pd.Series(dtype="datetime64[us]"),
-                             "code": pd.Series(dtype=int)})
+        return pd.DataFrame(
+            {
+                "installation_id": pd.Series(dtype=str),
+                "ts": pd.Series(dtype="datetime64[us]"),
+                "code": pd.Series(dtype=int),
+            }
+        )
     ev = pd.concat(frames, ignore_index=True)
     ev["ts"] = pd.to_datetime(ev["ts"]).astype("datetime64[us]")
     return ev.sort_values(["installation_id", "ts", "code"]).reset_index(drop=True)
@@ -110,7 +115,8 @@ def _find(meta: Any, key: str) -> Any:
 
 def _period(meta: dict[str, Any], ev: pd.DataFrame) -> tuple[dt.datetime, dt.datetime]:
     """(start, end-exclusive) of the data."""
-    period = meta.get("period") if isinstance(meta.get("period"), dict) else {}
+    raw = meta.get("period")
+    period: dict[str, Any] = raw if isinstance(raw, dict) else {}
     end_s, start_s = meta.get("end", period.get("end")), meta.get("start", period.get("start"))
     end = start = None
     try:
@@ -121,9 +127,17 @@ def _period(meta: dict[str, Any], ev: pd.DataFrame) -> tuple[dt.datetime, dt.dat
     except ValueError:
         end = start = None
     if end is None:
-        end = (pd.Timestamp(ev["ts"].max()).normalize() + pd.Timedelta(days=1)).to_pydatetime() if len(ev) else _DEFAULT_END
+        end = (
+            (pd.Timestamp(ev["ts"].max()).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+            if len(ev)
+            else _DEFAULT_END
+        )
     if start is None:
-        start = pd.Timestamp(ev["ts"].min()).normalize().to_pydatetime() if len(ev) else end - dt.timedelta(days=60)
+        start = (
+            pd.Timestamp(ev["ts"].min()).normalize().to_pydatetime()
+            if len(ev)
+            else end - dt.timedelta(days=60)
+        )
     return start, end
 
 
@@ -136,7 +150,9 @@ def _fmt(ts: Any) -> str:
 
 def _business_moment(rng: np.random.Generator, day: dt.date) -> dt.datetime:
     """A time between 08:00 and 17:59 on ``day`` moved to a business day."""
-    bd = np.busday_offset(np.datetime64(day, "D"), 0, roll="forward", holidays=dl.holiday_array([day.year, day.year + 1]))
+    bd = np.busday_offset(
+        np.datetime64(day, "D"), 0, roll="forward", holidays=dl.holiday_array([day.year, day.year + 1])
+    )
     minute = int(rng.integers(8 * 60, 18 * 60))
     return dt.datetime.combine(bd.astype(dt.date), dt.time()) + dt.timedelta(minutes=minute)
 
@@ -145,9 +161,18 @@ def _due(request_type: str, opened: dt.datetime, area: str) -> dt.datetime:
     return dl.deadline_for(request_type, opened, area).due_at
 
 
-def _row(inst: pd.Series, rtype: str, opened: dt.datetime, closed: dt.datetime | None, status: str) -> dict[str, Any]:
-    return {"installation_id": inst["installation_id"], "request_type": rtype, "opened_at": opened,
-            "closed_at": closed, "status": status, "area": inst["area"], "region": inst["municipality"]}
+def _row(
+    inst: pd.Series, rtype: str, opened: dt.datetime, closed: dt.datetime | None, status: str
+) -> dict[str, Any]:
+    return {
+        "installation_id": inst["installation_id"],
+        "request_type": rtype,
+        "opened_at": opened,
+        "closed_at": closed,
+        "status": status,
+        "area": inst["area"],
+        "region": inst["municipality"],
+    }
 
 
 def _close(row: dict[str, Any], end: dt.datetime) -> dict[str, Any]:
@@ -173,9 +198,12 @@ def _suspensions(meta: dict[str, Any], ev: pd.DataFrame) -> list[dict[str, Any]]
         for s in listed:
             if not isinstance(s, dict) or "installation_id" not in s or "disconnect_ts" not in s:
                 continue
-            item = {"installation_id": str(s["installation_id"]), "disconnect": pd.Timestamp(s["disconnect_ts"]),
-                    "payment": pd.Timestamp(s["payment_ts"]) if s.get("payment_ts") else None,
-                    "reconnect": pd.Timestamp(s["reconnect_ts"]) if s.get("reconnect_ts") else None}
+            item = {
+                "installation_id": str(s["installation_id"]),
+                "disconnect": pd.Timestamp(s["disconnect_ts"]),
+                "payment": pd.Timestamp(s["payment_ts"]) if s.get("payment_ts") else None,
+                "reconnect": pd.Timestamp(s["reconnect_ts"]) if s.get("reconnect_ts") else None,
+            }
             out.append(item)
             known.add((item["installation_id"], item["disconnect"]))
     ref = dl.load_reference()
@@ -187,13 +215,20 @@ def _suspensions(meta: dict[str, Any], ev: pd.DataFrame) -> list[dict[str, Any]]
             if (str(inst), t0) in known:
                 continue
             later = [j for j in range(i + 1, len(ts)) if codes[j] in recon_codes]
-            out.append({"installation_id": str(inst), "disconnect": t0, "payment": None,
-                        "reconnect": pd.Timestamp(ts[later[0]]) if later else None})
+            out.append(
+                {
+                    "installation_id": str(inst),
+                    "disconnect": t0,
+                    "payment": None,
+                    "reconnect": pd.Timestamp(ts[later[0]]) if later else None,
+                }
+            )
     return sorted(out, key=lambda s: (s["disconnect"], s["installation_id"]))
 
 
-def _religacoes(inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime,
-                rng: np.random.Generator) -> list[dict[str, Any]]:
+def _religacoes(
+    inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     by_id = inst.set_index("installation_id", drop=False)
     rows: list[dict[str, Any]] = []
     hidden = 0
@@ -207,7 +242,9 @@ def _religacoes(inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime,
         if pay is None:
             hi = (rec if rec is not None else pd.Timestamp(end)) - t0
             span_h = max(hi / pd.Timedelta(hours=1) - 1.0, 0.5)
-            pay = (t0 + pd.Timedelta(minutes=int(rng.integers(15, int(min(span_h, 72.0) * 60) + 16)))).floor("min")
+            pay = (t0 + pd.Timedelta(minutes=int(rng.integers(15, int(min(span_h, 72.0) * 60) + 16)))).floor(
+                "min"
+            )
             if rng.random() < 0.2:
                 rtype = "religacao_urgencia"
         opened = pd.Timestamp(pay).to_pydatetime()
@@ -220,7 +257,9 @@ def _religacoes(inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime,
         recd = pd.Timestamp(rec).to_pydatetime()
         if recd > due and (hidden == 0 or rng.random() < 0.5):
             # the CRM closes the order before the deadline; the meter reconnected later
-            closed = max(due - dt.timedelta(minutes=int(rng.integers(5, 90))), opened + dt.timedelta(minutes=10))
+            closed = max(
+                due - dt.timedelta(minutes=int(rng.integers(5, 90))), opened + dt.timedelta(minutes=10)
+            )
             hidden += 1
         else:
             closed = recd + dt.timedelta(minutes=int(rng.integers(3, 40)))
@@ -232,8 +271,9 @@ def _religacoes(inst: pd.DataFrame, sus: list[dict[str, Any]], end: dt.datetime,
 # ----------------------------------------------------------------------------- complaints and claims
 
 
-def _voltage_complaints(inst: pd.DataFrame, ev: pd.DataFrame, start: dt.datetime, end: dt.datetime,
-                        rng: np.random.Generator) -> list[dict[str, Any]]:
+def _voltage_complaints(
+    inst: pd.DataFrame, ev: pd.DataFrame, start: dt.datetime, end: dt.datetime, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     by_id = inst.set_index("installation_id", drop=False)
     volt = ev[ev["code"].isin([10, 12]) & (ev["ts"] >= pd.Timestamp(start + dt.timedelta(days=7)))]
     firsts = volt.groupby("installation_id", sort=True)["ts"].min()
@@ -251,8 +291,9 @@ def _voltage_complaints(inst: pd.DataFrame, ev: pd.DataFrame, start: dt.datetime
     return rows
 
 
-def _damage_claims(inst: pd.DataFrame, ev: pd.DataFrame, end: dt.datetime,
-                   rng: np.random.Generator) -> list[dict[str, Any]]:
+def _damage_claims(
+    inst: pd.DataFrame, ev: pd.DataFrame, end: dt.datetime, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     by_id = inst.set_index("installation_id", drop=False)
     downs = ev[ev["code"] == schema.EVENT_POWER_DOWN].drop_duplicates("installation_id")
     rows: list[dict[str, Any]] = []
@@ -273,7 +314,9 @@ def _damage_claims(inst: pd.DataFrame, ev: pd.DataFrame, end: dt.datetime,
     return rows
 
 
-def _background(inst: pd.DataFrame, start: dt.datetime, end: dt.datetime, rng: np.random.Generator) -> list[dict[str, Any]]:
+def _background(
+    inst: pd.DataFrame, start: dt.datetime, end: dt.datetime, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     if inst.empty:
         return []
     months = max((end - start).days / 30.44, 0.1)
@@ -288,15 +331,26 @@ def _background(inst: pd.DataFrame, start: dt.datetime, end: dt.datetime, rng: n
         opened = pd.to_datetime([start + dt.timedelta(seconds=int(o)) for o in offs])
         office = rng.random(n) < 0.85  # most protocols in office hours
         hours = rng.integers(8 * 60, 18 * 60, n)
-        opened = pd.DatetimeIndex(np.where(office, opened.normalize() + pd.to_timedelta(hours, unit="m"), opened))
-        frames.append(pd.DataFrame({"installation_id": who["installation_id"].to_numpy(), "request_type": rtype,
-                                    "opened_at": opened.round("min"), "area": who["area"].to_numpy(),
-                                    "region": who["municipality"].to_numpy(), "status": "open"}))
+        opened = pd.DatetimeIndex(
+            np.where(office, opened.normalize() + pd.to_timedelta(hours, unit="m"), opened)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "installation_id": who["installation_id"].to_numpy(),
+                    "request_type": rtype,
+                    "opened_at": opened.round("min"),
+                    "area": who["area"].to_numpy(),
+                    "region": who["municipality"].to_numpy(),
+                    "status": "open",
+                }
+            )
+        )
     if not frames:
         return []
     df = pd.concat(frames, ignore_index=True)
     timed = dl.evaluate_timing(df, end)
-    span = (pd.to_datetime(timed["due_at"]) - pd.to_datetime(timed["opened_at"]))
+    span = pd.to_datetime(timed["due_at"]) - pd.to_datetime(timed["opened_at"])
     late = rng.random(len(df)) < LATE_SHARE
     frac = np.where(late, rng.uniform(1.05, 1.8, len(df)), rng.uniform(0.1, 0.95, len(df)))
     closed = pd.to_datetime(df["opened_at"]) + span * frac
@@ -326,8 +380,13 @@ def generate_service_requests(out_dir: Path, seed: int) -> int:
     rows += _voltage_complaints(inst, ev, start, end, rng)
     rows += _damage_claims(inst, ev, end, rng)
     rows += _background(inst, start, end, rng)
-    df = pd.DataFrame(rows, columns=["installation_id", "request_type", "opened_at", "closed_at", "status", "area", "region"])
-    df = df.sort_values(["opened_at", "installation_id", "request_type"], kind="stable").reset_index(drop=True)
+    df = pd.DataFrame(
+        rows,
+        columns=["installation_id", "request_type", "opened_at", "closed_at", "status", "area", "region"],
+    )
+    df = df.sort_values(["opened_at", "installation_id", "request_type"], kind="stable").reset_index(
+        drop=True
+    )
     df.insert(0, "request_id", [f"SR{seed % 1000:03d}{k + 1:07d}" for k in range(len(df))])
     df["opened_at"] = df["opened_at"].map(_fmt)
     df["closed_at"] = df["closed_at"].map(_fmt)

@@ -409,31 +409,32 @@ class _Batch:
 
     # ------------------------------------------------------------------ wide lake tables
     def _wide(self, spec: _Wide, st: Staged) -> None:
+        """Long records (installation, ts, channel, value) → cells of the wide table, merged per month."""
         cols = st.columns
-        rec, ok, new = self.tmp("rec"), self.tmp("ok"), self.tmp("new")
-        slots = self.tmp("slots")
+        rec, new, slots = self.tmp("rec"), self.tmp("new"), self.tmp("slots")
         codes = {s.code: i for i, s in enumerate(spec.slots)}
         if spec.table == "voltage_10min":
             codes.update({alias: codes[code] for alias, code in _SLOT_ALIASES.items()})
+        codes.update({code.lower(): i for code, i in list(codes.items())})
+        table_cols = schema.LAKE_TABLES[spec.table]
         rows = [
-            (code, i, spec.slots[i].scale, spec.slots[i].family, _base_type(schema.LAKE_TABLES[spec.table][spec.slots[i].column]))
+            (code, i, spec.slots[i].scale, spec.slots[i].family, _base_type(table_cols[spec.slots[i].column]))
             for code, i in codes.items()
         ]
         self.x(f"CREATE TEMP TABLE {slots} (code VARCHAR, slot INTEGER, scale INTEGER, family VARCHAR, ctype VARCHAR)")
         self.con.executemany(f"INSERT INTO {slots} VALUES (?, ?, ?, ?, ?)", rows)
-        interval = (
-            str(spec.fixed_interval)
-            if spec.fixed_interval
-            else "coalesce(t._int, i.interval_min, 15)"
-        )
+        interval = str(spec.fixed_interval) if spec.fixed_interval else "coalesce(t._int, i.interval_min, 15)"
         int_max = " ".join(f"WHEN '{k}' THEN {v}" for k, v in _INT_MAX.items())
+
+        def field(col: str) -> str:  # hot path: no trim (numbers and timestamps tolerate no padding)
+            return f"nullif(r.{col}, '')" if col in cols else "CAST(NULL AS VARCHAR)"
+
         self.x(
             f"""CREATE TEMP TABLE {rec} AS
             WITH p AS (
-              SELECT {st.idx_sql} AS _idx,
-                     {_nz('installation_id', cols)} AS _iid, {_nz('ts', cols)} AS _ts_raw,
-                     upper({_nz(spec.slot_field, cols)}) AS _slot_raw, {_nz(spec.value_field, cols)} AS _v_raw,
-                     {_nz('interval_min', cols)} AS _int_raw, {_nz('quality', cols)} AS _q_raw
+              SELECT {st.idx_sql} AS _idx, {field('installation_id')} AS _iid, {field('ts')} AS _ts_raw,
+                     {field(spec.slot_field)} AS _slot_raw, {field(spec.value_field)} AS _v_raw,
+                     {field('interval_min')} AS _int_raw, {field('quality')} AS _q_raw
               FROM {st.raw} r
             ), t AS (
               SELECT p.*, {_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v,
@@ -468,63 +469,66 @@ class _Batch:
             FROM c"""
         )
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
-        self.x(
-            f"CREATE TEMP TABLE {ok} AS SELECT _idx, installation_id, ts, slot, interval_min, quality, val "
-            f"FROM {rec} WHERE reason IS NULL"
-        )
-        self.x(f"DROP TABLE {rec}")
+        n_ok = self.one(f"SELECT count(*) FROM {rec} WHERE reason IS NULL")
+        present = [int(s) for (s,) in self.x(f"SELECT DISTINCT slot FROM {rec} WHERE reason IS NULL ORDER BY 1").fetchall()]
+        aggs = [
+            f"max(val) FILTER (WHERE slot = {i}) AS c{i}" if i in present else f"CAST(NULL AS BIGINT) AS c{i}"
+            for i in range(len(spec.slots))
+        ]
+        cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
         pivot = (
             f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT installation_id, ts, strftime(ts, '%Y-%m') AS month, "
-            "min(interval_min) AS interval_min, bit_or(quality) AS quality, count(*) AS n, "
-            "bit_count(bit_or(CAST(1 AS BIGINT) << slot)) AS nd, "
-            + ", ".join(f"max(val) FILTER (WHERE slot = {i}) AS c{i}" for i in range(len(spec.slots)))
-            + f" FROM {ok} GROUP BY installation_id, ts"
+            f"any_value(interval_min) AS interval_min, bit_or(quality) AS quality, {', '.join(aggs)} "
+            f"FROM {rec} WHERE reason IS NULL GROUP BY installation_id, ts"
         )
         self.note("pivoting")
         self.x(pivot)
-        if self.one(f"SELECT count(*) FROM {new} WHERE n > nd"):  # repeated keys inside the input
-            self._in_file_duplicates(ok, ("installation_id", "ts", "slot"), f"(SELECT installation_id, ts FROM {new} WHERE n > nd)", ("installation_id", "ts"))
+        # Each record is one cell unless a key repeats inside the input (then classify the repeats).
+        if self.one(f"SELECT sum({cells_sql}) FROM {new}") != n_ok:
+            self._in_file_duplicates(rec, ("installation_id", "ts", "slot"), mark=True)
             self.x(pivot)
         months = [m for (m,) in self.x(f"SELECT DISTINCT month FROM {new} ORDER BY 1").fetchall()]
         colnames = [s.column for s in spec.slots]
-        table_cols = schema.LAKE_TABLES[spec.table]
         has_meta = "interval_min" in table_cols
+
+        def typed(c: str) -> str:
+            return _base_type(table_cols[c])
+
         for month in months:
             self.note(f"merging {month}")
             files = self.store.partition_files(spec.table, month)
-            cells = self.one(f"SELECT sum(nd) FROM {new} WHERE month = ?", [month])
+            cells = self.one(f"SELECT sum({cells_sql}) FROM {new} WHERE month = ?", [month])
             if not files:
                 self.accepted += cells
                 sel = ", ".join(
-                    ["CAST(installation_id AS VARCHAR) AS installation_id", "CAST(ts AS TIMESTAMP) AS ts"]
+                    ["installation_id", "ts"]
                     + (["CAST(interval_min AS SMALLINT) AS interval_min"] if has_meta else [])
-                    + [f"CAST(c{i} AS {_base_type(table_cols[c])}) AS {c}" for i, c in enumerate(colnames)]
+                    + [f"CAST(c{i} AS {typed(c)}) AS {c}" for i, c in enumerate(colnames)]
                     + (["CAST(quality AS UTINYINT) AS quality"] if has_meta else [])
                 )
                 self._write(spec.table, month, f"SELECT {sel} FROM {new} WHERE month = '{month}'", ("installation_id", "ts"))
                 continue
             flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-            cmp_ = self.tmp(f"cmp{month.replace('-', '')}")
+            m = month.replace("-", "")
+            cmp_, conf = self.tmp(f"cmp{m}"), self.tmp(f"conf{m}")
             self.x(
                 f"CREATE TEMP TABLE {cmp_} AS SELECT n.installation_id, n.ts, "
-                + ", ".join(f"n.c{i} AS n{i}, e.{c} AS e{i}" for i, c in enumerate(colnames))
+                + ", ".join(f"n.c{i} AS n{i}, e.{colnames[i]} AS e{i}" for i in present)
                 + f" FROM (SELECT * FROM {new} WHERE month = ?) n JOIN read_parquet({flist}) e "
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
                 [month],
             )
-            dup = self.one(
-                "SELECT " + " + ".join(f"count(*) FILTER (WHERE n{i} = e{i})" for i in range(len(colnames))) + f" FROM {cmp_}"
+            dup = self.one("SELECT " + (" + ".join(f"count(*) FILTER (WHERE n{i} = e{i})" for i in present) or "0") + f" FROM {cmp_}")
+            self.x(
+                f"CREATE TEMP TABLE {conf} AS "
+                + " UNION ALL ".join(f"SELECT installation_id, ts, {i} AS slot FROM {cmp_} WHERE n{i} <> e{i}" for i in present)
             )
-            conflicts = " UNION ALL ".join(
-                f"SELECT installation_id, ts, {i} AS slot FROM {cmp_} WHERE n{i} <> e{i}" for i in range(len(colnames))
-            )
-            conf = self.tmp(f"conf{month.replace('-', '')}")
-            self.x(f"CREATE TEMP TABLE {conf} AS {conflicts}")
             n_conf = self.one(f"SELECT count(*) FROM {conf}")
             if n_conf:
                 self.x(
-                    f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {ok} o "
-                    f"SEMI JOIN {conf} c ON c.installation_id = o.installation_id AND c.ts = o.ts AND c.slot = o.slot"
+                    f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {rec} o "
+                    f"SEMI JOIN {conf} c ON c.installation_id = o.installation_id AND c.ts = o.ts AND c.slot = o.slot "
+                    "WHERE o.reason IS NULL"
                 )
             self.duplicate += dup
             accepted = cells - dup - n_conf
@@ -532,12 +536,9 @@ class _Batch:
             if accepted == 0:
                 continue
             sel = ", ".join(
-                [
-                    "coalesce(e.installation_id, n.installation_id) AS installation_id",
-                    "coalesce(e.ts, n.ts) AS ts",
-                ]
+                ["coalesce(e.installation_id, n.installation_id) AS installation_id", "coalesce(e.ts, n.ts) AS ts"]
                 + (["CAST(coalesce(e.interval_min, n.interval_min) AS SMALLINT) AS interval_min"] if has_meta else [])
-                + [f"CAST(coalesce(e.{c}, n.c{i}) AS {_base_type(table_cols[c])}) AS {c}" for i, c in enumerate(colnames)]
+                + [f"CAST(coalesce(e.{c}, n.c{i}) AS {typed(c)}) AS {c}" for i, c in enumerate(colnames)]
                 + (["CAST(coalesce(e.quality, 0) | coalesce(n.quality, 0) AS UTINYINT) AS quality"] if has_meta else [])
             )
             self._write(
@@ -548,22 +549,28 @@ class _Batch:
                 ("installation_id", "ts"),
             )
 
-    def _in_file_duplicates(self, ok: str, key: Sequence[str], groups: str | None, group_key: Sequence[str],
-                            value: str = "val") -> None:
-        """Classify repeated keys inside the input: first wins; same value → duplicate, else conflict."""
-        part = ", ".join(f"o.{k}" for k in key)
-        semi = (
-            f"SEMI JOIN {groups} g ON " + " AND ".join(f"g.{k} = o.{k}" for k in group_key) if groups else ""
-        )
+    def _in_file_duplicates(self, table: str, key: Sequence[str], value: str = "val", mark: bool = False) -> None:
+        """Classify keys repeated inside the input: the first record wins; a repeat with the same
+        value is a duplicate, with another value a ``duplicate_conflict``. Repeats leave ``table``
+        (deleted, or with ``mark`` flagged ``reason = '~repeat'``)."""
+        keys = ", ".join(key)
+        live = "WHERE reason IS NULL" if mark else ""
         cls = self.tmp("dupcls")
         self.x(
-            f"CREATE OR REPLACE TEMP TABLE {cls} AS SELECT o._idx, "
-            f"row_number() OVER w AS rn, o.{value} IS NOT DISTINCT FROM first_value(o.{value}) OVER w AS same "
-            f"FROM {ok} o {semi} WINDOW w AS (PARTITION BY {part} ORDER BY o._idx)"
+            f"""CREATE OR REPLACE TEMP TABLE {cls} AS
+            WITH rep AS (SELECT {keys} FROM {table} {live} GROUP BY {keys} HAVING count(*) > 1)
+            SELECT o._idx, row_number() OVER w AS rn,
+                   o.{value} IS NOT DISTINCT FROM first_value(o.{value}) OVER w AS same
+            FROM (SELECT * FROM {table} {live}) o SEMI JOIN rep ON {' AND '.join(f'rep.{k} = o.{k}' for k in key)}
+            WINDOW w AS (PARTITION BY {', '.join(f'o.{k}' for k in key)} ORDER BY o._idx)"""
         )
         self.duplicate += self.one(f"SELECT count(*) FROM {cls} WHERE rn > 1 AND same")
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {cls} WHERE rn > 1 AND NOT same")
-        self.x(f"DELETE FROM {ok} WHERE _idx IN (SELECT _idx FROM {cls} WHERE rn > 1)")
+        repeats = f"SELECT _idx FROM {cls} WHERE rn > 1"
+        if mark:
+            self.x(f"UPDATE {table} SET reason = '~repeat' WHERE _idx IN ({repeats})")
+        else:
+            self.x(f"DELETE FROM {table} WHERE _idx IN ({repeats})")
 
     # ------------------------------------------------------------------ row lake tables
     def _rows(self, table: str, st: Staged) -> None:
@@ -620,7 +627,7 @@ class _Batch:
         )
         self.x(f"DROP TABLE {rec}")
         if self.one(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM {ok}"):
-            self._in_file_duplicates(ok, key, None, key, value=value)
+            self._in_file_duplicates(ok, key, value=value)
         on = " AND ".join(f"e.{k} = n.{k}" for k in key)
         order = tuple(key)
         sel = ", ".join(f"CAST({c} AS {_base_type(t)}) AS {c}" for c, t in table_cols.items())
@@ -720,7 +727,7 @@ class _Batch:
                f"{', '.join(present)} FROM {rec} WHERE reason IS NULL")
         self.x(f"DROP TABLE {rec}")
         if self.one(f"SELECT count(*) - count(DISTINCT {key}) FROM {ok}"):
-            self._in_file_duplicates(ok, (key,), None, (key,), value="_row")
+            self._in_file_duplicates(ok, (key,), value="_row")
         n_ok = self.one(f"SELECT count(*) FROM {ok}")
         stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
         dup = self.one(f"SELECT count(*) FROM {ok} o JOIN {table} s ON s.{key} = o.{key} WHERE o._row IS NOT DISTINCT FROM {stored}")

@@ -7,8 +7,8 @@ energy of the period (plus the measured export of a solar installation):
 
 ``standby``
     What stays on all the time, minus the part attributed to refrigeration. The always-on
-    floor is the 10th percentile of night power [00:00, 05:00) (same as the profile's base
-    load). The refrigerator's mean power is assumed to sit inside that floor except for the
+    floor is the 10th percentile of night power [00:00, 05:00) (as the profile's base load,
+    but after removing the detected shower and air-conditioning energy). The refrigerator's mean power is assumed to sit inside that floor except for the
     part above it at night (at most half: compressor duty cycle ~ 40-50 %).
 ``refrigeration``
     Typical refrigerator/freezer consumption (25..70 W mean, i.e. 0.6..1.7 kWh/day) bounded
@@ -67,8 +67,10 @@ FRIDGE_SHARE_ABOVE_FLOOR = 0.5  # at most this share of the fridge's mean power 
 RIPPLE_MIN_W = 10.0  # night P75 - P25 taken as a sign of compressor cycling (<= 15 min data)
 SPIKE_WINDOW_MIN = 135
 SHOWER_MAX_MIN = 30
+SHOWER_CLUSTER_MAX_MIN = 120
+SHOWER_CLUSTER_MAX_MIN_HOURLY = 180
 SHOWER_MIN_WH = 300.0
-SHOWER_HOURS = ((5, 11), (16, 24))
+SHOWER_HOURS = ((5, 12), (14, 24))
 AC_MIN_EXCESS_W = 600.0
 AC_MIN_MIN = 120
 AC_WINDOW_H = 24
@@ -123,8 +125,10 @@ class ApplianceBreakdown:
     solar_export: ApplianceEstimate | None = None
     is_estimate: bool = True
 
-    def item(self, name: str) -> ApplianceEstimate:
-        return next(i for i in self.items if i.appliance == name)
+    def item(self, name: str) -> ApplianceEstimate | None:
+        """The estimate of one appliance (the named field; ``None`` for absent solar export)."""
+        found: ApplianceEstimate | None = getattr(self, name)
+        return found
 
 
 def _band(table: Mapping[int, tuple[float, float]], interval: int) -> tuple[float, float]:
@@ -179,18 +183,41 @@ def _in_windows(hour: int, windows: tuple[tuple[int, int], ...]) -> bool:
     return any(a <= hour < b for a, b in windows)
 
 
+def cluster_min_w(interval: int) -> float:
+    """Mean excess power that makes a longer run a cluster of back-to-back showers [W]."""
+    return 2000.0 if interval <= 15 else 1000.0
+
+
+def spike_excess(grid: pd.DataFrame, step: int) -> np.ndarray:
+    """Power above a local baseline [W]: rolling median, recomputed without the hot slots."""
+    n_win = 7 if step >= 60 else max(3, int(round(SPIKE_WINDOW_MIN / step)) | 1)
+    power = grid["power_w"]
+    base1 = power.rolling(n_win, center=True, min_periods=n_win // 2 + 1).median()
+    hot1 = (power - base1) >= hot_threshold_w(step)
+    base2 = power.where(~hot1).rolling(n_win, center=True, min_periods=2).median()
+    base = base2.interpolate(limit_direction="both").fillna(base1)
+    return np.asarray((power - base).fillna(0.0).to_numpy())
+
+
 def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
-    """Excess energy per slot attributed to the shower [Wh] and the number of events."""
-    n_win = max(3, int(round(SPIKE_WINDOW_MIN / step)) | 1)
-    base = grid["power_w"].rolling(n_win, center=True, min_periods=n_win // 2 + 1).median()
-    excess = (grid["power_w"] - base).fillna(0.0).to_numpy()
+    """Excess energy per slot attributed to the shower [Wh] and the number of events.
+
+    An event is a run of slots with excess >= :func:`hot_threshold_w`, starting in the
+    shower hours, with at least 0.3 kWh, and either at most 30 min long (one shower) or at
+    most 2 h long with a mean excess >= :func:`cluster_min_w` (back-to-back showers; an air
+    conditioner does not draw 2 kW on average).
+    """
+    excess = spike_excess(grid, step)
     hot = excess >= hot_threshold_w(step)
     shower_wh = np.zeros(len(grid))
     events = 0
-    max_slots = max(1, SHOWER_MAX_MIN // step)
     hours = grid["ts"].dt.hour.to_numpy()
     for a, b in _runs(hot):
-        if b - a > max_slots or not _in_windows(int(hours[a]), SHOWER_HOURS):
+        minutes = (b - a) * step
+        single = minutes <= max(SHOWER_MAX_MIN, step)
+        longest = SHOWER_CLUSTER_MAX_MIN if step < 60 else SHOWER_CLUSTER_MAX_MIN_HOURLY
+        cluster = minutes <= longest and float(excess[a:b].mean()) >= cluster_min_w(step)
+        if not (single or cluster) or not _in_windows(int(hours[a]), SHOWER_HOURS):
             continue
         wh = excess[a:b] * step / 60.0
         if wh.sum() < SHOWER_MIN_WH:
@@ -310,7 +337,12 @@ def breakdown(
     total_wh = float(df["import_wh"].sum())
     export_wh = float(df["export_wh"].sum())
     hours_cov = suff.covered_minutes / 60.0
-    night = df[(df["ts"].dt.hour >= NIGHT_HOURS[0]) & (df["ts"].dt.hour < NIGHT_HOURS[1])]["power_w"]
+    shower_slot_wh, showers = detect_showers(grid, step)
+    ac_slot_wh, blocks = detect_ac(grid, step, shower_slot_wh)
+    # night statistics on the residual power (detected shower / AC removed)
+    residual = grid["power_w"] - (shower_slot_wh + ac_slot_wh) * 60.0 / step
+    hours_of = grid["ts"].dt.hour
+    night = residual[(hours_of >= NIGHT_HOURS[0]) & (hours_of < NIGHT_HOURS[1])].dropna()
     floor_w = float(np.percentile(night, BASE_PERCENTILE)) if len(night) else 0.0
     night_mean = float(night.mean()) if len(night) else 0.0
     ripple = float(night.quantile(0.75) - night.quantile(0.25)) if len(night) else 0.0
@@ -324,8 +356,6 @@ def breakdown(
     s_mid = max(0.0, floor_w - in_floor)
     s_high = max(s_mid, floor_w - FRIDGE_SHARE_ABOVE_FLOOR * f_low)
 
-    shower_slot_wh, showers = detect_showers(grid, step)
-    ac_slot_wh, blocks = detect_ac(grid, step, shower_slot_wh)
     sh_mid = float(shower_slot_wh.sum())
     sh_lo, sh_hi = _band(SHOWER_BAND, step)
     ac_mid = float(ac_slot_wh.sum())
@@ -453,7 +483,7 @@ def _steps(
                 "fridge_share_above_floor": FRIDGE_SHARE_ABOVE_FLOOR,
             },
             "(floor_w - (fridge_mid_w - min(0.5 * fridge_mid_w, night_mean_w - floor_w))) * covered_hours / 1000; "
-            "floor_w = P10(night power 00-05h)",
+            "floor_w = P10(night power 00-05h, detected shower and AC removed)",
             by["standby"].kwh_mid,
             "kWh",
             ref,

@@ -557,10 +557,10 @@ def resolve_inputs(
     # convencional rate for the custo de disponibilidade (art. 290 par. 4)
     if facts.group == "B":
         conv_segs = main_segs if mod == "convencional" else segs("convencional", norm_subclass)
-        cd_rate, cd_steps, cd_refs = _effective(conv_segs, seg_days, "total")
+        cd_rate, cd_steps, cd_trefs = _effective(conv_segs, seg_days, "total")
         if mod != "convencional":
             steps += [replace(s, key="billing.step.tariff_cd") for s in cd_steps]
-            tariff_refs += cd_refs
+            tariff_refs += cd_trefs
     else:
         cd_rate = Rate(ZERO, ZERO)
 
@@ -694,7 +694,7 @@ def resolve_inputs(
         )
 
     # ---- SCEE
-    scee_rate: dict[str, Decimal] = {p: ZERO for p in postos}
+    scee_rate: dict[str, Decimal] = dict.fromkeys(postos, ZERO)
     gd_class = facts.gd_class if (facts.has_gd and allow_compensation) else "none"
     scee_refs: list[TrailRef] = [REF_SCEE]
     if gd_class in ("GD2", "GD3"):
@@ -764,7 +764,7 @@ def resolve_inputs(
         tariff_refs += [s.records["total"].ref.trail() for s in b1]
         ga = GroupAInputs(
             demand_kw=measured,
-            contracted_kw={p: contracted for p in demand_postos},
+            contracted_kw=dict.fromkeys(demand_postos, contracted),
             demand_rate=demand_rate,
             tolerance=reference.rules.get("ultrapassagem_tolerance").value,
             overrun_factor=reference.rules.get("ultrapassagem_factor").value,
@@ -782,7 +782,7 @@ def resolve_inputs(
         end=end,
         reading_date=reading,
         kwh=kwh,
-        injected=inj if gd_class != "none" else {p: ZERO for p in kwh},
+        injected=inj if gd_class != "none" else dict.fromkeys(kwh, ZERO),
         rates=rates,
         tranches=tranches,
         cd_kwh=cd_value,
@@ -890,7 +890,7 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
 
     # ---- SCEE compensation
     alloc: Allocation | None = None
-    compensated = {p: ZERO for p in postos}
+    compensated = dict.fromkeys(postos, ZERO)
     if inputs.gd_class != "none":
         if conv:
             top = inputs.tranches[-1].rate
@@ -1257,7 +1257,9 @@ def bill_sequence(
     lots: tuple[CreditLot, ...] = tuple(initial_credits)
     out: list[tuple[BillInputs, Bill]] = []
     for start, end, reading, usage in items:
-        inputs, issues = resolve_inputs(facts, start, end, usage, reference, reading_date=reading, credits=lots, **kwargs)
+        inputs, issues = resolve_inputs(
+            facts, start, end, usage, reference, reading_date=reading, credits=lots, **kwargs
+        )
         b = compute_bill(inputs, issues)
         out.append((inputs, b))
         if b.allocation is not None:

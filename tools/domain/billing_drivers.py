@@ -31,6 +31,10 @@ class Driver:
     current: Any
 
 
+_KWH = Decimal("0.001")
+_RATE = Decimal("0.00000001")
+
+
 def _avg_rate(inputs: BillInputs) -> Decimal:
     if not inputs.rates:
         return ZERO
@@ -44,7 +48,9 @@ def _credit_kwh(lots: Sequence[CreditLot]) -> Decimal:
     return sum((lot.kwh for lot in lots), ZERO)
 
 
-def explain_change(prev: BillInputs, cur: BillInputs) -> tuple[tuple[Driver, ...], tuple[Step, ...], Bill, Bill]:
+def explain_change(
+    prev: BillInputs, cur: BillInputs
+) -> tuple[tuple[Driver, ...], tuple[Step, ...], Bill, Bill]:
     """Drivers (and their trail) of ``total(cur) - total(prev)``."""
     ratio = Decimal(cur.days) / Decimal(prev.days) if prev.days else Decimal(1)
     chain: list[tuple[str, BillInputs, Any, Any]] = []
@@ -56,11 +62,16 @@ def explain_change(prev: BillInputs, cur: BillInputs) -> tuple[tuple[Driver, ...
     chain.append(("billing.driver.days", x, prev.days, cur.days))
     ga = prev.group_a
     if ga is not None and cur.group_a is not None:
-        ga = replace(ga, demand_kw=cur.group_a.demand_kw, ufer_kwh=cur.group_a.ufer_kwh, contracted_kw=cur.group_a.contracted_kw)
+        ga = replace(
+            ga,
+            demand_kw=cur.group_a.demand_kw,
+            ufer_kwh=cur.group_a.ufer_kwh,
+            contracted_kw=cur.group_a.contracted_kw,
+        )
     x = replace(x, kwh=dict(cur.kwh), injected=dict(cur.injected), group_a=ga)
     prev_daily = prev.consumption_kwh / prev.days if prev.days else ZERO
     cur_daily = cur.consumption_kwh / cur.days if cur.days else ZERO
-    chain.append(("billing.driver.consumption", x, prev_daily, cur_daily))
+    chain.append(("billing.driver.consumption", x, prev_daily.quantize(_KWH), cur_daily.quantize(_KWH)))
     x = replace(
         x,
         rates=cur.rates,
@@ -69,16 +80,20 @@ def explain_change(prev: BillInputs, cur: BillInputs) -> tuple[tuple[Driver, ...
         scee_rate=cur.scee_rate,
         group_a=cur.group_a if cur.group_a is not None else x.group_a,
     )
-    chain.append(("billing.driver.tariff", x, _avg_rate(prev), _avg_rate(cur)))
+    chain.append(("billing.driver.tariff", x, _avg_rate(prev).quantize(_RATE), _avg_rate(cur).quantize(_RATE)))
     x = replace(x, bandeira_rs_kwh=cur.bandeira_rs_kwh)
-    chain.append(("billing.driver.bandeira", x, prev.bandeira_rs_kwh, cur.bandeira_rs_kwh))
+    chain.append(
+        ("billing.driver.bandeira", x, prev.bandeira_rs_kwh.quantize(_RATE), cur.bandeira_rs_kwh.quantize(_RATE))
+    )
     x = replace(x, icms=cur.icms)
     chain.append(("billing.driver.icms", x, prev.icms, cur.icms))
     x = replace(x, pis=cur.pis, cofins=cur.cofins)
     chain.append(("billing.driver.pis_cofins", x, prev.pis + prev.cofins, cur.pis + cur.cofins))
     if cur.gd_class != "none" or prev.gd_class != "none":
-        x = replace(x, credits=cur.credits, gd_class=cur.gd_class, compensation_free_kwh=cur.compensation_free_kwh)
-        chain.append(("billing.driver.credits", x, _credit_kwh(prev.credits), _credit_kwh(cur.credits)))
+        x = replace(
+            x, credits=cur.credits, gd_class=cur.gd_class, compensation_free_kwh=cur.compensation_free_kwh
+        )
+        chain.append(("billing.driver.credits", x, _credit_kwh(prev.credits).quantize(_KWH), _credit_kwh(cur.credits).quantize(_KWH)))
     chain.append(("billing.driver.other", cur, prev.cip, cur.cip))
 
     prev_bill = compute_bill(prev)

@@ -120,7 +120,9 @@ def cycle_usages(
     return out
 
 
-def hourly_ufer(part: pd.DataFrame, fp_reference: float = 0.92, capacitive_window: tuple[int, int] = (0, 360)) -> Decimal:
+def hourly_ufer(
+    part: pd.DataFrame, fp_reference: float = 0.92, capacitive_window: tuple[int, int] = (0, 360)
+) -> Decimal:
     """UFER [kWh]: sum over hours of ``EA * (f_R / f_T - 1)`` where f_T < f_R.
 
     Inside the capacitive window only capacitive reactive (Q4) counts; outside it only

@@ -39,6 +39,7 @@ from tools.units import d, money
 POWER_DOWN, POWER_UP = 1, 2
 INDICATORS = ("DIC", "FIC", "DMIC", "DICRI")
 _SECONDS_PER_HOUR = Decimal(3600)
+_CENTI = Decimal("0.01")  # hours and hundredths, as PRODIST reports DIC/DMIC
 
 
 # ----------------------------------------------------------------------------- reference
@@ -370,7 +371,8 @@ def continuity_exposure(
     for r in rows.to_dict("records"):
         level = supply_level(r.get("group_code"), r.get("subgroup"))
         limits = rules.limits_for(r.get("conjunto_id"), r.get("area"), level)
-        dicri = tuple(Decimal(int(s)) / _SECONDS_PER_HOUR for s in (r.get("dicri_s") or ()))
+        raw = r.get("dicri_s")
+        dicri = tuple(Decimal(int(s)) / _SECONDS_PER_HOUR for s in ([] if raw is None else list(raw)))
         ind = MonthIndicators(
             r["month"],
             dt.date.fromisoformat(r["month"] + "-01"),
@@ -399,10 +401,10 @@ def continuity_exposure(
                 name,
                 r["month"],
                 {
-                    "dic_h": ind.dic_h,
+                    "dic_h": ind.dic_h.quantize(_CENTI),
                     "fic": Decimal(ind.fic),
-                    "dmic_h": ind.dmic_h,
-                    "dicri_max_h": max(dicri, default=Decimal(0)),
+                    "dmic_h": ind.dmic_h.quantize(_CENTI),
+                    "dicri_max_h": max(dicri, default=Decimal(0)).quantize(_CENTI),
                 },
                 eusd_rs,
                 comp.amount_rs,

@@ -322,14 +322,17 @@ def evaluate_timing(
     susp = _ts_col(out, "suspension_start")
     as_of_ts = pd.Timestamp(as_of)
 
-    out["family"] = [r.family if r else None for r in rules]
-    out["unit"] = [r.unit if r else None for r in rules]
-    out["amount"] = [r.amount(a) if r else None for r, a in zip(rules, area, strict=True)]
-    out["article"] = [r.article if r else None for r in rules]
-    out["anexo_iv_type"] = [r.anexo_iv_type if r else None for r in rules]
-    out["rule_status"] = [r.status if r else None for r in rules]
-    out["start_rule"] = [r.start if r else None for r in rules]
-    out["evidence_kind"] = [r.evidence if r else None for r in rules]
+    def col(values: list[Any]) -> pd.Series:  # object dtype keeps None (no NaN / str dtype)
+        return pd.Series(values, index=out.index, dtype=object)
+
+    out["family"] = col([r.family if r else None for r in rules])
+    out["unit"] = col([r.unit if r else None for r in rules])
+    out["amount"] = col([r.amount(a) if r else None for r, a in zip(rules, area, strict=True)])
+    out["article"] = col([r.article if r else None for r in rules])
+    out["anexo_iv_type"] = col([r.anexo_iv_type if r else None for r in rules])
+    out["rule_status"] = col([r.status if r else None for r in rules])
+    out["start_rule"] = col([r.start if r else None for r in rules])
+    out["evidence_kind"] = col([r.evidence if r else None for r in rules])
     out["wrongful"] = [bool(r and r.wrongful_suspension) for r in rules]
 
     unit = out["unit"].to_numpy(dtype=object)
@@ -460,16 +463,16 @@ def evaluate_timing(
     out["done_source"] = done_source
     out["late"] = late
     out["state"] = state
-    out["pv"] = pv
-    out["pr"] = [int(a) if v else None for a, v in zip(amount, valid, strict=True)]
-    out["elapsed_hours"] = elapsed
-    out["remaining_hours"] = remaining
+    out["pv"] = col(pv)
+    out["pr"] = col([int(a) if v else None for a, v in zip(amount, valid, strict=True)])
+    out["elapsed_hours"] = col(elapsed)
+    out["remaining_hours"] = col(remaining)
     out["meter_flag"] = np.where(valid, flag, "not_applicable")
     out["hidden_late"] = hidden_late & valid
-    out["apuracao_month"] = months
-    out["suspension_hours"] = susp_h
-    for col in ("count_start", "due_at", "done_at"):
-        out.loc[~valid, col] = pd.NaT
+    out["apuracao_month"] = col(months)
+    out["suspension_hours"] = col(susp_h)
+    for name in ("count_start", "due_at", "done_at"):
+        out.loc[~valid, name] = pd.NaT
     return out
 
 
@@ -558,12 +561,15 @@ def compensate(frame: pd.DataFrame, ref: DeadlineReference | None = None) -> pd.
         c441.append(a441)
         total.append(money(a440 + a441))
         stake.append(money(k1) if row["state"] == "open" and k2 is not None else _ZERO)
-    out["k1"] = k1s
-    out["k2"] = k2s
-    out["comp_440"] = c440
-    out["comp_441"] = c441
-    out["compensation"] = total
-    out["at_stake"] = stake
+    for name, values in (
+        ("k1", k1s),
+        ("k2", k2s),
+        ("comp_440", c440),
+        ("comp_441", c441),
+        ("compensation", total),
+        ("at_stake", stake),
+    ):
+        out[name] = pd.Series(values, index=out.index, dtype=object)
     return out
 
 

@@ -104,7 +104,8 @@ def choose_tips(
     ] = []  # key, appliance, base kWh/month, placeholders
 
     def month(name: str) -> float:
-        return _per_month(float(breakdown.item(name).kwh_mid), days)
+        item = breakdown.item(name)
+        return _per_month(float(item.kwh_mid), days) if item is not None else 0.0
 
     shower = month("shower")
     if shower >= SHOWER_MIN_KWH_MONTH:
@@ -116,8 +117,7 @@ def choose_tips(
     ac = month("air_conditioning")
     if ac >= AC_MIN_KWH_MONTH:
         cand.append(("tip.ac.setpoint", "air_conditioning", ac, {"ac_kwh_month": kwh(ac * 1000)}))
-    standby = breakdown.item("standby")
-    standby_w = float(standby.kwh_mid) * 1000 / (days * 24)
+    standby_w = month("standby") * 1000 / (30 * 24)
     if standby_w >= STANDBY_MIN_W:
         avoidable = (standby_w - STANDBY_UNAVOIDABLE_W) * 24 * 30 / 1000
         cand.append(("tip.standby.unplug", "standby", avoidable, {"standby_w": round(standby_w)}))

@@ -142,7 +142,7 @@ def allocate(
     """
     postos = list(consumed)
     remaining = {p: Decimal(consumed.get(p, ZERO)) for p in postos}
-    excess = {p: ZERO for p in postos}
+    excess = dict.fromkeys(postos, ZERO)
     for p, kwh in injected.items():
         k = p if p in postos else _te_key(p, te)
         excess[k] = excess.get(k, ZERO) + Decimal(kwh)
@@ -255,7 +255,7 @@ def apply_floor(
         else:
             key = f"{e.lot_origin}|{e.source_posto}"
             freed_credit[key] = freed_credit.get(key, ZERO) + src
-    compensated = {p: ZERO for p in alloc.consumed}
+    compensated = dict.fromkeys(alloc.consumed, ZERO)
     for e in events:
         compensated[e.posto] += e.covered_kwh
     lots: list[CreditLot] = []

@@ -40,6 +40,7 @@ Level = Literal["BT", "MT", "AT"]
 ADEQUADA, PRECARIA, CRITICA, MISSING = 0, 1, 2, -1
 PHASES = ("a", "b", "c")
 _HUNDRED = Decimal(100)
+_MILLI = Decimal("0.001")
 
 
 # ----------------------------------------------------------------------------- reference
@@ -640,7 +641,7 @@ def voltage_exposure(
             r.get("transformer_id"),
             name,
             r["month"],
-            {"drp_pct": drp, "drc_pct": drc},
+            {"drp_pct": drp.quantize(_MILLI), "drc_pct": drc.quantize(_MILLI)},
             eusd_rs,
             comp.amount_rs,
             credit_deadline(dt.date(y, m, 1), rules),

@@ -126,6 +126,7 @@ class MonthState:
     label: str
     meters: Mapping[str, float]  # per segment
     values: Mapping[tuple[str, str], float]  # readings produced in the month, per (segment, product)
+    rows: Mapping[tuple[str, str], float]  # stored rows produced in the month
     written: Mapping[tuple[str, str], float]  # archive bytes written in the month
     hot: Mapping[tuple[str, str], float]  # hot-layout bytes held (ages < H)
     warm: Mapping[tuple[str, str], float]  # archive bytes held in the warm class
@@ -165,7 +166,7 @@ def simulate(fleet: Fleet, vm: VolumeModel, tiering: Tiering, months: list[int] 
     out: list[MonthState] = []
     for e in months if months is not None else range(fleet.months):
         meters = {k: float(paths[k][e]) for k in paths}
-        values, written, hot, warm, cold = {}, {}, {}, {}, {}
+        values, rows, written, hot, warm, cold = {}, {}, {}, {}, {}, {}
         for seg in fleet.segments:
             c = cs[seg.key]
             n_hot, n_warm, n_cold = _window(c, e, 0, h), _window(c, e, 0, w), _window(c, e, w, r)
@@ -173,9 +174,10 @@ def simulate(fleet: Fleet, vm: VolumeModel, tiering: Tiering, months: list[int] 
                 key = (seg.key, p)
                 arc = vm.stored["archive"][seg.key][p]
                 values[key] = meters[seg.key] * vm.raw["archive"][seg.key][p].values
+                rows[key] = meters[seg.key] * vm.raw["archive"][seg.key][p].rows
                 written[key] = meters[seg.key] * arc
                 hot[key] = n_hot * vm.stored["hot"][seg.key][p]
                 warm[key] = n_warm * arc
                 cold[key] = n_cold * arc
-        out.append(MonthState(e, month_label(x0 + e), meters, values, written, hot, warm, cold))
+        out.append(MonthState(e, month_label(x0 + e), meters, values, rows, written, hot, warm, cold))
     return out

@@ -112,7 +112,7 @@ def predict_lake_bytes(
     No VEE versions, aggregates or safety factor: this is the lake as written, in the archive
     layout, plus one footer per file when ``files`` is given.
     """
-    out: dict[str, float] = {t: 0.0 for t in sorted(set(PRODUCT_TABLE.values()))}
+    out: dict[str, float] = dict.fromkeys(sorted(set(PRODUCT_TABLE.values())), 0.0)
     scale = days / DAYS_PER_MONTH
     for seg, n in meters.items():
         for product, vol in meter_month(seg, rates, coefs, "archive").items():

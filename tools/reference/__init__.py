@@ -66,7 +66,9 @@ def read_file(name: str) -> dict[str, Any]:
 
 def _ref(rec: dict[str, Any], defaults: dict[str, Any] | None = None) -> Ref:
     d = {**(defaults or {}), **rec}
-    return Ref(str(d.get("source", "")), d.get("status", "confirmed"), str(d.get("url", "")), str(d.get("note", "")))
+    return Ref(
+        str(d.get("source", "")), d.get("status", "confirmed"), str(d.get("url", "")), str(d.get("note", ""))
+    )
 
 
 def _dec(x: Any) -> Decimal:
@@ -112,6 +114,23 @@ def _tariffs(doc: dict[str, Any]) -> list[TariffRecord]:
                     ref=Ref(st["source"], "reference", rec.ref.url, st.get("note", "")),
                 )
             )
+    for sg in doc.get("subgroup_stand_in", []):
+        for rec in [
+            r
+            for r in out
+            if r.subgroup == sg["copy_of_subgroup"]
+            and r.subclass == sg["copy_of_subclass"]
+            and r.detail == "normal"
+        ]:
+            out.append(
+                replace(
+                    rec,
+                    subgroup=sg["subgroup"],
+                    subclass="any",
+                    reh=rec.reh if rec.reh.endswith("(stand-in)") else f"{rec.reh} (stand-in)",
+                    ref=Ref(f"{sg['source']}; {rec.reh}", "reference", rec.ref.url, rec.ref.note),
+                )
+            )
     return out
 
 
@@ -150,11 +169,21 @@ def load_reference() -> ReferenceData:
         for p in taxes.get("pis_cofins", [])
     )
 
-    cip = tuple(Cip(c["municipality"], _dec(c["amount"]), _ref(c)) for c in read_file("cip.toml").get("cip", []))
+    cip = tuple(
+        Cip(c["municipality"], _dec(c["amount"]), _ref(c)) for c in read_file("cip.toml").get("cip", [])
+    )
 
     scee = read_file("scee.toml")
     fio_b = tuple(
-        FioB(f["distributor"], f["modality"], f["posto"], _dec(f["rs_mwh"]), f["valid_from"], f["valid_to"], _ref(f))
+        FioB(
+            f["distributor"],
+            f["modality"],
+            f["posto"],
+            _dec(f["rs_mwh"]),
+            f["valid_from"],
+            f["valid_to"],
+            _ref(f),
+        )
         for f in scee.get("fio_b", [])
     )
     shares = {int(s["year"]): (_dec(s["share"]), _ref(s)) for s in scee.get("fio_b_share", [])}

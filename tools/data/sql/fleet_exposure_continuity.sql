@@ -1,6 +1,6 @@
 -- compensation_exposure, continuity part: installation-months above a DIC/FIC/DMIC/DICRI limit, with the
 -- installation's energy in that month (EUSD base).
--- {{continuity_monthly}} is replaced by fleet_continuity_monthly.sql. Extra parameters:
+-- The continuity_monthly placeholder below is replaced by fleet_continuity_monthly.sql. Extra parameters:
 --   limits as in fleet_ranking_continuity.sql plus $l_dicri_h DOUBLE[]; $energy_start, $energy_end
 WITH cm AS (
 {{continuity_monthly}}
@@ -22,13 +22,13 @@ viol AS (
        OR cm.dicri_max_s / 3600.0 > l.dicri_lim
 ),
 energy AS (
-    SELECT lp.installation_id, strftime(lp.ts, '%Y-%m') AS month,
+    SELECT lp.installation_id, strftime(lp.ts, '%Y-%m') AS ym,
            sum(lp.import_wh) AS wh, count(DISTINCT CAST(lp.ts AS DATE)) AS days
     FROM load_profile lp
     WHERE lp.installation_id IN (SELECT installation_id FROM viol)
       AND lp.ts >= CAST($energy_start AS TIMESTAMP) AND lp.ts < CAST($energy_end AS TIMESTAMP)
-    GROUP BY lp.installation_id, month
+    GROUP BY lp.installation_id, ym
 )
 SELECT v.*, coalesce(e.wh, 0) AS wh, coalesce(e.days, 0) AS days
 FROM viol v
-LEFT JOIN energy e ON e.installation_id = v.installation_id AND e.month = v.month
+LEFT JOIN energy e ON e.installation_id = v.installation_id AND e.ym = v.month

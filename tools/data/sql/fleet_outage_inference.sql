@@ -1,8 +1,9 @@
 -- Outage inference: power-down / last-gasp bursts under one transformer within $window_min minutes
 -- are one transformer outage when at least $min_meters meters and $min_share of the transformer's
 -- meters went down; transformer outages of one feeder within the window are a feeder outage when
--- two or more transformers and at least $min_share of the feeder's transformers went down.
--- Parameters: $start, $end (TIMESTAMP); $window_min; $min_meters; $min_share; $codes INTEGER[] (1, 101)
+-- two or more transformers and at least $min_share of the feeder's transformers (or all of them) went
+-- down. Parameters: $start, $end (TIMESTAMP); $window_min; $min_meters; $min_share;
+-- $codes INTEGER[] (1, 101); $min_minutes (3: a long interruption)
 WITH down AS (
     SELECT e.installation_id, min(e.ts) AS ts, i.transformer_id, i.feeder_id
     FROM events e
@@ -67,11 +68,13 @@ f_out AS (
     FROM f_bursts fb JOIN f_size fs ON fs.feeder_id = fb.feeder_id
     GROUP BY fb.feeder_id, fb.f_no
 )
-SELECT CASE WHEN n_transformers >= 2 AND n_transformers >= $min_share * feeder_transformers
-            THEN 'feeder' ELSE 'transformer' END AS level,
-       CASE WHEN n_transformers >= 2 AND n_transformers >= $min_share * feeder_transformers
-            THEN feeder_id ELSE transformers[1] END AS entity_id,
-       feeder_id, start_ts, end_ts, duration_min, n_transformers, feeder_transformers, n_down, n_meters,
-       transformers
-FROM f_out
+SELECT CASE WHEN is_feeder THEN 'feeder' ELSE 'transformer' END AS level,
+       CASE WHEN is_feeder THEN feeder_id ELSE transformers[1] END AS entity_id,
+       feeder_id, start_ts, end_ts, duration_min, coalesce(duration_min >= $min_minutes, false) AS long_interruption,
+       n_transformers, feeder_transformers, n_down, n_meters, transformers
+FROM (
+    SELECT *, (n_transformers >= 2 AND n_transformers >= $min_share * feeder_transformers)
+              OR n_transformers = feeder_transformers AS is_feeder
+    FROM f_out
+)
 ORDER BY start_ts

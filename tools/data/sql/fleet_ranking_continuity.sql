@@ -1,6 +1,6 @@
 -- quality_ranking for DIC/FIC/DMIC: worst month of the period per installation (monthly apuracao),
 -- every installation included (no interruption = 0), aggregated to meter/transformer/feeder.
--- {{continuity_monthly}} is replaced by fleet_continuity_monthly.sql. Extra parameters:
+-- The continuity_monthly placeholder below is replaced by fleet_continuity_monthly.sql. Extra parameters:
 --   $indicator 'DIC' | 'FIC' | 'DMIC'; $level; $months VARCHAR[] (YYYY-MM of the period);
 --   $last_month, $scale (days of the last month / days observed in it: DIC and FIC projection);
 --   limits per (conjunto_id, area, group_code, subgroup): $l_conj, $l_area, $l_group, $l_sub VARCHAR[],

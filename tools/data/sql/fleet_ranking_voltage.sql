@@ -1,5 +1,5 @@
 -- quality_ranking for DRP/DRC: per-installation worst set, aggregated to meter/transformer/feeder.
--- {{voltage_sets}} is replaced by quality_voltage_sets.sql. Extra parameters:
+-- The voltage_sets placeholder below is replaced by quality_voltage_sets.sql. Extra parameters:
 --   $indicator 'DRP' | 'DRC'; $level 'meter' | 'transformer' | 'feeder'; $limit_pct; $ongoing (BOOLEAN:
 --   the period has not ended, so the open set's value is nlp/1008 so far and its rate is the projection)
 WITH sets AS (

@@ -6,8 +6,8 @@
 --   $low_pu           0.1: a phase below 0,1 pu is interrupted (reading dropped)
 --   $installation     one installation id, or NULL for the whole fleet
 --   $b_nom ... $b_phi band table (nominal V; adequate lo/hi, precaria lo/hi in 0.1 V)
--- Windows overlapping any power-down/up interruption (any duration; short ones are VTCD)
--- are expurgated; the number of sets is ceil(valid readings in the period / $set_size).
+-- Windows (aligned on the 10-minute grid) overlapping any power-down/up interruption (any
+-- duration; short ones are VTCD) are expurgated; the number of sets is ceil(valid readings in the period / $set_size).
 WITH bands AS (
     SELECT unnest(CAST($b_nom AS DOUBLE[])) AS nominal_v,
            unnest(CAST($b_alo AS DOUBLE[])) AS a_lo,
@@ -23,7 +23,9 @@ inst AS (
     WHERE CAST($installation AS VARCHAR) IS NULL OR i.installation_id = CAST($installation AS VARCHAR)
 ),
 intr AS (
-    SELECT installation_id, start_ts, end_ts
+    -- 10-minute windows [ts, ts + 10 min) touched by an interruption [start_ts, end_ts)
+    SELECT DISTINCT installation_id,
+           unnest(range(time_bucket(INTERVAL 10 MINUTE, start_ts), end_ts, INTERVAL 10 MINUTE)) AS ts
     FROM outages
     WHERE start_ts < CAST($end_ext AS TIMESTAMP)
       AND end_ts > CAST($start AS TIMESTAMP) - INTERVAL 10 MINUTE
@@ -32,8 +34,7 @@ raw AS (
     SELECT r.installation_id, r.ts, n.a_lo, n.a_hi, n.p_lo, n.p_hi,
            CASE WHEN r.v_a_dv >= n.low_dv THEN r.v_a_dv END AS va,
            CASE WHEN r.v_b_dv >= n.low_dv THEN r.v_b_dv END AS vb,
-           CASE WHEN r.v_c_dv >= n.low_dv THEN r.v_c_dv END AS vc,
-           coalesce(r.v_a_dv, r.v_b_dv, r.v_c_dv) IS NOT NULL AS has_reading
+           CASE WHEN r.v_c_dv >= n.low_dv THEN r.v_c_dv END AS vc
     FROM voltage_10min r
     JOIN inst n ON n.installation_id = r.installation_id
     WHERE r.ts >= CAST($start AS TIMESTAMP) AND r.ts < CAST($end_ext AS TIMESTAMP)
@@ -41,17 +42,18 @@ raw AS (
 valid AS (
     SELECT raw.*
     FROM raw
-    ANTI JOIN intr o
-      ON o.installation_id = raw.installation_id
-     AND o.start_ts < raw.ts + INTERVAL 10 MINUTE
-     AND o.end_ts > raw.ts
+    ANTI JOIN intr o ON o.installation_id = raw.installation_id AND o.ts = raw.ts
     WHERE coalesce(va, vb, vc) IS NOT NULL
 ),
-numbered AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY installation_id ORDER BY ts) - 1 AS rn,
-           count(*) FILTER (WHERE ts < CAST($end AS TIMESTAMP)) OVER (PARTITION BY installation_id) AS n_in_period
+per_meter AS (
+    SELECT installation_id, count(*) FILTER (WHERE ts < CAST($end AS TIMESTAMP)) AS n_in_period
     FROM valid
+    GROUP BY installation_id
+),
+numbered AS (
+    -- (one window function per SELECT: combining two window frames here is much slower in DuckDB)
+    SELECT v.*, row_number() OVER (PARTITION BY v.installation_id ORDER BY v.ts) - 1 AS rn
+    FROM valid v
 ),
 cls AS (
     SELECT installation_id, rn // $set_size AS set_no, ts,
@@ -59,6 +61,7 @@ cls AS (
            CASE WHEN vb IS NULL THEN NULL WHEN vb BETWEEN a_lo AND a_hi THEN 0 WHEN vb BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cb,
            CASE WHEN vc IS NULL THEN NULL WHEN vc BETWEEN a_lo AND a_hi THEN 0 WHEN vc BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cc
     FROM numbered
+    JOIN per_meter USING (installation_id)
     WHERE rn < ceil(n_in_period / $set_size) * $set_size
 ),
 sets AS (
