@@ -28,6 +28,21 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+MDM_EXPORTS = Path(__file__).parent / "fixtures" / "mdm_exports"
+
+
+@pytest.fixture()
+def mdm_exports() -> Path:
+    """Small hand-made MDM exports, including malformed rows (see tests/data/test_ingest.py)."""
+    return MDM_EXPORTS
+
+
+@pytest.fixture()
+def fresh_home(tmp_path: Path) -> Path:
+    """An empty store home (the store is created on first open)."""
+    return tmp_path / "home"
+
+
 @pytest.fixture(scope="session")
 def demo_store(demo_home: Path):  # type: ignore[no-untyped-def]
     from tools.api.admin import open_store

@@ -13,7 +13,7 @@ from knowledge.retriever import HybridRetriever, Passage
 @pytest.mark.parametrize(
     ("question", "article", "source_part"),
     [
-        ("Qual o prazo para religarem minha energia depois que eu pagar?", "religacao-prazos", "art. 362"),
+        ("Qual o prazo para religarem minha energia depois que eu pagar?", "religacao-prazos", "362"),
         ("O que é o Fio B que cobram de quem tem energia solar?", "gd-fio-b", "Lei 14.300/2022"),
         ("Queimou minha geladeira depois de uma queda de energia, o que faço?", "ressarcimento-danos-eletricos", "arts. 602 a 620"),
         ("minhas lampadas piscam e a tensao oscila muito", "tensao-como-reclamar", "art. 438"),

@@ -86,8 +86,8 @@ def test_shower_split_across_two_quarter_hours_is_one_event() -> None:
     assert float(sh.kwh_mid) == pytest.approx(7 * 5.5 * 10 / 60, rel=0.02)
 
 
-def test_spike_in_the_afternoon_is_not_a_shower() -> None:
-    df = crafted("2026-11-02", 7, base_w=60, blocks=((14, 0, 5.5, 10),))
+def test_spike_at_lunch_time_is_not_a_shower() -> None:
+    df = crafted("2026-11-02", 7, base_w=60, blocks=((12, 30, 5.5, 10),))  # lunch time: oven, iron...
     v = appl.breakdown(df, WEEK).value
     assert v.shower.events == 0 and v.shower.kwh_mid == Decimal("0.000")
     assert float(v.other.kwh_mid) == pytest.approx(7 * 5.5 * 10 / 60, rel=0.05)  # lands in "other"

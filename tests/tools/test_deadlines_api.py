@@ -273,3 +273,44 @@ def test_no_request_gives_rules(store: Store) -> None:
     )
     assert "deadlines.issue.no_requests" in {i.code for i in res.issues}
     assert res.value.main is None and res.value.main_rule.request_type == "ligacao_nova"
+
+
+# ----------------------------------------------------------------------------- demo fleet
+
+
+def _find(node, key):  # type: ignore[no-untyped-def]
+    if isinstance(node, dict):
+        if key in node:
+            return node[key]
+        for v in node.values():
+            found = _find(v, key)
+            if found is not None:
+                return found
+    return None
+
+
+def test_demo_fleet_late_reconnection_closed_on_time(demo_home: Path, demo_store: Store) -> None:
+    """The generator's suspension reconnected 30 h after a business-hours payment (urban, 24 h):
+    the CRM closed the order before the deadline, the meter proves it late."""
+    from tools.api.admin import demo_metadata
+
+    planned = [
+        s
+        for s in _find(demo_metadata(demo_home), "suspensions") or []
+        if s.get("area") == "urbana" and s["payment_ts"] == s["count_from_ts"] and s["hours_after_payment"] > 24
+    ]
+    assert planned, "the demo generator plans a late urban reconnection"
+    ctx = ToolContext(store=demo_store, scope=Scope.operator(), today=TODAY)
+    res = run_tool("deadline_exposure", ctx, None, {"request_type": "religacao", "lookback_days": 400})
+    hidden = {r.installation_id: r for r in res.value.late if r.hidden_late}
+    for s in planned:
+        r = hidden[s["installation_id"]]
+        assert r.evidence_at == pd.Timestamp(s["reconnect_ts"]).to_pydatetime()
+        assert r.closed_at is not None and r.closed_at <= r.due_at < r.evidence_at
+        assert r.meter_flag == "closed_before_meter" and r.compensation > 0
+    assert any(g.hidden_late for g in res.value.groups)
+    # the customer sees it too, with the article
+    cust = ToolContext(store=demo_store, scope=Scope.customer(planned[0]["installation_id"]), today=TODAY)
+    st = run_tool("deadline_status", cust, planned[0]["installation_id"], {"request_type": "religacao"})
+    assert st.value.main is not None and st.value.main.hidden_late
+    assert st.value.main.article == "REN 1.000/2021, art. 362, IV e V"

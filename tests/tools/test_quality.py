@@ -279,3 +279,51 @@ def test_voltage_quality_scope(tiny_store: Store) -> None:
     ctx = ToolContext(tiny_store, Scope.customer("UC-1"), today=dt.date(2026, 11, 26))
     with pytest.raises(ForbiddenInstallation):
         run_tool("voltage_quality", ctx, "UC-2", {})
+
+
+# ----------------------------------------------------------------------------- generator's crafted weeks
+
+
+def _wide(long: pd.DataFrame) -> pd.DataFrame:
+    """Long (installation_id, ts, phase, voltage_v) -> wide v_a_dv/v_b_dv/v_c_dv [0.1 V]."""
+    w = long.pivot_table(index="ts", columns="phase", values="voltage_v", aggfunc="first").reset_index()
+    out = pd.DataFrame({"ts": w["ts"]})
+    for ph in ("A", "B", "C"):
+        out[f"v_{ph.lower()}_dv"] = (w[ph] * 10).round() if ph in w else float("nan")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("case", "nlp", "nlc", "drp", "drc", "discarded"),
+    [
+        ("all_adequate", 0, 0, "0.000", "0.000", 0),
+        ("drp_at_limit", 30, 5, "2.976", "0.496", 0),
+        ("drp_drc_violated", 31, 6, "3.075", "0.595", 0),
+        ("regulation_example", 40, 7, "3.968", "0.694", 0),
+        ("with_interruptions", 20, 5, "1.984", "0.496", 4),
+    ],
+)
+@pytest.mark.parametrize("nominal", [127, 220])
+def test_generator_crafted_weeks(case: str, nlp: int, nlc: int, drp: str, drc: str, discarded: int, nominal: int) -> None:
+    from tools.data.demo import CRAFTED_CASES, crafted_voltage_week
+
+    n_p, n_c, n_int = CRAFTED_CASES[case]
+    long = crafted_voltage_week("UC-X", WEEK_START, nominal, n_p, n_c, n_int, phases=3)
+    # The generator interleaves the interruption windows in the week: 1.008 + k timestamps, so
+    # the last k valid readings fall after the week and complete the set.
+    ind = q.voltage_indicators(_wide(long), q.band_for(nominal, R), R, period_end=WEEK_END)
+    (s,) = ind.sets
+    assert (s.n_valid, s.complete, s.nlp, s.nlc) == (1008, True, nlp, nlc)
+    assert (round(s.drp_pct, 3), round(s.drc_pct, 3)) == (Decimal(drp), Decimal(drc))
+    assert ind.n_discarded_interruption == discarded
+
+
+def test_generator_crafted_week_compensation_by_hand() -> None:
+    from tools.data.demo import crafted_voltage_week
+
+    long = crafted_voltage_week("UC-X", WEEK_START, 220, 31, 6, phases=3)
+    s = q.voltage_indicators(_wide(long), q.band_for(220, R), R, period_end=WEEK_END).sets[0]
+    # [(31/1008*100 - 3)/100*3 + (6/1008*100 - 0.5)/100*7] * 200
+    # = [0.000754*3 + 0.000952*7] * 200 = (0.002262 + 0.006667) * 200 = 1.7857 -> R$ 1,79
+    comp = q.voltage_compensation(s.drp_pct, s.drc_pct, Decimal(200), "BT", R)
+    assert comp.amount_rs == Decimal("1.79")

@@ -373,6 +373,12 @@ def _result(
 
 
 _BILL_UNITS = {
+    "bill_month": "month",
+    "previous_bill_month": "month",
+    "last_bill_month": "month",
+    "days": "days",
+    "days_elapsed": "days",
+    "days_total": "days",
     "total_rs": "R$",
     "amount_rs": "R$ (with taxes)",
     "rate_rs": "R$/unit before taxes",
@@ -654,7 +660,20 @@ def compare_tariffs(
         months=args.months,
         shift_pct=shift_pct,
     )
-    units = {"total_rs": "R$", "savings_branca_rs": "R$", "kwh_total": "kWh", "share_by_posto": "fraction"}
+    units = {
+        "total_rs": "R$",
+        "savings_branca_rs": "R$",
+        "savings_branca_shifted_rs": "R$",
+        "kwh_total": "kWh",
+        "breakeven_ponta_share": "fraction",
+        "shift_pct": "fraction",
+        "share_by_posto.ponta": "fraction",
+        "share_by_posto.intermediario": "fraction",
+        "share_by_posto.fora_ponta": "fraction",
+        "kwh_by_posto.ponta": "kWh",
+        "kwh_by_posto.intermediario": "kWh",
+        "kwh_by_posto.fora_ponta": "kWh",
+    }
     return _result(
         "compare_tariffs",
         call,
@@ -788,7 +807,10 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
 # ============================================================================ tariff_flag
 
 
-def _month_of(label: str | None, today: dt.date) -> str:
+def _month_of(label: str | dict[str, str] | None, today: dt.date) -> str:
+    if isinstance(label, dict):
+        start = dt.date.fromisoformat(str(label.get("start")))
+        return f"{start.year:04d}-{start.month:02d}"
     lab = (label or "this_month").strip()
     if re.fullmatch(r"\d{4}-\d{2}", lab):
         return lab
@@ -890,6 +912,8 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
             )
     if fallback:
         issues.append(Issue("issue.tariffs.flag_unknown", "warning", {"month": month}))
+    elif fref.status != "confirmed":
+        issues.append(Issue("issue.billing.reference_values", "warning", {"items": "bandeira"}))
     if kwh is None:
         issues.append(Issue("issue.tariffs.flag_no_consumption", "warning", {"month": month}))
     value = FlagReport(

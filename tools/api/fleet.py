@@ -206,6 +206,8 @@ class QualityRanking:
     unit: str
     limit: Decimal
     entities: tuple[q.RankedEntity, ...]
+    top_id: str | None  # first entity (for short replies)
+    top_value: Decimal | None
     n_entities: int  # before the limit
     n_violating_meters: int
     n_at_risk_meters: int
@@ -291,6 +293,8 @@ def quality_ranking(
         unit=unit,
         limit=limit,
         entities=entities,
+        top_id=entities[0].entity_id if entities else None,
+        top_value=entities[0].value if entities else None,
         n_entities=len(cur_df),
         n_violating_meters=int(cur_df["n_violating"].sum()) if not cur_df.empty else 0,
         n_at_risk_meters=int(cur_df["n_at_risk"].sum()) if not cur_df.empty else 0,
@@ -311,7 +315,7 @@ def quality_ranking(
     return ToolResult(
         tool="quality_ranking",
         value=value,
-        units={"value": unit, "limit": unit},
+        units={"value": unit, "limit": unit, "top_value": unit},
         trail=trail,
         issues=tuple(issues),
         provenance=Provenance(
@@ -345,6 +349,9 @@ class CompensationExposure:
     continuity_rs: Decimal
     n_installations: int
     groups: tuple[q.ExposureGroup, ...]
+    top_group: str | None
+    top_group_rs: Decimal | None
+    n_due: int
     due: tuple[q.ExposureItem, ...]  # deadline within due_within_days of today
     due_rs: Decimal
     items: tuple[q.ExposureItem, ...]  # all items, largest first (capped at 200)
@@ -457,6 +464,9 @@ def compensation_exposure(
         continuity_rs=cont_rs,
         n_installations=len({i.installation_id for i in items}),
         groups=groups,
+        top_group=groups[0].group_id if groups else None,
+        top_group_rs=groups[0].amount_rs if groups else None,
+        n_due=len(due),
         due=due,
         due_rs=due_rs,
         items=tuple(sorted(items, key=lambda i: (-i.amount_rs, i.installation_id, i.month)))[:200],
@@ -464,7 +474,7 @@ def compensation_exposure(
     return ToolResult(
         tool="compensation_exposure",
         value=value,
-        units={"total_rs": "R$", "voltage_rs": "R$", "continuity_rs": "R$", "due_rs": "R$"},
+        units={"total_rs": "R$", "voltage_rs": "R$", "continuity_rs": "R$", "due_rs": "R$", "top_group_rs": "R$"},
         trail=tuple(trail),
         issues=tuple(issues),
         provenance=Provenance(
@@ -547,6 +557,10 @@ class EventsSummary:
     total_meters: int
     by_code: tuple[CodeCount, ...]
     by_group: tuple[GroupCount, ...]
+    top_code: str | None
+    top_group: str | None
+    n_outages: int
+    n_possible_ntl: int
     outages: tuple[InferredOutage, ...]
     meters_in_outages: int
     isolated_power_down_meters: int
@@ -672,7 +686,7 @@ def events_summary(
         )
     if any(t.possible_ntl for t in tamper):
         issues.append(
-            Issue("fleet.issue.ntl_needs_inspection", "warning", {"min_drop": NTL_MIN_DROP, "days": NTL_DAYS})
+            Issue("fleet.issue.ntl_needs_inspection", "warning", {"min_drop_pct": round(NTL_MIN_DROP * 100), "days": NTL_DAYS})
         )
     value = EventsSummary(
         period=period,
@@ -683,6 +697,10 @@ def events_summary(
         total_meters=int(total["n_meters"].iloc[0]) if not total.empty else 0,
         by_code=by_code,
         by_group=by_group,
+        top_code=by_code[0].key if by_code else None,
+        top_group=by_group[0].group_id if by_group else None,
+        n_outages=len(outages),
+        n_possible_ntl=sum(1 for t in tamper if t.possible_ntl),
         outages=outages,
         meters_in_outages=in_outages,
         isolated_power_down_meters=isolated,

@@ -315,6 +315,11 @@ class ContinuityIndicators:
     months: tuple[MonthOut, ...]
     interruptions: tuple[InterruptionOut, ...]
     total_compensation_rs: Decimal
+    month: str  # the last month of the period (the figures below)
+    dic_h: Decimal
+    fic: int
+    dmic_h: Decimal
+    violated: tuple[str, ...]
     answer: tuple[Phrase, ...]
 
 
@@ -469,7 +474,21 @@ def voltage_quality(
     return ToolResult(
         tool="voltage_quality",
         value=value,
-        units={"drp_pct": "%", "drc_pct": "%", "nominal_v": "V", "compensation_rs": "R$", "eusd_rs": "R$"},
+        units={
+            "drp_pct": "%",
+            "drc_pct": "%",
+            "drp_lim_pct": "%",
+            "drc_lim_pct": "%",
+            "precaria_share": "fraction",
+            "critica_share": "fraction",
+            "nominal_v": "V",
+            "compensation_rs": "R$",
+            "eusd_rs": "R$",
+            "band.adequate_lo": "V",
+            "band.adequate_hi": "V",
+            "band.precaria_lo": "V",
+            "band.precaria_hi": "V",
+        },
         trail=tuple(trail),
         issues=tuple(issues),
         provenance=Provenance(
@@ -658,12 +677,27 @@ def continuity_indicators(
             _intr_out(i, period, rules, crit) for i in intr if period.start <= i.start.date() <= period.end
         ),
         total_compensation_rs=total,
+        month=month_outs[-1].month,
+        dic_h=month_outs[-1].dic_h,
+        fic=month_outs[-1].fic,
+        dmic_h=month_outs[-1].dmic_h,
+        violated=month_outs[-1].violated,
         answer=_continuity_answer(period, month_outs, limits, total),
     )
     return ToolResult(
         tool="continuity_indicators",
         value=value,
-        units={"dic_h": "h", "dmic_h": "h", "fic": "count", "total_compensation_rs": "R$"},
+        units={
+            "dic_h": "h",
+            "dmic_h": "h",
+            "fic": "count",
+            "month": "month",
+            "total_compensation_rs": "R$",
+            "limits.dic_h": "h",
+            "limits.dmic_h": "h",
+            "limits.dicri_h": "h",
+            "limits.fic": "count",
+        },
         trail=tuple(trail),
         issues=tuple(issues),
         provenance=Provenance(

@@ -15,7 +15,9 @@ closed_at, status, area, region):
 - damage claims (ressarcimento) after some outages (power-down, code 1);
 - a background stream of the other request types (reclamacoes with and without visit,
   afericao do medidor, troca de modalidade, titularidade, cadastro...), mostly on time, about
-  one in nine late, the most recent ones still open.
+  one in nine late, the most recent ones still open;
+- for the demo customer (``metadata.json`` ``demo_customer``): an open metering inspection and
+  a complaint solved late.
 
 Deadlines come from :mod:`tools.domain.deadlines` so that "late" means late by REN 1.000.
 """
@@ -175,11 +177,21 @@ def _row(
     }
 
 
-def _close(row: dict[str, Any], end: dt.datetime) -> dict[str, Any]:
+def _office_hours(ts: dt.datetime) -> dt.datetime:
+    """The same day, moved into 08:00-17:59 (day-counted deadlines only look at the date)."""
+    if ts.hour < 8:
+        return ts.replace(hour=8 + ts.minute % 3)
+    if ts.hour >= 18:
+        return ts.replace(hour=15 + ts.minute % 3)
+    return ts
+
+
+def _close(row: dict[str, Any], end: dt.datetime, office: bool = True) -> dict[str, Any]:
     """Requests closed after the end of the data are still open in the export."""
     closed = row["closed_at"]
     if closed is not None:
         closed = pd.Timestamp(closed).floor("min").to_pydatetime()
+        closed = _office_hours(closed) if office else closed
         row["closed_at"] = closed
     if closed is not None and closed >= end:
         row["closed_at"], row["status"] = None, "open"
@@ -264,26 +276,64 @@ def _religacoes(
         else:
             closed = recd + dt.timedelta(minutes=int(rng.integers(3, 40)))
         status = "open" if (recd <= due and rng.random() < 0.1) else "closed"
-        rows.append(_close(_row(i, rtype, opened, closed if status == "closed" else None, status), end))
+        rows.append(
+            _close(_row(i, rtype, opened, closed if status == "closed" else None, status), end, office=False)
+        )
     return rows
+
+
+def _showcase(inst: pd.DataFrame, meta: dict[str, Any], end: dt.datetime) -> list[dict[str, Any]]:
+    """The demo customer's own requests: a metering inspection still open (asked 5 days before the
+    end of the data) and a complaint with visit solved 3 days late about 6 weeks earlier."""
+    demo = _find(meta, "demo_customer")
+    inst_id = str(demo.get("installation_id")) if isinstance(demo, dict) else None
+    by_id = inst.set_index("installation_id", drop=False)
+    if inst_id not in by_id.index:
+        return []
+    i = by_id.loc[inst_id]
+    rng = np.random.default_rng(1)
+    opened = _business_moment(rng, (end - dt.timedelta(days=5)).date())
+    complaint = _business_moment(rng, (end - dt.timedelta(days=45)).date())
+    due = dl.deadline_for("reclamacao_com_visita", complaint, i["area"]).due_date
+    solved = dt.datetime.combine(due + dt.timedelta(days=3), dt.time(14, 20))
+    return [
+        _row(i, "inspecao_medidor", opened, None, "open"),
+        _close(_row(i, "reclamacao_com_visita", complaint, solved, "closed"), end),
+    ]
 
 
 # ----------------------------------------------------------------------------- complaints and claims
 
 
 def _voltage_complaints(
-    inst: pd.DataFrame, ev: pd.DataFrame, start: dt.datetime, end: dt.datetime, rng: np.random.Generator
+    inst: pd.DataFrame,
+    ev: pd.DataFrame,
+    meta: dict[str, Any],
+    start: dt.datetime,
+    end: dt.datetime,
+    rng: np.random.Generator,
 ) -> list[dict[str, Any]]:
+    """Complaints from meters with under/overvoltage events or under the weak transformers."""
     by_id = inst.set_index("installation_id", drop=False)
     volt = ev[ev["code"].isin([10, 12]) & (ev["ts"] >= pd.Timestamp(start + dt.timedelta(days=7)))]
-    firsts = volt.groupby("installation_id", sort=True)["ts"].min()
+    when: dict[str, pd.Timestamp] = {}
+    for inst_id, g in volt.groupby("installation_id", sort=True):
+        when[str(inst_id)] = pd.Timestamp(g["ts"].iloc[int(rng.integers(0, len(g)))])
+    weak = _find(meta, "weak_transformer_meters")
+    span_days = max((end - start).days - 10, 1)
+    for inst_id in weak if isinstance(weak, list) else []:
+        when.setdefault(
+            str(inst_id), pd.Timestamp(start) + pd.Timedelta(days=int(rng.integers(7, span_days + 7)))
+        )
     n_max = max(1, len(inst) // 25)
+    ids = sorted(when)
     rows: list[dict[str, Any]] = []
-    for inst_id, t in list(firsts.items())[:n_max]:
+    for k in rng.permutation(len(ids))[:n_max]:
+        inst_id = ids[int(k)]
         if inst_id not in by_id.index:
             continue
         i = by_id.loc[inst_id]
-        opened = _business_moment(rng, (pd.Timestamp(t) + pd.Timedelta(days=1)).date())
+        opened = _business_moment(rng, (when[inst_id] + pd.Timedelta(days=1)).date())
         rtype = "verificacao_tensao" if rng.random() < 0.75 else "medicao_tensao_168h"
         closed = opened + dt.timedelta(days=float(rng.uniform(2, 22)))
         if opened < end:
@@ -292,10 +342,14 @@ def _voltage_complaints(
 
 
 def _damage_claims(
-    inst: pd.DataFrame, ev: pd.DataFrame, end: dt.datetime, rng: np.random.Generator
+    inst: pd.DataFrame, ev: pd.DataFrame, meta: dict[str, Any], end: dt.datetime, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
+    """Damage claims a few days after an outage (the long-outage feeder's meters first)."""
     by_id = inst.set_index("installation_id", drop=False)
     downs = ev[ev["code"] == schema.EVENT_POWER_DOWN].drop_duplicates("installation_id")
+    long_out = _find(meta, "long_outage_meters")
+    if isinstance(long_out, list) and downs["installation_id"].isin([str(x) for x in long_out]).any():
+        downs = downs[downs["installation_id"].isin([str(x) for x in long_out])]
     rows: list[dict[str, Any]] = []
     n_max = max(1, len(inst) // 20)
     picked = downs.iloc[rng.permutation(len(downs))[:n_max]] if len(downs) else downs
@@ -377,9 +431,10 @@ def generate_service_requests(out_dir: Path, seed: int) -> int:
     start, end = _period(meta, ev)
     rng = np.random.default_rng([int(seed), 1010])
     rows = _religacoes(inst, _suspensions(meta, ev), end, rng)
-    rows += _voltage_complaints(inst, ev, start, end, rng)
-    rows += _damage_claims(inst, ev, end, rng)
+    rows += _voltage_complaints(inst, ev, meta, start, end, rng)
+    rows += _damage_claims(inst, ev, meta, end, rng)
     rows += _background(inst, start, end, rng)
+    rows += _showcase(inst, meta, end)
     df = pd.DataFrame(
         rows,
         columns=["installation_id", "request_type", "opened_at", "closed_at", "status", "area", "region"],

@@ -21,10 +21,12 @@ energy of the period (plus the measured export of a solar installation):
     or [16:00, 24:00). Range: -20 %/+30 % at 15 min (baseline, coincident loads, showers too
     short or split across intervals), -10 %/+15 % at 5 min, -40 %/+60 % at 60 min.
 ``air_conditioning``
-    Long mid-power blocks: at least 2 h of excess >= 600 W over the 24 h rolling 20th
-    percentile, mostly in [12:00, 06:00), outside June-August; the typical activity at that
-    hour (median excess on days without blocks) is subtracted. Range -30 %/+30 % (15 min),
-    -50 %/+60 % (60 min).
+    Long, steady mid-power blocks: at least 2 h (3 h with hourly data) of excess >= 500 W over
+    the 24 h rolling 20th percentile and the household routine at that hour, mostly in
+    [12:00, 06:00), outside June-August. The routine is the installation's own cool-season
+    (July) hour-of-day profile when given; without it, the 25th percentile of the period's
+    days, so a unit used on most days is missed (a warning says so). Range -30 %/+30 %
+    (15 min), -50 %/+60 % (60 min).
 ``solar_export``
     Energy injected into the grid (measured, not an estimate). Self-consumed solar energy is
     not visible in net readings, so daytime use of a solar home is under-estimated.
@@ -71,7 +73,9 @@ SHOWER_CLUSTER_MAX_MIN = 120
 SHOWER_CLUSTER_MAX_MIN_HOURLY = 180
 SHOWER_MIN_WH = 300.0
 SHOWER_HOURS = ((5, 12), (14, 24))
-AC_MIN_EXCESS_W = 600.0
+AC_MIN_EXCESS_W = 500.0
+AC_MAX_CV = 0.5
+AC_ROUTINE_LOW_Q = 0.25
 AC_MIN_MIN = 120
 AC_WINDOW_H = 24
 AC_BASE_PERCENTILE = 0.20
@@ -87,6 +91,7 @@ ISSUE_HOURLY = "consumption.issue.hourly_low_confidence"
 ISSUE_COARSE = "consumption.issue.interval_too_coarse"
 ISSUE_SOLAR_MASK = "consumption.issue.solar_masks_daytime"
 ISSUE_OTHER_CLIPPED = "consumption.issue.breakdown_scaled"
+ISSUE_AC_NO_REFERENCE = "consumption.issue.ac_no_cool_reference"
 HEURISTIC_REF = TrailRef("NILM heuristics (Hart 1992; PROCEL PPH 2019 typical values)", "reference")
 
 
@@ -227,38 +232,66 @@ def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
     return shower_wh, events
 
 
-def detect_ac(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> tuple[np.ndarray, int]:
-    """Energy per slot attributed to air conditioning [Wh] and the number of blocks."""
+def _hour_profile(values: np.ndarray, hours: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
+    """Per-slot value of the ``q`` quantile of ``values`` at the same hour of day (over ``keep``)."""
+    prof = pd.Series(values[keep]).groupby(hours[keep]).quantile(q).clip(lower=0.0)
+    return np.array([float(prof.get(h, 0.0)) for h in hours])
+
+
+def _ac_excess(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> np.ndarray:
+    """Power above the 24 h rolling 20th percentile, showers removed [W]."""
     power = grid["power_w"] - shower_wh * 60.0 / step
     n24 = int(AC_WINDOW_H * 60 / step)
     floor = power.rolling(n24, center=True, min_periods=n24 // 4).quantile(AC_BASE_PERCENTILE)
-    excess = (power - floor).fillna(0.0)
-    smooth = (
-        excess.rolling(3, center=True, min_periods=1).mean().to_numpy() if step < 60 else excess.to_numpy()
-    )
+    return np.asarray((power - floor).fillna(0.0).to_numpy())
+
+
+def routine_profile(grid: pd.DataFrame, step: int) -> dict[int, float]:
+    """Median excess per hour of day [W] of a cool-season reference (no air conditioning).
+
+    Parameters
+    ----------
+    grid, step : output of :func:`regular_grid` for the reference readings (e.g. July).
+    """
+    shower_wh, _ = detect_showers(grid, step)
+    excess = _ac_excess(grid, step, shower_wh)
+    prof = pd.Series(excess).groupby(grid["ts"].dt.hour.to_numpy()).median().clip(lower=0.0)
+    return {int(h): float(v) for h, v in prof.items()}
+
+
+def detect_ac(
+    grid: pd.DataFrame, step: int, shower_wh: np.ndarray, routine: Mapping[int, float] | None = None
+) -> tuple[np.ndarray, int]:
+    """Energy per slot attributed to air conditioning [Wh] and the number of blocks.
+
+    Excess is measured over the 24 h rolling 20th percentile (showers removed), minus the
+    household routine at that hour: the installation's own cool-season profile when given
+    (``routine``, see :func:`routine_profile`), else the 25th percentile of the period's days
+    at that hour (then a unit used on most days is missed). Blocks: the 3-slot mean stays
+    >= 500 W for >= 2 h (3 h with hourly data), steady (coefficient of variation <= 0.5),
+    mostly in [12:00, 06:00), not in June-August.
+    """
+    excess = _ac_excess(grid, step, shower_wh)
     hours = grid["ts"].dt.hour.to_numpy()
     months = grid["ts"].dt.month.to_numpy()
+    if routine is not None:
+        base = np.array([float(routine.get(int(h), 0.0)) for h in hours])
+    else:
+        prof = pd.Series(excess).groupby(hours).quantile(AC_ROUTINE_LOW_Q).clip(lower=0.0)
+        base = np.array([float(prof.get(h, 0.0)) for h in hours])
+    resid = excess - base
+    smooth = pd.Series(resid).rolling(3, center=True, min_periods=1).mean().to_numpy() if step < 60 else resid
     in_window = (hours >= AC_HOURS[0]) | (hours < AC_HOURS[1])
-    min_slots = max(2, AC_MIN_MIN // step)
-    block = np.zeros(len(grid), dtype=bool)
+    min_slots = max(3 if step >= 60 else 2, AC_MIN_MIN // step)
+    ac_w = np.zeros(len(grid))
     blocks = 0
     for a, b in _runs(smooth >= AC_MIN_EXCESS_W):
-        if b - a < min_slots or in_window[a:b].mean() < 0.5 or months[a] in COOL_MONTHS:
+        seg = resid[a:b]
+        steady = float(np.std(seg)) <= AC_MAX_CV * max(float(np.mean(seg)), 1.0)
+        if b - a < min_slots or in_window[a:b].mean() < 0.5 or months[a] in COOL_MONTHS or not steady:
             continue
-        block[a:b] = True
+        ac_w[a:b] = np.clip(seg, 0.0, None)
         blocks += 1
-    if not blocks:
-        return np.zeros(len(grid)), 0
-    days = grid["ts"].dt.date.to_numpy()
-    block_days = set(days[block])
-    typical = (
-        pd.Series(excess.to_numpy()[[d not in block_days for d in days]], dtype="float64")
-        .groupby(hours[[d not in block_days for d in days]])
-        .median()
-        .clip(lower=0.0)
-    )
-    activity = np.array([float(typical.get(h, 0.0)) for h in hours])
-    ac_w = np.where(block, np.clip(excess.to_numpy() - activity, 0.0, None), 0.0)
     return ac_w * step / 60.0, blocks
 
 
@@ -298,10 +331,14 @@ def breakdown(
     *,
     appliance: str | None = None,
     has_gd: bool = False,
+    reference: pd.DataFrame | None = None,
     thresholds: Thresholds | None = None,
     sql: Mapping[str, str] | None = None,
 ) -> ToolResult[ApplianceBreakdown]:
     """Estimate the appliance breakdown of one installation's imported energy in ``period``.
+
+    ``reference`` are readings of a cool-season month of the same installation (no air
+    conditioning expected), used as the household routine for the AC estimate.
 
     Raises
     ------
@@ -338,7 +375,14 @@ def breakdown(
     export_wh = float(df["export_wh"].sum())
     hours_cov = suff.covered_minutes / 60.0
     shower_slot_wh, showers = detect_showers(grid, step)
-    ac_slot_wh, blocks = detect_ac(grid, step, shower_slot_wh)
+    routine = None
+    if reference is not None and len(reference):
+        ref_grid, ref_step = regular_grid(prepare(reference))
+        if ref_step == step and len(ref_grid) >= MIN_DAYS * 1440 // step:
+            routine = routine_profile(ref_grid, step)
+    if routine is None and not set(grid["ts"].dt.month.unique()) <= set(COOL_MONTHS):
+        issues.append(Issue(ISSUE_AC_NO_REFERENCE, "warning", {}))
+    ac_slot_wh, blocks = detect_ac(grid, step, shower_slot_wh, routine)
     # night statistics on the residual power (detected shower / AC removed)
     residual = grid["power_w"] - (shower_slot_wh + ac_slot_wh) * 60.0 / step
     hours_of = grid["ts"].dt.hour
