@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 _NUM = re.compile(r"(?<![\w/])(\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?![\w/])")
@@ -67,11 +68,28 @@ def result_numbers(obj: Any, acc: set[Decimal] | None = None) -> set[Decimal]:
     return acc
 
 
+def catalogue_constants() -> set[Decimal]:
+    """Numbers written in the catalogue's fixed text (rules such as "168 horas", "4 últimos dígitos").
+
+    These are reviewed, sourced wording, not computed figures; placeholders are excluded.
+    """
+    from assistant.i18n import catalogue
+
+    out: set[Decimal] = set()
+    for template in catalogue().values():
+        fixed = re.sub(r"\{[^}]*\}", " ", template)
+        out |= {v for v, _ in reply_numbers(fixed)}
+    return out
+
+
 def ungrounded(reply: str, results: list[Any], user_text: str = "", allowed: Iterable[Decimal] = ()) -> list[str]:
-    """Numbers in ``reply`` not backed by ``results`` (empty list = grounded)."""
-    known = result_numbers(results)
+    """Numbers in ``reply`` not backed by ``results`` (empty list = grounded).
+
+    Signs are ignored (a reply may say "R$ 15,69 a menos" for a -15.69 difference).
+    """
+    known = {abs(k) for k in result_numbers(results)}
     known |= {v for v, _ in reply_numbers(user_text)}
-    known |= set(allowed)
+    known |= set(allowed) | _CONSTANTS()
     missing: list[str] = []
     for value, decimals in reply_numbers(reply):
         tol = Decimal(1).scaleb(-decimals) / 2 if decimals else Decimal("0.5")
@@ -79,3 +97,8 @@ def ungrounded(reply: str, results: list[Any], user_text: str = "", allowed: Ite
             continue
         missing.append(str(value))
     return missing
+
+
+@cache
+def _CONSTANTS() -> frozenset[Decimal]:  # noqa: N802 - cached constant
+    return frozenset(catalogue_constants())

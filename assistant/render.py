@@ -238,13 +238,29 @@ def fit(text: str, limit: int = 1600) -> str:
     return cut + "\n…"
 
 
+_CITABLE = re.compile(r"^(REN|PRODIST|Lei|REH|ANEEL|Resolu|Decreto|LGPD|ABNT|Portaria|Despacho|Nota T)", re.I)
+_ACCENTS = {"Modulo": "Módulo", "secao": "seção", "Secao": "Seção", "Resolucao": "Resolução", "Nota Tecnica": "Nota Técnica"}
+
+
+def clean_source(source: str) -> str | None:
+    """A short, citable reference ("REN 1.000/2021, art. 284"), or None for internal notes."""
+    s = source.strip()
+    if not _CITABLE.match(s):
+        return None
+    s = re.split(r"\s\(|;|\s-\s", s, maxsplit=1)[0].strip().rstrip(",")
+    for ascii_word, pt in _ACCENTS.items():
+        s = s.replace(ascii_word, pt)
+    return s
+
+
 def citations_of(results: list[ToolResult[Any]]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for r in results:
         refs = list(r.citations) + [ref for step in r.trail for ref in step.refs]
         for ref in refs:
-            if ref.source and ref.source not in seen:
-                seen[ref.source] = {"source": ref.source, "title": "", "excerpt": "", "status": ref.status, "url": ref.url}
+            src = clean_source(ref.source)
+            if src and src not in seen:
+                seen[src] = {"source": src, "title": "", "excerpt": "", "status": ref.status, "url": ref.url}
     return list(seen.values())[:6]
 
 

@@ -104,7 +104,7 @@ def test_overlapping_file_merges_and_reports_duplicates(fresh_home, mdm_exports)
         ("2026-10-01 01:00:00", 47, 1275, None),
         ("2026-10-01 01:15:00", 49, None, None),
     ]
-    assert q(fresh_home, "SELECT count(*) FROM load_profile")[0][0] == 8 + 2  # one row per installation+interval
+    assert q(fresh_home, "SELECT count(*) FROM load_profile")[0][0] == 6 + 2  # one row per installation+interval
 
 
 def test_late_out_of_order_reads_merge_into_partitions(fresh_home, mdm_exports):
@@ -218,11 +218,13 @@ def test_customers_keep_cpf_digits_only(fresh_home, mdm_exports):
 
 
 def test_unusable_files_are_reported_not_ingested(fresh_home, tmp_path):
-    (tmp_path / "readings.csv").write_text("foo,bar\n1,2\n")
-    (tmp_path / "events_x.csv").write_text("installation_id,ts\nUC1,2026-10-01\n")
-    (tmp_path / "notes.md").write_text("hello\n")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "readings.csv").write_text("foo,bar\n1,2\n")
+    (exports / "events_x.csv").write_text("installation_id,ts\nUC1,2026-10-01\n")
+    (exports / "notes.md").write_text("hello\n")
     with Store(fresh_home) as store:
-        report = ingest_paths(store, [tmp_path])
+        report = ingest_paths(store, [exports])
     assert {Path(f.source).name: f.error for f in report.files} == {"readings.csv": "unknown_kind", "events_x.csv": "bad_header"}
     assert [Path(p).name for p in report.ignored] == ["notes.md"]
     assert not report.ok

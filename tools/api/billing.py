@@ -210,7 +210,7 @@ def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
             formula="15-minute sums of import_wh / export_wh / q1_varh / q4_varh per day and slot",
             output=int(df["readings"].sum()) if not df.empty else 0,
             unit="readings",
-            refs=(TrailRef("REN 1.000/2021 art. 284 (billing from the memoria de massa)", "confirmed"),),
+            refs=(TrailRef("REN 1.000/2021, art. 284", "confirmed"),),
             sql=SLOTS_SQL,
         )
     )
@@ -325,7 +325,10 @@ def _dedupe(issues: Sequence[Issue]) -> tuple[Issue, ...]:
         else:
             rest.append(i)
     merged = [Issue(code, "warning", {"month": ", ".join(sorted(ms))}) for code, ms in months.items()]
-    merged += [Issue("issue.billing.stand_in_tariff", "warning", {"reh": r, "start": a, "end": b}) for r, (a, b) in stand_in.items()]
+    merged += [
+        Issue("issue.billing.stand_in_tariff", "warning", {"reh": r, "start": a, "end": b})
+        for r, (a, b) in stand_in.items()
+    ]
     issues = [*rest, *merged]
     out: list[Issue] = []
     seen: set[str] = set()
@@ -338,11 +341,20 @@ def _dedupe(issues: Sequence[Issue]) -> tuple[Issue, ...]:
 
 
 def _citations(steps: Sequence[Step]) -> tuple[TrailRef, ...]:
-    seen: dict[tuple[str, str], TrailRef] = {}
+    """Distinct citations of the trail: tariff resolutions first, then laws, then REN articles."""
+    seen: dict[str, TrailRef] = {}
     for s in steps:
         for r in s.refs:
-            seen.setdefault((r.source, r.status), r)
-    return tuple(seen.values())
+            if r.source:
+                seen.setdefault(r.source, r)
+
+    def rank(r: TrailRef) -> int:
+        for i, prefix in enumerate(("ANEEL REH", "ANEEL", "Lei", "REN")):
+            if r.source.startswith(prefix):
+                return i
+        return 9
+
+    return tuple(sorted(seen.values(), key=rank))
 
 
 def _result(
@@ -379,12 +391,35 @@ _BILL_UNITS = {
     "days": "days",
     "days_elapsed": "days",
     "days_total": "days",
+    "kwh_to_date": "kWh",
+    "kwh_projected": "kWh",
+    "kwh_low": "kWh",
+    "kwh_high": "kWh",
     "total_rs": "R$",
     "amount_rs": "R$ (with taxes)",
     "rate_rs": "R$/unit before taxes",
     "consumption_kwh": "kWh",
     "icms_rate": "fraction",
     "credits_balance_kwh": "kWh",
+}
+
+
+_GD_UNITS = {
+    "balance_kwh": "kWh",
+    "injected_in_period_kwh": "kWh",
+    "next_expiry_kwh": "kWh",
+    "next_expiry_month": "month",
+    "gd_kwp": "kWp",
+}
+_FLAG_UNITS = {
+    "effect_rs": "R$",
+    "rs_per_kwh": "R$/kWh",
+    "month": "month",
+    "kwh_month": "kWh",
+    "effect_by_flag_rs.verde": "R$",
+    "effect_by_flag_rs.amarela": "R$",
+    "effect_by_flag_rs.vermelha_1": "R$",
+    "effect_by_flag_rs.vermelha_2": "R$",
 }
 
 
@@ -605,7 +640,7 @@ def forecast_bill(ctx: ToolContext, installation_id: str, args: ForecastBillArgs
             formula="kwh_to_date + days_remaining * daily_rate (central: pace of this cycle; low/high: P20/P80 of the last 30 days)",
             output=central.consumption_kwh,
             unit="kWh",
-            refs=(TrailRef("Projection by daily average (regulation.md section 11)", "reference"),),
+            refs=(),
         ),
         *central.steps,
     ]
@@ -710,7 +745,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
             None,
             None,
         )
-        return _result("gd_credits", call, value, period, (), [issue], {"balance_kwh": "kWh"})
+        return _result("gd_credits", call, value, period, (), [issue], _GD_UNITS)
     last = _last_complete(call)
     cycles = _history(call, last)
     usages = [u for u in _usages(call, cycles)[0] if u.coverage >= MIN_CYCLE_COVERAGE]
@@ -731,7 +766,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
             None,
             None,
         )
-        return _result("gd_credits", call, value, period, (), issues, {"balance_kwh": "kWh"})
+        return _result("gd_credits", call, value, period, (), issues, _GD_UNITS)
     seq = bill_sequence(call.facts, _items(usages), call.reference)
     bills = [b for _, b in seq]
     shown = [b for b in bills if period.start <= b.reading_date <= period.end + dt.timedelta(days=1)]
@@ -764,9 +799,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
             formula="sum(kWh of unexpired lots), oldest used first, expiry 60 months after the generating bill",
             output=q_kwh(sum((lot.kwh for lot in lots), ZERO)),
             unit="kWh",
-            refs=(
-                TrailRef("Lei 14.300/2022 art. 13; REN 1.000/2021 arts. 655-G par. 9, 655-L", "confirmed"),
-            ),
+            refs=(TrailRef("Lei 14.300/2022, art. 13; REN 1.000/2021, art. 655-L", "confirmed"),),
         )
     )
     steps.append(
@@ -800,7 +833,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
         period,
         steps,
         issues,
-        {"balance_kwh": "kWh", "injected_in_period_kwh": "kWh"},
+        _GD_UNITS,
     )
 
 
@@ -907,7 +940,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
                     formula="kwh * rs_per_kwh * gross_up",
                     output=eff,
                     unit="R$",
-                    refs=(fref.trail(), *v.refs, TrailRef("REN 1.000/2021 arts. 307-309", "confirmed")),
+                    refs=(fref.trail(), *v.refs, TrailRef("REN 1.000/2021, arts. 307-309", "confirmed")),
                 )
             )
     if fallback:
@@ -926,7 +959,9 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
         kwh_is_projection=projection,
         effect_rs=effect,
         options=tuple(options),
-        source=fref.source,
+        source=fref.cite or fref.source,
+        rs_per_100kwh=rs_kwh * 100 if rs_kwh is not None else None,
+        effect_by_flag_rs={o.flag: o.effect_rs for o in options},
     )
     return _result(
         "tariff_flag",
@@ -935,7 +970,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
         Period(m_start, m_end, month),
         steps,
         issues,
-        {"effect_rs": "R$", "rs_per_kwh": "R$/kWh"},
+        _FLAG_UNITS,
     )
 
 

@@ -385,6 +385,40 @@ def consumption_profile(
     return _finish(result, installation_id, period, ctx, (q,))
 
 
+def reference_month(period: Period, today: dt.date) -> Period | None:
+    """A cool-season month (July) near ``period`` with data before ``today``, for the AC routine."""
+    if {m for m in range(1, 13) if _month_in(period, m)} <= set(appl.COOL_MONTHS):
+        return None  # no AC is estimated in June-August anyway
+    best: Period | None = None
+    for year in (period.end.year, period.end.year - 1, period.end.year + 1):
+        july = Period(dt.date(year, 7, 1), dt.date(year, 7, 31), "cool_reference")
+        if july.end >= today:
+            continue
+        if best is None or abs((july.start - period.start).days) < abs((best.start - period.start).days):
+            best = july
+    return best
+
+
+def _month_in(period: Period, month: int) -> bool:
+    d = period.start.replace(day=1)
+    while d <= period.end:
+        if d.month == month:
+            return True
+        d = (d + dt.timedelta(days=32)).replace(day=1)
+    return False
+
+
+def fetch_reference(
+    ctx: ToolContext, installation_id: str, period: Period
+) -> tuple[pd.DataFrame | None, str]:
+    """Readings of the cool-season reference month (None when there is none)."""
+    ref = reference_month(period, ctx.data_today)
+    if ref is None:
+        return None, ""
+    df, q = fetch_intervals(ctx, installation_id, ref.start, ref.end)
+    return (df if len(df) else None), q
+
+
 def appliance_breakdown(
     ctx: ToolContext, installation_id: str, args: ApplianceBreakdownArgs
 ) -> ToolResult[appl.ApplianceBreakdown]:
@@ -392,8 +426,16 @@ def appliance_breakdown(
     inst = ctx.installation(installation_id)
     period = resolve(ctx, inst, args.period)
     df, q = fetch_intervals(ctx, installation_id, period.start, period.end)
-    result = appl.breakdown(df, period, appliance=args.appliance, has_gd=_has_gd(inst), sql={"intervals": q})
-    return _finish(result, installation_id, period, ctx, (q,))
+    ref, q_ref = fetch_reference(ctx, installation_id, period)
+    result = appl.breakdown(
+        df,
+        period,
+        appliance=args.appliance,
+        has_gd=_has_gd(inst),
+        reference=ref,
+        sql={"intervals": q, "reference": q_ref},
+    )
+    return _finish(result, installation_id, period, ctx, (q, q_ref))
 
 
 def efficiency_tips(
@@ -403,7 +445,10 @@ def efficiency_tips(
     inst = ctx.installation(installation_id)
     period = resolve(ctx, inst, args.period)
     pr, df, q = _profile(ctx, installation_id, period)
-    br = appl.breakdown(df, period, has_gd=_has_gd(inst), sql={"intervals": q})
+    ref, q_ref = fetch_reference(ctx, installation_id, period)
+    br = appl.breakdown(
+        df, period, has_gd=_has_gd(inst), reference=ref, sql={"intervals": q, "reference": q_ref}
+    )
     cost, cost_issue = estimate_cost(ctx, installation_id, period)
     price: Decimal | None = None
     extra: list[Step] = []

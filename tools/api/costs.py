@@ -19,15 +19,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.api.cost_prices import default_fx, load_books, price_catalogue_version
-from tools.data.calibration import calibrate as _calibrate_data
 from tools.data.calibration import load_calibration
-from tools.data.calibration_sample import SampleSpec
 from tools.domain.storage_cost import Scenario, ScenarioResult, Selection, run_scenario
 from tools.domain.storage_cost_coef import (
     DEFAULT_INTERVAL,
-    LIT_EVENT,
-    LIT_QEE,
-    LIT_REGISTER,
     Coefficients,
     Segment,
     default_segments,
@@ -41,6 +36,7 @@ from tools.domain.storage_cost_volume import ProductRates
 from tools.errors import InvalidArguments
 from tools.registry import ToolSpec
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
+from tools.units import money
 
 TOOL = "storage_cost"
 INTERVALS = (1, 5, 10, 15, 30, 60)
@@ -150,6 +146,9 @@ class StorageCostValue:
     answer_brl_per_meter_month: Decimal
     answer_usd_month: Decimal
     answer_brl_month: Decimal
+    answer_usd_per_1000_meters_month: Decimal
+    answer_brl_per_1000_meters_month: Decimal
+    answer_meters: int
     fx_brl_per_usd: Decimal
     scenarios: tuple[ScenarioResult, ...]
     comparison: tuple[ScenarioDelta, ...]
@@ -275,14 +274,17 @@ def estimate(params: CostParams, *, home: str | Path | None = None,
         if coefs.calibrated else {}
     value = StorageCostValue(
         first.answer_usd_per_meter_month, first.answer_brl_per_meter_month, first.answer_usd_month,
-        first.answer_brl_month, fx, tuple(results), compare(results), sens, cal_info,
+        first.answer_brl_month, money(first.answer_usd_per_meter_month * 1000),
+        money(first.answer_brl_per_meter_month * 1000), round(first.answer_meters), fx,
+        tuple(results), compare(results), sens, cal_info,
     )
     refs = {r for sc in scenarios for r in (sc.fx_ref,)}
     return ToolResult(
         tool=TOOL,
         value=value,
         units={"answer_usd_per_meter_month": "USD/meter-month", "answer_brl_per_meter_month": "BRL/meter-month",
-               "answer_usd_month": "USD/month", "answer_brl_month": "BRL/month", "fx_brl_per_usd": "BRL/USD"},
+               "answer_usd_month": "USD", "answer_brl_month": "R$", "answer_usd_per_1000_meters_month": "USD",
+               "answer_brl_per_1000_meters_month": "R$", "answer_meters": "meters", "fx_brl_per_usd": "BRL/USD"},
         trail=tuple(trail),
         issues=tuple(_issues(params, scenarios, results, coefs)),
         provenance=Provenance(reference_versions={"prices": price_catalogue_version(),
@@ -317,80 +319,6 @@ def _issues(p: CostParams, scenarios: list[Scenario], results: list[ScenarioResu
 def storage_cost(ctx: Any, installation_id: str | None, args: CostParams) -> ToolResult[StorageCostValue]:
     """The registered operator tool: ``estimate`` with the store's home (calibration)."""
     return estimate(args, home=ctx.store.home)
-
-
-# ------------------------------------------------------------------------------ calibration
-
-
-def calibration_specs() -> list[SampleSpec]:
-    return [SampleSpec(s.key, s.group, s.phases, s.pv, s.interval_min) for s in default_segments()]
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrationRow:
-    segment: str
-    interval_min: int
-    item: str  # channel, "row_overhead", or a product
-    calibrated: float
-    literature: float
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrationValue:
-    path: str
-    created: str
-    source: Mapping[str, Any]
-    rows: tuple[CalibrationRow, ...]
-
-
-def calibration_rows(cal: Mapping[str, Any]) -> tuple[CalibrationRow, ...]:
-    """Calibrated bytes per value against the literature values, per segment, interval and channel."""
-    coefs = Coefficients(cal)
-    lit = Coefficients()
-    rows: list[CalibrationRow] = []
-    for seg in default_segments():
-        for iv_key, segs in sorted((cal.get("generated") or {}).get("load_profile", {}).items(), key=lambda x: int(x[0])):
-            got = (segs or {}).get(seg.key)
-            if not got:
-                continue
-            s = replace(seg, interval_min=int(iv_key))
-            lrow = lit.literature_row(s, "archive")
-            for ch in seg.channels:
-                rows.append(CalibrationRow(seg.key, s.interval_min, ch, float(got["channels"].get(ch, 0.0)),
-                                           lrow.channels[ch]))
-            rows.append(CalibrationRow(seg.key, s.interval_min, "row_overhead", float(got["row_overhead"]),
-                                       lrow.row_overhead))
-        for item, fn, litv in (("power_quality", coefs.qee, LIT_QEE), ("events", coefs.event, LIT_EVENT),
-                               ("registers", coefs.register, LIT_REGISTER)):
-            val, src = fn(seg, "archive")
-            if src != "literature":
-                rows.append(CalibrationRow(seg.key, seg.interval_min, item, val, litv["archive"]))
-    return tuple(rows)
-
-
-def calibrate(home: str | Path, *, lake: str | Path | None = None, meters_per_segment: int = 40, days: int = 31,
-              intervals: tuple[int, ...] = (5, 10, 15, 30, 60), seed: int = 20261001) -> ToolResult[CalibrationValue]:
-    """Write generated samples in the lake layout, measure them (and ``lake``), store calibration.json."""
-    cal = _calibrate_data(home, calibration_specs(), lake=lake, intervals=intervals,
-                          meters_per_segment=meters_per_segment, days=days, seed=seed)
-    rows = calibration_rows(cal)
-    value = CalibrationValue(str(Path(home) / "calibration.json"), str(cal["created"]), dict(cal["source"]), rows)
-    step = Step("cost.step.calibration", {"segments": len(calibration_specs()), "intervals": list(intervals),
-                                          "meters_per_segment": meters_per_segment, "days": days, "lake": str(lake or "")},
-                "bytes per value = compressed column bytes (incl. bloom filters, page indexes) / non-null values",
-                {"rows": len(rows)}, "B/value", (TrailRef("shared/domain/storage-cost.md 2.2", "reference"),))
-    return ToolResult("cost_calibrate", value, {"calibrated": "B/value", "literature": "B/value"}, (step,),
-                      provenance=Provenance(reference_versions={"calibration": value.created}))
-
-
-def current_calibration(home: str | Path) -> ToolResult[CalibrationValue] | None:
-    """The stored calibration of ``home`` as rows against literature, or None."""
-    cal = load_calibration(home)
-    if not cal:
-        return None
-    value = CalibrationValue(str(Path(home) / "calibration.json"), str(cal.get("created", "")),
-                             dict(cal.get("source") or {}), calibration_rows(cal))
-    return ToolResult("cost_calibration", value, {"calibrated": "B/value", "literature": "B/value"})
 
 
 SPECS: tuple[ToolSpec, ...] = (

@@ -25,7 +25,7 @@ from tools.api.context import ToolContext
 from tools.api.quality import band_params, voltage_rules
 from tools.data.store import Store
 from tools.domain import deadlines as dl
-from tools.errors import NoData
+from tools.errors import NoData, NotIdentified
 from tools.registry import ToolSpec
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
 from tools.units import d, money
@@ -255,11 +255,19 @@ def attach_vrc(
 
 
 def evaluate(
-    frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
-) -> pd.DataFrame:
-    """Timing (engine) -> VRC -> compensation, for a frame of requests with evidence."""
+    store: Store, frame: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
+) -> tuple[pd.DataFrame, str]:
+    """Timing (engine) -> VRC -> compensation, for a frame of requests with evidence.
+
+    Monthly kWh are read only for the installations that owe something (late requests and
+    wrongful suspensions), from about a month before the earliest apuracao month."""
     timed = dl.evaluate_timing(frame, as_of, ref)
-    return dl.compensate(attach_vrc(timed, kwh, as_of, ref), ref)
+    need = timed[timed["late"].astype(bool) | timed["wrongful"].astype(bool)]
+    months = sorted(m for m in need["apuracao_month"] if isinstance(m, str))
+    start = dt.datetime.fromisoformat(months[0] + "-01") - dt.timedelta(days=35) if months else as_of
+    ids = sorted(set(map(str, need["installation_id"])))
+    kwh, ksql = fetch_month_kwh(store, ids, start, as_of)
+    return dl.compensate(attach_vrc(timed, kwh, as_of, ref), ref), ksql
 
 
 # ----------------------------------------------------------------------------- result types
@@ -509,7 +517,8 @@ def deadline_status(
     Without a matching request, returns the regulatory deadlines of the asked family for the
     installation's area (e.g. religacao normal 24 h urban, art. 362 IV).
     """
-    assert installation_id is not None
+    if installation_id is None:
+        raise NotIdentified("installation required", tool="deadline_status")
     ref = dl.load_reference()
     inst = ctx.installation(installation_id)
     area = str(inst.get("area") or "urbana").lower()
@@ -540,12 +549,8 @@ def deadline_status(
             ref=ref,
         )
         queries.append(sql)
-        start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
-        kwh, ksql = fetch_month_kwh(
-            ctx.store, [installation_id] if not raw.empty else [], pd.Timestamp(start).to_pydatetime(), as_of
-        )
+        ev, ksql = evaluate(ctx.store, raw, as_of, ref)
         queries.append(ksql)
-        ev = evaluate(raw, kwh, as_of, ref)
         ev = ev[ev["state"] != "unknown_type"]
         for row in ev.to_dict("records"):
             records.append(to_record(row))
@@ -691,14 +696,7 @@ def deadline_exposure(
             types = ("-",)
     since = as_of - dt.timedelta(days=args.lookback_days)
     raw, sql, params = fetch_requests(ctx.store, as_of, region=args.region, types=types, since=since, ref=ref)
-    start = (raw["opened_at"].min() if not raw.empty else as_of) - dt.timedelta(days=62)
-    kwh, ksql = fetch_month_kwh(
-        ctx.store,
-        list(raw["installation_id"].unique()) if not raw.empty else [],
-        pd.Timestamp(start).to_pydatetime(),
-        as_of,
-    )
-    ev = evaluate(raw, kwh, as_of, ref)
+    ev, ksql = evaluate(ctx.store, raw, as_of, ref)
     issues.extend(_common_issues(ev))
     ev = ev[~ev["state"].isin(["unknown_type", "cancelled"])]
     groups = _group_table(ev, window_end)

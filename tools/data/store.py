@@ -216,7 +216,9 @@ class Store:
         last = self.scalar("SELECT max(ts) FROM load_profile")
         if last is None:
             return None
-        return (last + dt.timedelta(minutes=1)).date()
+        # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at
+        # 23:00 or later is complete, so "today" is the next day; otherwise the last day is "today".
+        return (last + dt.timedelta(minutes=60)).date()
 
     def close(self) -> None:
         self.con.close()

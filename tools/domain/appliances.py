@@ -461,6 +461,7 @@ def breakdown(
         blocks,
         ac_mid,
         items,
+        routine is not None,
     )
     value = ApplianceBreakdown(
         period=period,
@@ -506,6 +507,7 @@ def _steps(
     blocks: int,
     ac_mid: float,
     items: list[ApplianceEstimate],
+    has_reference: bool,
 ) -> list[Step]:
     ref = (HEURISTIC_REF,)
     hours = round(covered_minutes / 60.0, 2)
@@ -553,7 +555,8 @@ def _steps(
                 "min_event_wh": SHOWER_MIN_WH,
                 "max_minutes": SHOWER_MAX_MIN,
             },
-            "sum(power - rolling_median_2h15) over spikes <= 30 min, >= 0.3 kWh, 05-11h or 16-24h",
+            "sum(power - rolling_median_2h15) over spikes <= 30 min (or <= 2 h at >= 2 kW mean), >= 0.3 kWh, "
+            "starting 05-12h or 14-24h",
             by["shower"].kwh_mid,
             "kWh",
             ref,
@@ -566,10 +569,11 @@ def _steps(
                 "min_excess_w": AC_MIN_EXCESS_W,
                 "min_minutes": AC_MIN_MIN,
             },
-            "sum(power - P20_24h - typical activity) over blocks >= 2 h of >= 600 W, 12-06h, not Jun-Aug",
+            "sum(power - P20_24h - routine(hour)) over steady blocks >= 2 h of >= 500 W, 12-06h, not Jun-Aug",
             by["air_conditioning"].kwh_mid,
             "kWh",
             ref,
+            sql.get("reference", ""),
         ),
         Step(
             "consumption.step.other",

@@ -52,31 +52,27 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 KWH_PER_MWH = Decimal(1000)
 
-REF_ART_657 = TrailRef("REN 1.000/2021 art. 657 (no rounding before the bill line)", "confirmed")
-REF_GROSS_UP = TrailRef(
-    "Gross-up por dentro P = T / ((1 - ICMS) * (1 - PIS - COFINS)) (regulation.md section 3.3)", "unconfirmed"
-)
-REF_CD = TrailRef("REN 1.000/2021 arts. 290-291 (custo de disponibilidade)", "confirmed")
-REF_CD_BRANCA = TrailRef(
-    "REN 1.000/2021 art. 290 par. 4 (CD of Branca units at the convencional tariff)", "confirmed"
-)
-REF_CYCLE = TrailRef("REN 1.000/2021 art. 285 (27-33 day reading interval)", "confirmed")
-REF_BANDEIRA = TrailRef(
-    "REN 1.000/2021 art. 307 (bandeira pro rata by days; not on compensated energy)", "confirmed"
-)
-REF_SCEE = TrailRef("REN 1.000/2021 arts. 655-G, 655-I; Lei 14.300/2022 arts. 12-13", "confirmed")
-REF_SCEE_ORDER = TrailRef(
-    "Order of cross-posto allocation (ponta, intermediario, fora ponta) is an assumption (regulation.md section 2.3)",
-    "unconfirmed",
-)
-REF_NO_DOUBLE = TrailRef("REN 1.000/2021 art. 655-I par. 2 (no CD on top of the Fio B parcel)", "confirmed")
-REF_SOCIAL = TrailRef("REN 1.000/2021 art. 179 (REN 1.147/2025)", "confirmed")
-REF_BANDEIRA_SOCIAL = TrailRef("REN 1.000/2021 art. 309 (Tarifa Social also on the bandeira)", "confirmed")
-REF_CIP = TrailRef("CF art. 149-A; REN 1.000/2021 art. 343 par. 2 I (CIP outside the tax base)", "confirmed")
-REF_DEMAND = TrailRef("REN 1.000/2021 art. 294 (billed demand = max(measured, contracted))", "confirmed")
-REF_REACTIVE = TrailRef(
-    "REN 1.000/2021 arts. 302-304 (reactive excess at f_R 0.92; VR_ERE = TE B1)", "confirmed"
-)
+# Short citations shown to people (TrailRef.source); the rules are described in the docstring.
+REF_ART_657 = TrailRef("REN 1.000/2021, art. 657", "confirmed")
+#: current gross-up method (ICMS outside the PIS/COFINS base); which method CPFL uses is UNCONFIRMED
+REF_GROSS_UP = TrailRef("Lei 14.385/2022 (tributos por dentro)", "unconfirmed")
+REF_CD = TrailRef("REN 1.000/2021, arts. 290-291", "confirmed")
+REF_CD_BRANCA = TrailRef("REN 1.000/2021, art. 290, par. 4", "confirmed")
+REF_CYCLE = TrailRef("REN 1.000/2021, art. 285", "confirmed")
+REF_METER = TrailRef("REN 1.000/2021, art. 284", "confirmed")
+REF_BANDEIRA = TrailRef("REN 1.000/2021, art. 307", "confirmed")
+REF_SCEE = TrailRef("REN 1.000/2021, arts. 655-G e 655-I", "confirmed")
+#: the order among the other postos (ponta, intermediario, fora ponta) is an assumption (UNCONFIRMED)
+REF_SCEE_ORDER = TrailRef("REN 1.000/2021, art. 655-G, par. 3", "unconfirmed")
+REF_NO_DOUBLE = TrailRef("REN 1.000/2021, art. 655-I, par. 2", "confirmed")
+REF_SOCIAL = TrailRef("REN 1.000/2021, art. 179", "confirmed")
+REF_BANDEIRA_SOCIAL = TrailRef("REN 1.000/2021, art. 309", "confirmed")
+REF_CIP = TrailRef("CF, art. 149-A", "confirmed")
+REF_DEMAND = TrailRef("REN 1.000/2021, art. 294", "confirmed")
+REF_OVERRUN = TrailRef("REN 1.000/2021, art. 301", "unconfirmed")  # factor 2 per REN 414/2010 art. 93
+REF_REACTIVE = TrailRef("REN 1.000/2021, arts. 302-304", "confirmed")
+#: a tariff change inside a cycle is pro-rated by days (distributor practice, basis UNCONFIRMED)
+REF_PRORATA = TrailRef("", "unconfirmed")
 
 SOCIAL_SUBCLASSES = ("baixa_renda", "desconto_social")
 
@@ -513,7 +509,7 @@ def resolve_inputs(
             "sum(kwh_posto)",
             total_kwh,
             "kWh",
-            (TrailRef("REN 1.000/2021 art. 284 (billing from the meter's memoria de massa)", "confirmed"),),
+            (REF_METER,),
         )
     )
 
@@ -659,7 +655,7 @@ def resolve_inputs(
     if include_cip:
         cip = reference.cip_amount(facts.municipality)
         cip_value = cip.value
-        cip_refs = (REF_CIP, *cip.refs)
+        cip_refs = cip.refs if cip.fallback else (REF_CIP, *cip.refs)
         if cip.fallback:
             issues.append(
                 Issue("issue.billing.cip_not_included", "warning", {"municipality": facts.municipality or ""})

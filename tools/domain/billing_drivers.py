@@ -20,7 +20,7 @@ from tools.domain.gd import CreditLot
 from tools.types import Step, TrailRef
 
 ZERO = Decimal(0)
-REF_DRIVERS = TrailRef("Sequential substitution of bill factors (method of this tool)", "reference")
+REF_DRIVERS: tuple[TrailRef, ...] = ()  # a method of this tool, no regulation behind it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +80,17 @@ def explain_change(
         scee_rate=cur.scee_rate,
         group_a=cur.group_a if cur.group_a is not None else x.group_a,
     )
-    chain.append(("billing.driver.tariff", x, _avg_rate(prev).quantize(_RATE), _avg_rate(cur).quantize(_RATE)))
+    chain.append(
+        ("billing.driver.tariff", x, _avg_rate(prev).quantize(_RATE), _avg_rate(cur).quantize(_RATE))
+    )
     x = replace(x, bandeira_rs_kwh=cur.bandeira_rs_kwh)
     chain.append(
-        ("billing.driver.bandeira", x, prev.bandeira_rs_kwh.quantize(_RATE), cur.bandeira_rs_kwh.quantize(_RATE))
+        (
+            "billing.driver.bandeira",
+            x,
+            prev.bandeira_rs_kwh.quantize(_RATE),
+            cur.bandeira_rs_kwh.quantize(_RATE),
+        )
     )
     x = replace(x, icms=cur.icms)
     chain.append(("billing.driver.icms", x, prev.icms, cur.icms))
@@ -93,7 +100,14 @@ def explain_change(
         x = replace(
             x, credits=cur.credits, gd_class=cur.gd_class, compensation_free_kwh=cur.compensation_free_kwh
         )
-        chain.append(("billing.driver.credits", x, _credit_kwh(prev.credits).quantize(_KWH), _credit_kwh(cur.credits).quantize(_KWH)))
+        chain.append(
+            (
+                "billing.driver.credits",
+                x,
+                _credit_kwh(prev.credits).quantize(_KWH),
+                _credit_kwh(cur.credits).quantize(_KWH),
+            )
+        )
     chain.append(("billing.driver.other", cur, prev.cip, cur.cip))
 
     prev_bill = compute_bill(prev)
@@ -116,7 +130,7 @@ def explain_change(
                 formula="total(with this factor current) - total(with it previous)",
                 output=delta,
                 unit="R$",
-                refs=(REF_DRIVERS,),
+                refs=REF_DRIVERS,
             )
         )
     return tuple(drivers), tuple(steps), prev_bill, cur_bill

@@ -37,13 +37,15 @@ def weakest(*statuses: str) -> Status:
 class Ref:
     """Where a reference value comes from."""
 
-    source: str
+    source: str  # full provenance (English, for docs and operators)
     status: Status = "confirmed"
     url: str = ""
     note: str = ""
+    cite: str = ""  # short citation shown to people ("ANEEL REH 3.579/2026"); "" = none
 
     def trail(self) -> TrailRef:
-        return TrailRef(source=self.source, status=self.status, url=self.url)
+        """The trail reference: the short citation (empty for documented defaults) and status."""
+        return TrailRef(source=self.cite, status=self.status, url=self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +311,7 @@ class ReferenceData:
         for c in self.cip:
             if c.municipality == "default":
                 return Lookup(c.amount, (c.ref.trail(),), True, "default")
-        return Lookup(Decimal(0), (TrailRef("CIP not available", "reference"),), True, "default")
+        return Lookup(Decimal(0), (TrailRef("", "reference"),), True, "default")
 
     # ------------------------------------------------------------------ SCEE
     def fio_b_rate(self, distributor: str, modality: str, posto: str, on: dt.date) -> Lookup:
@@ -332,11 +334,11 @@ class ReferenceData:
             share, ref = self.fio_b_share[last]
             return Lookup(
                 share,
-                (ref.trail(), TrailRef("Lei 14.300/2022 art. 17 (rules from 2029 not defined)", "reference")),
+                (ref.trail(), TrailRef("Lei 14.300/2022, art. 17", "reference")),
                 True,
                 f"fio_b_share_{last}",
             )
-        return Lookup(Decimal(0), (TrailRef("Lei 14.300/2022 art. 27", "confirmed"),), False, "before_2023")
+        return Lookup(Decimal(0), (TrailRef("Lei 14.300/2022, art. 27", "confirmed"),), False, "before_2023")
 
     # ------------------------------------------------------------------ postos
     def posto_schedule(self, distributor: str) -> PostoSchedule | None:

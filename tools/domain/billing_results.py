@@ -217,6 +217,8 @@ class FlagReport:
     effect_rs: Decimal | None  # with taxes
     options: tuple[FlagOption, ...]
     source: str = ""
+    rs_per_100kwh: Decimal | None = None  # how ANEEL quotes the flags (before taxes)
+    effect_by_flag_rs: Mapping[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,7 @@ class PostoSchedule:
     status: str = "reference"  # confirmed | unconfirmed | reference (weakest of the windows)
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cite: str = ""  # short citation shown to people
 
     def window_text(self) -> dict[str, str]:
         def fmt(ws: tuple[tuple[int, int], ...]) -> str:
@@ -250,15 +251,29 @@ def _nominal_reading(year: int, month: int, cycle_day: int) -> dt.date:
     return dt.date(year, month, min(max(cycle_day, 1), last))
 
 
+def _roll_back(d: dt.date) -> dt.date:
+    while not is_business_day(d):
+        d -= _DAY
+    return d
+
+
 @lru_cache(maxsize=64)
 def _reading_dates(cycle_day: int, last_year: int) -> tuple[dt.date, ...]:
-    """All reading dates from the epoch to the end of ``last_year``."""
+    """All reading dates from the epoch to the end of ``last_year``.
+
+    Nominal day -> next business day; if that makes the interval longer than 33 days, the
+    previous business day instead; intervals shorter than 27 days are pushed to 27 (next
+    business day) and longer than 33 cut to 33.
+    """
     out: list[dt.date] = []
     prev: dt.date | None = None
     for year in range(_EPOCH_YEAR, last_year + 1):
         for month in range(1, 13):
-            r = roll_forward(_nominal_reading(year, month, cycle_day))
+            nominal = _nominal_reading(year, month, cycle_day)
+            r = roll_forward(nominal)
             if prev is not None:
+                if (r - prev).days > MAX_CYCLE_DAYS:
+                    r = _roll_back(nominal)
                 if (r - prev).days < MIN_CYCLE_DAYS:
                     r = roll_forward(prev + dt.timedelta(days=MIN_CYCLE_DAYS))
                 if (r - prev).days > MAX_CYCLE_DAYS:

@@ -30,7 +30,7 @@ from tools.domain.periods import add_months, month_bounds
 from tools.domain.sufficiency import DataSufficiency, Thresholds, assess_intervals
 from tools.errors import NoData
 from tools.types import Issue, Period, Step, ToolResult, TrailRef
-from tools.units import d
+from tools.units import d, money
 
 CompareBasis = Literal["previous_period", "same_period_last_year", "same_month_last_year"]
 KWH_Q = Decimal("0.001")
@@ -42,6 +42,7 @@ ISSUE_FEW_SIMILAR_HOMES = "consumption.issue.few_similar_homes"
 ISSUE_NET_OF_SOLAR = "consumption.issue.net_of_solar"
 ISSUE_POSTO_UNAVAILABLE = "consumption.issue.posto_unavailable"
 ISSUE_COST_UNAVAILABLE = "consumption.issue.cost_unavailable"
+ISSUE_COST_ENERGY_ONLY = "consumption.issue.cost_energy_only"
 
 
 def kwh(wh: float | int) -> Decimal:
@@ -128,7 +129,7 @@ class ConsumptionSummary:
     comparisons: tuple[Comparison, ...]
     primary_comparison: Comparison | None
     similar_homes: SimilarHomes | None
-    estimated_cost_brl: Decimal | None
+    estimated_cost_brl: Decimal | None  # energy cost with taxes, rounded for display [R$]
     vs_previous_pct: float | None = None  # per-day change vs the previous period
     vs_last_year_pct: float | None = None  # per-day change vs the same period last year
     vs_similar_pct: float | None = None  # per-day difference to the similar homes' median
@@ -215,8 +216,8 @@ def compare_window(
     this_pd = per_day(this_total, this_minutes)
     other_pd = per_day(other_total, other.covered_minutes)
     change = None
-    if this_pd is not None and other_pd:
-        change = round(float(this_pd / other_pd) - 1.0, 4)
+    if this_minutes > 0 and other_total > 0:  # exact ratio of per-minute energies (no rounded per-day figures)
+        change = round(float((this_total * other.covered_minutes) / (other_total * this_minutes)) - 1.0, 4)
     return Comparison(
         other.basis, other.period, other_total, other_pd, cov, this_total - other_total, change
     ), issues
@@ -233,8 +234,8 @@ def similar_homes(this_kwh_day: Decimal, stats: PeerStats | None) -> tuple[Simil
             median_kwh_day=med,
             p25_kwh_day=d(stats.p25_kwh_day or 0).quantize(KWH_Q),
             p75_kwh_day=d(stats.p75_kwh_day or 0).quantize(KWH_Q),
-            this_kwh_day=this_kwh_day,
-            change_pct=round(float(this_kwh_day / med) - 1.0, 4),
+            this_kwh_day=this_kwh_day.quantize(KWH_Q),
+            change_pct=round(float(this_kwh_day / d(stats.median_kwh_day)) - 1.0, 4),
             share_below=round(float(stats.share_below or 0.0), 4),
             customer_class=stats.customer_class,
             subgroup=stats.subgroup,
@@ -407,7 +408,7 @@ def summarize(
                 sql=sql.get("windows", ""),
             )
         )
-    sim, si = similar_homes(kpd, peers)
+    sim, si = similar_homes(total * 1440 / suff.covered_minutes, peers)
     issues.extend(si)
     if sim is not None:
         comparisons.append(
@@ -443,8 +444,13 @@ def summarize(
 
     cost_brl: Decimal | None = None
     if cost is not None:
-        cost_brl, cost_steps = cost
+        exact, cost_steps = cost
+        cost_brl = money(exact)
         steps.extend(cost_steps)
+        steps.append(
+            Step("consumption.step.cost", {"exact_brl": exact}, "money(estimated energy cost)", cost_brl, "BRL")
+        )
+        issues.append(Issue(ISSUE_COST_ENERGY_ONLY, "warning", {}))
     elif cost_issue is not None:
         issues.append(cost_issue)
 

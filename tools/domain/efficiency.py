@@ -149,7 +149,9 @@ def choose_tips(
     weekday = [h.weekday_w or 0.0 for h in profile.hourly]
     ponta_share = sum(weekday[PONTA_HOURS[0] : PONTA_HOURS[1]]) / sum(weekday) if sum(weekday) else 0.0
     if modality == "convencional" and 0 < ponta_share < BRANCA_MAX_PONTA_SHARE:
-        cand.append(("tip.tariff.compare_branca", None, 0.0, {"ponta_share_pct": round(100 * ponta_share, 1)}))
+        cand.append(
+            ("tip.tariff.compare_branca", None, 0.0, {"ponta_share_pct": round(100 * ponta_share, 1)})
+        )
 
     tips: list[Tip] = []
     for key, appliance, base, ph in cand:

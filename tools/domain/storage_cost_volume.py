@@ -35,7 +35,7 @@ class ProductRates:
 
     qee_coverage: float = 1.0  # share of meters logging 10-min voltage continuously
     fiscal_reads_per_day: Mapping[str, float] = field(default_factory=lambda: {"A": 4.0, "B": 1.0})
-    registers: Mapping[str, int] = field(default_factory=lambda: {"A": 60, "B": 24})
+    registers: Mapping[str, float] = field(default_factory=lambda: {"A": 60.0, "B": 24.0})
     event_rate: Mapping[str, float] = field(default_factory=lambda: {"A": 2.4, "B": 1.2})
     alarm_rate: Mapping[str, float] = field(default_factory=lambda: {"A": 0.6, "B": 0.3})
 

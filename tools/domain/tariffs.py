@@ -39,7 +39,7 @@ from tools.domain.billing import (
     bill_sequence,
     cd_kwh_for,
 )
-from tools.domain.billing_reference import ReferenceData
+from tools.domain.billing_reference import ReferenceData, weakest
 from tools.domain.calendar import BillingCycle
 from tools.types import Issue, Step, TrailRef
 from tools.units import money
@@ -53,15 +53,10 @@ SHARE_Q = Decimal("0.0001")
 DEFAULT_SHIFT_PCT = Decimal("0.3")
 POSTOS = ("ponta", "intermediario", "fora_ponta")
 
-REF_OPOWER = TrailRef(
-    "Data sufficiency: >= 270 days with >= 75 % of readings in 12 months (eemeter/Opower practice)",
-    "reference",
-)
-REF_BRANCA_RULES = TrailRef(
-    "REN 1.000/2021 arts. 219 (exclusions), 222-223 (30-day adhesion/return, 180-day wait), 224 (orientation)",
-    "confirmed",
-)
-REF_BREAKEVEN = TrailRef("Break-even sum_p E_p (T_p - T_conv) < 0 (regulation.md section 1.7)", "confirmed")
+REF_OPOWER = TrailRef("eemeter/Opower (270 dias, 75%)", "reference")
+REF_BRANCA_RULES = TrailRef("REN 1.000/2021, arts. 219 e 222-224", "confirmed")
+REF_BREAKEVEN = TrailRef("REN 1.000/2021, art. 212", "confirmed")
+REF_CD_BRANCA = TrailRef("REN 1.000/2021, art. 290, par. 4", "confirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +296,8 @@ def compare_tariffs(
                 unit="kWh",
                 refs=(
                     TrailRef(
-                        f"Postos {facts.distributor}: {schedule.source if schedule else ''}",
-                        schedule.status if schedule else "reference",  # type: ignore[arg-type]
+                        schedule.cite if schedule else "",
+                        weakest(schedule.status if schedule else "reference"),
                     ),
                 ),
             )
@@ -324,7 +319,7 @@ def compare_tariffs(
             formula="sum(exact bill totals), CD at the convencional tariff",
             output=branca.total_rs,
             unit="R$",
-            refs=(*tariff_refs, TrailRef("REN 1.000/2021 art. 290 par. 4", "confirmed")),
+            refs=(*tariff_refs, REF_CD_BRANCA),
         )
     )
     if shifted is not None:

@@ -67,7 +67,11 @@ def read_file(name: str) -> dict[str, Any]:
 def _ref(rec: dict[str, Any], defaults: dict[str, Any] | None = None) -> Ref:
     d = {**(defaults or {}), **rec}
     return Ref(
-        str(d.get("source", "")), d.get("status", "confirmed"), str(d.get("url", "")), str(d.get("note", ""))
+        str(d.get("source", "")),
+        d.get("status", "confirmed"),
+        str(d.get("url", "")),
+        str(d.get("note", "")),
+        str(d.get("cite", "")),
     )
 
 
@@ -111,7 +115,7 @@ def _tariffs(doc: dict[str, Any]) -> list[TariffRecord]:
                     reh=f"{rec.reh} (stand-in)",
                     valid_from=st["valid_from"],
                     valid_to=st["valid_to"],
-                    ref=Ref(st["source"], "reference", rec.ref.url, st.get("note", "")),
+                    ref=Ref(st["source"], "reference", rec.ref.url, st.get("note", ""), rec.ref.cite),
                 )
             )
     for sg in doc.get("subgroup_stand_in", []):
@@ -128,7 +132,9 @@ def _tariffs(doc: dict[str, Any]) -> list[TariffRecord]:
                     subgroup=sg["subgroup"],
                     subclass="any",
                     reh=rec.reh if rec.reh.endswith("(stand-in)") else f"{rec.reh} (stand-in)",
-                    ref=Ref(f"{sg['source']}; {rec.reh}", "reference", rec.ref.url, rec.ref.note),
+                    ref=Ref(
+                        f"{sg['source']}; {rec.reh}", "reference", rec.ref.url, rec.ref.note, rec.ref.cite
+                    ),
                 )
             )
     return out
@@ -196,6 +202,7 @@ def load_reference() -> ReferenceData:
             intermediario=tuple((_minutes(a), _minutes(b)) for a, b in p.get("intermediario", [])),
             status=weakest(p.get("ponta_status", "reference"), p.get("intermediario_status", "reference")),
             source=p.get("source", ""),
+            cite=p.get("cite", ""),
         )
         for dist, p in postos_doc.items()
     }
