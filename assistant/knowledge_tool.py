@@ -19,7 +19,9 @@ from knowledge.retriever import HybridRetriever, Passage, Retriever, audiences_f
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
 
 TOOL_NAME = "search_knowledge"
-SUMMARY = "Search the pt-BR regulation and FAQ articles; returns cited passages (title, source, article, score)."
+SUMMARY = (
+    "Search the pt-BR regulation and FAQ articles; returns cited passages (title, source, article, score)."
+)
 
 Audience = Literal["customer", "operator"]
 
@@ -71,7 +73,9 @@ def search_knowledge(
     mode, formula = _method(retriever)
     refs: list[TrailRef] = []
     for p in passages:
-        ref = TrailRef(source=p.source, status="unconfirmed" if p.status == "unconfirmed" else "confirmed", url=p.url)
+        ref = TrailRef(
+            source=p.source, status="unconfirmed" if p.status == "unconfirmed" else "confirmed", url=p.url
+        )
         if ref not in refs:
             refs.append(ref)
     step = Step(

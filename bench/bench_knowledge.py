@@ -37,7 +37,9 @@ def _pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=None, help="Build here instead of a temporary directory.")
+    parser.add_argument(
+        "--home", type=Path, default=None, help="Build here instead of a temporary directory."
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the temporary home.")
     args = parser.parse_args()
 
@@ -74,16 +76,24 @@ def main() -> None:
             lat[mode] = times
 
         print(f"corpus: {report.articles} articles, {report.chunks} chunks; backend {report.embedder}")
-        print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')} (build 2 threads, queries 1); cpus={os.cpu_count()}; "
-              f"loadavg={os.getloadavg()[0]:.2f}")
+        print(
+            f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')} (build 2 threads, queries 1); cpus={os.cpu_count()}; "
+            f"loadavg={os.getloadavg()[0]:.2f}"
+        )
         print(f"full build: {build_s:.1f} s ({report.embedded_chunks} chunks embedded)   target < 60 s")
         print(f"no-change rebuild: {rebuild_s:.2f} s ({again.embedded_chunks} chunks embedded)")
         print(f"open retriever (chroma + bm25): {open_s:.2f} s")
         print(f"query latency over {len(questions)} questions (ms):")
         print(f"{'mode':<22} {'p50':>7} {'p95':>7} {'max':>7} {'mean':>7}")
-        for mode, label in (("lexical", "lexical (baseline)"), ("dense", "dense"), ("hybrid", "hybrid (assistant)")):
+        for mode, label in (
+            ("lexical", "lexical (baseline)"),
+            ("dense", "dense"),
+            ("hybrid", "hybrid (assistant)"),
+        ):
             t = lat[mode]
-            print(f"{label:<22} {_pct(t, 0.5):>7.2f} {_pct(t, 0.95):>7.2f} {max(t):>7.2f} {statistics.mean(t):>7.2f}")
+            print(
+                f"{label:<22} {_pct(t, 0.5):>7.2f} {_pct(t, 0.95):>7.2f} {max(t):>7.2f} {statistics.mean(t):>7.2f}"
+            )
         print("target: hybrid p95 < 50 ms")
     finally:
         if args.home is None and not args.keep:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 #: bump when the chunking rules change: every article is then re-embedded
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 Audience = Literal["customer", "operator"]
 Status = Literal["confirmed", "unconfirmed"]
@@ -74,6 +74,7 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "audience", "topics", "source
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 _FONTE = re.compile(r"^\s*Fonte:\s*(?P<src>.+?)\s*$")
 DEFAULT_MAX_WORDS = 170
+DEFAULT_MIN_WORDS = 60
 
 
 class ArticleError(ValueError):
@@ -234,17 +235,18 @@ class _Section:
     heading: str
     text: str
     source: str
+    explicit: bool = False  # True when the section has its own "Fonte:" line
 
 
 def _sections(article: Article) -> list[_Section]:
     sections: list[_Section] = []
-    heading, buf = "", []  # the introduction has no heading
+    heading = ""  # the introduction has no heading
+    buf: list[str] = []
 
     def flush() -> None:
-        lines = [ln for ln in buf]
-        source = article.source
+        source = ""
         kept: list[str] = []
-        for ln in lines:
+        for ln in buf:
             m = _FONTE.match(ln)
             if m:
                 source = m.group("src")
@@ -252,7 +254,7 @@ def _sections(article: Article) -> list[_Section]:
                 kept.append(ln)
         text = "\n".join(kept).strip()
         if text:
-            sections.append(_Section(heading or article.title, text, source))
+            sections.append(_Section(heading or article.title, text, source or article.source, bool(source)))
 
     for line in article.body.splitlines():
         if line.startswith("## "):
@@ -283,33 +285,77 @@ def _split_long(text: str, max_words: int) -> list[str]:
     return pieces
 
 
-def chunk_article(article: Article, max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
-    """Split an article into section chunks, each with its citation anchor."""
+def _pack(sections: list[_Section], min_words: int, max_words: int) -> list[list[_Section]]:
+    """Group consecutive short sections so that a passage is never a lone sentence."""
+    groups: list[list[_Section]] = []
+    words = 0
+    for section in sections:
+        n = len(section.text.split())
+        if groups and words < min_words and words + n <= max_words:
+            groups[-1].append(section)
+            words += n
+        else:
+            groups.append([section])
+            words = n
+    if len(groups) > 1 and sum(len(s.text.split()) for s in groups[-1]) < min_words:
+        last = groups[-1]
+        if sum(len(s.text.split()) for s in groups[-2] + last) <= max_words:
+            groups[-2].extend(groups.pop())
+    return groups
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def chunk_article(
+    article: Article, max_words: int = DEFAULT_MAX_WORDS, min_words: int = DEFAULT_MIN_WORDS
+) -> list[Chunk]:
+    """Split an article into section chunks, each with its citation anchor(s).
+
+    Sections shorter than ``min_words`` are joined with the next one (their headings kept
+    as ``## `` lines and their citations joined with ``; ``); sections longer than
+    ``max_words`` are split at paragraph boundaries.
+    """
     chunks: list[Chunk] = []
-    for section in _sections(article):
-        for piece in _split_long(section.text, max_words):
-            chunks.append(
-                Chunk(
-                    chunk_id=f"{article.id}#{len(chunks)}",
-                    article_id=article.id,
-                    title=article.title,
-                    section=section.heading,
-                    text=piece,
-                    source=section.source,
-                    audience=article.audience,
-                    status=article.status,
-                    topics=article.topics,
-                    vigencia=article.vigencia,
-                    url=article.url,
-                    position=len(chunks),
-                    article_hash=article.content_hash,
+    for group in _pack(_sections(article), min_words, max_words):
+        if len(group) == 1:
+            heading, source, texts = group[0].heading, group[0].source, [group[0].text]
+        else:
+            heading = " / ".join(s.heading for s in group)
+            explicit = _unique(s.source for s in group if s.explicit)
+            source = "; ".join(explicit) if explicit else article.source
+            texts = ["\n\n".join([group[0].text] + [f"## {s.heading}\n{s.text}" for s in group[1:]])]
+        for text in texts:
+            for piece in _split_long(text, max_words):
+                chunks.append(
+                    Chunk(
+                        chunk_id=f"{article.id}#{len(chunks)}",
+                        article_id=article.id,
+                        title=article.title,
+                        section=heading,
+                        text=piece,
+                        source=source,
+                        audience=article.audience,
+                        status=article.status,
+                        topics=article.topics,
+                        vigencia=article.vigencia,
+                        url=article.url,
+                        position=len(chunks),
+                        article_hash=article.content_hash,
+                    )
                 )
-            )
     return chunks
 
 
-def chunk_corpus(articles: Iterable[Article], max_words: int = DEFAULT_MAX_WORDS) -> list[Chunk]:
-    return [c for a in articles for c in chunk_article(a, max_words)]
+def chunk_corpus(
+    articles: Iterable[Article], max_words: int = DEFAULT_MAX_WORDS, min_words: int = DEFAULT_MIN_WORDS
+) -> list[Chunk]:
+    return [c for a in articles for c in chunk_article(a, max_words, min_words)]
 
 
 def article_fingerprint(article: Article, embedder_name: str) -> str:

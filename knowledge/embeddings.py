@@ -141,7 +141,10 @@ class SentenceTransformerEmbedder:
         self.model_path = Path(model_path)
         if not self.model_path.is_dir():
             raise FileNotFoundError(f"sentence-transformers model directory not found: {self.model_path}")
-        self._name = name or f"st-{_safe_name(self.model_path.name if self.model_path.name != 'model' else self.model_path.parent.name)}"
+        self._name = (
+            name
+            or f"st-{_safe_name(self.model_path.name if self.model_path.name != 'model' else self.model_path.parent.name)}"
+        )
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.device = device

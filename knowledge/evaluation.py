@@ -90,7 +90,15 @@ def evaluate(
             hits += hit
             rr += recip
             if not hit:
-                misses.append({"id": q.id, "text": q.text, "expected": list(q.articles), "got": ranked[:k], "rank": rank})
+                misses.append(
+                    {
+                        "id": q.id,
+                        "text": q.text,
+                        "expected": list(q.articles),
+                        "got": ranked[:k],
+                        "rank": rank,
+                    }
+                )
         n = max(len(questions), 1)
         latencies.sort()
         report["modes"][mode] = {
@@ -140,5 +148,7 @@ def format_retrieval_eval(report: dict[str, Any], *, show_misses: int = 0) -> st
     if show_misses:
         for mode, misses in report.get("misses", {}).items():
             for m in misses[:show_misses]:
-                lines.append(f"  miss [{mode}] {m['id']} {m['text']!r} expected={m['expected']} got={m['got']}")
+                lines.append(
+                    f"  miss [{mode}] {m['id']} {m['text']!r} expected={m['expected']} got={m['got']}"
+                )
     return "\n".join(lines)

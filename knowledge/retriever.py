@@ -175,7 +175,9 @@ class HybridRetriever:
         store = ChromaStore(home, emb.name)
         chunks = store.chunks()
         if not chunks:
-            raise FileNotFoundError(f"no knowledge index for {emb.name!r} under {home}; run `smartmeter setup`")
+            raise FileNotFoundError(
+                f"no knowledge index for {emb.name!r} under {home}; run `smartmeter setup`"
+            )
         return cls(chunks, store=store, embedder=emb, mode=mode, **kwargs)  # type: ignore[arg-type]
 
     @classmethod

@@ -89,7 +89,9 @@ def build_where(audiences: Sequence[str] | None, topics: Sequence[str] | None) -
     """Chroma ``where`` for an audience set and any-of topics (``None`` = no filter)."""
     clauses: list[dict[str, Any]] = []
     if audiences:
-        clauses.append({"audience": {"$in": list(audiences)}} if len(audiences) > 1 else {"audience": audiences[0]})
+        clauses.append(
+            {"audience": {"$in": list(audiences)}} if len(audiences) > 1 else {"audience": audiences[0]}
+        )
     if topics:
         flags = [{f"t_{t}": True} for t in topics]
         clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
@@ -155,7 +157,8 @@ class ChromaStore:
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
         if article_ids:
-            self._col.delete(where={"article_id": {"$in": list(article_ids)}})
+            where: Any = {"article_id": {"$in": list(article_ids)}}
+            self._col.delete(where=where)
 
     def query(
         self,

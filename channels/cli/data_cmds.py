@@ -72,15 +72,23 @@ def _fmt_report(report: admin.IngestReport) -> list[str]:
 @click.option("--meters", default=60, show_default=True, type=click.IntRange(1))
 @click.option("--months", default=13, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option(
+    "--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25)."
+)
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the fleet metadata as JSON.")
-def demo_data_cmd(meters: int, months: int, seed: int, end: dt.date | None, out: Path, progress: bool | None,
-                  as_json: bool) -> None:
+def demo_data_cmd(
+    meters: int, months: int, seed: int, end: dt.date | None, out: Path, progress: bool | None, as_json: bool
+) -> None:
     """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file)."""
-    meta = admin.generate_demo(out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END,
-                               progress=_progress(progress))
+    meta = admin.generate_demo(
+        out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END, progress=_progress(progress)
+    )
     if as_json:
         echo_json(meta)
         return
@@ -91,10 +99,14 @@ def demo_data_cmd(meters: int, months: int, seed: int, end: dt.date | None, out:
 @main.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-process files whose content was already ingested.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the ingest report as JSON.")
 @click.pass_context
-def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], force: bool, progress: bool | None, as_json: bool) -> None:
+def ingest_cmd(
+    ctx: click.Context, paths: tuple[Path, ...], force: bool, progress: bool | None, as_json: bool
+) -> None:
     """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined)."""
     report = admin.ingest_paths(home_of(ctx), paths, progress=_progress(progress), force=force)
     if as_json:
@@ -112,18 +124,39 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], force: bool, progres
 @click.option("--meters", default=SETUP_METERS, show_default=True, type=click.IntRange(1))
 @click.option("--months", default=SETUP_MONTHS, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=SETUP_SEED, show_default=True, type=int)
-@click.option("--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25).")
-@click.option("--knowledge/--no-knowledge", default=True, show_default=True, help="Also build the knowledge index.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+@click.option(
+    "--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25)."
+)
+@click.option(
+    "--knowledge/--no-knowledge", default=True, show_default=True, help="Also build the knowledge index."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the demo metadata (with build figures) as JSON.")
 @click.pass_context
-def setup_cmd(ctx: click.Context, meters: int, months: int, seed: int, end: dt.date | None, knowledge: bool,
-              progress: bool | None, as_json: bool) -> None:
+def setup_cmd(
+    ctx: click.Context,
+    meters: int,
+    months: int,
+    seed: int,
+    end: dt.date | None,
+    knowledge: bool,
+    progress: bool | None,
+    as_json: bool,
+) -> None:
     """Build the demo store (demo data + ingest + knowledge index) once, on embedded defaults."""
     home = home_of(ctx)
     t0 = time.perf_counter()
-    meta = admin.build_demo(home, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END,
-                            knowledge=knowledge, progress=_progress(progress))
+    meta = admin.build_demo(
+        home,
+        meters=meters,
+        months=months,
+        seed=seed,
+        end=end or admin.DEMO_END,
+        knowledge=knowledge,
+        progress=_progress(progress),
+    )
     if as_json:
         echo_json(meta)
         return
@@ -138,20 +171,38 @@ def setup_cmd(ctx: click.Context, meters: int, months: int, seed: int, end: dt.d
 
 @main.command("installations")
 @click.option("--group", type=click.Choice(["A", "B"], case_sensitive=False), default=None)
-@click.option("--gd/--no-gd", default=None, help="Only installations with (or without) distributed generation.")
+@click.option(
+    "--gd/--no-gd", default=None, help="Only installations with (or without) distributed generation."
+)
 @click.option("--modality", default=None, help="Tariff modality: convencional, branca, verde, azul.")
 @click.option("--limit", default=None, type=click.IntRange(0))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def installations_cmd(ctx: click.Context, group: str | None, gd: bool | None, modality: str | None,
-                      limit: int | None, as_json: bool) -> None:
+def installations_cmd(
+    ctx: click.Context,
+    group: str | None,
+    gd: bool | None,
+    modality: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List installations with their key attributes (never name, CPF or phone)."""
     rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
     if as_json:
         echo_json(rows)
         return
-    cols = ("installation_id", "group_code", "subgroup", "phases", "tariff_modality", "gd_kind", "gd_kwp",
-            "feeder_id", "transformer_id", "municipality")
+    cols = (
+        "installation_id",
+        "group_code",
+        "subgroup",
+        "phases",
+        "tariff_modality",
+        "gd_kind",
+        "gd_kwp",
+        "feeder_id",
+        "transformer_id",
+        "municipality",
+    )
     table = [[_cell(r[c]) for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(cols)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))

@@ -26,15 +26,35 @@ def test_ingest_json_prints_only_json(fresh_home, mdm_exports):
 
 
 def test_ingest_text_report_per_file_and_total(fresh_home, mdm_exports):
-    first = invoke("--home", str(fresh_home), "ingest", "--no-progress", str(mdm_exports / "installations.csv"),
-                   str(mdm_exports / "load_profile_malformed.csv"))
+    first = invoke(
+        "--home",
+        str(fresh_home),
+        "ingest",
+        "--no-progress",
+        str(mdm_exports / "installations.csv"),
+        str(mdm_exports / "load_profile_malformed.csv"),
+    )
     lines = first.stdout.splitlines()
     assert lines[0].split() == ["file", "kind", "input", "accepted", "duplicate", "quarantined"]
-    assert next(x for x in lines if x.startswith("load_profile_malformed.csv")).split()[1:] == ["load_profile", "15", "3", "1", "11"]
+    assert next(x for x in lines if x.startswith("load_profile_malformed.csv")).split()[1:] == [
+        "load_profile",
+        "15",
+        "3",
+        "1",
+        "11",
+    ]
     assert next(x for x in lines if x.startswith("total")).split() == ["total", "18", "6", "1", "11"]
     assert "accepted + duplicate + quarantined == input: True" in first.stdout
-    again = invoke("--home", str(fresh_home), "ingest", "--no-progress", str(mdm_exports / "load_profile_malformed.csv"))
-    assert next(x for x in again.stdout.splitlines() if x.startswith("total")).split() == ["total", "15", "0", "15", "0"]
+    again = invoke(
+        "--home", str(fresh_home), "ingest", "--no-progress", str(mdm_exports / "load_profile_malformed.csv")
+    )
+    assert next(x for x in again.stdout.splitlines() if x.startswith("total")).split() == [
+        "total",
+        "15",
+        "0",
+        "15",
+        "0",
+    ]
 
 
 def test_ingest_exit_code_on_unusable_file(fresh_home, tmp_path):
@@ -46,8 +66,14 @@ def test_ingest_exit_code_on_unusable_file(fresh_home, tmp_path):
 
 
 def test_installations_never_print_personal_data(fresh_home, mdm_exports):
-    invoke("--home", str(fresh_home), "ingest", "--no-progress", str(mdm_exports / "installations.csv"),
-           str(mdm_exports / "customers.csv"))
+    invoke(
+        "--home",
+        str(fresh_home),
+        "ingest",
+        "--no-progress",
+        str(mdm_exports / "installations.csv"),
+        str(mdm_exports / "customers.csv"),
+    )
     res = invoke("--home", str(fresh_home), "installations", "--json")
     rows = json.loads(res.stdout)
     assert [r["installation_id"] for r in rows] == ["UC001", "UC002", "UC003"]
@@ -59,13 +85,17 @@ def test_installations_never_print_personal_data(fresh_home, mdm_exports):
     assert [r["installation_id"] for r in gd] == ["UC002"]
     a = json.loads(invoke("--home", str(fresh_home), "installations", "--group", "a", "--json").stdout)
     assert [r["installation_id"] for r in a] == ["UC003"]
-    branca = invoke("--home", str(fresh_home), "installations", "--modality", "branca", "--limit", "5", "--json")
+    branca = invoke(
+        "--home", str(fresh_home), "installations", "--modality", "branca", "--limit", "5", "--json"
+    )
     assert [r["installation_id"] for r in json.loads(branca.stdout)] == ["UC002"]
 
 
 def test_demo_data_then_ingest_twice_is_idempotent(tmp_path):
     out, home = tmp_path / "export", tmp_path / "home"
-    res = invoke("demo-data", "--meters", "3", "--months", "1", "--seed", "7", "--out", str(out), "--no-progress")
+    res = invoke(
+        "demo-data", "--meters", "3", "--months", "1", "--seed", "7", "--out", str(out), "--no-progress"
+    )
     assert res.exit_code == 0 and (out / "installations.csv").exists()
     files = [str(p) for p in sorted(out.iterdir())]
     first = json.loads(invoke("--home", str(home), "ingest", "--json", "--no-progress", *files).stdout)
@@ -76,8 +106,20 @@ def test_demo_data_then_ingest_twice_is_idempotent(tmp_path):
 
 
 def test_setup_is_idempotent_on_the_demo_home(demo_home):
-    res = invoke("--home", str(demo_home), "setup", "--meters", "60", "--months", "13", "--seed", "7",
-                 "--no-knowledge", "--no-progress", "--json")
+    res = invoke(
+        "--home",
+        str(demo_home),
+        "setup",
+        "--meters",
+        "60",
+        "--months",
+        "13",
+        "--seed",
+        "7",
+        "--no-knowledge",
+        "--no-progress",
+        "--json",
+    )
     meta = json.loads(res.stdout)
     assert meta["build"]["params"] == {"meters": 60, "months": 13, "seed": 7, "end": "2026-11-25"}
     assert meta["build"]["ingest"]["quarantined"] == 0 and meta["build"]["ingest"]["accepted"] > 0

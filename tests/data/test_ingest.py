@@ -23,8 +23,15 @@ from tools.data.store import Store
 REGISTERS = ("installations.csv", "customers.csv")
 BASE_LP = "load_profile_2026-10-01.csv"
 TABLES = (
-    "installations", "customers", "service_requests", "quarantine", "ingest_log",
-    "load_profile", "voltage_10min", "events", "billing_registers",
+    "installations",
+    "customers",
+    "service_requests",
+    "quarantine",
+    "ingest_log",
+    "load_profile",
+    "voltage_10min",
+    "events",
+    "billing_registers",
 )
 
 
@@ -77,7 +84,12 @@ def test_second_run_reports_everything_as_duplicate(fresh_home, mdm_exports):
     first = run(fresh_home, mdm_exports.parent, mdm_exports.name)
     before = counts(fresh_home)
     second = run(fresh_home, mdm_exports.parent, mdm_exports.name)
-    assert (second.input, second.accepted, second.duplicate, second.quarantined) == (first.input, 0, first.input, 0)
+    assert (second.input, second.accepted, second.duplicate, second.quarantined) == (
+        first.input,
+        0,
+        first.input,
+        0,
+    )
     assert all(f.skipped for f in second.files)
     assert counts(fresh_home) == before
     # forced re-processing (no sha256 short-circuit) classifies every record as duplicate too,
@@ -93,18 +105,25 @@ def test_second_run_reports_everything_as_duplicate(fresh_home, mdm_exports):
 
 def test_overlapping_file_merges_and_reports_duplicates(fresh_home, mdm_exports):
     run(fresh_home, mdm_exports, *REGISTERS, BASE_LP)
-    rep = by_name(run(fresh_home, mdm_exports, "load_profile_2026-10-01_overlap.csv"))["load_profile_2026-10-01_overlap.csv"]
+    rep = by_name(run(fresh_home, mdm_exports, "load_profile_2026-10-01_overlap.csv"))[
+        "load_profile_2026-10-01_overlap.csv"
+    ]
     # 00:30 AE_FWD, 00:30 V_A (121,2 with decimal comma, ';' separated, MDM aliases), 00:45 AE_FWD already stored
     assert (rep.input, rep.accepted, rep.duplicate, rep.quarantined) == (6, 3, 3, 0)
-    rows = q(fresh_home, "SELECT ts::VARCHAR, import_wh, v_a_dv, i_a_ca FROM load_profile "
-                         "WHERE installation_id = 'UC001' AND ts >= '2026-10-01 00:30' ORDER BY ts")
+    rows = q(
+        fresh_home,
+        "SELECT ts::VARCHAR, import_wh, v_a_dv, i_a_ca FROM load_profile "
+        "WHERE installation_id = 'UC001' AND ts >= '2026-10-01 00:30' ORDER BY ts",
+    )
     assert rows == [
         ("2026-10-01 00:30:00", 1375, 1212, 4512),
         ("2026-10-01 00:45:00", 50, 1268, 165),
         ("2026-10-01 01:00:00", 47, 1275, None),
         ("2026-10-01 01:15:00", 49, None, None),
     ]
-    assert q(fresh_home, "SELECT count(*) FROM load_profile")[0][0] == 6 + 2  # one row per installation+interval
+    assert (
+        q(fresh_home, "SELECT count(*) FROM load_profile")[0][0] == 6 + 2
+    )  # one row per installation+interval
 
 
 def test_late_out_of_order_reads_merge_into_partitions(fresh_home, mdm_exports):
@@ -112,9 +131,14 @@ def test_late_out_of_order_reads_merge_into_partitions(fresh_home, mdm_exports):
     rep = run(fresh_home, mdm_exports, "load_profile_late.csv").files[0]
     assert (rep.accepted, rep.partitions) == (4, ("2026-09", "2026-10"))
     # a late channel fills the existing wide row without touching its other cells
-    assert q(fresh_home, "SELECT import_wh, export_wh, v_a_dv, i_a_ca FROM load_profile "
-                         "WHERE installation_id = 'UC002' AND ts = '2026-10-01 00:15:00'") == [(75, 0, 1281, 210)]
-    assert q(fresh_home, "SELECT ts::VARCHAR, import_wh FROM load_profile WHERE month = '2026-09' ORDER BY ts") == [
+    assert q(
+        fresh_home,
+        "SELECT import_wh, export_wh, v_a_dv, i_a_ca FROM load_profile "
+        "WHERE installation_id = 'UC002' AND ts = '2026-10-01 00:15:00'",
+    ) == [(75, 0, 1281, 210)]
+    assert q(
+        fresh_home, "SELECT ts::VARCHAR, import_wh FROM load_profile WHERE month = '2026-09' ORDER BY ts"
+    ) == [
         ("2026-09-30 23:30:00", 61),
         ("2026-09-30 23:45:00", 55),
     ]
@@ -129,12 +153,26 @@ def test_late_out_of_order_reads_merge_into_partitions(fresh_home, mdm_exports):
 
 QUARANTINE_CASES = {
     "load_profile_malformed.csv": {
-        (3, "unknown_installation"), (4, "bad_timestamp"), (5, "non_numeric"), (6, "negative_energy"),
-        (7, "impossible_voltage"), (8, "unknown_channel"), (9, "missing_field"), (10, "malformed_row"),
-        (11, "bad_interval"), (12, "out_of_range"), (14, "duplicate_conflict"), (15, "duplicate_conflict"),
+        (3, "unknown_installation"),
+        (4, "bad_timestamp"),
+        (5, "non_numeric"),
+        (6, "negative_energy"),
+        (7, "impossible_voltage"),
+        (8, "unknown_channel"),
+        (9, "missing_field"),
+        (10, "malformed_row"),
+        (11, "bad_interval"),
+        (12, "out_of_range"),
+        (14, "duplicate_conflict"),
+        (15, "duplicate_conflict"),
     },
     "meter_reads_2026-10-01.jsonl": {(5, "malformed_json"), (6, "missing_field"), (7, "impossible_voltage")},
-    "voltage_10min.csv": {(4, "impossible_voltage"), (5, "impossible_voltage"), (6, "bad_interval"), (7, "unknown_channel")},
+    "voltage_10min.csv": {
+        (4, "impossible_voltage"),
+        (5, "impossible_voltage"),
+        (6, "bad_interval"),
+        (7, "unknown_channel"),
+    },
     "events.csv": {(9, "unknown_event_code"), (11, "duplicate_conflict")},
     "billing_registers.csv": {(5, "unknown_register"), (6, "unknown_register"), (7, "negative_energy")},
     "service_requests.csv": {(4, "unknown_installation"), (5, "bad_timestamp"), (6, "bad_timestamp")},
@@ -145,7 +183,9 @@ QUARANTINE_CASES = {
 def test_each_bad_record_is_quarantined_with_its_reason(fresh_home, mdm_exports, name):
     run(fresh_home, mdm_exports, *REGISTERS, BASE_LP)
     rep = run(fresh_home, mdm_exports, name).files[0]
-    got = set(q(fresh_home, "SELECT line_no, reason FROM quarantine WHERE source = ?", [str(mdm_exports / name)]))
+    got = set(
+        q(fresh_home, "SELECT line_no, reason FROM quarantine WHERE source = ?", [str(mdm_exports / name)])
+    )
     assert got == QUARANTINE_CASES[name]
     assert rep.quarantined == len(got) and rep.balanced
     assert set(rep.reasons) <= {r.value for r in quarantine.Reason}
@@ -154,14 +194,26 @@ def test_each_bad_record_is_quarantined_with_its_reason(fresh_home, mdm_exports,
 def test_conflicts_keep_the_first_stored_value(fresh_home, mdm_exports):
     run(fresh_home, mdm_exports, *REGISTERS, BASE_LP, "load_profile_malformed.csv", "events.csv")
     # stored 52 first; the malformed file's 53 is quarantined as duplicate_conflict
-    assert q(fresh_home, "SELECT import_wh FROM load_profile WHERE installation_id = 'UC001' "
-                         "AND ts = '2026-10-01 00:00:00'") == [(52,)]
+    assert q(
+        fresh_home,
+        "SELECT import_wh FROM load_profile WHERE installation_id = 'UC001' AND ts = '2026-10-01 00:00:00'",
+    ) == [(52,)]
     # in-file conflict: first record (90) wins over the later 91
-    assert q(fresh_home, "SELECT import_wh FROM load_profile WHERE installation_id = 'UC002' "
-                         "AND ts = '2026-10-02 00:00:00'") == [(90,)]
-    assert q(fresh_home, "SELECT value FROM events WHERE installation_id = 'UC002' AND code = 12") == [(98.5,)]
-    rec = q(fresh_home, "SELECT record FROM quarantine WHERE reason = 'duplicate_conflict' AND kind = 'load_profile' ORDER BY line_no")
-    assert rec == [("UC002,2026-10-02 00:00:00,15,AE_FWD,91,0",), ("UC001,2026-10-01 00:00:00,15,AE_FWD,53,0",)]
+    assert q(
+        fresh_home,
+        "SELECT import_wh FROM load_profile WHERE installation_id = 'UC002' AND ts = '2026-10-02 00:00:00'",
+    ) == [(90,)]
+    assert q(fresh_home, "SELECT value FROM events WHERE installation_id = 'UC002' AND code = 12") == [
+        (98.5,)
+    ]
+    rec = q(
+        fresh_home,
+        "SELECT record FROM quarantine WHERE reason = 'duplicate_conflict' AND kind = 'load_profile' ORDER BY line_no",
+    )
+    assert rec == [
+        ("UC002,2026-10-02 00:00:00,15,AE_FWD,91,0",),
+        ("UC001,2026-10-01 00:00:00,15,AE_FWD,53,0",),
+    ]
 
 
 # ------------------------------------------------------------------------------ streams and registers
@@ -171,9 +223,18 @@ def test_jsonl_stream_ingest(fresh_home, mdm_exports):
     rep = run(fresh_home, mdm_exports, "installations.csv", "meter_reads_2026-10-01.jsonl").files[1]
     # 3+2+2+1 readings in 4 good messages, plus 3 bad records (a line that is not JSON, a message
     # without channels, a reading of 1200 V)
-    assert (rep.kind, rep.input, rep.accepted, rep.duplicate, rep.quarantined) == ("load_profile", 11, 8, 0, 3)
-    rows = q(fresh_home, "SELECT installation_id, ts::VARCHAR, import_wh, export_wh, v_a_dv, i_a_ca "
-                         "FROM load_profile ORDER BY installation_id, ts")
+    assert (rep.kind, rep.input, rep.accepted, rep.duplicate, rep.quarantined) == (
+        "load_profile",
+        11,
+        8,
+        0,
+        3,
+    )
+    rows = q(
+        fresh_home,
+        "SELECT installation_id, ts::VARCHAR, import_wh, export_wh, v_a_dv, i_a_ca "
+        "FROM load_profile ORDER BY installation_id, ts",
+    )
     assert rows == [
         ("UC001", "2026-10-01 00:00:00", 52, None, 1274, None),
         ("UC001", "2026-10-01 01:30:00", 51, None, 1272, 170),
@@ -184,29 +245,44 @@ def test_jsonl_stream_ingest(fresh_home, mdm_exports):
 
 def test_stream_timestamps_with_utc_offset_are_converted(fresh_home, mdm_exports, tmp_path):
     stream = tmp_path / "meter_reads_utc.jsonl"
-    stream.write_text('{"installation_id": "UC001", "ts": "2026-10-01T03:15:00Z", "channels": {"AE_FWD": 9}}\n')
+    stream.write_text(
+        '{"installation_id": "UC001", "ts": "2026-10-01T03:15:00Z", "channels": {"AE_FWD": 9}}\n'
+    )
     run(fresh_home, mdm_exports, "installations.csv")
     with Store(fresh_home) as store:
         ingest_paths(store, [stream])
-        assert store.rows("SELECT ts::VARCHAR, import_wh, interval_min FROM load_profile") == [("2026-10-01 00:15:00", 9, 15)]
+        assert store.rows("SELECT ts::VARCHAR, import_wh, interval_min FROM load_profile") == [
+            ("2026-10-01 00:15:00", 9, 15)
+        ]
 
 
 def test_registers_are_upserted(fresh_home, mdm_exports, tmp_path):
     run(fresh_home, mdm_exports, *REGISTERS, "service_requests.csv")
     update = tmp_path / "installations_update.csv"
-    update.write_text("installation_id,tariff_modality,phases\nUC001,branca,1\nUC002,branca,2\nUC004,convencional,9\n")
+    update.write_text(
+        "installation_id,tariff_modality,phases\nUC001,branca,1\nUC002,branca,2\nUC004,convencional,9\n"
+    )
     with Store(fresh_home) as store:
         rep = ingest_paths(store, [update]).files[0]
-        assert (rep.accepted, rep.duplicate, rep.quarantined, dict(rep.reasons)) == (1, 1, 1, {"invalid_value": 1})
+        assert (rep.accepted, rep.duplicate, rep.quarantined, dict(rep.reasons)) == (
+            1,
+            1,
+            1,
+            {"invalid_value": 1},
+        )
         # only the columns present in the file change
-        assert store.rows("SELECT tariff_modality, cycle_day FROM installations WHERE installation_id = 'UC001'") == [("branca", 5)]
+        assert store.rows(
+            "SELECT tariff_modality, cycle_day FROM installations WHERE installation_id = 'UC001'"
+        ) == [("branca", 5)]
         requests = tmp_path / "service_requests_later.csv"
         requests.write_text(
             "request_id,installation_id,request_type,opened_at,closed_at,status,area,region\n"
             "SR0002,UC002,reclamacao_tensao,2026-10-03 14:00:00,2026-10-06 11:30:00,closed,urbana,Campinas\n"
         )
         assert ingest_paths(store, [requests]).accepted == 1
-        assert store.rows("SELECT request_id, status, typeof(opened_at), closed_at::VARCHAR FROM service_requests ORDER BY 1") == [
+        assert store.rows(
+            "SELECT request_id, status, typeof(opened_at), closed_at::VARCHAR FROM service_requests ORDER BY 1"
+        ) == [
             ("SR0001", "closed", "TIMESTAMP", "2026-10-01 18:40:00"),
             ("SR0002", "closed", "TIMESTAMP", "2026-10-06 11:30:00"),
         ]
@@ -225,7 +301,10 @@ def test_unusable_files_are_reported_not_ingested(fresh_home, tmp_path):
     (exports / "notes.md").write_text("hello\n")
     with Store(fresh_home) as store:
         report = ingest_paths(store, [exports])
-    assert {Path(f.source).name: f.error for f in report.files} == {"readings.csv": "unknown_kind", "events_x.csv": "bad_header"}
+    assert {Path(f.source).name: f.error for f in report.files} == {
+        "readings.csv": "unknown_kind",
+        "events_x.csv": "bad_header",
+    }
     assert [Path(p).name for p in report.ignored] == ["notes.md"]
     assert not report.ok
 
@@ -246,8 +325,11 @@ def test_kafka_source_is_a_documented_plug_in_point():
 
 def test_outages_pair_power_down_and_up(fresh_home, mdm_exports):
     run(fresh_home, mdm_exports, "installations.csv", "events.csv")
-    rows = q(fresh_home, "SELECT installation_id, start_ts::VARCHAR, end_ts::VARCHAR, duration_min, counts_as_interruption "
-                         "FROM outages ORDER BY installation_id, start_ts")
+    rows = q(
+        fresh_home,
+        "SELECT installation_id, start_ts::VARCHAR, end_ts::VARCHAR, duration_min, counts_as_interruption "
+        "FROM outages ORDER BY installation_id, start_ts",
+    )
     assert rows == [
         ("UC001", "2026-10-01 10:00:00", "2026-10-01 10:02:00", 2.0, False),  # under 3 min: does not count
         ("UC001", "2026-10-01 12:00:00", "2026-10-01 12:45:00", 45.0, True),
@@ -330,8 +412,18 @@ def test_killed_process_recovers_at_next_open(fresh_home, mdm_exports, where):
     base = counts(fresh_home)["load_profile"]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     proc = subprocess.run(
-        [sys.executable, "-c", _KILL_SCRIPT, where, str(fresh_home), str(mdm_exports / "load_profile_late.csv")],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            _KILL_SCRIPT,
+            where,
+            str(fresh_home),
+            str(mdm_exports / "load_profile_late.csv"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 9, proc.stderr
     assert any(n.startswith(".") for n in _lake_dirs(fresh_home))  # leftovers of the killed run

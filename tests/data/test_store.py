@@ -19,25 +19,37 @@ def _ingest(home: Path, fx: Path, *names: str, **kw: object) -> None:
 def test_empty_store_has_typed_empty_views(fresh_home):
     with Store(fresh_home) as store:
         assert store.scalar("SELECT count(*) FROM load_profile") == 0
-        types = dict(store.rows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'load_profile'"))
-        assert types["import_wh"] == "INTEGER" and types["v_a_dv"] == "SMALLINT" and types["month"] == "VARCHAR"
+        types = dict(
+            store.rows(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'load_profile'"
+            )
+        )
+        assert (
+            types["import_wh"] == "INTEGER" and types["v_a_dv"] == "SMALLINT" and types["month"] == "VARCHAR"
+        )
         assert store.scalar("SELECT count(*) FROM outages") == 0
         assert store.data_today() is None
 
 
 def test_lake_layout_is_hive_zstd_sorted_standard_types(fresh_home, mdm_exports):
-    _ingest(fresh_home, mdm_exports, "installations.csv", "load_profile_2026-10-01.csv", "load_profile_late.csv")
+    _ingest(
+        fresh_home, mdm_exports, "installations.csv", "load_profile_2026-10-01.csv", "load_profile_late.csv"
+    )
     lake = fresh_home / "lake" / "load_profile"
     files = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*.parquet"))
     assert files == ["month=2026-09/part-0000.parquet", "month=2026-10/part-0000.parquet"]
     meta = pq.ParquetFile(lake / files[1])
-    assert {meta.metadata.row_group(0).column(i).compression for i in range(meta.metadata.num_columns)} == {"ZSTD"}
+    assert {meta.metadata.row_group(0).column(i).compression for i in range(meta.metadata.num_columns)} == {
+        "ZSTD"
+    }
     schema = meta.schema_arrow
     assert "month" not in schema.names  # the partition value lives in the directory name only
     assert str(schema.field("ts").type) == "timestamp[us]"
     assert str(schema.field("import_wh").type) == "int32" and str(schema.field("v_a_dv").type) == "int16"
     rows = pq.read_table(lake / files[1], columns=["installation_id", "ts"]).to_pylist()
-    assert [(r["installation_id"], r["ts"]) for r in rows] == sorted((r["installation_id"], r["ts"]) for r in rows)
+    assert [(r["installation_id"], r["ts"]) for r in rows] == sorted(
+        (r["installation_id"], r["ts"]) for r in rows
+    )
     with Store(fresh_home) as store:
         assert store.data_today() is not None and str(store.data_today()) == "2026-10-01"
 
@@ -47,7 +59,10 @@ def test_large_partitions_split_into_installation_ranges(fresh_home, mdm_exports
     part = fresh_home / "lake" / "load_profile" / "month=2026-10"
     files = sorted(part.glob("*.parquet"))
     # UC001 has 4 rows, UC002 2: contiguous installation ranges of about 3 rows each
-    ranges = [sorted({r["installation_id"] for r in pq.read_table(f, columns=["installation_id"]).to_pylist()}) for f in files]
+    ranges = [
+        sorted({r["installation_id"] for r in pq.read_table(f, columns=["installation_id"]).to_pylist()})
+        for f in files
+    ]
     assert ranges == [["UC001"], ["UC002"]]
     with Store(fresh_home) as store:
         assert store.scalar("SELECT count(*) FROM load_profile") == 6
@@ -70,7 +85,9 @@ def test_recover_rolls_committed_swaps_forward(fresh_home, mdm_exports):
     lake = fresh_home / "lake" / "load_profile"
     with Store(fresh_home) as store:  # a batch committed its journal, then the process died
         shutil.copytree(lake / "month=2026-10", lake / ".tmp-b1-month=2026-11")
-        store.con.execute("INSERT INTO lake_swaps VALUES ('b1', 'load_profile', '2026-11', '.tmp-b1-month=2026-11', '.old-b1-month=2026-11')")
+        store.con.execute(
+            "INSERT INTO lake_swaps VALUES ('b1', 'load_profile', '2026-11', '.tmp-b1-month=2026-11', '.old-b1-month=2026-11')"
+        )
     with Store(fresh_home) as store:  # reopen: recovery applies the journal
         assert sorted(p.name for p in lake.iterdir()) == ["month=2026-10", "month=2026-11"]
         assert store.scalar("SELECT count(*) FROM lake_swaps") == 0
@@ -90,6 +107,8 @@ def test_service_requests_table_is_keyed_by_request_id(fresh_home):
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'service_requests' ORDER BY ordinal_position"
         )
         assert cols[0] == ("request_id", "VARCHAR") and ("opened_at", "TIMESTAMP") in cols
-        pk = store.rows("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'service_requests' "
-                        "AND constraint_type = 'PRIMARY KEY'")
+        pk = store.rows(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'service_requests' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        )
         assert pk == [(["request_id"],)]

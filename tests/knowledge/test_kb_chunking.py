@@ -41,8 +41,13 @@ Texto que herda a fonte do artigo.
 
 
 def test_each_chunk_keeps_its_citation_anchor():
-    chunks = chunk_article(parse_article(ARTICLE, "exemplo.md"))
-    assert [c.section for c in chunks] == ["Exemplo de prazos", "Religação normal", "Taxa", "Sem fonte na seção"]
+    chunks = chunk_article(parse_article(ARTICLE, "exemplo.md"), min_words=0)
+    assert [c.section for c in chunks] == [
+        "Exemplo de prazos",
+        "Religação normal",
+        "Taxa",
+        "Sem fonte na seção",
+    ]
     assert [c.source for c in chunks] == [
         "REN 1.000/2021, art. 362",  # introduction: the article's source
         "REN 1.000/2021, art. 362, inciso IV",
@@ -55,10 +60,19 @@ def test_each_chunk_keeps_its_citation_anchor():
     assert chunks[1].embed_text.startswith("Exemplo de prazos. Religação normal.\n")
 
 
+def test_short_sections_are_joined_with_all_their_anchors():
+    chunks = chunk_article(parse_article(ARTICLE, "exemplo.md"), min_words=12)
+    # intro (5 words) + "Religação normal" (7) reach 12; "Taxa" (5) + last section (5) are joined
+    assert [c.section for c in chunks] == ["Exemplo de prazos / Religação normal", "Taxa / Sem fonte na seção"]
+    assert chunks[0].source == "REN 1.000/2021, art. 362, inciso IV"  # the explicit anchor
+    assert chunks[1].source == "REN 1.000/2021, art. 365"
+    assert "## Religação normal\nPrazo de 24 horas" in chunks[0].text
+
+
 def test_long_sections_are_split_at_paragraphs_keeping_heading_and_source():
     para = " ".join(["palavra"] * 60)
     text = ARTICLE.replace("A taxa segue o art. 365.", "\n\n".join([para] * 4))
-    chunks = chunk_article(parse_article(text, "x.md"), max_words=130)
+    chunks = chunk_article(parse_article(text, "x.md"), max_words=130, min_words=0)
     taxa = [c for c in chunks if c.section == "Taxa"]
     assert len(taxa) == 2  # 4 × 60 words at most 130 per piece -> 2 pieces of 120
     assert {c.source for c in taxa} == {"REN 1.000/2021, art. 365"}
@@ -93,7 +107,7 @@ def test_packaged_corpus_is_valid_and_cited():
     assert audiences == {"customer", "operator"}
     assert all(set(a.topics) <= TOPICS for a in articles)
     chunks = chunk_corpus(articles)
-    assert len(chunks) >= 3 * len(articles)
+    assert len(chunks) >= 2 * len(articles)
     assert all(c.source.strip() and c.text.strip() for c in chunks)
     assert max(len(c.text.split()) for c in chunks) <= 200
 
@@ -108,6 +122,6 @@ def test_unconfirmed_articles_say_valor_de_referencia():
 def test_known_anchor_religacao_cites_art_362():
     art = {a.id: a for a in load_articles()}["religacao-prazos"]
     chunks = chunk_article(art)
-    prazos = next(c for c in chunks if c.section == "Prazos de religação")
+    prazos = next(c for c in chunks if "Prazos de religação" in c.section)
     assert re.search(r"arts?\. 362", prazos.source)
     assert "24 horas" in prazos.text

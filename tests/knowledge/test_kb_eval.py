@@ -21,7 +21,10 @@ def test_hybrid_meets_the_thresholds(hybrid):
     assert scores["hybrid"]["recall_at_3"] >= 0.9
     assert scores["hybrid"]["mrr"] >= 0.8
     # the fusion must earn its place next to either list alone
-    assert scores["hybrid"]["recall_at_3"] >= max(scores["lexical"]["recall_at_3"], scores["dense"]["recall_at_3"]) - 0.01
+    assert (
+        scores["hybrid"]["recall_at_3"]
+        >= max(scores["lexical"]["recall_at_3"], scores["dense"]["recall_at_3"]) - 0.01
+    )
 
 
 def test_labelled_set_is_sound():

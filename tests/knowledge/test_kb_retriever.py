@@ -14,9 +14,17 @@ from knowledge.retriever import HybridRetriever, Passage
 @pytest.mark.parametrize(
     ("question", "article", "source_part"),
     [
-        ("Qual o prazo para religarem minha energia depois que eu pagar?", "religacao-prazos", r"arts?\. 362"),
+        (
+            "Qual o prazo para religarem minha energia depois que eu pagar?",
+            "religacao-prazos",
+            r"arts?\. 362",
+        ),
         ("O que é o Fio B que cobram de quem tem energia solar?", "gd-fio-b", r"Lei 14\.300/2022|art\. 655"),
-        ("Queimou minha geladeira depois de uma queda de energia, o que faço?", "ressarcimento-danos-eletricos", r"arts?\. 6[0-2]\d"),
+        (
+            "Queimou minha geladeira depois de uma queda de energia, o que faço?",
+            "ressarcimento-danos-eletricos",
+            r"arts?\. 6[0-2]\d",
+        ),
         ("minhas lampadas piscam e a tensao oscila muito", "tensao-como-reclamar", r"art\. 438"),
         ("creditos de energia solar expiram?", "gd-creditos-validade", r"art\. 13|art\. 655-L"),
         ("Por que pago taxa mínima mesmo sem consumir?", "custo-de-disponibilidade", r"arts?\. 29[01]"),

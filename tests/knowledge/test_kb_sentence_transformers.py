@@ -22,7 +22,9 @@ def st_embedder() -> SentenceTransformerEmbedder:
 
 
 def test_packaged_model_embeds_offline(st_embedder: SentenceTransformerEmbedder):
-    vecs = st_embedder.embed_passages(["power outage compensation", "solar panel credits", "late payment fine"])
+    vecs = st_embedder.embed_passages(
+        ["power outage compensation", "solar panel credits", "late payment fine"]
+    )
     assert vecs.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     q = st_embedder.embed_query("credits from my solar panels")

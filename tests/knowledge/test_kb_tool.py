@@ -10,7 +10,9 @@ from knowledge.retriever import HybridRetriever
 
 
 def test_search_knowledge_returns_cited_passages_with_a_trail(hybrid: HybridRetriever):
-    result = search_knowledge(hybrid, "Quanto tempo valem os créditos da geração distribuída?", "customer", k=3)
+    result = search_knowledge(
+        hybrid, "Quanto tempo valem os créditos da geração distribuída?", "customer", k=3
+    )
     assert result.tool == "search_knowledge"
     assert isinstance(result.value, KnowledgeResult)
     top = result.value.passages[0]
@@ -26,7 +28,9 @@ def test_search_knowledge_returns_cited_passages_with_a_trail(hybrid: HybridRetr
 
 
 def test_unconfirmed_passages_raise_a_warning(hybrid: HybridRetriever):
-    result = search_knowledge(hybrid, "qual o horario intermediario da tarifa branca na cpfl paulista?", "customer")
+    result = search_knowledge(
+        hybrid, "qual o horario intermediario da tarifa branca na cpfl paulista?", "customer"
+    )
     flagged = {i.data["article_id"] for i in result.issues if i.code == "issue.knowledge.unconfirmed_source"}
     assert "tarifa-branca-horarios-cpfl" in flagged
     assert any(c.status == "unconfirmed" for c in result.citations)

@@ -37,13 +37,25 @@ def _store(home: Path) -> Store:
     frames = []
     ts = pd.date_range("2026-11-10", "2026-11-25 23:45", freq="15min")
     for iid, wh in (("A", 25), ("B", 60)):
-        row: dict[str, object] = {c: None for c in schema.INSTALLATION_COLUMNS}
-        row.update(installation_id=iid, group_code="B", subgroup="B1", customer_class="residencial", phases=1,
-                   tariff_modality="convencional", gd_kind="none", gd_kwp=0.0, distributor="CPFL_PAULISTA",
-                   cycle_day=10, interval_min=15)
+        row: dict[str, object] = dict.fromkeys(schema.INSTALLATION_COLUMNS)
+        row.update(
+            installation_id=iid,
+            group_code="B",
+            subgroup="B1",
+            customer_class="residencial",
+            phases=1,
+            tariff_modality="convencional",
+            gd_kind="none",
+            gd_kwp=0.0,
+            distributor="CPFL_PAULISTA",
+            cycle_day=10,
+            interval_min=15,
+        )
         rows.append(row)
         w = np.full(len(ts), wh) + np.where((ts.hour == 19) & (ts.minute == 0), 900, 0)
-        df = pd.DataFrame({"installation_id": iid, "ts": ts, "interval_min": 15, "import_wh": w, "export_wh": 0})
+        df = pd.DataFrame(
+            {"installation_id": iid, "ts": ts, "interval_min": 15, "import_wh": w, "export_wh": 0}
+        )
         for c in schema.LOAD_PROFILE_COLUMNS:
             if c not in df:
                 df[c] = pd.array([None] * len(df), dtype="Int32")
@@ -68,7 +80,9 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 @pytest.mark.parametrize("tool", TOOLS)
 @pytest.mark.parametrize("args", ARGS)
-def test_other_installation_is_forbidden_whatever_the_args(store: Store, tool: str, args: dict[str, Any]) -> None:
+def test_other_installation_is_forbidden_whatever_the_args(
+    store: Store, tool: str, args: dict[str, Any]
+) -> None:
     ctx = ToolContext(store=store, scope=Scope.customer("A"), today=TODAY)
     with pytest.raises(ForbiddenInstallation):
         run_tool(tool, ctx, "B", args)
@@ -91,7 +105,9 @@ def test_anonymous_and_missing_installation(store: Store, tool: str) -> None:
 
 def test_operator_gets_unknown_installation(store: Store) -> None:
     with pytest.raises(UnknownInstallation):
-        run_tool("consumption_summary", ToolContext(store=store, scope=Scope.operator(), today=TODAY), "ZZ", {})
+        run_tool(
+            "consumption_summary", ToolContext(store=store, scope=Scope.operator(), today=TODAY), "ZZ", {}
+        )
 
 
 @pytest.mark.parametrize(

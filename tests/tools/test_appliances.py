@@ -192,3 +192,11 @@ def test_demo_flat_profile_home_has_no_shower_or_ac(demo_home, demo_store) -> No
     assert v.interval_min == 60 and v.top_appliance == "standby"
     assert v.shower.kwh_mid == 0 and v.air_conditioning.kwh_mid == 0
     assert any(i.code == appl.ISSUE_HOURLY for i in r.issues)
+
+
+def test_always_on_loads_skip_intervals_masked_by_solar() -> None:
+    # export 10:00-14:00 every day: those 4 h are left out of the always-on hours (7 x 20 h = 140 h)
+    df = crafted("2026-11-02", 7, base_w=160, blocks=SHOWERS, export_w=500)
+    v = appl.breakdown(df, WEEK, has_gd=True).value
+    assert float(v.standby.kwh_mid) == pytest.approx((160 - 42) * 140 / 1000, abs=0.01)
+    assert float(v.refrigeration.kwh_mid) == pytest.approx(42 * 140 / 1000, abs=0.01)

@@ -39,7 +39,7 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def installation(iid: str, **kw: object) -> dict[str, object]:
-    row: dict[str, object] = {c: None for c in schema.INSTALLATION_COLUMNS}
+    row: dict[str, object] = dict.fromkeys(schema.INSTALLATION_COLUMNS)
     row.update(
         installation_id=iid,
         meter_id="M" + iid,
@@ -94,8 +94,16 @@ def build_crafted(home: Path) -> Store:
     for j, k in enumerate((20, 30, 40, 50, 60, 70), start=1):
         rows.append(installation(f"P{j}"))
         frames.append(readings(f"P{j}", last, k))
-    rows += [installation("PGD", gd_kind="local", gd_kwp=3.0), installation("P3F", phases=3), installation("PLOW")]
-    frames += [readings("PGD", last, 10), readings("P3F", last, 100), readings("PLOW", last[last >= "2026-11-10"], 5)]
+    rows += [
+        installation("PGD", gd_kind="local", gd_kwp=3.0),
+        installation("P3F", phases=3),
+        installation("PLOW"),
+    ]
+    frames += [
+        readings("PGD", last, 10),
+        readings("P3F", last, 100),
+        readings("PLOW", last[last >= "2026-11-10"], 5),
+    ]
     store.con.register("inst_df", pd.DataFrame(rows)[list(schema.INSTALLATION_COLUMNS)])
     store.con.execute("INSERT INTO installations SELECT * FROM inst_df")
     store.con.unregister("inst_df")
@@ -124,14 +132,20 @@ def ctx_for(store: Store, iid: str) -> ToolContext:
 
 def test_comparison_periods() -> None:
     month = cons.comparison_periods(Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
-    assert (month["previous_period"].start, month["previous_period"].end) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    assert (month["previous_period"].start, month["previous_period"].end) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+    )
     so_far = cons.comparison_periods(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 25)))
     assert (so_far["previous_period"].start, so_far["previous_period"].end) == (
         dt.date(2026, 10, 1),
         dt.date(2026, 10, 25),
     )
     days = cons.comparison_periods(Period(dt.date(2026, 10, 27), dt.date(2026, 11, 25)))
-    assert (days["previous_period"].start, days["previous_period"].end) == (dt.date(2026, 9, 27), dt.date(2026, 10, 26))
+    assert (days["previous_period"].start, days["previous_period"].end) == (
+        dt.date(2026, 9, 27),
+        dt.date(2026, 10, 26),
+    )
     leap = cons.comparison_periods(Period(dt.date(2024, 2, 29), dt.date(2024, 2, 29)))
     assert leap["same_period_last_year"].start == dt.date(2023, 2, 28)
 
@@ -139,7 +153,9 @@ def test_comparison_periods() -> None:
 def test_compare_window_is_per_covered_day() -> None:
     this = Decimal("120.000")  # 30 full days: 4 kWh/day
     minutes = 30 * 1440
-    other = cons.WindowTotal("previous_period", Period(dt.date(2026, 8, 1), dt.date(2026, 8, 31)), 124_000, 31 * 1440)
+    other = cons.WindowTotal(
+        "previous_period", Period(dt.date(2026, 8, 1), dt.date(2026, 8, 31)), 124_000, 31 * 1440
+    )
     c, issues = cons.compare_window(this, minutes, other)
     assert c.kwh_per_day == Decimal("4.000") and c.change_pct == 0.0 and c.change_kwh == Decimal("-4.000")
     assert issues == []
@@ -220,7 +236,9 @@ def test_summary_calendar_month_vs_previous_month(crafted: Store) -> None:
     v = r.value
     assert v.total_kwh == Decimal("118.774")  # 26 x 3754 + 5 x 4234 Wh
     prev = v.primary_comparison
-    assert prev is not None and prev.period == Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30), "previous_period")
+    assert prev is not None and prev.period == Period(
+        dt.date(2026, 9, 1), dt.date(2026, 9, 30), "previous_period"
+    )
     # per day: (118.774 / 31) / (112.62 / 30) - 1 = +2.06 %, although the total is 5.5 % higher
     assert prev.change_pct == 0.0206
 

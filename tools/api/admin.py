@@ -170,12 +170,19 @@ def build_demo(
     report = ingest_paths(home, [out], progress=progress)
     t2 = time.perf_counter()
     if report.errors:
-        raise RuntimeError("demo ingest failed: " + ", ".join(f"{f.source}: {f.error}" for f in report.errors))
+        raise RuntimeError(
+            "demo ingest failed: " + ", ".join(f"{f.source}: {f.error}" for f in report.errors)
+        )
     meta["build"] = {
         "params": params,
         "service_requests": requests,
-        "ingest": {"input": report.input, "accepted": report.accepted, "duplicate": report.duplicate,
-                   "quarantined": report.quarantined, "reasons": dict(report.reasons)},
+        "ingest": {
+            "input": report.input,
+            "accepted": report.accepted,
+            "duplicate": report.duplicate,
+            "quarantined": report.quarantined,
+            "reasons": dict(report.reasons),
+        },
         "generate_s": round(t1 - t0, 2),
         "ingest_s": round(t2 - t1, 2),
         "knowledge": False,
@@ -198,7 +205,9 @@ def _has_data(home: Path) -> bool:
     if not (home / "smartmeter.duckdb").exists():
         return False
     with Store(home) as store:
-        return bool(store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations"))
+        return bool(
+            store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations")
+        )
 
 
 def _reset_store(home: Path) -> None:
@@ -217,12 +226,15 @@ def list_installations(
 ) -> list[dict[str, Any]]:
     """Installations with their key attributes (no name, CPF or phone: the customer register
     is never read here)."""
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
     if group:
         where.append("group_code = ?")
         params.append(group.upper())
     if gd is not None:
-        where.append("(coalesce(gd_kind, 'none') <> 'none')" if gd else "(coalesce(gd_kind, 'none') = 'none')")
+        where.append(
+            "(coalesce(gd_kind, 'none') <> 'none')" if gd else "(coalesce(gd_kind, 'none') = 'none')"
+        )
     if modality:
         where.append("lower(tariff_modality) = ?")
         params.append(modality.lower())

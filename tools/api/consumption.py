@@ -286,7 +286,7 @@ def estimate_cost(
 ) -> tuple[tuple[Decimal, Sequence[Step]] | None, Issue | None]:
     """R$ estimate from the billing helper, when it exists and finds a tariff."""
     try:
-        from tools.api.billing import estimate_cost_for  # type: ignore[attr-defined]
+        from tools.api.billing import estimate_cost_for
     except ImportError:
         return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {})
     try:

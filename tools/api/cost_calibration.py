@@ -66,34 +66,74 @@ def calibration_rows(cal: Mapping[str, Any]) -> tuple[CalibrationRow, ...]:
                 continue
             lrow = lit.literature_row(replace(seg, interval_min=int(iv_key)), "archive")
             for ch in seg.channels:
-                rows.append(CalibrationRow(seg.key, int(iv_key), ch, float(got["channels"].get(ch, 0.0)),
-                                           lrow.channels[ch]))
-            rows.append(CalibrationRow(seg.key, int(iv_key), "row_overhead", float(got["row_overhead"]),
-                                       lrow.row_overhead))
-        for item, fn, litv in (("power_quality", coefs.qee, LIT_QEE), ("events", coefs.event, LIT_EVENT),
-                               ("registers", coefs.register, LIT_REGISTER)):
+                rows.append(
+                    CalibrationRow(
+                        seg.key, int(iv_key), ch, float(got["channels"].get(ch, 0.0)), lrow.channels[ch]
+                    )
+                )
+            rows.append(
+                CalibrationRow(
+                    seg.key, int(iv_key), "row_overhead", float(got["row_overhead"]), lrow.row_overhead
+                )
+            )
+        for item, fn, litv in (
+            ("power_quality", coefs.qee, LIT_QEE),
+            ("events", coefs.event, LIT_EVENT),
+            ("registers", coefs.register, LIT_REGISTER),
+        ):
             val, src = fn(seg, "archive")
             if src != "literature":
                 rows.append(CalibrationRow(seg.key, seg.interval_min, item, val, litv["archive"]))
     return tuple(rows)
 
 
-def calibrate(home: str | Path, *, lake: str | Path | None = None, meters_per_segment: int = 40, days: int = 31,
-              intervals: tuple[int, ...] = (5, 10, 15, 30, 60), seed: int = 20261001) -> ToolResult[CalibrationValue]:
+def calibrate(
+    home: str | Path,
+    *,
+    lake: str | Path | None = None,
+    meters_per_segment: int = 40,
+    days: int = 31,
+    intervals: tuple[int, ...] = (5, 10, 15, 30, 60),
+    seed: int = 20261001,
+) -> ToolResult[CalibrationValue]:
     """Write generated samples in the lake layout, measure them (and ``lake``), store calibration.json.
 
     ``intervals`` empty measures each segment at its own interval only (B 15 min, A 5 min).
     """
-    cal = _calibrate_data(home, calibration_specs(), lake=lake, intervals=intervals,
-                          meters_per_segment=meters_per_segment, days=days, seed=seed)
+    cal = _calibrate_data(
+        home,
+        calibration_specs(),
+        lake=lake,
+        intervals=intervals,
+        meters_per_segment=meters_per_segment,
+        days=days,
+        seed=seed,
+    )
     rows = calibration_rows(cal)
-    value = CalibrationValue(str(Path(home) / "calibration.json"), str(cal["created"]), dict(cal["source"]), rows)
-    step = Step("cost.step.calibration", {"segments": len(calibration_specs()), "intervals": list(intervals),
-                                          "meters_per_segment": meters_per_segment, "days": days, "lake": str(lake or "")},
-                "B/value = compressed column bytes (incl. bloom filters, page indexes) / non-null values",
-                {"rows": len(rows)}, "B/value", (CAL_REF,))
-    return ToolResult("cost_calibrate", value, {"calibrated": "B/value", "literature": "B/value"}, (step,),
-                      provenance=Provenance(reference_versions={"calibration": value.created}))
+    value = CalibrationValue(
+        str(Path(home) / "calibration.json"), str(cal["created"]), dict(cal["source"]), rows
+    )
+    step = Step(
+        "cost.step.calibration",
+        {
+            "segments": len(calibration_specs()),
+            "intervals": list(intervals),
+            "meters_per_segment": meters_per_segment,
+            "days": days,
+            "lake": str(lake or ""),
+        },
+        "B/value = compressed column bytes (incl. bloom filters, page indexes) / non-null values",
+        {"rows": len(rows)},
+        "B/value",
+        (CAL_REF,),
+    )
+    return ToolResult(
+        "cost_calibrate",
+        value,
+        {"calibrated": "B/value", "literature": "B/value"},
+        (step,),
+        provenance=Provenance(reference_versions={"calibration": value.created}),
+    )
 
 
 def current_calibration(home: str | Path) -> ToolResult[CalibrationValue] | None:
@@ -101,8 +141,12 @@ def current_calibration(home: str | Path) -> ToolResult[CalibrationValue] | None
     cal = load_calibration(home)
     if not cal:
         return None
-    value = CalibrationValue(str(Path(home) / "calibration.json"), str(cal.get("created", "")),
-                             dict(cal.get("source") or {}), calibration_rows(cal))
+    value = CalibrationValue(
+        str(Path(home) / "calibration.json"),
+        str(cal.get("created", "")),
+        dict(cal.get("source") or {}),
+        calibration_rows(cal),
+    )
     return ToolResult("cost_calibration", value, {"calibrated": "B/value", "literature": "B/value"})
 
 
@@ -133,8 +177,14 @@ class LakeCheckValue:
     coefficients: str
 
 
-def lake_check(home: str | Path, coefs: Coefficients | None = None) -> ToolResult[LakeCheckValue]:
-    """Predict the bytes of ``home``'s lake from its composition and compare with the disk."""
+def lake_check(
+    home: str | Path, coefs: Coefficients | None = None, *, calibration_home: str | Path | None = None
+) -> ToolResult[LakeCheckValue]:
+    """Predict the bytes of ``home``'s lake from its composition and compare with the disk.
+
+    Without ``coefs`` the generated-sample calibration of ``calibration_home`` (default ``home``)
+    is used, never coefficients measured on this same lake (that would be circular).
+    """
     store = Store(home, read_only=True)
     try:
         comp = store.rows(_COMPOSITION_SQL)
@@ -145,7 +195,9 @@ def lake_check(home: str | Path, coefs: Coefficients | None = None) -> ToolResul
         qee = float(store.scalar(_QEE_SQL) or 0)
     finally:
         store.close()
-    coefs = coefs if coefs is not None else Coefficients(load_calibration(home) or {})
+    if coefs is None:
+        cal = load_calibration(calibration_home or home) or {}
+        coefs = Coefficients({k: v for k, v in cal.items() if k != "lake"})
     segs = {s.key: s for s in default_segments()}
     meters: dict[Segment, float] = {}
     meter_days = {"A": 0.0, "B": 0.0}
@@ -173,12 +225,25 @@ def lake_check(home: str | Path, coefs: Coefficients | None = None) -> ToolResul
     error = {t: (predicted[t] / actual[t] - 1) if actual.get(t) else 0.0 for t in actual}
     error["total"] = sum(predicted.values()) / sum(actual.values()) - 1 if sum(actual.values()) else 0.0
     source = ("calibrated " + coefs.created) if coefs.calibrated else "literature"
-    step = Step("cost.step.lake_check", {"days": days, "meters": {s.key + f"@{s.interval_min}": round(n, 2)
-                                                                  for s, n in meters.items()},
-                                         "event_rate": dict(rates.event_rate), "registers_per_day": dict(rates.registers),
-                                         "qee_coverage": round(rates.qee_coverage, 4), "coefficients": source},
-                "predicted = sum_segments meters * days/30.44 * bytes_per_meter_month + files * footer",
-                {t: round(e, 4) for t, e in error.items()}, "relative error", (CAL_REF,),
-                sql=";\n".join(s.strip() for s in (_COMPOSITION_SQL, _COUNTS_SQL, _QEE_SQL, _DAYS_SQL)))
-    return ToolResult("cost_lake_check", LakeCheckValue(predicted, actual, error, source),
-                      {"predicted_bytes": "B", "actual_bytes": "B", "error": "fraction"}, (step,))
+    step = Step(
+        "cost.step.lake_check",
+        {
+            "days": days,
+            "meters": {s.key + f"@{s.interval_min}": round(n, 2) for s, n in meters.items()},
+            "event_rate": dict(rates.event_rate),
+            "registers_per_day": dict(rates.registers),
+            "qee_coverage": round(rates.qee_coverage, 4),
+            "coefficients": source,
+        },
+        "predicted = sum_segments meters * days/30.44 * bytes_per_meter_month + files * footer",
+        {t: round(e, 4) for t, e in error.items()},
+        "relative error",
+        (CAL_REF,),
+        sql=";\n".join(s.strip() for s in (_COMPOSITION_SQL, _COUNTS_SQL, _QEE_SQL, _DAYS_SQL)),
+    )
+    return ToolResult(
+        "cost_lake_check",
+        LakeCheckValue(predicted, actual, error, source),
+        {"predicted_bytes": "B", "actual_bytes": "B", "error": "fraction"},
+        (step,),
+    )

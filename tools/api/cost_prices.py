@@ -26,7 +26,9 @@ PRICES_ENV = "SMARTMETER_COST_PRICES"
 @cache
 def _catalogue_docs() -> tuple[tuple[str, str], ...]:
     base = resources.files("tools.reference") / "prices"
-    return tuple(sorted((e.name, e.read_text(encoding="utf-8")) for e in base.iterdir() if e.name.endswith(".json")))
+    return tuple(
+        sorted((e.name, e.read_text(encoding="utf-8")) for e in base.iterdir() if e.name.endswith(".json"))
+    )
 
 
 def catalogue_documents() -> list[dict[str, Any]]:

@@ -40,8 +40,16 @@ from tools.units import money
 
 TOOL = "storage_cost"
 INTERVALS = (1, 5, 10, 15, 30, 60)
-INFRA_ALIASES = {"cloud": "cloud", "nuvem": "cloud", "on_premises": "on_premises", "on-premises": "on_premises",
-                 "onpremises": "on_premises", "on_prem": "on_premises", "onprem": "on_premises", "local": "on_premises"}
+INFRA_ALIASES = {
+    "cloud": "cloud",
+    "nuvem": "cloud",
+    "on_premises": "on_premises",
+    "on-premises": "on_premises",
+    "onpremises": "on_premises",
+    "on_prem": "on_premises",
+    "onprem": "on_premises",
+    "local": "on_premises",
+}
 DEFAULT_STEADY_METERS = {"B": 793_000.0, "A": 40_000.0}  # end of 2026 (brief of issue 9)
 MAX_SCENARIOS = 24
 
@@ -69,13 +77,21 @@ class CostParams(BaseModel):
     group: Literal["A", "B"] | None = None
     phases: Literal[1, 2, 3] | None = None
     pv: bool | None = Field(None, description="meters with distributed generation (PV) only / without")
-    interval_minutes: int | list[int] | None = Field(None, description="load-profile interval; a list compares")
+    interval_minutes: int | list[int] | None = Field(
+        None, description="load-profile interval; a list compares"
+    )
     retention_years: float | list[float] | None = Field(None, description="MDM retention (default 10)")
-    infrastructure: str | list[str] | None = Field(None, description="cloud | on_premises | provider; list compares")
-    provider: str | None = Field(None, description="aws | azure | gcp | oci | huawei (cloud), or provider:region")
+    infrastructure: str | list[str] | None = Field(
+        None, description="cloud | on_premises | provider; list compares"
+    )
+    provider: str | None = Field(
+        None, description="aws | azure | gcp | oci | huawei (cloud), or provider:region"
+    )
     region: str | None = None
     onprem_profile: Literal["commodity", "enterprise"] = "commodity"
-    datasets: str | list[str] | None = Field(None, description="registers, load_profile, power_quality, events, alarms")
+    datasets: str | list[str] | None = Field(
+        None, description="registers, load_profile, power_quality, events, alarms"
+    )
     hot_months: int | list[int] | None = Field(None, description="MDC hot window in months (default 3)")
     warm_months: int = Field(24, ge=0, le=600)
     cold_class: Literal["infrequent", "archive"] = "infrequent"
@@ -94,7 +110,9 @@ class CostParams(BaseModel):
     sensitivity: bool = True
     timeline: bool = True
     use_calibration: bool = True
-    shared_platform: bool = Field(True, description="both groups share the platform; False: only the selected group")
+    shared_platform: bool = Field(
+        True, description="both groups share the platform; False: only the selected group"
+    )
 
     @field_validator("interval_minutes")
     @classmethod
@@ -171,7 +189,9 @@ def _book(books: Mapping[str, PriceBook], infra: str | None, p: CostParams) -> P
         return select_book(books, "onprem", p.onprem_profile)
     if kind == "cloud":
         prov = p.provider or "aws"
-        return select_book(books, "aws" if prov.startswith("onprem") else prov, p.region if p.provider else None)
+        return select_book(
+            books, "aws" if prov.startswith("onprem") else prov, p.region if p.provider else None
+        )
     return select_book(books, name, None)  # a provider name or provider:region
 
 
@@ -179,11 +199,18 @@ def _segments(p: CostParams, interval: int | None) -> tuple[tuple[Segment, ...],
     """Fleet segments, the selection's segment keys, and the target group."""
     target: str = p.group or "B"
     iv = {g: (interval if (interval and g == target) else DEFAULT_INTERVAL[g]) for g in ("A", "B")}
-    segs = [s for s in default_segments(iv["B"], iv["A"])
-            if p.shared_platform or p.group is None or s.group == p.group]
+    segs = [
+        s
+        for s in default_segments(iv["B"], iv["A"])
+        if p.shared_platform or p.group is None or s.group == p.group
+    ]
 
     def wanted(s: Segment) -> bool:
-        return s.group == target and (p.phases is None or s.phases == p.phases) and (p.pv is None or s.pv == p.pv)
+        return (
+            s.group == target
+            and (p.phases is None or s.phases == p.phases)
+            and (p.pv is None or s.pv == p.pv)
+        )
 
     selection = tuple(s.key for s in segs if wanted(s)) if (p.phases or p.pv is not None or p.group) else None
     if p.meters is not None and (p.phases is not None or p.pv is not None):
@@ -199,7 +226,9 @@ def _fleet(p: CostParams, segs: tuple[Segment, ...], target: str, retention_mont
     groups: set[str] = {s.group for s in segs}
     growth = p.growth if p.growth is not None else p.meters is None
     if not growth:
-        meters: dict[str, float] = {g: float(p.meters) if (p.meters and g == target) else DEFAULT_STEADY_METERS[g] for g in groups}
+        meters: dict[str, float] = {
+            g: float(p.meters) if (p.meters and g == target) else DEFAULT_STEADY_METERS[g] for g in groups
+        }
         return flat_fleet(segs, meters, max(retention_months, 1), p.eval_month or "2036-12")
     anchors: dict[str, tuple[tuple[str, float], ...]] = {g: DEFAULT_GROWTH[g] for g in groups}
     if p.meters is not None:
@@ -208,11 +237,18 @@ def _fleet(p: CostParams, segs: tuple[Segment, ...], target: str, retention_mont
     return Fleet(segs, anchors, p.start_month or "2026-01", p.eval_month or "2037-12")
 
 
-def build_scenarios(p: CostParams, books: Mapping[str, PriceBook], fx: Decimal, fx_ref: TrailRef,
-                    calibrated_with_lake: bool) -> tuple[list[Scenario], str]:
-    combos = list(itertools.product(_as_list(p.infrastructure), _as_list(p.interval_minutes),
-                                    _as_list(p.retention_years), _as_list(p.hot_months),
-                                    _as_list(p.fiscal_reads_per_day)))
+def build_scenarios(
+    p: CostParams, books: Mapping[str, PriceBook], fx: Decimal, fx_ref: TrailRef, calibrated_with_lake: bool
+) -> tuple[list[Scenario], str]:
+    combos = list(
+        itertools.product(
+            _as_list(p.infrastructure),
+            _as_list(p.interval_minutes),
+            _as_list(p.retention_years),
+            _as_list(p.hot_months),
+            _as_list(p.fiscal_reads_per_day),
+        )
+    )
     if len(combos) > MAX_SCENARIOS:
         raise InvalidArguments("too many scenarios", scenarios=len(combos), max=MAX_SCENARIOS)
     products = normalise_products(p.datasets)
@@ -226,41 +262,68 @@ def build_scenarios(p: CostParams, books: Mapping[str, PriceBook], fx: Decimal, 
         if fiscal:
             rates = replace(rates, fiscal_reads_per_day={**rates.fiscal_reads_per_day, target: float(fiscal)})
         safety = p.safety_factor or (1.0 if calibrated_with_lake else 1.2)
-        params = {"infrastructure": infra or "cloud", "provider": book.id,
-                  "interval_minutes": interval or DEFAULT_INTERVAL[target], "retention_years": ret or 10,
-                  "hot_months": 3 if hot is None else hot, "fiscal_reads_per_day": rates.fiscal_reads_per_day[target]}
-        varying = [f"{k}={v}" for k, v, lst in (
-            ("infrastructure", book.id, p.infrastructure), ("interval", params["interval_minutes"], p.interval_minutes),
-            ("retention", params["retention_years"], p.retention_years), ("hot", params["hot_months"], p.hot_months),
-            ("fiscal", params["fiscal_reads_per_day"], p.fiscal_reads_per_day)) if isinstance(lst, list)]
-        out.append(Scenario(
-            name=" ".join(varying) or "base",
-            fleet=_fleet(p, segs, target, retention),
-            book=book,
-            fx_brl_per_usd=fx,
-            tiering=Tiering(hot_months=3 if hot is None else int(hot), warm_months=p.warm_months,
-                            retention_months=retention, object_copies=2 if p.dr_copy else 1, cold_class=p.cold_class),
-            overheads=Overheads(safety_factor=safety),
-            rates=rates,
-            platform=Platform(fixed_lines=p.fixed_lines, environments=float(p.environments), warehouse=p.warehouse,
-                              messaging_units=p.messaging_units),
-            selection=Selection(selection, products),
-            fx_ref=fx_ref,
-            params=params,
-        ))
+        params = {
+            "infrastructure": infra or "cloud",
+            "provider": book.id,
+            "interval_minutes": interval or DEFAULT_INTERVAL[target],
+            "retention_years": ret or 10,
+            "hot_months": 3 if hot is None else hot,
+            "fiscal_reads_per_day": rates.fiscal_reads_per_day[target],
+        }
+        varying = [
+            f"{k}={v}"
+            for k, v, lst in (
+                ("infrastructure", book.id, p.infrastructure),
+                ("interval", params["interval_minutes"], p.interval_minutes),
+                ("retention", params["retention_years"], p.retention_years),
+                ("hot", params["hot_months"], p.hot_months),
+                ("fiscal", params["fiscal_reads_per_day"], p.fiscal_reads_per_day),
+            )
+            if isinstance(lst, list)
+        ]
+        out.append(
+            Scenario(
+                name=" ".join(varying) or "base",
+                fleet=_fleet(p, segs, target, retention),
+                book=book,
+                fx_brl_per_usd=fx,
+                tiering=Tiering(
+                    hot_months=3 if hot is None else int(hot),
+                    warm_months=p.warm_months,
+                    retention_months=retention,
+                    object_copies=2 if p.dr_copy else 1,
+                    cold_class=p.cold_class,
+                ),
+                overheads=Overheads(safety_factor=safety),
+                rates=rates,
+                platform=Platform(
+                    fixed_lines=p.fixed_lines,
+                    environments=float(p.environments),
+                    warehouse=p.warehouse,
+                    messaging_units=p.messaging_units,
+                ),
+                selection=Selection(selection, products),
+                fx_ref=fx_ref,
+                params=params,
+            )
+        )
     return out, target
 
 
 # ------------------------------------------------------------------------------ estimate
 
 
-def estimate(params: CostParams, *, home: str | Path | None = None,
-             prices_path: str | Path | None = None) -> ToolResult[StorageCostValue]:
+def estimate(
+    params: CostParams, *, home: str | Path | None = None, prices_path: str | Path | None = None
+) -> ToolResult[StorageCostValue]:
     """Storage and processing cost estimate (every scenario, comparison, sensitivity, trail)."""
     books = load_books(prices_path)
     coefs = coefficients_for(home, params.use_calibration)
-    fx, fx_ref = (params.fx_brl_per_usd, TrailRef("fx_brl_per_usd argument", "confirmed")) \
-        if params.fx_brl_per_usd else default_fx()
+    fx, fx_ref = (
+        (params.fx_brl_per_usd, TrailRef("fx_brl_per_usd argument", "confirmed"))
+        if params.fx_brl_per_usd
+        else default_fx()
+    )
     scenarios, target = build_scenarios(params, books, fx, fx_ref, bool(coefs.calibration.get("lake")))
     results: list[ScenarioResult] = []
     trail: list[Step] = []
@@ -270,49 +333,92 @@ def estimate(params: CostParams, *, home: str | Path | None = None,
         trail.extend(steps)
     sens = sensitivity(scenarios[0], coefs, target) if params.sensitivity else ()
     first = results[0]
-    cal_info = {"created": coefs.created, "source": dict(coefs.calibration.get("source") or {})} \
-        if coefs.calibrated else {}
+    cal_info = (
+        {"created": coefs.created, "source": dict(coefs.calibration.get("source") or {})}
+        if coefs.calibrated
+        else {}
+    )
     value = StorageCostValue(
-        first.answer_usd_per_meter_month, first.answer_brl_per_meter_month, first.answer_usd_month,
-        first.answer_brl_month, money(first.answer_usd_per_meter_month * 1000),
-        money(first.answer_brl_per_meter_month * 1000), round(first.answer_meters), fx,
-        tuple(results), compare(results), sens, cal_info,
+        first.answer_usd_per_meter_month,
+        first.answer_brl_per_meter_month,
+        first.answer_usd_month,
+        first.answer_brl_month,
+        money(first.answer_usd_per_meter_month * 1000),
+        money(first.answer_brl_per_meter_month * 1000),
+        round(first.answer_meters),
+        fx,
+        tuple(results),
+        compare(results),
+        sens,
+        cal_info,
     )
     refs = {r for sc in scenarios for r in (sc.fx_ref,)}
     return ToolResult(
         tool=TOOL,
         value=value,
-        units={"answer_usd_per_meter_month": "USD/meter-month", "answer_brl_per_meter_month": "BRL/meter-month",
-               "answer_usd_month": "USD", "answer_brl_month": "R$", "answer_usd_per_1000_meters_month": "USD",
-               "answer_brl_per_1000_meters_month": "R$", "answer_meters": "meters", "fx_brl_per_usd": "BRL/USD"},
+        units={
+            "answer_usd_per_meter_month": "USD/meter-month",
+            "answer_brl_per_meter_month": "BRL/meter-month",
+            "answer_usd_month": "USD",
+            "answer_brl_month": "R$",
+            "answer_usd_per_1000_meters_month": "USD",
+            "answer_brl_per_1000_meters_month": "R$",
+            "answer_meters": "meters",
+            "fx_brl_per_usd": "BRL/USD",
+        },
         trail=tuple(trail),
         issues=tuple(_issues(params, scenarios, results, coefs)),
-        provenance=Provenance(reference_versions={"prices": price_catalogue_version(),
-                                                  "calibration": coefs.created or "literature"}),
-        citations=(TrailRef("shared/domain/storage-cost.md", "reference"), *sorted(refs, key=lambda r: r.source)),
+        provenance=Provenance(
+            reference_versions={
+                "prices": price_catalogue_version(),
+                "calibration": coefs.created or "literature",
+            }
+        ),
+        citations=(
+            TrailRef("shared/domain/storage-cost.md", "reference"),
+            *sorted(refs, key=lambda r: r.source),
+        ),
     )
 
 
-def _issues(p: CostParams, scenarios: list[Scenario], results: list[ScenarioResult],
-            coefs: Coefficients) -> list[Issue]:
+def _issues(
+    p: CostParams, scenarios: list[Scenario], results: list[ScenarioResult], coefs: Coefficients
+) -> list[Issue]:
     out: list[Issue] = []
     for sc, res in zip(scenarios, results, strict=True):
         if res.missing_prices:
-            out.append(Issue("cost.issue.price_missing", "disqualifying",
-                             {"scenario": sc.name, "provider": sc.book.id, "lines": list(res.missing_prices)}))
+            out.append(
+                Issue(
+                    "cost.issue.price_missing",
+                    "disqualifying",
+                    {"scenario": sc.name, "provider": sc.book.id, "lines": list(res.missing_prices)},
+                )
+            )
         n_ref = sum(1 for ln in res.lines if ln.price_status == "reference")
         if n_ref:
-            out.append(Issue("cost.issue.reference_prices", "warning",
-                             {"scenario": sc.name, "provider": sc.book.id, "count": n_ref}))
+            out.append(
+                Issue(
+                    "cost.issue.reference_prices",
+                    "warning",
+                    {"scenario": sc.name, "provider": sc.book.id, "count": n_ref},
+                )
+            )
         if sc.tiering.retention_months < 120:
-            out.append(Issue("cost.issue.retention_below_mdm", "warning",
-                             {"scenario": sc.name, "retention_years": sc.tiering.retention_months / 12}))
+            out.append(
+                Issue(
+                    "cost.issue.retention_below_mdm",
+                    "warning",
+                    {"scenario": sc.name, "retention_years": sc.tiering.retention_months / 12},
+                )
+            )
     if not coefs.calibrated:
         out.append(Issue("cost.issue.literature_coefficients", "warning", {}))
     if not p.fixed_lines:
         out.append(Issue("cost.issue.fixed_lines_off", "warning", {}))
     if p.datasets:
-        out.append(Issue("cost.issue.fixed_allocated", "warning", {"products": list(normalise_products(p.datasets))}))
+        out.append(
+            Issue("cost.issue.fixed_allocated", "warning", {"products": list(normalise_products(p.datasets))})
+        )
     return out
 
 

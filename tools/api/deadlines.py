@@ -552,9 +552,24 @@ def deadline_status(
         ev, ksql = evaluate(ctx.store, raw, as_of, ref)
         queries.append(ksql)
         ev = ev[ev["state"] != "unknown_type"]
+        trail.append(
+            Step(
+                "deadlines.step.requests",
+                {
+                    "installation_id": installation_id,
+                    "types": list(types or []),
+                    "request_id": args.request_id,
+                },
+                "service_requests LEFT JOIN meter evidence (ASOF joins on events, window on voltage_10min)",
+                int(len(ev)),
+                "requests",
+                (ref.counting_ref,),
+                sql,
+            )
+        )
         for row in ev.to_dict("records"):
             records.append(to_record(row))
-            trail.extend(dl.request_steps(row, ref, sql=sql))
+            trail.extend(dl.request_steps(row, ref))
         if ev.empty:
             issues.append(Issue("deadlines.issue.no_requests", "warning", {"days": CUSTOMER_LOOKBACK_DAYS}))
         issues.extend(_common_issues(ev))

@@ -164,7 +164,9 @@ def _lake_dir(path: str | Path) -> Path:
     return p / "lake" if (p / "lake").is_dir() else p
 
 
-def measure_table(lake: str | Path, table: str, con: duckdb.DuckDBPyConnection | None = None) -> TableMeasurement:
+def measure_table(
+    lake: str | Path, table: str, con: duckdb.DuckDBPyConnection | None = None
+) -> TableMeasurement:
     """Measure one lake table from its Parquet metadata (no data pages are read)."""
     files = sorted((_lake_dir(lake) / table).glob("**/*.parquet"))
     if not files:
@@ -180,7 +182,8 @@ def measure_table(lake: str | Path, table: str, con: duckdb.DuckDBPyConnection |
             [names],
         ).fetchall()
         rows, row_groups, footers = c.execute(
-            "SELECT sum(num_rows), sum(num_row_groups), sum(footer_size) FROM parquet_file_metadata(?)", [names]
+            "SELECT sum(num_rows), sum(num_row_groups), sum(footer_size) FROM parquet_file_metadata(?)",
+            [names],
         ).fetchall()[0]
     finally:
         if own:
@@ -239,13 +242,21 @@ def coefficients_from(measured: Mapping[str, TableMeasurement]) -> dict[str, Any
     qee = measured.get("voltage_10min")
     if qee and qee.rows:
         readings = sum(qee.column_values.get(c, 0) for c in VOLTAGE_COLUMNS)
-        out["power_quality"] = {"b_per_value": qee.data_bytes / readings, "values": readings, "bytes": qee.file_bytes}
+        out["power_quality"] = {
+            "b_per_value": qee.data_bytes / readings,
+            "values": readings,
+            "bytes": qee.file_bytes,
+        }
     ev = measured.get("events")
     if ev and ev.rows:
         out["events"] = {"b_per_event": ev.data_bytes / ev.rows, "values": ev.rows, "bytes": ev.file_bytes}
     reg = measured.get("billing_registers")
     if reg and reg.rows:
-        out["registers"] = {"b_per_value": reg.data_bytes / reg.rows, "values": reg.rows, "bytes": reg.file_bytes}
+        out["registers"] = {
+            "b_per_value": reg.data_bytes / reg.rows,
+            "values": reg.rows,
+            "bytes": reg.file_bytes,
+        }
     files = sum(m.files for m in measured.values())
     if files:
         out["footer_bytes_per_file"] = {t: m.footer_bytes / m.files for t, m in measured.items() if m.files}
@@ -278,14 +289,17 @@ def calibrate_generated(
             for k, interval in enumerate(intervals or (spec.interval_min,)):
                 s = SampleSpec(spec.key, spec.group, spec.phases, spec.pv, interval)
                 lake = work / f"{spec.key}_{interval}" / "lake"
-                write_sample(lake, [s], meters=meters_per_segment, start=start, days=days, seed=seed + k, con=con)
+                write_sample(
+                    lake, [s], meters=meters_per_segment, start=start, days=days, seed=seed + k, con=con
+                )
                 tables = ("load_profile",) if k else tuple(schema.LAKE_TABLES)
                 coefs = coefficients_from({t: measure_table(lake, t, con) for t in tables})
                 by_interval.setdefault(str(interval), {})[spec.key] = coefs["load_profile"]
                 if not k:
                     others[spec.key] = {p: coefs[p] for p in ("power_quality", "registers") if p in coefs}
-                    others[spec.key]["events"] = _calibrate_events(work, s, max(EVENT_SAMPLE_METERS, meters_per_segment),
-                                                                   start, days, seed, con)
+                    others[spec.key]["events"] = _calibrate_events(
+                        work, s, max(EVENT_SAMPLE_METERS, meters_per_segment), start, days, seed, con
+                    )
                 for table, size in coefs.get("footer_bytes_per_file", {}).items():
                     footers.setdefault(table, []).append(size)
                 shutil.rmtree(lake.parent, ignore_errors=True)
@@ -296,8 +310,15 @@ def calibrate_generated(
     }
 
 
-def _calibrate_events(work: Path, spec: SampleSpec, meters: int, start: dt.date, days: int, seed: int,
-                      con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _calibrate_events(
+    work: Path,
+    spec: SampleSpec,
+    meters: int,
+    start: dt.date,
+    days: int,
+    seed: int,
+    con: duckdb.DuckDBPyConnection,
+) -> dict[str, Any]:
     """Events need many records before their per-event cost settles: sample them on more meters."""
     rng = np.random.default_rng(seed + 7919)
     ids = np.array([f"3{i:014d}" for i in range(meters)], dtype=object)

@@ -53,8 +53,14 @@ def _ids(n: int, offset: int) -> np.ndarray:
     return np.array([f"3{offset + i:014d}" for i in range(n)], dtype=object)
 
 
-def _load_wh(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarray, day: np.ndarray,
-             weekday: np.ndarray) -> np.ndarray:
+def _load_wh(
+    spec: SampleSpec,
+    rng: np.random.Generator,
+    n: int,
+    hours: np.ndarray,
+    day: np.ndarray,
+    weekday: np.ndarray,
+) -> np.ndarray:
     """Active energy consumed per interval [Wh], float (before PV netting and rounding)."""
     iv = spec.interval_min
     days = int(day.max()) + 1
@@ -86,7 +92,9 @@ def _load_wh(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarr
     return np.asarray(wh)
 
 
-def _pv_wh(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarray, day: np.ndarray) -> np.ndarray:
+def _pv_wh(
+    spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarray, day: np.ndarray
+) -> np.ndarray:
     iv = spec.interval_min
     mult = 10.0 if spec.group == "A" else {1: 1.0, 2: 1.8, 3: 3.0}[spec.phases]
     kwp = rng.lognormal(np.log(4.0), 0.4, (n, 1)) * np.sqrt(mult)
@@ -96,11 +104,21 @@ def _pv_wh(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarray
     return np.asarray(np.clip(kwp * 1000.0 * iv / 60.0 * 0.8 * sun[None, :] * clear[:, day] * cloud, 0, None))
 
 
-def _voltage_dv(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.ndarray, kw_phase: np.ndarray,
-                base: np.ndarray, iv: int) -> list[np.ndarray]:
+def _voltage_dv(
+    spec: SampleSpec,
+    rng: np.random.Generator,
+    n: int,
+    hours: np.ndarray,
+    kw_phase: np.ndarray,
+    base: np.ndarray,
+    iv: int,
+) -> list[np.ndarray]:
     """Phase-neutral voltage per phase [0.1 V] for ``n`` meters sharing ~40-meter feeders."""
-    pattern = (-0.018 * np.exp(-0.5 * ((hours - 19.5) / 1.5) ** 2) + 0.008 * np.exp(-0.5 * ((hours - 12.5) / 2) ** 2)
-               - 0.006 * np.exp(-0.5 * ((hours - 7.0) / 1.0) ** 2))
+    pattern = (
+        -0.018 * np.exp(-0.5 * ((hours - 19.5) / 1.5) ** 2)
+        + 0.008 * np.exp(-0.5 * ((hours - 12.5) / 2) ** 2)
+        - 0.006 * np.exp(-0.5 * ((hours - 7.0) / 1.0) ** 2)
+    )
     feeders = max(1, n // 40 + 1)
     fid = rng.integers(0, feeders, n)
     feeder_ar = _ar1(rng, (feeders, hours.size), float(np.exp(-iv / 120.0)), 0.006)[fid]
@@ -112,8 +130,9 @@ def _voltage_dv(spec: SampleSpec, rng: np.random.Generator, n: int, hours: np.nd
     return out
 
 
-def generate_tables(spec: SampleSpec, n: int, start: dt.date, days: int, rng: np.random.Generator,
-                    id_offset: int = 0) -> dict[str, pd.DataFrame]:
+def generate_tables(
+    spec: SampleSpec, n: int, start: dt.date, days: int, rng: np.random.Generator, id_offset: int = 0
+) -> dict[str, pd.DataFrame]:
     """Load profile, 10-min voltage, events and billing registers of ``n`` meters of ``spec``."""
     iv = spec.interval_min
     per_day = 1440 // iv
@@ -133,8 +152,12 @@ def generate_tables(spec: SampleSpec, n: int, start: dt.date, days: int, rng: np
     tan = np.sqrt(1 - pf**2) / pf
     q1 = np.rint(imp * tan * rng.lognormal(0, 0.15, imp.shape)).astype(np.int64)
     q4 = np.where((imp > 0) & (rng.random(imp.shape) < 0.08), np.rint(rng.exponential(3.0, imp.shape)), 0)
-    q2 = np.where((exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.05, imp.shape)), 0)
-    q3 = np.where((exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.08, imp.shape)), 0)
+    q2 = np.where(
+        (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.05, imp.shape)), 0
+    )
+    q3 = np.where(
+        (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.08, imp.shape)), 0
+    )
 
     nominal = np.where(rng.random(n) < 0.8, 127.0, 220.0) * (1 + rng.uniform(-0.04, 0.045, n))
     kw = (imp + exp_) / (iv / 60.0) / 1000.0
@@ -172,8 +195,15 @@ def generate_tables(spec: SampleSpec, n: int, start: dt.date, days: int, rng: np
     }
 
 
-def _voltage_10min(spec: SampleSpec, rng: np.random.Generator, n: int, ids: np.ndarray, start: dt.date,
-                   days: int, nominal: np.ndarray) -> pd.DataFrame:
+def _voltage_10min(
+    spec: SampleSpec,
+    rng: np.random.Generator,
+    n: int,
+    ids: np.ndarray,
+    start: dt.date,
+    days: int,
+    nominal: np.ndarray,
+) -> pd.DataFrame:
     steps = days * 144
     ts = np.datetime64(start.isoformat(), "m") + np.arange(steps) * np.timedelta64(10, "m")
     hours = (np.arange(steps) % 144) / 6.0
@@ -182,12 +212,15 @@ def _voltage_10min(spec: SampleSpec, rng: np.random.Generator, n: int, ids: np.n
     volts = _voltage_dv(spec, rng, n, hours, kw / spec.phases, nominal, 10)
     frame: dict[str, object] = {"installation_id": np.repeat(ids, steps), "ts": np.tile(ts, n)}
     for p, name in enumerate(("a", "b", "c")):
-        frame[f"v_{name}_dv"] = (volts[p].ravel() if p < spec.phases
-                                 else pd.array([None] * (n * steps), dtype="Int32"))
+        frame[f"v_{name}_dv"] = (
+            volts[p].ravel() if p < spec.phases else pd.array([None] * (n * steps), dtype="Int32")
+        )
     return pd.DataFrame(frame)
 
 
-def events_table(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: np.datetime64, days: int) -> pd.DataFrame:
+def events_table(
+    spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: np.datetime64, days: int
+) -> pd.DataFrame:
     """Events and alarms: 1.5 (B) or 3 (A) per meter-day, Zipf-like codes, 30 % with a payload."""
     rate = 3.0 if spec.group == "A" else 1.5
     codes = np.array([e.code for e in schema.event_catalogue()])
@@ -197,17 +230,29 @@ def events_table(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0
     total = int(counts.sum())
     secs = rng.integers(0, days * 86400, total)
     value = np.where(rng.random(total) < 0.3, np.round(rng.normal(127, 8, total), 1), np.nan)
-    frame = pd.DataFrame({
-        "installation_id": np.repeat(ids, counts),
-        "ts": t0 + secs.astype("timedelta64[s]"),
-        "code": rng.choice(codes, total, p=weights),
-        "value": value,
-    })
+    frame = pd.DataFrame(
+        {
+            "installation_id": np.repeat(ids, counts),
+            "ts": t0 + secs.astype("timedelta64[s]"),
+            "code": rng.choice(codes, total, p=weights),
+            "value": value,
+        }
+    )
     return frame.drop_duplicates(["installation_id", "ts", "code"])
 
 
-def _registers(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: np.datetime64, days: int,
-               imp: np.ndarray, exp_: np.ndarray, q1: np.ndarray, q4: np.ndarray, per_day: int) -> pd.DataFrame:
+def _registers(
+    spec: SampleSpec,
+    rng: np.random.Generator,
+    ids: np.ndarray,
+    t0: np.datetime64,
+    days: int,
+    imp: np.ndarray,
+    exp_: np.ndarray,
+    q1: np.ndarray,
+    q4: np.ndarray,
+    per_day: int,
+) -> pd.DataFrame:
     """Fiscal page: cumulative registers per posto read 1x (B) or 4x (A) a day, plus max demand."""
     reads = 4 if spec.group == "A" else 1
     block = per_day // reads
@@ -233,13 +278,15 @@ def _registers(spec: SampleSpec, rng: np.random.Generator, ids: np.ndarray, t0: 
         f = 1.0 if posto == "total" else rng.uniform(0.6, 1.0, (n, nblocks)) * min(1.0, 3 * frac)
         parts.append(("006", posto, np.rint(peak * f).astype(np.int64)))
     frames = [
-        pd.DataFrame({
-            "installation_id": np.repeat(ids, nblocks),
-            "ts": np.tile(read_ts, n),
-            "register": code,
-            "posto": posto,
-            "value_wh": values.ravel(),
-        })
+        pd.DataFrame(
+            {
+                "installation_id": np.repeat(ids, nblocks),
+                "ts": np.tile(read_ts, n),
+                "register": code,
+                "posto": posto,
+                "value_wh": values.ravel(),
+            }
+        )
         for code, posto, values in parts
     ]
     return pd.concat(frames, ignore_index=True)

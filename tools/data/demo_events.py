@@ -148,22 +148,26 @@ class _Builder:
         span = self.pe - self.ps
         for f in f_win:
             rng = np.random.default_rng([self.seed, 700, f])
-            for _ in range(rng.poisson(0.7 * self.months)):
+            for _ in range(rng.poisson(0.5 * self.months)):
                 s = self.ps + int(rng.integers(0, span - 8 * HOUR_S))
                 f_win[f].append((s, s + int(60 * np.clip(rng.lognormal(np.log(80), 0.7), 5, 360))))
-            for _ in range(rng.poisson(1.0 * self.months)):
+            for _ in range(rng.poisson(0.7 * self.months)):
                 s = self.ps + int(rng.integers(0, span - HOUR_S))
                 f_win[f].append((s, s + int(rng.integers(20, 170))))
         long_f = 1 if len(f_win) > 1 else 0
         demo_f = int(self.inst["feeder_no"].iloc[0])
         end_month = dt.date(self.end.year, self.end.month, 1)
         dic = []
+        targets: list[dt.date] = []
         for back in (2, 5):
             m = end_month
             for _ in range(back):
                 m = (m - dt.timedelta(days=1)).replace(day=1)
-            if m < self.start:
-                continue
+            if m.replace(day=8) < self.start:  # short periods: the month before the last one
+                m = (end_month - dt.timedelta(days=1)).replace(day=1)
+            if m.replace(day=8) >= self.start and m.replace(day=20) <= self.end and m not in targets:
+                targets.append(m)
+        for m in targets:
             designed = [(self.at(m.replace(day=8), 13, 10), 5 * HOUR_S + 20 * 60),
                         (self.at(m.replace(day=19), 16, 40), 3 * HOUR_S + 50 * 60)]
             for s, dur in designed:
@@ -347,6 +351,8 @@ class _Builder:
         fw_day = self.end - dt.timedelta(days=45)
         for row, idx, kind in zip(range(len(self.inst)), self.inst["idx"], self.inst["kind"], strict=True):
             rng = np.random.default_rng([self.seed, 760, int(idx)])
+            r_v = float(self.inst["nominal_v"].iloc[row]) if kind != "group_a" else 0.0
+
             def times(rate: float) -> np.ndarray:
                 return self.ps + rng.integers(0, span, rng.poisson(rate * self.months))
             for s in times(0.8):
@@ -355,6 +361,11 @@ class _Builder:
                 self.ev.append((row, int(s), 21, np.nan))
             for s in times(0.3):
                 self.ev.append((row, int(s), 14 if rng.random() < 0.7 else 15, round(float(rng.uniform(0.5, 0.88)), 2)))
+            for s in times(0.2 if r_v else 0.0):  # brief over/under-voltage excursions (< one 10-min window)
+                up = rng.random() < 0.4
+                dur = int(rng.integers(60, 480))
+                v = float(r_v * (rng.uniform(1.07, 1.12) if up else rng.uniform(0.8, 0.86)))
+                self.ev += [(row, int(s), 10 if up else 12, round(v, 1)), (row, int(s) + dur, 11 if up else 13, round(r_v, 1))]
             for s in times(0.25):
                 self.ev.append((row, int(s), int(rng.choice(vendor_ev)), float(rng.integers(0, 256))))
             for s in times(0.15):

@@ -77,7 +77,7 @@ def role_of(idx: int, meters: int) -> str:
     """Role of the 1-based installation ``idx`` in a fleet of ``meters``."""
     if idx in ROLES:
         return ROLES[idx]
-    if idx % 100 == 50:
+    if idx > 100 and idx % 100 == 50:
         return "group_a_extra"
     return "ordinary"
 
@@ -183,7 +183,7 @@ def _topology(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng([seed, 800])
     b_idx = [int(i) for i in df.loc[df["kind"] != "group_a", "idx"]]
     n_b = len(b_idx)
-    mean = min(17.0, max(10.0, n_b / 4))
+    mean = min(17.0, max(10.0, n_b / 8))
     n_t = max(1, round(n_b / mean))
     sizes = np.full(n_t, n_b // n_t)
     sizes[: n_b % n_t] += 1

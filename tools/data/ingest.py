@@ -98,7 +98,9 @@ class IngestReport:
     reasons: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, files: Sequence[FileReport], ignored: Sequence[str] = (), seconds: float = 0.0) -> IngestReport:
+    def of(
+        cls, files: Sequence[FileReport], ignored: Sequence[str] = (), seconds: float = 0.0
+    ) -> IngestReport:
         reasons: Counter[str] = Counter()
         for f in files:
             reasons.update(f.reasons)
@@ -172,11 +174,21 @@ def ingest_paths(
     sources.sort(key=lambda s: kind_rank(s.kind))
     store.recover()
     total = sum(s.size_bytes() for s in sources)
-    bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr, disable=not progress, leave=False)
+    bar = tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc="ingest",
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
+    )
     try:
         for src in sources:
             bar.set_postfix_str(Path(src.name).name)
-            reports.append(ingest_source(store, src, force=force, rows_per_file=rows_per_file, note=_noter(bar, src)))
+            reports.append(
+                ingest_source(store, src, force=force, rows_per_file=rows_per_file, note=_noter(bar, src))
+            )
             bar.update(src.size_bytes())
     finally:
         bar.close()
@@ -206,11 +218,20 @@ def ingest_source(
     note = note or (lambda _s: None)
     sha = src.fingerprint()
     if sha and not force:
-        prev = store.rows("SELECT input FROM ingest_log WHERE sha256 = ? ORDER BY finished_at DESC LIMIT 1", [sha])
+        prev = store.rows(
+            "SELECT input FROM ingest_log WHERE sha256 = ? ORDER BY finished_at DESC LIMIT 1", [sha]
+        )
         if prev:
             n = int(prev[0][0])
-            return FileReport(src.name, src.kind, input=n, duplicate=n, sha256=sha, skipped=True,
-                              seconds=time.perf_counter() - t0)
+            return FileReport(
+                src.name,
+                src.kind,
+                input=n,
+                duplicate=n,
+                sha256=sha,
+                skipped=True,
+                seconds=time.perf_counter() - t0,
+            )
     con = store.cursor()
     batch = _Batch(store, con, src, uuid.uuid4().hex[:12], rows_per_file, note)
     try:
@@ -266,7 +287,11 @@ def _family(code: str) -> str:
 
 
 LOAD_SLOTS = tuple(_Slot(code, col, scale, _family(code)) for code, (col, scale) in schema.CHANNELS.items())
-VOLTAGE_SLOTS = (_Slot("A", "v_a_dv", 10, "voltage"), _Slot("B", "v_b_dv", 10, "voltage"), _Slot("C", "v_c_dv", 10, "voltage"))
+VOLTAGE_SLOTS = (
+    _Slot("A", "v_a_dv", 10, "voltage"),
+    _Slot("B", "v_b_dv", 10, "voltage"),
+    _Slot("C", "v_c_dv", 10, "voltage"),
+)
 _SLOT_ALIASES = {"V_A": "A", "V_B": "B", "V_C": "C", "1": "A", "2": "B", "3": "C"}
 
 
@@ -297,8 +322,15 @@ _REGISTERS: dict[str, tuple[dict[str, str], str]] = {
 class _Batch:
     """State of one source's ingest: temp tables on a private cursor, planned swaps, counts."""
 
-    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection, src: Source, batch: str,
-                 rows_per_file: int, note: Note) -> None:
+    def __init__(
+        self,
+        store: Store,
+        con: duckdb.DuckDBPyConnection,
+        src: Source,
+        batch: str,
+        rows_per_file: int,
+        note: Note,
+    ) -> None:
         self.store, self.con, self.src, self.batch = store, con, src, batch
         self.rows_per_file = rows_per_file
         self.note = note
@@ -376,7 +408,9 @@ class _Batch:
         for sql in self.in_txn_sql:
             self.x(sql)
         for table, month, tmp_dir, old_dir in self.swaps:
-            self.x("INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir])
+            self.x(
+                "INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir]
+            )
         quarantined = sum(by_reason.values())
         duplicate = self.duplicate + already
         if sha is not None:  # one row per distinct content (a forced re-run replaces it)
@@ -421,8 +455,10 @@ class _Batch:
             (code, i, spec.slots[i].scale, spec.slots[i].family, _base_type(table_cols[spec.slots[i].column]))
             for code, i in codes.items()
         ]
-        self.x(f"CREATE TEMP TABLE {slots} (code VARCHAR, slot INTEGER, scale INTEGER, family VARCHAR, ctype VARCHAR)")
-        self.con.executemany(f"INSERT INTO {slots} VALUES (?, ?, ?, ?, ?)", rows)
+        values = ", ".join(f"('{c}', {i}, {sc}, '{fam}', '{ct}')" for c, i, sc, fam, ct in rows)
+        self.x(
+            f"CREATE TEMP TABLE {slots} AS SELECT * FROM (VALUES {values}) v(code, slot, scale, family, ctype)"
+        )
         interval = str(spec.fixed_interval) if spec.fixed_interval else "coalesce(t._int, i.interval_min, 15)"
         int_max = " ".join(f"WHEN '{k}' THEN {v}" for k, v in _INT_MAX.items())
 
@@ -432,12 +468,12 @@ class _Batch:
         self.x(
             f"""CREATE TEMP TABLE {rec} AS
             WITH p AS (
-              SELECT {st.idx_sql} AS _idx, {field('installation_id')} AS _iid, {field('ts')} AS _ts_raw,
+              SELECT {st.idx_sql} AS _idx, {field("installation_id")} AS _iid, {field("ts")} AS _ts_raw,
                      {field(spec.slot_field)} AS _slot_raw, {field(spec.value_field)} AS _v_raw,
-                     {field('interval_min')} AS _int_raw, {field('quality')} AS _q_raw
+                     {field("interval_min")} AS _int_raw, {field("quality")} AS _q_raw
               FROM {st.raw} r
             ), t AS (
-              SELECT p.*, {_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v,
+              SELECT p.*, {_ts_sql("_ts_raw")} AS _ts, {_num_sql("_v_raw")} AS _v,
                      TRY_CAST(_int_raw AS DOUBLE) AS _int, TRY_CAST(_q_raw AS DOUBLE) AS _q
               FROM p
             ), c AS (
@@ -470,7 +506,10 @@ class _Batch:
         )
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
         n_ok = self.one(f"SELECT count(*) FROM {rec} WHERE reason IS NULL")
-        present = [int(s) for (s,) in self.x(f"SELECT DISTINCT slot FROM {rec} WHERE reason IS NULL ORDER BY 1").fetchall()]
+        present = [
+            int(s)
+            for (s,) in self.x(f"SELECT DISTINCT slot FROM {rec} WHERE reason IS NULL ORDER BY 1").fetchall()
+        ]
         aggs = [
             f"max(val) FILTER (WHERE slot = {i}) AS c{i}" if i in present else f"CAST(NULL AS BIGINT) AS c{i}"
             for i in range(len(spec.slots))
@@ -506,7 +545,12 @@ class _Batch:
                     + [f"CAST(c{i} AS {typed(c)}) AS {c}" for i, c in enumerate(colnames)]
                     + (["CAST(quality AS UTINYINT) AS quality"] if has_meta else [])
                 )
-                self._write(spec.table, month, f"SELECT {sel} FROM {new} WHERE month = '{month}'", ("installation_id", "ts"))
+                self._write(
+                    spec.table,
+                    month,
+                    f"SELECT {sel} FROM {new} WHERE month = '{month}'",
+                    ("installation_id", "ts"),
+                )
                 continue
             flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
             m = month.replace("-", "")
@@ -518,10 +562,16 @@ class _Batch:
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
                 [month],
             )
-            dup = self.one("SELECT " + (" + ".join(f"count(*) FILTER (WHERE n{i} = e{i})" for i in present) or "0") + f" FROM {cmp_}")
+            dup = self.one(
+                "SELECT "
+                + (" + ".join(f"count(*) FILTER (WHERE n{i} = e{i})" for i in present) or "0")
+                + f" FROM {cmp_}"
+            )
             self.x(
                 f"CREATE TEMP TABLE {conf} AS "
-                + " UNION ALL ".join(f"SELECT installation_id, ts, {i} AS slot FROM {cmp_} WHERE n{i} <> e{i}" for i in present)
+                + " UNION ALL ".join(
+                    f"SELECT installation_id, ts, {i} AS slot FROM {cmp_} WHERE n{i} <> e{i}" for i in present
+                )
             )
             n_conf = self.one(f"SELECT count(*) FROM {conf}")
             if n_conf:
@@ -536,10 +586,21 @@ class _Batch:
             if accepted == 0:
                 continue
             sel = ", ".join(
-                ["coalesce(e.installation_id, n.installation_id) AS installation_id", "coalesce(e.ts, n.ts) AS ts"]
-                + (["CAST(coalesce(e.interval_min, n.interval_min) AS SMALLINT) AS interval_min"] if has_meta else [])
+                [
+                    "coalesce(e.installation_id, n.installation_id) AS installation_id",
+                    "coalesce(e.ts, n.ts) AS ts",
+                ]
+                + (
+                    ["CAST(coalesce(e.interval_min, n.interval_min) AS SMALLINT) AS interval_min"]
+                    if has_meta
+                    else []
+                )
                 + [f"CAST(coalesce(e.{c}, n.c{i}) AS {typed(c)}) AS {c}" for i, c in enumerate(colnames)]
-                + (["CAST(coalesce(e.quality, 0) | coalesce(n.quality, 0) AS UTINYINT) AS quality"] if has_meta else [])
+                + (
+                    ["CAST(coalesce(e.quality, 0) | coalesce(n.quality, 0) AS UTINYINT) AS quality"]
+                    if has_meta
+                    else []
+                )
             )
             self._write(
                 spec.table,
@@ -549,7 +610,9 @@ class _Batch:
                 ("installation_id", "ts"),
             )
 
-    def _in_file_duplicates(self, table: str, key: Sequence[str], value: str = "val", mark: bool = False) -> None:
+    def _in_file_duplicates(
+        self, table: str, key: Sequence[str], value: str = "val", mark: bool = False
+    ) -> None:
         """Classify keys repeated inside the input: the first record wins; a repeat with the same
         value is a duplicate, with another value a ``duplicate_conflict``. Repeats leave ``table``
         (deleted, or with ``mark`` flagged ``reason = '~repeat'``)."""
@@ -561,11 +624,13 @@ class _Batch:
             WITH rep AS (SELECT {keys} FROM {table} {live} GROUP BY {keys} HAVING count(*) > 1)
             SELECT o._idx, row_number() OVER w AS rn,
                    o.{value} IS NOT DISTINCT FROM first_value(o.{value}) OVER w AS same
-            FROM (SELECT * FROM {table} {live}) o SEMI JOIN rep ON {' AND '.join(f'rep.{k} = o.{k}' for k in key)}
-            WINDOW w AS (PARTITION BY {', '.join(f'o.{k}' for k in key)} ORDER BY o._idx)"""
+            FROM (SELECT * FROM {table} {live}) o SEMI JOIN rep ON {" AND ".join(f"rep.{k} = o.{k}" for k in key)}
+            WINDOW w AS (PARTITION BY {", ".join(f"o.{k}" for k in key)} ORDER BY o._idx)"""
         )
         self.duplicate += self.one(f"SELECT count(*) FROM {cls} WHERE rn > 1 AND same")
-        self.x(f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {cls} WHERE rn > 1 AND NOT same")
+        self.x(
+            f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {cls} WHERE rn > 1 AND NOT same"
+        )
         repeats = f"SELECT _idx FROM {cls} WHERE rn > 1"
         if mark:
             self.x(f"UPDATE {table} SET reason = '~repeat' WHERE _idx IN ({repeats})")
@@ -609,7 +674,7 @@ class _Batch:
                 WHEN _v IS NULL OR NOT isfinite(_v) THEN '{Reason.NON_NUMERIC}'
                 WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
                 WHEN _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
-                WHEN round(_v) > {_INT_MAX['BIGINT'] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
+                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
             parsed = f"{_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v"
             out = "_reg AS register, _posto AS posto, TRY_CAST(round(_v) AS BIGINT) AS value_wh"
             value = "value_wh"
@@ -647,7 +712,9 @@ class _Batch:
                 [month],
             )
             dup = self.one(f"SELECT count(*) FROM {hit} WHERE same")
-            self.x(f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {hit} WHERE NOT same")
+            self.x(
+                f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.DUPLICATE_CONFLICT}' FROM {hit} WHERE NOT same"
+            )
             n_hit = self.one(f"SELECT count(*) FROM {hit}")
             self.duplicate += dup
             accepted = n_new - n_hit
@@ -671,7 +738,9 @@ class _Batch:
         required = [key] + (["installation_id"] if kind != "installations" else [])
         required += ["opened_at"] if kind == "service_requests" else []
         raw_checks = [
-            "WHEN " + " OR ".join(f"nullif(trim(r.{c}), '') IS NULL" for c in required) + f" THEN '{Reason.MISSING_FIELD}'"
+            "WHEN "
+            + " OR ".join(f"nullif(trim(r.{c}), '') IS NULL" for c in required)
+            + f" THEN '{Reason.MISSING_FIELD}'"
         ]
         typed: list[str] = []
         value_checks: list[str] = []  # on raw text, after the type checks
@@ -681,7 +750,9 @@ class _Batch:
             raw = f"nullif(trim(r.{c}), '')"
             if c == "cpf":
                 expr = f"nullif(regexp_replace({raw}, '[^0-9]', '', 'g'), '')"
-                value_checks.append(f"WHEN {raw} IS NOT NULL AND length(coalesce({expr}, '')) <> 11 THEN '{Reason.INVALID_VALUE}'")
+                value_checks.append(
+                    f"WHEN {raw} IS NOT NULL AND length(coalesce({expr}, '')) <> 11 THEN '{Reason.INVALID_VALUE}'"
+                )
             elif c == "group_code":
                 expr = f"upper({raw})"
                 value_checks.append(f"WHEN {expr} NOT IN ('A', 'B') THEN '{Reason.INVALID_VALUE}'")
@@ -694,7 +765,9 @@ class _Batch:
                 )
             elif t == "DOUBLE":
                 expr = _num_sql(raw)
-                raw_checks.append(f"WHEN {raw} IS NOT NULL AND ({expr} IS NULL OR NOT isfinite({expr})) THEN '{Reason.NON_NUMERIC}'")
+                raw_checks.append(
+                    f"WHEN {raw} IS NOT NULL AND ({expr} IS NULL OR NOT isfinite({expr})) THEN '{Reason.NON_NUMERIC}'"
+                )
             elif t in ("DATE", "TIMESTAMP"):
                 expr = _ts_sql(raw) if t == "TIMESTAMP" else f"CAST({_ts_sql(raw)} AS DATE)"
                 raw_checks.append(f"WHEN {raw} IS NOT NULL AND {expr} IS NULL THEN '{Reason.BAD_TIMESTAMP}'")
@@ -706,7 +779,9 @@ class _Batch:
         if "cycle_day" in present:
             typed_checks.append(f"WHEN _t.cycle_day NOT BETWEEN 1 AND 31 THEN '{Reason.INVALID_VALUE}'")
         if "interval_min" in present:
-            typed_checks.append(f"WHEN _t.interval_min NOT IN ({_sql_list(INTERVALS_MIN)}) THEN '{Reason.BAD_INTERVAL}'")
+            typed_checks.append(
+                f"WHEN _t.interval_min NOT IN ({_sql_list(INTERVALS_MIN)}) THEN '{Reason.BAD_INTERVAL}'"
+            )
         if kind == "service_requests" and "closed_at" in present:
             typed_checks.append(f"WHEN _t.closed_at < _t.opened_at THEN '{Reason.BAD_TIMESTAMP}'")
         if kind != "installations":
@@ -716,21 +791,25 @@ class _Batch:
             )
         self.x(
             f"""CREATE TEMP TABLE {rec} AS
-            WITH t AS (SELECT {st.idx_sql} AS _idx, {', '.join(typed)},
-                              CASE {' '.join(raw_checks + value_checks)} END AS _r0
+            WITH t AS (SELECT {st.idx_sql} AS _idx, {", ".join(typed)},
+                              CASE {" ".join(raw_checks + value_checks)} END AS _r0
                        FROM {st.raw} r)
-            SELECT _t.* EXCLUDE (_r0), CASE WHEN _r0 IS NOT NULL THEN _r0 {' '.join(typed_checks)} END AS reason
+            SELECT _t.* EXCLUDE (_r0), CASE WHEN _r0 IS NOT NULL THEN _r0 {" ".join(typed_checks)} END AS reason
             FROM t AS _t"""
         )
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
-        self.x(f"CREATE TEMP TABLE {ok} AS SELECT _idx, struct_pack({', '.join(f'{c} := {c}' for c in present)}) AS _row, "
-               f"{', '.join(present)} FROM {rec} WHERE reason IS NULL")
+        self.x(
+            f"CREATE TEMP TABLE {ok} AS SELECT _idx, struct_pack({', '.join(f'{c} := {c}' for c in present)}) AS _row, "
+            f"{', '.join(present)} FROM {rec} WHERE reason IS NULL"
+        )
         self.x(f"DROP TABLE {rec}")
         if self.one(f"SELECT count(*) - count(DISTINCT {key}) FROM {ok}"):
             self._in_file_duplicates(ok, (key,), value="_row")
         n_ok = self.one(f"SELECT count(*) FROM {ok}")
         stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
-        dup = self.one(f"SELECT count(*) FROM {ok} o JOIN {table} s ON s.{key} = o.{key} WHERE o._row IS NOT DISTINCT FROM {stored}")
+        dup = self.one(
+            f"SELECT count(*) FROM {ok} o JOIN {table} s ON s.{key} = o.{key} WHERE o._row IS NOT DISTINCT FROM {stored}"
+        )
         self.duplicate += dup
         self.accepted += n_ok - dup
         if n_ok - dup == 0:
@@ -765,7 +844,9 @@ class _Batch:
         order_sql = ", ".join(order)
         opts = "(FORMAT parquet, COMPRESSION zstd)"
         if n <= self.rows_per_file:
-            self.x(f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO '{target / 'part-0000.parquet'}' {opts}")
+            self.x(
+                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO '{target / 'part-0000.parquet'}' {opts}"
+            )
         else:  # split into contiguous installation ranges of about rows_per_file rows
             buckets = self.tmp("buckets")
             self.x(

@@ -87,4 +87,7 @@ def add(
 
 def summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Quarantined records by reason, over the whole store."""
-    return {str(r): int(n) for r, n in con.execute("SELECT reason, count(*) FROM quarantine GROUP BY 1 ORDER BY 1").fetchall()}
+    return {
+        str(r): int(n)
+        for r, n in con.execute("SELECT reason, count(*) FROM quarantine GROUP BY 1 ORDER BY 1").fetchall()
+    }

@@ -51,7 +51,15 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 FORMATS: dict[str, schema.ExportFormat] = {f.kind: f for f in schema.EXPORT_FORMATS}
 #: Ingest order inside one run: registers first, so readings find their installation.
-KIND_ORDER = ("installations", "customers", "load_profile", "voltage_10min", "events", "billing_registers", "service_requests")
+KIND_ORDER = (
+    "installations",
+    "customers",
+    "load_profile",
+    "voltage_10min",
+    "events",
+    "billing_registers",
+    "service_requests",
+)
 
 _RID_STRIDE = 100_000  # max channels per stream message
 _STREAM_FIELDS = ("installation_id", "ts", "interval_min", "channel", "value", "quality")
@@ -215,7 +223,13 @@ class CsvJobSource(Source):
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         t = _token()
-        raw, rej, rej_scan, rejects, thr = f"_raw_{t}", f"_rej_{t}", f"_rejscan_{t}", f"_rejects_{t}", f"_rejthr_{t}"
+        raw, rej, rej_scan, rejects, thr = (
+            f"_raw_{t}",
+            f"_rej_{t}",
+            f"_rejscan_{t}",
+            f"_rejects_{t}",
+            f"_rejthr_{t}",
+        )
         cols = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in self.header) + "}"
         select = ", ".join(f"{_q(h)} AS {_q(c)}" for h, c in zip(self.header, self.columns, strict=True))
         encoding = "latin-1" if self.encoding == "latin-1" else "utf-8"
@@ -235,9 +249,17 @@ class CsvJobSource(Source):
             f"FROM {rejects}"
         )
         n_rej = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]  # type: ignore[index]
-        line_sql = "({idx} + 2)" if n_rej == 0 else f"({{idx}} + 2 + (SELECT count(*) FROM {thr} WHERE t <= {{idx}}))"
+        line_sql = (
+            "({idx} + 2)"
+            if n_rej == 0
+            else f"({{idx}} + 2 + (SELECT count(*) FROM {thr} WHERE t <= {{idx}}))"
+        )
         n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]  # type: ignore[index]
-        record_sql = f"concat_ws({_lit(self.delim)}, " + ", ".join(f"coalesce(r.{_q(c)}, '')" for c in self.columns) + ")"
+        record_sql = (
+            f"concat_ws({_lit(self.delim)}, "
+            + ", ".join(f"coalesce(r.{_q(c)}, '')" for c in self.columns)
+            + ")"
+        )
         return Staged(
             kind=self.kind,
             raw=raw,
@@ -290,7 +312,9 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Stage
                WHEN json_keys(j -> 'channels') = [] THEN '{Reason.MISSING_FIELD.value}' END AS reason
         FROM o"""
     )
-    con.execute(f"CREATE TEMP TABLE {rejects} AS SELECT line_no, reason, line AS record FROM {msg} WHERE reason IS NOT NULL")
+    con.execute(
+        f"CREATE TEMP TABLE {rejects} AS SELECT line_no, reason, line AS record FROM {msg} WHERE reason IS NOT NULL"
+    )
     # one record per channel reading; _rid = line * 100000 + position in the message (unique, ordered)
     con.execute(
         f"""CREATE TEMP TABLE {raw} AS
@@ -305,7 +329,11 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Stage
     con.execute(f"DROP TABLE {lines}")
     n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]  # type: ignore[index]
     n_rej = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]  # type: ignore[index]
-    record_sql = "CAST(to_json(struct_pack(line := r._line, " + ", ".join(f"{c} := r.{c}" for c in _STREAM_FIELDS) + ")) AS VARCHAR)"
+    record_sql = (
+        "CAST(to_json(struct_pack(line := r._line, "
+        + ", ".join(f"{c} := r.{c}" for c in _STREAM_FIELDS)
+        + ")) AS VARCHAR)"
+    )
     return Staged(
         kind=kind,
         raw=raw,

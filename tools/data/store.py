@@ -111,10 +111,10 @@ class Store:
             "CREATE TABLE IF NOT EXISTS event_codes (code SMALLINT PRIMARY KEY, kind VARCHAR, key VARCHAR, category VARCHAR)"
         )
         if c.execute("SELECT count(*) FROM event_codes").fetchone()[0] == 0:  # type: ignore[index]
-            c.executemany(
-                "INSERT INTO event_codes VALUES (?, ?, ?, ?)",
-                [(e.code, e.kind, e.key, e.category) for e in schema.event_catalogue()],
+            values = ", ".join(
+                f"({e.code}, '{e.kind}', '{e.key}', '{e.category}')" for e in schema.event_catalogue()
             )
+            c.execute(f"INSERT INTO event_codes VALUES {values}")  # one statement: executemany is slow
         for table in schema.LAKE_TABLES:
             (self.lake / table).mkdir(parents=True, exist_ok=True)
 

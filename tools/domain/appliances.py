@@ -29,7 +29,8 @@ energy of the period (plus the measured export of a solar installation):
     (15 min), -50 %/+60 % (60 min).
 ``solar_export``
     Energy injected into the grid (measured, not an estimate). Self-consumed solar energy is
-    not visible in net readings, so daytime use of a solar home is under-estimated.
+    not visible in net readings, so daytime use of a solar home is under-estimated; the
+    always-on loads (stand-by, refrigeration) are counted only over intervals without export.
 ``other``
     The remainder: lighting, TV, cooking, washing, pumps...
 
@@ -373,7 +374,10 @@ def breakdown(
 
     total_wh = float(df["import_wh"].sum())
     export_wh = float(df["export_wh"].sum())
-    hours_cov = suff.covered_minutes / 60.0
+    # always-on loads are visible only while the import is not masked by solar generation:
+    # quarter-hours with export are left out of their hours (their energy came from the panels)
+    masked_min = float(df.loc[df["export_wh"] > 0, "interval_min"].sum())
+    hours_cov = max(0.0, suff.covered_minutes - masked_min) / 60.0
     shower_slot_wh, showers = detect_showers(grid, step)
     routine = None
     if reference is not None and len(reference):
@@ -462,6 +466,7 @@ def breakdown(
         ac_mid,
         items,
         routine is not None,
+        hours_cov,
     )
     value = ApplianceBreakdown(
         period=period,
@@ -508,6 +513,7 @@ def _steps(
     ac_mid: float,
     items: list[ApplianceEstimate],
     has_reference: bool,
+    always_on_hours: float,
 ) -> list[Step]:
     ref = (HEURISTIC_REF,)
     hours = round(covered_minutes / 60.0, 2)
@@ -525,10 +531,10 @@ def _steps(
             "consumption.step.standby",
             {
                 "floor_w": round(floor_w, 1),
-                "covered_hours": hours,
+                "always_on_hours": round(always_on_hours, 2),
                 "fridge_share_above_floor": FRIDGE_SHARE_ABOVE_FLOOR,
             },
-            "(floor_w - (fridge_mid_w - min(0.5 * fridge_mid_w, night_mean_w - floor_w))) * covered_hours / 1000; "
+            "(floor_w - (fridge_mid_w - min(0.5 * fridge_mid_w, night_mean_w - floor_w))) * always_on_hours / 1000; "
             "floor_w = P10(night power 00-05h, detected shower and AC removed)",
             by["standby"].kwh_mid,
             "kWh",
@@ -542,7 +548,7 @@ def _steps(
                 "fridge_low_w": FRIDGE_W[0],
                 "fridge_high_w": FRIDGE_W[2],
             },
-            "clip(typical fridge mean power, <= night_mean_w) * covered_hours / 1000",
+            "clip(typical fridge mean power, <= night_mean_w) * always_on_hours / 1000",
             by["refrigeration"].kwh_mid,
             "kWh",
             ref,
@@ -568,6 +574,7 @@ def _steps(
                 "excess_wh": round(ac_mid),
                 "min_excess_w": AC_MIN_EXCESS_W,
                 "min_minutes": AC_MIN_MIN,
+                "cool_reference": has_reference,
             },
             "sum(power - P20_24h - routine(hour)) over steady blocks >= 2 h of >= 500 W, 12-06h, not Jun-Aug",
             by["air_conditioning"].kwh_mid,

@@ -213,10 +213,11 @@ def compare_window(
                 {"coverage_pct": round(100 * cov, 1)},
             )
         )
-    this_pd = per_day(this_total, this_minutes)
     other_pd = per_day(other_total, other.covered_minutes)
     change = None
-    if this_minutes > 0 and other_total > 0:  # exact ratio of per-minute energies (no rounded per-day figures)
+    if (
+        this_minutes > 0 and other_total > 0
+    ):  # exact ratio of per-minute energies (no rounded per-day figures)
         change = round(float((this_total * other.covered_minutes) / (other_total * this_minutes)) - 1.0, 4)
     return Comparison(
         other.basis, other.period, other_total, other_pd, cov, this_total - other_total, change
@@ -448,7 +449,9 @@ def summarize(
         cost_brl = money(exact)
         steps.extend(cost_steps)
         steps.append(
-            Step("consumption.step.cost", {"exact_brl": exact}, "money(estimated energy cost)", cost_brl, "BRL")
+            Step(
+                "consumption.step.cost", {"exact_brl": exact}, "money(estimated energy cost)", cost_brl, "BRL"
+            )
         )
         issues.append(Issue(ISSUE_COST_ENERGY_ONLY, "warning", {}))
     elif cost_issue is not None:

@@ -16,7 +16,7 @@ key                            fires when                                       
 ``tip.ac.setpoint``            air conditioning >= 15 kWh/month                      15 % (8-20 %) of AC
 ``tip.standby.unplug``         stand-by >= 50 W mean                                 30 % (20-40 %) of (stand-by - 20 W)
 ``tip.base_load.check``        base-load rise anomaly                                50-100 % of the rise
-``tip.night.reduce``           night share >= 30 % and night use above the base      30 % (20-40 %) of that excess
+``tip.night.reduce``           night share >= 30 %, night use above the base, no GD   30 % (20-40 %) of that excess
 ``tip.tariff.compare_branca``  convencional and weekday 18-21 h share < 15 %         none in kWh (see compare_tariffs)
 =============================  ====================================================  ===========================
 """
@@ -134,7 +134,8 @@ def choose_tips(
             )
     night_floor_kwh = profile.base_load_w * (NIGHT_HOURS[1] - NIGHT_HOURS[0]) / 1000 * days
     night_excess = max(0.0, float(profile.night_kwh) - night_floor_kwh)
-    if profile.night_share >= NIGHT_MIN_SHARE and night_excess > 0:
+    solar = breakdown.export_kwh > 0  # daytime import is masked: the night share is not meaningful
+    if profile.night_share >= NIGHT_MIN_SHARE and night_excess > 0 and not solar:
         cand.append(
             (
                 "tip.night.reduce",

@@ -40,7 +40,9 @@ from tools.units import d, money
 PLATFORM = "platform"  # the product column of fixed lines (not attributable to one product)
 PER_METER_Q = Decimal("0.000001")
 RAW_CSV_B_PER_READING = 48.0  # storage-cost.md §0: CSV long export
-MDM_REF = TrailRef("REN 1.000/2021 art. 435 and art. 659 par. 2 (10-year records; applied to meter data)", "unconfirmed")
+MDM_REF = TrailRef(
+    "REN 1.000/2021 art. 435 and art. 659 par. 2 (10-year records; applied to meter data)", "unconfirmed"
+)
 MODEL_REF = TrailRef("shared/domain/storage-cost.md section 5", "reference")
 
 
@@ -148,8 +150,9 @@ def _allocate(lines: list[Line], state: MonthState) -> tuple[dict[tuple[str, str
     return var, fixed
 
 
-def _answer(sc: Scenario, state: MonthState, vm: VolumeModel, var: Mapping[tuple[str, str], Decimal],
-            fixed: Decimal) -> tuple[Decimal, float]:
+def _answer(
+    sc: Scenario, state: MonthState, vm: VolumeModel, var: Mapping[tuple[str, str], Decimal], fixed: Decimal
+) -> tuple[Decimal, float]:
     """Cost of the selection: its variable lines plus its share of the fixed platform.
 
     Fixed lines are shared per meter; with a subset of products, by the products' share of the
@@ -170,13 +173,17 @@ def _answer(sc: Scenario, state: MonthState, vm: VolumeModel, var: Mapping[tuple
     return usd, meters
 
 
-def run_scenario(sc: Scenario, coefs: Coefficients, *, timeline: bool = True,
-                 trail: bool = True) -> tuple[ScenarioResult, list[Step]]:
+def run_scenario(
+    sc: Scenario, coefs: Coefficients, *, timeline: bool = True, trail: bool = True
+) -> tuple[ScenarioResult, list[Step]]:
     """Price the fleet of ``sc`` at its evaluation month (the fleet's last month)."""
     vm = volume_model(sc.fleet.segments, sc.rates, coefs, sc.overheads)
     groups = {s.key: s.group for s in sc.fleet.segments}
-    rpd = {"fiscal_reads_per_day": sc.rates.fiscal_reads_per_day, "event_rate": sc.rates.event_rate,
-           "alarm_rate": sc.rates.alarm_rate}
+    rpd = {
+        "fiscal_reads_per_day": sc.rates.fiscal_reads_per_day,
+        "event_rate": sc.rates.event_rate,
+        "alarm_rate": sc.rates.alarm_rate,
+    }
     last = sc.fleet.months - 1
     state = simulate(sc.fleet, vm, sc.tiering, [last])[0]
     lines = cost_lines(state, sc.book, sc.tiering, sc.platform, rpd, groups)
@@ -190,11 +197,19 @@ def run_scenario(sc: Scenario, coefs: Coefficients, *, timeline: bool = True,
         per = {p: _per(var.get((s.key, p), Decimal(0)), n) for p in PRODUCTS}
         per[PLATFORM] = _per(fixed, n_total)
         per["total"] = sum(per.values(), Decimal(0))
-        seg_results.append(SegmentResult(
-            s.key, s.group, s.phases, s.pv, s.interval_min, n,
-            {p: vm.stored["archive"][s.key][p] / 1e3 for p in PRODUCTS},
-            per, {k: (v * fx).quantize(PER_METER_Q) for k, v in per.items()},
-        ))
+        seg_results.append(
+            SegmentResult(
+                s.key,
+                s.group,
+                s.phases,
+                s.pv,
+                s.interval_min,
+                n,
+                {p: vm.stored["archive"][s.key][p] / 1e3 for p in PRODUCTS},
+                per,
+                {k: (v * fx).quantize(PER_METER_Q) for k, v in per.items()},
+            )
+        )
     products = {p: money(sum((v for (_, pp), v in var.items() if pp == p), Decimal(0))) for p in PRODUCTS}
     products[PLATFORM] = money(fixed)
     ans_usd, ans_m = _answer(sc, state, vm, var, fixed)
@@ -202,16 +217,28 @@ def run_scenario(sc: Scenario, coefs: Coefficients, *, timeline: bool = True,
     missing = tuple(sorted({k for ln in lines if ln.price is None for k in [ln.key]}))
     tl, h_usd = _timeline(sc, vm, rpd, groups) if timeline else ((), Decimal(0))
     result = ScenarioResult(
-        name=sc.name, params=dict(sc.params), provider=sc.book.id, infrastructure=sc.book.kind,
-        eval_month=state.label, meters=n_total,
-        total_usd_month=money(total), total_brl_month=money(total * fx),
-        usd_per_meter_month=_per(total, n_total), brl_per_meter_month=_per(total * fx, n_total),
-        answer_usd_month=money(ans_usd), answer_brl_month=money(ans_usd * fx),
-        answer_usd_per_meter_month=_per(ans_usd, ans_m), answer_brl_per_meter_month=_per(ans_usd * fx, ans_m),
+        name=sc.name,
+        params=dict(sc.params),
+        provider=sc.book.id,
+        infrastructure=sc.book.kind,
+        eval_month=state.label,
+        meters=n_total,
+        total_usd_month=money(total),
+        total_brl_month=money(total * fx),
+        usd_per_meter_month=_per(total, n_total),
+        brl_per_meter_month=_per(total * fx, n_total),
+        answer_usd_month=money(ans_usd),
+        answer_brl_month=money(ans_usd * fx),
+        answer_usd_per_meter_month=_per(ans_usd, ans_m),
+        answer_brl_per_meter_month=_per(ans_usd * fx, ans_m),
         answer_meters=ans_m,
         lines=tuple(_line_result(ln, fx) for ln in lines),
-        segments=tuple(seg_results), products_usd_month=products, volumes=volumes,
-        timeline=tl, horizon_usd=money(h_usd), horizon_brl=money(h_usd * fx),
+        segments=tuple(seg_results),
+        products_usd_month=products,
+        volumes=volumes,
+        timeline=tl,
+        horizon_usd=money(h_usd),
+        horizon_brl=money(h_usd * fx),
         coefficients=("calibrated " + coefs.created) if coefs.calibrated else "literature",
         missing_prices=missing,
     )
@@ -222,8 +249,16 @@ def run_scenario(sc: Scenario, coefs: Coefficients, *, timeline: bool = True,
 def _line_result(ln: Line, fx: Decimal) -> LineResult:
     p = ln.price
     return LineResult(
-        ln.key, ln.category, ln.fixed, ln.quantity, ln.unit, p.value if p else None,
-        money(ln.usd), money(ln.usd * fx), p.status if p else "missing", p.source if p else "",
+        ln.key,
+        ln.category,
+        ln.fixed,
+        ln.quantity,
+        ln.unit,
+        p.value if p else None,
+        money(ln.usd),
+        money(ln.usd * fx),
+        p.status if p else "missing",
+        p.source if p else "",
     )
 
 
@@ -246,71 +281,156 @@ def _volumes(state: MonthState, vm: VolumeModel, sc: Scenario) -> dict[str, floa
     }
 
 
-def _timeline(sc: Scenario, vm: VolumeModel, rpd: Mapping[str, Mapping[str, float]],
-              groups: Mapping[str, str]) -> tuple[tuple[TimelinePoint, ...], Decimal]:
+def _timeline(
+    sc: Scenario, vm: VolumeModel, rpd: Mapping[str, Mapping[str, float]], groups: Mapping[str, str]
+) -> tuple[tuple[TimelinePoint, ...], Decimal]:
     """Every month is priced (horizon total); December and the last month are reported."""
     points: list[TimelinePoint] = []
     horizon = Decimal(0)
     states = simulate(sc.fleet, vm, sc.tiering)
     for st in states:
-        usd = sum((ln.usd for ln in cost_lines(st, sc.book, sc.tiering, sc.platform, rpd, groups)), Decimal(0))
+        usd = sum(
+            (ln.usd for ln in cost_lines(st, sc.book, sc.tiering, sc.platform, rpd, groups)), Decimal(0)
+        )
         horizon += usd
         if st.label.endswith("-12") or st.index == len(states) - 1:
             arc = (MonthState.total(st.warm) + MonthState.total(st.cold)) / 1e12
-            points.append(TimelinePoint(st.label, st.total_meters, arc, money(usd), _per(usd, st.total_meters)))
+            points.append(
+                TimelinePoint(st.label, st.total_meters, arc, money(usd), _per(usd, st.total_meters))
+            )
     return tuple(points), horizon
 
 
-def _steps(sc: Scenario, coefs: Coefficients, vm: VolumeModel, state: MonthState, lines: list[Line],
-           res: ScenarioResult) -> list[Step]:
+def _steps(
+    sc: Scenario,
+    coefs: Coefficients,
+    vm: VolumeModel,
+    state: MonthState,
+    lines: list[Line],
+    res: ScenarioResult,
+) -> list[Step]:
     name = {"scenario": sc.name}
     steps = [
-        Step("cost.step.fleet", {**name, "start": sc.fleet.start, "eval_month": state.label,
-                                 "anchors": {g: list(v) for g, v in sc.fleet.anchors.items()},
-                                 "shares": {s.key: round(s.share, 4) for s in sc.fleet.segments}},
-             "meters[segment] = interp(anchors[group], month) * share[segment]",
-             {k: round(v) for k, v in state.meters.items()}, "meters", (MODEL_REF,)),
-        Step("cost.step.coefficients", {**name, "source": res.coefficients},
-             "bytes per value: calibrated on our lake layout when <home>/calibration.json exists, else literature",
-             {s.key: {"archive_b_per_row": round(coefs.lp_row(s, "archive").total, 3),
-                      "hot_b_per_row": round(coefs.lp_row(s, "hot").total, 3),
-                      "source": coefs.lp_row(s, "archive").source} for s in sc.fleet.segments},
-             "B/row", (TrailRef("shared/domain/storage-cost.md 2.2 and 5.2", "reference"),)),
+        Step(
+            "cost.step.fleet",
+            {
+                **name,
+                "start": sc.fleet.start,
+                "eval_month": state.label,
+                "anchors": {g: list(v) for g, v in sc.fleet.anchors.items()},
+                "shares": {s.key: round(s.share, 4) for s in sc.fleet.segments},
+            },
+            "meters[segment] = interp(anchors[group], month) * share[segment]",
+            {k: round(v) for k, v in state.meters.items()},
+            "meters",
+            (MODEL_REF,),
+        ),
+        Step(
+            "cost.step.coefficients",
+            {**name, "source": res.coefficients},
+            "bytes per value: calibrated on our lake layout when <home>/calibration.json exists, else literature",
+            {
+                s.key: {
+                    "archive_b_per_row": round(coefs.lp_row(s, "archive").total, 3),
+                    "hot_b_per_row": round(coefs.lp_row(s, "hot").total, 3),
+                    "source": coefs.lp_row(s, "archive").source,
+                }
+                for s in sc.fleet.segments
+            },
+            "B/row",
+            (TrailRef("shared/domain/storage-cost.md 2.2 and 5.2", "reference"),),
+        ),
     ]
     for s in sc.fleet.segments:
         raw = vm.raw["archive"][s.key]
-        steps.append(Step(
-            "cost.step.volume", {**name, "segment": s.key, "interval_min": s.interval_min, "channels": len(s.channels),
-                                 "values_per_meter_month": {p: round(v.values, 1) for p, v in raw.items()},
-                                 "b_per_value": {p: round(v.b_per_value, 3) for p, v in raw.items()}},
-            "; ".join(f"{p}: {v.formula}" for p, v in raw.items()),
-            {p: round(v.bytes / 1e3, 3) for p, v in raw.items()}, "KB/meter-month", (MODEL_REF,)))
+        steps.append(
+            Step(
+                "cost.step.volume",
+                {
+                    **name,
+                    "segment": s.key,
+                    "interval_min": s.interval_min,
+                    "channels": len(s.channels),
+                    "values_per_meter_month": {p: round(v.values, 1) for p, v in raw.items()},
+                    "b_per_value": {p: round(v.b_per_value, 3) for p, v in raw.items()},
+                },
+                "; ".join(f"{p}: {v.formula}" for p, v in raw.items()),
+                {p: round(v.bytes / 1e3, 3) for p, v in raw.items()},
+                "KB/meter-month",
+                (MODEL_REF,),
+            )
+        )
     o = sc.overheads
-    steps.append(Step("cost.step.overheads", {**name, "f_versions": o.f_versions, "f_aggregates": o.f_aggregates,
-                                             "f_metadata": o.f_metadata, "safety_factor": o.safety_factor,
-                                             "duckdb_block_overhead_hot": o.duckdb_block_overhead},
-                      "(1 + f_versions) * (1 + f_aggregates) * (1 + f_metadata) * safety_factor",
-                      round(o.factor, 4), "factor", (MODEL_REF,)))
+    steps.append(
+        Step(
+            "cost.step.overheads",
+            {
+                **name,
+                "f_versions": o.f_versions,
+                "f_aggregates": o.f_aggregates,
+                "f_metadata": o.f_metadata,
+                "safety_factor": o.safety_factor,
+                "duckdb_block_overhead_hot": o.duckdb_block_overhead,
+            },
+            "(1 + f_versions) * (1 + f_aggregates) * (1 + f_metadata) * safety_factor",
+            round(o.factor, 4),
+            "factor",
+            (MODEL_REF,),
+        )
+    )
     t = sc.tiering
-    steps.append(Step("cost.step.tiering", {**name, "hot_months": t.hot_months, "warm_months": t.warm_months,
-                                           "retention_months": t.retention_months, "hot_copies": t.hot_copies,
-                                           "object_copies": t.object_copies, "cold_class": t.cold_class},
-                      "hot: ages < H (copy); object store: warm ages < W, cold W <= age < retention",
-                      {k: round(res.volumes[k], 3) for k in ("hot_gb", "warm_gb", "cold_gb")}, "GB",
-                      (MODEL_REF, MDM_REF)))
+    steps.append(
+        Step(
+            "cost.step.tiering",
+            {
+                **name,
+                "hot_months": t.hot_months,
+                "warm_months": t.warm_months,
+                "retention_months": t.retention_months,
+                "hot_copies": t.hot_copies,
+                "object_copies": t.object_copies,
+                "cold_class": t.cold_class,
+            },
+            "hot: ages < H (copy); object store: warm ages < W, cold W <= age < retention",
+            {k: round(res.volumes[k], 3) for k in ("hot_gb", "warm_gb", "cold_gb")},
+            "GB",
+            (MODEL_REF, MDM_REF),
+        )
+    )
     for ln in lines:
         refs = (ln.price.ref(),) if ln.price else ()
-        inputs = {**name, "quantity": round(ln.quantity, 6), "unit": ln.unit, "fixed": ln.fixed,
-                  "unit_price_usd": str(ln.price.value) if ln.price else None,
-                  **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in ln.inputs.items()}}
+        inputs = {
+            **name,
+            "quantity": round(ln.quantity, 6),
+            "unit": ln.unit,
+            "fixed": ln.fixed,
+            "unit_price_usd": str(ln.price.value) if ln.price else None,
+            **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in ln.inputs.items()},
+        }
         steps.append(Step(f"cost.line.{ln.key}", inputs, ln.formula, str(money(ln.usd)), "USD/month", refs))
-    steps.append(Step("cost.step.total", {**name, "fx_brl_per_usd": str(sc.fx_brl_per_usd), "lines": len(lines)},
-                      "sum(lines); BRL = USD * fx_brl_per_usd",
-                      {"usd_month": str(res.total_usd_month), "brl_month": str(res.total_brl_month)},
-                      "USD/month", (sc.fx_ref,)))
-    steps.append(Step("cost.step.per_meter", {**name, "segments": list(sc.selection.segments or ["all"]),
-                                             "products": list(sc.selection.products), "meters": round(res.answer_meters)},
-                      "(variable lines allocated by driver + fixed lines per meter x product byte share) / meters",
-                      {"usd": str(res.answer_usd_per_meter_month), "brl": str(res.answer_brl_per_meter_month)},
-                      "per meter-month", (sc.fx_ref,)))
+    steps.append(
+        Step(
+            "cost.step.total",
+            {**name, "fx_brl_per_usd": str(sc.fx_brl_per_usd), "lines": len(lines)},
+            "sum(lines); BRL = USD * fx_brl_per_usd",
+            {"usd_month": str(res.total_usd_month), "brl_month": str(res.total_brl_month)},
+            "USD/month",
+            (sc.fx_ref,),
+        )
+    )
+    steps.append(
+        Step(
+            "cost.step.per_meter",
+            {
+                **name,
+                "segments": list(sc.selection.segments or ["all"]),
+                "products": list(sc.selection.products),
+                "meters": round(res.answer_meters),
+            },
+            "(variable lines allocated by driver + fixed lines per meter x product byte share) / meters",
+            {"usd": str(res.answer_usd_per_meter_month), "brl": str(res.answer_brl_per_meter_month)},
+            "per meter-month",
+            (sc.fx_ref,),
+        )
+    )
     return steps

@@ -50,11 +50,17 @@ def compare(results: Sequence[ScenarioResult]) -> tuple[ScenarioDelta, ...]:
     for r in results[1:]:
         per = r.answer_usd_per_meter_month - base.answer_usd_per_meter_month
         pct = float(per / base.answer_usd_per_meter_month) if base.answer_usd_per_meter_month else 0.0
-        out.append(ScenarioDelta(
-            r.name, base.name,
-            r.answer_usd_month - base.answer_usd_month, r.answer_brl_month - base.answer_brl_month,
-            per, r.answer_brl_per_meter_month - base.answer_brl_per_meter_month, pct,
-        ))
+        out.append(
+            ScenarioDelta(
+                r.name,
+                base.name,
+                r.answer_usd_month - base.answer_usd_month,
+                r.answer_brl_month - base.answer_brl_month,
+                per,
+                r.answer_brl_per_meter_month - base.answer_brl_per_meter_month,
+                pct,
+            )
+        )
     return tuple(out)
 
 
@@ -65,6 +71,7 @@ def _interval(group: str) -> Apply:
     def f(sc: Scenario, v: float) -> Scenario:
         segs = tuple(replace(s, interval_min=int(v)) if s.group == group else s for s in sc.fleet.segments)
         return replace(sc, fleet=replace(sc.fleet, segments=segs))
+
     return f
 
 
@@ -78,6 +85,7 @@ def _fiscal(group: str) -> Apply:
     def f(sc: Scenario, v: float) -> Scenario:
         reads = {**sc.rates.fiscal_reads_per_day, group: v}
         return replace(sc, rates=replace(sc.rates, fiscal_reads_per_day=reads))
+
     return f
 
 
@@ -87,28 +95,92 @@ def perturbations(sc: Scenario, group: str) -> list[tuple[str, str, float, float
     iv = next((s.interval_min for s in sc.fleet.segments if s.group == group), 15)
     items: list[tuple[str, str, float, float, Apply]] = [
         ("interval_minutes", str(iv), 60, 5, _interval(group)),
-        ("retention_years", str(t.retention_months / 12), 5, 15,
-         lambda s, v: replace(s, tiering=replace(s.tiering, retention_months=int(v * 12)))),
-        ("hot_months", str(t.hot_months), 1, 13, lambda s, v: replace(s, tiering=replace(s.tiering, hot_months=int(v)))),
-        ("bytes_per_value", "1.0", 0.8, 1.25, lambda s, v: replace(s, overheads=replace(s.overheads, bytes_scale=v))),
-        ("safety_factor", str(o.safety_factor), 1.0, 1.5,
-         lambda s, v: replace(s, overheads=replace(s.overheads, safety_factor=v))),
-        ("f_versions", str(o.f_versions), 0.02, 0.15, lambda s, v: replace(s, overheads=replace(s.overheads, f_versions=v))),
-        ("storage_prices", "1.0", 0.7, 1.3,
-         lambda s, v: replace(s, platform=replace(s.platform, storage_price_factor=v))),
-        ("compute_prices", "1.0", 0.7, 1.3,
-         lambda s, v: replace(s, platform=replace(s.platform, compute_price_factor=v))),
-        ("fixed_platform", "1.0", 0.5, 1.5, lambda s, v: replace(s, platform=replace(s.platform, fixed_factor=v))),
+        (
+            "retention_years",
+            str(t.retention_months / 12),
+            5,
+            15,
+            lambda s, v: replace(s, tiering=replace(s.tiering, retention_months=int(v * 12))),
+        ),
+        (
+            "hot_months",
+            str(t.hot_months),
+            1,
+            13,
+            lambda s, v: replace(s, tiering=replace(s.tiering, hot_months=int(v))),
+        ),
+        (
+            "bytes_per_value",
+            "1.0",
+            0.8,
+            1.25,
+            lambda s, v: replace(s, overheads=replace(s.overheads, bytes_scale=v)),
+        ),
+        (
+            "safety_factor",
+            str(o.safety_factor),
+            1.0,
+            1.5,
+            lambda s, v: replace(s, overheads=replace(s.overheads, safety_factor=v)),
+        ),
+        (
+            "f_versions",
+            str(o.f_versions),
+            0.02,
+            0.15,
+            lambda s, v: replace(s, overheads=replace(s.overheads, f_versions=v)),
+        ),
+        (
+            "storage_prices",
+            "1.0",
+            0.7,
+            1.3,
+            lambda s, v: replace(s, platform=replace(s.platform, storage_price_factor=v)),
+        ),
+        (
+            "compute_prices",
+            "1.0",
+            0.7,
+            1.3,
+            lambda s, v: replace(s, platform=replace(s.platform, compute_price_factor=v)),
+        ),
+        (
+            "fixed_platform",
+            "1.0",
+            0.5,
+            1.5,
+            lambda s, v: replace(s, platform=replace(s.platform, fixed_factor=v)),
+        ),
         ("meters", "1.0", 0.5, 2.0, _meters),
-        ("fx_brl_per_usd", str(sc.fx_brl_per_usd), float(sc.fx_brl_per_usd) * 0.85,
-         float(sc.fx_brl_per_usd) * 1.15, lambda s, v: replace(s, fx_brl_per_usd=d(round(v, 4)))),
-        ("qee_coverage", str(sc.rates.qee_coverage), 0.1, 1.0,
-         lambda s, v: replace(s, rates=replace(s.rates, qee_coverage=v))),
+        (
+            "fx_brl_per_usd",
+            str(sc.fx_brl_per_usd),
+            float(sc.fx_brl_per_usd) * 0.85,
+            float(sc.fx_brl_per_usd) * 1.15,
+            lambda s, v: replace(s, fx_brl_per_usd=d(round(v, 4))),
+        ),
+        (
+            "qee_coverage",
+            str(sc.rates.qee_coverage),
+            0.1,
+            1.0,
+            lambda s, v: replace(s, rates=replace(s.rates, qee_coverage=v)),
+        ),
         ("fiscal_reads_per_day", str(sc.rates.fiscal_reads_per_day[group]), 1, 4, _fiscal(group)),
-        ("ingest_vcpu_s_per_m", str(p.ingest_vcpu_s_per_m), 5, 50,
-         lambda s, v: replace(s, platform=replace(s.platform, ingest_vcpu_s_per_m=v))),
-        ("egress_kb_per_meter_month", str(p.egress_kb_per_meter_month), 0, p.egress_kb_per_meter_month * 3,
-         lambda s, v: replace(s, platform=replace(s.platform, egress_kb_per_meter_month=v))),
+        (
+            "ingest_vcpu_s_per_m",
+            str(p.ingest_vcpu_s_per_m),
+            5,
+            50,
+            lambda s, v: replace(s, platform=replace(s.platform, ingest_vcpu_s_per_m=v)),
+        ),
+        (
+            "egress_kb_per_meter_month",
+            str(p.egress_kb_per_meter_month),
+            0,
+            p.egress_kb_per_meter_month * 3,
+            lambda s, v: replace(s, platform=replace(s.platform, egress_kb_per_meter_month=v)),
+        ),
     ]
     return items
 
@@ -124,8 +196,11 @@ def sensitivity(sc: Scenario, coefs: Coefficients, group: str = "B") -> tuple[Se
             r, _ = run_scenario(apply(sc, v), coefs, timeline=False, trail=False)
             vals.append(r.answer_brl_per_meter_month)
         swing = abs(vals[1] - vals[0])
-        out.append(SensitivityItem(name, label, _fmt(lo), _fmt(hi), vals[0], vals[1], swing,
-                                   float(swing / ref) if ref else 0.0))
+        out.append(
+            SensitivityItem(
+                name, label, _fmt(lo), _fmt(hi), vals[0], vals[1], swing, float(swing / ref) if ref else 0.0
+            )
+        )
     return tuple(sorted(out, key=lambda i: i.swing_brl, reverse=True))
 
 

@@ -128,7 +128,9 @@ def parse_catalogue(docs: Iterable[Mapping[str, Any]]) -> dict[str, PriceBook]:
     return out
 
 
-def merge_overrides(books: Mapping[str, PriceBook], doc: Mapping[str, Any], origin: str) -> dict[str, PriceBook]:
+def merge_overrides(
+    books: Mapping[str, PriceBook], doc: Mapping[str, Any], origin: str
+) -> dict[str, PriceBook]:
     """Apply a user's contract file: single prices replace catalogue ones, new regions are added."""
     out = dict(books)
     for book_id, over in parse_document(doc, origin=origin).items():
@@ -165,5 +167,7 @@ def select_book(books: Mapping[str, PriceBook], provider: str, region: str | Non
         name, region = name.split(":", 1)
     book_id = f"{name}:{region or DEFAULT_REGION.get(name, '')}"
     if book_id not in books:
-        raise InvalidArguments("unknown provider or region", provider=provider, region=region, known=sorted(books))
+        raise InvalidArguments(
+            "unknown provider or region", provider=provider, region=region, known=sorted(books)
+        )
     return books[book_id]

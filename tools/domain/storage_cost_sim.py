@@ -65,8 +65,9 @@ class Fleet:
         return {s.key: self.group_path(s.group) * s.share for s in self.segments}
 
 
-def flat_fleet(segments: tuple[Segment, ...], meters: Mapping[str, float], months: int,
-               end: str = "2036-12") -> Fleet:
+def flat_fleet(
+    segments: tuple[Segment, ...], meters: Mapping[str, float], months: int, end: str = "2036-12"
+) -> Fleet:
     """A constant fleet held long enough (``months``) to reach the steady state."""
     start = month_label(month_number(end) - months + 1)
     return Fleet(segments, {g: ((start, float(n)),) for g, n in meters.items()}, start, end)
@@ -93,7 +94,13 @@ class Overheads:
 
     @property
     def factor(self) -> float:
-        return (1 + self.f_versions) * (1 + self.f_aggregates) * (1 + self.f_metadata) * self.safety_factor * self.bytes_scale
+        return (
+            (1 + self.f_versions)
+            * (1 + self.f_aggregates)
+            * (1 + self.f_metadata)
+            * self.safety_factor
+            * self.bytes_scale
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +111,9 @@ class VolumeModel:
     stored: Mapping[str, Mapping[str, Mapping[str, float]]]  # layout -> seg -> product -> bytes
 
 
-def volume_model(segments: tuple[Segment, ...], rates: ProductRates, coefs: Coefficients,
-                 overheads: Overheads) -> VolumeModel:
+def volume_model(
+    segments: tuple[Segment, ...], rates: ProductRates, coefs: Coefficients, overheads: Overheads
+) -> VolumeModel:
     raw: dict[str, dict[str, dict[str, ProductVolume]]] = {}
     stored: dict[str, dict[str, dict[str, float]]] = {}
     for layout in ("archive", "hot"):
@@ -153,7 +161,9 @@ def _window(cs: np.ndarray, e: int, a0: int, a1: int) -> float:
     return float(top - bottom)
 
 
-def simulate(fleet: Fleet, vm: VolumeModel, tiering: Tiering, months: list[int] | None = None) -> list[MonthState]:
+def simulate(
+    fleet: Fleet, vm: VolumeModel, tiering: Tiering, months: list[int] | None = None
+) -> list[MonthState]:
     """Month states for ``months`` (indexes; default: every month of the fleet)."""
     if tiering.retention_months < 1 or tiering.hot_months < 0 or tiering.warm_months < 0:
         raise InvalidArguments("bad tiering", tiering=str(tiering))

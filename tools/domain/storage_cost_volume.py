@@ -53,7 +53,9 @@ class ProductVolume:
     formula: str
 
 
-def meter_month(seg: Segment, rates: ProductRates, coefs: Coefficients, layout: Layout) -> dict[str, ProductVolume]:
+def meter_month(
+    seg: Segment, rates: ProductRates, coefs: Coefficients, layout: Layout
+) -> dict[str, ProductVolume]:
     """Volumes of every product of one ``seg`` meter for one month in ``layout``."""
     g = seg.group
     out: dict[str, ProductVolume] = {}
@@ -71,7 +73,12 @@ def meter_month(seg: Segment, rates: ProductRates, coefs: Coefficients, layout: 
     vals = rows * len(row.channels)
     lp_bytes = rows * row.total
     out["load_profile"] = ProductVolume(
-        "load_profile", vals, rows, lp_bytes, lp_bytes / vals, row.source,
+        "load_profile",
+        vals,
+        rows,
+        lp_bytes,
+        lp_bytes / vals,
+        row.source,
         "intervals_per_month(I) * (sum_channels B_per_value + row_overhead)",
     )
 
@@ -85,7 +92,9 @@ def meter_month(seg: Segment, rates: ProductRates, coefs: Coefficients, layout: 
     b, src = coefs.event(seg, layout)
     for product, rate in (("events", rates.event_rate[g]), ("alarms", rates.alarm_rate[g])):
         vals = DAYS_PER_MONTH * rate
-        out[product] = ProductVolume(product, vals, vals, vals * b, b, src, "30.44 * rate_per_day * B_per_event")
+        out[product] = ProductVolume(
+            product, vals, vals, vals * b, b, src, "30.44 * rate_per_day * B_per_event"
+        )
     return out
 
 

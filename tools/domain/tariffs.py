@@ -111,7 +111,7 @@ def sufficiency_issue(s: Sufficiency, code: str = "issue.tariffs.insufficient_da
 @dataclass(frozen=True, slots=True)
 class ModalityCost:
     modality: str  # convencional | branca | branca_shifted
-    total_rs: Decimal  # sum of exact cycle totals, rounded once
+    total_rs: Decimal  # sum of the cycle bills (each rounded as an invoice)
     per_cycle: tuple[tuple[str, Decimal], ...]  # (bill month, rounded total)
 
 
@@ -176,7 +176,7 @@ def _run(
     items = [(c.start, c.end, c.reading_date, u) for c, u in cycles]
     seq = bill_sequence(facts, items, reference, modality=modality, tariff_on=tariff_on)
     bills = [b for _, b in seq]
-    return bills, sum((b.exact_total for b in bills), ZERO)
+    return bills, sum((b.total for b in bills), ZERO)  # what the 12 invoices would add up to
 
 
 def compare_tariffs(
@@ -264,10 +264,10 @@ def compare_tariffs(
             "branca_shifted", money(shifted_total), tuple((b.label, b.total) for b in sh_bills)
         )
 
-    conv = ModalityCost("convencional", money(conv_total), tuple((b.label, b.total) for b in conv_bills))
-    branca = ModalityCost("branca", money(branca_total), tuple((b.label, b.total) for b in branca_bills))
-    savings = money(conv_total - branca_total)
-    savings_shifted = money(conv_total - shifted_total) if shifted_total is not None else None
+    conv = ModalityCost("convencional", conv_total, tuple((b.label, b.total) for b in conv_bills))
+    branca = ModalityCost("branca", branca_total, tuple((b.label, b.total) for b in branca_bills))
+    savings = conv_total - branca_total
+    savings_shifted = conv_total - shifted_total if shifted_total is not None else None
     margin = conv_total * INDIFFERENCE_SHARE
     if conv_total - branca_total > margin:
         recommendation = "branca"
@@ -306,7 +306,7 @@ def compare_tariffs(
         Step(
             key="tariffs.step.total_convencional",
             inputs={"cycles": len(cycles), "tariffs_on": tariff_on},
-            formula="sum(exact bill totals)",
+            formula="sum(bill totals)",
             output=conv.total_rs,
             unit="R$",
             refs=tariff_refs,
@@ -316,7 +316,7 @@ def compare_tariffs(
         Step(
             key="tariffs.step.total_branca",
             inputs={"cycles": len(cycles), "tariffs_on": tariff_on},
-            formula="sum(exact bill totals), CD at the convencional tariff",
+            formula="sum(bill totals), CD at the convencional tariff",
             output=branca.total_rs,
             unit="R$",
             refs=(*tariff_refs, REF_CD_BRANCA),

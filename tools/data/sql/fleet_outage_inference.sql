@@ -61,20 +61,50 @@ f_bursts AS (
     FROM f_gaps
 ),
 f_out AS (
-    SELECT fb.feeder_id, fb.f_no, min(fb.start_ts) AS start_ts, max(fb.end_ts) AS end_ts,
+    SELECT fb.feeder_id, fb.f_no, min(fb.start_ts) AS start_ts, max(fb.last_ts) AS last_ts, max(fb.end_ts) AS end_ts,
            count(*) AS n_transformers, any_value(fs.n_transformers) AS feeder_transformers,
            sum(fb.n_down) AS n_down, sum(fb.n_meters) AS n_meters, median(fb.duration_min) AS duration_min,
            list(fb.transformer_id ORDER BY fb.transformer_id) AS transformers
     FROM f_bursts fb JOIN f_size fs ON fs.feeder_id = fb.feeder_id
     GROUP BY fb.feeder_id, fb.f_no
+),
+-- meters fed directly by the feeder (Group A, no transformer) join a feeder outage when they went
+-- down within the window of it
+direct AS (
+    SELECT e.installation_id, e.ts, i.feeder_id
+    FROM events e
+    JOIN installations i ON i.installation_id = e.installation_id
+    WHERE e.ts >= CAST($start AS TIMESTAMP) AND e.ts < CAST($end AS TIMESTAMP)
+      AND list_contains(CAST($codes AS INTEGER[]), e.code)
+      AND i.transformer_id IS NULL
+),
+direct_size AS (
+    SELECT feeder_id, count(*) AS n_direct FROM installations WHERE transformer_id IS NULL GROUP BY feeder_id
+),
+classified AS (
+    SELECT f.*, (n_transformers >= 2 AND n_transformers >= $min_share * feeder_transformers)
+                OR n_transformers = feeder_transformers AS is_feeder
+    FROM f_out f
+),
+with_direct AS (
+    SELECT c.feeder_id, c.f_no, any_value(c.start_ts) AS start_ts, any_value(c.end_ts) AS end_ts,
+           any_value(c.duration_min) AS duration_min, any_value(c.n_transformers) AS n_transformers,
+           any_value(c.feeder_transformers) AS feeder_transformers, any_value(c.transformers) AS transformers,
+           any_value(c.is_feeder) AS is_feeder,
+           any_value(c.n_down) + CASE WHEN any_value(c.is_feeder) THEN count(DISTINCT d.installation_id) ELSE 0 END
+               AS n_down,
+           any_value(c.n_meters) + CASE WHEN any_value(c.is_feeder) THEN coalesce(any_value(ds.n_direct), 0) ELSE 0 END
+               AS n_meters
+    FROM classified c
+    LEFT JOIN direct d ON d.feeder_id = c.feeder_id
+                      AND d.ts >= c.start_ts - $window_min * INTERVAL 1 MINUTE
+                      AND d.ts <= c.last_ts + $window_min * INTERVAL 1 MINUTE
+    LEFT JOIN direct_size ds ON ds.feeder_id = c.feeder_id
+    GROUP BY c.feeder_id, c.f_no
 )
 SELECT CASE WHEN is_feeder THEN 'feeder' ELSE 'transformer' END AS level,
        CASE WHEN is_feeder THEN feeder_id ELSE transformers[1] END AS entity_id,
        feeder_id, start_ts, end_ts, duration_min, coalesce(duration_min >= $min_minutes, false) AS long_interruption,
        n_transformers, feeder_transformers, n_down, n_meters, transformers
-FROM (
-    SELECT *, (n_transformers >= 2 AND n_transformers >= $min_share * feeder_transformers)
-              OR n_transformers = feeder_transformers AS is_feeder
-    FROM f_out
-)
+FROM with_direct
 ORDER BY start_ts

@@ -1,0 +1,174 @@
+"""Ingest throughput and stored bytes per reading, against a naive pandas baseline in the same run.
+
+Generates a seeded fleet with the demo generator (MDM long CSV + stream files), ingests it into
+a fresh store (validation, quarantine, dedup, long→wide pivot, sorted ZSTD Parquet by month),
+then runs the naive baselines on the same load-profile CSV files:
+
+* ``pandas → CSV``: ``pandas.read_csv`` of the long export, ``to_csv`` of the same long table
+  (no validation, no dedup): what a script-based pipeline stores;
+* ``pandas → Parquet long``: the same frame written as long Parquet (pyarrow defaults, snappy),
+  to separate the layout effect from the codec effect (storage-cost.md §2).
+
+A *reading* is one channel value of one interval. Figures vary with machine load.
+
+    .venv/bin/python bench/bench_ingest.py                    # 500 meters x 1 month
+    .venv/bin/python bench/bench_ingest.py --meters 2000 --months 1 --keep /tmp/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.api import admin  # noqa: E402
+from tools.data import schema  # noqa: E402
+
+KEY_COLUMNS = ("installation_id", "ts", "interval_min", "quality")
+
+
+def parquet_column_bytes(files: list[Path]) -> tuple[dict[str, int], dict[str, int], int, int]:
+    """Compressed bytes and non-null values per column, total rows and total file bytes."""
+    size: dict[str, int] = defaultdict(int)
+    values: dict[str, int] = defaultdict(int)
+    rows = total = 0
+    for f in files:
+        total += f.stat().st_size
+        md = pq.ParquetFile(f).metadata
+        rows += md.num_rows
+        for rg in range(md.num_row_groups):
+            group = md.row_group(rg)
+            for c in range(group.num_columns):
+                col = group.column(c)
+                name = col.path_in_schema
+                size[name] += col.total_compressed_size
+                nulls = (
+                    col.statistics.null_count
+                    if col.statistics is not None and col.statistics.has_null_count
+                    else 0
+                )
+                values[name] += col.num_values - nulls
+    return dict(size), dict(values), rows, total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--meters", type=int, default=500)
+    ap.add_argument("--months", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--end", default="2026-11-25")
+    ap.add_argument("--keep", type=Path, default=None, help="Work in this directory and keep it.")
+    args = ap.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+    work.mkdir(parents=True, exist_ok=True)
+    export, home, naive = work / "export", work / "home", work / "naive"
+    for d in (export, home, naive):
+        shutil.rmtree(d, ignore_errors=True)
+    naive.mkdir()
+    try:
+        t0 = time.perf_counter()
+        admin.generate_demo(
+            export,
+            meters=args.meters,
+            months=args.months,
+            seed=args.seed,
+            end=dt.date.fromisoformat(args.end),
+        )
+        gen_s = time.perf_counter() - t0
+        csv_bytes = sum(p.stat().st_size for p in export.iterdir() if p.suffix in (".csv", ".jsonl"))
+
+        # ---- our ingest (all exports; load profile figures from its files)
+        t0 = time.perf_counter()
+        report = admin.ingest_paths(home, [export])
+        ingest_s = time.perf_counter() - t0
+        lp_files = [f for f in report.files if f.kind == "load_profile"]
+        lp_readings = sum(f.input for f in lp_files)
+        lp_s = sum(f.seconds for f in lp_files)
+        size, values, rows, total = parquet_column_bytes(
+            sorted((home / "lake" / "load_profile").rglob("*.parquet"))
+        )
+        channel_cols = [c for c, _ in schema.CHANNELS.values()]
+        stored_readings = sum(values.get(c, 0) for c in channel_cols)
+
+        # ---- naive baselines on the same long CSV files
+        lp_csv = sorted(export.glob("load_profile*.csv"))
+        t0 = time.perf_counter()
+        df = pd.concat([pd.read_csv(p) for p in lp_csv], ignore_index=True)
+        read_s = time.perf_counter() - t0
+        naive_csv, naive_pq = naive / "load_profile_long.csv", naive / "load_profile_long.parquet"
+        t0 = time.perf_counter()
+        df.to_csv(naive_csv, index=False)
+        csv_s = read_s + time.perf_counter() - t0
+        t0 = time.perf_counter()
+        df.to_parquet(naive_pq, index=False)
+        pq_s = read_s + time.perf_counter() - t0
+        naive_readings = len(df)
+        del df
+        # bytes of each CSV line (with separators and newline), by channel
+        csv_per_channel = dict(
+            duckdb.sql(
+                f"SELECT channel, avg(length(concat_ws(',', installation_id, ts, interval_min, channel, value, quality)) + 1) "
+                f"FROM read_csv('{naive_csv}', all_varchar = true) GROUP BY channel"
+            ).fetchall()
+        )
+
+        # ---- report
+        print(
+            f"fleet: {args.meters} meters x {args.months} month(s), seed {args.seed}; generated in {gen_s:.1f} s, "
+            f"{csv_bytes / 1e6:.1f} MB of MDM exports"
+        )
+        print(
+            f"ingest (all {len(report.files)} files): {report.input:,} records in {ingest_s:.1f} s "
+            f"({report.input / ingest_s:,.0f} records/s); accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
+            f"quarantined {report.quarantined:,}"
+        )
+        print()
+        print(f"{'pipeline':<44} {'readings':>12} {'seconds':>8} {'readings/s':>12} {'bytes/reading':>14}")
+        print(
+            f"{'smartmeter ingest (validate+dedup+wide ZSTD)':<44} {lp_readings:>12,} {lp_s:>8.1f} "
+            f"{lp_readings / lp_s:>12,.0f} {total / stored_readings:>14.2f}"
+        )
+        print(
+            f"{'naive pandas read_csv -> to_csv (long)':<44} {naive_readings:>12,} {csv_s:>8.1f} "
+            f"{naive_readings / csv_s:>12,.0f} {naive_csv.stat().st_size / naive_readings:>14.2f}"
+        )
+        print(
+            f"{'naive pandas -> Parquet long (snappy)':<44} {naive_readings:>12,} {pq_s:>8.1f} "
+            f"{naive_readings / pq_s:>12,.0f} {naive_pq.stat().st_size / naive_readings:>14.2f}"
+        )
+        print()
+        key_bytes = sum(size.get(c, 0) for c in KEY_COLUMNS)
+        print(
+            f"stored lake: {rows:,} wide rows, {total / 1e6:.2f} MB, {stored_readings / rows:.2f} readings/row, "
+            f"keys (id, ts, interval, quality) {key_bytes / rows:.2f} B/row; "
+            f"{total / 1e3 / max(1, args.meters * args.months):.1f} KB per meter-month"
+        )
+        print(
+            f"{'channel':<8} {'column':<10} {'readings':>11} {'wide ZSTD B/reading':>20} {'naive CSV B/reading':>20}"
+        )
+        for code, (col, _scale) in schema.CHANNELS.items():
+            n = values.get(col, 0)
+            if not n:
+                continue
+            print(
+                f"{code:<8} {col:<10} {n:>11,} {size[col] / n:>20.2f} {csv_per_channel.get(code, float('nan')):>20.2f}"
+            )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
