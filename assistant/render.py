@@ -94,8 +94,20 @@ def flat_fields(result: ToolResult[Any]) -> dict[str, str]:
                 if not isinstance(v2, dict | list):
                     out[f"{key}_{k2}"] = fmt_value(v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
         elif not isinstance(v, list):
-            out[key] = fmt_value(v, units.get(key, _guess_unit(key)))
+            unit = units.get(key, _guess_unit(key))
+            out[key] = fmt_value(v, unit)
+            num = _as_decimal(v)
+            if num is not None:  # "{x_abs}" lets a template say "R$ 263,38 a mais" for a negative saving
+                out[f"{key}_abs"] = fmt_value(abs(num), unit)
     return out
+
+
+def _as_decimal(v: Any) -> Decimal | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, int | float | Decimal) or (isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v)):
+        return Decimal(str(v))
+    return None
 
 
 def _guess_unit(name: str) -> str:
@@ -144,7 +156,7 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
         issue = next(i for i in result.issues if i.severity == "disqualifying")
         return issue_text(issue.code, issue.data)
     chosen = _VARIANTS[tool](result, slots) if tool in _VARIANTS else ""
-    keys = [f"reply.{tool}.{chosen}"] if chosen else []
+    keys = ([chosen] if chosen.startswith("reply.") else [f"reply.{tool}.{chosen}"]) if chosen else []
     keys.append(f"reply.{tool}")
     for key in keys:
         text = _template(key, fields)
@@ -319,3 +331,6 @@ def previous_month_label(label: Any, today: dt.date) -> str:
         d = add_months(today.replace(day=1), -3)
         return f"{d.year:04d}-{d.month:02d}"
     return "last_month"
+
+
+from assistant import render_variants as _render_variants  # noqa: E402,F401  (registers the variants)

@@ -78,8 +78,11 @@ def evaluate(
     unknown = sorted({a for q in questions for a in q.articles} - {c.article_id for c in retriever.chunks})
     if unknown:
         raise ValueError(f"labelled articles not in the index: {unknown}")
+    shared = [q for q in questions if q.origin.startswith("shared:")]
+    report["shared_questions"] = len(shared)
     for mode in available:
         hits = rr = 0.0
+        shared_hits = shared_rr = 0.0
         misses = []
         latencies = []
         for q in questions:
@@ -89,6 +92,9 @@ def evaluate(
             hit, recip, rank = _score(ranked, q.articles, k)
             hits += hit
             rr += recip
+            if q.origin.startswith("shared:"):
+                shared_hits += hit
+                shared_rr += recip
             if not hit:
                 misses.append(
                     {
@@ -104,6 +110,8 @@ def evaluate(
         report["modes"][mode] = {
             f"recall_at_{k}": round(hits / n, 4),
             "mrr": round(rr / n, 4),
+            f"shared_recall_at_{k}": round(shared_hits / max(len(shared), 1), 4),
+            "shared_mrr": round(shared_rr / max(len(shared), 1), 4),
             "p50_ms": round(1000 * latencies[len(latencies) // 2], 2) if latencies else 0.0,
         }
         report["misses"][mode] = misses
@@ -141,10 +149,13 @@ def format_retrieval_eval(report: dict[str, Any], *, show_misses: int = 0) -> st
     lines = [
         f"retrieval eval: {report['questions']} questions, "
         f"{report.get('index_articles', '?')} articles / {report.get('index_chunks', '?')} chunks",
-        f"{'mode':<8} {f'recall@{k}':>9} {'MRR':>7} {'p50 ms':>8}",
+        f"{'mode':<8} {f'recall@{k}':>9} {'MRR':>7}   {'shared only (' + str(report.get('shared_questions', 0)) + ')':>24} {'p50 ms':>8}",
     ]
     for mode, s in report["modes"].items():
-        lines.append(f"{mode:<8} {s[f'recall_at_{k}']:>9.3f} {s['mrr']:>7.3f} {s['p50_ms']:>8.2f}")
+        shared = f"{s.get(f'shared_recall_at_{k}', 0):.3f} / {s.get('shared_mrr', 0):.3f}"
+        lines.append(
+            f"{mode:<8} {s[f'recall_at_{k}']:>9.3f} {s['mrr']:>7.3f}   {shared:>24} {s['p50_ms']:>8.2f}"
+        )
     if show_misses:
         for mode, misses in report.get("misses", {}).items():
             for m in misses[:show_misses]:

@@ -19,7 +19,7 @@ from tools.api import admin
 from tools.types import to_jsonable
 
 #: ``smartmeter setup`` (what ``make run`` builds): the demo fleet size on embedded defaults.
-SETUP_METERS = 300
+SETUP_METERS = 200
 SETUP_MONTHS = 13
 SETUP_SEED = 7
 
@@ -205,9 +205,9 @@ def installations_cmd(
     )
     table = [[_cell(r[c]) for c in cols] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(cols)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
+    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip())
     for row in table:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     click.echo(f"({len(rows)} installations)")
 
 

@@ -185,7 +185,9 @@ def test_gd_bill_rounding_of_the_tie() -> None:
 def test_bandeira_only_on_non_compensated_2_6() -> None:
     for gd, billed in (("GD2", "50"), ("GD1", "100")):
         f = InstallationFacts("t", phases=3, gd_class=gd)
-        b = compute_bill(make(f, {"total": D(400)}, {"total": D(350)}, **{**NO_TAX, "bandeira_rs_kwh": D("0.01885")}))
+        b = compute_bill(
+            make(f, {"total": D(400)}, {"total": D(350)}, **{**NO_TAX, "bandeira_rs_kwh": D("0.01885")})
+        )
         band = [ln for ln in b.lines if ln.key == "billing.component.bandeira"]
         assert len(band) == 1
         assert band[0].quantity == D(billed)
@@ -216,8 +218,14 @@ def test_branca_gd_cross_posto_2_6() -> None:
 
 def a4(measured: str) -> InstallationFacts:
     return InstallationFacts(
-        "a", group="A", subgroup="A4", customer_class="industrial", subclass="industrial", modality="verde",
-        phases=3, contracted_demand_kw=D(100),
+        "a",
+        group="A",
+        subgroup="A4",
+        customer_class="industrial",
+        subclass="industrial",
+        modality="verde",
+        phases=3,
+        contracted_demand_kw=D(100),
     )
 
 
@@ -313,9 +321,13 @@ def test_branca_availability_at_conventional_tariff() -> None:
 def test_tariff_change_inside_cycle_is_pro_rated() -> None:
     base = REF.tariff_lines("CPFL_PAULISTA", "B1", "convencional", "residencial", START)["total"]
     old = replace(base, tusd=D(400), te=D(100), valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 5, 13))
-    new = replace(base, tusd=D(600), te=D(200), valid_from=dt.date(2026, 5, 14), valid_to=dt.date(2026, 12, 31))
+    new = replace(
+        base, tusd=D(600), te=D(200), valid_from=dt.date(2026, 5, 14), valid_to=dt.date(2026, 12, 31)
+    )
     ref = replace(REF, tariffs=(old, new, *(t for t in REF.tariffs if t.subgroup != "B1")))
-    inputs, _ = resolve_inputs(InstallationFacts("t"), START, START + dt.timedelta(days=29), Usage({"total": D(100)}), ref)
+    inputs, _ = resolve_inputs(
+        InstallationFacts("t"), START, START + dt.timedelta(days=29), Usage({"total": D(100)}), ref
+    )
     # 10 days at R$ 0.50 + 20 days at R$ 0.80 -> R$ 0.70/kWh
     assert inputs.rates["total"].total == D("0.7")
     assert compute_bill(replace(inputs, **NO_TAX)).subtotal_before_taxes == D("70")
@@ -349,14 +361,23 @@ def test_allocate_cents_reconciles_to_rounded_total() -> None:
 
 
 def test_estimate_energy_cost() -> None:
-    inst = {"installation_id": "x", "tariff_modality": "convencional", "phases": 1, "distributor": "CPFL_PAULISTA"}
+    inst = {
+        "installation_id": "x",
+        "tariff_modality": "convencional",
+        "phases": 1,
+        "distributor": "CPFL_PAULISTA",
+    }
     amount, steps = estimate_energy_cost({"total": D("8.4")}, 1, inst, dt.date(2026, 11, 25), REF)
     # monthly equivalent 252 kWh -> ICMS 18 %; bandeira of 2026-11 not in the table -> verde
     q = D("1e-12")
-    assert amount.quantize(q) == (D("8.4") * D("0.73945") / (D("0.82") * (1 - D("0.0063") - D("0.0285")))).quantize(q)
+    assert amount.quantize(q) == (
+        D("8.4") * D("0.73945") / (D("0.82") * (1 - D("0.0063") - D("0.0285")))
+    ).quantize(q)
     assert steps[-1].key == "billing.step.energy_cost"
     branca = {**inst, "tariff_modality": "branca"}
-    amount_b, _ = estimate_energy_cost({"ponta": D(1), "intermediario": D(0), "fora_ponta": D(0)}, 1, branca, dt.date(2026, 11, 25), REF)
+    amount_b, _ = estimate_energy_cost(
+        {"ponta": D(1), "intermediario": D(0), "fora_ponta": D(0)}, 1, branca, dt.date(2026, 11, 25), REF
+    )
     # 1 kWh in one day = 30 kWh a month: ICMS band 0 %
     assert amount_b.quantize(q) == (D("1.29940") / (1 - D("0.0063") - D("0.0285"))).quantize(q)
 

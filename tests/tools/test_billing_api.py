@@ -52,7 +52,9 @@ def first(scenarios: dict[str, Any], name: str) -> str:
 # ------------------------------------------------------------------ explain_bill
 
 
-def test_explain_last_bill_lines_add_up(ctx: ToolContext, scenarios: dict[str, Any], demo_store: Store) -> None:
+def test_explain_last_bill_lines_add_up(
+    ctx: ToolContext, scenarios: dict[str, Any], demo_store: Store
+) -> None:
     iid = first(scenarios, "demo")
     r = run_tool("explain_bill", ctx, iid, {"reference": "last_bill"})
     v = r.value
@@ -88,11 +90,22 @@ def test_explain_bill_by_month_and_gd_compensation(ctx: ToolContext, scenarios: 
     assert v.total_rs == sum(ln.amount_rs for ln in v.lines)
 
 
-def test_cli_explain_bill_prints_json_whose_lines_add_up(demo_home: Path, demo_store: Store, scenarios: dict[str, Any]) -> None:
+def test_cli_explain_bill_prints_json_whose_lines_add_up(
+    demo_home: Path, demo_store: Store, scenarios: dict[str, Any]
+) -> None:
     iid = first(scenarios, "demo")
     res = CliRunner().invoke(
         main,
-        ["--home", str(demo_home), "tool", "explain_bill", "--installation", iid, "--args", '{"reference":"last_bill"}'],
+        [
+            "--home",
+            str(demo_home),
+            "tool",
+            "explain_bill",
+            "--installation",
+            iid,
+            "--args",
+            '{"reference":"last_bill"}',
+        ],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -181,7 +194,9 @@ def test_gd_credits_ledger(ctx: ToolContext, scenarios: dict[str, Any]) -> None:
     assert no_gd.disqualified
 
 
-def test_estimate_cost_for_matches_the_pure_function(ctx: ToolContext, scenarios: dict[str, Any], demo_store: Store) -> None:
+def test_estimate_cost_for_matches_the_pure_function(
+    ctx: ToolContext, scenarios: dict[str, Any], demo_store: Store
+) -> None:
     iid = first(scenarios, "demo")
     period = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31), "2026-10")
     amount, steps = estimate_cost_for(ctx, iid, period)
@@ -198,8 +213,21 @@ def test_estimate_cost_for_matches_the_pure_function(ctx: ToolContext, scenarios
 # ------------------------------------------------------------------ compare_tariffs vs a spreadsheet
 
 HOLIDAYS = (
-    "2025-11-02", "2025-11-15", "2025-11-20", "2025-12-25", "2026-01-01", "2026-02-17", "2026-04-03",
-    "2026-04-21", "2026-05-01", "2026-06-04", "2026-09-07", "2026-10-12", "2026-11-02", "2026-11-15", "2026-11-20",
+    "2025-11-02",
+    "2025-11-15",
+    "2025-11-20",
+    "2025-12-25",
+    "2026-01-01",
+    "2026-02-17",
+    "2026-04-03",
+    "2026-04-21",
+    "2026-05-01",
+    "2026-06-04",
+    "2026-09-07",
+    "2026-10-12",
+    "2026-11-02",
+    "2026-11-15",
+    "2026-11-20",
 )
 FLAGS = {"2025-11": 0.04463, "2025-12": 0.01885}  # Jan-Mar 2026 verde; later months not published (verde)
 T_CONV = 0.73945
@@ -228,7 +256,15 @@ def _bandeira(c: cal.BillingCycle) -> float:
     return sum(FLAGS.get(f"{d:%Y-%m}", 0.0) for d in days) / c.days
 
 
-def _sheet_bill(c_kwh: dict[str, float], inj: dict[str, float], pool: float, branca: bool, cd_kwh: float, s: float, band: float) -> tuple[float, float]:
+def _sheet_bill(
+    c_kwh: dict[str, float],
+    inj: dict[str, float],
+    pool: float,
+    branca: bool,
+    cd_kwh: float,
+    s: float,
+    band: float,
+) -> tuple[float, float]:
     """One cycle in floats -> (bill with taxes, credit pool after [fora ponta kWh])."""
     if not branca:
         c_kwh = {"fora_ponta": sum(c_kwh.values())}
@@ -283,7 +319,9 @@ def _sheet_bill(c_kwh: dict[str, float], inj: dict[str, float], pool: float, bra
     return bill, pool
 
 
-def spreadsheet_pick(store: Store, iid: str, inst: dict[str, Any], cycles: list[cal.BillingCycle]) -> tuple[str, float, float]:
+def spreadsheet_pick(
+    store: Store, iid: str, inst: dict[str, Any], cycles: list[cal.BillingCycle]
+) -> tuple[str, float, float]:
     values = ", ".join(f"({i}, DATE '{c.start}', DATE '{c.end}')" for i, c in enumerate(cycles))
     holidays = ", ".join(f"DATE '{h}'" for h in HOLIDAYS)
     df = store.df(SHEET_SQL.format(cycles=values, holidays=holidays), [iid])
@@ -311,7 +349,9 @@ def spreadsheet_pick(store: Store, iid: str, inst: dict[str, Any], cycles: list[
 
 
 @pytest.mark.parametrize("scenario", ["solar_gd2", "solar_gd1", "shower_heavy", "flat_profile"])
-def test_compare_tariffs_matches_a_spreadsheet(ctx: ToolContext, demo_store: Store, scenarios: dict[str, Any], scenario: str) -> None:
+def test_compare_tariffs_matches_a_spreadsheet(
+    ctx: ToolContext, demo_store: Store, scenarios: dict[str, Any], scenario: str
+) -> None:
     iid = first(scenarios, scenario)
     r = run_tool("compare_tariffs", ctx, iid, {"months": 12})
     v = r.value
@@ -326,7 +366,9 @@ def test_compare_tariffs_matches_a_spreadsheet(ctx: ToolContext, demo_store: Sto
 
 
 def test_compare_tariffs_expected_answers(ctx: ToolContext, scenarios: dict[str, Any]) -> None:
-    heavy = run_tool("compare_tariffs", ctx, first(scenarios, "shower_heavy"), {"shift": "peak_to_offpeak"}).value
+    heavy = run_tool(
+        "compare_tariffs", ctx, first(scenarios, "shower_heavy"), {"shift": "peak_to_offpeak"}
+    ).value
     flat = run_tool("compare_tariffs", ctx, first(scenarios, "flat_profile"), {}).value
     assert heavy.recommendation == "convencional" and flat.recommendation == "branca"
     assert heavy.shift_pct == D("0.3")
@@ -344,14 +386,26 @@ def short_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """One installation with 100 days of 60-minute readings (2026-08-18 .. 2026-11-25)."""
     home = tmp_path_factory.mktemp("short")
     store = Store(home)
-    inst = {c: None for c in schema.INSTALLATION_COLUMNS}
+    inst = dict.fromkeys(schema.INSTALLATION_COLUMNS)
     inst.update(
-        installation_id="90000001", group_code="B", subgroup="B1", customer_class="residencial",
-        subclass="residencial", phases=1, tariff_modality="convencional", gd_kind="none", gd_class="none",
-        distributor="CPFL_PAULISTA", municipality="Campinas", cycle_day=18, interval_min=60,
+        installation_id="90000001",
+        group_code="B",
+        subgroup="B1",
+        customer_class="residencial",
+        subclass="residencial",
+        phases=1,
+        tariff_modality="convencional",
+        gd_kind="none",
+        gd_class="none",
+        distributor="CPFL_PAULISTA",
+        municipality="Campinas",
+        cycle_day=18,
+        interval_min=60,
     )
     cols = list(schema.INSTALLATION_COLUMNS)
-    store.con.execute(f"INSERT INTO installations VALUES ({', '.join('?' * len(cols))})", [inst[c] for c in cols])
+    store.con.execute(
+        f"INSERT INTO installations VALUES ({', '.join('?' * len(cols))})", [inst[c] for c in cols]
+    )
     ts = pd.date_range("2026-08-18", "2026-11-25 23:00", freq="60min")
     lp = pd.DataFrame({c: pd.Series([None] * len(ts)) for c in schema.LOAD_PROFILE_COLUMNS})
     lp["installation_id"] = "90000001"
@@ -364,7 +418,9 @@ def short_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     for month, part in lp.groupby(lp["ts"].dt.strftime("%Y-%m")):
         d = out / f"month={month}"
         d.mkdir(parents=True, exist_ok=True)
-        part.astype({"interval_min": "int16", "import_wh": "int32", "export_wh": "int32", "quality": "uint8"}).to_parquet(d / "part.parquet", index=False)
+        part.astype(
+            {"interval_min": "int16", "import_wh": "int32", "export_wh": "int32", "quality": "uint8"}
+        ).to_parquet(d / "part.parquet", index=False)
     store.refresh_views()
     return store
 
@@ -375,9 +431,14 @@ def test_not_enough_data_gives_a_disqualifying_issue(short_store: Store) -> None
     assert r.disqualified and r.value.recommendation is None and r.value.convencional is None
     issue = [i for i in r.issues if i.severity == "disqualifying"][0]
     assert issue.code == "issue.tariffs.insufficient_data"
-    assert issue.data["required_days"] == 270 and issue.data["missing_days"] == 270 - issue.data["days_with_data"]
+    assert (
+        issue.data["required_days"] == 270
+        and issue.data["missing_days"] == 270 - issue.data["days_with_data"]
+    )
     old = run_tool("explain_bill", sctx, "90000001", {"reference": "2026-06"})
     assert old.disqualified and old.value.total_rs is None
-    assert [i.code for i in old.issues if i.severity == "disqualifying"] == ["issue.billing.insufficient_data"]
+    assert [i.code for i in old.issues if i.severity == "disqualifying"] == [
+        "issue.billing.insufficient_data"
+    ]
     ok = run_tool("explain_bill", sctx, "90000001", {"reference": "last_bill"})
     assert not ok.disqualified and ok.value.total_rs == sum(ln.amount_rs for ln in ok.value.lines)

@@ -36,7 +36,11 @@ lots = st.lists(
 @st.composite
 def bills(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     modality = draw(st.sampled_from(["convencional", "branca"]))
-    subclass = "residencial" if modality == "branca" else draw(st.sampled_from(["residencial", "baixa_renda", "desconto_social"]))
+    subclass = (
+        "residencial"
+        if modality == "branca"
+        else draw(st.sampled_from(["residencial", "baixa_renda", "desconto_social"]))
+    )
     facts = InstallationFacts(
         "p",
         modality=modality,
@@ -109,7 +113,11 @@ def test_energy_charge_never_below_the_availability_cost(inputs) -> None:  # typ
     if inputs.cd_kwh == 0 or not inputs.floor_applies:
         return
     energy = sum(
-        (ln.amount_before_taxes for ln in b.lines if ln.key not in ("billing.component.bandeira", "billing.component.cip")),
+        (
+            ln.amount_before_taxes
+            for ln in b.lines
+            if ln.key not in ("billing.component.bandeira", "billing.component.cip")
+        ),
         ZERO,
     )
     if inputs.modality == "convencional":

@@ -243,6 +243,17 @@ def test_summary_calendar_month_vs_previous_month(crafted: Store) -> None:
     assert prev.change_pct == 0.0206
 
 
+def test_summary_of_two_periods_compares_them(crafted: Store) -> None:
+    # "Consumi mais em agosto ou em outubro?": October is summarised, August is the headline comparison
+    r = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", {"period": ["2026-10", "2026-08"]})
+    v = r.value
+    assert v.period.start == dt.date(2026, 10, 1) and v.total_kwh == Decimal("118.774")
+    assert v.primary_comparison is not None and v.primary_comparison.basis == "requested_period"
+    assert v.primary_comparison.kwh == Decimal("116.374")  # 31 x 3754 Wh
+    assert v.vs_requested_pct == 0.0206  # 118.774 / 116.374 - 1 (same number of days)
+    assert "consumption.step.compare.requested_period" in {s.key for s in r.trail}
+
+
 def test_summary_same_month_last_year_is_the_headline(crafted: Store) -> None:
     args = {"period": "last_month", "compare": "same_month_last_year"}
     v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", args).value
@@ -347,3 +358,64 @@ def test_demo_solar_home_summary_is_net_of_solar(demo_home, demo_store) -> None:
     assert r.value.export_kwh > r.value.total_kwh  # the net exporter injects more than it draws
     assert cons.ISSUE_NET_OF_SOLAR in {i.code for i in r.issues}
     assert r.value.similar_homes is not None  # compared with homes without GD
+
+
+# ----------------------------------------------------------------------------- catalogue (pt-BR) coverage
+
+OUR_PREFIXES = ("consumption.", "issue.data.", "tip.")
+
+
+def _placeholders(template: str) -> set[str]:
+    import string
+
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def test_every_key_we_emit_has_a_pt_br_text(crafted: Store) -> None:
+    from assistant.i18n import catalogue, has
+
+    cat = catalogue()
+    seen = 0
+    for iid in ("C1", "GAPPY"):
+        for tool in ("consumption_summary", "consumption_profile", "appliance_breakdown", "efficiency_tips"):
+            r = run_tool(tool, ctx_for(crafted, iid), iid, {})
+            for step in r.trail:
+                if step.key.startswith(OUR_PREFIXES):
+                    assert has(step.key), step.key
+                    assert _placeholders(cat[step.key]) == set(), step.key  # labels, no placeholders
+                    seen += 1
+            for issue in r.issues:
+                if issue.code.startswith(OUR_PREFIXES):
+                    assert _placeholders(cat[issue.code]) == set(issue.data), issue.code
+                    seen += 1
+            for tip in getattr(r.value, "tips", ()):
+                assert _placeholders(cat[tip.key]) <= set(tip.placeholders), tip.key
+            for anomaly in getattr(r.value, "anomalies", ()):
+                assert _placeholders(cat[anomaly.code]) <= set(anomaly.data), anomaly.code
+    assert seen > 20
+
+
+def test_every_code_constant_in_our_modules_is_in_the_catalogue() -> None:
+    import re
+    from pathlib import Path
+
+    from assistant.i18n import has
+
+    root = Path(__file__).resolve().parents[2]
+    files = ["consumption", "profile", "appliances", "efficiency", "sufficiency"]
+    pattern = re.compile(r'"((?:consumption\.(?:issue|anomaly|step)|issue\.data|tip)\.[a-z_.]+)"')
+    keys = set()
+    for name in files:
+        keys |= set(pattern.findall((root / "tools" / "domain" / f"{name}.py").read_text(encoding="utf-8")))
+    keys |= set(pattern.findall((root / "tools" / "api" / "consumption.py").read_text(encoding="utf-8")))
+    # codes built from a prefix and a basis
+    for basis in ("previous_period", "same_period_last_year", "requested_period"):
+        keys |= {
+            f"consumption.issue.comparison_no_data.{basis}",
+            f"consumption.issue.comparison_low_coverage.{basis}",
+        }
+        keys |= {f"consumption.step.compare.{basis}"}
+    keys -= {"consumption.issue.comparison_no_data", "consumption.issue.comparison_low_coverage"}
+    missing = sorted(k for k in keys if not has(k))
+    assert missing == []
+    assert len(keys) > 40

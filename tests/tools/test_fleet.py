@@ -23,7 +23,6 @@ from tools.data.store import Store
 from tools.errors import ForbiddenInstallation, InvalidArguments
 
 
-
 @pytest.fixture(scope="module")
 def meta(demo_home: Path) -> dict[str, Any]:
     return demo_metadata(demo_home)
@@ -85,7 +84,8 @@ def test_predictive_flag_on_an_ongoing_week(tmp_path: Path) -> None:
     ]
     for row in rows:
         store.con.execute(
-            f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
         )
     monday = dt.datetime(2026, 11, 23)
     frames = []
@@ -103,7 +103,10 @@ def test_predictive_flag_on_an_ongoing_week(tmp_path: Path) -> None:
     assert got["UC-A"] == (Decimal("1.984"), Decimal("4.630"), False, True)
     assert got["UC-B"][2:] == (True, False)
     assert got["UC-C"] == (Decimal("0.496"), Decimal("1.157"), False, False)
-    tr = {e.entity_id: e for e in _run(ctx, "quality_ranking", indicator="DRP", period="this_week").value.entities}
+    tr = {
+        e.entity_id: e
+        for e in _run(ctx, "quality_ranking", indicator="DRP", period="this_week").value.entities
+    }
     assert tr["TR-01"].at_risk and tr["TR-01"].n_at_risk == 1 and not tr["TR-01"].violated
     store.close()
 
@@ -133,7 +136,9 @@ def test_operator_tools_are_operator_only(demo_store: Store) -> None:
 
 def test_exposure_dic_matches_the_customer_tool(ops: ToolContext, meta: dict[str, Any]) -> None:
     month = meta["details"]["dic_exceeded"][0]["month"]
-    res = _run(ops, "compensation_exposure", period=month, indicator=["DIC", "FIC", "DMIC"], group_by="feeder")
+    res = _run(
+        ops, "compensation_exposure", period=month, indicator=["DIC", "FIC", "DMIC"], group_by="feeder"
+    )
     v = res.value
     assert v.voltage_rs == 0 and v.total_rs == v.continuity_rs > 0
     assert v.groups[0].group_id == meta["scenarios"]["long_outage_feeder"]
@@ -160,7 +165,10 @@ def test_exposure_due_items_and_voltage(ops: ToolContext) -> None:
 def test_tamper_meters_flagged_as_possible_ntl(ops: ToolContext, meta: dict[str, Any]) -> None:
     tamper = meta["details"]["tamper"]
     days = sorted(dt.date.fromisoformat(t["alarm_ts"][:10]) for t in tamper)
-    period = {"start": (days[0] - dt.timedelta(days=3)).isoformat(), "end": (days[-1] + dt.timedelta(days=3)).isoformat()}
+    period = {
+        "start": (days[0] - dt.timedelta(days=3)).isoformat(),
+        "end": (days[-1] + dt.timedelta(days=3)).isoformat(),
+    }
     res = _run(ops, "events_summary", period=period, kind="alarm", code="tamper")
     v = res.value
     assert set(v.possible_ntl) == set(meta["scenarios"]["tamper"])
@@ -204,11 +212,15 @@ def test_unknown_event_code(ops: ToolContext) -> None:
 # ----------------------------------------------------------------------------- data_completeness
 
 
-def test_completeness_silent_and_zero_consumption(ops: ToolContext, meta: dict[str, Any], demo_store: Store) -> None:
+def test_completeness_silent_and_zero_consumption(
+    ops: ToolContext, meta: dict[str, Any], demo_store: Store
+) -> None:
     res = _run(ops, "data_completeness", period="last_week", silent_days=3)
     v = res.value
     assert set(meta["scenarios"]["silent"]) <= {m.installation_id for m in v.silent}
-    assert set(meta["scenarios"]["zero_consumption"]) <= {m.installation_id for m in v.zero_while_communicating}
+    assert set(meta["scenarios"]["zero_consumption"]) <= {
+        m.installation_id for m in v.zero_while_communicating
+    }
     received, expected = demo_store.rows(
         "SELECT sum(interval_min), (SELECT 7 * 1440 * count(*) FROM installations) FROM load_profile "
         "WHERE ts >= '2026-11-16' AND ts < '2026-11-23'"
@@ -224,7 +236,9 @@ def test_completeness_silent_and_zero_consumption(ops: ToolContext, meta: dict[s
 def test_fleet_consumption_totals_and_gd(ops: ToolContext, meta: dict[str, Any], demo_store: Store) -> None:
     res = _run(ops, "fleet_consumption", period="2026-10", group_by="posto")
     v = res.value
-    wh = demo_store.scalar("SELECT sum(import_wh) FROM load_profile WHERE ts >= '2026-10-01' AND ts < '2026-11-01'")
+    wh = demo_store.scalar(
+        "SELECT sum(import_wh) FROM load_profile WHERE ts >= '2026-10-01' AND ts < '2026-11-01'"
+    )
     assert v.import_kwh == Decimal(int(wh)) / 1000
     assert sum(r.import_kwh for r in v.rows) == v.import_kwh
     assert {r.key for r in v.rows} == {"ponta", "intermediario", "fora_ponta"}

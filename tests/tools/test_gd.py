@@ -69,7 +69,13 @@ def test_compensation_never_exceeds_consumption() -> None:
 
 def test_convencional_credit_used_in_branca_counts_as_fora_ponta() -> None:
     # art. 655-G par. 6: TE of fora ponta / TE of ponta = 276.95 / 436.00
-    a = allocate({"ponta": D(10), "intermediario": ZERO, "fora_ponta": ZERO}, {}, [CreditLot("2026-01", "total", D(100))], TE_BRANCA, "2026-07")
+    a = allocate(
+        {"ponta": D(10), "intermediario": ZERO, "fora_ponta": ZERO},
+        {},
+        [CreditLot("2026-01", "total", D(100))],
+        TE_BRANCA,
+        "2026-07",
+    )
     e = a.events[0]
     assert e.source_posto == "fora_ponta"
     assert (e.source_kwh - D(10) * D("436.00") / D("276.95")).copy_abs() < D("1e-20")

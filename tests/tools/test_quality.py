@@ -15,8 +15,14 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from tests.tools.quality_helpers import WEEK_START, crafted_week, installation_row, load_profile_frame, write_lake
 
+from tests.tools.quality_helpers import (
+    WEEK_START,
+    crafted_week,
+    installation_row,
+    load_profile_frame,
+    write_lake,
+)
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality import voltage_rules, voltage_sets
 from tools.data.store import Store
@@ -94,7 +100,11 @@ def test_worked_example_drp_drc_and_compensation() -> None:
     assert len(ind.sets) == 1
     s = ind.sets[0]
     assert (s.n_valid, s.complete, s.nlp, s.nlc) == (1008, True, 40, 7)
-    assert {p.phase: (p.n_precaria, p.n_critica) for p in s.phases} == {"a": (40, 3), "b": (25, 7), "c": (10, 0)}
+    assert {p.phase: (p.n_precaria, p.n_critica) for p in s.phases} == {
+        "a": (40, 3),
+        "b": (25, 7),
+        "c": (10, 0),
+    }
     assert s.drp_pct == Decimal(40) * 100 / 1008
     assert round(s.drp_pct, 3) == Decimal("3.968")
     assert round(s.drc_pct, 3) == Decimal("0.694")
@@ -108,9 +118,16 @@ def test_worked_example_drp_drc_and_compensation() -> None:
 
 @pytest.mark.parametrize(
     ("n_prec", "n_crit", "drp_violated", "drc_violated", "k1", "k2"),
-    [(30, 5, False, False, 0, 0), (31, 5, True, False, 3, 0), (30, 6, False, True, 0, 7), (31, 6, True, True, 3, 7)],
+    [
+        (30, 5, False, False, 0, 0),
+        (31, 5, True, False, 3, 0),
+        (30, 6, False, True, 0, 7),
+        (31, 6, True, True, 3, 7),
+    ],
 )
-def test_integer_thresholds(n_prec: int, n_crit: int, drp_violated: bool, drc_violated: bool, k1: int, k2: int) -> None:
+def test_integer_thresholds(
+    n_prec: int, n_crit: int, drp_violated: bool, drc_violated: bool, k1: int, k2: int
+) -> None:
     week = crafted_week(counts={"a": (n_prec, n_crit)})
     s = q.voltage_indicators(week, q.band_for(127, R), R, period_end=WEEK_END).sets[0]
     assert (s.drp_violated, s.drc_violated) == (drp_violated, drc_violated)
@@ -182,7 +199,9 @@ def test_single_phase_selection() -> None:
 def test_two_weeks_give_two_sets() -> None:
     w1 = crafted_week(counts={"a": (40, 0)})
     w2 = crafted_week(start=WEEK_END, counts={"a": (5, 6)})
-    ind = q.voltage_indicators(pd.concat([w1, w2]), q.band_for(127, R), R, period_end=WEEK_END + dt.timedelta(days=7))
+    ind = q.voltage_indicators(
+        pd.concat([w1, w2]), q.band_for(127, R), R, period_end=WEEK_END + dt.timedelta(days=7)
+    )
     assert [(s.nlp, s.nlc) for s in ind.sets] == [(40, 0), (5, 6)]
     assert ind.worst is not None and ind.worst.nlc == 6  # DRC violation ranks first
 
@@ -212,7 +231,9 @@ def tiny_store(tmp_path):  # type: ignore[no-untyped-def]
     store = Store(home)
     for row in (installation_row("UC-1"), installation_row("UC-2", nominal_voltage_v=220, phases=1)):
         cols = ", ".join(row)
-        store.con.execute(f"INSERT INTO installations ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        store.con.execute(
+            f"INSERT INTO installations ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
     w1 = crafted_week(n=1014, counts={"a": (40, 3), "b": (25, 7), "c": (10, 0)})
     t0 = dt.datetime(2026, 11, 17, 10, 0)
     w1.loc[w1["ts"].between(t0, t0 + dt.timedelta(minutes=20)), "v_a_dv"] = 600.0
@@ -247,7 +268,9 @@ def test_sql_sets_match_domain(tiny_store: Store) -> None:
     # the same readings through the pure function
     for iid, nom in (("UC-1", 127), ("UC-2", 220)):
         rd = tiny_store.df("SELECT * FROM voltage_10min WHERE installation_id = ? ORDER BY ts", [iid])
-        intr = [(dt.datetime(2026, 11, 17, 10, 2), dt.datetime(2026, 11, 17, 10, 27))] if iid == "UC-1" else []
+        intr = (
+            [(dt.datetime(2026, 11, 17, 10, 2), dt.datetime(2026, 11, 17, 10, 27))] if iid == "UC-1" else []
+        )
         s = q.voltage_indicators(rd, q.band_for(nom, R), R, interruptions=intr, period_end=WEEK_END).sets[0]
         assert (s.n_valid, s.nlp, s.nlc, s.complete) == got[iid]
 
@@ -304,7 +327,9 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
     ],
 )
 @pytest.mark.parametrize("nominal", [127, 220])
-def test_generator_crafted_weeks(case: str, nlp: int, nlc: int, drp: str, drc: str, discarded: int, nominal: int) -> None:
+def test_generator_crafted_weeks(
+    case: str, nlp: int, nlc: int, drp: str, drc: str, discarded: int, nominal: int
+) -> None:
     from tools.data.demo import CRAFTED_CASES, crafted_voltage_week
 
     n_p, n_c, n_int = CRAFTED_CASES[case]

@@ -35,11 +35,13 @@ def test_sufficiency_threshold_270_days_with_75_pct() -> None:
     s = check_sufficiency(full_days(270), 96, dt.date(2025, 11, 19), dt.date(2026, 11, 18))
     assert s.ok
     # days with fewer than 75 % of the readings do not count (72 of 96 is exactly 75 %)
-    days = {d: 71 for d in full_days(300)}
+    days = dict.fromkeys(full_days(300), 71)
     assert check_sufficiency(days, 96, dt.date(2025, 11, 19), dt.date(2026, 11, 18)).days_with_data == 0
-    days = {d: 72 for d in full_days(300)}
+    days = dict.fromkeys(full_days(300), 72)
     assert check_sufficiency(days, 96, dt.date(2025, 11, 19), dt.date(2026, 11, 18)).days_with_data == 300
-    assert check_sufficiency({}, 96, dt.date(2026, 5, 1), dt.date(2026, 10, 31), months=6).required_days == 135
+    assert (
+        check_sufficiency({}, 96, dt.date(2026, 5, 1), dt.date(2026, 10, 31), months=6).required_days == 135
+    )
 
 
 def test_insufficient_data_gives_a_disqualifying_issue_not_a_number() -> None:

@@ -44,11 +44,12 @@ WHERE installation_id = $installation AND ts >= $start AND ts < $end
   AND month BETWEEN $month_lo AND $month_hi
 ORDER BY ts"""
 
+#: one row per comparison window; ``{windows}`` is a list of ``($wN_basis, $wN_start, $wN_end)``
+#: tuples of bound parameters (the text itself never holds a value)
 WINDOWS_SQL = """SELECT w.basis,
        coalesce(sum(lp.import_wh), 0) AS import_wh,
        coalesce(sum(lp.interval_min), 0) AS covered_minutes
-FROM (VALUES ('previous_period', $prev_start, $prev_end),
-             ('same_period_last_year', $year_start, $year_end)) AS w(basis, wstart, wend)
+FROM (VALUES {windows}) AS w(basis, wstart, wend)
 LEFT JOIN load_profile lp
   ON lp.installation_id = $installation AND lp.ts >= w.wstart AND lp.ts < w.wend
 GROUP BY w.basis"""
@@ -113,11 +114,20 @@ class _Args(BaseModel):
 
 
 class ConsumptionSummaryArgs(_Args):
-    period: PeriodArg = Field(
+    period: PeriodArg | list[PeriodArg] = Field(
         default="last_30_days",
         description="Period label (yesterday, last_week, last_month, 2026-09, current_cycle, last_bill...) "
-        'or {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}.',
+        'or {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}; a list of two periods compares them '
+        "(the later one is summarised, the earlier one is the headline comparison).",
     )
+
+    @field_validator("period")
+    @classmethod
+    def _one_or_two(cls, v: PeriodArg | list[PeriodArg]) -> PeriodArg | list[PeriodArg]:
+        if isinstance(v, list) and not 1 <= len(v) <= 2:
+            raise ValueError("give one period or two periods to compare")
+        return v
+
     compare: Literal["previous_period", "same_month_last_year", "same_period_last_year"] | None = Field(
         default="previous_period", description="Headline comparison."
     )
@@ -199,20 +209,19 @@ def fetch_intervals(
 def fetch_windows(
     ctx: ToolContext, installation_id: str, windows: Mapping[str, Period]
 ) -> tuple[list[cons.WindowTotal], str]:
-    prev, year = windows["previous_period"], windows["same_period_last_year"]
-    params = {
-        "installation": installation_id,
-        "prev_start": prev.start_ts(),
-        "prev_end": prev.end_ts_exclusive(),
-        "year_start": year.start_ts(),
-        "year_end": year.end_ts_exclusive(),
-    }
-    rows = {r[0]: r for r in ctx.store.rows(WINDOWS_SQL, params)}
+    """Energy and covered minutes of each comparison window (one query)."""
+    params: dict[str, Any] = {"installation": installation_id}
+    rows_sql = []
+    for n, (basis, p) in enumerate(windows.items()):
+        params.update({f"w{n}_basis": basis, f"w{n}_start": p.start_ts(), f"w{n}_end": p.end_ts_exclusive()})
+        rows_sql.append(f"($w{n}_basis, $w{n}_start, $w{n}_end)")
+    sql = WINDOWS_SQL.format(windows=", ".join(rows_sql))
+    rows = {r[0]: r for r in ctx.store.rows(sql, params)}
     out = []
-    for basis, p in (("previous_period", prev), ("same_period_last_year", year)):
+    for basis, p in windows.items():
         r = rows.get(basis)
         out.append(cons.WindowTotal(basis, p, int(r[1]) if r else 0, int(r[2]) if r else 0))
-    return out, WINDOWS_SQL
+    return out, sql
 
 
 def fetch_peers(
@@ -334,9 +343,16 @@ def consumption_summary(
 ) -> ToolResult[cons.ConsumptionSummary]:
     """kWh of a period: total, per day, per posto, daily series, peak day, comparisons, R$ estimate."""
     inst = ctx.installation(installation_id)
-    period = resolve(ctx, inst, args.period)
+    compare: str = args.compare or "previous_period"
+    specs = args.period if isinstance(args.period, list) else [args.period]
+    periods = sorted((resolve(ctx, inst, p) for p in specs), key=lambda p: (p.start, p.end))
+    period = periods[-1]  # "this" is the latest period asked for
+    wanted = dict(cons.comparison_periods(period))
+    if len(periods) > 1 and periods[0] != period:  # "August or September?": compare the two
+        wanted[cons.REQUESTED_PERIOD] = dataclasses.replace(periods[0], label=cons.REQUESTED_PERIOD)
+        compare = cons.REQUESTED_PERIOD
     df, q_int = fetch_intervals(ctx, installation_id, period.start, period.end)
-    windows, q_win = fetch_windows(ctx, installation_id, cons.comparison_periods(period))
+    windows, q_win = fetch_windows(ctx, installation_id, wanted)
     # the home's own per-day figure is needed for its rank among peers
     df_p = cons.prepare(df, period)
     minutes = int(df_p["interval_min"].sum())
@@ -349,7 +365,7 @@ def consumption_summary(
         period,
         windows=windows,
         peers=peers,
-        compare=args.compare or "previous_period",
+        compare=compare,
         posto_of=classify,
         posto_refs=posto_refs,
         has_gd=_has_gd(inst),

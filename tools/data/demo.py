@@ -90,8 +90,11 @@ def generate(
     id_dict = pa.array(ids)
     ch_dict = pa.array(list(schema.CHANNELS))
     stream_start = to_s(end - dt.timedelta(days=STREAM_DAYS - 1))
-    stream_rows = {int(r) for r, idx, kind in zip(range(len(inst)), inst["idx"], inst["kind"], strict=True)
-                   if int(idx) % 4 == 2 and kind != "group_a" and r not in sched.silent}
+    stream_rows = {
+        int(r)
+        for r, idx, kind in zip(range(len(inst)), inst["idx"], inst["kind"], strict=True)
+        if int(idx) % 4 == 2 and kind != "group_a" and r not in sched.silent
+    }
     silent = sched.silent
 
     _write_registers_csv(out_dir, fleet)
@@ -105,7 +108,9 @@ def generate(
     v_start_s = to_s(v_start)
 
     def keep_voltage(row: int, t10: np.ndarray) -> np.ndarray:
-        return np.asarray((t10 >= v_start_s) & (t10 < silent.get(row, 2**62)) & ~in_windows(sched.gaps, row, t10))
+        return np.asarray(
+            (t10 >= v_start_s) & (t10 < silent.get(row, 2**62)) & ~in_windows(sched.gaps, row, t10)
+        )
 
     bar = tqdm(total=len(chunks) * len(batches), disable=not progress, desc="demo-data", unit="batch")
     for c_no, (label, first, last) in enumerate(chunks):
@@ -119,7 +124,9 @@ def generate(
             for mi in mis:
                 alive = mi.ts_s < silent.get(mi.row, 2**62)
                 comm = ~in_windows(sched.gaps, mi.row, mi.ts_s)
-                in_stream = (mi.ts_s >= stream_start) if mi.row in stream_rows else np.zeros(len(mi.ts_s), bool)
+                in_stream = (
+                    (mi.ts_s >= stream_start) if mi.row in stream_rows else np.zeros(len(mi.ts_s), bool)
+                )
                 lp_parts.append((mi, alive & comm & ~in_stream))
                 if in_stream.any():
                     st_parts.append((mi, alive & comm & in_stream))
@@ -140,12 +147,26 @@ def generate(
     bar.close()
     sink.close()
     stream_files = _write_stream(out_dir, stream_parts)
-    meta = _metadata(fleet, sched, dict(meters=meters, months=months, seed=seed, end=str(end),
-                                        voltage_months=voltage_months), start, end, v_start)
-    meta["stream"] = {"files": stream_files, "start": fmt_s(stream_start), "end": fmt_s(to_s(end + dt.timedelta(days=1))),
-                      "installations": sorted(ids[r] for r in stream_rows),
-                      "note": "these load-profile intervals are only in the stream files, not in load_profile_*.csv"}
-    meta["files"] = {**{"installations.csv": len(inst), "customers.csv": len(inst)}, **sink.files, **stream_files}
+    meta = _metadata(
+        fleet,
+        sched,
+        {"meters": meters, "months": months, "seed": seed, "end": str(end), "voltage_months": voltage_months},
+        start,
+        end,
+        v_start,
+    )
+    meta["stream"] = {
+        "files": stream_files,
+        "start": fmt_s(stream_start),
+        "end": fmt_s(to_s(end + dt.timedelta(days=1))),
+        "installations": sorted(ids[r] for r in stream_rows),
+        "note": "these load-profile intervals are only in the stream files, not in load_profile_*.csv",
+    }
+    meta["files"] = {
+        **{"installations.csv": len(inst), "customers.csv": len(inst)},
+        **sink.files,
+        **stream_files,
+    }
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=True) + "\n")
     return meta
 
@@ -176,8 +197,15 @@ def _write_registers_csv(out_dir: Path, fleet: Fleet) -> None:
     fleet.customers.to_csv(out_dir / "customers.csv", index=False, lineterminator="\n")
 
 
-def _write_events(sink: Sink, label: str, t0: int, t1: int, sched: Schedule,
-                  derived: list[tuple[int, int, int, float]], id_dict: pa.Array) -> None:
+def _write_events(
+    sink: Sink,
+    label: str,
+    t0: int,
+    t1: int,
+    sched: Schedule,
+    derived: list[tuple[int, int, int, float]],
+    id_dict: pa.Array,
+) -> None:
     ev = sched.events[(sched.events["ts_s"] >= t0) & (sched.events["ts_s"] < t1)]
     if derived:
         d = pd.DataFrame(derived, columns=["row", "ts_s", "code", "value"])
@@ -204,8 +232,9 @@ def _ids_where(inst: pd.DataFrame, mask: Any) -> list[str]:
     return [str(x) for x in inst.loc[mask, "installation_id"]]
 
 
-def _metadata(fleet: Fleet, sched: Schedule, args: dict[str, Any], start: dt.date, end: dt.date,
-              v_start: dt.date) -> dict[str, Any]:
+def _metadata(
+    fleet: Fleet, sched: Schedule, args: dict[str, Any], start: dt.date, end: dt.date, v_start: dt.date
+) -> dict[str, Any]:
     inst, tr = fleet.inst, fleet.transformers
     role = inst["role"]
     weak_tr = tr[tr["weak"]]
@@ -259,19 +288,36 @@ def _metadata(fleet: Fleet, sched: Schedule, args: dict[str, Any], start: dt.dat
         "today": str(end + dt.timedelta(days=1)),
         "timezone": "America/Sao_Paulo, naive local wall-clock, ts = interval start",
         "voltage_window": {"start": str(v_start), "end": str(end)},
-        "demo_customer": {"installation_id": str(demo["installation_id"]), "phone": str(demo["phone"]),
-                          "cpf_last4": str(demo["cpf"])[-4:]},
+        "demo_customer": {
+            "installation_id": str(demo["installation_id"]),
+            "phone": str(demo["phone"]),
+            "cpf_last4": str(demo["cpf"])[-4:],
+        },
         "scenarios": scen,
         "details": details,
         "outages": sched.meta["outages"],
         "topology": {
-            "feeders": fleet.feeders[["feeder_id", "distributor", "municipality", "conjunto_id"]].to_dict("records"),
-            "transformers": [{"transformer_id": t.transformer_id, "feeder_id": f"AL-{int(t.feeder_no) + 1:03d}",
-                              "weak": bool(t.weak), "nominal_v": int(t.nominal_v), "kva": float(t.kva),
-                              "area": "rural" if t.rural else "urbana",
-                              "installations": sorted(id_of[i] for i in t.members)} for t in tr.itertuples()],
+            "feeders": fleet.feeders[["feeder_id", "distributor", "municipality", "conjunto_id"]].to_dict(
+                "records"
+            ),
+            "transformers": [
+                {
+                    "transformer_id": t.transformer_id,
+                    "feeder_id": f"AL-{int(t.feeder_no) + 1:03d}",
+                    "weak": bool(t.weak),
+                    "nominal_v": int(t.nominal_v),
+                    "kva": float(t.kva),
+                    "area": "rural" if t.rural else "urbana",
+                    "installations": sorted(id_of[i] for i in t.members),
+                }
+                for t in tr.itertuples()
+            ],
         },
-        "counts": {"installations": len(inst), "group_a": int((inst["kind"] == "group_a").sum()),
-                   "group_b": int((inst["kind"] != "group_a").sum()), "gd": int((inst["gd_kwp"] > 0).sum()),
-                   "events_scheduled": len(sched.events)},
+        "counts": {
+            "installations": len(inst),
+            "group_a": int((inst["kind"] == "group_a").sum()),
+            "group_b": int((inst["kind"] != "group_a").sum()),
+            "gd": int((inst["gd_kwp"] > 0).sum()),
+            "events_scheduled": len(sched.events),
+        },
     }

@@ -84,7 +84,9 @@ class Grid:
         key = (distributor, group)
         if key not in self._postos:
             sched = _schedule(distributor)
-            days = np.repeat(np.arange(np.datetime64(self.first), np.datetime64(self.last) + 1), STEPS_PER_DAY)
+            days = np.repeat(
+                np.arange(np.datetime64(self.first), np.datetime64(self.last) + 1), STEPS_PER_DAY
+            )
             minutes = np.tile(np.arange(STEPS_PER_DAY) * 5, self.n_days)
             names = classify_postos(days, minutes, sched, group)
             code = {v: k for k, v in POSTO_NAMES.items()}

@@ -102,9 +102,19 @@ def crafted_voltage_week(
         other = valid_pos[~((hours >= 18) & (hours < 21))]
         order = np.concatenate([rng.permutation(evening), rng.permutation(other)])
         v = np.zeros(total)
-        band_pos = {"critica": order[:n_c], "precaria": order[n_c : n_c + n_p], "adequada": order[n_c + n_p :]}
+        band_pos = {
+            "critica": order[:n_c],
+            "precaria": order[n_c : n_c + n_p],
+            "adequada": order[n_c + n_p :],
+        }
         for band, pos in band_pos.items():
             v[pos] = _values(rng, nominal_v, band, len(pos))
-        frames.append(pd.DataFrame({"installation_id": installation_id, "ts": ts, "phase": phase, "voltage_v": v}))
-    out = pd.concat(frames, ignore_index=True).sort_values(["ts", "phase"], kind="stable").reset_index(drop=True)
+        frames.append(
+            pd.DataFrame({"installation_id": installation_id, "ts": ts, "phase": phase, "voltage_v": v})
+        )
+    out = (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["ts", "phase"], kind="stable")
+        .reset_index(drop=True)
+    )
     return out

@@ -15,30 +15,13 @@ import numpy as np
 import pandas as pd
 
 from tools.data import schema
-from tools.data.demo_calendar import STEP_S, fmt_s, to_s
+from tools.data.demo_calendar import fmt_s, to_s
 from tools.data.demo_fleet import Fleet
-from tools.domain.calendar import is_business_day, is_tariff_holiday, next_business_day
+from tools.data.demo_windows import Windows, merge_windows, next_business_8h, suspension_day
+from tools.domain.calendar import is_business_day
 
 DAY_S = 86400
 HOUR_S = 3600
-
-
-@dataclass
-class Windows:
-    rows: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-
-    @classmethod
-    def empty(cls) -> Windows:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-
-    @classmethod
-    def of(cls, items: list[tuple[int, int, int]]) -> Windows:
-        if not items:
-            return cls.empty()
-        a = np.array(sorted(items), dtype=np.int64)
-        return cls(a[:, 0], a[:, 1], a[:, 2])
 
 
 @dataclass
@@ -54,67 +37,6 @@ class Schedule:
     sag: dict[int, int]
     events: pd.DataFrame  # row, ts_s, code, value
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def coverage(win: Windows, row_map: np.ndarray, t0: int, n_steps: int) -> np.ndarray:
-    """Fraction of each base step covered by the windows: ``(len(row_map), n_steps)``.
-
-    ``row_map`` lists fleet rows of the block; windows of other rows are ignored. Windows of
-    one row must not overlap (they are merged when built).
-    """
-    out = np.zeros((len(row_map), n_steps + 1))
-    if len(win.rows) == 0 or len(row_map) == 0:
-        return out[:, :n_steps]
-    size = int(max(win.rows.max(), row_map.max())) + 1
-    pos = np.full(size, -1, dtype=np.int64)
-    pos[row_map] = np.arange(len(row_map))
-    rel_s = np.clip(win.start - t0, 0, n_steps * STEP_S)
-    rel_e = np.clip(win.end - t0, 0, n_steps * STEP_S)
-    ok = (rel_e > rel_s) & (pos[win.rows] >= 0)
-    rows = pos[win.rows[ok]]
-    rel_s, rel_e = rel_s[ok], rel_e[ok]
-    if len(rows) == 0:
-        return out[:, :n_steps]
-    k_s, k_e = rel_s // STEP_S, rel_e // STEP_S
-    same = k_s == k_e
-    np.add.at(out, (rows[same], k_s[same]), (rel_e[same] - rel_s[same]) / STEP_S)
-    d = ~same
-    np.add.at(out, (rows[d], k_s[d]), ((k_s[d] + 1) * STEP_S - rel_s[d]) / STEP_S)
-    np.add.at(out, (rows[d], k_e[d]), (rel_e[d] - k_e[d] * STEP_S) / STEP_S)
-    diff = np.zeros_like(out)
-    inner = d & (k_e > k_s + 1)
-    np.add.at(diff, (rows[inner], k_s[inner] + 1), 1.0)
-    np.add.at(diff, (rows[inner], k_e[inner]), -1.0)
-    out += np.cumsum(diff, axis=1)
-    return np.asarray(np.clip(out[:, :n_steps], 0.0, 1.0))
-
-
-def _merge(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(items):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
-def _suspension_day(d: dt.date, lo: dt.date) -> dt.date | None:
-    """Latest day <= d (>= lo) where a suspension is allowed: Mon-Thu, not a holiday or its eve."""
-    while d >= lo:
-        if d.weekday() <= 3 and not is_tariff_holiday(d) and not is_tariff_holiday(d + dt.timedelta(days=1)):
-            return d
-        d -= dt.timedelta(days=1)
-    return None
-
-
-def _next_business_8h(s: int) -> int:
-    """Start of the religacao count: s if on a business day 08-18 h, else next business day 08:00."""
-    t = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=s)
-    if is_business_day(t.date()) and 8 <= t.hour < 18:
-        return s
-    d = t.date() if (is_business_day(t.date()) and t.hour < 8) else next_business_day(t.date())
-    return to_s(dt.datetime.combine(d, dt.time(8)))
 
 
 class _Builder:
@@ -168,19 +90,32 @@ class _Builder:
             if m.replace(day=8) >= self.start and m.replace(day=20) <= self.end and m not in targets:
                 targets.append(m)
         for m in targets:
-            designed = [(self.at(m.replace(day=8), 13, 10), 5 * HOUR_S + 20 * 60),
-                        (self.at(m.replace(day=19), 16, 40), 3 * HOUR_S + 50 * 60)]
+            designed = [
+                (self.at(m.replace(day=8), 13, 10), 5 * HOUR_S + 20 * 60),
+                (self.at(m.replace(day=19), 16, 40), 3 * HOUR_S + 50 * 60),
+            ]
             for s, dur in designed:
                 f_win[long_f].append((s, s + dur))
-            dic.append({"feeder_id": feeders["feeder_id"].iloc[long_f], "month": f"{m:%Y-%m}",
-                        "designed_hours": round(sum(d for _, d in designed) / HOUR_S, 2)})
+            dic.append(
+                {
+                    "feeder_id": feeders["feeder_id"].iloc[long_f],
+                    "month": f"{m:%Y-%m}",
+                    "designed_hours": round(sum(d for _, d in designed) / HOUR_S, 2),
+                }
+            )
         short = []
         for days_back, hh, mm, ss, dur in ((3, 10, 15, 20, 95), (10, 15, 2, 10, 150)):
             s = self.at(self.end - dt.timedelta(days=days_back), hh, mm, ss)
             if self.in_period(s):
                 f_win[demo_f].append((s, s + dur))
-                short.append({"feeder_id": feeders["feeder_id"].iloc[demo_f], "start": fmt_s(s),
-                              "end": fmt_s(s + dur), "duration_s": dur})
+                short.append(
+                    {
+                        "feeder_id": feeders["feeder_id"].iloc[demo_f],
+                        "start": fmt_s(s),
+                        "end": fmt_s(s + dur),
+                        "duration_s": dur,
+                    }
+                )
         s_y = self.at(self.end, 19, 42)
         f_win[demo_f].append((s_y, s_y + 48 * 60))
         t_win: dict[int, list[tuple[int, int]]] = {}
@@ -192,61 +127,103 @@ class _Builder:
                 t_win[t].append((s, s + int(60 * np.clip(rng.lognormal(np.log(120), 0.5), 10, 480))))
         listing = []
         for f, wins in f_win.items():
-            f_win[f] = _merge([(s, min(e, self.pe - 60)) for s, e in wins if s < self.pe - 120])
+            f_win[f] = merge_windows([(s, min(e, self.pe - 60)) for s, e in wins if s < self.pe - 120])
             for s, e in f_win[f]:
                 kinds[(f, s)] = "short" if e - s < schema.INTERRUPTION_MIN_MINUTES * 60 else "long"
-                listing.append({"level": "feeder", "id": feeders["feeder_id"].iloc[f], "start": fmt_s(s),
-                                "end": fmt_s(e), "duration_min": round((e - s) / 60, 2), "kind": kinds[(f, s)]})
+                listing.append(
+                    {
+                        "level": "feeder",
+                        "id": feeders["feeder_id"].iloc[f],
+                        "start": fmt_s(s),
+                        "end": fmt_s(e),
+                        "duration_min": round((e - s) / 60, 2),
+                        "kind": kinds[(f, s)],
+                    }
+                )
         for t, wins in t_win.items():
-            t_win[t] = _merge([(s, min(e, self.pe - 60)) for s, e in wins])
+            t_win[t] = merge_windows([(s, min(e, self.pe - 60)) for s, e in wins])
             for s, e in t_win[t]:
-                listing.append({"level": "transformer", "id": self.f.transformers["transformer_id"].iloc[t],
-                                "start": fmt_s(s), "end": fmt_s(e), "duration_min": round((e - s) / 60, 2),
-                                "kind": "long"})
+                listing.append(
+                    {
+                        "level": "transformer",
+                        "id": self.f.transformers["transformer_id"].iloc[t],
+                        "start": fmt_s(s),
+                        "end": fmt_s(e),
+                        "duration_min": round((e - s) / 60, 2),
+                        "kind": "long",
+                    }
+                )
         items: list[tuple[int, int, int]] = []
-        for row, (f, t, idx) in enumerate(zip(self.inst["feeder_no"], self.inst["transformer_no"], self.inst["idx"], strict=True)):
+        for row, (f, t, idx) in enumerate(
+            zip(self.inst["feeder_no"], self.inst["transformer_no"], self.inst["idx"], strict=True)
+        ):
             wins = list(f_win[int(f)]) + (t_win[int(t)] if t >= 0 else [])
             rng = np.random.default_rng([self.seed, 720, int(idx)])
-            for s, e in _merge(wins):
+            for s, e in merge_windows(wins):
                 s2, e2 = s + int(rng.integers(0, 20)), e + int(rng.integers(0, 30))
                 items.append((row, s2, e2))
-                self.ev += [(row, s2, schema.EVENT_POWER_DOWN, np.nan), (row, s2, schema.ALARM_LAST_GASP, np.nan),
-                            (row, e2, schema.EVENT_POWER_UP, np.nan)]
+                self.ev += [
+                    (row, s2, schema.EVENT_POWER_DOWN, np.nan),
+                    (row, s2, schema.ALARM_LAST_GASP, np.nan),
+                    (row, e2, schema.EVENT_POWER_UP, np.nan),
+                ]
         merged: list[tuple[int, int, int]] = []
         for row, s, e in sorted(items):  # jitter may make neighbours touch: merge per row
             if merged and merged[-1][0] == row and s <= merged[-1][2]:
                 merged[-1] = (row, merged[-1][1], max(e, merged[-1][2]))
             else:
                 merged.append((row, s, e))
-        self.meta.update(long_outage_feeder=feeders["feeder_id"].iloc[long_f], dic_exceeded=dic, short_outages=short,
-                         yesterday_outage={"feeder_id": feeders["feeder_id"].iloc[demo_f], "start": fmt_s(s_y),
-                                           "end": fmt_s(s_y + 48 * 60)},
-                         outages=sorted(listing, key=lambda x: (x["start"], x["id"])))
+        self.meta.update(
+            long_outage_feeder=feeders["feeder_id"].iloc[long_f],
+            dic_exceeded=dic,
+            short_outages=short,
+            yesterday_outage={
+                "feeder_id": feeders["feeder_id"].iloc[demo_f],
+                "start": fmt_s(s_y),
+                "end": fmt_s(s_y + 48 * 60),
+            },
+            outages=sorted(listing, key=lambda x: (x["start"], x["id"])),
+        )
         return Windows.of(merged)
 
     # ------------------------------------------------------------------ customer scenarios
     def suspensions(self) -> Windows:
-        plan = ((40, (9, 40), (11, 35), 4 * HOUR_S + 10 * 60), (25, (14, 5), None, 30 * HOUR_S + 15 * 60),
-                (12, (10, 30), (19, 5), None))
+        plan = (
+            (40, (9, 40), (11, 35), 4 * HOUR_S + 10 * 60),
+            (25, (14, 5), None, 30 * HOUR_S + 15 * 60),
+            (12, (10, 30), (19, 5), None),
+        )
         items, meta = [], []
         for row, (back, cut, pay, delay) in zip(self.rows("suspension"), plan, strict=False):
             want = 3 if back == 12 else None
-            d = _suspension_day(self.end - dt.timedelta(days=back), self.start)
+            d = suspension_day(self.end - dt.timedelta(days=back), self.start)
             while d is not None and want is not None and d.weekday() != want:
-                d = _suspension_day(d - dt.timedelta(days=1), self.start)
+                d = suspension_day(d - dt.timedelta(days=1), self.start)
             if d is None:
                 continue
             s = self.at(d, *cut)
             p = self.at(d, *pay) if pay else self.at(d + dt.timedelta(days=1), 10, 20)
-            count_from = _next_business_8h(p)
+            count_from = next_business_8h(p)
             e = p + delay if delay else count_from + 23 * HOUR_S + 30 * 60
             if not self.in_period(s, e):
                 continue
             items.append((row, s, e))
-            self.ev += [(row, s, 30, np.nan), (row, e, 31, np.nan), (row, e + 2, schema.EVENT_POWER_UP, np.nan)]
-            meta.append({"installation_id": self.inst["installation_id"].iloc[row], "disconnect_ts": fmt_s(s),
-                         "payment_ts": fmt_s(p), "count_from_ts": fmt_s(count_from), "reconnect_ts": fmt_s(e),
-                         "hours_after_payment": round((e - p) / HOUR_S, 2), "area": self.inst["area"].iloc[row]})
+            self.ev += [
+                (row, s, 30, np.nan),
+                (row, e, 31, np.nan),
+                (row, e + 2, schema.EVENT_POWER_UP, np.nan),
+            ]
+            meta.append(
+                {
+                    "installation_id": self.inst["installation_id"].iloc[row],
+                    "disconnect_ts": fmt_s(s),
+                    "payment_ts": fmt_s(p),
+                    "count_from_ts": fmt_s(count_from),
+                    "reconnect_ts": fmt_s(e),
+                    "hours_after_payment": round((e - p) / HOUR_S, 2),
+                    "area": self.inst["area"].iloc[row],
+                }
+            )
         self.meta["suspensions"] = meta
         return Windows.of(items)
 
@@ -262,8 +239,14 @@ class _Builder:
                 self.ev.append((row, s + j * 2 * DAY_S, c, np.nan))
             if k == 1:  # a repeat alarm on the last day ("tamper alarm yesterday")
                 self.ev.append((row, self.at(self.end, 22, 31, 7), 104, np.nan))
-            meta.append({"installation_id": self.inst["installation_id"].iloc[row], "alarm_ts": fmt_s(s),
-                         "codes": list(codes), "consumption_factor": factor})
+            meta.append(
+                {
+                    "installation_id": self.inst["installation_id"].iloc[row],
+                    "alarm_ts": fmt_s(s),
+                    "codes": list(codes),
+                    "consumption_factor": factor,
+                }
+            )
         self.meta["tamper"] = meta
         return out
 
@@ -275,8 +258,13 @@ class _Builder:
         return out
 
     def vacant(self) -> dict[int, int]:
-        out = {r: max(self.ps, self.at(self.end - dt.timedelta(days=12), 0, 0)) for r in self.rows("zero_consumption")}
-        self.meta["zero_consumption_since"] = {self.inst["installation_id"].iloc[r]: fmt_s(s) for r, s in out.items()}
+        out = {
+            r: max(self.ps, self.at(self.end - dt.timedelta(days=12), 0, 0))
+            for r in self.rows("zero_consumption")
+        }
+        self.meta["zero_consumption_since"] = {
+            self.inst["installation_id"].iloc[r]: fmt_s(s) for r, s in out.items()
+        }
         return out
 
     def gaps(self) -> Windows:
@@ -298,10 +286,12 @@ class _Builder:
             if role == "comm_gaps" and int(idx) == max(self.rows_idx("comm_gaps")):
                 a = self.at(self.end - dt.timedelta(days=20), 9, 0)
                 wins.append((a, a + 26 * HOUR_S))
-            merged = _merge(wins)
+            merged = merge_windows(wins)
             items += [(row, a, e) for a, e in merged]
             if role == "comm_gaps":
-                meta[self.inst["installation_id"].iloc[row]] = [{"start": fmt_s(a), "end": fmt_s(e)} for a, e in merged]
+                meta[self.inst["installation_id"].iloc[row]] = [
+                    {"start": fmt_s(a), "end": fmt_s(e)} for a, e in merged
+                ]
                 self.ev += [(row, a + 120, 106, round((e - a) / HOUR_S, 2)) for a, e in merged]
         self.meta["comm_gap_windows"] = meta
         return Windows.of(items)
@@ -310,7 +300,10 @@ class _Builder:
         return [int(self.inst["idx"].iloc[r]) for r in self.rows(role)]
 
     def phase_problems(self) -> tuple[Windows, dict[int, int]]:
-        sag = {r: self.at(max(self.start, self.end - dt.timedelta(days=70)), 0, 0) for r in self.rows("phase_sag")}
+        sag = {
+            r: self.at(max(self.start, self.end - dt.timedelta(days=70)), 0, 0)
+            for r in self.rows("phase_sag")
+        }
         items = []
         for row in self.rows("phase_loss"):
             rng = np.random.default_rng([self.seed, 750, row])
@@ -321,9 +314,13 @@ class _Builder:
                 items.append((row, s, min(e, self.pe - 60)))
                 self.ev += [(row, s, 4, np.nan), (row, min(e, self.pe - 60), 6, np.nan)]
                 d -= dt.timedelta(days=int(rng.integers(8, 16)))
-        self.meta["phase_sag_since"] = {self.inst["installation_id"].iloc[r]: fmt_s(s) for r, s in sag.items()}
-        self.meta["phase_loss_windows"] = [{"installation_id": self.inst["installation_id"].iloc[r], "start": fmt_s(s),
-                                            "end": fmt_s(e)} for r, s, e in sorted(items)]
+        self.meta["phase_sag_since"] = {
+            self.inst["installation_id"].iloc[r]: fmt_s(s) for r, s in sag.items()
+        }
+        self.meta["phase_loss_windows"] = [
+            {"installation_id": self.inst["installation_id"].iloc[r], "start": fmt_s(s), "end": fmt_s(e)}
+            for r, s, e in sorted(items)
+        ]
         return Windows.of(items), sag
 
     def demand_peaks(self) -> Windows:
@@ -337,13 +334,25 @@ class _Builder:
             days = [d for d in days if is_business_day(d) and d <= self.end][:3]
             for d in days:
                 items.append((row, self.at(d, 14, 0), self.at(d, 15, 30)))
-            meta.append({"installation_id": self.inst["installation_id"].iloc[row], "month": f"{m:%Y-%m}",
-                         "contracted_kw": float(self.inst["contracted_demand_kw"].iloc[row]),
-                         "days": [f"{d}" for d in days], "approx_factor": 1.15})
+            meta.append(
+                {
+                    "installation_id": self.inst["installation_id"].iloc[row],
+                    "month": f"{m:%Y-%m}",
+                    "contracted_kw": float(self.inst["contracted_demand_kw"].iloc[row]),
+                    "days": [f"{d}" for d in days],
+                    "approx_factor": 1.15,
+                }
+            )
         self.meta["demand_exceeded"] = meta
         return Windows.of(items)
 
     # ------------------------------------------------------------------ background events
+    def _times(self, rng: np.random.Generator, span: int) -> Any:
+        def times(rate: float) -> np.ndarray:
+            return np.asarray(self.ps + rng.integers(0, span, rng.poisson(rate * self.months)))
+
+        return times
+
     def background(self) -> None:
         span = self.pe - self.ps
         vendor_ev = [e.code for e in schema.event_catalogue() if e.key.startswith("vendor_event")]
@@ -352,20 +361,23 @@ class _Builder:
         for row, idx, kind in zip(range(len(self.inst)), self.inst["idx"], self.inst["kind"], strict=True):
             rng = np.random.default_rng([self.seed, 760, int(idx)])
             r_v = float(self.inst["nominal_v"].iloc[row]) if kind != "group_a" else 0.0
-
-            def times(rate: float) -> np.ndarray:
-                return self.ps + rng.integers(0, span, rng.poisson(rate * self.months))
+            times = self._times(rng, span)
             for s in times(0.8):
                 self.ev.append((row, int(s), 20, float(rng.choice([-1, 1]) * rng.integers(2, 40))))
             for s in times(0.05):
                 self.ev.append((row, int(s), 21, np.nan))
             for s in times(0.3):
-                self.ev.append((row, int(s), 14 if rng.random() < 0.7 else 15, round(float(rng.uniform(0.5, 0.88)), 2)))
+                self.ev.append(
+                    (row, int(s), 14 if rng.random() < 0.7 else 15, round(float(rng.uniform(0.5, 0.88)), 2))
+                )
             for s in times(0.2 if r_v else 0.0):  # brief over/under-voltage excursions (< one 10-min window)
                 up = rng.random() < 0.4
                 dur = int(rng.integers(60, 480))
                 v = float(r_v * (rng.uniform(1.07, 1.12) if up else rng.uniform(0.8, 0.86)))
-                self.ev += [(row, int(s), 10 if up else 12, round(v, 1)), (row, int(s) + dur, 11 if up else 13, round(r_v, 1))]
+                self.ev += [
+                    (row, int(s), 10 if up else 12, round(v, 1)),
+                    (row, int(s) + dur, 11 if up else 13, round(r_v, 1)),
+                ]
             for s in times(0.25):
                 self.ev.append((row, int(s), int(rng.choice(vendor_ev)), float(rng.integers(0, 256))))
             for s in times(0.15):
@@ -408,5 +420,16 @@ def build_schedule(fleet: Fleet, seed: int, start: dt.date, end: dt.date) -> Sch
     for row, since in silent.items():
         ev = ev[~((ev["row"] == row) & (ev["ts_s"] >= since))]
     ev = ev.drop_duplicates(["row", "ts_s", "code"]).reset_index(drop=True)
-    return Schedule(outages=outages, suspensions=susp, phase_loss=loss, gaps=gaps, demand_peaks=peaks,
-                    tamper=tamper, silent=silent, vacant=vacant, sag=sag, events=ev, meta=b.meta)
+    return Schedule(
+        outages=outages,
+        suspensions=susp,
+        phase_loss=loss,
+        gaps=gaps,
+        demand_peaks=peaks,
+        tamper=tamper,
+        silent=silent,
+        vacant=vacant,
+        sag=sag,
+        events=ev,
+        meta=b.meta,
+    )

@@ -12,69 +12,37 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tools.data import schema
+from tools.data import demo_names
 
 ID_BASE = 40010000
-DEMO_PHONE = "+5519990010001"
-DEMO_CPF_BASE = "390533447"
 
 #: Fixed roles of the first installations (1-based index → role).
+# fmt: off
 ROLES: dict[int, str] = {
     1: "demo", 2: "shower_heavy", 3: "flat_profile", 4: "solar_gd1", 5: "solar_gd2", 6: "solar_exporter",
-    7: "branca", 8: "branca", 9: "baixa_renda", 10: "baixa_renda", 11: "commerce_padaria",
-    12: "commerce_loja", 13: "group_a_verde", 14: "group_a_azul", 15: "tamper", 16: "tamper",
-    17: "tamper", 18: "phase_sag", 19: "phase_loss", 20: "silent", 21: "silent", 22: "comm_gaps",
-    23: "comm_gaps", 24: "comm_gaps", 25: "suspension", 26: "suspension", 27: "suspension",
-    28: "zero_consumption", 29: "ac_heavy", 30: "ordinary",
+    7: "branca", 8: "branca", 9: "baixa_renda", 10: "baixa_renda", 11: "commerce_padaria", 12: "commerce_loja",
+    13: "group_a_verde", 14: "group_a_azul", 15: "tamper", 16: "tamper", 17: "tamper", 18: "phase_sag",
+    19: "phase_loss", 20: "silent", 21: "silent", 22: "comm_gaps", 23: "comm_gaps", 24: "comm_gaps",
+    25: "suspension", 26: "suspension", 27: "suspension", 28: "zero_consumption", 29: "ac_heavy", 30: "ordinary",
 }
+# fmt: on
 #: Scenario meters preferably placed under the weak transformers.
 WEAK_PREFERRED = (2, 8, 10, 23, 26, 29)
 N_FIXED = len(ROLES)
-
-PAULISTA_CITIES = (
-    ("Campinas", "19"), ("Ribeirao Preto", "16"), ("Bauru", "14"), ("Sao Jose do Rio Preto", "17"),
-    ("Piracicaba", "19"), ("Araraquara", "16"), ("Sao Carlos", "16"), ("Franca", "16"),
-    ("Limeira", "19"), ("Americana", "19"), ("Marilia", "14"), ("Presidente Prudente", "18"),
-)
-PIRATININGA_CITIES = (("Sorocaba", "15"), ("Jundiai", "11"), ("Santos", "13"), ("Indaiatuba", "19"), ("Itu", "11"))
-FIRST_NAMES = (
-    "MARIA", "ANA", "FRANCISCA", "ANTONIA", "ADRIANA", "JULIANA", "MARCIA", "FERNANDA", "PATRICIA",
-    "ALINE", "JOSE", "JOAO", "ANTONIO", "FRANCISCO", "CARLOS", "PAULO", "PEDRO", "LUCAS", "LUIZ",
-    "MARCOS", "RAFAEL", "DANIEL", "BRUNA", "CAMILA", "TIAGO", "GABRIEL", "BEATRIZ", "LETICIA",
-)
-SURNAMES = (
-    "SILVA", "SANTOS", "OLIVEIRA", "SOUZA", "RODRIGUES", "FERREIRA", "ALVES", "PEREIRA", "LIMA",
-    "GOMES", "COSTA", "RIBEIRO", "MARTINS", "CARVALHO", "ALMEIDA", "LOPES", "SOARES", "FERNANDES",
-    "VIEIRA", "BARBOSA", "ROCHA", "DIAS", "NASCIMENTO", "ANDRADE", "MOREIRA", "NUNES", "MENDES",
-)
-COMPANY_WORDS = ("METALURGICA", "PLASTICOS", "ALIMENTOS", "TEXTIL", "EMBALAGENS", "CERAMICA", "LATICINIOS")
 KVA_SIZES = (15.0, 30.0, 45.0, 75.0, 112.5, 150.0)
-
-
-def cpf_check_digits(base9: str) -> str:
-    """The two CPF check digits (mod 11) of a 9-digit base."""
-    nums = [int(c) for c in base9]
-    for _ in range(2):
-        weights = range(len(nums) + 1, 1, -1)
-        r = sum(n * w for n, w in zip(nums, weights, strict=True)) % 11
-        nums.append(0 if r < 2 else 11 - r)
-    return f"{nums[-2]}{nums[-1]}"
-
-
-def cpf_is_valid(cpf: str) -> bool:
-    return len(cpf) == 11 and cpf.isdigit() and len(set(cpf)) > 1 and cpf_check_digits(cpf[:9]) == cpf[9:]
 
 
 def installation_id(idx: int) -> str:
     return f"{ID_BASE + idx:08d}"
 
 
-def role_of(idx: int, meters: int) -> str:
-    """Role of the 1-based installation ``idx`` in a fleet of ``meters``."""
+def role_of(idx: int) -> str:
+    """Role of the 1-based installation ``idx``."""
     if idx in ROLES:
         return ROLES[idx]
     if idx > 100 and idx % 100 == 50:
@@ -96,25 +64,41 @@ def _date_between(rng: np.random.Generator, a: dt.date, b: dt.date) -> dt.date:
     return a + dt.timedelta(days=int(rng.integers(0, span)))
 
 
-def _person(rng: np.random.Generator) -> str:
-    return f"{FIRST_NAMES[rng.integers(len(FIRST_NAMES))]} {SURNAMES[rng.integers(len(SURNAMES))]} {SURNAMES[rng.integers(len(SURNAMES))]}"
-
-
-def _meter_params(idx: int, role: str, seed: int, start: dt.date) -> dict[str, object]:
+def _meter_params(idx: int, role: str, seed: int) -> dict[str, Any]:
     """Static attributes and model parameters of one installation (own random stream)."""
     rng = np.random.default_rng([seed, idx, 0])
-    p: dict[str, object] = {"idx": idx, "role": role, "kind": "home", "phases": 1, "interval_min": 15,
-                            "modality": "convencional", "subclass": "residencial", "gd_kwp": 0.0,
-                            "gd_class": "none"}
+    p: dict[str, Any] = {
+        "idx": idx,
+        "role": role,
+        "kind": "home",
+        "phases": 1,
+        "interval_min": 15,
+        "modality": "convencional",
+        "subclass": "residencial",
+        "gd_kwp": 0.0,
+        "gd_class": "none",
+    }
     p.update(
         people=int(rng.choice([1, 2, 3, 4, 5], p=[0.15, 0.25, 0.3, 0.2, 0.1])),
-        base_w=float(rng.uniform(45, 140)), fridge_w=float(rng.uniform(90, 160)),
-        fridge_period=float(rng.uniform(40, 75)), fridge_phase=float(rng.uniform(0, 75)),
-        has_shower=bool(rng.random() < 0.85), shower_kw=float(rng.uniform(4.4, 6.8)),
-        evening_share=float(rng.uniform(0.55, 0.85)), has_ac=bool(rng.random() < 0.3),
-        ac_kw=float(rng.uniform(0.9, 1.6)), activity_w=float(rng.uniform(150, 450)),
-        day_occ=float(rng.uniform(0.2, 0.8)), branca_shift=False, dc_kw=0.0, pf=float(rng.uniform(0.92, 0.98)),
-        cap_frac=0.0, shop_kw=0.0, refrig_w=0.0, shop_kind="", cycle_day=int(rng.integers(1, 29)),
+        base_w=float(rng.uniform(45, 140)),
+        fridge_w=float(rng.uniform(90, 160)),
+        fridge_period=float(rng.uniform(40, 75)),
+        fridge_phase=float(rng.uniform(0, 75)),
+        has_shower=bool(rng.random() < 0.85),
+        shower_kw=float(rng.uniform(4.4, 6.8)),
+        evening_share=float(rng.uniform(0.55, 0.85)),
+        has_ac=bool(rng.random() < 0.3),
+        ac_kw=float(rng.uniform(0.9, 1.6)),
+        activity_w=float(rng.uniform(150, 450)),
+        day_occ=float(rng.uniform(0.2, 0.8)),
+        branca_shift=False,
+        dc_kw=0.0,
+        pf=float(rng.uniform(0.92, 0.98)),
+        cap_frac=0.0,
+        shop_kw=0.0,
+        refrig_w=0.0,
+        shop_kind="",
+        cycle_day=int(rng.integers(1, 29)),
     )
     if role == "ordinary":
         u = rng.random()
@@ -129,36 +113,65 @@ def _meter_params(idx: int, role: str, seed: int, start: dt.date) -> dict[str, o
             p["modality"], p["branca_shift"] = "branca", True
         elif role == "ordinary" and p["phases"] == 1 and rng.random() < 0.07:
             p["subclass"] = "baixa_renda"
-    fixed = {
-        "demo": dict(people=4, has_shower=True, shower_kw=5.5, has_ac=True, ac_kw=1.2, evening_share=0.75),
-        "shower_heavy": dict(people=5, has_shower=True, shower_kw=7.5, evening_share=0.85, has_ac=False, phases=2),
-        "flat_profile": dict(people=1, has_shower=False, has_ac=False, activity_w=40.0, base_w=160.0,
-                             interval_min=60, day_occ=0.1),
-        "solar_gd1": dict(gd_kwp=5.5, gd_class="GD1", phases=2),
-        "solar_gd2": dict(gd_kwp=3.2, gd_class="GD2"),
-        "solar_exporter": dict(gd_kwp=8.0, gd_class="GD2", phases=3, people=1, has_ac=False, activity_w=120.0),
-        "branca": dict(modality="branca", branca_shift=True, has_shower=True, interval_min=15 if idx == 7 else 60),
-        "baixa_renda": dict(subclass="baixa_renda", people=3, base_w=35.0, shower_kw=4.4, has_ac=False,
-                            activity_w=120.0, fridge_w=90.0, interval_min=60 if idx == 9 else 15),
-        "tamper": dict(has_ac=False, interval_min=60 if idx == 15 else 15, phases=2 if idx == 17 else 1),
-        "phase_sag": dict(phases=3, has_ac=False), "phase_loss": dict(phases=3),
-        "silent": dict(interval_min=60 if idx == 21 else 15), "comm_gaps": dict(interval_min=15 if idx == 22 else 60),
-        "ac_heavy": dict(has_ac=True, ac_kw=2.6, people=3),
+    # fmt: off
+    fixed: dict[str, dict[str, Any]] = {
+        "demo": {"people": 4, "has_shower": True, "shower_kw": 5.5, "has_ac": True, "ac_kw": 1.2,
+                 "evening_share": 0.75},
+        "shower_heavy": {"people": 5, "has_shower": True, "shower_kw": 7.5, "evening_share": 0.85,
+                         "has_ac": False, "phases": 2},
+        "flat_profile": {"people": 1, "has_shower": False, "has_ac": False, "activity_w": 40.0, "base_w": 160.0,
+                         "interval_min": 60, "day_occ": 0.1},
+        "solar_gd1": {"gd_kwp": 5.5, "gd_class": "GD1", "phases": 2},
+        "solar_gd2": {"gd_kwp": 3.2, "gd_class": "GD2"},
+        "solar_exporter": {"gd_kwp": 8.0, "gd_class": "GD2", "phases": 3, "people": 1, "has_ac": False,
+                           "activity_w": 120.0},
+        "branca": {"modality": "branca", "branca_shift": True, "has_shower": True,
+                   "interval_min": 15 if idx == 7 else 60},
+        "baixa_renda": {"subclass": "baixa_renda", "people": 3, "base_w": 35.0, "shower_kw": 4.4, "has_ac": False,
+                        "activity_w": 120.0, "fridge_w": 90.0, "interval_min": 60 if idx == 9 else 15},
+        "tamper": {"has_ac": False, "interval_min": 60 if idx == 15 else 15, "phases": 2 if idx == 17 else 1},
+        "phase_sag": {"phases": 3, "has_ac": False},
+        "phase_loss": {"phases": 3},
+        "silent": {"interval_min": 60 if idx == 21 else 15},
+        "comm_gaps": {"interval_min": 15 if idx == 22 else 60},
+        "ac_heavy": {"has_ac": True, "ac_kw": 2.6, "people": 3},
     }
+    # fmt: on
     p.update(fixed.get(role, {}))
     if role.startswith("commerce"):
         kind = {"commerce_padaria": "padaria", "commerce_loja": "loja"}.get(role) or str(
-            rng.choice(["padaria", "loja", "escritorio"]))
-        p.update(kind="commerce", shop_kind=kind, subclass="comercial", has_shower=False,
-                 phases=3 if kind == "padaria" else int(rng.choice([2, 3])),
-                 interval_min=60 if role == "commerce_loja" else (15 if rng.random() < 0.7 else 60),
-                 shop_kw=float(rng.uniform(2.0, 7.0)), refrig_w=float(rng.uniform(250, 1400) if kind != "escritorio" else 80),
-                 ac_kw=float(rng.uniform(1.5, 4.0)), has_ac=bool(rng.random() < 0.6), pf=float(rng.uniform(0.86, 0.94)))
+            rng.choice(["padaria", "loja", "escritorio"])
+        )
+        p.update(
+            kind="commerce",
+            shop_kind=kind,
+            subclass="comercial",
+            has_shower=False,
+            phases=3 if kind == "padaria" else int(rng.choice([2, 3])),
+            interval_min=60 if role == "commerce_loja" else (15 if rng.random() < 0.7 else 60),
+            shop_kw=float(rng.uniform(2.0, 7.0)),
+            refrig_w=float(rng.uniform(250, 1400) if kind != "escritorio" else 80),
+            ac_kw=float(rng.uniform(1.5, 4.0)),
+            has_ac=bool(rng.random() < 0.6),
+            pf=float(rng.uniform(0.86, 0.94)),
+        )
     if role.startswith("group_a"):
-        p.update(kind="group_a", phases=3, interval_min=5, subclass="industrial", has_shower=False, has_ac=False,
-                 modality="azul" if role == "group_a_azul" or (role == "group_a_extra" and rng.random() < 0.3) else "verde",
-                 dc_kw=float({"group_a_verde": 150.0, "group_a_azul": 400.0}.get(role, round(rng.uniform(80, 500), -1))),
-                 pf=float(rng.uniform(0.90, 0.95)), cap_frac=float(rng.uniform(0.15, 0.3)))
+        p.update(
+            kind="group_a",
+            phases=3,
+            interval_min=5,
+            subclass="industrial",
+            has_shower=False,
+            has_ac=False,
+            modality="azul"
+            if role == "group_a_azul" or (role == "group_a_extra" and rng.random() < 0.3)
+            else "verde",
+            dc_kw=float(
+                {"group_a_verde": 150.0, "group_a_azul": 400.0}.get(role, round(rng.uniform(80, 500), -1))
+            ),
+            pf=float(rng.uniform(0.90, 0.95)),
+            cap_frac=float(rng.uniform(0.15, 0.3)),
+        )
     p["role"] = role
     return p
 
@@ -166,15 +179,15 @@ def _meter_params(idx: int, role: str, seed: int, start: dt.date) -> dict[str, o
 def build_fleet(meters: int, seed: int, start: dt.date, end: dt.date) -> Fleet:
     if meters < 1:
         raise ValueError("meters must be >= 1")
-    rows = [_meter_params(i, role_of(i, meters), seed, start) for i in range(1, meters + 1)]
+    rows = [_meter_params(i, role_of(i), seed) for i in range(1, meters + 1)]
     if meters >= 2 and not any(r["kind"] == "group_a" for r in rows):  # small fleet: last id is Group A
-        rows[-1] = _meter_params(meters, "group_a_verde", seed, start)
+        rows[-1] = _meter_params(meters, "group_a_verde", seed)
     df = pd.DataFrame(rows)
     df.insert(0, "installation_id", [installation_id(i) for i in df["idx"]])
     transformers, feeders = _topology(df, seed)
     _place(df, transformers, feeders)
     _register_columns(df, feeders, seed, start)
-    customers = _customers(df, feeders, seed)
+    customers = demo_names.customers(df, dict(zip(feeders["feeder_no"], feeders["ddd"], strict=True)), seed)
     return Fleet(inst=df, customers=customers, transformers=transformers, feeders=feeders)
 
 
@@ -188,13 +201,15 @@ def _topology(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     sizes = np.full(n_t, n_b // n_t)
     sizes[: n_b % n_t] += 1
     for _ in range(n_t * 2):  # perturb sizes, keeping 8..25
-        a, b = rng.integers(n_t, size=2)
+        a, b = (int(x) for x in rng.integers(n_t, size=2))
         k = int(rng.integers(0, 4))
         if a != b and sizes[a] - k >= 8 and sizes[b] + k <= 25:
             sizes[a] -= k
             sizes[b] += k
     n_f = max(min(3, n_t), math.ceil(n_t / 5))
-    t_feeder = np.concatenate([np.full(len(part), f) for f, part in enumerate(np.array_split(np.arange(n_t), n_f))])
+    t_feeder = np.concatenate(
+        [np.full(len(part), f) for f, part in enumerate(np.array_split(np.arange(n_t), n_f))]
+    )
     local_k = np.concatenate([np.arange(1, len(part) + 1) for part in np.array_split(np.arange(n_t), n_f)])
     t_ids = [f"TR-{int(f) + 1:03d}{int(k)}" for f, k in zip(t_feeder, local_k, strict=True)]
     weak = np.zeros(n_t, bool)
@@ -212,7 +227,7 @@ def _topology(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     members: list[list[int]] = [[] for _ in range(n_t)]
     weak_pref = [i for i in WEAK_PREFERRED if i in present]
     ordinary_desc = [i for i in b_idx if i > N_FIXED]
-    for t in np.flatnonzero(weak):
+    for t in (int(x) for x in np.flatnonzero(weak)):
         while len(members[t]) < sizes[t]:
             pool = weak_pref or ordinary_desc or [i for i in remaining if i != 1]
             if not pool:
@@ -224,41 +239,63 @@ def _topology(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if pick in lst:
                     lst.remove(pick)
     normal = [int(t) for t in np.flatnonzero(~weak)]
-    demo_t = next((t for t in normal if t_ids[t].endswith("2") and t_feeder[t] == 0), normal[0] if normal else 0)
+    demo_t = next(
+        (t for t in normal if t_ids[t].endswith("2") and t_feeder[t] == 0), normal[0] if normal else 0
+    )
     if 1 in remaining and normal:
         members[demo_t].append(1)
         remaining.remove(1)
+    nxt = 0
     for t in normal:
-        while len(members[t]) < sizes[t] and remaining:
-            members[t].append(remaining.pop(0))
+        take = max(0, int(sizes[t]) - len(members[t]))
+        members[t] += remaining[nxt : nxt + take]
+        nxt += take
     t_list = normal or list(range(n_t))
-    for j, i in enumerate(remaining):  # leftovers (only when sizes could not be met)
+    for j, i in enumerate(remaining[nxt:]):  # leftovers (only when sizes could not be met)
         members[t_list[j % len(t_list)]].append(i)
     kva = []
     for t in range(n_t):
         need = len(members[t]) * (1.15 if weak[t] else 3.2)
-        kva.append(max((s for s in KVA_SIZES if s <= need), default=KVA_SIZES[0]) if weak[t]
-                   else min((s for s in KVA_SIZES if s >= need), default=KVA_SIZES[-1]))
-    transformers = pd.DataFrame({
-        "transformer_id": t_ids, "feeder_no": t_feeder, "weak": weak, "nominal_v": nominal,
-        "kva": kva, "rural": rural, "members": members,
-    })
+        kva.append(
+            max((s for s in KVA_SIZES if s <= need), default=KVA_SIZES[0])
+            if weak[t]
+            else min((s for s in KVA_SIZES if s >= need), default=KVA_SIZES[-1])
+        )
+    transformers = pd.DataFrame(
+        {
+            "transformer_id": t_ids,
+            "feeder_no": t_feeder,
+            "weak": weak,
+            "nominal_v": nominal,
+            "kva": kva,
+            "rural": rural,
+            "members": members,
+        }
+    )
     feeders = []
     n_paulista = 0
     n_pira = 0
     for f in range(n_f):
         fid = f + 1
         if fid % 8 == 3:
-            city, ddd = PIRATININGA_CITIES[n_pira % len(PIRATININGA_CITIES)]
-            dist, k_in_city = "CPFL_PIRATININGA", n_pira // len(PIRATININGA_CITIES)
+            city, ddd = demo_names.PIRATININGA_CITIES[n_pira % len(demo_names.PIRATININGA_CITIES)]
+            dist, k_in_city = "CPFL_PIRATININGA", n_pira // len(demo_names.PIRATININGA_CITIES)
             n_pira += 1
         else:
-            city, ddd = PAULISTA_CITIES[n_paulista % len(PAULISTA_CITIES)]
-            dist, k_in_city = "CPFL_PAULISTA", n_paulista // len(PAULISTA_CITIES)
+            city, ddd = demo_names.PAULISTA_CITIES[n_paulista % len(demo_names.PAULISTA_CITIES)]
+            dist, k_in_city = "CPFL_PAULISTA", n_paulista // len(demo_names.PAULISTA_CITIES)
             n_paulista += 1
         slug = city.upper().replace(" ", "_")
-        feeders.append({"feeder_no": f, "feeder_id": f"AL-{fid:03d}", "distributor": dist, "municipality": city,
-                        "ddd": ddd, "conjunto_id": f"CJ-{slug}-{k_in_city // 4 + 1}"})
+        feeders.append(
+            {
+                "feeder_no": f,
+                "feeder_id": f"AL-{fid:03d}",
+                "distributor": dist,
+                "municipality": city,
+                "ddd": ddd,
+                "conjunto_id": f"CJ-{slug}-{k_in_city // 4 + 1}",
+            }
+        )
     return transformers, pd.DataFrame(feeders)
 
 
@@ -298,19 +335,24 @@ def _register_columns(df: pd.DataFrame, feeders: pd.DataFrame, seed: int, start:
             if cls == "GD2" and gd2_hi > gd2_lo:
                 since = _date_between(rng, gd2_lo, gd2_hi)
             else:
-                since = _date_between(rng, dt.date(2019, 3, 1), min(dt.date(2022, 12, 31), start - dt.timedelta(days=60)))
+                since = _date_between(
+                    rng, dt.date(2019, 3, 1), min(dt.date(2022, 12, 31), start - dt.timedelta(days=60))
+                )
                 df.loc[r.Index, "gd_class"] = "GD1"
         gd_since.append(since)
         latest = min(since or start, start) - dt.timedelta(days=400)
         connected.append(_date_between(rng, dt.date(2002, 1, 1), latest))
         if r.kind == "group_a":
-            classes.append("industrial"), subgroups.append("A4"), subclasses.append("industrial")
+            cls, sub, subcl = "industrial", "A4", "industrial"
         elif r.kind == "commerce":
-            classes.append("comercial"), subgroups.append("B3"), subclasses.append("comercial")
+            cls, sub, subcl = "comercial", "B3", "comercial"
         elif r.rural and r.role == "ordinary" and r.idx % 3 == 0:
-            classes.append("rural"), subgroups.append("B2"), subclasses.append("rural")
+            cls, sub, subcl = "rural", "B2", "rural"
         else:
-            classes.append("residencial"), subgroups.append("B1"), subclasses.append(str(r.subclass))
+            cls, sub, subcl = "residencial", "B1", str(r.subclass)
+        classes.append(cls)
+        subgroups.append(sub)
+        subclasses.append(subcl)
     fd = feeders.set_index("feeder_no")
     df["meter_id"] = [f"SMR{31000000 + int(i)}" for i in df["idx"]]
     df["customer_key"] = [f"CLI-{int(i):07d}" for i in df["idx"]]
@@ -329,33 +371,3 @@ def _register_columns(df: pd.DataFrame, feeders: pd.DataFrame, seed: int, start:
     df["feeder_id"] = fd.loc[df["feeder_no"], "feeder_id"].to_numpy()
     df["contracted_demand_kw"] = np.where(df["kind"] == "group_a", df["dc_kw"], np.nan)
     df["connected_since"] = connected
-
-
-def _customers(df: pd.DataFrame, feeders: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Synthetic customer register: titular name, CPF with valid check digits, E.164 phone."""
-    ddd = feeders.set_index("feeder_no")["ddd"]
-    seen: set[str] = set()
-    out = []
-    for r in df.itertuples():
-        rng = np.random.default_rng([seed, int(r.idx), 2])
-        if r.idx == 1:
-            base, phone = DEMO_CPF_BASE, DEMO_PHONE
-        else:
-            base = ""
-            while not base or len(set(base)) == 1 or base + cpf_check_digits(base) in seen:
-                base = "".join(str(d) for d in rng.integers(0, 10, 9))
-            phone = f"+55{ddd[r.feeder_no]}98{int(r.idx):07d}"
-        cpf = base + cpf_check_digits(base)
-        seen.add(cpf)
-        sur = SURNAMES[rng.integers(len(SURNAMES))]
-        if r.kind == "group_a":
-            name = f"{COMPANY_WORDS[rng.integers(len(COMPANY_WORDS))]} {sur} LTDA"
-        elif r.kind == "commerce":
-            name = {"padaria": f"PADARIA {sur} LTDA", "loja": f"LOJA {sur} ME"}.get(str(r.shop_kind), f"{sur} CONTABILIDADE ME")
-        else:
-            name = _person(rng)
-        out.append({"customer_key": r.customer_key, "installation_id": r.installation_id,
-                    "titular_name": name, "cpf": cpf, "phone": phone})
-    return pd.DataFrame(out, columns=list(schema.CUSTOMER_COLUMNS))
-
-

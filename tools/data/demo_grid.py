@@ -21,8 +21,9 @@ import pandas as pd
 
 from tools.data import demo_load
 from tools.data.demo_calendar import Grid, Weather
-from tools.data.demo_events import Schedule, Windows, coverage
+from tools.data.demo_events import Schedule
 from tools.data.demo_fleet import Fleet
+from tools.data.demo_windows import Windows, coverage
 
 A_VT_RATIO = 120.0  # Group A: indirect metering, VT 13800/115 V → secondary phase-neutral ~66.4 V
 A_PRIMARY_PN_V = 13800.0 / np.sqrt(3.0)
@@ -64,11 +65,17 @@ def phase_weights(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return w, elem
 
 
-def simulate(fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: Schedule, seed: int) -> BatchState:
+def simulate(
+    fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: Schedule, seed: int
+) -> BatchState:
     p = fleet.inst.iloc[rows]
     n, t_n = len(rows), grid.n
     load = np.zeros((n, t_n))
-    for kind, fn in (("home", demo_load.homes), ("commerce", demo_load.commerce), ("group_a", demo_load.group_a)):
+    for kind, fn in (
+        ("home", demo_load.homes),
+        ("commerce", demo_load.commerce),
+        ("group_a", demo_load.group_a),
+    ):
         sel = np.flatnonzero(p["kind"].to_numpy() == kind)
         if len(sel):
             load[sel] = fn(p.iloc[sel], grid, weather, seed)
@@ -77,7 +84,9 @@ def simulate(fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: 
     peak = coverage(sch.demand_peaks, rows, grid.t0, t_n)
     if peak.any():
         dc = p["dc_kw"].to_numpy()[:, None] * 1000.0
-        load = np.where(peak > 0, np.maximum(load, 1.15 * dc * (1 + 0.02 * np.sin(np.arange(t_n)))[None, :]), load)
+        load = np.where(
+            peak > 0, np.maximum(load, 1.15 * dc * (1 + 0.02 * np.sin(np.arange(t_n)))[None, :]), load
+        )
     tamper_since = {r: s for r, (s, _) in sch.tamper.items()}
     factor = np.array([sch.tamper.get(int(r), (0, 1.0))[1] for r in rows])[:, None]
     load = np.where(_after(grid, rows, tamper_since), load * factor, load)
@@ -97,7 +106,9 @@ def simulate(fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: 
         v[:, 2] = np.where(sag_after, v[:, 2] - (4.0 + 0.8 * i[:, 2] + extra), v[:, 2])
     v[:, 1] *= 1.0 - loss
     i[:, 1] *= 1.0 - loss
-    return BatchState(rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i * on[:, None], on=on)
+    return BatchState(
+        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i * on[:, None], on=on
+    )
 
 
 def _src(feeder: int, grid: Grid, seed: int) -> np.ndarray:
@@ -109,8 +120,16 @@ def _src(feeder: int, grid: Grid, seed: int) -> np.ndarray:
     return np.asarray(dip + noise)
 
 
-def _voltages(fleet: Fleet, p: pd.DataFrame, rows: np.ndarray, grid: Grid, net: np.ndarray, q: np.ndarray,
-              on: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _voltages(
+    fleet: Fleet,
+    p: pd.DataFrame,
+    rows: np.ndarray,
+    grid: Grid,
+    net: np.ndarray,
+    q: np.ndarray,
+    on: np.ndarray,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     n, t_n = len(rows), grid.n
     rng = np.random.default_rng([seed, 731, int(rows[0]), int(grid.day_ord[0])])
     s_va = np.sqrt(net**2 + q**2)
@@ -132,7 +151,9 @@ def _voltages(fleet: Fleet, p: pd.DataFrame, rows: np.ndarray, grid: Grid, net: 
         drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0) / DROP_CAP)
         v_tr = vn * (tap + src + imb - drop)  # (3, T)
         ph = p["phases"].to_numpy()[sel]
-        share = np.where(ph[:, None] == 1, [1.0, 0, 0], np.where(ph[:, None] == 2, [0.55, 0.45, 0], [0.36, 0.33, 0.31]))
+        share = np.where(
+            ph[:, None] == 1, [1.0, 0, 0], np.where(ph[:, None] == 2, [0.55, 0.45, 0], [0.36, 0.33, 0.31])
+        )
         for j in range(3):
             i_est = share[:, j, None] * s_va[sel] / vn
             vj = v_tr[elem[sel, j]] - r_s * i_est + rng.normal(0, 0.25, (len(sel), t_n))

@@ -21,12 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.data.demo_calendar import STEP_S, STEPS_PER_DAY, Grid, Weather
+from tools.data.demo_calendar import STEP_S, Grid, Weather
 
+# fmt: off
 _WEEKDAY_SHAPE = np.array([0.05, 0.04, 0.04, 0.04, 0.05, 0.15, 0.5, 0.7, 0.35, 0.2, 0.2, 0.25,
                            0.45, 0.35, 0.25, 0.25, 0.3, 0.5, 0.85, 1.0, 1.0, 0.85, 0.6, 0.25])
 _WEEKEND_SHAPE = np.array([0.1, 0.06, 0.05, 0.04, 0.04, 0.05, 0.08, 0.15, 0.35, 0.55, 0.6, 0.75,
                            0.85, 0.7, 0.5, 0.5, 0.5, 0.55, 0.8, 0.9, 0.9, 0.8, 0.6, 0.35])
+# fmt: on
 SUMMER_MONTHS = (12, 1, 2, 3)
 
 
@@ -59,7 +61,9 @@ def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np
     """Electric shower draws placed at minute resolution and spread over 5-minute steps."""
     n, d_n = len(p), grid.n_days
     out = np.zeros((n, grid.n))
-    season = np.where(np.isin(grid.month, SUMMER_MONTHS), 0.7, np.where(np.isin(grid.month, (5, 6, 7, 8)), 1.0, 0.85))
+    season = np.where(
+        np.isin(grid.month, SUMMER_MONTHS), 0.7, np.where(np.isin(grid.month, (5, 6, 7, 8)), 1.0, 0.85)
+    )
     rows, starts, durs, kws = [], [], [], []
     for r, (rng, row) in enumerate(zip(rngs, p.itertuples(), strict=True)):
         if not row.has_shower:
@@ -72,10 +76,16 @@ def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np
         off = grid.offday[day]
         if row.branca_shift:
             late = rng.random(k) < 0.5
-            ev_h = np.where(late, np.clip(rng.normal(22.4, 0.4, k), 22.0, 23.6), np.clip(rng.normal(16.2, 0.4, k), 14.5, 16.9))
+            ev_h = np.where(
+                late,
+                np.clip(rng.normal(22.4, 0.4, k), 22.0, 23.6),
+                np.clip(rng.normal(16.2, 0.4, k), 14.5, 16.9),
+            )
         else:
             ev_h = np.clip(rng.normal(19.4, 0.8, k), 17.6, 22.3)
-        mo_h = np.where(off, np.clip(rng.normal(9.3, 1.0, k), 7.0, 12.0), np.clip(rng.normal(6.8, 0.45, k), 5.5, 8.2))
+        mo_h = np.where(
+            off, np.clip(rng.normal(9.3, 1.0, k), 7.0, 12.0), np.clip(rng.normal(6.8, 0.45, k), 5.5, 8.2)
+        )
         start_min = np.where(evening, ev_h, mo_h) * 60.0 + day * 1440.0
         dur = np.clip(rng.normal(10.0, 3.0, k), 5.0, 19.0)
         rows.append(np.full(int(take.sum()), r))
@@ -96,7 +106,7 @@ def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np
 
 
 def homes(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.ndarray:
-    n, t_n, d_n = len(p), grid.n, grid.n_days
+    t_n, d_n = grid.n, grid.n_days
     temp = _daily_temp(grid, weather)
     off = grid.per_step(grid.offday)
     shape = np.where(off, _hourly(_WEEKEND_SHAPE, grid.hour), _hourly(_WEEKDAY_SHAPE, grid.hour))
@@ -119,7 +129,9 @@ def homes(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.ndarra
     return np.asarray(load)
 
 
-def _air_conditioning(p: pd.DataFrame, grid: Grid, temp: np.ndarray, rngs: list[np.random.Generator]) -> np.ndarray:
+def _air_conditioning(
+    p: pd.DataFrame, grid: Grid, temp: np.ndarray, rngs: list[np.random.Generator]
+) -> np.ndarray:
     has = p["has_ac"].to_numpy()
     if not has.any():
         return np.zeros((len(p), grid.n))
@@ -130,13 +142,15 @@ def _air_conditioning(p: pd.DataFrame, grid: Grid, temp: np.ndarray, rngs: list[
     off = grid.per_step(grid.offday)
     window = (h >= 21) | (h < 1.0) | (off & (h >= 13) & (h < 17))
     heavy = (p["ac_kw"].to_numpy() > 2.0)[:, None] & ((h >= 14) & (h < 18))[None, :]
-    mod = 0.55 + 0.35 * np.stack([np.convolve(rng.random(grid.n + 5), np.ones(6) / 6, "valid")[: grid.n] for rng in rngs])
+    mod = 0.55 + 0.35 * np.stack(
+        [np.convolve(rng.random(grid.n + 5), np.ones(6) / 6, "valid")[: grid.n] for rng in rngs]
+    )
     on = use & (window[None, :] | heavy) & has[:, None]
     return np.asarray(on * mod * p["ac_kw"].to_numpy()[:, None] * 1000.0)
 
 
 def commerce(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.ndarray:
-    n, t_n = len(p), grid.n
+    t_n = grid.n
     h = grid.hour
     dow = grid.per_step(grid.dow)
     hol = grid.per_step(grid.offday & (grid.dow < 5))
@@ -157,7 +171,12 @@ def commerce(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.nda
     summer = np.isin(grid.month, SUMMER_MONTHS)
     hot = grid.per_step(summer & (temp > 23.0))
     ac = open_ & hot[None, :] & p["has_ac"].to_numpy()[:, None]
-    ac_w = ac * p["ac_kw"].to_numpy()[:, None] * 1000.0 * (0.6 + 0.4 * np.stack([rng.random(t_n) for rng in rngs]))
+    ac_w = (
+        ac
+        * p["ac_kw"].to_numpy()[:, None]
+        * 1000.0
+        * (0.6 + 0.4 * np.stack([rng.random(t_n) for rng in rngs]))
+    )
     return np.asarray(120.0 + refrig + shop + ac_w)
 
 
@@ -192,9 +211,7 @@ def reactive(p: pd.DataFrame, load_w: np.ndarray, grid: Grid) -> np.ndarray:
     kind = p["kind"].to_numpy()[:, None]
     tan = np.tan(np.arccos(p["pf"].to_numpy()))[:, None]
     q = load_w * tan
-    cap = np.where(kind == "group_a", p["cap_frac"].to_numpy()[:, None] * p["dc_kw"].to_numpy()[:, None] * 1000.0, 25.0)
+    cap = np.where(
+        kind == "group_a", p["cap_frac"].to_numpy()[:, None] * p["dc_kw"].to_numpy()[:, None] * 1000.0, 25.0
+    )
     return np.asarray(q - cap)
-
-
-def day_steps() -> int:
-    return STEPS_PER_DAY

@@ -23,8 +23,8 @@ import pyarrow.csv as pacsv
 from tools.data import schema
 from tools.data.demo_calendar import POSTO_NAMES, STEP_S, Grid
 from tools.data.demo_crafted import BANDS
-from tools.data.demo_events import Windows
 from tools.data.demo_grid import BatchState
+from tools.data.demo_windows import Windows
 
 B_ENERGY = ("AE_FWD", "AE_REV", "RE_Q1", "RE_Q4")
 A_CHANNELS = tuple(schema.CHANNELS)
@@ -59,8 +59,7 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
         r = recs[int(row)]
         step = int(r["interval_min"]) // 5
         n_int = grid.n // step
-        def agg(x: np.ndarray) -> np.ndarray:
-            return np.asarray(x.reshape(n_int, step).sum(axis=1))
+        agg = _summer(n_int, step)
         on = state.on[k]
         vals: dict[str, np.ndarray] = {
             "AE_FWD": np.rint(agg(state.p_imp[k]) * STEP_S / 3600.0),
@@ -72,17 +71,34 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
         }
         on_sum = agg(on)
         for j, c in enumerate("ABC"):
-            vals[f"V_{c}"] = np.round(np.where(on_sum > 0, agg(state.v[k, j] * on) / np.maximum(on_sum, 1e-9), 0.0), 1)
+            vals[f"V_{c}"] = np.round(
+                np.where(on_sum > 0, agg(state.v[k, j] * on) / np.maximum(on_sum, 1e-9), 0.0), 1
+            )
             vals[f"I_{c}"] = np.round(agg(state.i[k, j]) / step, 2)
         chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
-        quality = np.where(on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK)
+        quality = np.where(
+            on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK
+        )
         posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
-        out.append(MeterIntervals(
-            row=int(row), interval_min=int(r["interval_min"]), channels=chans,
-            ts_s=grid.t0 + np.arange(n_int) * step * STEP_S, values=np.stack([vals[c] for c in chans]),
-            quality=quality.astype(np.uint8), posto=posto_src[::step],
-        ))
+        out.append(
+            MeterIntervals(
+                row=int(row),
+                interval_min=int(r["interval_min"]),
+                channels=chans,
+                ts_s=grid.t0 + np.arange(n_int) * step * STEP_S,
+                values=np.stack([vals[c] for c in chans]),
+                quality=quality.astype(np.uint8),
+                posto=posto_src[::step],
+            )
+        )
     return out
+
+
+def _summer(n_int: int, step: int) -> Any:
+    def agg(x: np.ndarray) -> np.ndarray:
+        return np.asarray(x.reshape(n_int, step).sum(axis=1))
+
+    return agg
 
 
 def in_windows(win: Windows, row: int, ts_s: np.ndarray) -> np.ndarray:
@@ -139,7 +155,9 @@ def _ts(ts_s: np.ndarray) -> pa.Array:
     return pa.array(ts_s.astype("datetime64[s]"))
 
 
-def lp_table(parts: list[tuple[MeterIntervals, np.ndarray]], id_dict: pa.Array, ch_dict: pa.Array) -> pa.Table:
+def lp_table(
+    parts: list[tuple[MeterIntervals, np.ndarray]], id_dict: pa.Array, ch_dict: pa.Array
+) -> pa.Table:
     """Long load-profile rows (one per meter, interval and channel) of the kept intervals."""
     code = {c: k for k, c in enumerate(ch_dict.to_pylist())}
     rows, ts, imin, ch, val, q = [], [], [], [], [], []
@@ -155,14 +173,16 @@ def lp_table(parts: list[tuple[MeterIntervals, np.ndarray]], id_dict: pa.Array, 
         q.append(np.repeat(mi.quality[keep], n_ch))
     if not rows:
         return pa.table({"x": pa.array([], pa.int8())}).slice(0, 0)
-    return pa.table({
-        "installation_id": _ids(np.concatenate(rows), id_dict),
-        "ts": _ts(np.concatenate(ts)),
-        "interval_min": pa.array(np.concatenate(imin)),
-        "channel": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ch)), ch_dict),
-        "value": pa.array(np.concatenate(val)),
-        "quality": pa.array(np.concatenate(q)),
-    })
+    return pa.table(
+        {
+            "installation_id": _ids(np.concatenate(rows), id_dict),
+            "ts": _ts(np.concatenate(ts)),
+            "interval_min": pa.array(np.concatenate(imin)),
+            "channel": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ch)), ch_dict),
+            "value": pa.array(np.concatenate(val)),
+            "quality": pa.array(np.concatenate(q)),
+        }
+    )
 
 
 def stream_lines(parts: list[tuple[MeterIntervals, np.ndarray]], ids: list[str]) -> pd.DataFrame:
@@ -172,17 +192,29 @@ def stream_lines(parts: list[tuple[MeterIntervals, np.ndarray]], ids: list[str])
         if not keep.any():
             continue
         ts = pc.strftime(_ts(mi.ts_s[keep]), format="%Y-%m-%dT%H:%M:%S")
-        pieces: list[Any] = ['{"installation_id": "' + ids[mi.row] + '", "ts": "', ts,
-                             '", "interval_min": ' + str(mi.interval_min) + ', "channels": {']
+        pieces: list[Any] = [
+            '{"installation_id": "' + ids[mi.row] + '", "ts": "',
+            ts,
+            '", "interval_min": ' + str(mi.interval_min) + ', "channels": {',
+        ]
         for j, c in enumerate(mi.channels):
-            pieces += [("" if j == 0 else ", ") + f'"{c}": ', pc.cast(pa.array(mi.values[j, keep]), pa.string())]
+            pieces += [
+                ("" if j == 0 else ", ") + f'"{c}": ',
+                pc.cast(pa.array(mi.values[j, keep]), pa.string()),
+            ]
         pieces += ['}, "quality": ', pc.cast(pa.array(mi.quality[keep]), pa.string()), "}"]
         line = pc.binary_join_element_wise(*pieces, "")
-        frames.append(pd.DataFrame({"ts_s": mi.ts_s[keep], "id": ids[mi.row], "line": line.to_numpy(zero_copy_only=False)}))
+        frames.append(
+            pd.DataFrame(
+                {"ts_s": mi.ts_s[keep], "id": ids[mi.row], "line": line.to_numpy(zero_copy_only=False)}
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ts_s", "id", "line"])
 
 
-def voltage_table(state: BatchState, recs: list[dict[str, Any]], grid: Grid, keep_fn: Any, id_dict: pa.Array) -> pa.Table:
+def voltage_table(
+    state: BatchState, recs: list[dict[str, Any]], grid: Grid, keep_fn: Any, id_dict: pa.Array
+) -> pa.Table:
     """10-minute voltage rows (phase A/B/C) of Group B meters; windows with any interruption are omitted."""
     rows, ts, ph, val = [], [], [], []
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
@@ -203,15 +235,19 @@ def voltage_table(state: BatchState, recs: list[dict[str, Any]], grid: Grid, kee
         val.append(v10.T.ravel())
     if not rows:
         return pa.table({"x": pa.array([], pa.int8())}).slice(0, 0)
-    return pa.table({
-        "installation_id": _ids(np.concatenate(rows), id_dict),
-        "ts": _ts(np.concatenate(ts)),
-        "phase": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ph)), pa.array(["A", "B", "C"])),
-        "voltage_v": pa.array(np.concatenate(val)),
-    })
+    return pa.table(
+        {
+            "installation_id": _ids(np.concatenate(rows), id_dict),
+            "ts": _ts(np.concatenate(ts)),
+            "phase": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ph)), pa.array(["A", "B", "C"])),
+            "voltage_v": pa.array(np.concatenate(val)),
+        }
+    )
 
 
-def voltage_events(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[tuple[int, int, int, float]]:
+def voltage_events(
+    state: BatchState, recs: list[dict[str, Any]], grid: Grid
+) -> list[tuple[int, int, int, float]]:
     """Under/over-voltage start/end events (codes 12/13, 10/11) from 10-minute means in the
     critica band lasting at least 30 minutes; phase losses (< 50 % of nominal) excluded."""
     ev: list[tuple[int, int, int, float]] = []
@@ -225,7 +261,10 @@ def voltage_events(state: BatchState, recs: list[dict[str, Any]], grid: Grid) ->
         on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
         for j in range(int(r["phases"])):
             v10 = state.v[k, j].reshape(-1, 2).mean(axis=1)
-            for cond, c_start, c_end in (((v10 < crit_lo) & (v10 > 0.5 * vn), 12, 13), (v10 > prec_hi, 10, 11)):
+            for cond, c_start, c_end in (
+                ((v10 < crit_lo) & (v10 > 0.5 * vn), 12, 13),
+                (v10 > prec_hi, 10, 11),
+            ):
                 x = np.concatenate([[False], cond & on_ok, [False]]).astype(np.int8)
                 d = np.diff(x)
                 starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
@@ -277,7 +316,9 @@ REG_CODES = ("003", "103", "024", "027", "006")
 POSTO_LIST = ("total", "ponta", "intermediario", "fora_ponta")
 
 
-def register_rows(mi: MeterIntervals, r: dict[str, Any], regs: Registers, grid: Grid, final: bool) -> dict[str, np.ndarray]:
+def register_rows(
+    mi: MeterIntervals, r: dict[str, Any], regs: Registers, grid: Grid, final: bool
+) -> dict[str, np.ndarray]:
     """Register readings of one meter in a chunk: every day at 00:00 (Group B) or every 6 h
     (Group A), plus the closing reading at the end of the period when ``final``.
 
@@ -323,8 +364,13 @@ def register_rows(mi: MeterIntervals, r: dict[str, Any], regs: Registers, grid: 
                 add("006", p, vals[1:])
             regs.demand_prev[(mi.row, p)] = int(cm[-1])
     n = sum(len(v) for v in val)
-    return {"row": np.full(n, mi.row, np.int32), "ts_s": np.concatenate(ts), "reg": np.concatenate(reg_i),
-            "posto": np.concatenate(posto_i), "value": np.concatenate(val).astype(np.int64)}
+    return {
+        "row": np.full(n, mi.row, np.int32),
+        "ts_s": np.concatenate(ts),
+        "reg": np.concatenate(reg_i),
+        "posto": np.concatenate(posto_i),
+        "value": np.concatenate(val).astype(np.int64),
+    }
 
 
 def _code(posto: str) -> int:
@@ -332,22 +378,26 @@ def _code(posto: str) -> int:
 
 
 def registers_table(cols: dict[str, np.ndarray], id_dict: pa.Array) -> pa.Table:
-    return pa.table({
-        "installation_id": _ids(cols["row"], id_dict),
-        "ts": _ts(cols["ts_s"]),
-        "register": pa.DictionaryArray.from_arrays(pa.array(cols["reg"]), pa.array(REG_CODES)),
-        "posto": pa.DictionaryArray.from_arrays(pa.array(cols["posto"]), pa.array(POSTO_LIST)),
-        "value_wh": pa.array(cols["value"]),
-    })
+    return pa.table(
+        {
+            "installation_id": _ids(cols["row"], id_dict),
+            "ts": _ts(cols["ts_s"]),
+            "register": pa.DictionaryArray.from_arrays(pa.array(cols["reg"]), pa.array(REG_CODES)),
+            "posto": pa.DictionaryArray.from_arrays(pa.array(cols["posto"]), pa.array(POSTO_LIST)),
+            "value_wh": pa.array(cols["value"]),
+        }
+    )
 
 
 def events_table(ev: pd.DataFrame, id_dict: pa.Array) -> pa.Table:
-    return pa.table({
-        "installation_id": _ids(ev["row"].to_numpy(), id_dict),
-        "ts": _ts(ev["ts_s"].to_numpy()),
-        "code": pa.array(ev["code"].to_numpy(dtype=np.int16)),
-        "value": pa.array(ev["value"].to_numpy(dtype=float), from_pandas=True),
-    })
+    return pa.table(
+        {
+            "installation_id": _ids(ev["row"].to_numpy(), id_dict),
+            "ts": _ts(ev["ts_s"].to_numpy()),
+            "code": pa.array(ev["code"].to_numpy(dtype=np.int16)),
+            "value": pa.array(ev["value"].to_numpy(dtype=float), from_pandas=True),
+        }
+    )
 
 
 def month_of(ts_s: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ CompareBasis = Literal["previous_period", "same_period_last_year", "same_month_l
 KWH_Q = Decimal("0.001")
 FEW_SIMILAR_HOMES = 5  # fewer peers than this → no similar-homes comparison
 
+REQUESTED_PERIOD = "requested_period"  # basis of a comparison window the caller named
 ISSUE_COMPARISON_LOW_COVERAGE = "consumption.issue.comparison_low_coverage"
 ISSUE_COMPARISON_NO_DATA = "consumption.issue.comparison_no_data"
 ISSUE_FEW_SIMILAR_HOMES = "consumption.issue.few_similar_homes"
@@ -69,7 +70,7 @@ class PostoKwh:
 class WindowTotal:
     """Energy of a comparison window, as aggregated in SQL."""
 
-    basis: str  # previous_period | same_period_last_year
+    basis: str  # previous_period | same_period_last_year | requested_period
     period: Period
     import_wh: int
     covered_minutes: int
@@ -133,6 +134,7 @@ class ConsumptionSummary:
     vs_previous_pct: float | None = None  # per-day change vs the previous period
     vs_last_year_pct: float | None = None  # per-day change vs the same period last year
     vs_similar_pct: float | None = None  # per-day difference to the similar homes' median
+    vs_requested_pct: float | None = None  # per-day change vs a period the caller asked to compare with
     is_estimate_cost: bool = True
 
 
@@ -475,6 +477,7 @@ def summarize(
         vs_previous_pct=_change_of(comparisons, "previous_period"),
         vs_last_year_pct=_change_of(comparisons, "same_period_last_year"),
         vs_similar_pct=_change_of(comparisons, "similar_homes"),
+        vs_requested_pct=_change_of(comparisons, REQUESTED_PERIOD),
     )
     return ToolResult(
         tool="consumption_summary",
@@ -488,6 +491,7 @@ def summarize(
             "vs_previous_pct": "fraction",
             "vs_last_year_pct": "fraction",
             "vs_similar_pct": "fraction",
+            "vs_requested_pct": "fraction",
             "share": "fraction",
             "estimated_cost_brl": "BRL",
         },

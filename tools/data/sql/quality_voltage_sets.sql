@@ -1,6 +1,6 @@
 -- DRP/DRC per installation and set of $set_size valid 10-minute readings (PRODIST Modulo 8).
 -- One row per installation and set. Parameters:
---   $start, $end      requested period [start, end) (TIMESTAMP)
+--   $start, $end      requested period [start, end) (TIMESTAMP, whole days)
 --   $end_ext          readings from $end up to $end_ext only complete the last set
 --   $set_size         1008
 --   $low_pu           0.1: a phase below 0,1 pu is interrupted (reading dropped)
@@ -31,37 +31,57 @@ intr AS (
       AND end_ts > CAST($start AS TIMESTAMP) - INTERVAL 10 MINUTE
 ),
 raw AS (
-    SELECT r.installation_id, r.ts, n.a_lo, n.a_hi, n.p_lo, n.p_hi,
-           CASE WHEN r.v_a_dv >= n.low_dv THEN r.v_a_dv END AS va,
-           CASE WHEN r.v_b_dv >= n.low_dv THEN r.v_b_dv END AS vb,
-           CASE WHEN r.v_c_dv >= n.low_dv THEN r.v_c_dv END AS vc
+    -- class per phase: 0 adequada, 1 precaria, 2 critica; NULL = no reading or phase below 0,1 pu
+    SELECT r.installation_id, r.ts,
+           CASE WHEN r.v_a_dv IS NULL OR r.v_a_dv < n.low_dv THEN NULL WHEN r.v_a_dv BETWEEN n.a_lo AND n.a_hi THEN 0
+                WHEN r.v_a_dv BETWEEN n.p_lo AND n.p_hi THEN 1 ELSE 2 END AS ca,
+           CASE WHEN r.v_b_dv IS NULL OR r.v_b_dv < n.low_dv THEN NULL WHEN r.v_b_dv BETWEEN n.a_lo AND n.a_hi THEN 0
+                WHEN r.v_b_dv BETWEEN n.p_lo AND n.p_hi THEN 1 ELSE 2 END AS cb,
+           CASE WHEN r.v_c_dv IS NULL OR r.v_c_dv < n.low_dv THEN NULL WHEN r.v_c_dv BETWEEN n.a_lo AND n.a_hi THEN 0
+                WHEN r.v_c_dv BETWEEN n.p_lo AND n.p_hi THEN 1 ELSE 2 END AS cc
     FROM voltage_10min r
     JOIN inst n ON n.installation_id = r.installation_id
     WHERE r.ts >= CAST($start AS TIMESTAMP) AND r.ts < CAST($end_ext AS TIMESTAMP)
 ),
 valid AS (
-    SELECT raw.*
+    SELECT raw.*, CAST(raw.ts AS DATE) AS day, (hour(raw.ts) * 60 + minute(raw.ts)) // 10 AS slot
     FROM raw
     ANTI JOIN intr o ON o.installation_id = raw.installation_id AND o.ts = raw.ts
-    WHERE coalesce(va, vb, vc) IS NOT NULL
+    WHERE coalesce(ca, cb, cc) IS NOT NULL
+),
+-- The ordinal (rn) of each valid reading of an installation, without a window over every reading:
+-- valid readings on earlier days + position in the day. A day with all 144 slots valid (the usual
+-- case) gives the position from the clock; only days with gaps are numbered by a window function.
+days AS (
+    -- unique (installation, ts) + 144 readings on the 10-minute grid = every slot of the day
+    SELECT installation_id, day, count(*) AS n_day,
+           count(*) = 144 AND bool_and(minute(ts) % 10 = 0 AND second(ts) = 0 AND microsecond(ts) = 0) AS full_day
+    FROM valid
+    GROUP BY installation_id, day
+),
+days_before AS (
+    SELECT *, coalesce(sum(n_day) OVER (PARTITION BY installation_id ORDER BY day
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM days
 ),
 per_meter AS (
-    SELECT installation_id, count(*) FILTER (WHERE ts < CAST($end AS TIMESTAMP)) AS n_in_period
-    FROM valid
+    SELECT installation_id, coalesce(sum(n_day) FILTER (WHERE day < CAST($end AS DATE)), 0) AS n_in_period
+    FROM days
     GROUP BY installation_id
 ),
 numbered AS (
-    -- (one window function per SELECT: combining two window frames here is much slower in DuckDB)
-    SELECT v.*, row_number() OVER (PARTITION BY v.installation_id ORDER BY v.ts) - 1 AS rn
-    FROM valid v
+    SELECT v.*, d.before + v.slot AS rn
+    FROM valid v JOIN days_before d ON d.installation_id = v.installation_id AND d.day = v.day
+    WHERE d.full_day
+    UNION ALL
+    SELECT v.*, d.before + row_number() OVER (PARTITION BY v.installation_id, v.day ORDER BY v.ts) - 1 AS rn
+    FROM valid v JOIN days_before d ON d.installation_id = v.installation_id AND d.day = v.day
+    WHERE NOT d.full_day
 ),
 cls AS (
-    SELECT installation_id, rn // $set_size AS set_no, ts,
-           CASE WHEN va IS NULL THEN NULL WHEN va BETWEEN a_lo AND a_hi THEN 0 WHEN va BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS ca,
-           CASE WHEN vb IS NULL THEN NULL WHEN vb BETWEEN a_lo AND a_hi THEN 0 WHEN vb BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cb,
-           CASE WHEN vc IS NULL THEN NULL WHEN vc BETWEEN a_lo AND a_hi THEN 0 WHEN vc BETWEEN p_lo AND p_hi THEN 1 ELSE 2 END AS cc
+    SELECT numbered.installation_id, rn // $set_size AS set_no, ts, ca, cb, cc
     FROM numbered
-    JOIN per_meter USING (installation_id)
+    JOIN per_meter ON per_meter.installation_id = numbered.installation_id
     WHERE rn < ceil(n_in_period / $set_size) * $set_size
 ),
 sets AS (
