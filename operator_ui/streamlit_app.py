@@ -1,4 +1,8 @@
-"""Operator copilot (Streamlit): navigation and shared frame only; pages live in app_pages/."""
+"""Operator copilot (Streamlit): page setup, navigation and the shared sidebar only.
+
+Pages live in ``app_pages/``; they call the assistant or ``tools.api`` through
+:mod:`operator_ui.resources` (cached, read-only store). Run with ``smartmeter copilot``.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,30 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.i18n import t
+from assistant.i18n import format_date, t
+from operator_ui import resources
 
-st.set_page_config(page_title=t("ui.title"), layout="wide")
+st.set_page_config(page_title=t("ui.title"), page_icon=":material/bolt:", layout="wide")
 PAGES = Path(__file__).parent / "app_pages"
 nav = st.navigation(
-    [
-        st.Page(str(PAGES / "copilot_chat.py"), title=t("ui.page.copilot"), default=True),
-        st.Page(str(PAGES / "quality.py"), title=t("ui.page.quality")),
-        st.Page(str(PAGES / "compensation.py"), title=t("ui.page.compensation")),
-        st.Page(str(PAGES / "events.py"), title=t("ui.page.events")),
-        st.Page(str(PAGES / "completeness.py"), title=t("ui.page.completeness")),
-        st.Page(str(PAGES / "costs.py"), title=t("ui.page.costs")),
-        st.Page(str(PAGES / "service.py"), title=t("ui.page.service")),
-    ]
+    {
+        t("ui.section.ask"): [
+            st.Page(PAGES / "copilot_chat.py", title=t("ui.page.copilot"), icon=":material/forum:", default=True),
+        ],
+        t("ui.section.network"): [
+            st.Page(PAGES / "quality.py", title=t("ui.page.quality"), icon=":material/bolt:"),
+            st.Page(PAGES / "compensation.py", title=t("ui.page.compensation"), icon=":material/payments:"),
+            st.Page(PAGES / "events.py", title=t("ui.page.events"), icon=":material/notifications:"),
+            st.Page(PAGES / "completeness.py", title=t("ui.page.completeness"), icon=":material/rule:"),
+        ],
+        t("ui.section.platform"): [
+            st.Page(PAGES / "costs.py", title=t("ui.page.costs"), icon=":material/savings:"),
+            st.Page(PAGES / "service.py", title=t("ui.page.service"), icon=":material/support_agent:"),
+        ],
+    }
 )
-st.sidebar.caption(t("ui.sidebar_note"))
+with st.sidebar:
+    st.caption(t("ui.title"))
+    st.caption(t("ui.data_today", today=format_date(resources.data_today())))
+    st.caption(t("ui.sidebar_note"))
 nav.run()

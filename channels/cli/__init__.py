@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "channels.cli.cost_cmds",
     "channels.cli.assistant_cmds",
     "channels.cli.serve_cmds",
+    "channels.cli.export_cmds",
 )
 
 

@@ -220,7 +220,7 @@ def calibrate_cmd(
                 "cost.ui.lake_check",
                 predicted=format_number(sum(v.predicted_bytes.values()), 0),
                 actual=format_number(sum(v.actual_bytes.values()), 0),
-                error=format_pct(v.error["total"], 1),
+                deviation=format_pct(v.error["total"], 1),
             )
         )
 

@@ -1,4 +1,9 @@
-"""Atendimento: the handoff queue; for a case, consumption, last bill, conversation, trails, suggested reply."""
+"""Atendimento: the assistant's human-handoff queue; for a chosen case the customer's consumption
+chart, the last bill explained, the conversation, the tool trails and a suggested reply.
+
+Tools: ``consumption_summary``, ``explain_bill`` and a replay of the tools the assistant called
+(installation from the case, operator scope). Queue: ``assistant.session.SessionStore.handoffs``.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,107 @@ import json
 import streamlit as st
 
 from assistant.i18n import t
+from assistant.render import fmt_value
+from operator_ui import components as ui
 from operator_ui import resources
-from operator_ui.app_pages._common import run_and_show
-from operator_ui.service_orders import suggested_reply
+from operator_ui.app_pages._common import ALL, call, option_label
+from operator_ui.replies import suggested_reply
 
 st.title(t("ui.page.service"))
-queue = resources.sessions().handoffs(limit=200)
+st.caption(t("ui.service_hint"))
+status = st.radio(t("ui.queue_status"), ["aberto", "encerrado", ALL], horizontal=True, key="h_status",
+                  format_func=option_label("handoff_status"))
+queue = resources.handoffs(None if status == ALL else status)
 if not queue:
     st.info(t("ui.queue_empty"))
     st.stop()
-labels = {h["id"]: f"{h['id']} · {h['created_at'][:16]} · {h['summary'].get('reason', '')}" for h in queue}
-chosen = st.selectbox(t("ui.queue"), list(labels), format_func=lambda x: labels[x], key="h_sel")
+
+rows = [
+    {
+        "id": h["id"],
+        "created_at": fmt_value(str(h["created_at"])[:16].replace("T", " ")),
+        "channel": h["channel"],
+        "reason": h["summary"].get("reason", h["reason"]),
+        "identified": bool(h["summary"].get("identified")),
+        "installation_id": h["installation_id"],
+        "status": h["status"],
+    }
+    for h in queue
+]
+st.subheader(t("ui.queue"))
+ui.table(ui.frame(rows), "h-queue")
+labels = {r["id"]: f"{r['id']} · {r['created_at']} · {r['reason']}" for r in rows}
+chosen = st.selectbox(t("ui.case"), list(labels), format_func=lambda x: labels[x], key="h_sel")
 case = next(h for h in queue if h["id"] == chosen)
 summary = case["summary"]
+inst = case.get("installation_id") or summary.get("installation_id")
+
+ui.metrics([
+    (t("ui.field.channel"), str(case["channel"])),
+    (t("ui.identified"), t("ui.yes") if summary.get("identified") else t("ui.no")),
+    (t("ui.field.installation_id"), str(inst or "—")),
+    (t("ui.field.status"), ui.code_label("ui.handoff_status", case["status"])),
+])
 st.markdown(f"**{t('ui.question')}** {summary.get('question', '')}")
-st.markdown(f"**{t('ui.identified')}** {t('ui.yes') if summary.get('identified') else t('ui.no')}")
-with st.expander(t("ui.conversation"), expanded=True):
-    for turn in summary.get("history", []):
-        st.markdown(f"- *{turn.get('role')}*: {turn.get('text')}")
-inst = case.get("installation_id")
+st.markdown(f"**{t('ui.reason')}** {summary.get('reason', '')}")
+
+consumption = bill = None
 if inst:
-    st.subheader(t("ui.customer_consumption"))
-    run_and_show("consumption_summary", f"svc-cons-{chosen}", inst, period="last_30_days")
-    st.subheader(t("ui.last_bill"))
-    run_and_show("explain_bill", f"svc-bill-{chosen}", inst, reference="last_bill")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("ui.customer_consumption"))
+        consumption = call("consumption_summary", inst, period="last_30_days")
+        if consumption is not None:
+            ui.result_metrics(consumption, ["total_kwh", "kwh_per_day", "vs_previous_pct"])
+            daily = ui.frame(consumption.value.daily)
+            ui.chart(daily, "day", "kwh", "bar")
+            ui.trail(consumption, "h-cons")
+    with right:
+        st.subheader(t("ui.last_bill"))
+        bill = call("explain_bill", inst, reference="last_bill")
+        if bill is not None:
+            ui.issues(bill)
+            ui.result_metrics(bill, ["total_rs", "consumption_kwh", "change_rs"])
+            st.caption(t("ui.bill_cycle", month=ui.fmt(bill, "bill_month"), start=ui.fmt(bill, "start"),
+                         end=ui.fmt(bill, "end")))
+            lines = ui.frame(bill.value.lines)
+            if not lines.empty:
+                lines["key"] = lines["key"].map(lambda k: ui.code_label("", k) if k else k)
+            ui.table(lines, "h-bill", ["key", "posto", "quantity", "unit", "rate_rs", "amount_rs"])
+            drivers = ui.frame(bill.value.drivers)
+            if not drivers.empty:
+                drivers["key"] = drivers["key"].map(lambda k: ui.code_label("", k) if k else k)
+                st.markdown(f"**{t('ui.bill_drivers')}**")
+                ui.table(drivers, "h-drivers", ["key", "previous", "current", "delta_rs"])
+            ui.trail(bill, "h-bill")
+else:
+    st.info(t("ui.not_identified_case"))
+
+st.subheader(t("ui.conversation"))
+for turn in summary.get("history", []):
+    with st.chat_message("user" if turn.get("role") == "user" else "assistant"):
+        st.write(turn.get("text", ""))
+
+st.subheader(t("ui.assistant_trails"))
+replayed = 0
+for i, tool_call in enumerate(summary.get("tool_calls") or []):
+    name, args = tool_call.get("name"), tool_call.get("arguments") or {}
+    result = resources.replay(str(name), inst, args)
+    if result is not None:
+        st.markdown(f"**{ui.code_label('intent', name)}**")
+        ui.trail(result, f"h-replay-{i}")
+        replayed += 1
+if summary.get("last_detail"):
+    with st.expander(t("ui.detail_shown"), expanded=replayed == 0):
+        st.text(summary["last_detail"])
+elif replayed == 0:
+    st.caption(t("ui.no_trails"))
+
 st.subheader(t("ui.suggested_reply"))
-st.code(suggested_reply(summary), language=None)
-st.download_button(t("ui.download_case"), json.dumps(case, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
-                   f"{chosen}.json", "application/json", key="case-dl")
+st.code(suggested_reply(summary, bill, consumption), language=None, wrap_lines=True)
+c1, c2 = st.columns(2)
+c1.download_button(t("ui.download_case"), json.dumps(case, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+                   f"{chosen}.json", "application/json", key="h-case-dl")
+if case["status"] != "encerrado" and c2.button(t("ui.close_case"), key="h-close"):
+    resources.close_handoff(chosen)
+    st.rerun()

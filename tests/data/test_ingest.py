@@ -434,3 +434,33 @@ def test_killed_process_recovers_at_next_open(fresh_home, mdm_exports, where):
         rep = ingest_paths(store, [mdm_exports / "load_profile_late.csv"]).files[0]
         assert rep.accepted + rep.duplicate == 4
         assert store.scalar("SELECT count(*) FROM load_profile") == base + 3
+
+
+def test_latin1_semicolon_export_with_aliases(fresh_home, tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "installations_sp.csv").write_bytes(
+        "instalacao;group_code;phases;municipality\nUC010;B;1;São Paulo\n".encode("latin-1")
+    )
+    with Store(fresh_home) as store:
+        rep = ingest_paths(store, [exports]).files[0]
+        assert (rep.kind, rep.accepted) == ("installations", 1)
+        assert store.rows("SELECT municipality FROM installations") == [("São Paulo",)]
+
+
+def test_quarantined_customer_rows_hold_no_personal_data(fresh_home, mdm_exports, tmp_path):
+    bad = tmp_path / "customers_bad.csv"
+    bad.write_text(
+        "customer_key,installation_id,titular_name,cpf,phone\n"
+        "C009,UC999,Fulana de Tal,52998224725,+5519999990009\n"
+        "C010,UC001,Beltrano Silva,123,+5519999990010\n"
+        "C011,UC001,Sicrano,52998224725,+5519999990011,extra\n"
+    )
+    run(fresh_home, mdm_exports, "installations.csv")
+    with Store(fresh_home) as store:
+        rep = ingest_paths(store, [bad]).files[0]
+        assert dict(rep.reasons) == {"unknown_installation": 1, "invalid_value": 1, "malformed_row": 1}
+        records = [r for (r,) in store.rows("SELECT record FROM quarantine ORDER BY line_no")]
+    assert records[0].startswith("C009,UC999,sha256:") and records[2].startswith("sha256:")
+    for secret in ("Fulana", "Beltrano", "Sicrano", "52998224725", "+55199999900"):
+        assert not any(secret in r for r in records)

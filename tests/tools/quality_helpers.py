@@ -81,7 +81,9 @@ def installation_row(installation_id: str, **kw: object) -> dict[str, object]:
     return row
 
 
-def load_profile_frame(installation_id: str, start: str, end: str, import_wh: int, freq_min: int = 15) -> pd.DataFrame:
+def load_profile_frame(
+    installation_id: str, start: str, end: str, import_wh: int, freq_min: int = 15
+) -> pd.DataFrame:
     """A flat load profile with every canonical column (nulls where unused)."""
     lp = pd.DataFrame(
         {

@@ -200,3 +200,12 @@ def test_always_on_loads_skip_intervals_masked_by_solar() -> None:
     v = appl.breakdown(df, WEEK, has_gd=True).value
     assert float(v.standby.kwh_mid) == pytest.approx((160 - 42) * 140 / 1000, abs=0.01)
     assert float(v.refrigeration.kwh_mid) == pytest.approx(42 * 140 / 1000, abs=0.01)
+
+
+def test_shop_gets_no_shower_or_household_fridge() -> None:
+    df = crafted("2026-11-02", 7, base_w=160, blocks=SHOWERS)
+    r = appl.breakdown(df, WEEK, household=False)
+    v = r.value
+    assert v.shower.kwh_mid == 0 and v.refrigeration.kwh_mid == 0
+    assert float(v.standby.kwh_mid) == pytest.approx(160 * 168 / 1000, abs=0.01)  # the whole floor
+    assert any(i.code == appl.ISSUE_NOT_A_HOME for i in r.issues)

@@ -402,3 +402,61 @@ def test_drivers_add_up_to_the_change() -> None:
     assert by["billing.driver.icms"].delta_rs < 0  # 190 kWh: 18 % -> 12 %
     assert by["billing.driver.bandeira"].previous > by["billing.driver.bandeira"].current
     assert len(steps) == len(drivers)
+
+
+# ------------------------------------------------------------------ catalogue coverage
+
+
+def test_every_emitted_key_has_pt_br_text() -> None:
+    import re
+    import string
+    from pathlib import Path
+
+    from assistant.i18n import catalogue
+
+    cat = catalogue()
+    root = Path(__file__).resolve().parents[2]
+    files = [
+        "tools/api/billing.py",
+        "tools/domain/billing.py",
+        "tools/domain/billing_drivers.py",
+        "tools/domain/tariffs.py",
+        "tools/domain/gd.py",
+    ]
+    pattern = re.compile(
+        r'"((?:issue\.(?:billing|tariffs|gd)|billing\.(?:step|component|driver)|tariffs\.step|gd\.step)\.[a-z0-9_]+)"'
+    )
+    keys = {k for f in files for k in pattern.findall((root / f).read_text(encoding="utf-8"))}
+    assert len(keys) > 60
+    missing = sorted(k for k in keys if k not in cat and f"{k}.text" not in cat)
+    assert missing == []
+    # step labels have no placeholders (the renderer prints formula and output after them)
+    steps = [k for k in keys if not k.startswith("issue.")]
+    assert [k for k in steps if "{" in cat[k]] == []
+    # issue placeholders are names of Issue.data keys
+    for k in keys:
+        if k.startswith("issue."):
+            names = {f for _, f, _, _ in string.Formatter().parse(cat[k]) if f}
+            assert all(re.fullmatch(r"[a-z_]+", n) for n in names), k
+
+
+def test_issue_placeholders_match_data() -> None:
+    import string
+
+    from assistant.i18n import catalogue
+
+    cat = catalogue()
+    f = InstallationFacts(
+        "t", subclass="baixa_renda", modality="branca", phases=3, gd_class="GD3", municipality="X"
+    )
+    _, issues = resolve_inputs(
+        f,
+        dt.date(2025, 6, 1),
+        dt.date(2025, 7, 10),
+        Usage({"ponta": D(10), "intermediario": D(0), "fora_ponta": D(5)}),
+        REF,
+    )
+    assert len(issues) >= 6
+    for i in issues:
+        names = {n for _, n, _, _ in string.Formatter().parse(cat[i.code]) if n}
+        assert names == set(i.data), i.code

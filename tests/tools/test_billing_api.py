@@ -442,3 +442,28 @@ def test_not_enough_data_gives_a_disqualifying_issue(short_store: Store) -> None
     ]
     ok = run_tool("explain_bill", sctx, "90000001", {"reference": "last_bill"})
     assert not ok.disqualified and ok.value.total_rs == sum(ln.amount_rs for ln in ok.value.lines)
+
+
+def test_issue_texts_fit_their_data(ctx: ToolContext, scenarios: dict[str, Any], short_store: Store) -> None:
+    import string
+
+    from assistant.i18n import catalogue
+
+    cat = catalogue()
+    sctx = ToolContext(store=short_store, scope=Scope.operator(), today=TODAY)
+    results = [
+        run_tool("forecast_bill", ctx, first(scenarios, "demo"), {}),
+        run_tool("gd_credits", ctx, first(scenarios, "solar_gd2"), {"period": "last_month"}),
+        run_tool("gd_credits", ctx, first(scenarios, "demo"), {}),
+        run_tool("tariff_flag", ctx, first(scenarios, "solar_gd1"), {"period": "next_month"}),
+        run_tool("compare_tariffs", ctx, first(scenarios, "solar_gd1"), {}),
+        run_tool("compare_tariffs", sctx, "90000001", {}),
+        run_tool("explain_bill", sctx, "90000001", {"reference": "2026-06"}),
+    ]
+    seen = set()
+    for r in results:
+        for i in r.issues:
+            names = {n for _, n, _, _ in string.Formatter().parse(cat[i.code]) if n}
+            assert names == set(i.data), i.code
+            seen.add(i.code)
+    assert len(seen) >= 10

@@ -124,4 +124,4 @@ def test_reading_day_moves_to_a_business_day() -> None:
 def test_month_cycle_group_a() -> None:
     c = cal.month_cycle(2026, 2)
     assert (c.start, c.end, c.reading_date, c.days) == (D(2026, 2, 1), D(2026, 2, 28), D(2026, 3, 1), 28)
-    assert c.label == "2026-03"
+    assert c.label == "2026-02"  # Group A bills are named after the month billed

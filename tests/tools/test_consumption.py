@@ -419,3 +419,11 @@ def test_every_code_constant_in_our_modules_is_in_the_catalogue() -> None:
     missing = sorted(k for k in keys if not has(k))
     assert missing == []
     assert len(keys) > 40
+
+
+def test_rows_without_energy_do_not_count_as_coverage() -> None:
+    ts = pd.date_range("2026-11-02", periods=96, freq="15min")
+    wh = pd.array([25] * 48 + [None] * 48, dtype="Int32")
+    df = pd.DataFrame({"ts": ts, "interval_min": 15, "import_wh": wh, "export_wh": None})
+    v = cons.summarize(df, Period(dt.date(2026, 11, 2), dt.date(2026, 11, 2))).value
+    assert v.coverage == 0.5 and v.total_kwh == Decimal("1.200") and v.kwh_per_day == Decimal("2.400")

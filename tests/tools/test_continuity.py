@@ -132,7 +132,8 @@ def outage_store(tmp_path):  # type: ignore[no-untyped-def]
     store = Store(home)
     row = installation_row("UC-9")
     store.con.execute(
-        f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
     )
     ev = _events([360, 120, 90, 60, 30, 30, 30, 15, 15, 2])  # + a 2-minute blackout
     ev["installation_id"] = "UC-9"
@@ -160,7 +161,9 @@ def test_continuity_tool_matches_hand_computation(outage_store: Store) -> None:
     reasons = [i.reason for i in res.value.interruptions]
     assert reasons.count("short") == 1 and reasons.count("long") == 9
     # the store's outages view agrees on what counts
-    n = outage_store.scalar("SELECT count(*) FROM outages WHERE counts_as_interruption AND installation_id = 'UC-9'")
+    n = outage_store.scalar(
+        "SELECT count(*) FROM outages WHERE counts_as_interruption AND installation_id = 'UC-9'"
+    )
     assert n == 9
     assert "continuity.issue.limits_reference" in {i.code for i in res.issues}
     res.to_dict()

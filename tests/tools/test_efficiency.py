@@ -107,6 +107,14 @@ def test_branca_hint_for_a_convencional_home_with_little_peak_use() -> None:
     assert eff.choose_tips(p, b, modality="branca").value.tip_count == 0
 
 
+def test_household_and_branca_gates() -> None:
+    p, b = inputs(shower_kwh=30.0, standby_kwh=80 * 24 * 15 / 1000)
+    shop = eff.choose_tips(p, b, modality="convencional", household=False).value
+    assert [t.key for t in shop.tips] == ["tip.tariff.compare_branca"]  # no shower / stand-by tips
+    social = eff.choose_tips(p, b, modality="convencional", branca_eligible=False).value  # baixa renda
+    assert "tip.tariff.compare_branca" not in {t.key for t in social.tips}
+
+
 def test_no_tips_is_said() -> None:
     p, b = inputs()
     r = eff.choose_tips(p, b, modality="branca")

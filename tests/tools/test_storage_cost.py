@@ -21,8 +21,9 @@ from tools.domain.storage_cost_coef import (
     intervals_per_month,
     normalise_products,
 )
-from tools.domain.storage_cost_lines import Platform, cost_lines
+from tools.domain.storage_cost_lines import Platform
 from tools.domain.storage_cost_prices import merge_overrides, parse_document, select_book
+from tools.domain.storage_cost_pricing import cost_lines
 from tools.domain.storage_cost_sim import Fleet, Overheads, Tiering, flat_fleet, simulate, volume_model
 from tools.domain.storage_cost_volume import ProductRates
 from tools.errors import InvalidArguments

@@ -329,6 +329,18 @@ def _dedupe(issues: Sequence[Issue]) -> tuple[Issue, ...]:
         Issue("issue.billing.stand_in_tariff", "warning", {"reh": r, "start": a, "end": b})
         for r, (a, b) in stand_in.items()
     ]
+    items = sorted(
+        {
+            x
+            for i in rest
+            if i.code == "issue.billing.reference_values"
+            for x in str(i.data.get("items", "")).split(", ")
+            if x
+        }
+    )
+    if items:
+        rest = [i for i in rest if i.code != "issue.billing.reference_values"]
+        rest.append(Issue("issue.billing.reference_values", "warning", {"items": ", ".join(items)}))
     issues = [*rest, *merged]
     out: list[Issue] = []
     seen: set[str] = set()
@@ -476,9 +488,27 @@ def explain_bill(
         issues.append(
             Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": valid[0].cycle.start})
         )
-    seq = bill_sequence(call.facts, _items(valid, end_cap), call.reference)
-    cur_inputs, cur_bill = seq[-1]
-    issues += list(cur_bill.issues)
+    seq = bill_sequence(call.facts, _items(valid[:-1]), call.reference)
+    lots = seq[-1][1].credits_after if seq else ()
+    cur_end = min(target.end, end_cap) if end_cap else target.end
+    basis = None
+    if partial:  # the ICMS band of the whole cycle, not of the days so far
+        elapsed = (cur_end - target.start).days + 1
+        basis = sum(cur_u.usage.kwh.values(), Decimal(0)) * target.days / elapsed
+    cur_inputs, cur_issues = resolve_inputs(
+        call.facts,
+        target.start,
+        cur_end,
+        cur_u.usage,
+        call.reference,
+        reading_date=target.reading_date,
+        credits=lots,
+        icms_kwh_basis=basis,
+        apply_cd=not partial,
+    )
+    cur_bill = compute_bill(cur_inputs, cur_issues)
+    seq.append((cur_inputs, cur_bill))
+    issues += [i for i in cur_bill.issues if not (partial and i.code == "issue.billing.cycle_short")]
     prev_u = usages[-2] if len(usages) >= 2 else None
     drivers: tuple[Driver, ...] = ()
     driver_steps: tuple[Step, ...] = ()
@@ -730,7 +760,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     kwp_raw = call.row.get("gd_kwp")
     kwp = Decimal(repr(float(kwp_raw))) if kwp_raw is not None and kwp_raw == kwp_raw else None
     if not call.facts.has_gd:
-        issue = Issue("issue.gd.not_scee", "disqualifying", {"installation_id": installation_id})
+        issue = Issue("issue.gd.not_scee", "disqualifying", {})
         value = GdCredits(
             installation_id,
             call.facts.gd_class,

@@ -305,6 +305,23 @@ def estimate_cost(
     return (Decimal(value), tuple(steps)), None
 
 
+BRANCA_EXCLUDED_SUBCLASSES = ("baixa_renda", "desconto_social")  # REN 1.000 art. 219 II
+
+
+def _household(inst: Mapping[str, Any]) -> bool:
+    return (
+        str(inst.get("group_code") or "B") == "B" and str(inst.get("customer_class") or "") == "residencial"
+    )
+
+
+def _branca_eligible(inst: Mapping[str, Any]) -> bool:
+    return (
+        str(inst.get("group_code") or "B") == "B"
+        and str(inst.get("subclass") or "") not in BRANCA_EXCLUDED_SUBCLASSES
+        and str(inst.get("customer_class") or "") != "iluminacao_publica"
+    )
+
+
 def _has_gd(inst: Mapping[str, Any]) -> bool:
     kind = str(inst.get("gd_kind") or "none")
     kwp = inst.get("gd_kwp")
@@ -448,6 +465,7 @@ def appliance_breakdown(
         period,
         appliance=args.appliance,
         has_gd=_has_gd(inst),
+        household=_household(inst),
         reference=ref,
         sql={"intervals": q, "reference": q_ref},
     )
@@ -463,7 +481,12 @@ def efficiency_tips(
     pr, df, q = _profile(ctx, installation_id, period)
     ref, q_ref = fetch_reference(ctx, installation_id, period)
     br = appl.breakdown(
-        df, period, has_gd=_has_gd(inst), reference=ref, sql={"intervals": q, "reference": q_ref}
+        df,
+        period,
+        has_gd=_has_gd(inst),
+        household=_household(inst),
+        reference=ref,
+        sql={"intervals": q, "reference": q_ref},
     )
     cost, cost_issue = estimate_cost(ctx, installation_id, period)
     price: Decimal | None = None
@@ -481,7 +504,12 @@ def efficiency_tips(
             )
         )
     result = eff.choose_tips(
-        pr.value, br.value, modality=str(inst.get("tariff_modality") or ""), price_brl_kwh=price
+        pr.value,
+        br.value,
+        modality=str(inst.get("tariff_modality") or ""),
+        branca_eligible=_branca_eligible(inst),
+        household=_household(inst),
+        price_brl_kwh=price,
     )
     issues: list[Issue] = []
     for i in pr.issues + br.issues + result.issues + ((cost_issue,) if cost_issue else ()):

@@ -474,7 +474,13 @@ def compensation_exposure(
     return ToolResult(
         tool="compensation_exposure",
         value=value,
-        units={"total_rs": "R$", "voltage_rs": "R$", "continuity_rs": "R$", "due_rs": "R$", "top_group_rs": "R$"},
+        units={
+            "total_rs": "R$",
+            "voltage_rs": "R$",
+            "continuity_rs": "R$",
+            "due_rs": "R$",
+            "top_group_rs": "R$",
+        },
         trail=tuple(trail),
         issues=tuple(issues),
         provenance=Provenance(
@@ -686,7 +692,11 @@ def events_summary(
         )
     if any(t.possible_ntl for t in tamper):
         issues.append(
-            Issue("fleet.issue.ntl_needs_inspection", "warning", {"min_drop_pct": round(NTL_MIN_DROP * 100), "days": NTL_DAYS})
+            Issue(
+                "fleet.issue.ntl_needs_inspection",
+                "warning",
+                {"min_drop_pct": round(NTL_MIN_DROP * 100), "days": NTL_DAYS},
+            )
         )
     value = EventsSummary(
         period=period,
@@ -813,43 +823,11 @@ class DataCompleteness:
     n_zero_while_communicating: int
 
 
-_COMPLETENESS_SUMMARY = """
-WITH pm AS (
-{{completeness}}
-)
-SELECT group_code, count(*) AS n_meters, sum(received_minutes) AS received, sum(expected_minutes) AS expected,
-       count(*) FILTER (WHERE n_readings = 0) AS n_without,
-       count(*) FILTER (WHERE received_minutes >= 0.99 * expected_minutes) AS n_complete,
-       sum(n_estimated) AS n_estimated,
-       count(*) FILTER (WHERE days_since_last > $silent_days OR last_ts IS NULL) AS n_silent,
-       count(*) FILTER (WHERE zero_while_communicating) AS n_zero,
-       GROUPING(group_code) AS all_groups
-FROM pm
-GROUP BY GROUPING SETS ((group_code), ())
-"""
-_COMPLETENESS_LIST = """
-WITH pm AS (
-{{completeness}}
-)
-SELECT installation_id, group_code, feeder_id, n_readings, last_ts, days_since_last,
-       received_minutes / nullif(expected_minutes, 0) AS completeness
-FROM pm
-WHERE CASE CAST($list AS VARCHAR)
-          WHEN 'silent' THEN days_since_last > $silent_days OR last_ts IS NULL
-          WHEN 'zero' THEN zero_while_communicating
-          ELSE received_minutes < expected_minutes END
-ORDER BY CASE CAST($list AS VARCHAR) WHEN 'silent' THEN coalesce(days_since_last, 1e9) * -1 ELSE 0 END,
-         completeness NULLS FIRST, installation_id
-LIMIT $limit
-"""
-
-
 def data_completeness(
     ctx: ToolContext, installation_id: str | None, args: CompletenessArgs
 ) -> ToolResult[DataCompleteness]:
     """Share of expected interval readings received; silent meters; zero consumption while communicating."""
     period = resolve_period(args.period, ctx.data_today, default="last_week")
-    base = sql_file("fleet_completeness.sql")
     params: dict[str, Any] = {
         "start": period.start_ts(),
         "end": period.end_ts_exclusive(),
@@ -857,9 +835,9 @@ def data_completeness(
         "silent_days": args.silent_days,
         "group": args.group,
     }
-    sum_sql = _COMPLETENESS_SUMMARY.replace("{{completeness}}", base)
+    sum_sql = _with("fleet_completeness_summary.sql", completeness="fleet_completeness.sql")
     sdf = ctx.store.df(sum_sql, params)
-    list_sql = _COMPLETENESS_LIST.replace("{{completeness}}", base)
+    list_sql = _with("fleet_completeness_list.sql", completeness="fleet_completeness.sql")
     lists = {
         k: ctx.store.df(list_sql, {**params, "list": k, "limit": args.limit})
         for k in ("worst", "silent", "zero")
@@ -994,68 +972,6 @@ class FleetConsumption:
     branca: BrancaSummary | None
 
 
-_CONS_TOTALS = """
-WITH iv AS (
-{{base}}
-)
-SELECT CASE CAST($group_by AS VARCHAR) WHEN 'group' THEN group_code WHEN 'class' THEN customer_class
-            WHEN 'feeder' THEN feeder_id ELSE posto END AS key,
-       count(DISTINCT installation_id) AS n_meters, sum(import_wh) AS import_wh, sum(export_wh) AS export_wh,
-       GROUPING(key) AS all_keys
-FROM iv
-GROUP BY GROUPING SETS ((key), ())
-ORDER BY all_keys, import_wh DESC
-"""
-_CONS_CURVE = """
-WITH iv AS (
-{{base}}
-), hourly AS (
-    SELECT installation_id, CAST(ts AS DATE) AS day, hour(ts) AS h, any_value(fp_day) AS fp_day, sum(import_wh) AS wh
-    FROM iv GROUP BY installation_id, day, h
-)
-SELECT CASE WHEN fp_day THEN 'weekend_holiday' ELSE 'working_day' END AS day_type, h AS hour,
-       avg(wh) / 1000.0 AS avg_kw, count(*) AS n_meter_days
-FROM hourly GROUP BY day_type, hour ORDER BY day_type DESC, hour
-"""
-_CONS_GD = """
-WITH iv AS (
-{{base}}
-), pm AS (
-    SELECT installation_id, sum(import_wh) AS imp, sum(export_wh) AS exp FROM iv
-    WHERE gd_kind IS NOT NULL AND gd_kind <> 'none' GROUP BY installation_id
-)
-SELECT count(*) AS n_gd, coalesce(sum(imp), 0) AS import_wh, coalesce(sum(exp), 0) AS export_wh,
-       count(*) FILTER (WHERE exp > imp) AS n_export_gt_import
-FROM pm
-"""
-_CONS_BRANCA = """
-WITH iv AS (
-{{base}}
-), tar AS (
-    SELECT unnest(CAST($t_sub AS VARCHAR[])) AS subgroup, unnest(CAST($t_conv AS DOUBLE[])) AS t_conv,
-           unnest(CAST($t_p AS DOUBLE[])) AS t_p, unnest(CAST($t_i AS DOUBLE[])) AS t_i,
-           unnest(CAST($t_f AS DOUBLE[])) AS t_f
-), pm AS (
-    SELECT installation_id, any_value(subgroup) AS subgroup,
-           sum(import_wh) AS total_wh,
-           coalesce(sum(import_wh) FILTER (WHERE posto = 'ponta'), 0) AS p_wh,
-           coalesce(sum(import_wh) FILTER (WHERE posto = 'intermediario'), 0) AS i_wh,
-           coalesce(sum(import_wh) FILTER (WHERE posto = 'fora_ponta'), 0) AS f_wh
-    FROM iv
-    WHERE group_code = 'B' AND tariff_modality = 'convencional'
-      AND subclass NOT IN ('baixa_renda', 'desconto_social')
-    GROUP BY installation_id
-), cost AS (
-    SELECT pm.*, total_wh / 1e6 * t.t_conv AS conv_rs,
-           (p_wh * t.t_p + i_wh * t.t_i + f_wh * t.t_f) / 1e6 AS branca_rs
-    FROM pm JOIN tar t ON t.subgroup = pm.subgroup
-)
-SELECT count(*) AS n_eligible, count(*) FILTER (WHERE branca_rs < conv_rs) AS n_save,
-       coalesce(sum(conv_rs - branca_rs) FILTER (WHERE branca_rs < conv_rs), 0) AS saving_rs
-FROM cost
-"""
-
-
 def _posto_params(store: Store, period: Period) -> tuple[dict[str, Any], list[TrailRef]]:
     ref = load_reference()
     dists = [
@@ -1111,12 +1027,11 @@ def fleet_consumption(
         "group": args.group,
         **posto_params,
     }
-    base = sql_file("fleet_consumption_base.sql")
-    totals_sql = _CONS_TOTALS.replace("{{base}}", base)
+    totals_sql = _with("fleet_consumption_totals.sql", base="fleet_consumption_base.sql")
     tdf = ctx.store.df(totals_sql, {**params, "group_by": args.group_by})
-    curve_sql = _CONS_CURVE.replace("{{base}}", base)
+    curve_sql = _with("fleet_consumption_curve.sql", base="fleet_consumption_base.sql")
     cdf = ctx.store.df(curve_sql, params)
-    gd_sql = _CONS_GD.replace("{{base}}", base)
+    gd_sql = _with("fleet_consumption_gd.sql", base="fleet_consumption_base.sql")
     gd = ctx.store.df(gd_sql, params).iloc[0]
     b_params, b_refs = _branca_params(period.end)
     branca: BrancaSummary | None = None
@@ -1133,7 +1048,7 @@ def fleet_consumption(
     ]
     issues: list[Issue] = []
     if b_params["t_sub"]:
-        b_sql = _CONS_BRANCA.replace("{{base}}", base)
+        b_sql = _with("fleet_consumption_branca.sql", base="fleet_consumption_base.sql")
         b = ctx.store.df(b_sql, {**params, **b_params}).iloc[0]
         branca = BrancaSummary(int(b["n_eligible"]), int(b["n_save"]), _money(b["saving_rs"]), tuple(b_refs))
         trail.append(_sql_step("fleet.step.branca_savers", b_sql, {**params, **b_params}, 1, tuple(b_refs)))

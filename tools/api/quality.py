@@ -64,6 +64,11 @@ def sql_file(name: str) -> str:
     return (resources.files("tools.data") / "sql" / name).read_text(encoding="utf-8")
 
 
+def text(x: Any) -> str | None:
+    """A register attribute as str, None for SQL NULL / NaN."""
+    return None if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
+
+
 def reference_versions() -> dict[str, str]:
     return {REFERENCE_VERSION_KEY: str(reference_data().get("version", ""))}
 
@@ -183,10 +188,9 @@ def monthly_eusd(
         issues.append(
             Issue("quality.issue.eusd_partial_month", "warning", {"days": days, "month_days": month_days})
         )
-    tusd = tusd_for(inst.get("group_code"), month_start, inst.get("distributor"))
-    ckw = d(inst.get("contracted_demand_kw") or 0) if str(inst.get("group_code")) == "A" else Decimal(0)
-    if ckw != ckw:  # NaN
-        ckw = Decimal(0)
+    tusd = tusd_for(text(inst.get("group_code")), month_start, text(inst.get("distributor")))
+    kw = inst.get("contracted_demand_kw")
+    ckw = d(kw) if text(inst.get("group_code")) == "A" and kw is not None and not pd.isna(kw) else Decimal(0)
     value = eusd(kwh, ckw, tusd)
     if tusd.fallback or tusd.ref.status != "confirmed":
         issues.append(
@@ -581,9 +585,9 @@ def continuity_indicators(
     period = resolve_period(args.period, ctx.data_today, default="last_month")
     start, end = period.start_ts(), period.end_ts_exclusive()
     intr = fetch_interruptions(ctx.store, installation_id, start, end)
-    level = cont.supply_level(inst.get("group_code"), inst.get("subgroup"))
-    conjunto = inst.get("conjunto_id") or ""
-    limits = rules.limits_for(conjunto, inst.get("area"), level)
+    level = cont.supply_level(text(inst.get("group_code")), text(inst.get("subgroup")))
+    conjunto = text(inst.get("conjunto_id")) or ""
+    limits = rules.limits_for(conjunto, text(inst.get("area")), level)
     crit = rules.critical_days_for(conjunto)
     months = cont.monthly_indicators(intr, period.start, period.end, rules, crit)
     trail: list[Step] = [

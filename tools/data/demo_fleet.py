@@ -109,7 +109,7 @@ def _meter_params(idx: int, role: str, seed: int) -> dict[str, Any]:
         elif rng.random() < 0.08:
             p["gd_kwp"] = round(float(rng.uniform(2.0, 8.0)), 1)
             p["gd_class"] = "GD1" if rng.random() < 0.5 else "GD2"
-        if role == "ordinary" and rng.random() < 0.13:
+        if role == "ordinary" and rng.random() < 0.16:
             p["modality"], p["branca_shift"] = "branca", True
         elif role == "ordinary" and p["phases"] == 1 and rng.random() < 0.07:
             p["subclass"] = "baixa_renda"
@@ -207,20 +207,22 @@ def _topology(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             sizes[a] -= k
             sizes[b] += k
     n_f = max(min(3, n_t), math.ceil(n_t / 5))
-    t_feeder = np.concatenate(
-        [np.full(len(part), f) for f, part in enumerate(np.array_split(np.arange(n_t), n_f))]
-    )
-    local_k = np.concatenate([np.arange(1, len(part) + 1) for part in np.array_split(np.arange(n_t), n_f)])
+    counts = [len(part) for part in np.array_split(np.arange(n_t), n_f)]
+    if n_f == 3 and n_t >= 4:  # small fleets: the third (Piratininga) feeder has one transformer
+        counts = [(n_t - 1) - (n_t - 1) // 2, (n_t - 1) // 2, 1]
+    t_feeder = np.repeat(np.arange(n_f), counts)
+    local_k = np.concatenate([np.arange(1, c + 1) for c in counts])
     t_ids = [f"TR-{int(f) + 1:03d}{int(k)}" for f, k in zip(t_feeder, local_k, strict=True)]
-    weak = np.zeros(n_t, bool)
+    weak = np.arange(n_t) % 40 == 17  # large fleets: about one transformer in 40 is weak too
     if n_b >= 20 and n_t >= 3:
         for f in (0, 1):
             first = np.flatnonzero(t_feeder == f)
             if len(first):
                 weak[first[0]] = True
     t_pos = np.arange(n_t)
-    rural = t_pos % 12 == 3
-    nominal = np.where((t_pos % 6 == 3) & ~weak, 220, 127)
+    last_of_feeder = np.append(t_feeder[1:] != t_feeder[:-1], True)
+    rural = last_of_feeder & (t_feeder % 3 == 2) & ~weak
+    nominal = np.where(rural | ((t_pos % 7 == 4) & ~weak), 220, 127)
     # membership: weak transformers first take preferred scenario meters, then ordinary ones
     present = set(b_idx)
     remaining = list(b_idx)

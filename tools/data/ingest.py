@@ -45,7 +45,14 @@ from tqdm import tqdm
 from tools.data import quarantine, schema
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
-from tools.data.store import OLD_PREFIX, SERVICE_REQUEST_COLUMNS, TMP_PREFIX, Store, partition_dir_name
+from tools.data.store import (
+    OLD_PREFIX,
+    SERVICE_REQUEST_COLUMNS,
+    TMP_PREFIX,
+    Store,
+    partition_dir_name,
+    sql_str,
+)
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +193,18 @@ def ingest_paths(
     try:
         for src in sources:
             bar.set_postfix_str(Path(src.name).name)
-            reports.append(
-                ingest_source(store, src, force=force, rows_per_file=rows_per_file, note=_noter(bar, src))
-            )
+            try:
+                rep = ingest_source(
+                    store, src, force=force, rows_per_file=rows_per_file, note=_noter(bar, src)
+                )
+            except (
+                duckdb.Error,
+                SourceError,
+                UnicodeError,
+            ) as exc:  # this input only; nothing of it committed
+                log.error("ingest of %s failed: %s", src.name, exc)
+                rep = FileReport(source=src.name, kind=src.kind, error=f"ingest_failed:{type(exc).__name__}")
+            reports.append(rep)
             bar.update(src.size_bytes())
     finally:
         bar.close()
@@ -552,7 +568,7 @@ class _Batch:
                     ("installation_id", "ts"),
                 )
                 continue
-            flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+            flist = "[" + ", ".join(sql_str(f) for f in files) + "]"
             m = month.replace("-", "")
             cmp_, conf = self.tmp(f"cmp{m}"), self.tmp(f"conf{m}")
             self.x(
@@ -704,7 +720,7 @@ class _Batch:
                 self.accepted += n_new
                 self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
                 continue
-            flist = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+            flist = "[" + ", ".join(sql_str(f) for f in files) + "]"
             hit = self.tmp(f"hit{month.replace('-', '')}")
             self.x(
                 f"CREATE TEMP TABLE {hit} AS SELECT n._idx, n.{value} IS NOT DISTINCT FROM e.{value} AS same "
@@ -845,7 +861,7 @@ class _Batch:
         opts = "(FORMAT parquet, COMPRESSION zstd)"
         if n <= self.rows_per_file:
             self.x(
-                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO '{target / 'part-0000.parquet'}' {opts}"
+                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO {sql_str(target / 'part-0000.parquet')} {opts}"
             )
         else:  # split into contiguous installation ranges of about rows_per_file rows
             buckets = self.tmp("buckets")
@@ -858,7 +874,7 @@ class _Batch:
                 self.x(
                     f"COPY (SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
                     f"ON k.installation_id = p.installation_id ORDER BY {order_sql}) "
-                    f"TO '{target / f'part-{int(b):04d}.parquet'}' {opts}"
+                    f"TO {sql_str(target / f'part-{int(b):04d}.parquet')} {opts}"
                 )
             self.x(f"DROP TABLE {buckets}")
         self.x(f"DROP TABLE {part}")

@@ -61,6 +61,8 @@ KIND_ORDER = (
     "service_requests",
 )
 
+#: Export kinds holding personal data: their quarantined records are masked.
+PERSONAL_KINDS = frozenset({"customers"})
 _RID_STRIDE = 100_000  # max channels per stream message
 _STREAM_FIELDS = ("installation_id", "ts", "interval_min", "channel", "value", "quality")
 
@@ -260,6 +262,14 @@ class CsvJobSource(Source):
             + ", ".join(f"coalesce(r.{_q(c)}, '')" for c in self.columns)
             + ")"
         )
+        if self.kind in PERSONAL_KINDS:  # LGPD: quarantine keeps keys and a hash, never name/CPF/phone
+            keys = [c for c in ("customer_key", "installation_id") if c in self.columns]
+            record_sql = (
+                f"concat_ws({_lit(self.delim)}, "
+                + "".join(f"coalesce(r.{_q(c)}, ''), " for c in keys)
+                + f"'sha256:' || sha256({record_sql}))"
+            )
+            con.execute(f"UPDATE {rejects} SET record = 'sha256:' || sha256(record)")
         return Staged(
             kind=self.kind,
             raw=raw,

@@ -65,6 +65,11 @@ def _ddl(table: str, cols: dict[str, str]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({body})"
 
 
+def sql_str(value: object) -> str:
+    """A SQL string literal (for paths in table functions and COPY, which take no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def partition_dir_name(month: str) -> str:
     return f"month={month}"
 
@@ -138,7 +143,7 @@ class Store:
                     sel = ", ".join(cols)
                     sql = (
                         f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
-                        f"'{self.partition_glob(table)}', hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
+                        f"{sql_str(self.partition_glob(table))}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
                     )
                 else:
                     sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())

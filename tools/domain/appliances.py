@@ -93,6 +93,7 @@ ISSUE_COARSE = "consumption.issue.interval_too_coarse"
 ISSUE_SOLAR_MASK = "consumption.issue.solar_masks_daytime"
 ISSUE_OTHER_CLIPPED = "consumption.issue.breakdown_scaled"
 ISSUE_AC_NO_REFERENCE = "consumption.issue.ac_no_cool_reference"
+ISSUE_NOT_A_HOME = "consumption.issue.not_a_home"
 HEURISTIC_REF = TrailRef("NILM heuristics (Hart 1992; PROCEL PPH 2019 typical values)", "reference")
 
 
@@ -332,6 +333,7 @@ def breakdown(
     *,
     appliance: str | None = None,
     has_gd: bool = False,
+    household: bool = True,
     reference: pd.DataFrame | None = None,
     thresholds: Thresholds | None = None,
     sql: Mapping[str, str] | None = None,
@@ -339,7 +341,9 @@ def breakdown(
     """Estimate the appliance breakdown of one installation's imported energy in ``period``.
 
     ``reference`` are readings of a cool-season month of the same installation (no air
-    conditioning expected), used as the household routine for the AC estimate.
+    conditioning expected), used as the household routine for the AC estimate. For a
+    ``household=False`` installation (shop, office, industry) no shower or household
+    refrigerator is estimated: the always-on floor is reported whole as ``standby``.
 
     Raises
     ------
@@ -378,7 +382,11 @@ def breakdown(
     # quarter-hours with export are left out of their hours (their energy came from the panels)
     masked_min = float(df.loc[df["export_wh"] > 0, "interval_min"].sum())
     hours_cov = max(0.0, suff.covered_minutes - masked_min) / 60.0
-    shower_slot_wh, showers = detect_showers(grid, step)
+    if household:
+        shower_slot_wh, showers = detect_showers(grid, step)
+    else:  # no electric showers or household refrigerators in shops, offices and industries
+        shower_slot_wh, showers = np.zeros(len(grid)), 0
+        issues.append(Issue(ISSUE_NOT_A_HOME, "warning", {}))
     routine = None
     if reference is not None and len(reference):
         ref_grid, ref_step = regular_grid(prepare(reference))
@@ -403,6 +411,9 @@ def breakdown(
     s_low = max(0.0, floor_w - f_high)
     s_mid = max(0.0, floor_w - in_floor)
     s_high = max(s_mid, floor_w - FRIDGE_SHARE_ABOVE_FLOOR * f_low)
+    if not household:
+        f_low = f_mid = f_high = 0.0
+        s_low = s_mid = s_high = floor_w
 
     sh_mid = float(shower_slot_wh.sum())
     sh_lo, sh_hi = _band(SHOWER_BAND, step)

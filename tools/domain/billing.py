@@ -204,6 +204,12 @@ class BillInputs:
         return f"{self.reading_date.year:04d}-{self.reading_date.month:02d}"
 
     @property
+    def bill_label(self) -> str:
+        """Group B: the reading month; Group A: the calendar month billed."""
+        d = self.start if self.facts.group == "A" else self.reading_date
+        return f"{d.year:04d}-{d.month:02d}"
+
+    @property
     def consumption_kwh(self) -> Decimal:
         return sum(self.kwh.values(), ZERO)
 
@@ -263,9 +269,7 @@ class Bill:
     steps: tuple[Step, ...]
     issues: tuple[Issue, ...] = ()
 
-    @property
-    def label(self) -> str:
-        return f"{self.reading_date.year:04d}-{self.reading_date.month:02d}"
+    label: str = ""  # bill month: reading month (Group B) or consumption month (Group A)
 
     def line_sum(self, prefix: str) -> Decimal:
         return sum((ln.amount for ln in self.lines if ln.key.startswith(prefix)), ZERO)
@@ -1156,6 +1160,7 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
         allocation=alloc,
         steps=tuple(steps),
         issues=tuple(extra_issues),
+        label=inputs.bill_label,
     )
 
 

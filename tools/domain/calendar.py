@@ -238,9 +238,13 @@ class BillingCycle:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    monthly: bool = False  # Group A calendar-month cycle
+
     @property
     def label(self) -> str:
-        return f"{self.reading_date.year:04d}-{self.reading_date.month:02d}"
+        """Bill month: the reading month (Group B) or the month billed (Group A)."""
+        d = self.start if self.monthly else self.reading_date
+        return f"{d.year:04d}-{d.month:02d}"
 
     def period(self) -> Period:
         return Period(self.start, self.end, f"cycle:{self.label}")
@@ -330,4 +334,4 @@ def month_cycle(year: int, month: int) -> BillingCycle:
     """Group A: the calendar month, read on the first day of the next month."""
     start = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return BillingCycle(start, nxt - _DAY, nxt)
+    return BillingCycle(start, nxt - _DAY, nxt, monthly=True)

@@ -139,7 +139,11 @@ class ConsumptionSummary:
 
 
 def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFrame:
-    """Normalise an interval frame: types, one row per ``ts``, inside ``period``, power [W]."""
+    """Normalise an interval frame: types, one row per ``ts``, inside ``period``, power [W].
+
+    Rows whose ``import_wh`` is missing are dropped (they do not count as coverage); a missing
+    ``export_wh`` is 0.
+    """
     df = intervals.copy()
     if df.empty:
         return pd.DataFrame(
@@ -153,6 +157,8 @@ def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFra
             }
         )
     df["ts"] = pd.to_datetime(df["ts"])
+    if "import_wh" in df:  # a row without active energy is not a reading (it must not count as covered)
+        df = df[df["import_wh"].notna()]
     for col in ("import_wh", "export_wh", "interval_min"):
         if col not in df:
             df[col] = 0 if col != "interval_min" else 15

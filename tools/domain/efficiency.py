@@ -6,7 +6,8 @@ readings. When an average price [R$/kWh] is known (the period's estimated cost d
 its kWh, from the billing helper) the saving is also given in R$ — an approximation, since
 the marginal price of a kWh differs from the average (custo de disponibilidade, ICMS bands).
 
-Rules (factors are typical values, status "reference", not measured for this home):
+Rules (factors are typical values, status "reference", not measured for this home; the
+shower, stand-by and night tips apply to homes only):
 
 =============================  ====================================================  ===========================
 key                            fires when                                            saving (share of the load)
@@ -17,7 +18,7 @@ key                            fires when                                       
 ``tip.standby.unplug``         stand-by >= 50 W mean                                 30 % (20-40 %) of (stand-by - 20 W)
 ``tip.base_load.check``        base-load rise anomaly                                50-100 % of the rise
 ``tip.night.reduce``           night share >= 30 %, night use above the base, no GD   30 % (20-40 %) of that excess
-``tip.tariff.compare_branca``  convencional and weekday 18-21 h share < 15 %         none in kWh (see compare_tariffs)
+``tip.tariff.compare_branca``  eligible, convencional, weekday 18-21 h share < 15 %  none in kWh (see compare_tariffs)
 =============================  ====================================================  ===========================
 """
 
@@ -87,6 +88,8 @@ def choose_tips(
     breakdown: ApplianceBreakdown,
     *,
     modality: str = "",
+    branca_eligible: bool = True,
+    household: bool = True,
     price_brl_kwh: Decimal | None = None,
 ) -> ToolResult[EfficiencyTips]:
     """Pick and rank tips for one installation.
@@ -96,6 +99,9 @@ def choose_tips(
     profile, breakdown : results of :func:`tools.domain.profile.compute_profile` and
         :func:`tools.domain.appliances.breakdown` over the same period.
     modality : tariff modality (convencional | branca | ...), for the tariff tip.
+    branca_eligible : the installation may opt for the Tarifa Branca (Group B, not baixa renda /
+        desconto social / iluminacao publica; REN 1.000 art. 219).
+    household : a home (shower, stand-by and night tips apply only to homes).
     price_brl_kwh : average price [R$/kWh] to express savings in R$, when known.
     """
     days = breakdown.covered_days or float(profile.days_used) or 1.0
@@ -107,7 +113,7 @@ def choose_tips(
         item = breakdown.item(name)
         return _per_month(float(item.kwh_mid), days) if item is not None else 0.0
 
-    shower = month("shower")
+    shower = month("shower") if household else 0.0
     if shower >= SHOWER_MIN_KWH_MONTH:
         cand.append(("tip.shower.reduce_time", "shower", shower, {"shower_kwh_month": kwh(shower * 1000)}))
         if profile.period.end.month in HOT_MONTHS:
@@ -118,7 +124,7 @@ def choose_tips(
     if ac >= AC_MIN_KWH_MONTH:
         cand.append(("tip.ac.setpoint", "air_conditioning", ac, {"ac_kwh_month": kwh(ac * 1000)}))
     standby_w = month("standby") * 1000 / (30 * 24)
-    if standby_w >= STANDBY_MIN_W:
+    if household and standby_w >= STANDBY_MIN_W:
         avoidable = (standby_w - STANDBY_UNAVOIDABLE_W) * 24 * 30 / 1000
         cand.append(("tip.standby.unplug", "standby", avoidable, {"standby_w": round(standby_w)}))
     for a in profile.anomalies:
@@ -135,7 +141,7 @@ def choose_tips(
     night_floor_kwh = profile.base_load_w * (NIGHT_HOURS[1] - NIGHT_HOURS[0]) / 1000 * days
     night_excess = max(0.0, float(profile.night_kwh) - night_floor_kwh)
     solar = breakdown.export_kwh > 0  # daytime import is masked: the night share is not meaningful
-    if profile.night_share >= NIGHT_MIN_SHARE and night_excess > 0 and not solar:
+    if household and profile.night_share >= NIGHT_MIN_SHARE and night_excess > 0 and not solar:
         cand.append(
             (
                 "tip.night.reduce",
@@ -149,7 +155,7 @@ def choose_tips(
         )
     weekday = [h.weekday_w or 0.0 for h in profile.hourly]
     ponta_share = sum(weekday[PONTA_HOURS[0] : PONTA_HOURS[1]]) / sum(weekday) if sum(weekday) else 0.0
-    if modality == "convencional" and 0 < ponta_share < BRANCA_MAX_PONTA_SHARE:
+    if branca_eligible and modality == "convencional" and 0 < ponta_share < BRANCA_MAX_PONTA_SHARE:
         cand.append(
             ("tip.tariff.compare_branca", None, 0.0, {"ponta_share_pct": round(100 * ponta_share, 1)})
         )

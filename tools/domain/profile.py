@@ -17,7 +17,8 @@ interval_min`` [W], the mean power over the interval):
     least 30 % and 40 W above the median of the 28 nights before (something left on, a
     failing refrigerator seal...);
   - ``consumption.anomaly.unusual_day_high`` / ``_low``: a day whose kWh is a robust outlier
-    (|x - median| / (1.4826 * MAD) >= 3.5, and at least 30 % and 1.5 kWh away from the median).
+    among days of its kind (working vs weekend/holiday): |x - median| / (1.4826 * MAD) >= 3.5,
+    and at least 30 % and 1.5 kWh away from the median.
 """
 
 from __future__ import annotations
@@ -157,24 +158,38 @@ def detect_base_rise(nightly: pd.Series, end: dt.date) -> tuple[Anomaly | None, 
     return Anomaly(ANOMALY_BASE_RISE, since, data), len(ref)
 
 
-def detect_unusual_days(daily: pd.Series, period: Period) -> tuple[Anomaly, ...]:
-    """Robust outlier days inside ``period`` (median/MAD over the period plus history)."""
+def detect_unusual_days(
+    daily: pd.Series, period: Period, holidays: Collection[dt.date] = ()
+) -> tuple[Anomaly, ...]:
+    """Robust outlier days inside ``period`` (median/MAD over the period plus history).
+
+    Working days and weekend/holiday days are compared with their own kind when each kind
+    has at least 7 days (a shop closed on Sundays is not "unusual" every Sunday).
+    """
     if len(daily) < 7:
         return ()
-    med = float(daily.median())
-    mad = float((daily - med).abs().median()) * MAD_TO_SIGMA
-    if mad <= 0 or med <= 0:
-        return ()
+    off = np.array([d.weekday() >= 5 or d in holidays for d in daily.index])
+    groups = [daily[off], daily[~off]] if min(off.sum(), (~off).sum()) >= 7 else [daily]
     found = []
-    for day, value in daily.items():
-        if not (period.start <= day <= period.end):
+    for group in groups:
+        med = float(group.median())
+        mad = float((group - med).abs().median()) * MAD_TO_SIGMA
+        if mad <= 0 or med <= 0:
             continue
-        dev = float(value) - med
-        z = dev / mad
-        if abs(z) >= UNUSUAL_Z and abs(dev) >= UNUSUAL_MIN_REL * med and abs(dev) >= UNUSUAL_MIN_KWH:
-            code = ANOMALY_DAY_HIGH if dev > 0 else ANOMALY_DAY_LOW
-            data = {"day": day, "kwh": round(float(value), 3), "typical_kwh": round(med, 3), "z": round(z, 2)}
-            found.append((abs(z), Anomaly(code, day, data)))
+        for day, value in group.items():
+            if not (period.start <= day <= period.end):
+                continue
+            dev = float(value) - med
+            z = dev / mad
+            if abs(z) >= UNUSUAL_Z and abs(dev) >= UNUSUAL_MIN_REL * med and abs(dev) >= UNUSUAL_MIN_KWH:
+                code = ANOMALY_DAY_HIGH if dev > 0 else ANOMALY_DAY_LOW
+                data = {
+                    "day": day,
+                    "kwh": round(float(value), 3),
+                    "typical_kwh": round(med, 3),
+                    "z": round(z, 2),
+                }
+                found.append((abs(z), Anomaly(code, day, data)))
     found.sort(key=lambda t: -t[0])
     return tuple(a for _, a in found[:UNUSUAL_MAX])
 
@@ -185,7 +200,7 @@ def compute_profile(
     *,
     history: pd.DataFrame | None = None,
     holidays: Collection[dt.date] = (),
-    thresholds: Thresholds = Thresholds(min_days=MIN_PROFILE_DAYS),
+    thresholds: Thresholds | None = None,
     sql: Mapping[str, str] | None = None,
 ) -> ToolResult[ConsumptionProfile]:
     """Profile of one installation's consumption in ``period``.
@@ -198,9 +213,11 @@ def compute_profile(
 
     Raises
     ------
-    InsufficientData : fewer than ``MIN_PROFILE_DAYS`` days with >= 75 % of readings.
+    InsufficientData : fewer than ``MIN_PROFILE_DAYS`` days (or the whole period, when shorter)
+        with >= 75 % of readings.
     """
     sql = dict(sql or {})
+    thresholds = thresholds or Thresholds(min_days=min(MIN_PROFILE_DAYS, period.days))
     df = prepare(intervals, period)
     suff = assess_intervals(
         df["ts"],
@@ -321,7 +338,7 @@ def compute_profile(
         issues.append(
             Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS})
         )
-    anomalies.extend(detect_unusual_days(daily_kwh(both, thresholds.day_min_coverage), period))
+    anomalies.extend(detect_unusual_days(daily_kwh(both, thresholds.day_min_coverage), period, set(holidays)))
     steps.append(
         Step(
             "consumption.step.anomalies",

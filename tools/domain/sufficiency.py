@@ -201,6 +201,8 @@ def assess_daily(
     """Check per-day covered minutes (e.g. aggregated in SQL) for the closed date range.
 
     Gaps are only known at day resolution here: runs of days without any reading.
+    ``intervals`` is the number of readings (default: covered minutes / 15), used for the
+    estimated-readings share.
     """
     lo = dt.datetime.combine(start, dt.time())
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
