@@ -55,6 +55,7 @@ def t(key: str, **placeholders: Any) -> str:
     """Render a catalogue entry. ``key`` may point at a table with a ``text`` field."""
     cat = catalogue()
     count = placeholders.get("count")
+    template: str | None
     if count is not None and f"{key}.one" in cat:
         template = cat[f"{key}.one"] if count == 1 else cat[f"{key}.other"]
     else:

@@ -22,10 +22,11 @@ def series(chart: dict[str, Any]) -> tuple[list[str], list[float]]:
     if not data:
         return [], []
     first = data[0]
-    label_key = next((k for k, v in first.items() if isinstance(v, str)), None)
-    value_key = next((k for k, v in first.items() if isinstance(v, int | float) and not isinstance(v, bool)), None)
-    if value_key is None:
-        value_key = next((k for k, v in first.items() if _num(v) is not None and k != label_key), None)
+    label_key = next((k for k, v in first.items() if isinstance(v, str) and _num(v) is None), None)
+    numeric = [k for k, v in first.items() if k != label_key and not isinstance(v, bool) and _num(v) is not None]
+    # prefer an energy/money field ("kwh", "rs") over coverage shares and counts
+    value_key = next((k for k in numeric if k in ("kwh", "value", "rs") or k.endswith(("_kwh", "_rs"))), None)
+    value_key = value_key or (numeric[0] if numeric else None)
     if value_key is None:
         return [], []
     labels = [str(r.get(label_key, i)) if label_key else str(i) for i, r in enumerate(data)]

@@ -114,7 +114,18 @@ def translated(df: pd.DataFrame) -> pd.DataFrame:
     for col, prefix in CODE_LABELS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
-    return out.rename(columns=label)
+    return out.rename(columns=headers(list(out.columns)))
+
+
+def headers(columns: Sequence[str]) -> dict[str, str]:
+    """pt-BR headers, unique (a repeated label gets the field name appended)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        lab = label(col)
+        names[col] = lab if lab not in used else f"{lab} ({col})"
+        used.add(names[col])
+    return names
 
 
 def calendar_frame(df: pd.DataFrame, date_column: str) -> pd.DataFrame:
@@ -155,16 +166,22 @@ def scalar_fields(result: ToolResult[Any], limit: int = _MAX_METRICS) -> list[tu
     if not dataclasses.is_dataclass(value):
         return []
     formatted = flat_fields(result)
-    numbers, texts = [], []
+    numbers, nested, texts = [], [], []
     for f in dataclasses.fields(value):
         v = getattr(value, f.name)
+        if dataclasses.is_dataclass(v) and f.name != "period":
+            for sub in dataclasses.fields(v):
+                sv, name = getattr(v, sub.name), f"{f.name}_{sub.name}"
+                if isinstance(sv, int | float | Decimal) and not isinstance(sv, bool) and name in formatted:
+                    nested.append((name, formatted[name]))
+            continue
         if isinstance(v, bool) or f.name not in formatted:
             continue
         if isinstance(v, int | float | Decimal):
             numbers.append((f.name, formatted[f.name]))
         elif isinstance(v, str) and 0 < len(v) <= 40:
             texts.append((f.name, formatted[f.name]))
-    return (numbers + texts)[:limit]
+    return (numbers + nested + texts)[:limit]
 
 
 def fmt(result: ToolResult[Any], name: str) -> str:
@@ -234,10 +251,11 @@ def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color
         data[x] = data[x].astype(str)
     for c in ys:
         data[c] = pd.to_numeric(data[c], errors="coerce")
-    data = data.rename(columns=label)
-    yl = [label(c) for c in ys]
-    common: dict[str, Any] = {"x": label(x), "y": yl if len(yl) > 1 else yl[0], "x_label": label(x),
-                              "y_label": yl[0] if len(yl) == 1 else "", "color": label(color) if color else None}
+    names = headers(list(data.columns))
+    data = data.rename(columns=names)
+    yl = [names[c] for c in ys]
+    common: dict[str, Any] = {"x": names[x], "y": yl if len(yl) > 1 else yl[0], "x_label": names[x],
+                              "y_label": yl[0] if len(yl) == 1 else "", "color": names[color] if color else None}
     if kind == "bar":
         st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, **common)
     else:

@@ -14,7 +14,7 @@ from tools.api.admin import open_store
 
 
 @pytest.fixture()
-def tiny_assistant(tiny_home: Path) -> Assistant:
+def tiny_assistant(tiny_home: Path) -> Assistant:  # noqa: F811 (the imported fixture)
     store = open_store(tiny_home)
     deps = AssistantDeps(home=tiny_home, store=store, sessions=SessionStore(), today=dt.date(2026, 11, 26))
     return Assistant(deps)

@@ -565,53 +565,41 @@ def forecast_bill(ctx: ToolContext, installation_id: str, args: ForecastBillArgs
         days_df["day"] = pd.to_datetime(days_df["day"]).dt.date
     cyc_days = days_df[(days_df["day"] >= cur.start)] if not days_df.empty else days_df
     days_with_data = len(daily_readings(cyc_days))
-    if elapsed == 0 or days_with_data == 0:
+    last30 = days_df[days_df["day"] >= call.today - dt.timedelta(days=30)] if not days_df.empty else days_df
+    daily = daily_kwh(last30)
+    if not daily:
         issues.append(Issue("issue.billing.forecast_no_data", "disqualifying", {"start": cur.start}))
         value = BillForecast(
-            installation_id,
-            cur.label,
-            cur.start,
-            cur.end,
-            cur.reading_date,
-            cur.days,
-            elapsed,
-            ZERO,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            (),
-            None,
-            None,
-            None,
-        )
+            installation_id, cur.label, cur.start, cur.end, cur.reading_date, cur.days, elapsed, ZERO,
+            None, None, None, None, None, None, (), None, None, None,
+        )  # fmt: skip
         return _result("forecast_bill", call, value, cur.period(), (), issues, _BILL_UNITS)
     if elapsed < 7:
         issues.append(Issue("issue.billing.forecast_early", "warning", {"days_elapsed": elapsed}))
     to_date = cur_u.usage
     kwh_to_date = sum(to_date.kwh.values(), ZERO)
     inj_to_date = sum(to_date.injected.values(), ZERO)
-    last30 = days_df[days_df["day"] >= call.today - dt.timedelta(days=30)] if not days_df.empty else days_df
-    daily = daily_kwh(last30)
-    rate_c = (
-        kwh_to_date / days_with_data
-        if elapsed >= 7
-        else (sum(daily.values(), ZERO) / len(daily) if daily else ZERO)
-    )
+    # central: the pace of this cycle (from the 7th day), else the last 30 days; range: P20/P80
+    recent = sum(daily.values(), ZERO) / len(daily)
+    rate_c = kwh_to_date / days_with_data if elapsed >= 7 and days_with_data else recent
     rate_lo, rate_hi = quantile(daily, 0.2), quantile(daily, 0.8)
     rate_lo, rate_hi = min(rate_lo, rate_c), max(rate_hi, rate_c)
-    inj_rate = inj_to_date / days_with_data
+    shape = kwh_by_posto(last30, _schedule(call), call.group) if kwh_to_date <= 0 else dict(to_date.kwh)
+    shape_total = sum(shape.values(), ZERO)
+    share = {p: v / shape_total for p, v in shape.items()} if shape_total > 0 else {"fora_ponta": Decimal(1)}
+    if days_with_data:
+        inj_rate = inj_to_date / days_with_data
+        inj_shape = dict(to_date.injected)
+    else:
+        exp = last30.assign(import_wh=last30["export_wh"]) if not last30.empty else last30
+        inj_shape = kwh_by_posto(exp, _schedule(call), call.group)
+        inj_rate = sum(inj_shape.values(), ZERO) / len(daily)
+    inj_total = sum(inj_shape.values(), ZERO)
+    inj_share = {p: v / inj_total for p, v in inj_shape.items()} if inj_total > 0 else {}
 
     def project(rate: Decimal) -> Usage:
-        if kwh_to_date > 0:
-            share = {p: v / kwh_to_date for p, v in to_date.kwh.items()}
-        else:
-            share = {"fora_ponta": Decimal(1)}
         extra = rate * remaining
         kwh = {p: to_date.kwh.get(p, ZERO) + extra * s for p, s in share.items()}
-        inj_share = {p: v / inj_to_date for p, v in to_date.injected.items()} if inj_to_date > 0 else {}
         inj = {p: to_date.injected.get(p, ZERO) + inj_rate * remaining * s for p, s in inj_share.items()}
         return Usage(
             kwh=kwh,

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from assistant import ChatRequest
+from assistant.i18n import has, t
 from channels.charts import to_svg
 from channels.rest.deps import AssistantDep, OptionalKeyDep, SettingsDep
 from channels.rest.problems import Problem
@@ -37,5 +38,6 @@ def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: 
     )
     out = resp.to_dict()
     for chart in out.get("charts", []):
-        chart["svg"] = to_svg(chart, title=chart.get("key", ""))
+        key = f"chart.{chart.get('key', '')}"
+        chart["svg"] = to_svg(chart, title=t(key) if has(key) else "")
     return out
