@@ -82,3 +82,10 @@ def test_readme_lists_every_tool():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in registry.names() if f"`{name}`" not in readme]
     assert missing == []
+
+
+def test_readme_catalogue_is_generated_from_the_registry():
+    from tools.catalog import render_readme
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert render_readme(text) == text, "run: python -m tools.catalog --write"

@@ -1,0 +1,113 @@
+"""Screenshots of the running operator copilot with headless Chromium (playwright + Debian chromium).
+
+    .venv/bin/python bench/screenshot_copilot.py --home /tmp/copilot_home [--out docs/screenshots]
+
+Starts ``streamlit run operator_ui/streamlit_app.py`` on a free port with ``SMARTMETER_HOME``,
+asks one question on the Copiloto page (home) and opens the Qualidade de tensão page, saving
+``copilot-home.png`` and ``copilot-quality.png``. Never downloads a browser: it uses
+``/usr/bin/chromium`` (``playwright install`` is not needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+QUESTION = "Quais transformadores tiveram mais violações de DRP na última semana?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, timeout: float = 90.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("streamlit did not start")
+
+
+def wait_idle(page: object, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished the script run (no running status widget)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # charts draw after the run
+
+
+def shoot(url: str, out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="pt-BR")
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stChatInput'] textarea", timeout=120_000)
+        wait_idle(page)
+        box = page.locator("[data-testid='stChatInput'] textarea")
+        box.fill(QUESTION)
+        box.press("Enter")
+        page.wait_for_selector("[data-testid='stExpander']", timeout=120_000)
+        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
+        wait_idle(page)
+        target = out / "copilot-home.png"
+        page.screenshot(path=str(target), full_page=True)
+        saved.append(target)
+        page.goto(url + "/quality", wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
+        wait_idle(page)
+        target = out / "copilot-quality.png"
+        page.screenshot(path=str(target), full_page=True)
+        saved.append(target)
+        browser.close()
+    return saved
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home", default=os.environ.get("SMARTMETER_HOME", "/tmp/copilot_home"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = ap.parse_args()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, SMARTMETER_HOME=str(Path(args.home).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "operator_ui" / "streamlit_app.py"),
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(url)
+        t0 = time.perf_counter()
+        for path in shoot(url, Path(args.out)):
+            print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")  # noqa: T201
+        print(f"screenshots took {time.perf_counter() - t0:.1f} s")  # noqa: T201
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
