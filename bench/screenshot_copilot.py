@@ -52,6 +52,17 @@ def wait_idle(page: object, timeout_ms: int = 120_000) -> None:
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # charts draw after the run
 
 
+def fit_and_save(page: object, path: Path, max_height: int = 3200) -> None:
+    """Grow the viewport to the app's content height (Streamlit scrolls an inner container), then save."""
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, "
+        "[data-testid=\"stAppViewContainer\"]')].map(e => e.scrollHeight), 1000)"
+    )
+    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, max_height)})  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+
+
 def shoot(url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -70,13 +81,14 @@ def shoot(url: str, out: Path) -> list[Path]:
         page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
         wait_idle(page)
         target = out / "copilot-home.png"
-        page.screenshot(path=str(target), full_page=True)
+        fit_and_save(page, target)
         saved.append(target)
+        page.set_viewport_size({"width": 1440, "height": 1000})
         page.goto(url + "/quality", wait_until="domcontentloaded")
         page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
         wait_idle(page)
         target = out / "copilot-quality.png"
-        page.screenshot(path=str(target), full_page=True)
+        fit_and_save(page, target)
         saved.append(target)
         browser.close()
     return saved

@@ -108,13 +108,13 @@ def code_label(prefix: str, value: Any) -> Any:
     return value
 
 
-def translated(df: pd.DataFrame) -> pd.DataFrame:
+def translated(df: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A display copy with coded columns translated and pt-BR headers."""
     out = df.copy()
     for col, prefix in CODE_LABELS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
-    return out.rename(columns=headers(list(out.columns)))
+    return out.rename(columns=dict(names) if names else headers(list(out.columns)))
 
 
 def headers(columns: Sequence[str]) -> dict[str, str]:
@@ -208,13 +208,46 @@ def result_metrics(result: ToolResult[Any], names: Sequence[str]) -> None:
     metrics([(label(n), fmt(result, n)) for n in names])
 
 
-def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, download: str | None = None) -> None:
-    """A labelled table (pt-BR headers); ``download`` adds CSV/Parquet buttons named after it."""
+#: Fraction columns (0..1) shown as percentages.
+FRACTION_COLUMNS = frozenset({"completeness", "drop_share", "swing_pct", "pct", "share", "coverage"})
+#: Units worth a header suffix.
+HEADER_UNITS = frozenset({"%", "h", "R$", "kWh", "kW", "min", "V", "kWh/d", "W"})
+
+
+def column_config(df: pd.DataFrame) -> dict[str, Any]:
+    """pt-BR friendly cells: numbers in the browser's locale, fractions as %, dd/mm/yyyy dates."""
+    cfg: dict[str, Any] = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_numeric_dtype(s):
+            cfg[col] = st.column_config.NumberColumn(format="percent" if col in FRACTION_COLUMNS else "localized")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            cfg[col] = st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")
+        elif s.notna().any() and s.dropna().map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime)).all():
+            cfg[col] = st.column_config.DateColumn(format="DD/MM/YYYY")
+    return cfg
+
+
+def table(
+    df: pd.DataFrame,
+    key: str,
+    columns: Sequence[str] | None = None,
+    download: str | None = None,
+    units: Mapping[str, str] | None = None,
+) -> None:
+    """A labelled table (pt-BR headers, codes translated); ``download`` adds CSV/Parquet buttons."""
     if df.empty:
         st.caption(t("ui.empty"))
         return
     shown = df[[c for c in columns if c in df.columns]] if columns else df
-    st.dataframe(translated(shown), width="stretch", hide_index=True)
+    names = headers(list(shown.columns))
+    for col, unit in (units or {}).items():
+        if col in names and unit in HEADER_UNITS and f"({unit})" not in names[col]:
+            names[col] = f"{names[col]} ({unit})"
+    cfg = {names[c]: v for c, v in column_config(shown).items()}
+    st.dataframe(translated(shown, names), width="stretch", hide_index=True, column_config=cfg)
     if download:
         downloads(shown, download, key)
 
@@ -257,7 +290,7 @@ def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color
     common: dict[str, Any] = {"x": names[x], "y": yl if len(yl) > 1 else yl[0], "x_label": names[x],
                               "y_label": yl[0] if len(yl) == 1 else "", "color": names[color] if color else None}
     if kind == "bar":
-        st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, **common)
+        st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, sort=False, **common)
     else:
         st.line_chart(data, **common)
 
@@ -377,7 +410,7 @@ def show_result(result: ToolResult[Any], key: str) -> None:
             if x and y:
                 chart(df, x, y, kind)
                 charted = True
-        table(df, f"{key}-{name}", download=f"{result.tool}_{name}")
+        table(df, f"{key}-{name}", download=f"{result.tool}_{name}", units=result.units)
     if not tables:
         downloads(pd.DataFrame([dict(scalar_fields(result, limit=100))]), result.tool, key)
     trail(result, key)

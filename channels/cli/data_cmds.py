@@ -154,9 +154,15 @@ def setup_cmd(
         months=months,
         seed=seed,
         end=end or admin.DEMO_END,
-        knowledge=knowledge,
         progress=_progress(progress),
     )
+    if knowledge:
+        from assistant.admin import build_knowledge_index
+
+        t_k = time.perf_counter()
+        kb = build_knowledge_index(home)
+        meta.setdefault("build", {})["knowledge"] = {k: kb.get(k) for k in ("articles", "chunks", "embedded_articles")}
+        meta["build"]["knowledge_s"] = round(time.perf_counter() - t_k, 2)
     if as_json:
         echo_json(meta)
         return

@@ -52,15 +52,16 @@ if ranking is not None:
         (t("ui.limit_of", indicator=indicator), ui.fmt(ranking, "limit")),
         (t("ui.fleet_violating"), ui.fmt(ranking, "n_violating_meters")),
         (t("ui.fleet_at_risk"), ui.fmt(ranking, "n_at_risk_meters")),
-        (t("ui.previous_period"), f"{fmt_value(v.previous_period.start)} – {fmt_value(v.previous_period.end)}"),
-    ])
+    ], columns=3)
+    st.caption(t("ui.previous_period", start=fmt_value(v.previous_period.start), end=fmt_value(v.previous_period.end)))
+    units = {c: v.unit for c in ("value", "max_value", "projected", "limit", "previous", "trend")}
     shown = [e for e in v.entities
              if level == "feeder" or (level == "transformer" and e.feeder_id == feeder)
              or (level == "meter" and e.entity_id in scope_meters)]
     st.subheader(t("ui.ranking_of", level=t(f"ui.levels_plural.{level}"), indicator=indicator))
     df = ui.frame(shown)
     ui.chart(df.head(30), "entity_id", ["value", "previous"], "bar")
-    ui.table(df, "q-rank", RANK_COLUMNS, download=f"ranking_{indicator.lower()}_{level}")
+    ui.table(df, "q-rank", RANK_COLUMNS, download=f"ranking_{indicator.lower()}_{level}", units=units)
     ui.trail(ranking, "q-rank")
 
     st.subheader(t("ui.at_risk_meters"))
@@ -69,7 +70,7 @@ if ranking is not None:
     if meters is not None:
         risky = [e for e in meters.value.entities if e.at_risk and e.entity_id in scope_meters]
         if risky:
-            ui.table(ui.frame(risky), "q-risk", RANK_COLUMNS, download=f"at_risk_{indicator.lower()}")
+            ui.table(ui.frame(risky), "q-risk", RANK_COLUMNS, download=f"at_risk_{indicator.lower()}", units=units)
         else:
             st.info(t("ui.no_at_risk", ongoing=t("ui.yes") if meters.value.ongoing else t("ui.no")))
 
@@ -90,5 +91,5 @@ if exposure is not None:
     if chosen is None:
         ui.chart(ui.frame(ev.groups), "group_id", "amount_rs", "bar")
     items = [i for i in ev.items if i.installation_id in scope_meters]
-    ui.table(ui.frame(items), "q-exp", ITEM_COLUMNS, download="compensacao_tensao")
+    ui.table(ui.frame(items), "q-exp", ITEM_COLUMNS, download="compensacao_tensao", units={"amount_rs": "R$"})
     ui.trail(exposure, "q-exp")

@@ -6,7 +6,7 @@ Functions::
     open_store(home, read_only=False) -> Store
     ingest_paths(home, paths, progress=False, force=False) -> IngestReport
     generate_demo(out, meters=60, months=13, seed=7, end=DEMO_END, progress=False) -> dict
-    build_demo(home, meters=60, months=13, seed=7, end=DEMO_END, knowledge=True, progress=False) -> dict
+    build_demo(home, meters=60, months=13, seed=7, end=DEMO_END, progress=False, keep_export=False) -> dict
     demo_metadata(home) -> dict
     list_installations(home, group=None, gd=None, modality=None, limit=None) -> list[dict]
 """
@@ -109,18 +109,6 @@ def _service_requests(out: Path, seed: int) -> bool:
     return True
 
 
-def _build_knowledge(home: Path) -> bool:
-    # Late-bound: the knowledge index lives above the tools layer (assistant.admin).
-    try:
-        mod = importlib.import_module("assistant.admin")
-        build = mod.build_knowledge_index
-    except (ImportError, AttributeError) as exc:
-        log.warning("knowledge index not built: %s", exc)
-        return False
-    build(home)
-    return True
-
-
 def demo_metadata(home: str | Path) -> dict[str, Any]:
     """The metadata of the demo fleet built into ``home`` ({} if none was built)."""
     path = Path(home) / DEMO_METADATA
@@ -136,12 +124,16 @@ def build_demo(
     months: int = 13,
     seed: int = 7,
     end: dt.date = DEMO_END,
-    knowledge: bool = True,
+    knowledge: bool = False,
     progress: bool = False,
+    keep_export: bool = False,
 ) -> dict[str, Any]:
-    """Generate the demo fleet into ``home/demo_export``, ingest it and (optionally) build the
-    knowledge index. Idempotent: does nothing when ``home`` already holds a demo built with the
-    same parameters (except building a knowledge index that is asked for and still missing).
+    """Generate the demo fleet into ``home/demo_export`` and ingest it. Idempotent: does nothing
+    when ``home`` already holds a demo built with the same parameters. The export CSVs are removed
+    after a successful ingest unless ``keep_export`` (they are ~40x the size of the lake).
+
+    ``knowledge`` is kept for compatibility and ignored: the knowledge index lives above the tools
+    layer, so ``smartmeter setup`` builds it through ``assistant.admin``.
 
     Returns the demo metadata (also in ``home/demo_metadata.json``) with a ``build`` section:
     parameters, ingest totals and timings.
@@ -152,11 +144,6 @@ def build_demo(
     meta = demo_metadata(home)
     build = meta.get("build", {})
     if build.get("params") == params and _has_data(home):
-        if knowledge and not build.get("knowledge"):
-            t0 = time.perf_counter()
-            build["knowledge"] = _build_knowledge(home)
-            build["knowledge_s"] = round(time.perf_counter() - t0, 2)
-            _write_meta(home, meta)
         return meta
     out = home / DEMO_EXPORT
     if out.exists():
@@ -185,13 +172,10 @@ def build_demo(
         },
         "generate_s": round(t1 - t0, 2),
         "ingest_s": round(t2 - t1, 2),
-        "knowledge": False,
     }
     _write_meta(home, meta)
-    if knowledge:
-        meta["build"]["knowledge"] = _build_knowledge(home)
-        meta["build"]["knowledge_s"] = round(time.perf_counter() - t2, 2)
-        _write_meta(home, meta)
+    if not keep_export:
+        shutil.rmtree(out, ignore_errors=True)
     return meta
 
 

@@ -103,7 +103,7 @@ def simulate(
     if sag_after.any():
         rng = np.random.default_rng([seed, 770, int(grid.day_ord[0])])
         extra = grid.per_step(rng.uniform(0, 6, grid.n_days))[None, :]
-        v[:, 2] = np.where(sag_after, v[:, 2] - (4.0 + 0.8 * i[:, 2] + extra), v[:, 2])
+        v[:, 2] = np.where(sag_after, v[:, 2] - (6.0 + 0.8 * i[:, 2] + extra), v[:, 2])
     v[:, 1] *= 1.0 - loss
     i[:, 1] *= 1.0 - loss
     return BatchState(
