@@ -55,8 +55,8 @@ def wait_idle(page: object, timeout_ms: int = 120_000) -> None:
 def fit_and_save(page: object, path: Path, max_height: int = 3200) -> None:
     """Grow the viewport to the app's content height (Streamlit scrolls an inner container), then save."""
     height = page.evaluate(  # type: ignore[attr-defined]
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, "
-        "[data-testid=\"stAppViewContainer\"]')].map(e => e.scrollHeight), 1000)"
+        "() => { const b = document.querySelector('[data-testid=\"stMainBlockContainer\"]');"
+        " return b ? b.scrollHeight + 160 : 1000; }"
     )
     page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, max_height)})  # type: ignore[attr-defined]
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]

@@ -179,8 +179,9 @@ def scalar_fields(result: ToolResult[Any], limit: int = _MAX_METRICS) -> list[tu
             continue
         if isinstance(v, int | float | Decimal):
             numbers.append((f.name, formatted[f.name]))
-        elif isinstance(v, str) and 0 < len(v) <= 40:
-            texts.append((f.name, formatted[f.name]))
+        elif isinstance(v, str) and 0 < len(v) <= 40 and f.name not in ("unit", "label"):
+            shown = code_label(CODE_LABELS[f.name], v) if f.name in CODE_LABELS else formatted[f.name]
+            texts.append((f.name, str(shown)))
     return (numbers + nested + texts)[:limit]
 
 

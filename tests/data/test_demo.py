@@ -59,6 +59,16 @@ def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
     assert c["period"] == {"start": "2026-10-26", "end": "2026-11-25"}
 
 
+def test_a_rerun_replaces_the_previous_exports(tmp_path: Path) -> None:
+    generate(tmp_path, meters=5, months=2, seed=7, end=END)
+    assert (tmp_path / "load_profile_2026-09.csv").exists()
+    (tmp_path / "notes.txt").write_text("not ours")
+    meta = generate(tmp_path, meters=5, months=1, seed=7, end=END)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == set(meta["files"]) | {"metadata.json", "notes.txt"}
+    assert "load_profile_2026-09.csv" not in names
+
+
 def test_period_files_and_metadata(fleet: Any) -> None:
     out, meta, con = fleet
     assert meta["period"] == {"start": "2026-09-26", "end": "2026-11-25"}

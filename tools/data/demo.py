@@ -79,6 +79,7 @@ def generate(
     """Write the synthetic fleet to ``out_dir`` and return its metadata (also ``metadata.json``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out_dir)
     start = add_months(end, -months) + dt.timedelta(days=1)
     v_start = max(start, add_months(end, -voltage_months) + dt.timedelta(days=1))
     fleet = build_fleet(meters, seed, start, end)
@@ -97,7 +98,7 @@ def generate(
     }
     silent = sched.silent
 
-    _write_registers_csv(out_dir, fleet)
+    _write_register_files(out_dir, fleet)
     batches = _batches(fleet)
     chunks = month_chunks(start, end)
     regs = Registers()
@@ -189,7 +190,15 @@ def _batches(fleet: Fleet) -> list[np.ndarray]:
     return out
 
 
-def _write_registers_csv(out_dir: Path, fleet: Fleet) -> None:
+def _clear_previous(out_dir: Path) -> None:
+    """Remove the exports of an earlier run in ``out_dir`` (only files this generator writes)."""
+    prefixes = tuple(f.prefix for f in schema.EXPORT_FORMATS) + (schema.STREAM_PREFIX,)
+    for path in sorted(out_dir.iterdir()):
+        if path.is_file() and (path.name == "metadata.json" or path.name.startswith(prefixes)):
+            path.unlink()
+
+
+def _write_register_files(out_dir: Path, fleet: Fleet) -> None:
     cols = list(schema.INSTALLATION_COLUMNS)
     inst = fleet.inst[cols].copy()
     inst["gd_kwp"] = inst["gd_kwp"].round(1)

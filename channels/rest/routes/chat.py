@@ -38,6 +38,6 @@ def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: 
     )
     out = resp.to_dict()
     for chart in out.get("charts", []):
-        key = f"chart.{chart.get('key', '')}"
-        chart["svg"] = to_svg(chart, title=t(key) if has(key) else "")
+        title_key = f"chart.{chart.get('key', '')}"
+        chart["svg"] = to_svg(chart, title=t(title_key) if has(title_key) else "")
     return out
