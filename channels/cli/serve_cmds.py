@@ -62,3 +62,25 @@ def apikey_create(ctx: click.Context, name: str, scope: str, installations: str,
         echo_json({"api_key": key, "scope": scope, "installations": list(insts)})
     else:
         click.echo(key)
+
+
+@main.command("alerts")
+@click.option("--installation", "installations", multiple=True, help="Limit to these installations.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts_cmd(ctx: click.Context, installations: tuple[str, ...], as_json: bool) -> None:
+    """Send proactive high-bill WhatsApp alerts (only when SMARTMETER_PROACTIVE_ENABLED=1)."""
+    from dataclasses import asdict
+
+    from channels.config import ChannelSettings
+    from channels.proactive import high_bill_alerts
+    from tools.api.admin import open_store
+
+    settings = ChannelSettings(home=str(home_of(ctx)))
+    store = open_store(home_of(ctx), read_only=True)
+    outcomes = high_bill_alerts(store, settings, list(installations) or None)
+    if as_json:
+        echo_json([asdict(o) for o in outcomes])
+    else:
+        sent = sum(o.sent for o in outcomes)
+        click.echo(f"{sent} alert(s) sent, {len(outcomes) - sent} skipped")

@@ -51,3 +51,30 @@ def test_long_replies_split_under_whatsapp_limit():
     assert "".join("".join(p.split()) for p in parts) == squash  # nothing lost
     xml = twiml(parts, media_url="http://x/m.png")
     assert xml.count("<Message>") == len(parts) and xml.count("<Media>") == 1
+
+
+def test_high_bill_alert_uses_forecast_and_respects_the_setting(demo_home):
+    from channels.config import ChannelSettings
+    from channels.proactive import high_bill_alerts
+    from tools.api import Scope, ToolContext, run_tool
+    from tools.api.admin import open_store
+
+    store = open_store(demo_home, read_only=True)
+    candidates = ["40010001", "40010002", "40010003", "40010007", "40010008"]
+    above = [i for i in candidates
+             if run_tool("forecast_bill", ToolContext(store=store, scope=Scope.customer(i)), i, {}).value.above_last_bill]
+    assert above, "the demo fleet should have a customer whose forecast is above the last bill"
+    server = HTTPServer(("127.0.0.1", 0), _Stub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Stub.received.clear()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        off = high_bill_alerts(store, ChannelSettings(proactive_enabled=False, twilio_api_base=base), above[:1])
+        assert [o.reason for o in off] == ["disabled"] and _Stub.received == []
+        on = high_bill_alerts(store, ChannelSettings(proactive_enabled=True, twilio_api_base=base), above[:1])
+    finally:
+        server.shutdown()
+    assert [o.reason for o in on] == ["sent"] and on[0].message_sid == "SM_stub_1"
+    forecast = run_tool("forecast_bill", ToolContext(store=store, scope=Scope.customer(above[0])), above[0], {}).value
+    body = _Stub.received[-1]["form"]["Body"][0]
+    assert f"{forecast.total_rs:.2f}".replace(".", ",") in body

@@ -38,3 +38,13 @@ def verify(store: Store, installation_id: str, cpf_last_digits: str) -> bool:
 
 def installation_exists(store: Store, installation_id: str) -> bool:
     return bool(store.rows("SELECT 1 FROM installations WHERE installation_id = ?", [installation_id]))
+
+
+def alert_recipients(store: Store, installation_ids: list[str] | None = None) -> list[tuple[str, str]]:
+    """(installation_id, phone) pairs for proactive messages; used only by the messaging channel."""
+    sql = "SELECT installation_id, phone FROM customers WHERE phone IS NOT NULL AND phone <> ''"
+    params: list[str] = []
+    if installation_ids:
+        sql += " AND installation_id IN (SELECT unnest(?))"
+        params.append(installation_ids)  # type: ignore[arg-type]
+    return [(r[0], r[1]) for r in store.rows(sql + " ORDER BY installation_id", params)]
