@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from assistant.i18n import t
+from assistant.i18n import has, t
 from assistant.masking import mask, mask_confirmation
 from assistant.router import Route
 from assistant.session import SessionState
@@ -81,7 +81,8 @@ def dont_know(turn: _Turn, route: Route) -> None:
     turn.reply = t("chat.dont_know")
     turn.suggestions = _default_suggestions(turn.state.audience)
     if route.alternatives:
-        turn.suggestions = [t(f"intent.{i}") for i, _ in route.alternatives[:2]] + [t("suggest.agent")]
+        alts = [t(f"intent.{i}") for i, _ in route.alternatives[:2] if has(f"intent.{i}")]
+        turn.suggestions = alts + [t("suggest.agent")]
 
 
 def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:

@@ -108,3 +108,9 @@ def test_rate_limit_is_a_problem(tmp_path):
         r = httpx.post(base + "/v1/chat", json={"text": "oi"})
         _is_problem(r, 429)
         assert r.headers["Retry-After"] == "60"
+
+
+def test_citation_links_open_the_article(server):
+    r = httpx.get(server["base"] + "/v1/knowledge/articles/religacao-prazos")
+    assert r.status_code == 200 and "REN 1.000/2021" in r.text and 'lang="pt-BR"' in r.text
+    _is_problem(httpx.get(server["base"] + "/v1/knowledge/articles/nao-existe"), 404)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from channels.rest.deps import FleetCtxDep, InstallationCtxDep
 from tools import registry
 from tools.api import ToolContext, run_tool
+from tools.api.costs import CostParams
 from tools.domain.periods import add_months
 
 router = APIRouter(prefix="/v1")
@@ -101,5 +102,6 @@ def completeness(ctx: FleetCtxDep, period: str | None = None, group: str | None 
 
 
 @router.post("/costs/estimate", tags=["custos"], summary="Custo mensal de armazenamento e processamento de dados de medição")
-def cost_estimate(ctx: FleetCtxDep, body: dict[str, Any]) -> dict[str, Any]:
-    return _run("storage_cost", ctx, None, body)
+def cost_estimate(ctx: FleetCtxDep, body: CostParams) -> dict[str, Any]:
+    """Mesmos parâmetros da ferramenta ``storage_cost`` (medidores, fases, intervalo, retenção, nuvem/on-premises…)."""
+    return _run("storage_cost", ctx, None, body.model_dump(exclude_unset=True))

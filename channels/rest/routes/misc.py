@@ -51,3 +51,24 @@ def webchat_static(name: str) -> Response:
         raise Problem(404, "problem.not_found")
     body = (resources.files("channels") / "webchat" / name).read_text(encoding="utf-8")
     return Response(body, media_type="text/javascript" if name.endswith(".js") else "text/css")
+
+
+@router.get("/v1/knowledge/articles/{article_id}", response_class=HTMLResponse, tags=["conhecimento"],
+            summary="Texto de um artigo da base de conhecimento (link das citações)")
+def knowledge_article(article_id: str) -> HTMLResponse:
+    import html as _html
+
+    from assistant.articles import article
+
+    a = article(article_id)
+    if a is None:
+        raise Problem(404, "problem.not_found")
+    paragraphs = "".join(f"<p>{_html.escape(p.strip())}</p>" for p in str(a["body"]).split("\n\n") if p.strip())
+    page = (
+        '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{_html.escape(a["title"])}</title><link rel="stylesheet" href="/static/style.css"></head>'
+        f'<body><main><h1>{_html.escape(a["title"])}</h1>{paragraphs}'
+        f'<p class="status">Fonte: {_html.escape(str(a["source"]))}</p></main></body></html>'
+    )
+    return HTMLResponse(page)
