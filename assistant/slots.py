@@ -21,7 +21,13 @@ MONTHS = {
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUM_WORDS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7,
-              "oito": 8, "nove": 9, "dez": 10, "quinze": 15, "vinte": 20, "trinta": 30, "sessenta": 60, "noventa": 90}
+              "oito": 8, "nove": 9, "dez": 10, "doze": 12, "quinze": 15, "vinte": 20, "trinta": 30, "sessenta": 60,
+              "noventa": 90}
+_NUM_RE = "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
+
+
+_WEEKDAYS = {"segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5, "domingo": 6}
+_ONE_DAY = dt.timedelta(days=1)
 
 
 def _month_label(month: int, today: dt.date, year: int | None = None) -> str:
@@ -30,87 +36,324 @@ def _month_label(month: int, today: dt.date, year: int | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _year_after(s: str, end: int, today: dt.date) -> int | None:
+    """An explicit year right after a month/day mention: "de 2025", "do ano passado", "/2025"."""
+    tail = s[end : end + 24]
+    m = re.match(r"\s*(?:de\s+|/)?(\d{4})\b", tail)
+    if m:
+        return int(m.group(1))
+    if re.match(r"\s*(?:do|no|de)\s+ano\s+passado\b", tail):
+        return today.year - 1
+    if re.match(r"\s*(?:deste|desse|neste|nesse|do)\s+ano\b", tail):
+        return today.year
+    return None
+
+
 def _full_month_mentions(s: str, today: dt.date) -> list[str]:
     """Month names used as months (not 'set' as a verb etc.): full names, or short names after 'em/de'."""
     out: list[str] = []
-    for m in re.finditer(rf"\b({_MONTH_RE})\b(?:\s+de\s+(\d{{4}}))?", s):
+    for m in re.finditer(rf"\b({_MONTH_RE})\b", s):
         name = m.group(1)
         if len(name) == 3:
             before = s[max(0, m.start() - 4) : m.start()]
-            if not re.search(r"\b(em|de|e)\s$", before):
+            if not re.search(r"\b(em|de|e|ou)\s$", before) or name in ("mar", "set") and not re.match(
+                r"\s*(?:de\s+)?\d{4}|\s*(?:e|ou|\?|$)", s[m.end() :] + "$"
+            ):
                 continue
-        year = int(m.group(2)) if m.group(2) else None
+        year = _year_after(s, m.end(), today)
         label = _month_label(MONTHS[name], today, year)
         if label not in out:
             out.append(label)
     return out
 
 
-def extract_period(text: str, today: dt.date) -> Any:
-    """Return a period label, a ``{"start","end"}`` dict, a list of labels, or None."""
-    s = normalize(text)
-    # explicit day ranges: "de 1 a 15 de outubro", "entre 5 e 20 de setembro"
-    m = re.search(rf"\b(?:de|entre|do dia)\s+(\d{{1,2}})\s+(?:a|ate|e)\s+(\d{{1,2}})\s+de\s+({_MONTH_RE})\b", s)
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _span(start: dt.date | None, end: dt.date | None) -> dict[str, str] | None:
+    if start is None or end is None or end < start:
+        return None
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def _last_weekday(wd: int, today: dt.date) -> dt.date:
+    """The most recent such weekday strictly before the data's today."""
+    back = (today.weekday() - wd) % 7 or 7
+    return today - dt.timedelta(days=back)
+
+
+def _holidays(year: int) -> dict[str, tuple[dt.date, dt.date]]:
+    from tools.domain.calendar import easter
+
+    e = easter(year)
+    one = {
+        "natal": dt.date(year, 12, 25), "vespera de natal": dt.date(year, 12, 24),
+        "reveillon": dt.date(year, 12, 31), "virada do ano": dt.date(year, 12, 31),
+        "ano novo": dt.date(year, 1, 1), "confraternizacao universal": dt.date(year, 1, 1),
+        "tiradentes": dt.date(year, 4, 21), "dia do trabalho": dt.date(year, 5, 1),
+        "dia do trabalhador": dt.date(year, 5, 1), "independencia": dt.date(year, 9, 7),
+        "sete de setembro": dt.date(year, 9, 7), "nossa senhora aparecida": dt.date(year, 10, 12),
+        "dia das criancas": dt.date(year, 10, 12), "padroeira": dt.date(year, 10, 12),
+        "finados": dt.date(year, 11, 2), "proclamacao da republica": dt.date(year, 11, 15),
+        "consciencia negra": dt.date(year, 11, 20), "sexta-feira santa": e - dt.timedelta(days=2),
+        "sexta feira santa": e - dt.timedelta(days=2), "pascoa": e, "corpus christi": e + dt.timedelta(days=60),
+    }
+    out = {k: (d, d) for k, d in one.items()}
+    out["carnaval"] = (e - dt.timedelta(days=48), e - dt.timedelta(days=47))
+    return out
+
+
+def _holiday(s: str, today: dt.date) -> Any:
+    yesterday = today - _ONE_DAY
+    for name in _holidays(today.year):
+        m = re.search(rf"\b{name}\b", s)
+        if not m:
+            continue
+        year = _year_after(s, m.end(), today)
+        if year is None:  # the most recent occurrence with data
+            year = today.year if _holidays(today.year)[name][1] <= yesterday else today.year - 1
+        start, end = _holidays(year)[name]
+        return start.isoformat() if start == end else _span(start, end)
+    return None
+
+
+def _month_of(word: str, today: dt.date) -> tuple[int, int] | None:
+    """(year, month) for a month phrase: a month name, "mes passado", "deste mes"."""
+    if word in MONTHS:
+        label = _month_label(MONTHS[word], today)
+        return int(label[:4]), int(label[5:])
+    if re.fullmatch(r"(?:do )?mes passado|do ultimo mes|do mes anterior", word):
+        d = (today.replace(day=1) - _ONE_DAY).replace(day=1)
+        return d.year, d.month
+    if re.fullmatch(r"(?:deste|desse|do) mes(?: atual)?", word):
+        return today.year, today.month
+    return None
+
+
+def _explicit_ranges(s: str, today: dt.date) -> Any:
+    yesterday = today - _ONE_DAY
+    # "de 5 a 20 de setembro", "do dia 5 ao dia 20 de setembro", "de 25 de setembro a 5 de outubro"
+    m = re.search(
+        rf"\b(?:de|entre|do|dos|desde)?\s*(?:os\s+)?(?:dias?\s+)?(\d{{1,2}})(?:\s+de\s+({_MONTH_RE}))?\s+"
+        rf"(?:a|ate|e|ao)\s+(?:o\s+)?(?:dia\s+)?(\d{{1,2}})\s+(?:de\s+)?({_MONTH_RE})\b",
+        s,
+    )
     if m:
-        label = _month_label(MONTHS[m.group(3)], today)
-        y, mo = int(label[:4]), int(label[5:])
+        end_label = _month_label(MONTHS[m.group(4)], today, _year_after(s, m.end(), today))
+        ey, em = int(end_label[:4]), int(end_label[5:])
+        if m.group(2):
+            sm_ = MONTHS[m.group(2)]
+            sy = ey if sm_ <= em else ey - 1
+        else:
+            sy, sm_ = ey, em
+        span = _span(_date(sy, sm_, int(m.group(1))), _date(ey, em, int(m.group(3))))
+        if span:
+            return span
+    # "01/11 a 15/11", "de 5/10 ate 20/10/2026", "5 a 20/09"
+    m = re.search(r"\b(\d{1,2})(?:/(\d{1,2})(?:/(\d{2,4}))?)?\s+(?:a|ate|e|ao)\s+(?:o\s+)?(?:dia\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", s)
+    if m:
         try:
-            start, end = dt.date(y, mo, int(m.group(1))), dt.date(y, mo, int(m.group(2)))
-            return {"start": start.isoformat(), "end": end.isoformat()}
+            y2 = int(m.group(6)) if m.group(6) else None
+            end = _dm(int(m.group(4)), int(m.group(5)), y2, today)
+            month1 = int(m.group(2)) if m.group(2) else end.month
+            y1 = int(m.group(3)) if m.group(3) else (end.year if month1 <= end.month else end.year - 1)
+            start = _dm(int(m.group(1)), month1, y1, today)
+            span = _span(start, end)
+            if span:
+                return span
         except ValueError:
             pass
-    m = re.search(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\s+(?:a|ate|e)\s+(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", s)
+    # "primeira quinzena de outubro", "segunda quinzena do mes passado"
+    m = re.search(
+        rf"\b(primeira|1a|segunda|2a|ultima)\s+quinzena\s+(?:de\s+|do\s+|deste\s+|desse\s+)?({_MONTH_RE}|mes passado|ultimo mes|mes anterior|mes atual|mes)\b",
+        s,
+    )
     if m:
-        try:
-            y1 = int(m.group(3)) if m.group(3) else None
-            start = _dm(int(m.group(1)), int(m.group(2)), y1, today)
-            end = _dm(int(m.group(4)), int(m.group(5)), int(m.group(6)) if m.group(6) else y1, today)
-            return {"start": start.isoformat(), "end": end.isoformat()}
-        except ValueError:
-            pass
-    # a single day: "dia 12 de outubro", "no feriado de 12 de outubro", "12/10"
+        word = m.group(2)
+        ym = _month_of(word, today) if word in MONTHS else _month_of(
+            "mes passado" if word in ("mes passado", "ultimo mes", "mes anterior") else "deste mes", today
+        )
+        if ym:
+            y, mo = ym
+            last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - _ONE_DAY).day
+            first_half = m.group(1) in ("primeira", "1a")
+            return _span(dt.date(y, mo, 1 if first_half else 16), dt.date(y, mo, 15 if first_half else last))
+    # "desde 1 de outubro", "desde o dia 10", "a partir de 10/10"
+    m = re.search(rf"\b(?:desde|a partir d[eo])\s+(?:o\s+)?(?:dia\s+)?(\d{{1,2}})(?:\s+de\s+({_MONTH_RE})|/(\d{{1,2}}))?\b", s)
+    if m:
+        day = int(m.group(1))
+        if m.group(2) or m.group(3):
+            month = MONTHS[m.group(2)] if m.group(2) else int(m.group(3))
+            label = _month_label(month, today)
+            start = _date(int(label[:4]), int(label[5:]), day)
+        else:
+            start = _date(today.year, today.month, day)
+            if start is not None and start > yesterday:
+                prev = today.replace(day=1) - _ONE_DAY
+                start = _date(prev.year, prev.month, day)
+        span = _span(start, yesterday)
+        if span:
+            return span
+    return None
+
+
+def _single_day(s: str, today: dt.date) -> str | None:
+    # "dia 12 de outubro", "no feriado de 12 de outubro", "12 de outubro de 2025"
     m = re.search(rf"\b(\d{{1,2}})\s+de\s+({_MONTH_RE})\b", s)
     if m and not re.search(r"\b(ultim|proxim)", s[: m.start()][-12:]):
-        label = _month_label(MONTHS[m.group(2)], today)
-        try:
-            return dt.date(int(label[:4]), int(label[5:]), int(m.group(1))).isoformat()
-        except ValueError:
-            pass
+        year = _year_after(s, m.end(), today)
+        label = _month_label(MONTHS[m.group(2)], today, year)
+        d = _date(int(label[:4]), int(label[5:]), int(m.group(1)))
+        if d:
+            return d.isoformat()
     m = re.search(r"\b(?:dia\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b", s)
     if m:
         try:
             return _dm(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None, today).isoformat()
         except ValueError:
             pass
+    # "no dia 10" (this month, or the previous one if the day has not come yet)
+    m = re.search(r"\b(?:no|do|o|dia)\s+dia\s+(\d{1,2})\b|\bno dia\s+(\d{1,2})\b", s)
+    if m:
+        day = int(m.group(1) or m.group(2))
+        d = _date(today.year, today.month, day)
+        if d is None or d >= today:
+            prev = today.replace(day=1) - _ONE_DAY
+            d = _date(prev.year, prev.month, day)
+        if d:
+            return d.isoformat()
+    return None
+
+
+def _relative_days(s: str, today: dt.date) -> Any:
+    yesterday = today - _ONE_DAY
+    # weekends: "fim de semana passado", "ultimo fim de semana", "neste fim de semana"
+    if re.search(
+        r"\b(?:fim|final) de semana (?:passado|retrasado|anterior)\b|\bultimo (?:fim|final) de semana\b|"
+        r"\b(?:neste|nesse|este|esse|no ultimo|deste|desse)\s+(?:fim|final) de semana\b",
+        s,
+    ):
+        sat = _last_weekday(5, today)
+        if sat + _ONE_DAY > yesterday:  # the weekend is not over in the data yet: the one before
+            sat -= dt.timedelta(days=7)
+        if re.search(r"\b(?:fim|final) de semana retrasado\b", s):
+            sat -= dt.timedelta(days=7)
+        return _span(sat, sat + _ONE_DAY)
+    # weekdays: "segunda-feira passada", "na terca", "no sabado"
+    m = re.search(
+        r"\b(?:na|no|da|do|desta|dessa|nesta|nessa|ultima|ultimo|essa|esta|de)\s+"
+        r"(segunda|terca|quarta|quinta|sexta|sabado|domingo)(?:-feira|\s+feira)?\b(?!\s+(?:via|quinzena|vez|opcao|santa))"
+        r"|\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)(?:-feira|\s+feira)?\s+(?:passad[ao]|retrasad[ao])\b",
+        s,
+    )
+    if m and not re.search(r"\bou\s+(?:na|no|de)?\s*(segunda|terca|quarta|quinta|sexta|sabado|domingo|dias? de semana|dias? ute)", s):
+        name = m.group(1) or m.group(2)
+        d = _last_weekday(_WEEKDAYS[name], today)
+        if re.search(rf"\b{name}(?:-feira|\s+feira)?\s+retrasad[ao]\b", s):
+            d -= dt.timedelta(days=7)
+        return d.isoformat()
+    # "semana retrasada", "duas semanas atras"
+    if re.search(r"\bsemana retrasada\b|\bpenultima semana\b|\b(?:duas|2) semanas atras\b|\bha (?:duas|2) semanas\b", s):
+        monday = today - dt.timedelta(days=today.weekday() + 14)
+        return _span(monday, monday + dt.timedelta(days=6))
+    # "3 dias atras", "ha 3 dias"
+    m = re.search(rf"\b(?:ha\s+)?(\d{{1,2}}|{_NUM_RE})\s+dias\s+atras\b|\bha\s+(\d{{1,2}}|{_NUM_RE})\s+dias\b", s)
+    if m:
+        n = _num(m.group(1) or m.group(2))
+        if n is not None and n >= 1:
+            return (today - dt.timedelta(days=n)).isoformat()
+    return None
+
+
+def _relative_spans(s: str, today: dt.date) -> Any:
+    # "ultimos 30 dias", "ultimas 2 semanas", "ultimos 3 meses"
+    m = re.search(rf"\b(?:ultim[oa]s|nos|nas|dos|das|passad[oa]s)?\s*(\d{{1,3}}|{_NUM_RE})\s+(dias|semanas|meses)\s+(?:passad[oa]s|atras)?", s)
+    m2 = re.search(rf"\bultim[oa]s\s+(\d{{1,3}}|{_NUM_RE})\s+(dias|semanas|meses)\b", s)
+    mm = m2 or (m if m and re.search(r"passad|atras", m.group(0)) and m.group(2) != "dias" else None)
+    if mm:
+        n = _num(mm.group(1))
+        unit = mm.group(2)
+        if n:
+            if unit == "dias":
+                return f"last_{n}_days"
+            if unit == "semanas":
+                return f"last_{7 * n}_days"
+            if n == 12:
+                return "last_12_months"
+            if "atras" in mm.group(0) and not m2:
+                return _month_back(today, n)
+            return f"last_{30 * n}_days"
+    # "3 meses atras", "ha 2 meses" (a calendar month)
+    m = re.search(rf"\b(\d{{1,2}}|{_NUM_RE})\s+meses\s+atras\b|\bha\s+(\d{{1,2}}|{_NUM_RE})\s+meses\b", s)
+    if m:
+        n = _num(m.group(1) or m.group(2))
+        if n:
+            return _month_back(today, n)
+    # quarters and semesters
+    if re.search(r"\btrimestre passado\b|\bultimo trimestre\b|\btrimestre anterior\b", s):
+        q0 = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        prev_end = q0 - _ONE_DAY
+        prev_start = dt.date(prev_end.year, 3 * ((prev_end.month - 1) // 3) + 1, 1)
+        return _span(prev_start, prev_end)
+    return None
+
+
+def _month_back(today: dt.date, n: int) -> str:
+    y, m = today.year, today.month - n
+    while m <= 0:
+        m += 12
+        y -= 1
+    return f"{y:04d}-{m:02d}"
+
+
+def _num(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    return _NUM_WORDS.get(token)
+
+
+def extract_period(text: str, today: dt.date) -> Any:
+    """Return a period label, a ``{"start","end"}`` dict, a list of labels, or None.
+
+    ``today`` is the data's today (the first day without complete data); "ontem" is the day before.
+    """
+    s = normalize(text)
+    for finder in (_explicit_ranges, _holiday, _single_day, _relative_days, _relative_spans):
+        found = finder(s, today)
+        if found is not None:
+            return found
     rules: list[tuple[str, str]] = [
-        (r"\banteontem\b|\bante ontem\b", "day_before_yesterday"),
+        (r"\banteontem\b|\bante ontem\b|\bantes de ontem\b", "day_before_yesterday"),
         (r"\bontem\b", "yesterday"),
-        (r"\bultimas?\s+24\s+horas\b|\b24\s+horas\b", "last_24_hours"),
+        (r"\bultimas?\s+24\s+horas\b|\b24\s+horas\b|\bultimo dia\b", "last_24_hours"),
         (r"\bhoje\b", "today"),
         (r"\bsemana passada\b|\bultima semana\b|\bsemana anterior\b", "last_week"),
-        (r"\b(?:esta|essa|nesta|nessa)\s+semana\b|\bsemana atual\b", "this_week"),
-        (r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b", "month_before_last"),
-        (r"\bmes passado\b|\bultimo mes\b|\bmes anterior\b", "last_month"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b", "this_month"),
+        (r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+semana\b|\bsemana atual\b", "this_week"),
+        (r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b|\bdois meses atras\b", "month_before_last"),
+        (r"\bmes passado\b|\bultimo mes\b|\bmes anterior\b|\bultima conta\b(?=.*\bconsum)", "last_month"),
+        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))", "this_month"),
         (r"\b(?:este|esse|neste|nesse|deste|desse)\s+trimestre\b|\btrimestre\b", "this_quarter"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b", "this_year"),
-        (r"\bultimos?\s+(?:12|doze)\s+meses\b|\bultimo ano\b", "last_12_months"),
+        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bno ano\b|\bacumulado do ano\b", "this_year"),
+        (r"\bultimos?\s+(?:12|doze)\s+meses\b|\bultimo ano\b|\bum ano\b", "last_12_months"),
     ]
-    m = re.search(r"\bultimos?\s+(\d{1,3}|" + "|".join(_NUM_WORDS) + r")\s+dias\b", s)
-    if m:
-        n = int(m.group(1)) if m.group(1).isdigit() else _NUM_WORDS[m.group(1)]
-        return f"last_{n}_days"
     months = _full_month_mentions(s, today)
     if len(months) >= 2:
         return months
     if len(months) == 1:
         return months[0]
+    m = re.search(r"\b(?:em|de|no ano de)\s+(20\d{2})\b", s)
+    if m and int(m.group(1)) <= today.year:
+        return m.group(1)
     for pattern, label in rules:
         if re.search(pattern, s):
             if label == "last_month" and "mesmo mes do ano passado" in s and not re.search(r"\bmes passado\b", s.replace("mes do ano passado", "")):
                 continue
             return label
-    if re.search(r"\bano passado\b", s) and "mesmo mes" not in s and "mesmo periodo" not in s:
+    if re.search(r"\bano passado\b|\bano anterior\b", s) and "mesmo mes" not in s and "mesmo periodo" not in s:
         return "last_year"
     return None
 
@@ -119,7 +362,7 @@ def _dm(day: int, month: int, year: int | None, today: dt.date) -> dt.date:
     if year is not None and year < 100:
         year += 2000
     if year is None:
-        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+        year = today.year if (month, day) < (today.month, today.day) else today.year - 1
     return dt.date(year, month, day)
 
 
@@ -130,24 +373,51 @@ def extract_compare(text: str) -> str | None:
     return None
 
 
+_PEAK = r"(?:horario de )?(?:ponta|pico)|horario (?:de )?(?:ponta|pico)|18\s*(?:h|horas)?|19\s*(?:h|horas)?|20\s*(?:h|horas)?|fim da tarde|comeco da noite"
+_OFF_PEAK = (
+    r"fora (?:da|de|do) (?:ponta|pico|horario (?:de )?(?:ponta|pico))|depois das (?:21|22|23)|antes das (?:16|17)|"
+    r"madrugada|de manha|pela manha|de madrugada|a noite tarde|mais tarde|no fim de semana|fora ponta"
+)
+
+
 def extract_shift(text: str) -> str | None:
+    """What-if for the tariff comparison: moving use out of the peak hours."""
     s = normalize(text)
-    if re.search(r"(tirar|tiro|mudar|mudo|passar|passo|deslocar|jogar|transferir|evitar|usar)\b.*\b(ponta|pico|horario de pico|18|noite)", s):
+    verbs = r"(tirar|tiro|tira|mudar|mudo|muda|mudasse|passar|passo|passa|passasse|deslocar|desloco|jogar|jogo|transferir|evitar|evito|evitasse|parar de usar|parasse de usar|deixar de usar|reduzir|reduzo|diminuir|diminuo|cortar|corto|trocar|usar|usasse|ligar|ligasse|tomar banho|programar)"
+    if re.search(rf"\b{verbs}\b.*\b({_PEAK})\b", s) or re.search(rf"\b({_OFF_PEAK})\b", s) and re.search(rf"\b{verbs}\b", s):
         return "peak_to_offpeak"
     if re.search(r"fora (da|de) ponta|fora do horario de (ponta|pico)", s):
         return "peak_to_offpeak"
     return None
 
 
+def extract_shift_pct(text: str) -> float | None:
+    """"se eu tirar 50% do consumo da ponta" → 0.5 (only with a shift)."""
+    s = normalize(text)
+    m = re.search(r"\b(\d{1,3})\s*(?:%|por cento)", text.lower()) or re.search(r"\b(\d{1,3})\s*por cento\b", s)
+    if m and extract_shift(text):
+        pct = int(m.group(1))
+        if 0 < pct <= 100:
+            return pct / 100
+    if re.search(r"\bmetade\b", s) and extract_shift(text):
+        return 0.5
+    if re.search(r"\b(tudo|todo o consumo|totalmente)\b", s) and extract_shift(text):
+        return 1.0
+    return None
+
+
+_APPLIANCES = (
+    ("shower", r"chuveir\w*|\bbanhos?\b|ducha|aquecedor de agua"),
+    ("air_conditioning", r"ar-condicionado|\bsplit\b|climatizador|\bo ar\b(?! livre)|\bdo ar\b(?! livre)|\bcom o ar\b"),
+    ("refrigeration", r"geladeira|freezer|refrigerador|\bfrigobar\b|congelador"),
+    ("standby", r"standby|modo de espera|ligad[oa]s? direto|gastando a toa|consumo fantasma|\bna tomada\b|sempre ligad"),
+    ("solar_export", r"placas?\b|paineis|painel|solar|fotovoltaic"),
+)
+
+
 def extract_appliance(text: str) -> str | None:
     s = normalize(text)
-    for key, pat in (
-        ("shower", r"chuveiro"),
-        ("air_conditioning", r"ar-condicionado|\bar condicionado\b|\bsplit\b|\bclimatizador"),
-        ("refrigeration", r"geladeira|freezer|refrigerador"),
-        ("standby", r"standby|stand-by|modo de espera|ligado direto|gastando a toa|tomada"),
-        ("solar", r"placa|painel|painei|solar"),
-    ):
+    for key, pat in _APPLIANCES:
         if re.search(pat, s):
             return key
     return None
@@ -194,15 +464,19 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
             found = ["DRP", "DRC"] if intent == "compensation_exposure" else ["DRP"]
     if found:
         out["indicator"] = found[0] if len(found) == 1 else found
-    if re.search(r"transformador", s):
+    if re.search(r"transformador|\btrafos?\b|\btrs?\b", s):
         out["level"] = "transformer"
     elif re.search(r"alimentador", s):
         out["level"] = "feeder"
     elif re.search(r"medidor|cliente|unidade|instalac|consumidor", s) and intent == "quality_ranking":
         out["level"] = "meter"
-    m = re.search(r"\b(?:top|os|as)?\s*(\d{1,3})\s+(?:medidores|transformadores|alimentadores|clientes|unidades|maiores|piores)", s)
+    m = re.search(
+        r"\b(?:top|os|as)?\s*(\d{1,3})\s+(?:medidores|transformadores|trafos|alimentadores|clientes|unidades|instalacoes|"
+        r"maiores|piores|primeir[oa]s)|\btop\s*(\d{1,3})\b",
+        s,
+    )
     if m:
-        out["limit"] = int(m.group(1))
+        out["limit"] = int(m.group(1) or m.group(2))
     period = extract_period(text, today)
     if period is not None:
         out["period"] = period
@@ -214,12 +488,32 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
             out.pop("kind", None)
         elif re.search(r"falta de energia|queda de energia|sem energia|desligamento|last gasp|power down|interrupc", s):
             out["code"] = "power_down"
-    m = re.search(r"\bpor (alimentador|transformador|medidor|municipio|regiao)\b", s)
+    m = re.search(r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|regiao|posto|classe|grupo)", s)
     if m and intent in ("events_summary", "compensation_exposure", "fleet_consumption", "data_completeness"):
-        out["group_by"] = {"alimentador": "feeder", "transformador": "transformer", "medidor": "meter",
-                           "municipio": "municipality", "regiao": "region"}[m.group(1)]
-        if out.get("level") == out["group_by"] and intent != "quality_ranking":
+        key = {"alimentador": "feeder", "transformador": "transformer", "trafo": "transformer", "medidor": "meter",
+               "municipio": "municipality", "regiao": "region", "posto": "posto", "classe": "class", "grupo": "group"}[m.group(1)]
+        allowed = {
+            "events_summary": ("meter", "transformer", "feeder"),
+            "compensation_exposure": ("meter", "transformer", "feeder"),
+            "fleet_consumption": ("group", "class", "feeder", "posto"),
+            "data_completeness": ("meter", "transformer", "feeder", "municipality", "region"),
+        }[intent]
+        if key in allowed:
+            out["group_by"] = key
+        if out.get("level") == key and intent != "quality_ranking":
             out.pop("level", None)
+    m = re.search(r"\b(?:proxim[oa]s|nos proximos|nas proximas|em ate|dentro de)\s+(\d{1,3})\s+(dias|horas|h)\b", s)
+    if m and intent in ("compensation_exposure", "deadline_exposure"):
+        n = int(m.group(1))
+        if m.group(2) == "dias":
+            out["due_within_days"] = n
+        elif intent == "deadline_exposure":
+            out["due_within_hours"] = n
+    if intent == "data_completeness":
+        m = re.search(r"\b(?:ha|por|a|faz)\s+mais\s+de\s+(\d{1,3})\s+dias\b|\b(\d{1,3})\s+dias\s+(?:sem|mud|silenc|calad)", s)
+        if m:
+            out["silent_days"] = int(m.group(1) or m.group(2))
+            out.pop("period", None)
     m = re.search(r"\bgrupo ([ab])\b", s)
     if m:
         out["group"] = m.group(1).upper()
@@ -227,6 +521,8 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
         out.update(_cost_slots(s))
     if intent not in ("quality_ranking", "events_summary"):
         out.pop("level", None)
+    if intent == "data_completeness" and "silent_days" in out:
+        out.pop("period", None)
     return out
 
 

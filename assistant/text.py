@@ -19,7 +19,24 @@ _ABBREV = {
     "fatura": "fatura", "ft": "fatura", "cnta": "conta", "contra": "contra",
     "luz": "luz", "enegia": "energia", "energya": "energia", "consummo": "consumo", "cosumo": "consumo",
     "consumi": "consumi", "gastey": "gastei", "tarifa": "tarifa", "trafia": "tarifa",
+    "fds": "fim de semana", "qnts": "quantos", "qnt": "quanto", "qnd": "quando", "qdo": "quando", "qndo": "quando",
+    "tah": "esta", "aki": "aqui", "aq": "aqui", "kd": "cade", "nd": "nada", "qq": "qualquer", "qlq": "qualquer",
+    "smp": "sempre", "sp": "sempre", "qm": "quem", "cmg": "comigo", "ctz": "certeza", "vdd": "verdade",
+    "fzr": "fazer", "msg": "mensagem", "dnv": "de novo", "vo": "vou", "vou": "vou", "mta": "muita",
+    "mtas": "muitas", "mtos": "muitos", "tava": "estava", "tao": "tao", "fatra": "fatura", "faturra": "fatura",
+    "enrgia": "energia", "energiaa": "energia", "consumu": "consumo", "comsumo": "consumo", "consulmo": "consumo",
+    "gastu": "gasto", "quantu": "quanto", "qnta": "quanta", "qntas": "quantas", "qntos": "quantos",
+    "cobraro": "cobraram", "kilowatts": "quilowatts", "killowatts": "quilowatts", "kwhs": "kwh",
+    "standby": "standby", "stand-by": "standby", "ar-condicionado": "ar-condicionado",
 }
+# multi-word forms, applied after accents are stripped
+_PHRASES = (
+    (re.compile(r"stand\s+by"), "standby"),
+    (re.compile(r"ar\s+condicionado|arcondicionado"), "ar-condicionado"),
+    (re.compile(r"kw\s*/?\s*h"), "kwh"),
+    (re.compile(r"2a\s+via|2\s+via|segunda-via"), "segunda via"),
+    (re.compile(r"segunda\s+feira"), "segunda-feira"),
+)
 
 _WORD = re.compile(r"[a-z0-9\-]+|[^\sa-z0-9]")
 
@@ -33,6 +50,8 @@ def normalize(text: str) -> str:
     s = strip_accents(text.lower())
     s = re.sub(r"[!?;:()\"']+|(?<!\d)[.,]|[.,](?!\d)", " ", s)
     s = re.sub(r"(\d)\s*(mil|milhao|milhoes)\b", r"\1 \2", s)
+    for pat, rep in _PHRASES:
+        s = pat.sub(rep, s)
     words = [_ABBREV.get(w, w) for w in s.split()]
     s = " ".join(words)
     s = re.sub(r"([a-z])\1{2,}", r"\1", s)  # "muiiito" → "muito" (letters only: digits matter)

@@ -95,5 +95,11 @@ if deadlines is not None:
     st.markdown(f"**{t('ui.flagged_requests')}**")
     ui.table(ui.frame(dv.flagged), "c-dl-flag", REQUEST_COLUMNS)
     st.markdown(f"**{t('ui.deadline_groups')}**")
-    ui.table(ui.frame(dv.groups), "c-dl-groups")
+    groups = ui.frame(dv.groups)
+    if not groups.empty:
+        groups["group"] = [f"{r} · {ui.code_label('deadlines.request_type', k)}"
+                           for r, k in zip(groups["region"], groups["request_type"], strict=True)]
+        ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar")
+    ui.table(groups, "c-dl-groups", [c for c in groups.columns if c != "group"],
+             units={"compensation_owed": "R$", "compensation_at_stake": "R$"})
     ui.trail(deadlines, "c-dl")

@@ -63,7 +63,10 @@ def test_each_chunk_keeps_its_citation_anchor():
 def test_short_sections_are_joined_with_all_their_anchors():
     chunks = chunk_article(parse_article(ARTICLE, "exemplo.md"), min_words=12)
     # intro (5 words) + "Religação normal" (7) reach 12; "Taxa" (5) + last section (5) are joined
-    assert [c.section for c in chunks] == ["Exemplo de prazos / Religação normal", "Taxa / Sem fonte na seção"]
+    assert [c.section for c in chunks] == [
+        "Exemplo de prazos / Religação normal",
+        "Taxa / Sem fonte na seção",
+    ]
     assert chunks[0].source == "REN 1.000/2021, art. 362, inciso IV"  # the explicit anchor
     assert chunks[1].source == "REN 1.000/2021, art. 365"
     assert "## Religação normal\nPrazo de 24 horas" in chunks[0].text

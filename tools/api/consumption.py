@@ -9,6 +9,10 @@ interval), call the pure functions of :mod:`tools.domain.consumption`,
 :mod:`tools.domain.efficiency`, and return a typed :class:`~tools.types.ToolResult` whose trail
 carries the SQL. Fleet-relative figures (similar homes) come from one set-based query.
 
+Window totals and the similar-homes statistics read the ``usage_daily`` aggregate
+(:mod:`tools.data.usage`: the same sums, computed once per month partition) when
+``store.usage_ready()``; otherwise the ``load_profile`` view (same results, slower).
+
 The R$ estimate is optional: it is added when the billing helper
 ``tools.api.billing.estimate_cost_for(ctx, installation_id, period) -> (Decimal, steps)`` is
 importable and finds a tariff; otherwise a warning says the cost is unavailable.
@@ -79,6 +83,32 @@ SELECT count(*) AS peers,
        (SELECT subgroup FROM me) AS subgroup,
        (SELECT phases FROM me) AS phases
 FROM usage"""
+
+#: the same as WINDOWS_SQL over the per-day aggregate (``$wN_start`` / ``$wN_end`` are DATEs)
+WINDOWS_DAILY_SQL = """SELECT w.basis,
+       coalesce(sum(d.import_wh), 0) AS import_wh,
+       coalesce(sum(d.minutes), 0) AS covered_minutes
+FROM (VALUES {windows}) AS w(basis, wstart, wend)
+LEFT JOIN usage_daily d
+  ON d.installation_id = $installation AND d.day >= w.wstart AND d.day < w.wend
+GROUP BY w.basis"""
+
+#: the same as PEERS_SQL over the per-day aggregate (``$start`` / ``$end`` are DATEs)
+PEERS_DAILY_SQL = PEERS_SQL.replace(
+    """  SELECT lp.installation_id,
+         sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
+  FROM load_profile lp JOIN peers p ON p.installation_id = lp.installation_id
+  WHERE lp.ts >= $start AND lp.ts < $end AND lp.month BETWEEN $month_lo AND $month_hi
+  GROUP BY lp.installation_id
+  HAVING sum(lp.interval_min) >= $min_minutes""",
+    """  SELECT d.installation_id,
+         sum(d.import_wh) / 1000.0 / (sum(d.minutes) / 1440.0) AS kwh_day
+  FROM usage_daily d JOIN peers p ON p.installation_id = d.installation_id
+  WHERE d.day >= $start AND d.day < $end
+  GROUP BY d.installation_id
+  HAVING sum(d.minutes) >= $min_minutes""",
+)
+assert PEERS_DAILY_SQL != PEERS_SQL
 
 #: peers must have readings for at least this share of the period
 PEER_MIN_COVERAGE = 0.9
@@ -212,10 +242,12 @@ def fetch_windows(
     """Energy and covered minutes of each comparison window (one query)."""
     params: dict[str, Any] = {"installation": installation_id}
     rows_sql = []
+    daily = ctx.store.usage_ready()
     for n, (basis, p) in enumerate(windows.items()):
-        params.update({f"w{n}_basis": basis, f"w{n}_start": p.start_ts(), f"w{n}_end": p.end_ts_exclusive()})
+        start, end = (p.start, p.end + dt.timedelta(days=1)) if daily else (p.start_ts(), p.end_ts_exclusive())
+        params.update({f"w{n}_basis": basis, f"w{n}_start": start, f"w{n}_end": end})
         rows_sql.append(f"($w{n}_basis, $w{n}_start, $w{n}_end)")
-    sql = WINDOWS_SQL.format(windows=", ".join(rows_sql))
+    sql = (WINDOWS_DAILY_SQL if daily else WINDOWS_SQL).format(windows=", ".join(rows_sql))
     rows = {r[0]: r for r in ctx.store.rows(sql, params)}
     out = []
     for basis, p in windows.items():
@@ -228,7 +260,7 @@ def fetch_peers(
     ctx: ToolContext, installation_id: str, period: Period, this_kwh_day: Decimal
 ) -> tuple[cons.PeerStats, str]:
     lo, hi = _months(period.start, period.end)
-    params = {
+    params: dict[str, Any] = {
         "installation": installation_id,
         "start": period.start_ts(),
         "end": period.end_ts_exclusive(),
@@ -237,7 +269,12 @@ def fetch_peers(
         "min_minutes": int(PEER_MIN_COVERAGE * period.days * 1440),
         "this_kwh_day": float(this_kwh_day),
     }
-    r = ctx.store.rows(PEERS_SQL, params)[0]
+    sql = PEERS_SQL
+    if ctx.store.usage_ready():
+        sql = PEERS_DAILY_SQL
+        params.update(start=period.start, end=period.end + dt.timedelta(days=1))
+        del params["month_lo"], params["month_hi"]
+    r = ctx.store.rows(sql, params)[0]
     return (
         cons.PeerStats(
             peers=int(r[0]),
@@ -249,7 +286,7 @@ def fetch_peers(
             subgroup=str(r[6] or ""),
             phases=int(r[7] or 0),
         ),
-        PEERS_SQL,
+        sql,
     )
 
 
@@ -291,15 +328,18 @@ def holidays_between(start: dt.date, end: dt.date) -> frozenset[dt.date]:
 
 
 def estimate_cost(
-    ctx: ToolContext, installation_id: str, period: Period
+    ctx: ToolContext, installation_id: str, period: Period, inst: Mapping[str, Any] | None = None
 ) -> tuple[tuple[Decimal, Sequence[Step]] | None, Issue | None]:
-    """R$ estimate from the billing helper, when it exists and finds a tariff."""
+    """R$ estimate from the billing helper, when it exists and finds a tariff.
+
+    ``inst``: the installation row the caller already read (saves a query).
+    """
     try:
         from tools.api.billing import estimate_cost_for
     except ImportError:
         return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {})
     try:
-        value, steps = estimate_cost_for(ctx, installation_id, period)
+        value, steps = estimate_cost_for(ctx, installation_id, period, row=inst)
     except ToolError:
         return None, Issue(cons.ISSUE_COST_UNAVAILABLE, "warning", {})
     return (Decimal(value), tuple(steps)), None
@@ -376,7 +416,7 @@ def consumption_summary(
     this_kwh_day = cons.per_day(cons.kwh(int(df_p["import_wh"].sum())), minutes) or Decimal(0)
     peers, q_peer = fetch_peers(ctx, installation_id, period, this_kwh_day)
     classify, posto_refs, versions = posto_classifier(inst)
-    cost, cost_issue = estimate_cost(ctx, installation_id, period)
+    cost, cost_issue = estimate_cost(ctx, installation_id, period, inst)
     result = cons.summarize(
         df,
         period,
@@ -488,7 +528,7 @@ def efficiency_tips(
         reference=ref,
         sql={"intervals": q, "reference": q_ref},
     )
-    cost, cost_issue = estimate_cost(ctx, installation_id, period)
+    cost, cost_issue = estimate_cost(ctx, installation_id, period, inst)
     price: Decimal | None = None
     extra: list[Step] = []
     if cost is not None and br.value.total_kwh > 0:

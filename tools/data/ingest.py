@@ -42,7 +42,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from tools.data import quarantine, schema
+from tools.data import quarantine, schema, usage
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
 from tools.data.store import (
@@ -416,13 +416,18 @@ class _Batch:
             raise IngestError(
                 f"unbalanced ingest of {src.name}: {self.accepted}+{self.duplicate}+{n_q} != {staged.input}"
             )
-        # ---- commit point: quarantine, register upserts, swap journal and ingest_log together
+        # usage aggregates of the rewritten load-profile months, from their new (not yet visible) files
+        usage_months = self._stage_usage()
+        # ---- commit point: quarantine, register upserts, swap journal, ingest_log and the usage
+        # aggregates of the rewritten months together
         self.note("committing")
         now = dt.datetime.now().replace(microsecond=0)
         self.con.begin()
         by_reason, already = quarantine.add(self.con, qst, source=src.name, kind=src.kind, now=now)
         for sql in self.in_txn_sql:
             self.x(sql)
+        for month, temp, fingerprint in usage_months:
+            usage.apply_month(self.con, month, temp, fingerprint)
         for table, month, tmp_dir, old_dir in self.swaps:
             self.x(
                 "INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir]
@@ -456,6 +461,21 @@ class _Batch:
             partitions=tuple(sorted({m for _t, m, _d, _o in self.swaps})),
             seconds=time.perf_counter() - t0,
         )
+
+    def _stage_usage(self) -> list[tuple[str, str, str]]:
+        """(month, temp table, fingerprint) of the usage aggregates of each rewritten load-profile month."""
+        out = []
+        for table, month, tmp_dir, _old in self.swaps:
+            if table != usage.SOURCE_TABLE:
+                continue
+            self.note(f"aggregating {month}")
+            files = sorted((self.store.lake / table / tmp_dir).glob("*.parquet"))
+            temp = self.tmp(f"usage{month.replace('-', '')}")
+            usage.stage_month(self.con, files, temp)
+            # renaming the directory keeps each file's name, size and mtime: this is the fingerprint
+            # the partition will have once swapped in
+            out.append((month, temp, usage.file_fingerprint(files)))
+        return out
 
     # ------------------------------------------------------------------ wide lake tables
     def _wide(self, spec: _Wide, st: Staged) -> None:

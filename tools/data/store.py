@@ -9,6 +9,11 @@ Views ``load_profile``, ``voltage_10min``, ``events``, ``billing_registers`` rea
 ``outages`` is derived from power-down/up pairs. One connection per Store; use
 ``cursor()`` per thread. All queries take bound parameters.
 
+Derived tables ``usage_hourly`` / ``usage_daily`` (:mod:`tools.data.usage`) hold per-installation
+sums of the load profile; :meth:`Store.usage_ready` says whether they match the lake (a
+read-write store rebuilds stale months on open, after an ingest and on demand), and tools fall
+back to the lake views when they do not.
+
 Crash safety (see ``tools.data.ingest`` and ``docs/data-model.md``): a month partition is
 never modified in place. The ingest writes the new version of each affected partition to a
 dot-prefixed sibling directory (``.tmp-<batch>-month=YYYY-MM``, invisible to the views'
@@ -31,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tools.data import schema
+from tools.data import schema, usage
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,9 @@ class Store:
         self.db_path = self.home / "smartmeter.duckdb"
         self.read_only = read_only and self.db_path.exists()
         self._lock = threading.Lock()
+        #: False makes every tool read the lake views (the pre-aggregate query path; benchmarks)
+        self.aggregates_enabled = True
+        self._usage_fp: usage.Fingerprint | None = None  # lake fingerprint the aggregates match
         self.con = self._connect()
         if not self.read_only:
             self._init_schema()
@@ -120,6 +128,7 @@ class Store:
                 f"({e.code}, '{e.kind}', '{e.key}', '{e.category}')" for e in schema.event_catalogue()
             )
             c.execute(f"INSERT INTO event_codes VALUES {values}")  # one statement: executemany is slow
+        usage.create_tables(c)
         for table in schema.LAKE_TABLES:
             (self.lake / table).mkdir(parents=True, exist_ok=True)
 
@@ -150,6 +159,61 @@ class Store:
                     sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
                 self.con.execute(sql)
             self.con.execute(_OUTAGES_VIEW)
+        self.sync_usage()
+
+    # ------------------------------------------------------------------ usage aggregates
+    def sync_usage(self) -> list[str]:
+        """Rebuild the usage aggregates of the months whose lake files changed (read-write only)."""
+        if self.read_only:
+            return []
+        with self._lock:
+            cur = self.con.cursor()
+            try:
+                months = usage.sync(cur, self.lake / usage.SOURCE_TABLE)
+                self._usage_fp = usage.stored_fingerprint(cur)
+            finally:
+                cur.close()
+        return months
+
+    def rebuild_usage(self) -> list[str]:
+        """Rebuild ``usage_hourly`` / ``usage_daily`` from the whole lake; returns the months built."""
+        if self.read_only:
+            raise PermissionError("read-only store")
+        with self._lock:
+            cur = self.con.cursor()
+            try:
+                months = usage.rebuild(cur, self.lake / usage.SOURCE_TABLE)
+                self._usage_fp = usage.stored_fingerprint(cur)
+            finally:
+                cur.close()
+        return months
+
+    def _stored_usage_fp(self) -> usage.Fingerprint | None:
+        cur = self.con.cursor()
+        try:
+            return usage.stored_fingerprint(cur) if usage.tables_exist(cur) else None
+        finally:
+            cur.close()
+
+    def usage_ready(self) -> bool:
+        """True when ``usage_hourly`` / ``usage_daily`` match the load-profile lake.
+
+        Costs a directory listing (~0.2 ms). A read-write store rebuilds stale months here; a
+        read-only one answers False (tools then read the lake views: slower, same results).
+        """
+        if not self.aggregates_enabled:
+            return False
+        lake = usage.lake_fingerprint(self.lake / usage.SOURCE_TABLE)
+        if lake == self._usage_fp:
+            return True
+        stored = self._stored_usage_fp()  # another cursor (an ingest) may have updated it
+        if stored == lake:
+            self._usage_fp = stored
+            return True
+        if self.read_only:
+            return False
+        self.sync_usage()
+        return self._usage_fp == lake
 
     # ------------------------------------------------------------------ crash recovery
     def apply_swap(self, lake_table: str, month: str, tmp_dir: str, old_dir: str) -> None:
@@ -218,7 +282,10 @@ class Store:
 
     def data_today(self) -> dt.date | None:
         """The latest complete day of load-profile data (the data's "today" is the day after)."""
-        last = self.scalar("SELECT max(ts) FROM load_profile")
+        if self.usage_ready():
+            last = self.scalar("SELECT max(last_ts) FROM usage_daily")
+        else:
+            last = self.scalar("SELECT max(ts) FROM load_profile")
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at
