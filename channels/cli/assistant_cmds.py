@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from importlib import resources
 from pathlib import Path
 
@@ -90,4 +89,4 @@ def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path |
     click.echo(format_report(out["customer"]))
     click.echo(format_report(out["operator"]))
     if retrieval:
-        click.echo(json.dumps(out["retrieval"], ensure_ascii=False, indent=2))
+        click.echo(out["retrieval"]["table"])

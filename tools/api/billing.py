@@ -8,6 +8,14 @@ installation's reading cycles (27-33 days from ``cycle_day``; Group A: calendar 
 calls the pure engine (:mod:`tools.domain.billing`, :mod:`tools.domain.gd`,
 :mod:`tools.domain.tariffs`) with the reference data of :mod:`tools.reference`.
 
+Group B data comes from the ``usage_hourly`` aggregate (:mod:`tools.data.usage`) when
+``store.usage_ready()`` and the posto windows are whole hours: one query sums the hours per day
+and posto (weekends/holidays from :func:`tools.domain.calendar.fora_ponta_days`, the working-day
+hour -> posto map from :func:`tools.domain.calendar.classify_postos`) and returns one row per day
+and posto whose ``slot`` is the first minute of that posto; the pure functions classify and sum
+those rows exactly as they would the 15-minute slots (kWh per posto, per day, readings per day).
+Group A (15-minute demand) and other schedules read the 15-minute slots from the lake.
+
 Bills are **estimates from the meter's interval data** (REN 1.000 art. 284), not the
 distributor's invoice; every result built on unconfirmed or stand-in reference values carries
 the warning ``issue.billing.reference_values`` ("valor de referencia").
@@ -22,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -83,6 +92,26 @@ SLOTS_SQL = (
     "GROUP BY 1, 2 ORDER BY 1, 2"
 )
 SPAN_SQL = "SELECT min(ts) AS first_ts, max(ts) AS last_ts FROM load_profile WHERE installation_id = ?"
+#: first and last day with data, from the per-day aggregate (only the dates are used)
+SPAN_DAILY_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM usage_daily WHERE installation_id = ?"
+
+#: Group B: one row per day and posto from the hourly aggregate. ``slot`` = the first minute of
+#: the posto that day (the pure code re-classifies it to the same posto); ``slot_rows`` = the
+#: number of 15-minute slots with data (the row count SLOTS_SQL would return). Parameters:
+#: installation, first day, last day, fora-ponta days (DATE[]), posto of each hour on working days.
+POSTO_SLOTS_SQL = """WITH h AS (
+  SELECT day, hour, import_wh, export_wh, readings, slots,
+         CASE WHEN list_contains(CAST($fp_days AS DATE[]), day) THEN 'fora_ponta'
+              ELSE list_extract(CAST($hour_posto AS VARCHAR[]), hour + 1) END AS posto
+  FROM usage_hourly
+  WHERE installation_id = $installation AND day >= $start AND day <= $end
+)
+SELECT day, CAST(min(hour) AS INTEGER) * 60 AS slot,
+       coalesce(sum(import_wh), 0) AS import_wh, coalesce(sum(export_wh), 0) AS export_wh,
+       CAST(0 AS DOUBLE) AS q1_varh, CAST(0 AS DOUBLE) AS q4_varh,
+       CAST(sum(readings) AS BIGINT) AS readings, CAST(sum(slots) AS BIGINT) AS slot_rows
+FROM h GROUP BY day, posto ORDER BY day, slot"""
+_NO_DAY = dt.date(1900, 1, 1)  # stands for an empty DATE[] (an empty list has no type for the binder)
 
 
 # ============================================================================ arguments
@@ -170,10 +199,12 @@ class _Call:
         return "A" if self.facts.group == "A" else "B"
 
 
-def _setup(ctx: ToolContext, installation_id: str) -> _Call:
-    row = ctx.installation(installation_id)
+def _setup(ctx: ToolContext, installation_id: str, row: dict[str, Any] | None = None) -> _Call:
+    """``row``: the installation row when the caller already read it (after the scope check)."""
+    row = dict(row) if row is not None else ctx.installation(installation_id)
     facts = InstallationFacts.from_mapping(row)
-    span = ctx.store.rows(SPAN_SQL, [installation_id])
+    span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
+    span = ctx.store.rows(span_sql, [installation_id])
     first = span[0][0] if span and span[0][0] is not None else None
     last = span[0][1] if span and span[0][1] is not None else None
     cd = row.get("cycle_day")
@@ -189,29 +220,70 @@ def _setup(ctx: ToolContext, installation_id: str) -> _Call:
         interval_min=int(iv) if iv is not None and iv == iv else 15,
         first_day=pd.Timestamp(first).date() if first is not None else None,
         last_day=pd.Timestamp(last).date() if last is not None else None,
-        queries=[SPAN_SQL],
+        queries=[span_sql],
     )
 
 
+def _hour_postos(call: _Call, start: dt.date, end: dt.date) -> tuple[list[dt.date], list[str]] | None:
+    """(fora-ponta days of [start, end], posto of each hour on working days), when every posto
+    window of the installation's schedule is made of whole hours; None otherwise."""
+    if call.group != "B":  # Group A needs the 15-minute demand
+        return None
+    schedule = _schedule(call)
+    fp_days = sorted(calendar.fora_ponta_days(start, end))
+    if schedule is None:  # every slot is fora_ponta
+        return fp_days, ["fora_ponta"] * 24
+    working = start  # any working day: their classification depends on the minute only
+    while calendar.is_fora_ponta_day(working):
+        working += dt.timedelta(days=1)
+    minutes = np.arange(1440)
+    by_minute = calendar.classify_postos(
+        np.full(1440, np.datetime64(working, "D")), minutes, schedule, call.group
+    ).reshape(24, 60)
+    if not (by_minute == by_minute[:, :1]).all():
+        return None
+    return fp_days, [str(p) for p in by_minute[:, 0]]
+
+
 def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """15-minute slots of ``[start, end]`` (days), recorded in the trail."""
-    params = [
-        call.installation_id,
-        dt.datetime.combine(start, dt.time()),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-    ]
-    df = call.ctx.store.df(SLOTS_SQL, params)
-    if SLOTS_SQL not in call.queries:
-        call.queries.append(SLOTS_SQL)
+    """15-minute slots of ``[start, end]`` (days), recorded in the trail.
+
+    Group B with whole-hour posto windows: one row per day and posto (see the module docstring);
+    the sums, readings and postos are those of the 15-minute slots.
+    """
+    postos = _hour_postos(call, start, end) if call.ctx.store.usage_ready() else None
+    if postos is None:
+        sql = SLOTS_SQL
+        params: list[Any] | dict[str, Any] = [
+            call.installation_id,
+            dt.datetime.combine(start, dt.time()),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+        ]
+        df = call.ctx.store.df(sql, params)
+        n_rows = len(df)
+    else:
+        sql = POSTO_SLOTS_SQL
+        fp_days, hour_posto = postos
+        params = {
+            "installation": call.installation_id,
+            "start": start,
+            "end": end,
+            "fp_days": fp_days or [_NO_DAY],
+            "hour_posto": hour_posto,
+        }
+        df = call.ctx.store.df(sql, params)
+        n_rows = int(df.pop("slot_rows").sum())
+    if sql not in call.queries:
+        call.queries.append(sql)
     call.steps.append(
         Step(
             key="billing.step.meter_data",
-            inputs={"installation_id": call.installation_id, "start": start, "end": end, "rows": len(df)},
+            inputs={"installation_id": call.installation_id, "start": start, "end": end, "rows": n_rows},
             formula="15-minute sums of import_wh / export_wh / q1_varh / q4_varh per day and slot",
             output=int(df["readings"].sum()) if not df.empty else 0,
             unit="readings",
             refs=(TrailRef("REN 1.000/2021, art. 284", "confirmed"),),
-            sql=SLOTS_SQL,
+            sql=sql,
         )
     )
     return df
@@ -996,7 +1068,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
 
 
 def estimate_cost_for(
-    ctx: ToolContext, installation_id: str, period: Period
+    ctx: ToolContext, installation_id: str, period: Period, *, row: dict[str, Any] | None = None
 ) -> tuple[Decimal, tuple[Step, ...]]:
     """Estimated R$ (taxes included) of the installation's consumption in ``period``.
 
@@ -1004,9 +1076,10 @@ def estimate_cost_for(
     monthly-equivalent consumption, PIS/COFINS); no custo de disponibilidade, CIP or SCEE
     compensation. Raises :class:`~tools.errors.NoData` without readings and
     :class:`~tools.errors.TariffNotFound` without a tariff. The amount is exact (round with
-    :func:`tools.units.money` to display it).
+    :func:`tools.units.money` to display it). ``row``: the installation row when the caller has
+    it (already scope-checked).
     """
-    call = _setup(ctx, installation_id)
+    call = _setup(ctx, installation_id, row)
     df = _slots(call, period.start, period.end)
     if df.empty:
         raise NoData("no readings", installation_id=installation_id, start=period.start, end=period.end)
