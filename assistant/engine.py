@@ -17,7 +17,7 @@ from typing import Any
 from assistant import identification, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
-from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route
+from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, in_domain
 from assistant.session import SessionState
 from assistant.slots import (
     extract_appliance,
@@ -25,6 +25,8 @@ from assistant.slots import (
     extract_operator_slots,
     extract_period,
     extract_shift,
+    extract_shift_pct,
+    previous_period,
 )
 from assistant.text import normalize
 from tools import registry
@@ -43,8 +45,19 @@ CUSTOMER_PERSONAL_TOOLS = frozenset(
 )
 # tariff_flag works without identification (the month's flag) and adds the customer's effect when identified.
 GENERAL_TOOLS = frozenset({"search_knowledge", "tariff_flag"})
-_DETAIL_RE = re.compile(r"^(como (voce )?(calculou|chegou|fez a conta)|mostr\w* (o )?calculo|detalh\w*|mais detalhes|explica melhor)")
-_FOLLOW_UP_RE = re.compile(r"^e (no|na|em|o|a|de|do|da|os|as|nos|nas|pra|para|se)?\b")
+_DETAIL_RE = re.compile(
+    r"^(?:e )?(?:como (?:voce |vc )?(?:calculou|chegou (?:nisso|nesse valor|a esse valor|nesse numero)?|fez (?:a |essa |o |esse )?(?:conta|calculo))|"
+    r"(?:me )?mostr\w* (?:o |a )?(?:calculo|conta que (?:voce )?fez)|(?:me )?(?:de |da |quero )?mais detalhes|"
+    r"detalh\w*(?: isso| o calculo| a conta que voce fez| mais)?|explica melhor|explica o calculo|"
+    r"de onde (?:saiu|veio|tirou) (?:esse|isso|esse valor|esse numero|o valor)(?: ai)?)$"
+)
+_FOLLOW_UP_RE = re.compile(r"^(?:e|mas e|e quanto|e sobre|tambem|agora|e agora|e ja)\b")
+_PREVIOUS_RE = re.compile(r"\b(?:anterior|antes disso|antes desse|antes dessa|de antes|retrasad\w*)\b")
+_OPTION_1 = re.compile(r"^(?:a |o |opcao )?(?:1|primeir[oa]|um|a de cima)$")
+_OPTION_2 = re.compile(r"^(?:a |o |opcao )?(?:2|segund[oa]|dois|a outra|a de baixo)$")
+# Confidence below which the classifier's guess is not used: a clarifying question or "não sei".
+CLARIFY_BELOW = 0.3
+DONT_KNOW_BELOW = 0.2
 
 
 @dataclass
@@ -99,6 +112,8 @@ class _Turn:
     suggestions: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
+    follow_up: str = ""  # "" | "same" (same topic, new slots) | "topic" (new topic, previous period) | "repeat"
+    slot_text: str = ""  # text the slots are read from (the clarified question plus the answer)
 
 
 class Assistant:
@@ -187,24 +202,43 @@ class Assistant:
                     self._answer(sub)
                     _merge(turn, sub, intro)
                 return
-        if _DETAIL_RE.search(norm):
+        if state.clarify_options:
+            options, original = state.clarify_options, state.clarify_text or ""
+            state.clarify_options, state.clarify_text = [], None
+            choice = self._pick_option(norm, options)
+            if choice:
+                turn.slot_text = f"{original} {turn.text}".strip()
+                self._answer(turn, Route(choice, 1.0, rule="clarified"))
+                return
+        if _DETAIL_RE.search(norm) and (state.last_detail or len(norm.split()) <= 4):
             turn.intent = "show_detail"
             turn.reply = state.last_detail or t("chat.no_previous")
             return
         self._answer(turn)
 
-    def _answer(self, turn: _Turn) -> None:
+    def _answer(self, turn: _Turn, forced: Route | None = None) -> None:
         state = turn.state
-        route = self.router(state.audience).route(turn.text, own_installation=state.installation_id)
-        route = self._follow_up(turn, route)
+        if forced is not None:
+            route = forced
+        else:
+            route = self.router(state.audience).route(turn.text, own_installation=state.installation_id)
+            route = self._follow_up(turn, route)
         turn.intent = route.intent
+        if route.intent == "clarify":
+            self._clarify(turn, ["consumption_summary", "explain_bill"] if state.audience == "customer" else [], open_question=True)
+            return
         if route.intent in NON_TOOL_INTENTS or route.intent == "handoff_to_agent":
             policy.apply_non_tool(self.deps, turn, route)
             return
-        if route.confidence < 0.22 and not route.rule:
-            policy.dont_know(turn, route)
-            return
-        turn.slots = self._slots(turn.text, route.intent, state)
+        if not route.rule and route.confidence < CLARIFY_BELOW:
+            alt = next((i for i, p in route.alternatives if p >= 0.5 * route.confidence), None)
+            if alt and alt not in NON_TOOL_INTENTS and alt != "handoff_to_agent":
+                self._clarify(turn, [route.intent, alt])
+                return
+            if route.confidence < DONT_KNOW_BELOW:
+                policy.dont_know(turn, route)
+                return
+        turn.slots = self._slots(turn.slot_text or turn.text, route.intent, state, turn.follow_up)
         if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
             policy.dont_know(turn, route)
             return
@@ -215,67 +249,151 @@ class Assistant:
             self._call_tools(turn, route.intent)
         if turn.results and not any(r.disqualified for r in turn.results):
             state.failures = 0
-        state.last_intent = route.intent
-        state.last_slots = turn.slots
+        state.last_intent = turn.intent if turn.intent in registry.names() else route.intent
+        state.last_slots = dict(turn.slots)
+        if route.intent == "explain_bill" and turn.results:
+            month = _value_field(turn.results[0], "bill_month")
+            if isinstance(month, str) and re.fullmatch(r"\d{4}-\d{2}", month):
+                state.last_slots["reference"] = month
+
+    def _clarify(self, turn: _Turn, options: list[str], open_question: bool = False) -> None:
+        """Ask instead of guessing; the next message picks an option (or asks something else)."""
+        state = turn.state
+        turn.intent = "clarify"
+        labels = [t(f"intent.{o}") for o in options if _has(f"intent.{o}")]
+        if open_question or len(labels) < 2:
+            turn.reply = t("chat.clarify_open") if state.audience == "customer" else t("copilot.clarify_open")
+            turn.suggestions = policy.default_suggestions(state.audience)
+        else:
+            turn.reply = t("chat.clarify", option_a=labels[0], option_b=labels[1])
+            turn.suggestions = [label[:1].upper() + label[1:] for label in labels]
+        state.clarify_options = list(options)
+        state.clarify_text = turn.text
+
+    def _pick_option(self, norm: str, options: list[str]) -> str | None:
+        """The option a reply to a clarifying question picks ("a primeira", "o consumo", "2"), or None."""
+        if not options:
+            return None
+        if _OPTION_1.match(norm):
+            return options[0]
+        if _OPTION_2.match(norm) and len(options) > 1:
+            return options[1]
+        if len(norm.split()) > 6:
+            return None
+        route = self.router("customer" if options[0] in registry.names("customer") else "operator").route(norm)
+        if route.intent in options:
+            return route.intent
+        for option in options:
+            label = normalize(t(f"intent.{option}")) if _has(f"intent.{option}") else ""
+            keys = [w for w in label.split() if len(w) >= 5 and w not in ("sobre", "sua", "seu")]
+            if any(k in norm for k in keys):
+                return option
+        return None
 
     def _follow_up(self, turn: _Turn, route: Route) -> Route:
-        """"e em agosto?" / "e no mês anterior?" reuse the previous intent with the new period."""
-        state = turn.state
-        norm = normalize(turn.text)
-        if not state.last_intent or state.last_intent in NON_TOOL_INTENTS:
-            return route
-        short = len(norm.split()) <= 7
-        if not (short and (_FOLLOW_UP_RE.search(norm) or route.confidence < 0.5)):
-            return route
-        period = extract_period(turn.text, self.deps.data_today())
-        appliance = extract_appliance(turn.text)
-        if period is None and appliance is None and "anterior" not in norm:
-            return route
-        return Route(state.last_intent, 1.0, rule="follow_up")
+        """Multi-turn follow-ups: "e em agosto?", "e no mês anterior?", "e a de setembro?", "e a geladeira?".
 
-    def _slots(self, text: str, intent: str, state: SessionState) -> dict[str, Any]:
+        Short messages that name a new period/appliance but no topic reuse the previous intent
+        (``same``); ones that name a new topic keep the previous period (``topic``); content-free
+        ones ("e aí, quanto foi?") repeat the previous answer's topic (``repeat``).
+        """
+        state = turn.state
+        last = state.last_intent
+        if not last or last in NON_TOOL_INTENTS or last in ("handoff_to_agent", "search_knowledge"):
+            return route
+        if route.rule and route.intent in ("other_customer", "write_request"):
+            return route
+        if route.rule == "content_free":
+            turn.follow_up = "repeat"
+            return Route(last, 1.0, rule="follow_up")
+        norm = normalize(turn.text)
+        words = norm.split()
+        cue = bool(_FOLLOW_UP_RE.search(norm))
+        if len(words) > 8 or not (cue or route.rule == "no_domain_term" or (route.confidence < 0.5 and not route.rule)):
+            return route
         today = self.deps.data_today()
+        period = extract_period(turn.text, today)
+        appliance = extract_appliance(turn.text)
+        previous = bool(_PREVIOUS_RE.search(norm))
+        topic = in_domain(re.sub(r"\b(?:conta|fatura) anterior\b", "", norm)) and route.intent not in NON_TOOL_INTENTS
+        if topic and route.intent != last and route.intent != "handoff_to_agent" and appliance is None:
+            if cue and state.last_slots.get("period") is not None and period is None:
+                turn.follow_up = "topic"
+                return Route(route.intent, max(route.confidence, 0.5), rule="follow_up_topic")
+            return route
+        if period is None and appliance is None and not previous:
+            return route
+        if appliance is not None and last not in ("appliance_breakdown", "efficiency_tips"):
+            return route if route.intent in ("appliance_breakdown", "efficiency_tips") else Route("appliance_breakdown", 1.0, rule="follow_up")
+        turn.follow_up = "same"
+        return Route(last, 1.0, rule="follow_up")
+
+    def _slots(self, text: str, intent: str, state: SessionState, follow_up: str = "") -> dict[str, Any]:
+        today = self.deps.data_today()
+        prev_slots = dict(state.last_slots or {}) if state.last_intent else {}
+        if follow_up == "repeat":
+            return prev_slots if intent == state.last_intent else {}
         if state.audience == "operator":
             if intent == "sql_query":
                 from assistant.sql_templates import match
 
                 sql = match(text, today)
                 return {"sql": sql} if sql else {}
-            return extract_operator_slots(text, intent, today)
+            found = extract_operator_slots(text, intent, today)
+            if follow_up == "same" and intent == state.last_intent:
+                if "period" not in found and _PREVIOUS_RE.search(normalize(text)) and "period" in prev_slots:
+                    found["period"] = previous_period(prev_slots["period"], today)
+                return {**{k: v for k, v in prev_slots.items() if k != "sql"}, **found}
+            return found
         slots: dict[str, Any] = {}
         norm = normalize(text)
         period = extract_period(text, today)
-        prev = state.last_slots.get("period") if state.last_slots else None
-        if re.search(r"\b(mes|fatura|conta) anterior\b", norm) and prev is not None and state.last_intent == intent:
-            period = render.previous_month_label(prev, today)
+        prev_period = prev_slots.get("reference") if state.last_intent == "explain_bill" else prev_slots.get("period")
+        relative = period is None or period in ("last_month", "last_week", "last_year", "day_before_yesterday")
+        if (
+            relative
+            and prev_period is not None
+            and _PREVIOUS_RE.search(norm)
+            and (follow_up or state.last_intent == intent)
+        ):
+            period = previous_period(prev_period, today)
+        if period is None and follow_up == "topic":
+            period = prev_period
+        if period is None and follow_up == "same" and intent != "explain_bill":
+            period = prev_slots.get("period")
         if intent in ("consumption_summary", "forecast_bill") and period == "this_month":
             period = "current_cycle"
         if intent == "explain_bill":
-            ref = period[0] if isinstance(period, list) else period
-            if isinstance(ref, str) and re.fullmatch(r"\d{4}-\d{2}", ref):
-                slots["reference"] = ref
-            elif ref in ("last_month", "this_month", None):
-                slots["reference"] = "last_bill"
-            elif ref == "month_before_last":
-                slots["reference"] = render.previous_month_label("last_month", today)
-            else:
-                slots["reference"] = "last_bill"
+            slots["reference"] = _bill_reference(period, today)
             return slots
         compare = extract_compare(text)
         if compare:
             slots["compare"] = compare
             period = period or "last_month"
+        elif follow_up == "same" and prev_slots.get("compare") and intent == "consumption_summary":
+            slots["compare"] = prev_slots["compare"]
         if period is not None and intent not in ("compare_tariffs", "forecast_bill", "efficiency_tips"):
             slots["period"] = period
         if intent == "forecast_bill" and period == "current_cycle":
             slots["period"] = period
+        if intent == "tariff_flag" and isinstance(slots.get("period"), str | dict | list):
+            flag_period = _flag_month(slots["period"], today)
+            if flag_period is None:
+                slots.pop("period")
+            else:
+                slots["period"] = flag_period
         if intent == "compare_tariffs":
             shift = extract_shift(text)
             if shift:
                 slots["shift"] = shift
+                pct = extract_shift_pct(text)
+                if pct is not None:
+                    slots["shift_pct"] = pct
         if intent in ("appliance_breakdown", "efficiency_tips"):
             appliance = extract_appliance(text)
-            if appliance:
+            if appliance is None and follow_up == "same":
+                appliance = prev_slots.get("appliance")
+            if appliance and intent == "appliance_breakdown":
                 slots["appliance"] = appliance
         if intent == "deadline_status":
             rtype = policy.request_type(norm)
@@ -389,6 +507,47 @@ class Assistant:
             policy.dont_know(turn, Route("search_knowledge", 0.0))
             return
         turn.suggestions = render.suggestions_for("search_knowledge", turn.state.audience)
+
+
+def _bill_reference(period: Any, today: Any) -> str:
+    """Which bill a period names: "YYYY-MM" for a month, else the last bill."""
+    ref = period[0] if isinstance(period, list) and period else period
+    if isinstance(ref, str) and re.fullmatch(r"\d{4}-\d{2}", ref):
+        return ref
+    if ref == "month_before_last":
+        prev = render.previous_month_label("last_month", today)
+        if prev == "month_before_last":
+            from tools.domain.periods import add_months
+
+            d = add_months(today.replace(day=1), -2)
+            return f"{d.year:04d}-{d.month:02d}"
+        return str(prev)
+    if isinstance(ref, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
+        return ref[:7]
+    return "last_bill"
+
+
+def _flag_month(period: Any, today: Any) -> str | None:
+    """tariff_flag takes a month: "YYYY-MM", "this_month" or "last_month"."""
+    if isinstance(period, str) and (re.fullmatch(r"\d{4}-\d{2}", period) or period in ("this_month", "last_month")):
+        return period
+    if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+        return period[:7]
+    if period == "month_before_last":
+        from tools.domain.periods import add_months
+
+        d = add_months(today.replace(day=1), -2)
+        return f"{d.year:04d}-{d.month:02d}"
+    if period == "current_cycle":
+        return "this_month"
+    return None
+
+
+def _value_field(result: ToolResult[Any], name: str) -> Any:
+    value = result.value
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
 
 
 def _has(key: str) -> bool:

@@ -152,22 +152,45 @@ def run_eval(
     installation_id: str | None = None,
     gd_installation_id: str | None = None,
 ) -> EvalReport:
-    """Each case in a fresh, pre-identified session; ``after`` cases continue their parent's session."""
+    """Each case in a fresh, pre-identified session; ``after`` cases continue their parent's session.
+
+    Cases are independent: each runs against its own in-memory session store, so neither the
+    conversation context of the installation (kept across sessions) nor earlier runs leak into it.
+    """
+    from assistant.session import SessionStore
+
     report = EvalReport(audience=audience)
     by_id = {c["id"]: c for c in cases}
-    for i, case in enumerate(cases):
-        inst = installation_id
-        if gd_installation_id and any(t == "gd_credits" for t in case.get("tools", [])):
-            inst = gd_installation_id
-        session = f"eval-{audience}-{i}"
-        parent = by_id.get(case.get("after", ""))
-        if parent is not None:
-            assistant.chat(ChatRequest(text=parent["text"], session_id=session, channel="cli",
-                                       installation_id=inst if audience == "customer" else None, audience=audience))
-        resp = assistant.chat(ChatRequest(text=case["text"], session_id=session, channel="cli",
-                                          installation_id=inst if audience == "customer" else None, audience=audience))
-        report.cases.append(score_case(case, resp))
+    home_sessions = assistant.deps.sessions
+    try:
+        for i, case in enumerate(cases):
+            assistant.deps.sessions = SessionStore()
+            report.cases.append(_run_case(assistant, case, by_id, audience, i, installation_id, gd_installation_id))
+    finally:
+        assistant.deps.sessions = home_sessions
     return report
+
+
+def _run_case(
+    assistant: Assistant,
+    case: dict[str, Any],
+    by_id: dict[str, dict[str, Any]],
+    audience: str,
+    i: int,
+    installation_id: str | None,
+    gd_installation_id: str | None,
+) -> CaseResult:
+    inst = installation_id
+    if gd_installation_id and any(t == "gd_credits" for t in case.get("tools", [])):
+        inst = gd_installation_id
+    session = f"eval-{audience}-{i}"
+    parent = by_id.get(case.get("after", ""))
+    if parent is not None:
+        assistant.chat(ChatRequest(text=parent["text"], session_id=session, channel="cli",
+                                   installation_id=inst if audience == "customer" else None, audience=audience))
+    resp = assistant.chat(ChatRequest(text=case["text"], session_id=session, channel="cli",
+                                      installation_id=inst if audience == "customer" else None, audience=audience))
+    return score_case(case, resp)
 
 
 def format_report(summary: dict[str, Any]) -> str:

@@ -55,10 +55,10 @@ def apply_non_tool(deps: AssistantDeps, turn: _Turn, route: Route) -> None:
     audience = turn.state.audience
     if intent == "greeting":
         turn.reply = t("chat.greeting") if audience == "customer" else t("copilot.greeting")
-        turn.suggestions = _default_suggestions(audience)
+        turn.suggestions = default_suggestions(audience)
     elif intent == "capabilities":
         turn.reply = t("chat.capabilities") if audience == "customer" else t("copilot.capabilities")
-        turn.suggestions = _default_suggestions(audience)
+        turn.suggestions = default_suggestions(audience)
     elif intent == "thanks":
         turn.reply = t("chat.thanks")
     elif intent == "out_of_scope":
@@ -66,7 +66,7 @@ def apply_non_tool(deps: AssistantDeps, turn: _Turn, route: Route) -> None:
         turn.reply = t("chat.out_of_scope") if audience == "customer" else t("copilot.out_of_scope")
     elif intent == "other_customer":
         turn.refused = "other_customer"
-        turn.reply = t("refusal.other_customer")
+        turn.reply = t("refusal.other_customer") if audience == "customer" else t("refusal.personal_data_operator")
     elif intent == "write_request":
         turn.refused = "write_not_allowed"
         turn.reply = t("refusal.write_not_allowed")
@@ -79,7 +79,7 @@ def dont_know(turn: _Turn, route: Route) -> None:
     """Honest "não sei" with a way forward (options and the human path)."""
     turn.state.failures += 1
     turn.reply = t("chat.dont_know")
-    turn.suggestions = _default_suggestions(turn.state.audience)
+    turn.suggestions = default_suggestions(turn.state.audience)
     if route.alternatives:
         alts = [t(f"intent.{i}") for i, _ in route.alternatives[:2] if has(f"intent.{i}")]
         turn.suggestions = alts + [t("suggest.agent")]
@@ -109,7 +109,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     state.failures = 0
 
 
-def _default_suggestions(audience: str) -> list[str]:
+def default_suggestions(audience: str) -> list[str]:
     if audience == "operator":
         return [t("suggest.ranking"), t("suggest.exposure"), t("suggest.alarms"), t("suggest.completeness")]
     return [t("suggest.consumption_yesterday"), t("suggest.explain_bill"), t("suggest.compare_tariffs"), t("suggest.agent")]

@@ -23,22 +23,163 @@ Audience = Literal["customer", "operator"]
 
 # Intents that are not tools.
 NON_TOOL_INTENTS = frozenset(
-    {"greeting", "capabilities", "thanks", "out_of_scope", "other_customer", "write_request", "identify"}
+    {"greeting", "capabilities", "thanks", "out_of_scope", "other_customer", "write_request", "identify", "clarify"}
 )
 
+# Prompt injection / jailbreak / role-play attempts, in Portuguese and English (text is normalised: no accents).
 _INJECTION = re.compile(
-    r"ignor\w* (as |suas |todas as |)(instruc|regras|ordens)|esqueca (as |suas )?(instruc|regras)|"
-    r"(liste|listar|mostre|mostrar|me passa|me de|exporte)\w* (todos|todas) (os |as )?(clientes|usuarios|instalacoes|cpfs|consumidores)|"
-    r"voce agora e (um |o )?(admin|administrador|root)|modo (desenvolvedor|admin)|system prompt|prompt do sistema"
+    r"\b(?:ignor\w*|esquec\w*|esqueca|desconsider\w*|descart\w*|desobedec\w*|burl\w*|contorn\w*)\b.{0,50}"
+    r"\b(?:instruc\w*|regras?|orientac\w*|comandos?|restric\w*|anteriores|tudo|previous|prompt|politicas?|limites?|"
+    r"diretrizes|programacao|protocolos?)|"
+    r"\b(?:disregard|ignore (?:all|previous|the above)|jailbreak|dan mode|developer mode|override|bypass|sudo|"
+    r"root access|prompt injection)\b|"
+    r"\bmodo (?:desenvolvedor|dev|admin\w*|debug|deus|root|sem (?:filtros?|restric\w*|limites?)|irrestrito|manutencao|teste)\b|"
+    r"\bsem (?:filtros?|restric\w*|censura)\b|"
+    r"\bvoce (?:agora )?(?:e|sera|vai ser|passa a ser|virou) (?:um |o |a |uma |meu |minha )?"
+    r"(?:admin\w*|root|desenvolvedor|sistema|dba|hacker|atendente interno|gerente|banco de dados|terminal|outro (?:assistente|bot))\b|"
+    r"\b(?:finj\w*|fingir|finge|faz de conta|faca de conta|imagin\w* que (?:voce|vc|eu)|suponha que (?:voce|eu)|"
+    r"se passe por|se passar por|atue como|aja como|act as|pretend|role ?-?play|interprete o papel|simul\w* (?:ser|que)|"
+    r"vamos (?:fazer|brincar de|jogar) (?:um )?(?:jogo|de conta|rpg))\b|"
+    r"\b(?:system prompt|prompt (?:do|de) sistema|seu prompt|suas instrucoes|instrucoes (?:internas|do sistema|originais|ocultas|secretas)|"
+    r"regras internas|(?:repita|mostre|revele|imprima|exiba|copie|diga) (?:o |a |seu |sua |suas |as |os )?"
+    r"(?:prompt|instruc\w*|regras|configurac\w*|codigo))\b|"
+    r"\[(?:system|sistema|admin)\]|<\s*/?\s*(?:system|admin)\s*>|#\s*admin"
+)
+# Bulk or other people's data: "liste todos os clientes", "dados de todos os consumidores", "quais clientes moram na rua".
+_BULK = re.compile(
+    r"\b(?:liste|listar|lista|list|mostre|mostrar|mostra|me passa|passa|me de|me da|exporte|exportar|exiba|exibir|traga|"
+    r"baixar|baixe|extraia|extrair|envie|mande|show|dump|give me)\b.{0,30}\b(?:todos|todas|all|every|cada)\b.{0,15}"
+    r"\b(?:clientes|usuarios|instalacoes|cpfs|consumidores|titulares|cadastros?|consumos|faturas|contas|customers|users|clients|dados)\b|"
+    r"\b(?:dados|consumos?|contas?|faturas?|cpfs?|telefones?|nomes?|enderecos?)\b.{0,10}\b(?:de|dos|das) (?:todos|todas|outros|outras)\b.{0,10}"
+    r"\b(?:clientes|usuarios|consumidores|instalacoes|titulares|pessoas|moradores|vizinhos)\b|"
+    r"\b(?:base|tabela|cadastro|lista|planilha|banco de dados) (?:de|dos|com os) (?:clientes|consumidores|usuarios|titulares)\b|"
+    r"\b(?:quais|quem sao|quantos|que) (?:os )?(?:clientes|consumidores|moradores|vizinhos|titulares|pessoas)\b.{0,40}"
+    r"\b(?:moram|morando|residem|rua|bairro|predio|condominio|perto|regiao|cidade|quadra)\b|"
+    r"\bcustomer(?:s| table| data)\b"
+)
+# Personal data of someone: CPF, phone, name, address, e-mail of the titular / another client.
+_PERSONAL = re.compile(
+    r"\b(?:cpfs?|rg|telefones?|celular(?:es)?|whatsapp|numeros? de (?:telefone|celular)|enderecos?|e-?mails?|nomes?|"
+    r"data de nascimento|dados (?:pessoais|cadastrais))\b.{0,40}"
+    r"\b(?:d[oa]s?|de) (?:outr[oa]s? |algum |alguma |um |uma |cada |esse |essa |este |esta )?"
+    r"(?:titular|titulares|dono|dona|donos|cliente|clientes|consumidor\w*|morador\w*|pessoa|pessoas|outr[oa]s?|vizinh\w*|"
+    r"quem (?:mora|e|paga)|instalac\w* \d|uc \d|usuario\w*|inquilin\w*|proprietari\w*|\d{7,})\b"
+)
+# The copilot may list installations (no personal data) but never names, CPFs, phones or addresses.
+_PERSONAL_BULK = re.compile(
+    r"\b(?:cpfs?|telefones?|celular(?:es)?|nomes?|enderecos?|e-?mails?|dados pessoais|dados cadastrais)\b.{0,25}"
+    r"\b(?:todos|todas|clientes|consumidores|titulares|moradores|usuarios)\b|\bcustomers\b|\btabela customers\b"
+)
+_OWN_ONLY = re.compile(r"\b(?:minha|meu) (?:conta|instalacao|casa|cadastro|fatura|uc)\b")
+_SQLISH = re.compile(
+    r"\bselect\b.{1,80}\bfrom\b|\bunion\b.{0,20}\bselect\b|\bdrop\s+(?:table|view|schema|database)\b|\binsert\s+into\b|"
+    r"\bdelete\s+from\b|\bupdate\s+\w+\s+set\b|;\s*-{2}|\bor\s+1\s*=\s*1\b|\btruncate\s+\w+|\balter\s+table\b"
+)
+_AUTHORITY = re.compile(
+    r"\b(?:sou|eu sou|falo como|aqui e|aqui quem fala e|como) (?:o |a |um |uma )?(?:admin\w*|desenvolvedor|dev|gerente|supervisor|"
+    r"tecnico|funcionario|atendente|operador|engenheiro|auditor|policial|delegado|juiz|advogado|suporte|analista|diretor|"
+    r"programador|responsavel pelo sistema|dono do sistema)\b"
 )
 _OTHER_PERSON = re.compile(
-    r"\b(vizinh\w*|outra pessoa|outro cliente|outra casa de|outro cpf|de terceiros|do meu (irmao|pai|primo|tio|amigo|chefe)|"
-    r"da minha (irma|mae|prima|tia|amiga|vizinha)|casa ao lado)\b"
+    r"\b(?:vizinh\w*|outra pessoa|outras pessoas|outro cliente|outros clientes|outra casa|outra instalacao|outro cpf|"
+    r"outro titular|de terceiros|terceiro|casa ao lado|apartamento ao lado|ex-?(?:mulher|marido|esposa|namorad\w*)|"
+    r"(?:do|da|de) (?:meu|minha|nosso|nossa) (?:irma\w*|pai|mae|primo|prima|tio|tia|avo|avos|amig\w*|chefe|patrao|patroa|"
+    r"sogr\w*|cunhad\w*|genro|nora|filh\w*|namorad\w*|esposa|marido|mulher|colega|inquilin\w*|sobrinh\w*|padrasto|madrasta|"
+    r"enteado|enteada|socio|socia|funcionari\w*|empregad\w*|parente\w*|familia)|"
+    r"(?:do|da) (?:fulano|fulana|ciclano|beltrano)|de quem mora)\b"
 )
-_WRITE = re.compile(
-    r"^(desligu|deslig|corte|corta|religu|altere|alterar|mude|mudar o cadastro|apague|apagar|delete|deletar|remova|"
-    r"atualize|atualizar|insira|inserir|zere|zerar|cadastre|crie|drop|update|insert|truncate)\w*\b"
+_OTHER_UNIT = re.compile(r"\b(?<!meu )(?<!minha )(?:apto|apartamento|ap|casa|loja|sala|lote|bloco|unidade)\s*(?:n\s*)?\d{1,6}\b")
+_ASKS_DATA = re.compile(
+    r"consum\w*|\bconta\b|contas|fatura\w*|dados|instalac\w*|medidor\w*|leitura\w*|gast\w*|\bcpf|telefone|endereco|"
+    r"\bnome\b|\bkwh\b|\bpag\w*|saldo|creditos|\bcadastr\w*|\buc\b|\bcliente\w*|titular\w*|debito|divida|valor"
 )
+# GD credits may be shared with one's own other units (autoconsumo remoto): a rule question, not someone's data.
+_SHARING_OWN = re.compile(
+    r"\b(?:meus|os meus|minhas) creditos\b|\b(?:transferir|transfiro|usar|uso|compartilhar|dividir|mandar|passar|abater)\b.{0,30}\bcreditos\b"
+)
+
+# Writes in the copilot: an imperative/infinitive action verb at the start, after politeness.
+_POLITE = re.compile(
+    r"^(?:(?:por favor|pfv|pf|favor|copiloto|ei|oi|ola|bom dia|boa tarde|boa noite|agora|rapido|urgente|ok|entao)\s*)*"
+    r"(?:(?:voce |vc )?(?:pode|poderia|podia|consegue|conseguiria|da para|daria para|tem como|dava para)\s+|"
+    r"(?:eu )?(?:quero|preciso|gostaria|necessito)\s+(?:que (?:voce |vc )?)?|(?:favor|por favor)\s+|vamos\s+)?"
+)
+_WRITE_VERB = re.compile(
+    r"^(?:deslig\w*|religu\w*|religar|religa|religa-|altere|alterar|altera|alteracao|mude|mudar|muda|troque|trocar|"
+    r"apague|apagar|apaga|delete|deletar|deleta|remova|remover|remove|exclua|excluir|exclui|atualize|atualizar|"
+    r"insira|inserir|insere|inclua|incluir|zere|zerar|zera|cadastre|cadastrar|crie|criar|cria|corrija|corrigir|corrige|"
+    r"ajuste|ajustar|edite|editar|edita|marque|marcar|marca|desmarque|feche|fechar|fecha|encerre|encerrar|encerra|"
+    r"bloqueie|bloquear|bloqueia|desbloqueie|desbloquear|suspenda|suspender|suspende|reset\w*|reinici\w*|execute|executar|"
+    r"cancele|cancelar|cancela|aprove|aprovar|conceda|conceder|transfira|transferir|registre|registrar|lance|lancar|"
+    r"estorne|estornar|credite|creditar|pague|pagar|envie (?:uma |um )?(?:equipe|comando|tecnico|ordem)|mande (?:uma |um )?(?:equipe|comando|tecnico|ordem)|"
+    r"emita|emitir|abra (?:uma |um )?(?:ordem|os|chamado)|abrir (?:uma |um )?(?:ordem|os|chamado)|"
+    r"(?:gere|gerar|gera) (?:uma |um )?(?:ordem|os|comando|corte|religacao)|"
+    r"(?:corte|corta|cortar) (?:a |o |os |as )?(?:energia|luz|fornecimento|cliente|instalac\w*|medidor|uc)|"
+    r"drop|update|insert|truncate|grant|revoke|alter)\b"
+)
+_SQL_WRITE = re.compile(
+    r"\b(?:update\s+\w+\s+set|insert\s+into|delete\s+from|drop\s+(?:table|view|schema|database)|truncate\s+\w+|"
+    r"alter\s+table|create\s+(?:table|view|index)|grant\s+\w+|revoke\s+\w+)\b"
+)
+_WRITE_ANYWHERE = re.compile(
+    r"\bcomo (?:resolvid\w*|lid\w*|fechad\w*|concluid\w*|atendid\w*)\b|\bordem de (?:corte|religacao|desligamento)\b"
+)
+
+# Domain vocabulary: a question with none of these words cannot be about the customer's energy.
+_DOMAIN = re.compile(
+    r"energ|eletric|\bluz\b|kwh|quilowat|\bwatts?\b|consum|\bgast|\bconta\b|contas|fatura|boleto|tarif|bandeira|tensao|"
+    r"voltagem|medidor|relogio|leitura|chuveir|banho|geladeira|freezer|ar-condicionado|\bar\b|aparelho|eletrodomest|"
+    r"equipamento|lampada|tomada|disjuntor|standby|solar|placa|paine|credito|injet|injec|geracao|gerou|geraram|gerando|"
+    r"compens|desconto|ressarc|religa|ligacao|\bcort|suspens|falt|queda|caiu|cairam|cai\b|acabou|acaba|interrup|apagao|"
+    r"oscil|pisca|fraca|fraco|queim|icms|\bpis\b|cofins|\bcip\b|cosip|iluminacao|imposto|tusd|\bte\b|fio b|baixa renda|"
+    r"tarifa social|cpfl|distribuidora|concessionaria|aneel|prodist|\bren\b|pag|preco|multa|juros|atras[ao]|prazo|protocolo|"
+    r"reclam|atendente|atendimento|humano|robo|segunda via|parcel|divida|debito|negoci|lgpd|dados|instalac|"
+    r"\buc\b|titular|cadastr|ponta|pico|economi|eficien|\bdrp\b|\bdrc\b|\bdic\b|"
+    r"\bfic\b|dmic|dicri|trafo|transformador|alimentador|alarme|evento|tampa|fraude|comunic|memoria de massa|armazen|"
+    r"nuvem|frota|grupo [ab]\b|medic|demanda|reativ|kw\b|modalidade|convencional|branca|verde|vermelha|amarela|escassez|"
+    r"vistoria|inspec|afer|padrao|poste|rede|fornecimento|sem luz|escuro|casa|residencia|apartamento|imovel|"
+    r"ciclo|cobr|taxa|custo de disponibilidade|\bfio\b|raio|deslig|ligad|potencia|watt"
+)
+# The copilot's own vocabulary (fleet, network, operations), on top of the customer one.
+_OPERATOR_DOMAIN = re.compile(
+    r"carga|curva|client|medidor|instalac|consumidor|comercia|residencia|industria|rural|classe|posto|ranking|indicador|"
+    r"perda|regiao|municipio|\bsql\b|consulta|tabela|ordem|pedido|servico|\bsla\b|anexo|custo|dados|leitura|frota|"
+    r"\bgd\b|unidade|\bucs?\b|fase|subtensao|sobretensao|limite|violac|viola|estour|exposic|vencend|vencem|venc|"
+    r"atrasad|prazo|nuvem|on-premises|on premises|local|armazen|reten|memoria|intervalo|integraliza|trifasic|"
+    r"bifasic|monofasic|mudo|mudos|silencios|zerad|completude|percentual|taxa|mwh|gwh|grupo|trafo|\btr-|rede"
+)
+# Content-free questions ("e aí, quanto foi?"): nothing says what about.
+_CONTENT_FREE_WORDS = frozenset(
+    "e ai a o os as entao quanto quanta quantos quantas foi deu ficou fica da esta isso aquilo la que te perguntei "
+    "falei pedi mesmo ne mas hein ein afinal agora sobre como qual quais disso daquilo ja me diz fala responde resposta "
+    "valor total eu voce sim ok bom certo tipo coisa coisas aquela aquele essa esse resultado numero saiu veio dai "
+    "entendi nao por favor oi ola".split()
+)
+_CONTENT_CUES = re.compile(r"\b(quanto|quanta|quantos|qual|quais|foi|deu|ficou|saiu|veio|aquilo|isso|resultado|valor|total)\b")
+
+
+def content_free(norm: str) -> bool:
+    """A question with a quantity cue and no subject at all (needs a clarifying question or the context)."""
+    words = norm.split()
+    return 0 < len(words) <= 8 and all(w in _CONTENT_FREE_WORDS for w in words) and bool(_CONTENT_CUES.search(norm))
+
+
+def in_domain(norm: str, audience: str = "customer") -> bool:
+    if _DOMAIN.search(norm):
+        return True
+    return audience == "operator" and bool(_OPERATOR_DOMAIN.search(norm))
+
+
+def personal_data_request(norm: str, audience: str = "customer") -> bool:
+    """Asks for someone's personal data (CPF, phone, name, address) or for other people's records in bulk."""
+    if _PERSONAL_BULK.search(norm) or (audience == "customer" and _BULK.search(norm)):
+        return True
+    return bool(_PERSONAL.search(norm)) and not (_OWN_ONLY.search(norm) and not re.search(r"\d{7,}|outr|vizinh", norm))
+
+
+def is_write(norm: str) -> bool:
+    rest = _POLITE.sub("", norm, count=1).strip()
+    return bool(_WRITE_VERB.search(rest) or _SQL_WRITE.search(norm) or _WRITE_ANYWHERE.search(norm))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +241,47 @@ class OfflineRouter:
 
     def route(self, text: str, own_installation: str | None = None) -> Route:
         s = normalize(text)
-        if _INJECTION.search(s):
-            return Route("other_customer", 1.0, rule="injection")
-        if self.audience == "operator" and _WRITE.search(s):
-            return Route("write_request", 1.0, rule="write_verb")
-        if self.audience == "customer":
-            numbers = [n for n in re.findall(r"\b\d{7,15}\b", s) if n != own_installation]
-            asks_data = re.search(r"consumo|conta|fatura|dados|instalac|medidor|leitura|gasto|cpf|telefone|endereco", s)
-            if numbers and asks_data and not re.search(r"\b(cpf|final|termina|digitos)\b", s):
-                return Route("other_customer", 1.0, rule="other_installation_number")
-            if _OTHER_PERSON.search(s) and asks_data:
-                return Route("other_customer", 1.0, rule="other_person")
+        if self.audience == "operator":
+            if is_write(s):
+                return Route("write_request", 1.0, rule="write_verb")
+            if _INJECTION.search(s) or personal_data_request(s, "operator"):
+                return Route("other_customer", 1.0, rule="personal_data")
+        else:
+            rule = self._customer_refusal(s, own_installation)
+            if rule:
+                return Route("other_customer", 1.0, rule=rule)
+        if content_free(s):
+            return Route("clarify", 1.0, rule="content_free")
         preds = self.clf.predict(text)
         intent, conf = preds[0]
+        if not in_domain(s, self.audience):
+            small_talk = intent in ("greeting", "thanks", "capabilities") and conf >= 0.4
+            if not small_talk and intent not in ("handoff_to_agent", "out_of_scope", "other_customer", "write_request"):
+                return Route("out_of_scope", conf, rule="no_domain_term", alternatives=tuple(preds[:2]))
         return Route(intent, conf, alternatives=tuple(preds[1:]))
+
+    @staticmethod
+    def _customer_refusal(s: str, own_installation: str | None) -> str:
+        """Which refusal rule fires for a customer message ("" = none). Refusals come before the classifier."""
+        if _INJECTION.search(s):
+            return "injection"
+        if _SQLISH.search(s):
+            return "sql"
+        if personal_data_request(s):
+            return "personal_data"
+        asks_data = bool(_ASKS_DATA.search(s))
+        if _AUTHORITY.search(s) and asks_data:
+            return "authority_claim"
+        numbers = [
+            m.group(0)
+            for m in re.finditer(r"\b\d{7,15}\b", s)
+            if m.group(0) != own_installation
+            and not re.search(r"(?:protocolo|pedido|solicitacao|chamado|ordem|meu telefone|meu celular|meu numero|meu whatsapp)\D{0,12}$", s[: m.start()])
+        ]
+        if numbers and asks_data and not re.search(r"\b(cpf|final|termina|digitos)\b", s):
+            return "other_installation_number"
+        if _OTHER_PERSON.search(s) and asks_data and not _SHARING_OWN.search(s):
+            return "other_person"
+        if _OTHER_UNIT.search(s) and asks_data:
+            return "other_unit"
+        return ""

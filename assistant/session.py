@@ -35,6 +35,8 @@ class SessionState:
     last_detail: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)  # masked turns (role, text, intent)
     opted_out: bool = False
+    clarify_options: list[str] = field(default_factory=list)  # intents offered in a clarifying question
+    clarify_text: str | None = None  # the ambiguous question, answered once the customer picks an option
 
 
 class SessionStore:

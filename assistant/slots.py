@@ -335,9 +335,9 @@ def extract_period(text: str, today: dt.date) -> Any:
         (r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+semana\b|\bsemana atual\b", "this_week"),
         (r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b|\bdois meses atras\b", "month_before_last"),
         (r"\bmes passado\b|\bultimo mes\b|\bmes anterior\b|\bultima conta\b(?=.*\bconsum)", "last_month"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))", "this_month"),
         (r"\b(?:este|esse|neste|nesse|deste|desse)\s+trimestre\b|\btrimestre\b", "this_quarter"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bno ano\b|\bacumulado do ano\b", "this_year"),
+        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bno ano\b(?!\s+(?:passado|anterior|retrasado|de|que))|\bacumulado do ano\b", "this_year"),
+        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))", "this_month"),
         (r"\bultimos?\s+(?:12|doze)\s+meses\b|\bultimo ano\b|\bum ano\b", "last_12_months"),
     ]
     months = _full_month_mentions(s, today)
@@ -355,6 +355,51 @@ def extract_period(text: str, today: dt.date) -> Any:
             return label
     if re.search(r"\bano passado\b|\bano anterior\b", s) and "mesmo mes" not in s and "mesmo periodo" not in s:
         return "last_year"
+    return None
+
+
+def previous_period(label: Any, today: dt.date) -> Any:
+    """The period just before ``label`` ("e no mês anterior?", "e antes disso?"), same length."""
+    if isinstance(label, list):
+        return previous_period(label[0], today) if label else None
+    if isinstance(label, dict) and "start" in label:
+        start = dt.date.fromisoformat(str(label["start"]))
+        end = dt.date.fromisoformat(str(label.get("end") or label["start"]))
+        n = (end - start).days + 1
+        if start.day == 1 and (end + _ONE_DAY).day == 1:  # a whole month
+            return _month_back(start, 1)
+        if n <= 7 and start.weekday() == 5:  # a weekend: the weekend before
+            return _span(start - dt.timedelta(days=7), end - dt.timedelta(days=7))
+        return _span(start - dt.timedelta(days=n), start - _ONE_DAY)
+    if not isinstance(label, str):
+        return None
+    fixed = {
+        "yesterday": "day_before_yesterday", "today": "yesterday", "last_month": "month_before_last",
+        "this_month": "last_month", "current_cycle": "last_month", "this_week": "last_week",
+        "last_24_hours": "day_before_yesterday", "this_year": "last_year", "last_bill": "month_before_last",
+    }
+    if label in fixed:
+        return fixed[label]
+    if label == "day_before_yesterday":
+        return (today - dt.timedelta(days=3)).isoformat()
+    if label == "month_before_last":
+        return _month_back(today, 3)
+    if label == "last_week":
+        monday = today - dt.timedelta(days=today.weekday() + 14)
+        return _span(monday, monday + dt.timedelta(days=6))
+    if label == "last_year":
+        return str(today.year - 2)
+    m = re.fullmatch(r"last_(\d{1,3})_days", label)
+    if m:
+        n = int(m.group(1))
+        end = today - dt.timedelta(days=n + 1)
+        return _span(end - dt.timedelta(days=n - 1), end)
+    if re.fullmatch(r"\d{4}-\d{2}", label):
+        return _month_back(dt.date(int(label[:4]), int(label[5:]), 1), 1)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", label):
+        return (dt.date.fromisoformat(label) - _ONE_DAY).isoformat()
+    if re.fullmatch(r"\d{4}", label):
+        return str(int(label) - 1)
     return None
 
 

@@ -31,11 +31,11 @@ _ABBREV = {
 }
 # multi-word forms, applied after accents are stripped
 _PHRASES = (
-    (re.compile(r"stand\s+by"), "standby"),
-    (re.compile(r"ar\s+condicionado|arcondicionado"), "ar-condicionado"),
-    (re.compile(r"kw\s*/?\s*h"), "kwh"),
-    (re.compile(r"2a\s+via|2\s+via|segunda-via"), "segunda via"),
-    (re.compile(r"segunda\s+feira"), "segunda-feira"),
+    (re.compile(r"\bstand\s+by\b"), "standby"),
+    (re.compile(r"\bar\s+condicionado\b|\barcondicionado\b"), "ar-condicionado"),
+    (re.compile(r"\bkw\s*/?\s*h\b"), "kwh"),
+    (re.compile(r"\b2a\s+via\b|\b2\s+via\b|\bsegunda-via\b"), "segunda via"),
+    (re.compile(r"\bsegunda\s+feira\b"), "segunda-feira"),
 )
 
 _WORD = re.compile(r"[a-z0-9\-]+|[^\sa-z0-9]")

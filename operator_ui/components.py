@@ -56,6 +56,8 @@ CODE_LABELS: dict[str, str] = {
     "parameter": "cost.param",
     "segment": "cost.segment",
     "infrastructure": "cost.infra",
+    "type": "ui.order_type",
+    "priority": "ui.priority",
 }
 
 
@@ -89,7 +91,11 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any]) -> None:
         for k, v in obj.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
         return
-    if isinstance(obj, list | tuple) and obj and (isinstance(obj[0], Mapping) or dataclasses.is_dataclass(obj[0])):
+    if (
+        isinstance(obj, list | tuple)
+        and obj
+        and (isinstance(obj[0], Mapping) or dataclasses.is_dataclass(obj[0]))
+    ):
         out[prefix] = len(obj)  # nested records: count only
         return
     out[prefix] = plain(obj)
@@ -151,11 +157,17 @@ def record_fields(result: ToolResult[Any]) -> dict[str, pd.DataFrame]:
     fields = (
         {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         if dataclasses.is_dataclass(value)
-        else dict(value) if isinstance(value, Mapping) else {}
+        else dict(value)
+        if isinstance(value, Mapping)
+        else {}
     )
     out: dict[str, pd.DataFrame] = {}
     for name, v in fields.items():
-        if isinstance(v, list | tuple) and v and (isinstance(v[0], Mapping) or dataclasses.is_dataclass(v[0])):
+        if (
+            isinstance(v, list | tuple)
+            and v
+            and (isinstance(v[0], Mapping) or dataclasses.is_dataclass(v[0]))
+        ):
             out[name] = frame(v)
     return out
 
@@ -205,8 +217,8 @@ def metrics(items: Sequence[tuple[str, str]], columns: int = 4) -> None:
         cols[i % len(cols)].metric(lab, val)
 
 
-def result_metrics(result: ToolResult[Any], names: Sequence[str]) -> None:
-    metrics([(label(n), fmt(result, n)) for n in names])
+def result_metrics(result: ToolResult[Any], names: Sequence[str], columns: int = 4) -> None:
+    metrics([(label(n), fmt(result, n)) for n in names], columns=columns)
 
 
 #: Fraction columns (0..1) shown as percentages.
@@ -223,10 +235,15 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
         if pd.api.types.is_bool_dtype(s):
             continue
         if pd.api.types.is_numeric_dtype(s):
-            cfg[col] = st.column_config.NumberColumn(format="percent" if col in FRACTION_COLUMNS else "localized")
+            cfg[col] = st.column_config.NumberColumn(
+                format="percent" if col in FRACTION_COLUMNS else "localized"
+            )
         elif pd.api.types.is_datetime64_any_dtype(s):
             cfg[col] = st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")
-        elif s.notna().any() and s.dropna().map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime)).all():
+        elif (
+            s.notna().any()
+            and s.dropna().map(lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime)).all()
+        ):
             cfg[col] = st.column_config.DateColumn(format="DD/MM/YYYY")
     return cfg
 
@@ -255,11 +272,21 @@ def table(
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Parquet of exactly what the table shows (machine column names)."""
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(t("ui.download_csv"), df.to_csv(index=False).encode("utf-8"), f"{name}.csv", "text/csv",
-                       key=f"csv-{key}")
-    c2.download_button(t("ui.download_parquet"), to_parquet(df), f"{name}.parquet", "application/vnd.apache.parquet",
-                       key=f"pq-{key}")
+    c1, c2, _ = st.columns([1, 1, 1])
+    c1.download_button(
+        t("ui.download_csv"),
+        df.to_csv(index=False).encode("utf-8"),
+        f"{name}.csv",
+        "text/csv",
+        key=f"csv-{key}",
+    )
+    c2.download_button(
+        t("ui.download_parquet"),
+        to_parquet(df),
+        f"{name}.parquet",
+        "application/vnd.apache.parquet",
+        key=f"pq-{key}",
+    )
 
 
 def to_parquet(df: pd.DataFrame) -> bytes:
@@ -288,8 +315,13 @@ def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color
     names = headers(list(data.columns))
     data = data.rename(columns=names)
     yl = [names[c] for c in ys]
-    common: dict[str, Any] = {"x": names[x], "y": yl if len(yl) > 1 else yl[0], "x_label": names[x],
-                              "y_label": yl[0] if len(yl) == 1 else "", "color": names[color] if color else None}
+    common: dict[str, Any] = {
+        "x": names[x],
+        "y": yl if len(yl) > 1 else yl[0],
+        "x_label": names[x],
+        "y_label": yl[0] if len(yl) == 1 else "",
+        "color": names[color] if color else None,
+    }
     if kind == "bar":
         st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, sort=False, **common)
     else:
@@ -350,7 +382,9 @@ def trail(result: ToolResult[Any], key: str, expanded: bool = False) -> None:
         if df.empty:
             st.caption(t("ui.empty"))
         else:
-            st.dataframe(df.rename(columns=lambda c: t(f"ui.trail_col.{c}")), width="stretch", hide_index=True)
+            st.dataframe(
+                df.rename(columns=lambda c: t(f"ui.trail_col.{c}")), width="stretch", hide_index=True
+            )
     queries = sqls(result)
     if queries:
         with st.expander(t("ui.sql_count", count=len(queries))):
@@ -358,7 +392,9 @@ def trail(result: ToolResult[Any], key: str, expanded: bool = False) -> None:
                 params = next((s.inputs for s in result.trail if s.sql == sql and s.inputs), None)
                 st.code(sql.strip(), language="sql")
                 if params:
-                    st.caption(t("ui.sql_params") + " " + ", ".join(f"{k}={_short(v)}" for k, v in params.items()))
+                    st.caption(
+                        t("ui.sql_params") + " " + ", ".join(f"{k}={_short(v)}" for k, v in params.items())
+                    )
                 if i >= 7:
                     break
     citations(result)
@@ -377,7 +413,9 @@ def citations(result: ToolResult[Any]) -> None:
         if src and src not in shown:
             shown[src] = ref
     if shown:
-        st.caption(t("ui.sources") + " " + "; ".join(_ref_text(TrailRef(s, r.status)) for s, r in shown.items()))
+        st.caption(
+            t("ui.sources") + " " + "; ".join(_ref_text(TrailRef(s, r.status)) for s, r in shown.items())
+        )
 
 
 def provenance(result: ToolResult[Any]) -> None:
@@ -418,8 +456,14 @@ def show_result(result: ToolResult[Any], key: str) -> None:
 
 
 def _guess_chart(df: pd.DataFrame) -> tuple[str, str, str]:
-    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
-    texts = [c for c in df.columns if c not in numeric and df[c].map(lambda v: isinstance(v, str | dt.date)).all()]
+    numeric = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    texts = [
+        c for c in df.columns if c not in numeric and df[c].map(lambda v: isinstance(v, str | dt.date)).all()
+    ]
     if numeric and texts:
         return texts[0], numeric[0], "bar"
     return "", "", "bar"

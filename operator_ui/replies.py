@@ -21,14 +21,19 @@ def _bill_sentence(bill: ToolResult[Any]) -> str:
     delta = getattr(v, "change_rs", None)
     if isinstance(delta, Decimal) and delta != 0 and getattr(v, "previous_bill_month", None):
         key = "ui.reply.bill_up" if delta > 0 else "ui.reply.bill_down"
-        change = " " + t(key, amount=fmt_value(abs(delta), "R$"), previous=fmt_value(v.previous_bill_month, "month"))
-    return t(
-        "ui.reply.bill",
-        month=fmt_value(v.bill_month, "month"),
-        total=fmt_value(v.total_rs, "R$"),
-        kwh=fmt_value(v.consumption_kwh, "kWh"),
-        days=v.days,
-    ) + change
+        change = " " + t(
+            key, amount=fmt_value(abs(delta), "R$"), previous=fmt_value(v.previous_bill_month, "month")
+        )
+    return (
+        t(
+            "ui.reply.bill",
+            month=fmt_value(v.bill_month, "month"),
+            total=fmt_value(v.total_rs, "R$"),
+            kwh=fmt_value(v.consumption_kwh, "kWh"),
+            days=v.days,
+        )
+        + change
+    )
 
 
 def _consumption_sentence(cons: ToolResult[Any]) -> str:
@@ -43,7 +48,9 @@ def _consumption_sentence(cons: ToolResult[Any]) -> str:
 
 
 def suggested_reply(
-    summary: Mapping[str, Any], bill: ToolResult[Any] | None = None, consumption: ToolResult[Any] | None = None
+    summary: Mapping[str, Any],
+    bill: ToolResult[Any] | None = None,
+    consumption: ToolResult[Any] | None = None,
 ) -> str:
     """Greeting, what the customer asked, the figures already checked, and the next step."""
     parts = [t("ui.reply.greeting")]

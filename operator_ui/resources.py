@@ -62,8 +62,11 @@ def operator_ctx() -> ToolContext:
 
 @st.cache_data(show_spinner=False, ttl=CACHE_TTL_S, max_entries=512)
 def _tool(home_dir: str, name: str, installation_id: str | None, args_json: str) -> ToolResult[Any]:
-    ctx = ToolContext(store=_assistant(home_dir).deps.store, scope=Scope.operator(),
-                      today=_assistant(home_dir).deps.data_today())
+    ctx = ToolContext(
+        store=_assistant(home_dir).deps.store,
+        scope=Scope.operator(),
+        today=_assistant(home_dir).deps.data_today(),
+    )
     return run_tool(name, ctx, installation_id, json.loads(args_json))
 
 
@@ -103,7 +106,9 @@ def topology() -> list[dict[str, Any]]:
 
 def chat(text: str, session_id: str) -> ChatResponse:
     """One operator-copilot turn (not cached: the conversation has state)."""
-    return assistant().chat(ChatRequest(text=text, session_id=session_id, channel="copilot", audience="operator"))
+    return assistant().chat(
+        ChatRequest(text=text, session_id=session_id, channel="copilot", audience="operator")
+    )
 
 
 def handoffs(status: str | None = None) -> list[dict[str, Any]]:

@@ -37,4 +37,7 @@ def order_frame(orders: list[dict[str, Any]]) -> pd.DataFrame:
         }
         for o in orders
     ]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["start"] = pd.to_datetime(frame["start"], errors="coerce")
+    return frame

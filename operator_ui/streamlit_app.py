@@ -18,7 +18,9 @@ PAGES = Path(__file__).parent / "app_pages"
 nav = st.navigation(
     {
         t("ui.section.ask"): [
-            st.Page(PAGES / "copilot_chat.py", title=t("ui.page.copilot"), icon=":material/forum:", default=True),
+            st.Page(
+                PAGES / "copilot_chat.py", title=t("ui.page.copilot"), icon=":material/forum:", default=True
+            ),
         ],
         t("ui.section.network"): [
             st.Page(PAGES / "quality.py", title=t("ui.page.quality"), icon=":material/bolt:"),

@@ -25,11 +25,23 @@ def export_group() -> None:
 
 
 @export_group.command("powerbi")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for parquet/, csv/ and manifest.json (created if missing).")
-@click.option("--format", "formats", type=click.Choice(["parquet", "csv"]), multiple=True,
-              help="Formats to write (default both); repeat.")
-@click.option("--json", "as_json", is_flag=True, help="Print the export summary (tables, rows, files) as JSON.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for parquet/, csv/ and manifest.json (created if missing).",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["parquet", "csv"]),
+    multiple=True,
+    help="Formats to write (default both); repeat.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the export summary (tables, rows, files) as JSON."
+)
 @click.pass_context
 def export_powerbi_cmd(ctx: click.Context, out: Path, formats: tuple[str, ...], as_json: bool) -> None:
     """Star schema for Power BI (see docs/powerbi.md)."""

@@ -50,7 +50,9 @@ def period_picker(key: str, default: str = "last_week", options: Sequence[str] =
 def entity_picker(label_key: str, options: Sequence[str], key: str) -> str | None:
     """A selectbox with "Todos" first; returns None for all."""
     opts = [ALL, *options]
-    choice = st.selectbox(t(label_key), opts, key=key, format_func=lambda x: t("ui.all") if x == ALL else str(x))
+    choice = st.selectbox(
+        t(label_key), opts, key=key, format_func=lambda x: t("ui.all") if x == ALL else str(x)
+    )
     return None if choice == ALL else str(choice)
 
 

@@ -14,11 +14,44 @@ from assistant.i18n import t
 from operator_ui import components as ui
 from operator_ui.app_pages._common import LEVELS, call, option_label, period_picker
 
-ITEM_COLUMNS = ["installation_id", "feeder_id", "indicator", "month", "measured.dic_h", "measured.fic",
-                "measured.dmic_h", "measured.dicri_max_h", "eusd_rs", "amount_rs", "deadline"]
-RANK_COLUMNS = ["rank", "entity_id", "feeder_id", "value", "projected", "limit", "previous", "violated", "at_risk"]
-REQUEST_COLUMNS = ["request_id", "installation_id", "request_type", "region", "state", "opened_at", "due_at",
-                   "remaining_hours", "article", "meter_flag", "compensation", "compensation_if_missed"]
+ITEM_COLUMNS = [
+    "installation_id",
+    "feeder_id",
+    "indicator",
+    "month",
+    "measured.dic_h",
+    "measured.fic",
+    "measured.dmic_h",
+    "measured.dicri_max_h",
+    "eusd_rs",
+    "amount_rs",
+    "deadline",
+]
+RANK_COLUMNS = [
+    "rank",
+    "entity_id",
+    "feeder_id",
+    "value",
+    "projected",
+    "limit",
+    "previous",
+    "violated",
+    "at_risk",
+]
+REQUEST_COLUMNS = [
+    "request_id",
+    "installation_id",
+    "request_type",
+    "region",
+    "state",
+    "opened_at",
+    "due_at",
+    "remaining_hours",
+    "article",
+    "meter_flag",
+    "compensation",
+    "compensation_if_missed",
+]
 
 st.title(t("ui.page.compensation"))
 st.caption(t("ui.compensation_hint"))
@@ -26,25 +59,33 @@ c1, c2, c3, c4 = st.columns(4)
 with c1:
     period = period_picker("c_period", "this_month")
 with c2:
-    indicators = st.multiselect(t("ui.indicators"), ["DIC", "FIC", "DMIC", "DICRI"], default=["DIC", "FIC", "DMIC"],
-                                key="c_ind")
+    indicators = st.multiselect(
+        t("ui.indicators"), ["DIC", "FIC", "DMIC", "DICRI"], default=["DIC", "FIC", "DMIC"], key="c_ind"
+    )
 with c3:
     group_by = st.selectbox(t("ui.group_by"), LEVELS, key="c_group", format_func=option_label("levels"))
 with c4:
     days = st.radio(t("ui.due_within"), [7, 30], horizontal=True, key="c_days")
 
-exposure = call("compensation_exposure", period=period, indicator=indicators or ["DIC", "FIC", "DMIC"],
-                group_by=group_by, due_within_days=days)
+exposure = call(
+    "compensation_exposure",
+    period=period,
+    indicator=indicators or ["DIC", "FIC", "DMIC"],
+    group_by=group_by,
+    due_within_days=days,
+)
 if exposure is not None:
     ev = exposure.value
     ui.provenance(exposure)
     ui.issues(exposure)
-    ui.metrics([
-        (t("ui.exposure_total"), ui.fmt(exposure, "continuity_rs")),
-        (t("ui.installations_owed"), ui.fmt(exposure, "n_installations")),
-        (t("ui.due_credits", days=days), ui.fmt(exposure, "n_due")),
-        (t("ui.due_credits_rs", days=days), ui.fmt(exposure, "due_rs")),
-    ])
+    ui.metrics(
+        [
+            (t("ui.exposure_total"), ui.fmt(exposure, "continuity_rs")),
+            (t("ui.installations_owed"), ui.fmt(exposure, "n_installations")),
+            (t("ui.due_credits", days=days), ui.fmt(exposure, "n_due")),
+            (t("ui.due_credits_rs", days=days), ui.fmt(exposure, "due_rs")),
+        ]
+    )
     st.subheader(t("ui.exposure_by", level=t(f"ui.levels.{group_by}")))
     groups = ui.frame(ev.groups)
     ui.chart(groups, "group_id", "amount_rs", "bar")
@@ -60,11 +101,13 @@ st.subheader(t("ui.limits_by_meter"))
 rank_ind = st.radio(t("ui.indicator"), ["DIC", "FIC", "DMIC"], horizontal=True, key="c_rank_ind")
 ranking = call("quality_ranking", indicator=rank_ind, level="meter", period=period, limit=500)
 if ranking is not None:
-    ui.metrics([
-        (t("ui.limit_of", indicator=rank_ind), ui.fmt(ranking, "limit")),
-        (t("ui.fleet_violating"), ui.fmt(ranking, "n_violating_meters")),
-        (t("ui.fleet_at_risk"), ui.fmt(ranking, "n_at_risk_meters")),
-    ])
+    ui.metrics(
+        [
+            (t("ui.limit_of", indicator=rank_ind), ui.fmt(ranking, "limit")),
+            (t("ui.fleet_violating"), ui.fmt(ranking, "n_violating_meters")),
+            (t("ui.fleet_at_risk"), ui.fmt(ranking, "n_at_risk_meters")),
+        ]
+    )
     flagged = [e for e in ranking.value.entities if e.violated or e.at_risk]
     if flagged:
         ui.table(ui.frame(flagged), "c-rank", RANK_COLUMNS, download=f"limite_{rank_ind.lower()}")
@@ -77,12 +120,14 @@ deadlines = call("deadline_exposure", due_within_days=days, limit=200)
 if deadlines is not None:
     dv = deadlines.value
     ui.issues(deadlines)
-    ui.metrics([
-        (t("ui.requests_total"), ui.fmt(deadlines, "total_requests")),
-        (t("ui.due_requests", days=days), str(len(dv.due_soon))),
-        (t("ui.owed_late"), ui.fmt(deadlines, "total_compensation_owed")),
-        (t("ui.at_stake_due"), ui.fmt(deadlines, "total_at_stake")),
-    ])
+    ui.metrics(
+        [
+            (t("ui.requests_total"), ui.fmt(deadlines, "total_requests")),
+            (t("ui.due_requests", days=days), str(len(dv.due_soon))),
+            (t("ui.owed_late"), ui.fmt(deadlines, "total_compensation_owed")),
+            (t("ui.at_stake_due"), ui.fmt(deadlines, "total_at_stake")),
+        ]
+    )
     due = ui.frame(dv.due_soon)
     st.markdown(f"**{t('ui.calendar', days=days)}**")
     if due.empty:
@@ -97,9 +142,15 @@ if deadlines is not None:
     st.markdown(f"**{t('ui.deadline_groups')}**")
     groups = ui.frame(dv.groups)
     if not groups.empty:
-        groups["group"] = [f"{r} · {ui.code_label('deadlines.request_type', k)}"
-                           for r, k in zip(groups["region"], groups["request_type"], strict=True)]
+        groups["group"] = [
+            f"{r} · {ui.code_label('deadlines.request_type', k)}"
+            for r, k in zip(groups["region"], groups["request_type"], strict=True)
+        ]
         ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar")
-    ui.table(groups, "c-dl-groups", [c for c in groups.columns if c != "group"],
-             units={"compensation_owed": "R$", "compensation_at_stake": "R$"})
+    ui.table(
+        groups,
+        "c-dl-groups",
+        [c for c in groups.columns if c != "group"],
+        units={"compensation_owed": "R$", "compensation_at_stake": "R$"},
+    )
     ui.trail(deadlines, "c-dl")

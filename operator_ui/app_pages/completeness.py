@@ -11,8 +11,15 @@ from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import ALL, call, option_label, period_picker
 
-METER_COLUMNS = ["installation_id", "group_code", "feeder_id", "completeness", "n_readings", "last_reading",
-                 "days_since_last"]
+METER_COLUMNS = [
+    "installation_id",
+    "group_code",
+    "feeder_id",
+    "completeness",
+    "n_readings",
+    "last_reading",
+    "days_since_last",
+]
 
 st.title(t("ui.page.completeness"))
 st.caption(t("ui.completeness_hint"))
@@ -24,8 +31,13 @@ with c2:
 with c3:
     silent_days = st.slider(t("ui.silent_days"), 1, 30, 3, key="d_silent")
 
-result = call("data_completeness", period=period, group=None if group == ALL else group, silent_days=silent_days,
-              limit=100)
+result = call(
+    "data_completeness",
+    period=period,
+    group=None if group == ALL else group,
+    silent_days=silent_days,
+    limit=100,
+)
 if result is not None:
     v = result.value
     ui.provenance(result)
@@ -33,12 +45,14 @@ if result is not None:
     final = next((s for s in result.trail if s.key == "fleet.step.completeness"), None)
     received = final.inputs.get("received_minutes") if final else None
     expected = final.inputs.get("expected_minutes") if final else None
-    ui.metrics([
-        (t("ui.field.completeness"), ui.fmt(result, "completeness")),
-        (t("ui.expected_minutes"), fmt_value(expected)),
-        (t("ui.received_minutes"), fmt_value(received)),
-        (t("ui.field.n_meters"), ui.fmt(result, "n_meters")),
-    ])
+    ui.metrics(
+        [
+            (t("ui.field.completeness"), ui.fmt(result, "completeness")),
+            (t("ui.expected_minutes"), fmt_value(expected)),
+            (t("ui.received_minutes"), fmt_value(received)),
+            (t("ui.field.n_meters"), ui.fmt(result, "n_meters")),
+        ]
+    )
     ui.result_metrics(result, ["n_complete", "n_without_readings", "n_silent", "n_zero_while_communicating"])
     st.subheader(t("ui.completeness_by_group"))
     by_group = ui.frame(v.by_group)
@@ -49,5 +63,7 @@ if result is not None:
     st.subheader(t("ui.worst_meters"))
     ui.table(ui.frame(v.worst), "d-worst", METER_COLUMNS, download="medidores_incompletos")
     st.subheader(t("ui.zero_meters"))
-    ui.table(ui.frame(v.zero_while_communicating), "d-zero", METER_COLUMNS, download="consumo_zero_comunicando")
+    ui.table(
+        ui.frame(v.zero_while_communicating), "d-zero", METER_COLUMNS, download="consumo_zero_comunicando"
+    )
     ui.trail(result, "d-comp")

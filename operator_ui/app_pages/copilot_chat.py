@@ -12,7 +12,14 @@ import streamlit as st
 from assistant.i18n import has, t
 from operator_ui import components as ui
 from operator_ui import resources
-from operator_ui.state import ChatTurn, chat_history, copilot_session, pop_queued_question, queue_question, reset_chat
+from operator_ui.state import (
+    ChatTurn,
+    chat_history,
+    copilot_session,
+    pop_queued_question,
+    queue_question,
+    reset_chat,
+)
 
 SUGGESTIONS = ("suggest.ranking", "suggest.exposure", "suggest.alarms", "suggest.completeness")
 
@@ -43,8 +50,14 @@ def _render_turn(i: int, turn: ChatTurn, latest: bool) -> None:
     with st.chat_message("assistant"):
         st.markdown(resp.reply.replace("\n", "  \n"))
         intent = f"intent.{resp.intent}"
-        st.caption(t("ui.answer_meta", intent=t(intent) if resp.intent and has(intent) else (resp.intent or "—"),
-                     engine=resp.engine, ms=round(resp.latency_ms)))
+        st.caption(
+            t(
+                "ui.answer_meta",
+                intent=t(intent) if resp.intent and has(intent) else (resp.intent or "—"),
+                engine=resp.engine,
+                ms=round(resp.latency_ms),
+            )
+        )
         if resp.refused:
             st.warning(t(f"refusal.{resp.refused}") if has(f"refusal.{resp.refused}") else resp.refused)
         for j, result in enumerate(resp.results):

@@ -15,10 +15,31 @@ from operator_ui.app_pages._common import ALL, LEVELS, call, option_label, perio
 from operator_ui.service_orders import order_frame, orders_for, orders_json
 
 CODES = (ALL, "power_down", "last_gasp", "tamper", "voltage", "supply", "comms")
-OUTAGE_COLUMNS = ["level", "entity_id", "feeder_id", "start", "end", "duration_min", "long_interruption",
-                  "meters_down", "meters_under", "n_transformers", "transformers"]
-TAMPER_COLUMNS = ["installation_id", "transformer_id", "feeder_id", "first_tamper", "n_alarms", "codes",
-                  "before_kwh_day", "after_kwh_day", "drop_share", "possible_ntl"]
+OUTAGE_COLUMNS = [
+    "level",
+    "entity_id",
+    "feeder_id",
+    "start",
+    "end",
+    "duration_min",
+    "long_interruption",
+    "meters_down",
+    "meters_under",
+    "n_transformers",
+    "transformers",
+]
+TAMPER_COLUMNS = [
+    "installation_id",
+    "transformer_id",
+    "feeder_id",
+    "first_tamper",
+    "n_alarms",
+    "codes",
+    "before_kwh_day",
+    "after_kwh_day",
+    "drop_share",
+    "possible_ntl",
+]
 
 st.title(t("ui.page.events"))
 st.caption(t("ui.events_hint"))
@@ -26,27 +47,48 @@ c1, c2, c3, c4 = st.columns(4)
 with c1:
     period = period_picker("e_period", "last_30_days")
 with c2:
-    kind = st.selectbox(t("ui.kind"), [ALL, "event", "alarm"], key="e_kind", format_func=option_label("kinds"))
+    kind = st.selectbox(
+        t("ui.kind"), [ALL, "event", "alarm"], key="e_kind", format_func=option_label("kinds")
+    )
 with c3:
     code = st.selectbox(t("ui.code"), CODES, key="e_code", format_func=option_label("event_filter"))
 with c4:
     group_by = st.selectbox(t("ui.group_by"), LEVELS, key="e_group", format_func=option_label("levels"))
 
-result = call("events_summary", period=period, kind=None if kind == ALL else kind,
-              code=None if code == ALL else code, group_by=group_by, limit=50)
+result = call(
+    "events_summary",
+    period=period,
+    kind=None if kind == ALL else kind,
+    code=None if code == ALL else code,
+    group_by=group_by,
+    limit=50,
+)
 if result is not None:
     v = result.value
     ui.provenance(result)
     ui.issues(result)
-    ui.result_metrics(result, ["total_events", "total_meters", "n_outages", "meters_in_outages",
-                               "isolated_power_down_meters", "n_possible_ntl"])
+    ui.result_metrics(
+        result,
+        [
+            "total_events",
+            "total_meters",
+            "n_outages",
+            "meters_in_outages",
+            "isolated_power_down_meters",
+            "n_possible_ntl",
+        ],
+    )
     left, right = st.columns(2)
     with left:
         st.subheader(t("ui.by_code"))
         by_code = ui.frame(v.by_code)
         ui.chart(by_code.head(15), "key", "n_events", "bar")
-        ui.table(by_code, "e-code", ["code", "key", "kind", "category", "n_events", "n_meters"],
-                 download="eventos_por_codigo")
+        ui.table(
+            by_code,
+            "e-code",
+            ["code", "key", "kind", "category", "n_events", "n_meters"],
+            download="eventos_por_codigo",
+        )
     with right:
         st.subheader(t("ui.by_group", level=t(f"ui.levels.{group_by}")))
         by_group = ui.frame(v.by_group)
@@ -64,8 +106,13 @@ if result is not None:
     st.caption(t("ui.service_orders_count", count=len(orders)))
     if orders:
         ui.table(order_frame(orders), "e-orders")
-        st.download_button(t("ui.service_orders"), orders_json(orders), "ordens_de_servico.json",
-                           "application/json", key="e-so-json")
+        st.download_button(
+            t("ui.service_orders"),
+            orders_json(orders),
+            "ordens_de_servico.json",
+            "application/json",
+            key="e-so-json",
+        )
         with st.expander(t("ui.service_order_example")):
             st.json(orders[0])
     ui.trail(result, "e-sum")

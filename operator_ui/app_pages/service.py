@@ -20,8 +20,13 @@ from operator_ui.replies import suggested_reply
 
 st.title(t("ui.page.service"))
 st.caption(t("ui.service_hint"))
-status = st.radio(t("ui.queue_status"), ["aberto", "encerrado", ALL], horizontal=True, key="h_status",
-                  format_func=option_label("handoff_status"))
+status = st.radio(
+    t("ui.queue_status"),
+    ["aberto", "encerrado", ALL],
+    horizontal=True,
+    key="h_status",
+    format_func=option_label("handoff_status"),
+)
 queue = resources.handoffs(None if status == ALL else status)
 if not queue:
     st.info(t("ui.queue_empty"))
@@ -47,12 +52,14 @@ case = next(h for h in queue if h["id"] == chosen)
 summary = case["summary"]
 inst = case.get("installation_id") or summary.get("installation_id")
 
-ui.metrics([
-    (t("ui.field.channel"), str(case["channel"])),
-    (t("ui.identified"), t("ui.yes") if summary.get("identified") else t("ui.no")),
-    (t("ui.field.installation_id"), str(inst or "—")),
-    (t("ui.field.status"), ui.code_label("ui.handoff_status", case["status"])),
-])
+ui.metrics(
+    [
+        (t("ui.field.channel"), str(case["channel"])),
+        (t("ui.identified"), t("ui.yes") if summary.get("identified") else t("ui.no")),
+        (t("ui.field.installation_id"), str(inst or "—")),
+        (t("ui.field.status"), str(case["status"])),
+    ]
+)
 st.markdown(f"**{t('ui.question')}** {summary.get('question', '')}")
 st.markdown(f"**{t('ui.reason')}** {summary.get('reason', '')}")
 
@@ -63,7 +70,7 @@ if inst:
         st.subheader(t("ui.customer_consumption"))
         consumption = call("consumption_summary", inst, period="last_30_days")
         if consumption is not None:
-            ui.result_metrics(consumption, ["total_kwh", "kwh_per_day", "vs_previous_pct"])
+            ui.result_metrics(consumption, ["total_kwh", "kwh_per_day", "vs_previous_pct"], columns=2)
             daily = ui.frame(consumption.value.daily)
             ui.chart(daily, "day", "kwh", "bar")
             ui.trail(consumption, "h-cons")
@@ -72,9 +79,15 @@ if inst:
         bill = call("explain_bill", inst, reference="last_bill")
         if bill is not None:
             ui.issues(bill)
-            ui.result_metrics(bill, ["total_rs", "consumption_kwh", "change_rs"])
-            st.caption(t("ui.bill_cycle", month=ui.fmt(bill, "bill_month"), start=ui.fmt(bill, "start"),
-                         end=ui.fmt(bill, "end")))
+            ui.result_metrics(bill, ["total_rs", "consumption_kwh", "change_rs"], columns=2)
+            st.caption(
+                t(
+                    "ui.bill_cycle",
+                    month=ui.fmt(bill, "bill_month"),
+                    start=ui.fmt(bill, "start"),
+                    end=ui.fmt(bill, "end"),
+                )
+            )
             lines = ui.frame(bill.value.lines)
             if not lines.empty:
                 lines["key"] = lines["key"].map(lambda k: ui.code_label("", k) if k else k)
@@ -111,8 +124,13 @@ elif replayed == 0:
 st.subheader(t("ui.suggested_reply"))
 st.code(suggested_reply(summary, bill, consumption), language=None, wrap_lines=True)
 c1, c2 = st.columns(2)
-c1.download_button(t("ui.download_case"), json.dumps(case, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
-                   f"{chosen}.json", "application/json", key="h-case-dl")
+c1.download_button(
+    t("ui.download_case"),
+    json.dumps(case, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+    f"{chosen}.json",
+    "application/json",
+    key="h-case-dl",
+)
 if case["status"] != "encerrado" and c2.button(t("ui.close_case"), key="h-close"):
     resources.close_handoff(chosen)
     st.rerun()

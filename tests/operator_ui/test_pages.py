@@ -201,8 +201,9 @@ def _questions(*ids: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.skipif(not EVAL.exists(), reason="shared eval set not available")
-@pytest.mark.parametrize("case", _questions("od01", "od04", "od11", "od18", "od22") if EVAL.exists() else [],
-                         ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case", _questions("od01", "od04", "od11", "od18", "od22") if EVAL.exists() else [], ids=lambda c: c["id"]
+)
 def test_copilot_answers_operator_questions_with_figure_table_sql_download(case):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.chat_input(key="copilot_q").set_value(case["text"]).run()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -199,7 +199,7 @@ class _Call:
         return "A" if self.facts.group == "A" else "B"
 
 
-def _setup(ctx: ToolContext, installation_id: str, row: dict[str, Any] | None = None) -> _Call:
+def _setup(ctx: ToolContext, installation_id: str, row: Mapping[str, Any] | None = None) -> _Call:
     """``row``: the installation row when the caller already read it (after the scope check)."""
     row = dict(row) if row is not None else ctx.installation(installation_id)
     facts = InstallationFacts.from_mapping(row)
@@ -1068,7 +1068,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
 
 
 def estimate_cost_for(
-    ctx: ToolContext, installation_id: str, period: Period, *, row: dict[str, Any] | None = None
+    ctx: ToolContext, installation_id: str, period: Period, *, row: Mapping[str, Any] | None = None
 ) -> tuple[Decimal, tuple[Step, ...]]:
     """Estimated R$ (taxes included) of the installation's consumption in ``period``.
 

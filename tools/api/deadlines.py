@@ -138,6 +138,14 @@ FROM load_profile
 WHERE installation_id IN (SELECT unnest($ids)) AND ts >= $start AND ts < $as_of
 GROUP BY ALL
 """
+#: the same from the per-day aggregate (tools/data/usage.py), exact when $start and $as_of are midnights
+_MONTH_KWH_DAILY_SQL = """
+SELECT installation_id, strftime(day, '%Y-%m') AS month,
+       sum(import_wh) AS import_wh, count(*) AS days
+FROM usage_daily
+WHERE installation_id IN (SELECT unnest($ids)) AND day >= CAST($start AS DATE) AND day < CAST($as_of AS DATE)
+GROUP BY ALL
+"""
 
 
 def _has_table(store: Store, name: str) -> bool:
@@ -199,8 +207,10 @@ def fetch_month_kwh(
     """kWh imported per installation and calendar month (for the VRC)."""
     if not ids:
         return pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"]), _MONTH_KWH_SQL
-    df = store.df(_MONTH_KWH_SQL, {"ids": sorted(set(ids)), "start": start, "as_of": as_of})
-    return df, _MONTH_KWH_SQL
+    midnights = start.time() == dt.time() and as_of.time() == dt.time()
+    sql = _MONTH_KWH_DAILY_SQL if midnights and store.usage_ready() else _MONTH_KWH_SQL
+    df = store.df(sql, {"ids": sorted(set(ids)), "start": start, "as_of": as_of})
+    return df, sql
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -155,14 +155,24 @@ def _export(store: Store, out: Path, formats: Sequence[str]) -> ToolResult[Power
         else:
             schedules[dist] = sched
     minutes = dx.load_profile_minutes(store)
-    lookup = posto_lookup(schedules, first, last, minutes) if first and last else posto_lookup({}, dt.date.min,
-                                                                                               dt.date.min, [])
-    dates = date_dimension(first, last) if first and last else pd.DataFrame({"date_key": pd.Series([], "object")})
+    lookup = (
+        posto_lookup(schedules, first, last, minutes)
+        if first and last
+        else posto_lookup({}, dt.date.min, dt.date.min, [])
+    )
+    dates = (
+        date_dimension(first, last) if first and last else pd.DataFrame({"date_key": pd.Series([], "object")})
+    )
     bands = band_table(dx.nominal_voltages(store))
     if first is None:
         issues.append(Issue("export.issue.no_data", "warning", {}))
     tables = dx.write_star_schema(
-        store, out, posto_lookup=lookup, bands=bands, dim_date=dates, formats=formats,
+        store,
+        out,
+        posto_lookup=lookup,
+        bands=bands,
+        dim_date=dates,
+        formats=formats,
         manifest={"first_day": first, "last_day": last, "generated_by": "smartmeter export powerbi"},
     )
     posto_refs = tuple(TrailRef(s.source, s.status) for s in schedules.values())  # type: ignore[arg-type]
@@ -172,16 +182,39 @@ def _export(store: Store, out: Path, formats: Sequence[str]) -> ToolResult[Power
         "dim_date": (CALENDAR_REF,),
     }
     trail = [
-        Step("export.step.posto_lookup", {"distributors": sorted(schedules), "minutes": len(minutes),
-                                          "first_day": first, "last_day": last},
-             "calendar.classify_postos per (distributor, group, day, minute of day)", len(lookup), "rows",
-             (*posto_refs, CALENDAR_REF)),
-        Step("export.step.bands", {"nominals": list(bands["nominal_v"])},
-             "PRODIST Modulo 8 adequada/precaria limits x nominal, 0.1 V", len(bands), "rows",
-             (voltage_rules().limits_ref,)),
-        *(Step("export.step.table", {"table": x.name, "kind": x.kind, "files": list(x.files)},
-               "COPY (set-based SQL) TO Parquet; CSV from the Parquet file", x.rows, "rows",
-               table_refs.get(x.name, ()), x.sql) for x in tables),
+        Step(
+            "export.step.posto_lookup",
+            {
+                "distributors": sorted(schedules),
+                "minutes": len(minutes),
+                "first_day": first,
+                "last_day": last,
+            },
+            "calendar.classify_postos per (distributor, group, day, minute of day)",
+            len(lookup),
+            "rows",
+            (*posto_refs, CALENDAR_REF),
+        ),
+        Step(
+            "export.step.bands",
+            {"nominals": list(bands["nominal_v"])},
+            "PRODIST Modulo 8 adequada/precaria limits x nominal, 0.1 V",
+            len(bands),
+            "rows",
+            (voltage_rules().limits_ref,),
+        ),
+        *(
+            Step(
+                "export.step.table",
+                {"table": x.name, "kind": x.kind, "files": list(x.files)},
+                "COPY (set-based SQL) TO Parquet; CSV from the Parquet file",
+                x.rows,
+                "rows",
+                table_refs.get(x.name, ()),
+                x.sql,
+            )
+            for x in tables
+        ),
     ]
     value = PowerBiExport(
         out_dir=str(out),
@@ -198,7 +231,9 @@ def _export(store: Store, out: Path, formats: Sequence[str]) -> ToolResult[Power
         trail=tuple(trail),
         issues=tuple(issues),
         provenance=Provenance(
-            period=None, today=last, reference_versions=reference_versions(),
+            period=None,
+            today=last,
+            reference_versions=reference_versions(),
             queries=tuple(x.sql for x in tables),
         ),
         citations=(CALENDAR_REF, voltage_rules().limits_ref),
@@ -208,7 +243,9 @@ def _export(store: Store, out: Path, formats: Sequence[str]) -> ToolResult[Power
 # ----------------------------------------------------------------------------- service orders
 
 
-def service_orders(result: ToolResult[Any], include_tamper_without_drop: bool = False) -> list[dict[str, Any]]:
+def service_orders(
+    result: ToolResult[Any], include_tamper_without_drop: bool = False
+) -> list[dict[str, Any]]:
     """Field-service order payloads (JSON-ready) from an ``events_summary`` result."""
     if result.tool != "events_summary":
         raise ValueError(f"service orders come from events_summary, not {result.tool}")

@@ -167,12 +167,20 @@ def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
 def month_kwh(store: Store, installation_id: str, month_start: dt.date) -> tuple[Decimal, int, int, str]:
     """(kWh imported in the calendar month, days with data, days in month, SQL)."""
     _, m_end = month_bounds(month_start.year, month_start.month)
-    sql = (
-        "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
-        "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
-    )
-    start = dt.datetime.combine(month_start, dt.time())
-    end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
+    if store.usage_ready():  # one row per installation-day with data (tools/data/usage.py)
+        sql = (
+            "SELECT coalesce(sum(import_wh), 0) AS wh, count(*) AS days "
+            "FROM usage_daily WHERE installation_id = ? AND day >= ? AND day < ?"
+        )
+        start: dt.date = month_start
+        end: dt.date = m_end + dt.timedelta(days=1)
+    else:
+        sql = (
+            "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
+            "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
+        )
+        start = dt.datetime.combine(month_start, dt.time())
+        end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
     wh, days = store.rows(sql, [installation_id, start, end])[0]
     return Decimal(int(wh)) / 1000, int(days), m_end.day, sql
 

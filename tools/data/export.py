@@ -160,17 +160,28 @@ def data_range(store: Store) -> tuple[dt.date, dt.date] | None:
 
 def load_profile_minutes(store: Store) -> list[int]:
     """Distinct interval-start minutes of the day in the load profile."""
-    return [int(r[0]) for r in store.rows("SELECT DISTINCT hour(ts) * 60 + minute(ts) FROM load_profile ORDER BY 1")]
+    return [
+        int(r[0])
+        for r in store.rows("SELECT DISTINCT hour(ts) * 60 + minute(ts) FROM load_profile ORDER BY 1")
+    ]
 
 
 def distributors(store: Store) -> list[str]:
-    return [str(r[0]) for r in store.rows(
-        "SELECT DISTINCT distributor FROM installations WHERE distributor IS NOT NULL ORDER BY 1")]
+    return [
+        str(r[0])
+        for r in store.rows(
+            "SELECT DISTINCT distributor FROM installations WHERE distributor IS NOT NULL ORDER BY 1"
+        )
+    ]
 
 
 def nominal_voltages(store: Store) -> list[float]:
-    return [float(r[0]) for r in store.rows(
-        "SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations WHERE nominal_voltage_v IS NOT NULL")]
+    return [
+        float(r[0])
+        for r in store.rows(
+            "SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations WHERE nominal_voltage_v IS NOT NULL"
+        )
+    ]
 
 
 def _lit(path: Path) -> str:
@@ -194,22 +205,32 @@ def write_star_schema(
     A ``manifest.json`` (tables, columns, rows, relationships, plus ``manifest``) is written too.
     """
     out = Path(out)
-    for fmt in formats:
+    for fmt in {"parquet", *formats}:  # Parquet is written first; CSV is read back from it
         (out / fmt).mkdir(parents=True, exist_ok=True)
     cur = store.cursor()
     try:
         cur.register("pbi_posto_lookup", posto_lookup)
         cur.register("pbi_bands", bands)
         cur.register("pbi_dim_date", dim_date)
-        cur.register("pbi_dim_posto", pd.DataFrame({"posto": list(POSTO_ORDER),
-                                                    "sort_order": range(1, len(POSTO_ORDER) + 1)}))
+        cur.register(
+            "pbi_dim_posto",
+            pd.DataFrame({"posto": list(POSTO_ORDER), "sort_order": range(1, len(POSTO_ORDER) + 1)}),
+        )
         results = [_write_table(cur, out, name, formats) for name in (*FACTS, *DIMENSIONS)]
     finally:
         cur.close()
+    if "parquet" not in formats:
+        (out / "parquet").rmdir()
     doc = {
         **dict(manifest or {}),
         "tables": [
-            {"name": r.name, "kind": r.kind, "rows": r.rows, "columns": list(r.columns), "files": list(r.files)}
+            {
+                "name": r.name,
+                "kind": r.kind,
+                "rows": r.rows,
+                "columns": list(r.columns),
+                "files": list(r.files),
+            }
             for r in results
         ],
         "relationships": [{"from": a, "to": b, "cardinality": "many_to_one"} for a, b in RELATIONSHIPS],
@@ -225,7 +246,9 @@ def _write_table(cur: Any, out: Path, name: str, formats: Sequence[str]) -> Tabl
     files = [f"parquet/{name}.parquet"] if "parquet" in formats else []
     if "csv" in formats:
         csv = out / "csv" / f"{name}.csv"
-        cur.execute(f"COPY (SELECT * FROM read_parquet({_lit(parquet)})) TO {_lit(csv)} (HEADER, DELIMITER ',')")
+        cur.execute(
+            f"COPY (SELECT * FROM read_parquet({_lit(parquet)})) TO {_lit(csv)} (HEADER, DELIMITER ',')"
+        )
         files.append(f"csv/{name}.csv")
     rel = cur.execute(f"SELECT * FROM read_parquet({_lit(parquet)}) LIMIT 0")
     columns = tuple(d[0] for d in rel.description)

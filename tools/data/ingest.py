@@ -426,8 +426,8 @@ class _Batch:
         by_reason, already = quarantine.add(self.con, qst, source=src.name, kind=src.kind, now=now)
         for sql in self.in_txn_sql:
             self.x(sql)
-        for month, temp, fingerprint in usage_months:
-            usage.apply_month(self.con, month, temp, fingerprint)
+        if usage_months:
+            usage.apply_months(self.con, usage_months)
         for table, month, tmp_dir, old_dir in self.swaps:
             self.x(
                 "INSERT INTO lake_swaps VALUES (?, ?, ?, ?, ?)", [self.batch, table, month, tmp_dir, old_dir]
@@ -462,9 +462,9 @@ class _Batch:
             seconds=time.perf_counter() - t0,
         )
 
-    def _stage_usage(self) -> list[tuple[str, str, str]]:
-        """(month, temp table, fingerprint) of the usage aggregates of each rewritten load-profile month."""
-        out = []
+    def _stage_usage(self) -> dict[str, tuple[str | None, str | None]]:
+        """``{month: (temp table, fingerprint)}``: usage aggregates of each rewritten load-profile month."""
+        out: dict[str, tuple[str | None, str | None]] = {}
         for table, month, tmp_dir, _old in self.swaps:
             if table != usage.SOURCE_TABLE:
                 continue
@@ -474,7 +474,7 @@ class _Batch:
             usage.stage_month(self.con, files, temp)
             # renaming the directory keeps each file's name, size and mtime: this is the fingerprint
             # the partition will have once swapped in
-            out.append((month, temp, usage.file_fingerprint(files)))
+            out[month] = (temp, usage.file_fingerprint(files))
         return out
 
     # ------------------------------------------------------------------ wide lake tables

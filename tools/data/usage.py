@@ -25,6 +25,8 @@ Column semantics (identical to aggregating ``load_profile`` directly):
 ``minutes``                   ``sum(interval_min)`` over every row (covered minutes)
 ``readings``                  ``count(import_wh)`` (rows with an active-import value)
 ``slots``                     distinct 15-minute slots with any row (``floor(minute / 15)``)
+``rows``                      ``count(*)`` (interval rows, whatever their values)
+``estimated``                 rows whose ``quality`` has bit 1 (estimated) set
 ``last_ts`` (daily)           ``max(ts)`` of the day
 """
 
@@ -51,6 +53,8 @@ HOURLY_COLUMNS: dict[str, str] = {
     "minutes": "INTEGER",
     "readings": "INTEGER",
     "slots": "SMALLINT",
+    "rows": "SMALLINT",
+    "estimated": "SMALLINT",
 }
 DAILY_COLUMNS: dict[str, str] = {
     "installation_id": "VARCHAR",
@@ -61,6 +65,8 @@ DAILY_COLUMNS: dict[str, str] = {
     "minutes": "INTEGER",
     "readings": "INTEGER",
     "slots": "INTEGER",
+    "rows": "INTEGER",
+    "estimated": "INTEGER",
     "last_ts": "TIMESTAMP",
 }
 SOURCES_COLUMNS: dict[str, str] = {"month": "VARCHAR", "files": "VARCHAR"}
@@ -75,17 +81,28 @@ def _ddl(table: str, cols: Mapping[str, str]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})"
 
 
-def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_ddl("usage_hourly", HOURLY_COLUMNS))
-    con.execute(_ddl("usage_daily", DAILY_COLUMNS))
-    con.execute(_ddl("usage_sources", SOURCES_COLUMNS))
+_EXPECTED = {"usage_hourly": HOURLY_COLUMNS, "usage_daily": DAILY_COLUMNS, "usage_sources": SOURCES_COLUMNS}
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('usage_hourly', 'usage_daily', 'usage_sources')"
-    ).fetchone()
-    return bool(row and row[0] == 3)
+    """The three tables exist with the columns of this version."""
+    rows = con.execute(
+        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND table_name IN ('usage_hourly', 'usage_daily', 'usage_sources') "
+        "GROUP BY table_name"
+    ).fetchall()
+    found = {t: list(cols) for t, cols in rows}
+    return all(found.get(t) == list(cols) for t, cols in _EXPECTED.items())
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables; tables of an older layout are dropped first (derived data: rebuilt by sync)."""
+    if tables_exist(con):
+        return
+    for table in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for table, cols in _EXPECTED.items():
+        con.execute(_ddl(table, cols))
 
 
 def file_fingerprint(files: Iterable[Path]) -> str:
@@ -134,36 +151,41 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
         SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
                CAST(sum(import_wh) AS BIGINT) AS import_wh, CAST(sum(export_wh) AS BIGINT) AS export_wh,
                CAST(sum(interval_min) AS INTEGER) AS minutes, CAST(count(import_wh) AS INTEGER) AS readings,
-               CAST(count(DISTINCT minute(ts) // 15) AS SMALLINT) AS slots, max(ts) AS last_ts
+               CAST(count(DISTINCT minute(ts) // 15) AS SMALLINT) AS slots,
+               CAST(count(*) AS SMALLINT) AS rows,
+               CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated, max(ts) AS last_ts
         FROM read_parquet({flist})
         GROUP BY ALL"""
     )
 
 
-def apply_month(con: duckdb.DuckDBPyConnection, month: str, temp: str | None, fingerprint: str | None) -> None:
-    """Replace the rows of ``month`` by the staged ``temp`` (None: the partition is gone).
+def apply_months(
+    con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str | None, str | None]]
+) -> None:
+    """Replace the rows of each month by its staged temp table (``{month: (temp, fingerprint)}``;
+    ``(None, None)``: the partition is gone).
 
-    Runs inside the caller's transaction. Rows are inserted sorted by (installation_id, day, hour),
-    so DuckDB's per-row-group min/max skip other installations and other months.
+    Runs inside the caller's transaction. The new rows go in with one INSERT per table sorted by
+    (installation_id, day, hour), so DuckDB's per-row-group min/max on installation_id (and on
+    day) let a single-installation query skip most of the table.
     """
-    con.execute("DELETE FROM usage_hourly WHERE month = ?", [month])
-    con.execute("DELETE FROM usage_daily WHERE month = ?", [month])
-    con.execute("DELETE FROM usage_sources WHERE month = ?", [month])
-    if temp is None or fingerprint is None:
+    for table in TABLES:
+        con.execute(f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)])
+    parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
+    if not parts:
         return
+    union = " UNION ALL ".join(f"SELECT {_sql_str(m)} AS month, * FROM {t}" for m, t, _fp in parts)
     con.execute(
-        f"INSERT INTO usage_hourly SELECT installation_id, ? AS month, day, hour, import_wh, export_wh, "
-        f"minutes, readings, slots FROM {temp} ORDER BY installation_id, day, hour",
-        [month],
+        f"INSERT INTO usage_hourly SELECT installation_id, month, day, hour, import_wh, export_wh, "
+        f"minutes, readings, slots, rows, estimated FROM ({union}) ORDER BY installation_id, day, hour"
     )
     con.execute(
         f"""INSERT INTO usage_daily
-        SELECT installation_id, ? AS month, day, sum(import_wh), sum(export_wh), sum(minutes), sum(readings),
-               sum(slots), max(last_ts)
-        FROM {temp} GROUP BY installation_id, day ORDER BY installation_id, day""",
-        [month],
+        SELECT installation_id, month, day, sum(import_wh), sum(export_wh), sum(minutes), sum(readings),
+               sum(slots), sum(rows), sum(estimated), max(last_ts)
+        FROM ({union}) GROUP BY installation_id, month, day ORDER BY installation_id, day"""
     )
-    con.execute("INSERT INTO usage_sources VALUES (?, ?)", [month, fingerprint])
+    con.executemany("INSERT INTO usage_sources VALUES (?, ?)", [[m, fp] for m, _t, fp in parts])
 
 
 def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
@@ -177,25 +199,27 @@ def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     stale = sorted(m for m in set(lake) | set(stored) if lake.get(m) != stored.get(m))
     if not stale:
         return []
-    temps: dict[str, str] = {}
+    staged: dict[str, tuple[str | None, str | None]] = {}
     try:
         for month in stale:
             if month in lake:
                 temp = f"_usage_{month.replace('-', '')}"
                 files = sorted((table_dir / f"month={month}").glob("*.parquet"))
                 stage_month(con, files, temp)
-                temps[month] = temp
+                staged[month] = (temp, lake[month])
+            else:
+                staged[month] = (None, None)
         con.begin()
         try:
-            for month in stale:
-                apply_month(con, month, temps.get(month), lake.get(month))
+            apply_months(con, staged)
             con.commit()
         except BaseException:
             con.rollback()
             raise
     finally:
-        for temp in temps.values():
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
+        for staged_temp, _fp in staged.values():
+            if staged_temp is not None:
+                con.execute(f"DROP TABLE IF EXISTS {staged_temp}")
     log.info("usage aggregates rebuilt for %s", ", ".join(stale))
     return stale
 
