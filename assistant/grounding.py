@@ -54,6 +54,8 @@ def result_numbers(obj: Any, acc: set[Decimal] | None = None) -> set[Decimal]:
                 acc.add(Decimal(m.group(0)))
             except InvalidOperation:
                 pass
+        if "," in obj or re.search(r"\d\.\d{3}\b", obj):  # pt-BR text (a cited passage): "1.008 leituras", "8,4 kWh"
+            acc.update(v for v, _ in reply_numbers(obj))
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", obj):
             try:
                 result_numbers(dt.date.fromisoformat(obj[:10]), acc)

@@ -95,11 +95,37 @@ def flat_fields(result: ToolResult[Any]) -> dict[str, str]:
                     out[f"{key}_{k2}"] = fmt_value(v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
         elif not isinstance(v, list):
             unit = units.get(key, _guess_unit(key))
-            out[key] = fmt_value(v, unit)
+            out[key] = _label_or_id(key, v) or fmt_value(v, unit)
             num = _as_decimal(v)
             if num is not None:  # "{x_abs}" lets a template say "R$ 263,38 a mais" for a negative saving
                 out[f"{key}_abs"] = fmt_value(abs(num), unit)
     return out
+
+
+# Code values shown to people: catalogue tables that name them in pt-BR, by field name.
+_LABEL_TABLES = {
+    "flag": ("billing.flag",),
+    "posto": ("billing.posto",),
+    "level": ("ui.levels",),
+    "group_by": ("ui.levels",),
+    "kind": ("ui.kinds",),
+}
+_GENERIC_TABLES = ("ui.event", "ui.levels", "billing.flag", "billing.posto")
+_ID_KEYS = re.compile(r"(^|_)(id|ids|group|code_id)$")
+
+
+def _label_or_id(key: str, v: Any) -> str | None:
+    """Identifiers stay as written ("40010008", not "40.010.008"); codes get their pt-BR name."""
+    if not isinstance(v, str):
+        return None
+    if _ID_KEYS.search(key) and not re.fullmatch(r"[a-z_]+", v):
+        return v
+    if re.fullmatch(r"[a-z][a-z0-9_]*", v):
+        cat = catalogue()
+        for table in _LABEL_TABLES.get(key, ()) + _GENERIC_TABLES:
+            if f"{table}.{v}" in cat:
+                return cat[f"{table}.{v}"]
+    return None
 
 
 def _as_decimal(v: Any) -> Decimal | None:

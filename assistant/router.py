@@ -76,9 +76,11 @@ _SQLISH = re.compile(
     r"\bdelete\s+from\b|\bupdate\s+\w+\s+set\b|;\s*-{2}|\bor\s+1\s*=\s*1\b|\btruncate\s+\w+|\balter\s+table\b"
 )
 _AUTHORITY = re.compile(
-    r"\b(?:sou|eu sou|falo como|aqui e|aqui quem fala e|como) (?:o |a |um |uma )?(?:admin\w*|desenvolvedor|dev|gerente|supervisor|"
-    r"tecnico|funcionario|atendente|operador|engenheiro|auditor|policial|delegado|juiz|advogado|suporte|analista|diretor|"
-    r"programador|responsavel pelo sistema|dono do sistema)\b"
+    r"\b(?:sou|eu sou|falo como|aqui e|aqui quem fala e|como|na qualidade de) (?:o |a |um |uma )?(?:"
+    r"(?:admin\w*|desenvolvedor|dev|root|suporte|gerente|supervisor|diretor|auditor|policial|delegado|juiz|"
+    r"responsavel pelo sistema|dono do sistema|programador)\b|"
+    r"(?:funcionari\w*|tecnico|atendente|operador|analista|engenheir\w*|colaborador\w*)\b.{0,20}"
+    r"\b(?:cpfl|distribuidora|empresa|interno|sistema|concessionaria|autorizad\w*))"
 )
 _OTHER_PERSON = re.compile(
     r"\b(?:vizinh\w*|outra pessoa|outras pessoas|outro cliente|outros clientes|outra casa|outra instalacao|outro cpf|"
@@ -92,6 +94,17 @@ _OTHER_UNIT = re.compile(r"\b(?<!meu )(?<!minha )(?:apto|apartamento|ap|casa|loj
 _ASKS_DATA = re.compile(
     r"consum\w*|\bconta\b|contas|fatura\w*|dados|instalac\w*|medidor\w*|leitura\w*|gast\w*|\bcpf|telefone|endereco|"
     r"\bnome\b|\bkwh\b|\bpag\w*|saldo|creditos|\bcadastr\w*|\buc\b|\bcliente\w*|titular\w*|debito|divida|valor"
+)
+# Comparisons with anonymous aggregates ("média dos vizinhos", "casas parecidas") are not someone else's data.
+_AGGREGATE_COMPARISON = re.compile(
+    r"\b(?:media|mediana|comparad\w*|compar\w*|mais (?:do )?que|menos (?:do )?que|acima|abaixo|parecid\w*|semelhant\w*|igual)\b"
+    r".{0,30}\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias|pessoas|consumidores))\b|"
+    r"\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias))\b.{0,20}\b(?:media|mediana|parecid\w*|semelhant\w*)\b"
+)
+# Asking how to change one's own registration ("como mudar o nome do titular") is a process question.
+_PROCESS = re.compile(
+    r"\b(?:mudar|mudo|muda|trocar|troco|alterar|altero|transferir|transfiro|atualizar|atualizo|corrigir|colocar|passar|"
+    r"incluir|cadastrar)\b.{0,30}\b(?:nome|titular|titularidade|cadastro|telefone|endereco|e-?mail|cpf)"
 )
 # GD credits may be shared with one's own other units (autoconsumo remoto): a rule question, not someone's data.
 _SHARING_OWN = re.compile(
@@ -125,6 +138,18 @@ _WRITE_ANYWHERE = re.compile(
     r"\bcomo (?:resolvid\w*|lid\w*|fechad\w*|concluid\w*|atendid\w*)\b|\bordem de (?:corte|religacao|desligamento)\b"
 )
 
+# deadline_status needs a request of the customer's own; otherwise a deadline question is a rule question.
+_OWN_REQUEST = re.compile(
+    r"\b(?:meu|minha|o meu|a minha) (?:pedido|solicitacao|protocolo|religacao|ligacao|reclamacao|vistoria|chamado|"
+    r"ressarcimento|servico|ordem)|\bja paguei\b|\bpaguei\b|\bpedi\b|\bsolicitei\b|\babri\b|\bfiz (?:um|uma|o|a) "
+    r"(?:pedido|reclamacao|solicitacao)|\bstatus\b|\bandamento\b|\bacompanhar\b|\batrasad|\bnao (?:vieram|veio|voltou|religaram|"
+    r"apareceu|apareceram)\b|\bate agora\b|\bainda nao\b|\bestao demorando\b|\bperdeu o prazo\b|\bvenceu\b"
+)
+# "posso usar meus créditos em outra casa?": a rule question (autoconsumo remoto), not the balance.
+_CREDIT_RULE = re.compile(
+    r"\b(?:posso|pode|podem|da para|e possivel|consigo|tem como|como)\b.{0,20}\b(?:usar|transferir|compartilhar|aproveitar|"
+    r"mandar|passar|abater|dividir|levar|utilizar)\b.{0,40}\bcredit"
+)
 # Domain vocabulary: a question with none of these words cannot be about the customer's energy.
 _DOMAIN = re.compile(
     r"energ|eletric|\bluz\b|kwh|quilowat|\bwatts?\b|consum|\bgast|\bconta\b|contas|fatura|boleto|tarif|bandeira|tensao|"
@@ -174,11 +199,18 @@ def personal_data_request(norm: str, audience: str = "customer") -> bool:
     """Asks for someone's personal data (CPF, phone, name, address) or for other people's records in bulk."""
     if _PERSONAL_BULK.search(norm) or (audience == "customer" and _BULK.search(norm)):
         return True
+    if _PROCESS.search(norm) and not re.search(r"\d{7,}|outr|vizinh|quem", norm):
+        return False
     return bool(_PERSONAL.search(norm)) and not (_OWN_ONLY.search(norm) and not re.search(r"\d{7,}|outr|vizinh", norm))
+
+
+_READ_OBJECT = re.compile(r"^\w+ (?:o |a |os |as |esse |essa )?(?:ranking|lista|relatorio|grafico|painel|tela|pagina|consulta|resultado)\b")
 
 
 def is_write(norm: str) -> bool:
     rest = _POLITE.sub("", norm, count=1).strip()
+    if _READ_OBJECT.search(rest) and not _SQL_WRITE.search(norm):
+        return False
     return bool(_WRITE_VERB.search(rest) or _SQL_WRITE.search(norm) or _WRITE_ANYWHERE.search(norm))
 
 
@@ -254,6 +286,10 @@ class OfflineRouter:
             return Route("clarify", 1.0, rule="content_free")
         preds = self.clf.predict(text)
         intent, conf = preds[0]
+        if intent == "gd_credits" and _CREDIT_RULE.search(s):
+            return Route("search_knowledge", conf, rule="credit_rule", alternatives=tuple(preds[:2]))
+        if intent == "deadline_status" and not _OWN_REQUEST.search(s):
+            return Route("search_knowledge", conf, rule="no_own_request", alternatives=tuple(preds[:2]))
         if not in_domain(s, self.audience):
             small_talk = intent in ("greeting", "thanks", "capabilities") and conf >= 0.4
             if not small_talk and intent not in ("handoff_to_agent", "out_of_scope", "other_customer", "write_request"):
@@ -280,7 +316,7 @@ class OfflineRouter:
         ]
         if numbers and asks_data and not re.search(r"\b(cpf|final|termina|digitos)\b", s):
             return "other_installation_number"
-        if _OTHER_PERSON.search(s) and asks_data and not _SHARING_OWN.search(s):
+        if _OTHER_PERSON.search(s) and asks_data and not _SHARING_OWN.search(s) and not _AGGREGATE_COMPARISON.search(s):
             return "other_person"
         if _OTHER_UNIT.search(s) and asks_data:
             return "other_unit"

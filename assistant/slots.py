@@ -336,7 +336,7 @@ def extract_period(text: str, today: dt.date) -> Any:
         (r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b|\bdois meses atras\b", "month_before_last"),
         (r"\bmes passado\b|\bultimo mes\b|\bmes anterior\b|\bultima conta\b(?=.*\bconsum)", "last_month"),
         (r"\b(?:este|esse|neste|nesse|deste|desse)\s+trimestre\b|\btrimestre\b", "this_quarter"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bno ano\b(?!\s+(?:passado|anterior|retrasado|de|que))|\bacumulado do ano\b", "this_year"),
+        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bano (?:inteiro|todo)\b|\btodo o ano\b|\bno ano\b(?!\s+(?:passado|anterior|retrasado|de|que))|\bacumulado do ano\b", "this_year"),
         (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))", "this_month"),
         (r"\bultimos?\s+(?:12|doze)\s+meses\b|\bultimo ano\b|\bum ano\b", "last_12_months"),
     ]
@@ -531,7 +531,7 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
         if re.search(r"tampa|violac|fraude|tamper|magnet|adultera", s):
             out["code"] = "tamper"
             out.pop("kind", None)
-        elif re.search(r"falta de energia|queda de energia|sem energia|desligamento|last gasp|power down|interrupc", s):
+        elif re.search(r"(?:faltas?|quedas?) de (?:energia|luz)|sem (?:energia|luz)|desligament|last gasp|power down|interrupc|apagao", s):
             out["code"] = "power_down"
     m = re.search(r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|regiao|posto|classe|grupo)", s)
     if m and intent in ("events_summary", "compensation_exposure", "fleet_consumption", "data_completeness"):

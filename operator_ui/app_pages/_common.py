@@ -64,4 +64,7 @@ def call(name: str, installation_id: str | None = None, **args: Any) -> ToolResu
     except ToolError as exc:
         log.info("tool %s failed: %s", name, exc.code)
         st.error(t(exc.code) if has(exc.code) else t("error.tool"))
-        return None
+    except Exception:  # a page never shows a traceback to an operator; the log keeps it
+        log.exception("tool %s crashed", name)
+        st.error(t("error.tool"))
+    return None

@@ -1,0 +1,211 @@
+"""Usage aggregates (usage_hourly / usage_daily): hand-worked sums, freshness, ingest, same tool results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.conftest import DEMO_TODAY
+from tools.api import Scope, ToolContext, run_tool
+from tools.api.admin import demo_metadata
+from tools.data import schema
+from tools.data.ingest import ingest_paths
+from tools.data.store import Store
+from tools.errors import ToolError
+from tools.types import to_jsonable
+
+
+def _rows(iid: str, rows: list[tuple[str, int, int | None, int | None, int]]) -> pd.DataFrame:
+    """(ts, interval_min, import_wh, export_wh, quality) rows of one installation, other channels NULL."""
+    df = pd.DataFrame(rows, columns=["ts", "interval_min", "import_wh", "export_wh", "quality"])
+    df["ts"] = pd.to_datetime(df["ts"])
+    df.insert(0, "installation_id", iid)
+    for c in schema.LOAD_PROFILE_COLUMNS:
+        if c not in df:
+            df[c] = pd.array([None] * len(df), dtype="Int32")
+    return df[list(schema.LOAD_PROFILE_COLUMNS)].astype(
+        {"interval_min": "int16", "import_wh": "Int32", "export_wh": "Int32", "quality": "uint8"}
+    )
+
+
+def _write(home: Path, df: pd.DataFrame) -> None:
+    for month, part in df.groupby(df["ts"].dt.strftime("%Y-%m")):
+        folder = home / "lake" / "load_profile" / f"month={month}"
+        folder.mkdir(parents=True, exist_ok=True)
+        part.to_parquet(folder / "part-0000.parquet", index=False)
+
+
+# A1 on 2026-10-01: hour 10 = 100 + 200 Wh (the 10:15 reading estimated) + a row without energy at
+# 10:30; hour 11 = 50 Wh. A5: three 5-minute readings (1 + 2 + 3 Wh) in one quarter-hour.
+CRAFTED = pd.concat(
+    [
+        _rows(
+            "A1",
+            [
+                ("2026-10-01 10:00", 15, 100, 0, 0),
+                ("2026-10-01 10:15", 15, 200, 5, 1),
+                ("2026-10-01 10:30", 15, None, None, 0),
+                ("2026-10-01 11:00", 15, 50, 0, 0),
+                ("2026-10-02 23:45", 15, 10, 0, 0),
+            ],
+        ),
+        _rows(
+            "A5", [("2026-10-01 10:00", 5, 1, 0, 0), ("2026-10-01 10:05", 5, 2, 0, 0), ("2026-10-01 10:10", 5, 3, 0, 0)]
+        ),
+    ],
+    ignore_index=True,
+)
+
+
+def test_hourly_and_daily_sums_are_those_of_the_interval_rows(fresh_home: Path) -> None:
+    with Store(fresh_home) as store:
+        _write(fresh_home, CRAFTED)
+        store.refresh_views()
+        assert store.usage_ready()
+        hourly = store.rows(
+            "SELECT installation_id, hour, import_wh, export_wh, minutes, readings, slots, rows, estimated "
+            "FROM usage_hourly WHERE day = DATE '2026-10-01' ORDER BY 1, 2"
+        )
+        assert hourly == [
+            ("A1", 10, 300, 5, 45, 2, 3, 3, 1),  # the row without energy counts as covered minutes and a slot
+            ("A1", 11, 50, 0, 15, 1, 1, 1, 0),
+            ("A5", 10, 6, 0, 15, 3, 1, 3, 0),  # three 5-minute readings in one 15-minute slot
+        ]
+        daily = store.rows(
+            "SELECT day, import_wh, minutes, readings, slots, rows, estimated, last_ts FROM usage_daily "
+            "WHERE installation_id = 'A1' ORDER BY day"
+        )
+        assert daily == [
+            (dt.date(2026, 10, 1), 350, 60, 3, 4, 4, 1, dt.datetime(2026, 10, 1, 11, 0)),
+            (dt.date(2026, 10, 2), 10, 15, 1, 1, 1, 0, dt.datetime(2026, 10, 2, 23, 45)),
+        ]
+        assert store.rows("SELECT month FROM usage_sources") == [("2026-10",)]
+        # the last interval starts at 23:45: that day is complete, so "today" is the next day
+        assert store.data_today() == dt.date(2026, 10, 3)
+
+
+def test_rewritten_or_removed_partitions_are_rebuilt(fresh_home: Path) -> None:
+    with Store(fresh_home) as store:
+        _write(fresh_home, CRAFTED)
+        store.refresh_views()
+        assert store.scalar("SELECT sum(import_wh) FROM usage_daily") == 366
+        changed = CRAFTED.copy()
+        changed["import_wh"] = changed["import_wh"] * 2
+        _write(fresh_home, changed)  # another process rewrote the month, no refresh_views
+        assert store.usage_ready()  # read-write: the stale month is rebuilt here
+        assert store.scalar("SELECT sum(import_wh) FROM usage_daily") == 732
+        shutil.rmtree(fresh_home / "lake" / "load_profile" / "month=2026-10")
+        assert store.usage_ready()
+        assert store.scalar("SELECT count(*) FROM usage_hourly") == 0
+
+
+def test_read_only_store_with_stale_aggregates_reads_the_lake(fresh_home: Path) -> None:
+    with Store(fresh_home) as store:
+        _write(fresh_home, CRAFTED)
+        store.refresh_views()
+    later = _rows("A1", [("2026-10-05 09:00", 15, 7, 0, 0)])
+    _write(fresh_home, pd.concat([CRAFTED, later], ignore_index=True))
+    with Store(fresh_home, read_only=True) as ro:
+        assert not ro.usage_ready()  # cannot rebuild: tools use the lake views instead
+        assert ro.data_today() == dt.date(2026, 10, 5)  # from the lake, not the stale aggregate
+    with Store(fresh_home) as rw:  # the next read-write open repairs it
+        assert rw.usage_ready() and rw.scalar("SELECT sum(import_wh) FROM usage_daily") == 373
+
+
+def _lake_vs_usage(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    lake = store.rows(
+        "SELECT installation_id, CAST(ts AS DATE), sum(import_wh), sum(interval_min), count(import_wh), count(*) "
+        "FROM load_profile GROUP BY ALL ORDER BY 1, 2"
+    )
+    agg = store.rows(
+        "SELECT installation_id, day, import_wh, minutes, readings, rows FROM usage_daily ORDER BY 1, 2"
+    )
+    return lake, agg
+
+
+def test_ingest_updates_the_aggregates_in_its_commit(
+    fresh_home: Path, mdm_exports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(fresh_home) as store:
+        ingest_paths(store, [mdm_exports / n for n in ("installations.csv", "load_profile_2026-10-01.csv")])
+        monkeypatch.setattr(Store, "sync_usage", lambda self: [])  # no rebuild: only the commit updates them
+        rep = ingest_paths(store, [mdm_exports / "load_profile_late.csv"])  # adds 2026-09, merges 2026-10
+        assert rep.files[0].partitions == ("2026-09", "2026-10")
+        lake, agg = _lake_vs_usage(store)
+        assert agg == lake and len(agg) == 3
+        assert store.usage_ready()  # the stored fingerprints are those of the swapped-in files
+
+
+def test_crash_between_commit_and_swap_leaves_consistent_aggregates(
+    fresh_home: Path, mdm_exports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(fresh_home) as store:
+        ingest_paths(store, [mdm_exports / n for n in ("installations.csv", "load_profile_2026-10-01.csv")])
+
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("crash before the swap")
+
+    monkeypatch.setattr(Store, "apply_swap", boom)
+    with Store(fresh_home) as store, pytest.raises(RuntimeError):
+        ingest_paths(store, [mdm_exports / "load_profile_late.csv"])
+    monkeypatch.undo()
+    with Store(fresh_home) as store:  # recovery rolls the swap forward
+        assert store.usage_ready()
+        lake, agg = _lake_vs_usage(store)
+        assert agg == lake and len(agg) == 3
+
+
+# ----------------------------------------------------------------------------- same tool results
+
+
+def _strip(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in ("sql", "queries")}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _result(ctx: ToolContext, name: str, iid: str | None, args: dict[str, Any]) -> Any:
+    try:
+        return _strip(to_jsonable(run_tool(name, ctx, iid, args)))
+    except ToolError as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("consumption_summary", {}),
+    ("consumption_summary", {"period": "last_bill"}),
+    ("explain_bill", {}),
+    ("forecast_bill", {}),
+    ("compare_tariffs", {"shift": "peak_to_offpeak"}),
+    ("gd_credits", {}),
+    ("tariff_flag", {}),
+]
+
+
+@pytest.mark.integration
+def test_tools_give_the_same_results_from_the_aggregates_and_the_lake(demo_store: Store, demo_home: Path) -> None:
+    scen = demo_metadata(demo_home)["scenarios"]
+    ids = [scen[k][0] for k in ("demo", "solar_gd1", "net_exporter", "branca", "group_a_verde", "comm_gaps")]
+    ctx = ToolContext(store=demo_store, scope=Scope.operator(), today=DEMO_TODAY)
+    assert demo_store.usage_ready()
+    runs = [(n, iid, a) for n, a in CALLS for iid in ids] + [
+        ("data_completeness", None, {}),
+        ("fleet_consumption", None, {"group_by": "posto"}),
+        ("fleet_consumption", None, {"group_by": "class", "period": "2026-10"}),
+    ]
+    try:
+        for name, iid, args in runs:
+            demo_store.aggregates_enabled = True
+            agg = _result(ctx, name, iid, args)
+            demo_store.aggregates_enabled = False
+            lake = _result(ctx, name, iid, args)
+            assert agg == lake, (name, iid, args)
+    finally:
+        demo_store.aggregates_enabled = True
