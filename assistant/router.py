@@ -63,7 +63,11 @@ _PERSONAL = re.compile(
     r"data de nascimento|dados (?:pessoais|cadastrais))\b.{0,40}"
     r"\b(?:d[oa]s?|de) (?:outr[oa]s? |algum |alguma |um |uma |cada |esse |essa |este |esta )?"
     r"(?:titular|titulares|dono|dona|donos|cliente|clientes|consumidor\w*|morador\w*|pessoa|pessoas|outr[oa]s?|vizinh\w*|"
-    r"quem (?:mora|e|paga)|instalac\w* \d|uc \d|usuario\w*|inquilin\w*|proprietari\w*|\d{7,})\b"
+    r"quem\b|instalac\w* \d|uc \d|usuario\w*|inquilin\w*|proprietari\w*|\d{7,})\b|"
+    r"\bquem (?:e|eh|sao) (?:o |a |os |as )?(?:titular\w*|dono|dona|donos|morador\w*|responsavel|proprietari\w*)\b|"
+    r"\b(?:cpf|rg|telefone|celular|whatsapp|endereco|e-?mail)s?\s+(?:d[oa]|de)\s+(?!(?:minha|meu|cpfl|distribuidora|empresa|"
+    r"ouvidoria|atendimento|aneel|procon|loja|agencia|central|suporte|sac|cobranca|entrega|correspondencia|titular|conta|"
+    r"fatura|instalacao|casa|servico|emergencia|plantao|cadastro|voces|voce|contato|whatsapp|ligacao|reclamacao)\b)[a-z]{3,}"
 )
 # The copilot may list installations (no personal data) but never names, CPFs, phones or addresses.
 _PERSONAL_BULK = re.compile(
@@ -97,9 +101,16 @@ _ASKS_DATA = re.compile(
 )
 # Comparisons with anonymous aggregates ("média dos vizinhos", "casas parecidas") are not someone else's data.
 _AGGREGATE_COMPARISON = re.compile(
-    r"\b(?:media|mediana|comparad\w*|compar\w*|mais (?:do )?que|menos (?:do )?que|acima|abaixo|parecid\w*|semelhant\w*|igual)\b"
+    r"\b(?:medi[ao]|mediana|comparad\w*|compar\w*|mais (?:do )?que|menos (?:do )?que|maior|menor|mais alt[oa]|mais baix[oa]|"
+    r"acima|abaixo|parecid\w*|semelhant\w*|igual|normal)\b"
     r".{0,30}\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias|pessoas|consumidores))\b|"
-    r"\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias))\b.{0,20}\b(?:media|mediana|parecid\w*|semelhant\w*)\b"
+    r"\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias))\b.{0,20}\b(?:medi[ao]|mediana|parecid\w*|semelhant\w*|compar\w*)\b"
+)
+# Words that make a classifier-only "other_customer" guess plausible (else the next guess is used).
+_RISK = re.compile(
+    r"vizinh|\boutr[oa]s? (?:pessoa|cliente|casa|instalac|cpf|titular|uc|unidade|conta|endereco)|terceir|\btod[oa]s? (?:os|as) "
+    r"(?:clientes|consumidores|usuarios|instalacoes|cpfs)|instruc|\bregras\b|\bsistema\b|admin|prompt|restric|"
+    r"\bcpfs?\b.{0,20}\b(?:d[oa]|de)\b|\bdados (?:de|do|da|dos|das)\b|\btitular\b|\bdono\b|\bdona\b"
 )
 # Asking how to change one's own registration ("como mudar o nome do titular") is a process question.
 _PROCESS = re.compile(
@@ -207,6 +218,18 @@ def personal_data_request(norm: str, audience: str = "customer") -> bool:
 _READ_OBJECT = re.compile(r"^\w+ (?:o |a |os |as |esse |essa )?(?:ranking|lista|relatorio|grafico|painel|tela|pagina|consulta|resultado)\b")
 
 
+def foreign_numbers(norm: str, own_installation: str | None) -> list[str]:
+    """Installation-like numbers that are not the customer's own (nor a protocol or their phone)."""
+    return [
+        m.group(0)
+        for m in re.finditer(r"\b\d{7,15}\b", norm)
+        if m.group(0) != own_installation
+        and not re.search(
+            r"(?:protocolo|pedido|solicitacao|chamado|ordem|telefone|celular|numero|whatsapp|fone|zap)\D{0,12}$", norm[: m.start()]
+        )
+    ]
+
+
 def is_write(norm: str) -> bool:
     rest = _POLITE.sub("", norm, count=1).strip()
     if _READ_OBJECT.search(rest) and not _SQL_WRITE.search(norm):
@@ -286,6 +309,9 @@ class OfflineRouter:
             return Route("clarify", 1.0, rule="content_free")
         preds = self.clf.predict(text)
         intent, conf = preds[0]
+        if intent == "other_customer" and conf < 0.6 and not (_RISK.search(s) or foreign_numbers(s, own_installation)):
+            preds = preds[1:] + [(intent, conf)]
+            intent, conf = preds[0]
         if intent == "gd_credits" and _CREDIT_RULE.search(s):
             return Route("search_knowledge", conf, rule="credit_rule", alternatives=tuple(preds[:2]))
         if intent == "deadline_status" and not _OWN_REQUEST.search(s):
@@ -308,12 +334,7 @@ class OfflineRouter:
         asks_data = bool(_ASKS_DATA.search(s))
         if _AUTHORITY.search(s) and asks_data:
             return "authority_claim"
-        numbers = [
-            m.group(0)
-            for m in re.finditer(r"\b\d{7,15}\b", s)
-            if m.group(0) != own_installation
-            and not re.search(r"(?:protocolo|pedido|solicitacao|chamado|ordem|meu telefone|meu celular|meu numero|meu whatsapp)\D{0,12}$", s[: m.start()])
-        ]
+        numbers = foreign_numbers(s, own_installation)
         if numbers and asks_data and not re.search(r"\b(cpf|final|termina|digitos)\b", s):
             return "other_installation_number"
         if _OTHER_PERSON.search(s) and asks_data and not _SHARING_OWN.search(s) and not _AGGREGATE_COMPARISON.search(s):

@@ -68,7 +68,16 @@ OPERATOR: list[Call] = [
     ("deadline_exposure", {}),
 ]
 #: one installation per demo scenario, in this order (demo_metadata()["scenarios"])
-SCENARIOS = ("demo", "solar_gd1", "branca", "group_a_verde", "commerce", "net_exporter", "baixa_renda", "comm_gaps")
+SCENARIOS = (
+    "demo",
+    "solar_gd1",
+    "branca",
+    "group_a_verde",
+    "commerce",
+    "net_exporter",
+    "baixa_renda",
+    "comm_gaps",
+)
 PATHS = ("lake", "agg")
 
 
@@ -85,7 +94,11 @@ def pick_installations(home: Path, store: Store, n: int) -> list[str]:
         if ids and ids[0] not in out:
             out.append(str(ids[0]))
     if len(out) < n:
-        out += [r[0] for r in store.rows("SELECT installation_id FROM installations ORDER BY 1") if r[0] not in out]
+        out += [
+            r[0]
+            for r in store.rows("SELECT installation_id FROM installations ORDER BY 1")
+            if r[0] not in out
+        ]
     return out[:n]
 
 
@@ -126,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.home:
         t0 = time.perf_counter()
         build_demo(home, meters=args.meters, months=args.months, seed=7)
-        print(f"built demo store ({args.meters} meters x {args.months} months) in {time.perf_counter() - t0:.1f} s: {home}")
+        print(
+            f"built demo store ({args.meters} meters x {args.months} months) in {time.perf_counter() - t0:.1f} s: {home}"
+        )
     t0 = time.perf_counter()
     with Store(home) as rw:  # read-write open: recovers, refreshes views, builds missing aggregates
         built = rw.sync_usage()
@@ -140,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
         f"store {home}: {lake_rows:,} load-profile rows; usage_hourly {hourly:,} rows, usage_daily {daily:,} rows "
         f"(read-write open + aggregate sync {open_s:.2f} s{', rebuilt ' + str(len(built)) + ' months' if built else ''})"
     )
-    calls = ([] if args.operator_only else CUSTOMER) + (OPERATOR if args.operator or args.operator_only else [])
+    calls = ([] if args.operator_only else CUSTOMER) + (
+        OPERATOR if args.operator or args.operator_only else []
+    )
     if args.tools:
         wanted = set(args.tools.split(","))
         calls = [c for c in calls if c[0] in wanted]
@@ -180,7 +197,9 @@ def run(args: argparse.Namespace) -> int:
                     results[path] = out
                 if rep == 0 and not args.no_check:
                     compared += 1
-                    a, b = (_strip(to_jsonable(r)) if not isinstance(r, tuple) else r for r in results.values())
+                    a, b = (
+                        _strip(to_jsonable(r)) if not isinstance(r, tuple) else r for r in results.values()
+                    )
                     if a != b:
                         differ += 1
                         print(f"RESULTS DIFFER: {label(call)} {iid}")

@@ -1,8 +1,10 @@
-"""A tiny real store (two installations, their titulars) for identification and policy tests."""
+"""Assistant fixtures: a tiny store for identification/policy tests, and the demo store with a
+knowledge index for the evaluation, privacy sweep and LLM-engine tests."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -18,3 +20,39 @@ def tiny_assistant(tiny_home: Path) -> Assistant:  # noqa: F811 (the imported fi
     store = open_store(tiny_home)
     deps = AssistantDeps(home=tiny_home, store=store, sessions=SessionStore(), today=dt.date(2026, 11, 26))
     return Assistant(deps)
+
+
+@pytest.fixture(scope="session")
+def kb_home(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The knowledge index, built once (the demo store is built with knowledge=False).
+
+    None when the knowledge builder is not available. ``SMARTMETER_TEST_KNOWLEDGE_HOME`` keeps
+    the index between runs (the build is incremental there).
+    """
+    try:
+        from assistant.admin import build_knowledge_index
+    except ImportError:  # pragma: no cover - knowledge area not installed
+        return None
+    kept = os.environ.get("SMARTMETER_TEST_KNOWLEDGE_HOME")
+    home = Path(kept) if kept else tmp_path_factory.mktemp("assistant-kb")
+    report = build_knowledge_index(home)
+    if not report.get("chunks"):
+        return None
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_deps(demo_home: Path, demo_store, kb_home: Path | None, tmp_path_factory: pytest.TempPathFactory) -> AssistantDeps:  # type: ignore[no-untyped-def]
+    """Deps over the shared demo store; audit log and sessions kept out of the shared home."""
+    home = tmp_path_factory.mktemp("assistant-home")
+    deps = AssistantDeps(home=home, store=demo_store, sessions=SessionStore())
+    if kb_home is not None:
+        from assistant.knowledge_tool import make_retriever
+
+        deps._retriever = make_retriever(kb_home)
+    return deps
+
+
+@pytest.fixture(scope="session")
+def demo_assistant(demo_deps: AssistantDeps) -> Assistant:
+    return Assistant(demo_deps)

@@ -55,7 +55,12 @@ CRAFTED = pd.concat(
             ],
         ),
         _rows(
-            "A5", [("2026-10-01 10:00", 5, 1, 0, 0), ("2026-10-01 10:05", 5, 2, 0, 0), ("2026-10-01 10:10", 5, 3, 0, 0)]
+            "A5",
+            [
+                ("2026-10-01 10:00", 5, 1, 0, 0),
+                ("2026-10-01 10:05", 5, 2, 0, 0),
+                ("2026-10-01 10:10", 5, 3, 0, 0),
+            ],
         ),
     ],
     ignore_index=True,
@@ -190,7 +195,9 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.mark.integration
-def test_tools_give_the_same_results_from_the_aggregates_and_the_lake(demo_store: Store, demo_home: Path) -> None:
+def test_tools_give_the_same_results_from_the_aggregates_and_the_lake(
+    demo_store: Store, demo_home: Path
+) -> None:
     scen = demo_metadata(demo_home)["scenarios"]
     ids = [scen[k][0] for k in ("demo", "solar_gd1", "net_exporter", "branca", "group_a_verde", "comm_gaps")]
     ctx = ToolContext(store=demo_store, scope=Scope.operator(), today=DEMO_TODAY)
@@ -200,6 +207,8 @@ def test_tools_give_the_same_results_from_the_aggregates_and_the_lake(demo_store
         ("fleet_consumption", None, {"group_by": "posto"}),
         ("fleet_consumption", None, {"group_by": "class", "period": "2026-10"}),
     ]
+    used = to_jsonable(run_tool("explain_bill", ctx, ids[0], {}))["provenance"]["queries"]
+    assert any("usage_hourly" in q for q in used) and any("usage_daily" in q for q in used)
     try:
         for name, iid, args in runs:
             demo_store.aggregates_enabled = True

@@ -136,7 +136,7 @@ def lake_fingerprint(table_dir: Path) -> Fingerprint:
 
 
 def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> Fingerprint:
-    return {m: f for m, f in con.execute("SELECT month, files FROM usage_sources").fetchall()}
+    return {str(m): str(f) for m, f in con.execute("SELECT month, files FROM usage_sources").fetchall()}
 
 
 def _sql_str(value: object) -> str:
@@ -159,9 +159,7 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
     )
 
 
-def apply_months(
-    con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str | None, str | None]]
-) -> None:
+def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str | None, str | None]]) -> None:
     """Replace the rows of each month by its staged temp table (``{month: (temp, fingerprint)}``;
     ``(None, None)``: the partition is gone).
 
@@ -170,7 +168,9 @@ def apply_months(
     day) let a single-installation query skip most of the table.
     """
     for table in TABLES:
-        con.execute(f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)])
+        con.execute(
+            f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)]
+        )
     parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
     if not parts:
         return
