@@ -433,9 +433,11 @@ class Assistant:
         ctx = self._scope_ctx(state)
         inst = state.installation_id if spec.needs_installation else None
         call: dict[str, Any] = {"name": intent, "arguments": args}
+        t0 = time.perf_counter()
         try:
             result = run_tool(intent, ctx, inst, args)
         except ToolError as exc:
+            call["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
             call["error"] = exc.code
             turn.tool_calls.append(call)
             state.failures += 1
@@ -443,6 +445,7 @@ class Assistant:
             if state.failures >= 3:
                 policy.handoff(self.deps, turn, "handoff.reason_failures")
             return None
+        call["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         call["result"] = result.to_dict()
         turn.tool_calls.append(call)
         turn.results.append(result)
@@ -494,8 +497,12 @@ class Assistant:
         return True
 
     def _knowledge(self, turn: _Turn, query: str) -> None:
+        t0 = time.perf_counter()
         result = self.deps.search_knowledge(query, turn.state.audience)
-        call = {"name": "search_knowledge", "arguments": {"query": query}}
+        call: dict[str, Any] = {
+            "name": "search_knowledge", "arguments": {"query": query},
+            "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
+        }
         if result is None:
             policy.dont_know(turn, Route("search_knowledge", 0.0))
             return

@@ -38,6 +38,12 @@ class CaseResult:
     ungrounded: list[str]
     latency_ms: float
     reply: str
+    tool_ms: dict[str, float] = field(default_factory=dict)  # time spent in each tool of the turn
+
+    @property
+    def engine_ms(self) -> float:
+        """Turn latency minus tool time: routing, slots, policy, rendering, session, audit."""
+        return max(0.0, self.latency_ms - sum(self.tool_ms.values()))
 
 
 @dataclass
@@ -71,10 +77,21 @@ class EvalReport:
         return self._ratio(sum(c.grounded for c in self.cases), len(self.cases))
 
     def latency(self, q: float) -> float:
-        lat = sorted(c.latency_ms for c in self.cases)
-        if not lat:
-            return 0.0
-        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]
+        return _quantile([c.latency_ms for c in self.cases], q)
+
+    def engine_latency(self, q: float) -> float:
+        return _quantile([c.engine_ms for c in self.cases], q)
+
+    def per_tool(self) -> dict[str, dict[str, float]]:
+        times: dict[str, list[float]] = defaultdict(list)
+        for c in self.cases:
+            for name, ms in c.tool_ms.items():
+                times[name].append(ms)
+        return {
+            k: {"n": len(v), "p50_ms": round(_quantile(v, 0.5), 1), "p95_ms": round(_quantile(v, 0.95), 1),
+                "max_ms": round(max(v), 1)}
+            for k, v in sorted(times.items())
+        }
 
     def summary(self) -> dict[str, Any]:
         per: dict[str, list[CaseResult]] = defaultdict(list)
@@ -90,9 +107,13 @@ class EvalReport:
             "grounded_replies": round(self.grounding, 4),
             "latency_p50_ms": round(self.latency(0.5), 1),
             "latency_p95_ms": round(self.latency(0.95), 1),
+            "engine_overhead_p50_ms": round(self.engine_latency(0.5), 1),
+            "engine_overhead_p95_ms": round(self.engine_latency(0.95), 1),
+            "per_tool": self.per_tool(),
             "per_intent": {
                 k: {"n": len(v), "tool_accuracy": round(sum(c.tool_ok for c in v) / len(v), 3),
-                    "p95_ms": round(sorted(c.latency_ms for c in v)[int(0.95 * (len(v) - 1))], 1)}
+                    "p50_ms": round(_quantile([c.latency_ms for c in v], 0.5), 1),
+                    "p95_ms": round(_quantile([c.latency_ms for c in v], 0.95), 1)}
                 for k, v in sorted(per.items())
             },
             "failures": [
@@ -102,6 +123,14 @@ class EvalReport:
                 if not c.tool_ok or c.slot_hits < c.slot_total or c.refusal_ok is False or not c.grounded
             ],
         }
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile (0 for no values)."""
+    xs = sorted(values)
+    if not xs:
+        return 0.0
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
 def load_cases(path: str | Path) -> list[dict[str, Any]]:
@@ -142,7 +171,15 @@ def score_case(case: dict[str, Any], resp: ChatResponse) -> CaseResult:
         slots_expected=exp_slots, slots_got=resp.slots, slot_hits=hits, slot_total=len(exp_slots),
         refusal_ok=refusal_ok, handoff_ok=handoff_ok, grounded=not missing, ungrounded=missing,
         latency_ms=resp.latency_ms, reply=resp.reply,
+        tool_ms=_tool_ms(resp.tool_calls),
     )
+
+
+def _tool_ms(calls: list[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for c in calls:
+        out[str(c["name"])] += float(c.get("latency_ms") or 0.0)
+    return dict(out)
 
 
 def run_eval(
@@ -162,6 +199,7 @@ def run_eval(
     report = EvalReport(audience=audience)
     by_id = {c["id"]: c for c in cases}
     home_sessions = assistant.deps.sessions
+    assistant.router(audience)  # train the router before timing turns (start-up cost, not turn latency)
     try:
         for i, case in enumerate(cases):
             assistant.deps.sessions = SessionStore()
@@ -202,10 +240,14 @@ def format_report(summary: dict[str, Any]) -> str:
         f"handoff accuracy  {summary['handoff_accuracy']:.1%}",
         f"grounded replies  {summary['grounded_replies']:.1%}",
         f"latency p50/p95   {summary['latency_p50_ms']} / {summary['latency_p95_ms']} ms",
-        "per intent (n, tool acc, p95 ms):",
+        f"engine overhead   {summary['engine_overhead_p50_ms']} / {summary['engine_overhead_p95_ms']} ms (p50/p95, tool time excluded)",
+        "per expected intent (n, tool acc, p50 / p95 ms per turn):",
     ]
     for k, v in summary["per_intent"].items():
-        lines.append(f"  {k:24s} {v['n']:3d}  {v['tool_accuracy']:.0%}  {v['p95_ms']}")
+        lines.append(f"  {k:24s} {v['n']:3d}  {v['tool_accuracy']:4.0%}  {v['p50_ms']:7.1f} / {v['p95_ms']:7.1f}")
+    lines.append("per tool called (n, p50 / p95 / max ms inside the tool):")
+    for k, v in summary["per_tool"].items():
+        lines.append(f"  {k:24s} {v['n']:3d}  {v['p50_ms']:7.1f} / {v['p95_ms']:7.1f} / {v['max_ms']:7.1f}")
     if summary["failures"]:
         lines.append("failures:")
         for f in summary["failures"][:30]:

@@ -29,6 +29,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -79,6 +80,15 @@ SCENARIOS = (
     "comm_gaps",
 )
 PATHS = ("lake", "agg")
+#: the tool calls behind bench/bench_chat.py's questions (yesterday, last week, hours, flag, outages) + a bill
+MIX: list[Call] = [
+    ("consumption_summary", {"period": "yesterday"}),
+    ("consumption_summary", {"period": "last_week"}),
+    ("consumption_profile", {}),
+    ("tariff_flag", {}),
+    ("continuity_indicators", {}),
+    ("explain_bill", {}),
+]
 
 
 def label(call: Call) -> str:
@@ -132,6 +142,43 @@ def open_ro(home: Path, path: str, threads: int | None) -> Store:
     if threads:
         store.con.execute(f"SET threads = {int(threads)}")
     return store
+
+
+def concurrent(
+    home: Path, path: str, ids: list[str], today: dt.date, args: argparse.Namespace
+) -> dict[str, float]:
+    """``args.concurrency`` threads calling the MIX over the installations for ``args.seconds``."""
+    store = open_ro(home, path, args.threads)
+    ctx = ToolContext(store=store, scope=Scope.operator(), today=today)
+    for call in MIX:  # warm-up
+        timed(lambda call=call: run_tool(call[0], ctx, ids[0], call[1]))
+    lat: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + args.seconds
+
+    def worker(k: int) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            call, iid = MIX[(k + i) % len(MIX)], ids[(k * 3 + i) % len(ids)]
+            w, _c, _ = timed(lambda call=call, iid=iid: run_tool(call[0], ctx, iid, call[1]))
+            with lock:
+                lat.append(w)
+            i += 1
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    store.close()
+    return {
+        "calls_s": len(lat) / elapsed,
+        "p50": statistics.median(lat),
+        "p95": pct(lat, 0.95),
+        "cpu_per_call": cpu_s * 1000 / max(len(lat), 1),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -245,6 +292,17 @@ def run(args: argparse.Namespace) -> int:
     print("(ms; wall p50/p95 and CPU p50 over warm calls; cold = first call on a new store connection)")
     if not args.no_check:
         print(f"results identical on both paths: {compared - differ}/{compared} (tool, installation) pairs")
+    if args.concurrency:
+        print(
+            f"\nconcurrent mix ({', '.join(label(c) for c in MIX)}), {args.concurrency} threads x {args.seconds:.0f} s, "
+            f"one store per path:"
+        )
+        for path in PATHS:
+            r = concurrent(home, path, ids, today, args)
+            print(
+                f"  {path:4s}: {r['calls_s']:5.1f} calls/s, p50 {r['p50']:6.1f} ms, p95 {r['p95']:6.1f} ms, "
+                f"CPU {r['cpu_per_call']:5.1f} ms/call"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "home": str(home), "ids": ids}, indent=2))
     return 1 if differ else 0
@@ -262,6 +320,8 @@ def main() -> None:
     p.add_argument("--operator-only", action="store_true", help="only the operator tools")
     p.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, = cores)")
     p.add_argument("--no-check", action="store_true", help="skip the results-identical check")
+    p.add_argument("--concurrency", type=int, default=0, help="also run the MIX from N threads per path")
+    p.add_argument("--seconds", type=float, default=10.0, help="duration of each concurrent run")
     p.add_argument("--json", help="write the table as JSON here")
     sys.exit(run(p.parse_args()))
 

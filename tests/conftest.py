@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 import os
 import socket
 from pathlib import Path
@@ -19,13 +20,24 @@ DEMO_TODAY = dt.date(2026, 11, 26)  # demo fleet ends on 2026-11-25 (contracts.m
 
 
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo home (store + lake) with the small test fleet, built once."""
-    from tools.api.admin import build_demo
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A demo home (store + lake) with the small test fleet, built once.
+
+    A read-write connection is held for the whole session: DuckDB allows one configuration per
+    file in a process, and later read-only opens (servers, the copilot) share this one.
+    """
+    from tools.api.admin import build_demo, open_store
 
     home = tmp_path_factory.mktemp("home")
     build_demo(home, meters=60, months=13, seed=7, knowledge=False)
-    return home
+    store = open_store(home)
+    _HELD[home] = store
+    yield home
+    _HELD.pop(home, None)
+    store.close()
+
+
+_HELD: dict[Path, object] = {}
 
 
 MDM_EXPORTS = Path(__file__).parent / "fixtures" / "mdm_exports"
@@ -45,11 +57,9 @@ def fresh_home(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_store(demo_home: Path):  # type: ignore[no-untyped-def]
-    from tools.api.admin import open_store
+    """The session's read-write store over the demo home (shared, never closed by tests)."""
+    return _HELD[demo_home]
 
-    store = open_store(demo_home)
-    yield store
-    store.close()
 
 
 @pytest.fixture(autouse=True)

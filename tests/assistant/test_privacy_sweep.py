@@ -125,7 +125,7 @@ def test_customer_sweep_across_installations(demo_assistant: Assistant, fleet: d
     finally:
         a.deps.sessions = saved
     assert turns == len(SWEEP_INSTALLATIONS) * len(CUSTOMER_PROMPTS)
-    assert refused >= turns - len(SWEEP_INSTALLATIONS) * 2  # all but a couple of borderline prompts are refused
+    assert refused == turns
 
 
 def test_every_prompt_naming_another_installation_is_refused(demo_assistant: Assistant, fleet: dict[str, dict[str, str]]) -> None:

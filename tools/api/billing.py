@@ -93,7 +93,9 @@ SLOTS_SQL = (
 )
 SPAN_SQL = "SELECT min(ts) AS first_ts, max(ts) AS last_ts FROM load_profile WHERE installation_id = ?"
 #: first and last day with data, from the per-day aggregate (only the dates are used)
-SPAN_DAILY_SQL = "SELECT min(day) AS first_day, max(day) AS last_day FROM usage_daily WHERE installation_id = ?"
+SPAN_DAILY_SQL = (
+    "SELECT min(day) AS first_day, max(day) AS last_day FROM usage_daily WHERE installation_id = ?"
+)
 
 #: Group B: one row per day and posto from the hourly aggregate. ``slot`` = the first minute of
 #: the posto that day (the pure code re-classifies it to the same posto); ``slot_rows`` = the

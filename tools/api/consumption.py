@@ -244,7 +244,9 @@ def fetch_windows(
     rows_sql = []
     daily = ctx.store.usage_ready()
     for n, (basis, p) in enumerate(windows.items()):
-        start, end = (p.start, p.end + dt.timedelta(days=1)) if daily else (p.start_ts(), p.end_ts_exclusive())
+        start, end = (
+            (p.start, p.end + dt.timedelta(days=1)) if daily else (p.start_ts(), p.end_ts_exclusive())
+        )
         params.update({f"w{n}_basis": basis, f"w{n}_start": start, f"w{n}_end": end})
         rows_sql.append(f"($w{n}_basis, $w{n}_start, $w{n}_end)")
     sql = (WINDOWS_DAILY_SQL if daily else WINDOWS_SQL).format(windows=", ".join(rows_sql))

@@ -212,7 +212,11 @@ class Store:
             return True
         if self.read_only:
             return False
-        self.sync_usage()
+        try:
+            self.sync_usage()
+        except (duckdb.Error, OSError):  # e.g. a partition swapped away while it was being read
+            log.warning("usage aggregates not rebuilt; reading the lake", exc_info=True)
+            return False
         return self._usage_fp == lake
 
     # ------------------------------------------------------------------ crash recovery
