@@ -38,8 +38,16 @@ log = logging.getLogger(__name__)
 
 CUSTOMER_PERSONAL_TOOLS = frozenset(
     {
-        "consumption_summary", "consumption_profile", "appliance_breakdown", "explain_bill", "forecast_bill",
-        "compare_tariffs", "gd_credits", "continuity_indicators", "voltage_quality", "efficiency_tips",
+        "consumption_summary",
+        "consumption_profile",
+        "appliance_breakdown",
+        "explain_bill",
+        "forecast_bill",
+        "compare_tariffs",
+        "gd_credits",
+        "continuity_indicators",
+        "voltage_quality",
+        "efficiency_tips",
         "deadline_status",
     }
 )
@@ -112,7 +120,9 @@ class _Turn:
     suggestions: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
-    follow_up: str = ""  # "" | "same" (same topic, new slots) | "topic" (new topic, previous period) | "repeat"
+    follow_up: str = (
+        ""  # "" | "same" (same topic, new slots) | "topic" (new topic, previous period) | "repeat"
+    )
     slot_text: str = ""  # text the slots are read from (the clarified question plus the answer)
 
 
@@ -138,6 +148,14 @@ class Assistant:
             self._routers[audience] = OfflineRouter("operator" if audience == "operator" else "customer")
         return self._routers[audience]
 
+    def warm_up(self, audience: str = "customer") -> None:
+        """Start-up work done once, off the turn latency: train the router, open the knowledge index."""
+        self.router(audience)
+        try:
+            self.deps.search_knowledge("tarifa branca", audience)
+        except Exception:  # noqa: BLE001 - no index: "não sei" at question time, nothing to warm
+            log.info("knowledge.warm_up_skipped")
+
     # ------------------------------------------------------------------ public
     def chat(self, req: ChatRequest) -> ChatResponse:
         t0 = time.perf_counter()
@@ -154,8 +172,13 @@ class Assistant:
             turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
             state.failures += 1
         latency = (time.perf_counter() - t0) * 1000
-        state.history.append({"role": "user", "text": policy.mask_for_log(req.text, state), "intent": turn.intent})
-        state.history.append({"role": "assistant", "text": turn.reply[:500]})
+        state.history.append(
+            {"role": "user", "text": policy.mask_for_log(req.text, state), "intent": turn.intent}
+        )
+        said: dict[str, Any] = {"role": "assistant", "text": turn.reply[:500]}
+        if turn.tool_calls:  # for the handoff summary: which tools answered, with which arguments
+            said["tools"] = [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls]
+        state.history.append(said)
         if turn.detail:
             state.last_detail = turn.detail
         self.deps.sessions.save(state)
@@ -192,9 +215,9 @@ class Assistant:
                 state.opted_out = False
                 turn.intent, turn.reply = "opt_in", t("chat.opted_in")
                 return
-            if identification.explicit_start(self.deps, turn, norm) or identification.consume_identification_input(
+            if identification.explicit_start(
                 self.deps, turn, norm
-            ):
+            ) or identification.consume_identification_input(self.deps, turn, norm):
                 if state.installation_id and state.pending_text:
                     pending, state.pending_text = state.pending_text, None
                     intro = turn.reply
@@ -212,7 +235,7 @@ class Assistant:
                 return
         if _DETAIL_RE.search(norm) and (state.last_detail or len(norm.split()) <= 4):
             turn.intent = "show_detail"
-            turn.reply = state.last_detail or t("chat.no_previous")
+            turn.reply = render.fit(state.last_detail) if state.last_detail else t("chat.no_previous")
             return
         self._answer(turn)
 
@@ -225,7 +248,11 @@ class Assistant:
             route = self._follow_up(turn, route)
         turn.intent = route.intent
         if route.intent == "clarify":
-            self._clarify(turn, ["consumption_summary", "explain_bill"] if state.audience == "customer" else [], open_question=True)
+            self._clarify(
+                turn,
+                ["consumption_summary", "explain_bill"] if state.audience == "customer" else [],
+                open_question=True,
+            )
             return
         if route.intent in NON_TOOL_INTENTS or route.intent == "handoff_to_agent":
             policy.apply_non_tool(self.deps, turn, route)
@@ -242,7 +269,11 @@ class Assistant:
         if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
             policy.dont_know(turn, route)
             return
-        if state.audience == "customer" and route.intent in CUSTOMER_PERSONAL_TOOLS and not state.installation_id:
+        if (
+            state.audience == "customer"
+            and route.intent in CUSTOMER_PERSONAL_TOOLS
+            and not state.installation_id
+        ):
             identification.start(self.deps, turn)
             return
         if not (self._llm_model is not None and self._llm_turn(turn, route.intent)):
@@ -280,7 +311,9 @@ class Assistant:
             return options[1]
         if len(norm.split()) > 6:
             return None
-        route = self.router("customer" if options[0] in registry.names("customer") else "operator").route(norm)
+        route = self.router("customer" if options[0] in registry.names("customer") else "operator").route(
+            norm
+        )
         if route.intent in options:
             return route.intent
         for option in options:
@@ -309,13 +342,21 @@ class Assistant:
         norm = normalize(turn.text)
         words = norm.split()
         cue = bool(_FOLLOW_UP_RE.search(norm))
-        if len(words) > 8 or not (cue or route.rule == "no_domain_term" or (route.confidence < 0.5 and not route.rule)):
+        if last == "compare_tariffs" and (cue or len(words) <= 12) and extract_shift(turn.text):
+            turn.follow_up = "same"  # "e se eu tirar o chuveiro da ponta?": the what-if of the comparison
+            return Route(last, 1.0, rule="follow_up")
+        if len(words) > 8 or not (
+            cue or route.rule == "no_domain_term" or (route.confidence < 0.5 and not route.rule)
+        ):
             return route
         today = self.deps.data_today()
         period = extract_period(turn.text, today)
         appliance = extract_appliance(turn.text)
         previous = bool(_PREVIOUS_RE.search(norm))
-        topic = in_domain(re.sub(r"\b(?:conta|fatura) anterior\b", "", norm)) and route.intent not in NON_TOOL_INTENTS
+        topic = (
+            in_domain(re.sub(r"\b(?:conta|fatura) anterior\b", "", norm))
+            and route.intent not in NON_TOOL_INTENTS
+        )
         if topic and route.intent != last and route.intent != "handoff_to_agent" and appliance is None:
             if cue and state.last_slots.get("period") is not None and period is None:
                 turn.follow_up = "topic"
@@ -324,7 +365,11 @@ class Assistant:
         if period is None and appliance is None and not previous:
             return route
         if appliance is not None and last not in ("appliance_breakdown", "efficiency_tips"):
-            return route if route.intent in ("appliance_breakdown", "efficiency_tips") else Route("appliance_breakdown", 1.0, rule="follow_up")
+            return (
+                route
+                if route.intent in ("appliance_breakdown", "efficiency_tips")
+                else Route("appliance_breakdown", 1.0, rule="follow_up")
+            )
         turn.follow_up = "same"
         return Route(last, 1.0, rule="follow_up")
 
@@ -348,8 +393,15 @@ class Assistant:
         slots: dict[str, Any] = {}
         norm = normalize(text)
         period = extract_period(text, today)
-        prev_period = prev_slots.get("reference") if state.last_intent == "explain_bill" else prev_slots.get("period")
-        relative = period is None or period in ("last_month", "last_week", "last_year", "day_before_yesterday")
+        prev_period = (
+            prev_slots.get("reference") if state.last_intent == "explain_bill" else prev_slots.get("period")
+        )
+        relative = period is None or period in (
+            "last_month",
+            "last_week",
+            "last_year",
+            "day_before_yesterday",
+        )
         if (
             relative
             and prev_period is not None
@@ -452,8 +504,10 @@ class Assistant:
         return result
 
     def _scope_ctx(self, state: SessionState) -> ToolContext:
-        scope = Scope.operator() if state.audience == "operator" else (
-            Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous()
+        scope = (
+            Scope.operator()
+            if state.audience == "operator"
+            else (Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous())
         )
         return ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today())
 
@@ -491,7 +545,9 @@ class Assistant:
             turn.reply, turn.engine = render.fit(reply), "llm"
             turn.detail = "\n\n".join(render.trail_text(r.trail) for r in turn.results if r.trail)
         else:
-            turn.reply, turn.detail, turn.charts = render.render(first, turn.results, turn.slots, self.deps.data_today())
+            turn.reply, turn.detail, turn.charts = render.render(
+                first, turn.results, turn.slots, self.deps.data_today()
+            )
             turn.engine = "llm+template"
         turn.suggestions = render.suggestions_for(first, state.audience)
         return True
@@ -500,7 +556,8 @@ class Assistant:
         t0 = time.perf_counter()
         result = self.deps.search_knowledge(query, turn.state.audience)
         call: dict[str, Any] = {
-            "name": "search_knowledge", "arguments": {"query": query},
+            "name": "search_knowledge",
+            "arguments": {"query": query},
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
         }
         if result is None:
@@ -536,7 +593,9 @@ def _bill_reference(period: Any, today: Any) -> str:
 
 def _flag_month(period: Any, today: Any) -> str | None:
     """tariff_flag takes a month: "YYYY-MM", "this_month" or "last_month"."""
-    if isinstance(period, str) and (re.fullmatch(r"\d{4}-\d{2}", period) or period in ("this_month", "last_month")):
+    if isinstance(period, str) and (
+        re.fullmatch(r"\d{4}-\d{2}", period) or period in ("this_month", "last_month")
+    ):
         return period
     if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
         return period[:7]

@@ -18,7 +18,11 @@ from typing import Any
 from assistant.engine import Assistant, ChatRequest, ChatResponse
 from assistant.grounding import ungrounded
 
-_REFUSAL = {"out_of_scope": "out_of_scope", "refuse_other_customer": "other_customer", "refuse_write": "write_not_allowed"}
+_REFUSAL = {
+    "out_of_scope": "out_of_scope",
+    "refuse_other_customer": "other_customer",
+    "refuse_write": "write_not_allowed",
+}
 
 
 @dataclass
@@ -88,8 +92,12 @@ class EvalReport:
             for name, ms in c.tool_ms.items():
                 times[name].append(ms)
         return {
-            k: {"n": len(v), "p50_ms": round(_quantile(v, 0.5), 1), "p95_ms": round(_quantile(v, 0.95), 1),
-                "max_ms": round(max(v), 1)}
+            k: {
+                "n": len(v),
+                "p50_ms": round(_quantile(v, 0.5), 1),
+                "p95_ms": round(_quantile(v, 0.95), 1),
+                "max_ms": round(max(v), 1),
+            }
             for k, v in sorted(times.items())
         }
 
@@ -111,14 +119,24 @@ class EvalReport:
             "engine_overhead_p95_ms": round(self.engine_latency(0.95), 1),
             "per_tool": self.per_tool(),
             "per_intent": {
-                k: {"n": len(v), "tool_accuracy": round(sum(c.tool_ok for c in v) / len(v), 3),
+                k: {
+                    "n": len(v),
+                    "tool_accuracy": round(sum(c.tool_ok for c in v) / len(v), 3),
                     "p50_ms": round(_quantile([c.latency_ms for c in v], 0.5), 1),
-                    "p95_ms": round(_quantile([c.latency_ms for c in v], 0.95), 1)}
+                    "p95_ms": round(_quantile([c.latency_ms for c in v], 0.95), 1),
+                }
                 for k, v in sorted(per.items())
             },
             "failures": [
-                {"id": c.id, "text": c.text, "expected": c.expected_tools, "chosen": c.chosen,
-                 "slots_expected": c.slots_expected, "slots_got": c.slots_got, "ungrounded": c.ungrounded}
+                {
+                    "id": c.id,
+                    "text": c.text,
+                    "expected": c.expected_tools,
+                    "chosen": c.chosen,
+                    "slots_expected": c.slots_expected,
+                    "slots_got": c.slots_got,
+                    "ungrounded": c.ungrounded,
+                }
                 for c in self.cases
                 if not c.tool_ok or c.slot_hits < c.slot_total or c.refusal_ok is False or not c.grounded
             ],
@@ -167,10 +185,21 @@ def score_case(case: dict[str, Any], resp: ChatResponse) -> CaseResult:
     results = [c.get("result") for c in resp.tool_calls] + [resp.citations]
     missing = ungrounded(resp.reply, results, user_text=case["text"])
     return CaseResult(
-        id=case["id"], text=case["text"], expected_tools=expected, chosen=chosen, tool_ok=tool_ok,
-        slots_expected=exp_slots, slots_got=resp.slots, slot_hits=hits, slot_total=len(exp_slots),
-        refusal_ok=refusal_ok, handoff_ok=handoff_ok, grounded=not missing, ungrounded=missing,
-        latency_ms=resp.latency_ms, reply=resp.reply,
+        id=case["id"],
+        text=case["text"],
+        expected_tools=expected,
+        chosen=chosen,
+        tool_ok=tool_ok,
+        slots_expected=exp_slots,
+        slots_got=resp.slots,
+        slot_hits=hits,
+        slot_total=len(exp_slots),
+        refusal_ok=refusal_ok,
+        handoff_ok=handoff_ok,
+        grounded=not missing,
+        ungrounded=missing,
+        latency_ms=resp.latency_ms,
+        reply=resp.reply,
         tool_ms=_tool_ms(resp.tool_calls),
     )
 
@@ -199,11 +228,13 @@ def run_eval(
     report = EvalReport(audience=audience)
     by_id = {c["id"]: c for c in cases}
     home_sessions = assistant.deps.sessions
-    assistant.router(audience)  # train the router before timing turns (start-up cost, not turn latency)
+    assistant.warm_up(audience)  # router training, index opening: start-up cost, not turn latency
     try:
         for i, case in enumerate(cases):
             assistant.deps.sessions = SessionStore()
-            report.cases.append(_run_case(assistant, case, by_id, audience, i, installation_id, gd_installation_id))
+            report.cases.append(
+                _run_case(assistant, case, by_id, audience, i, installation_id, gd_installation_id)
+            )
     finally:
         assistant.deps.sessions = home_sessions
     return report
@@ -224,10 +255,24 @@ def _run_case(
     session = f"eval-{audience}-{i}"
     parent = by_id.get(case.get("after", ""))
     if parent is not None:
-        assistant.chat(ChatRequest(text=parent["text"], session_id=session, channel="cli",
-                                   installation_id=inst if audience == "customer" else None, audience=audience))
-    resp = assistant.chat(ChatRequest(text=case["text"], session_id=session, channel="cli",
-                                      installation_id=inst if audience == "customer" else None, audience=audience))
+        assistant.chat(
+            ChatRequest(
+                text=parent["text"],
+                session_id=session,
+                channel="cli",
+                installation_id=inst if audience == "customer" else None,
+                audience=audience,
+            )
+        )
+    resp = assistant.chat(
+        ChatRequest(
+            text=case["text"],
+            session_id=session,
+            channel="cli",
+            installation_id=inst if audience == "customer" else None,
+            audience=audience,
+        )
+    )
     return score_case(case, resp)
 
 
@@ -244,15 +289,19 @@ def format_report(summary: dict[str, Any]) -> str:
         "per expected intent (n, tool acc, p50 / p95 ms per turn):",
     ]
     for k, v in summary["per_intent"].items():
-        lines.append(f"  {k:24s} {v['n']:3d}  {v['tool_accuracy']:4.0%}  {v['p50_ms']:7.1f} / {v['p95_ms']:7.1f}")
+        lines.append(
+            f"  {k:24s} {v['n']:3d}  {v['tool_accuracy']:4.0%}  {v['p50_ms']:7.1f} / {v['p95_ms']:7.1f}"
+        )
     lines.append("per tool called (n, p50 / p95 / max ms inside the tool):")
     for k, v in summary["per_tool"].items():
         lines.append(f"  {k:24s} {v['n']:3d}  {v['p50_ms']:7.1f} / {v['p95_ms']:7.1f} / {v['max_ms']:7.1f}")
     if summary["failures"]:
         lines.append("failures:")
         for f in summary["failures"][:30]:
-            lines.append(f"  {f['id']}: {f['text']!r} expected {f['expected']} got {f['chosen']} "
-                         f"slots {f['slots_got']} vs {f['slots_expected']} ungrounded {f['ungrounded']}")
+            lines.append(
+                f"  {f['id']}: {f['text']!r} expected {f['expected']} got {f['chosen']} "
+                f"slots {f['slots_got']} vs {f['slots_expected']} ungrounded {f['ungrounded']}"
+            )
     return "\n".join(lines)
 
 

@@ -54,7 +54,9 @@ def result_numbers(obj: Any, acc: set[Decimal] | None = None) -> set[Decimal]:
                 acc.add(Decimal(m.group(0)))
             except InvalidOperation:
                 pass
-        if "," in obj or re.search(r"\d\.\d{3}\b", obj):  # pt-BR text (a cited passage): "1.008 leituras", "8,4 kWh"
+        if "," in obj or re.search(
+            r"\d\.\d{3}\b", obj
+        ):  # pt-BR text (a cited passage): "1.008 leituras", "8,4 kWh"
             acc.update(v for v, _ in reply_numbers(obj))
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", obj):
             try:
@@ -84,7 +86,9 @@ def catalogue_constants() -> set[Decimal]:
     return out
 
 
-def ungrounded(reply: str, results: list[Any], user_text: str = "", allowed: Iterable[Decimal] = ()) -> list[str]:
+def ungrounded(
+    reply: str, results: list[Any], user_text: str = "", allowed: Iterable[Decimal] = ()
+) -> list[str]:
     """Numbers in ``reply`` not backed by ``results`` (empty list = grounded).
 
     Signs are ignored (a reply may say "R$ 15,69 a menos" for a -15.69 difference).
@@ -95,7 +99,10 @@ def ungrounded(reply: str, results: list[Any], user_text: str = "", allowed: Ite
     missing: list[str] = []
     for value, decimals in reply_numbers(reply):
         tol = Decimal(1).scaleb(-decimals) / 2 if decimals else Decimal("0.5")
-        if any(abs(value - k) <= tol or abs(value - k * 100) <= tol or abs(value * 1000 - k) <= tol * 1000 for k in known):
+        if any(
+            abs(value - k) <= tol or abs(value - k * 100) <= tol or abs(value * 1000 - k) <= tol * 1000
+            for k in known
+        ):
             continue
         missing.append(str(value))
     return missing

@@ -43,11 +43,13 @@ def start(deps: AssistantDeps, turn: _Turn) -> None:
     turn.reply = f"{t('identify.ask_installation')}\n{t('identify.general_only')}"
 
 
-_EXPLICIT = re.compile(r"(minha instalacao|numero da instalacao|me identificar|quero identificar|identificacao|fazer login)")
+_EXPLICIT = re.compile(
+    r"(minha instalacao|numero da instalacao|me identificar|quero identificar|identificacao|fazer login)"
+)
 
 
 def explicit_start(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
-    """"quero me identificar" / "minha instalação é 40010001": start or advance identification."""
+    """ "quero me identificar" / "minha instalação é 40010001": start or advance identification."""
     state = turn.state
     if state.installation_id or not _EXPLICIT.search(norm):
         return False

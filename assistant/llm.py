@@ -39,20 +39,31 @@ def build_model(settings: AssistantSettings) -> BaseChatModel:
     if settings.llm_provider == "ollama":
         from langchain_ollama import ChatOllama
 
-        return ChatOllama(base_url=settings.llm_base_url or "http://127.0.0.1:11434", model=settings.llm_model, temperature=0)
+        return ChatOllama(
+            base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+            model=settings.llm_model,
+            temperature=0,
+        )
     if settings.llm_provider == "azure":
         from langchain_openai import AzureChatOpenAI
 
         return AzureChatOpenAI(
-            azure_endpoint=settings.llm_base_url, api_key=settings.llm_api_key,  # type: ignore[arg-type]
-            api_version=settings.azure_api_version, azure_deployment=settings.azure_deployment, temperature=0,
+            azure_endpoint=settings.llm_base_url,
+            api_key=settings.llm_api_key,  # type: ignore[arg-type]
+            api_version=settings.azure_api_version,
+            azure_deployment=settings.azure_deployment,
+            temperature=0,
         )
     from langchain_openai import ChatOpenAI
 
     if not settings.llm_base_url and not settings.llm_api_key:
         raise LLMDisabled("no LLM endpoint configured")
-    return ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "none",  # type: ignore[arg-type]
-                      model=settings.llm_model, temperature=0)
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key or "none",  # type: ignore[arg-type]
+        model=settings.llm_model,
+        temperature=0,
+    )
 
 
 def system_prompt(audience: str) -> str:
@@ -63,7 +74,9 @@ def system_prompt(audience: str) -> str:
 RunTool = Callable[[str, dict[str, Any]], ToolResult[Any]]
 
 
-def make_tools(audience: str, run: RunTool, sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]]) -> list[StructuredTool]:
+def make_tools(
+    audience: str, run: RunTool, sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]]
+) -> list[StructuredTool]:
     """LangChain tools over the registry. ``run`` binds the installation and scope (not the model)."""
     tools: list[StructuredTool] = []
     for name in registry.names("operator" if audience == "operator" else "customer"):
@@ -80,7 +93,11 @@ def make_tools(audience: str, run: RunTool, sink: list[tuple[str, dict[str, Any]
             sink.append((_name, kwargs, result))
             return json.dumps(result.to_dict(), ensure_ascii=False)[:6000]
 
-        tools.append(StructuredTool.from_function(func=_call, name=name, description=spec.summary, args_schema=spec.args_model))
+        tools.append(
+            StructuredTool.from_function(
+                func=_call, name=name, description=spec.summary, args_schema=spec.args_model
+            )
+        )
     return tools
 
 
@@ -91,16 +108,22 @@ class LLMEngine:
         self.model = model
         self.audience = audience
 
-    def run(self, text: str, run: RunTool, extra_tools: list[StructuredTool] | None = None) -> tuple[str, list[tuple[str, dict[str, Any], ToolResult[Any] | str]]]:
+    def run(
+        self, text: str, run: RunTool, extra_tools: list[StructuredTool] | None = None
+    ) -> tuple[str, list[tuple[str, dict[str, Any], ToolResult[Any] | str]]]:
         sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]] = []
         tools = make_tools(self.audience, run, sink) + list(extra_tools or [])
         agent = create_agent(self.model, tools=tools, system_prompt=system_prompt(self.audience))
         out = agent.invoke({"messages": [HumanMessage(text)]})
-        final = next((m for m in reversed(out["messages"]) if isinstance(m, AIMessage) and not m.tool_calls), None)
+        final = next(
+            (m for m in reversed(out["messages"]) if isinstance(m, AIMessage) and not m.tool_calls), None
+        )
         reply = str(final.content) if final is not None else ""
         return reply, sink
 
 
-def grounded(reply: str, sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]], user_text: str) -> bool:
+def grounded(
+    reply: str, sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]], user_text: str
+) -> bool:
     results = [r.to_dict() for _, _, r in sink if isinstance(r, ToolResult)]
     return bool(reply) and not ungrounded(reply, results, user_text=user_text)

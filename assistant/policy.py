@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 _OPT_OUT = re.compile(r"^(sair|parar|pare|stop|cancelar mensagens|descadastrar)$")
 _OPT_IN = re.compile(r"^(voltar|start|reativar)$")
 # topics that need a person: debt negotiation, second copy payment, formal complaint
-_HUMAN_TOPIC = re.compile(r"parcel|negoci|segunda via|2a via|boleto|divida|reclamacao formal|protocolo|ouvidoria")
+_HUMAN_TOPIC = re.compile(
+    r"parcel|negoci|segunda via|2a via|boleto|divida|reclamacao formal|protocolo|ouvidoria"
+)
 
 _REQUEST_TYPES = (
     ("religacao_urgente", r"religa\w* urgente|urgencia"),
@@ -66,12 +68,16 @@ def apply_non_tool(deps: AssistantDeps, turn: _Turn, route: Route) -> None:
         turn.reply = t("chat.out_of_scope") if audience == "customer" else t("copilot.out_of_scope")
     elif intent == "other_customer":
         turn.refused = "other_customer"
-        turn.reply = t("refusal.other_customer") if audience == "customer" else t("refusal.personal_data_operator")
+        turn.reply = (
+            t("refusal.other_customer") if audience == "customer" else t("refusal.personal_data_operator")
+        )
     elif intent == "write_request":
         turn.refused = "write_not_allowed"
         turn.reply = t("refusal.write_not_allowed")
     elif intent == "handoff_to_agent":
-        reason = "handoff.reason_topic" if _HUMAN_TOPIC.search(turn.text.lower()) else "handoff.reason_requested"
+        reason = (
+            "handoff.reason_topic" if _HUMAN_TOPIC.search(turn.text.lower()) else "handoff.reason_requested"
+        )
         handoff(deps, turn, reason)
 
 
@@ -88,6 +94,7 @@ def dont_know(turn: _Turn, route: Route) -> None:
 def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     """Queue the conversation for a human with a summary; the copilot shows the queue."""
     state = turn.state
+    previous_calls = [c for h in state.history[-10:] if h.get("role") == "assistant" for c in h.get("tools", [])]
     summary: dict[str, Any] = {
         "question": mask(turn.text),
         "reason": t(reason_key),
@@ -98,7 +105,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
         "history": state.history[-10:],
         "last_intent": state.last_intent,
         "last_slots": state.last_slots,
-        "tool_calls": [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls],
+        "tool_calls": previous_calls[-6:] + [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls],
         "last_detail": state.last_detail,
     }
     protocol = deps.sessions.add_handoff(state, reason_key, summary)
@@ -112,4 +119,9 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
 def default_suggestions(audience: str) -> list[str]:
     if audience == "operator":
         return [t("suggest.ranking"), t("suggest.exposure"), t("suggest.alarms"), t("suggest.completeness")]
-    return [t("suggest.consumption_yesterday"), t("suggest.explain_bill"), t("suggest.compare_tariffs"), t("suggest.agent")]
+    return [
+        t("suggest.consumption_yesterday"),
+        t("suggest.explain_bill"),
+        t("suggest.compare_tariffs"),
+        t("suggest.agent"),
+    ]

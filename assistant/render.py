@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -65,7 +65,22 @@ def fmt_value(value: Any, unit: str = "") -> str:
             return "US$ " + format_number(value, 2)
         if u == "kwh":
             return format_kwh(value, 1)
-        if u in ("mwh", "gwh", "kw", "kvar", "kvarh", "v", "a", "gb", "tb", "bytes", "h", "min", "days", "wh"):
+        if u in (
+            "mwh",
+            "gwh",
+            "kw",
+            "kvar",
+            "kvarh",
+            "v",
+            "a",
+            "gb",
+            "tb",
+            "bytes",
+            "h",
+            "min",
+            "days",
+            "wh",
+        ):
             label = {"h": "h", "min": "min", "days": "dias", "bytes": "bytes"}.get(u, unit)
             decimals = 0 if u in ("bytes", "days") else (2 if u in ("gb", "tb") else 1)
             return f"{format_number(value, decimals)} {label}"
@@ -80,52 +95,69 @@ def fmt_value(value: Any, unit: str = "") -> str:
     return str(value)
 
 
-def flat_fields(result: ToolResult[Any]) -> dict[str, str]:
-    """Value fields (one level of nesting as ``a_b``) formatted by their unit."""
-    value = result.value
-    raw = to_jsonable(value) if dataclasses.is_dataclass(value) or isinstance(value, Mapping) else {"value": value}
+class _Fields(Mapping[str, str]):
+    """Value fields formatted on first access (a template needs a handful of the dozens a result has)."""
+
+    def __init__(self, raw: dict[str, tuple[Any, str]]) -> None:
+        self._raw = raw
+        self._done: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._done:
+            value, unit = self._raw[key]
+            self._done[key] = fmt_value(value, unit)
+        return self._done[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+
+def flat_fields(result: ToolResult[Any]) -> Mapping[str, str]:
+    """Value fields (one level of nesting as ``a_b``) formatted by their unit (lazily)."""
+    raw = jsonable_value(result)
     if not isinstance(raw, dict):
         raw = {"value": raw}
     units = dict(result.units)
-    out: dict[str, str] = {}
+    out: dict[str, tuple[Any, str]] = {}
     for key, v in raw.items():
         if isinstance(v, dict):
             for k2, v2 in v.items():
                 if not isinstance(v2, dict | list):
-                    out[f"{key}_{k2}"] = fmt_value(v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
+                    out[f"{key}_{k2}"] = (v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
         elif not isinstance(v, list):
             unit = units.get(key, _guess_unit(key))
-            out[key] = _label_or_id(key, v) or fmt_value(v, unit)
+            out[key] = (v, unit)
             num = _as_decimal(v)
             if num is not None:  # "{x_abs}" lets a template say "R$ 263,38 a mais" for a negative saving
-                out[f"{key}_abs"] = fmt_value(abs(num), unit)
-    return out
+                out[f"{key}_abs"] = (abs(num), unit)
+    return _Fields(out)
 
 
-# Code values shown to people: catalogue tables that name them in pt-BR, by field name.
-_LABEL_TABLES = {
-    "flag": ("billing.flag",),
-    "posto": ("billing.posto",),
-    "level": ("ui.levels",),
-    "group_by": ("ui.levels",),
-    "kind": ("ui.kinds",),
-}
-_GENERIC_TABLES = ("ui.event", "ui.levels", "billing.flag", "billing.posto")
-_ID_KEYS = re.compile(r"(^|_)(id|ids|group|code_id)$")
+_JSONABLE: dict[int, tuple[Any, Any]] = {}
 
 
-def _label_or_id(key: str, v: Any) -> str | None:
-    """Identifiers stay as written ("40010008", not "40.010.008"); codes get their pt-BR name."""
-    if not isinstance(v, str):
-        return None
-    if _ID_KEYS.search(key) and not re.fullmatch(r"[a-z_]+", v):
-        return v
-    if re.fullmatch(r"[a-z][a-z0-9_]*", v):
-        cat = catalogue()
-        for table in _LABEL_TABLES.get(key, ()) + _GENERIC_TABLES:
-            if f"{table}.{v}" in cat:
-                return cat[f"{table}.{v}"]
-    return None
+def jsonable_value(result: ToolResult[Any]) -> Any:
+    """``to_jsonable(result.value)``, memoised for the last few results (rendering reads it several times)."""
+    key = id(result)
+    hit = _JSONABLE.get(key)
+    if hit is not None and hit[0] is result:
+        return hit[1]
+    value = result.value
+    raw = (
+        to_jsonable(value)
+        if dataclasses.is_dataclass(value) or isinstance(value, Mapping)
+        else {"value": value}
+    )
+    if len(_JSONABLE) > 32:
+        _JSONABLE.clear()
+    _JSONABLE[key] = (result, raw)
+    return raw
 
 
 def _as_decimal(v: Any) -> Decimal | None:
@@ -157,8 +189,14 @@ def _guess_unit(name: str) -> str:
 _VARIANTS: dict[str, Callable[[ToolResult[Any], dict[str, Any]], str]] = {}
 
 
-def variant(tool: str) -> Callable[[Callable[[ToolResult[Any], dict[str, Any]], str]], Callable[[ToolResult[Any], dict[str, Any]], str]]:
-    def deco(fn: Callable[[ToolResult[Any], dict[str, Any]], str]) -> Callable[[ToolResult[Any], dict[str, Any]], str]:
+def variant(
+    tool: str,
+) -> Callable[
+    [Callable[[ToolResult[Any], dict[str, Any]], str]], Callable[[ToolResult[Any], dict[str, Any]], str]
+]:
+    def deco(
+        fn: Callable[[ToolResult[Any], dict[str, Any]], str],
+    ) -> Callable[[ToolResult[Any], dict[str, Any]], str]:
         _VARIANTS[tool] = fn
         return fn
 
@@ -193,7 +231,8 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
 
 def _generic(tool: str, fields: Mapping[str, str]) -> str:
     lines = [t(f"intent.{tool}").capitalize() + ":"] if has(f"intent.{tool}") else []
-    for key, val in list(fields.items())[:8]:
+    for key in list(fields)[:8]:
+        val = fields[key]
         label = catalogue().get(f"field.{key}", key.replace("_", " "))
         lines.append(f"• {label}: {val}")
     return "\n".join(lines)
@@ -209,7 +248,9 @@ def issue_text(code: str, data: Mapping[str, Any]) -> str:
         return t("error.insufficient_data")
 
 
-def render(intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date) -> tuple[str, str, list[dict[str, Any]]]:
+def render(
+    intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date
+) -> tuple[str, str, list[dict[str, Any]]]:
     """Reply (WhatsApp-sized), detail ("como calculei") and chart data."""
     parts = [render_one(intent, r, slots) for r in results]
     reply = "\n\n".join(p for p in parts if p)
@@ -248,7 +289,11 @@ def _uses_reference_values(result: ToolResult[Any]) -> bool:
 def trail_text(trail: tuple[Step, ...]) -> str:
     lines = []
     for step in trail[:MAX_DETAIL_STEPS]:
-        label = t(step.key) if has(step.key) and not _needs_placeholders(step.key) else step.key.split(".")[-1].replace("_", " ")
+        label = (
+            t(step.key)
+            if has(step.key) and not _needs_placeholders(step.key)
+            else step.key.split(".")[-1].replace("_", " ")
+        )
         out = fmt_value(_scalar(step.output), step.unit) if step.output is not None else ""
         formula = f" ({step.formula})" if step.formula else ""
         lines.append(f"• {label}{formula}" + (f": {out}" if out else ""))
@@ -277,7 +322,13 @@ def fit(text: str, limit: int = 1600) -> str:
 
 
 _CITABLE = re.compile(r"^(REN|PRODIST|Lei|REH|ANEEL|Resolu|Decreto|LGPD|ABNT|Portaria|Despacho|Nota T)", re.I)
-_ACCENTS = {"Modulo": "Módulo", "secao": "seção", "Secao": "Seção", "Resolucao": "Resolução", "Nota Tecnica": "Nota Técnica"}
+_ACCENTS = {
+    "Modulo": "Módulo",
+    "secao": "seção",
+    "Secao": "Seção",
+    "Resolucao": "Resolução",
+    "Nota Tecnica": "Nota Técnica",
+}
 
 
 def clean_source(source: str) -> str | None:
@@ -304,7 +355,7 @@ def citations_of(results: list[ToolResult[Any]]) -> list[dict[str, Any]]:
 
 def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
     """Small series the web chat / copilot can draw (daily consumption, tariff comparison...)."""
-    raw = to_jsonable(result.value)
+    raw = jsonable_value(result)
     charts: list[dict[str, Any]] = []
     if isinstance(raw, dict):
         for key in ("daily", "daily_kwh", "series", "by_day", "hourly", "by_hour", "monthly"):
@@ -316,7 +367,7 @@ def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
 
 
 def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]:
-    raw = to_jsonable(result.value)
+    raw = jsonable_value(result)
     passages = raw.get("passages", []) if isinstance(raw, dict) else []
     if not passages:
         return "", []
@@ -325,8 +376,13 @@ def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]
     text = re.sub(r"^#+\s*", "", text, flags=re.M)
     reply = fit(text, 1300)
     cites = [
-        {"source": p.get("source", ""), "title": p.get("title", ""), "excerpt": str(p.get("text", ""))[:240],
-         "article_id": p.get("article_id", ""), "status": p.get("status", "confirmed")}
+        {
+            "source": p.get("source", ""),
+            "title": p.get("title", ""),
+            "excerpt": str(p.get("text", ""))[:240],
+            "article_id": p.get("article_id", ""),
+            "status": p.get("status", "confirmed"),
+        }
         for p in passages[:3]
     ]
     if top.get("status") == "unconfirmed":

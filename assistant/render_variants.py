@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.render import variant
-from tools.types import ToolResult, to_jsonable
+from assistant.render import jsonable_value, variant
+from tools.types import ToolResult
 
 
 def _v(result: ToolResult[Any]) -> dict[str, Any]:
-    raw = to_jsonable(result.value)
+    raw = jsonable_value(result)
     return raw if isinstance(raw, dict) else {}
 
 
@@ -39,14 +39,22 @@ def _deadline(result: ToolResult[Any], slots: dict[str, Any]) -> str:
 
 @variant("compare_tariffs")
 def _tariffs(result: ToolResult[Any], slots: dict[str, Any]) -> str:
+    v = _v(result)
+    shifted = v.get("branca_shifted") is not None and v.get("savings_branca_shifted_rs") is not None
+    key = "savings_branca_shifted_rs" if shifted else "savings_branca_rs"
     try:
-        savings = float(_v(result).get("savings_branca_rs") or 0)
+        savings = float(v.get(key) or 0)
     except (TypeError, ValueError):
         return ""
-    return "branca_better" if savings > 0 else "convencional_better"
+    prefix = "shift_" if shifted else ""
+    return f"{prefix}branca_better" if savings > 0 else f"{prefix}convencional_better"
 
 
 @variant("consumption_summary")
 def _consumption(result: ToolResult[Any], slots: dict[str, Any]) -> str:
     period = _v(result).get("period") or {}
-    return "reply.consumption_summary_day" if period.get("start") and period.get("start") == period.get("end") else ""
+    return (
+        "reply.consumption_summary_day"
+        if period.get("start") and period.get("start") == period.get("end")
+        else ""
+    )

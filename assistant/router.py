@@ -25,7 +25,16 @@ Audience = Literal["customer", "operator"]
 
 # Intents that are not tools.
 NON_TOOL_INTENTS = frozenset(
-    {"greeting", "capabilities", "thanks", "out_of_scope", "other_customer", "write_request", "identify", "clarify"}
+    {
+        "greeting",
+        "capabilities",
+        "thanks",
+        "out_of_scope",
+        "other_customer",
+        "write_request",
+        "identify",
+        "clarify",
+    }
 )
 
 # Prompt injection / jailbreak / role-play attempts, in Portuguese and English (text is normalised: no accents).
@@ -97,9 +106,14 @@ _OTHER_PERSON = re.compile(
     r"(?:do|da|de) (?:meu|minha|nosso|nossa) (?:irma\w*|pai|mae|primo|prima|tio|tia|avo|avos|amig\w*|chefe|patrao|patroa|"
     r"sogr\w*|cunhad\w*|genro|nora|filh\w*|namorad\w*|esposa|marido|mulher|colega|inquilin\w*|sobrinh\w*|padrasto|madrasta|"
     r"enteado|enteada|socio|socia|funcionari\w*|empregad\w*|parente\w*|familia)|"
-    r"(?:do|da) (?:fulano|fulana|ciclano|beltrano)|de quem mora)\b"
+    r"(?:do|da) (?:fulano|fulana|ciclano|beltrano)|de quem mora)\b|"
+    r"\bquanto (?:o |a )?(?:meu|minha|nosso|nossa) (?:irma\w*|pai|mae|primo|prima|tio|tia|avo|avos|amig\w*|chefe|patrao|"
+    r"patroa|sogr\w*|cunhad\w*|genro|nora|filh\w*|namorad\w*|esposa|marido|colega|inquilin\w*|sobrinh\w*|vizinh\w*)\b"
+    r".{0,12}\b(?:gastou|gasta|consumiu|consome|pagou|paga|usou|deve)\b"
 )
-_OTHER_UNIT = re.compile(r"\b(?<!meu )(?<!minha )(?:apto|apartamento|ap|casa|loja|sala|lote|bloco|unidade)\s*(?:n\s*)?\d{1,6}\b")
+_OTHER_UNIT = re.compile(
+    r"\b(?<!meu )(?<!minha )(?:apto|apartamento|ap|casa|loja|sala|lote|bloco|unidade)\s*(?:n\s*)?\d{1,6}\b"
+)
 _ASKS_DATA = re.compile(
     r"consum\w*|\bconta\b|contas|fatura\w*|dados|instalac\w*|medidor\w*|leitura\w*|gast\w*|\bcpf|telefone|endereco|"
     r"\bnome\b|\bkwh\b|\bpag\w*|saldo|creditos|\bcadastr\w*|\buc\b|\bcliente\w*|titular\w*|debito|divida|valor"
@@ -196,13 +210,19 @@ _CONTENT_FREE_WORDS = frozenset(
     "valor total eu voce sim ok bom certo tipo coisa coisas aquela aquele essa esse resultado numero saiu veio dai "
     "entendi nao por favor oi ola".split()
 )
-_CONTENT_CUES = re.compile(r"\b(quanto|quanta|quantos|qual|quais|foi|deu|ficou|saiu|veio|aquilo|isso|resultado|valor|total)\b")
+_CONTENT_CUES = re.compile(
+    r"\b(quanto|quanta|quantos|qual|quais|foi|deu|ficou|saiu|veio|aquilo|isso|resultado|valor|total)\b"
+)
 
 
 def content_free(norm: str) -> bool:
     """A question with a quantity cue and no subject at all (needs a clarifying question or the context)."""
     words = norm.split()
-    return 0 < len(words) <= 8 and all(w in _CONTENT_FREE_WORDS for w in words) and bool(_CONTENT_CUES.search(norm))
+    return (
+        0 < len(words) <= 8
+        and all(w in _CONTENT_FREE_WORDS for w in words)
+        and bool(_CONTENT_CUES.search(norm))
+    )
 
 
 def in_domain(norm: str, audience: str = "customer") -> bool:
@@ -219,10 +239,14 @@ def personal_data_request(norm: str, audience: str = "customer", raw: str = "") 
         return True
     if _PROCESS.search(norm) and not re.search(r"\d{7,}|outr|vizinh|quem", norm):
         return False
-    return bool(_PERSONAL.search(norm)) and not (_OWN_ONLY.search(norm) and not re.search(r"\d{7,}|outr|vizinh", norm))
+    return bool(_PERSONAL.search(norm)) and not (
+        _OWN_ONLY.search(norm) and not re.search(r"\d{7,}|outr|vizinh", norm)
+    )
 
 
-_READ_OBJECT = re.compile(r"^\w+ (?:o |a |os |as |esse |essa )?(?:ranking|lista|relatorio|grafico|painel|tela|pagina|consulta|resultado)\b")
+_READ_OBJECT = re.compile(
+    r"^\w+ (?:o |a |os |as |esse |essa )?(?:ranking|lista|relatorio|grafico|painel|tela|pagina|consulta|resultado)\b"
+)
 
 
 def foreign_numbers(norm: str, own_installation: str | None) -> list[str]:
@@ -232,7 +256,8 @@ def foreign_numbers(norm: str, own_installation: str | None) -> list[str]:
         for m in re.finditer(r"\b\d{7,15}\b", norm)
         if m.group(0) != own_installation
         and not re.search(
-            r"(?:protocolo|pedido|solicitacao|chamado|ordem|telefone|celular|numero|whatsapp|fone|zap)\D{0,12}$", norm[: m.start()]
+            r"(?:protocolo|pedido|solicitacao|chamado|ordem|telefone|celular|numero|whatsapp|fone|zap)\D{0,12}$",
+            norm[: m.start()],
         )
     ]
 
@@ -274,8 +299,16 @@ class IntentClassifier:
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         features = FeatureUnion(
             [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)),
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9\-]+")),
+                (
+                    "chars",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1),
+                ),
+                (
+                    "words",
+                    TfidfVectorizer(
+                        analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9\-]+"
+                    ),
+                ),
             ]
         )
         # saga converges in a few hundred ms on this bank (lbfgs takes seconds): start-up stays short.
@@ -320,7 +353,11 @@ class OfflineRouter:
             return Route("clarify", 1.0, rule="content_free")
         preds = self.clf.predict(text)
         intent, conf = preds[0]
-        if intent == "other_customer" and conf < 0.6 and not (_RISK.search(s) or foreign_numbers(s, own_installation)):
+        if (
+            intent == "other_customer"
+            and conf < 0.6
+            and not (_RISK.search(s) or foreign_numbers(s, own_installation))
+        ):
             preds = preds[1:] + [(intent, conf)]
             intent, conf = preds[0]
         if intent == "gd_credits" and _CREDIT_RULE.search(s):
@@ -329,7 +366,12 @@ class OfflineRouter:
             return Route("search_knowledge", conf, rule="no_own_request", alternatives=tuple(preds[:2]))
         if not in_domain(s, self.audience):
             small_talk = intent in ("greeting", "thanks", "capabilities") and conf >= 0.4
-            if not small_talk and intent not in ("handoff_to_agent", "out_of_scope", "other_customer", "write_request"):
+            if not small_talk and intent not in (
+                "handoff_to_agent",
+                "out_of_scope",
+                "other_customer",
+                "write_request",
+            ):
                 return Route("out_of_scope", conf, rule="no_domain_term", alternatives=tuple(preds[:2]))
         return Route(intent, conf, alternatives=tuple(preds[1:]))
 
@@ -348,7 +390,12 @@ class OfflineRouter:
         numbers = foreign_numbers(s, own_installation)
         if numbers and asks_data and not re.search(r"\b(cpf|final|termina|digitos)\b", s):
             return "other_installation_number"
-        if _OTHER_PERSON.search(s) and asks_data and not _SHARING_OWN.search(s) and not _AGGREGATE_COMPARISON.search(s):
+        if (
+            _OTHER_PERSON.search(s)
+            and asks_data
+            and not _SHARING_OWN.search(s)
+            and not _AGGREGATE_COMPARISON.search(s)
+        ):
             return "other_person"
         if _OTHER_UNIT.search(s) and asks_data:
             return "other_unit"

@@ -14,15 +14,52 @@ from typing import Any
 from assistant.text import normalize
 
 MONTHS = {
-    "janeiro": 1, "fevereiro": 2, "marco": 3, "abril": 4, "maio": 5, "junho": 6, "julho": 7,
-    "agosto": 8, "setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
-    "jan": 1, "fev": 2, "mar": 3, "abr": 4, "mai": 5, "jun": 6, "jul": 7, "ago": 8, "set": 9,
-    "out": 10, "nov": 11, "dez": 12,
+    "janeiro": 1,
+    "fevereiro": 2,
+    "marco": 3,
+    "abril": 4,
+    "maio": 5,
+    "junho": 6,
+    "julho": 7,
+    "agosto": 8,
+    "setembro": 9,
+    "outubro": 10,
+    "novembro": 11,
+    "dezembro": 12,
+    "jan": 1,
+    "fev": 2,
+    "mar": 3,
+    "abr": 4,
+    "mai": 5,
+    "jun": 6,
+    "jul": 7,
+    "ago": 8,
+    "set": 9,
+    "out": 10,
+    "nov": 11,
+    "dez": 12,
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NUM_WORDS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7,
-              "oito": 8, "nove": 9, "dez": 10, "doze": 12, "quinze": 15, "vinte": 20, "trinta": 30, "sessenta": 60,
-              "noventa": 90}
+_NUM_WORDS = {
+    "um": 1,
+    "uma": 1,
+    "dois": 2,
+    "duas": 2,
+    "tres": 3,
+    "quatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "sete": 7,
+    "oito": 8,
+    "nove": 9,
+    "dez": 10,
+    "doze": 12,
+    "quinze": 15,
+    "vinte": 20,
+    "trinta": 30,
+    "sessenta": 60,
+    "noventa": 90,
+}
 _NUM_RE = "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
 
 
@@ -56,8 +93,10 @@ def _full_month_mentions(s: str, today: dt.date) -> list[str]:
         name = m.group(1)
         if len(name) == 3:
             before = s[max(0, m.start() - 4) : m.start()]
-            if not re.search(r"\b(em|de|e|ou)\s$", before) or name in ("mar", "set") and not re.match(
-                r"\s*(?:de\s+)?\d{4}|\s*(?:e|ou|\?|$)", s[m.end() :] + "$"
+            if (
+                not re.search(r"\b(em|de|e|ou)\s$", before)
+                or name in ("mar", "set")
+                and not re.match(r"\s*(?:de\s+)?\d{4}|\s*(?:e|ou|\?|$)", s[m.end() :] + "$")
             ):
                 continue
         year = _year_after(s, m.end(), today)
@@ -91,16 +130,27 @@ def _holidays(year: int) -> dict[str, tuple[dt.date, dt.date]]:
 
     e = easter(year)
     one = {
-        "natal": dt.date(year, 12, 25), "vespera de natal": dt.date(year, 12, 24),
-        "reveillon": dt.date(year, 12, 31), "virada do ano": dt.date(year, 12, 31),
-        "ano novo": dt.date(year, 1, 1), "confraternizacao universal": dt.date(year, 1, 1),
-        "tiradentes": dt.date(year, 4, 21), "dia do trabalho": dt.date(year, 5, 1),
-        "dia do trabalhador": dt.date(year, 5, 1), "independencia": dt.date(year, 9, 7),
-        "sete de setembro": dt.date(year, 9, 7), "nossa senhora aparecida": dt.date(year, 10, 12),
-        "dia das criancas": dt.date(year, 10, 12), "padroeira": dt.date(year, 10, 12),
-        "finados": dt.date(year, 11, 2), "proclamacao da republica": dt.date(year, 11, 15),
-        "consciencia negra": dt.date(year, 11, 20), "sexta-feira santa": e - dt.timedelta(days=2),
-        "sexta feira santa": e - dt.timedelta(days=2), "pascoa": e, "corpus christi": e + dt.timedelta(days=60),
+        "natal": dt.date(year, 12, 25),
+        "vespera de natal": dt.date(year, 12, 24),
+        "reveillon": dt.date(year, 12, 31),
+        "virada do ano": dt.date(year, 12, 31),
+        "ano novo": dt.date(year, 1, 1),
+        "confraternizacao universal": dt.date(year, 1, 1),
+        "tiradentes": dt.date(year, 4, 21),
+        "dia do trabalho": dt.date(year, 5, 1),
+        "dia do trabalhador": dt.date(year, 5, 1),
+        "independencia": dt.date(year, 9, 7),
+        "sete de setembro": dt.date(year, 9, 7),
+        "nossa senhora aparecida": dt.date(year, 10, 12),
+        "dia das criancas": dt.date(year, 10, 12),
+        "padroeira": dt.date(year, 10, 12),
+        "finados": dt.date(year, 11, 2),
+        "proclamacao da republica": dt.date(year, 11, 15),
+        "consciencia negra": dt.date(year, 11, 20),
+        "sexta-feira santa": e - dt.timedelta(days=2),
+        "sexta feira santa": e - dt.timedelta(days=2),
+        "pascoa": e,
+        "corpus christi": e + dt.timedelta(days=60),
     }
     out = {k: (d, d) for k, d in one.items()}
     out["carnaval"] = (e - dt.timedelta(days=48), e - dt.timedelta(days=47))
@@ -154,7 +204,10 @@ def _explicit_ranges(s: str, today: dt.date) -> Any:
         if span:
             return span
     # "01/11 a 15/11", "de 5/10 ate 20/10/2026", "5 a 20/09"
-    m = re.search(r"\b(\d{1,2})(?:/(\d{1,2})(?:/(\d{2,4}))?)?\s+(?:a|ate|e|ao)\s+(?:o\s+)?(?:dia\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", s)
+    m = re.search(
+        r"\b(\d{1,2})(?:/(\d{1,2})(?:/(\d{2,4}))?)?\s+(?:a|ate|e|ao)\s+(?:o\s+)?(?:dia\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?",
+        s,
+    )
     if m:
         try:
             y2 = int(m.group(6)) if m.group(6) else None
@@ -174,8 +227,12 @@ def _explicit_ranges(s: str, today: dt.date) -> Any:
     )
     if m:
         word = m.group(2)
-        ym = _month_of(word, today) if word in MONTHS else _month_of(
-            "mes passado" if word in ("mes passado", "ultimo mes", "mes anterior") else "deste mes", today
+        ym = (
+            _month_of(word, today)
+            if word in MONTHS
+            else _month_of(
+                "mes passado" if word in ("mes passado", "ultimo mes", "mes anterior") else "deste mes", today
+            )
         )
         if ym:
             y, mo = ym
@@ -183,19 +240,22 @@ def _explicit_ranges(s: str, today: dt.date) -> Any:
             first_half = m.group(1) in ("primeira", "1a")
             return _span(dt.date(y, mo, 1 if first_half else 16), dt.date(y, mo, 15 if first_half else last))
     # "desde 1 de outubro", "desde o dia 10", "a partir de 10/10"
-    m = re.search(rf"\b(?:desde|a partir d[eo])\s+(?:o\s+)?(?:dia\s+)?(\d{{1,2}})(?:\s+de\s+({_MONTH_RE})|/(\d{{1,2}}))?\b", s)
+    m = re.search(
+        rf"\b(?:desde|a partir d[eo])\s+(?:o\s+)?(?:dia\s+)?(\d{{1,2}})(?:\s+de\s+({_MONTH_RE})|/(\d{{1,2}}))?\b",
+        s,
+    )
     if m:
         day = int(m.group(1))
         if m.group(2) or m.group(3):
             month = MONTHS[m.group(2)] if m.group(2) else int(m.group(3))
             label = _month_label(month, today)
-            start = _date(int(label[:4]), int(label[5:]), day)
+            since = _date(int(label[:4]), int(label[5:]), day)
         else:
-            start = _date(today.year, today.month, day)
-            if start is not None and start > yesterday:
+            since = _date(today.year, today.month, day)
+            if since is not None and since > yesterday:
                 prev = today.replace(day=1) - _ONE_DAY
-                start = _date(prev.year, prev.month, day)
-        span = _span(start, yesterday)
+                since = _date(prev.year, prev.month, day)
+        span = _span(since, yesterday)
         if span:
             return span
     return None
@@ -213,7 +273,9 @@ def _single_day(s: str, today: dt.date) -> str | None:
     m = re.search(r"\b(?:dia\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b", s)
     if m:
         try:
-            return _dm(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None, today).isoformat()
+            return _dm(
+                int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None, today
+            ).isoformat()
         except ValueError:
             pass
     # "no dia 10" (this month, or the previous one if the day has not come yet)
@@ -250,18 +312,25 @@ def _relative_days(s: str, today: dt.date) -> Any:
         r"|\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)(?:-feira|\s+feira)?\s+(?:passad[ao]|retrasad[ao])\b",
         s,
     )
-    if m and not re.search(r"\bou\s+(?:na|no|de)?\s*(segunda|terca|quarta|quinta|sexta|sabado|domingo|dias? de semana|dias? ute)", s):
+    if m and not re.search(
+        r"\bou\s+(?:na|no|de)?\s*(segunda|terca|quarta|quinta|sexta|sabado|domingo|dias? de semana|dias? ute)",
+        s,
+    ):
         name = m.group(1) or m.group(2)
         d = _last_weekday(_WEEKDAYS[name], today)
         if re.search(rf"\b{name}(?:-feira|\s+feira)?\s+retrasad[ao]\b", s):
             d -= dt.timedelta(days=7)
         return d.isoformat()
     # "semana retrasada", "duas semanas atras"
-    if re.search(r"\bsemana retrasada\b|\bpenultima semana\b|\b(?:duas|2) semanas atras\b|\bha (?:duas|2) semanas\b", s):
+    if re.search(
+        r"\bsemana retrasada\b|\bpenultima semana\b|\b(?:duas|2) semanas atras\b|\bha (?:duas|2) semanas\b", s
+    ):
         monday = today - dt.timedelta(days=today.weekday() + 14)
         return _span(monday, monday + dt.timedelta(days=6))
     # "3 dias atras", "ha 3 dias"
-    m = re.search(rf"\b(?:ha\s+)?(\d{{1,2}}|{_NUM_RE})\s+dias\s+atras\b|\bha\s+(\d{{1,2}}|{_NUM_RE})\s+dias\b", s)
+    m = re.search(
+        rf"\b(?:ha\s+)?(\d{{1,2}}|{_NUM_RE})\s+dias\s+atras\b|\bha\s+(\d{{1,2}}|{_NUM_RE})\s+dias\b", s
+    )
     if m:
         n = _num(m.group(1) or m.group(2))
         if n is not None and n >= 1:
@@ -271,7 +340,10 @@ def _relative_days(s: str, today: dt.date) -> Any:
 
 def _relative_spans(s: str, today: dt.date) -> Any:
     # "ultimos 30 dias", "ultimas 2 semanas", "ultimos 3 meses"
-    m = re.search(rf"\b(?:ultim[oa]s|nos|nas|dos|das|passad[oa]s)?\s*(\d{{1,3}}|{_NUM_RE})\s+(dias|semanas|meses)\s+(?:passad[oa]s|atras)?", s)
+    m = re.search(
+        rf"\b(?:ultim[oa]s|nos|nas|dos|das|passad[oa]s)?\s*(\d{{1,3}}|{_NUM_RE})\s+(dias|semanas|meses)\s+(?:passad[oa]s|atras)?",
+        s,
+    )
     m2 = re.search(rf"\bultim[oa]s\s+(\d{{1,3}}|{_NUM_RE})\s+(dias|semanas|meses)\b", s)
     mm = m2 or (m if m and re.search(r"passad|atras", m.group(0)) and m.group(2) != "dias" else None)
     if mm:
@@ -333,11 +405,20 @@ def extract_period(text: str, today: dt.date) -> Any:
         (r"\bhoje\b", "today"),
         (r"\bsemana passada\b|\bultima semana\b|\bsemana anterior\b", "last_week"),
         (r"\b(?:esta|essa|nesta|nessa|desta|dessa)\s+semana\b|\bsemana atual\b", "this_week"),
-        (r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b|\bdois meses atras\b", "month_before_last"),
+        (
+            r"\bmes retrasado\b|\bpenultimo mes\b|\bmes antes do passado\b|\bdois meses atras\b",
+            "month_before_last",
+        ),
         (r"\bmes passado\b|\bultimo mes\b|\bmes anterior\b|\bultima conta\b(?=.*\bconsum)", "last_month"),
         (r"\b(?:este|esse|neste|nesse|deste|desse)\s+trimestre\b|\btrimestre\b", "this_quarter"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bano (?:inteiro|todo)\b|\btodo o ano\b|\bno ano\b(?!\s+(?:passado|anterior|retrasado|de|que))|\bacumulado do ano\b", "this_year"),
-        (r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))", "this_month"),
+        (
+            r"\b(?:este|esse|neste|nesse|deste|desse)\s+ano\b|\bano atual\b|\bate agora no ano\b|\bano (?:inteiro|todo)\b|\btodo o ano\b|\bno ano\b(?!\s+(?:passado|anterior|retrasado|de|que))|\bacumulado do ano\b",
+            "this_year",
+        ),
+        (
+            r"\b(?:este|esse|neste|nesse|deste|desse)\s+mes\b|\bmes atual\b|\bmes corrente\b|\bate agora\b(?!.*\bano\b)|\bdo mes\b(?!\s+(?:passado|anterior|retrasado|de|que))",
+            "this_month",
+        ),
         (r"\bultimos?\s+(?:12|doze)\s+meses\b|\bultimo ano\b|\bum ano\b", "last_12_months"),
     ]
     months = _full_month_mentions(s, today)
@@ -350,10 +431,18 @@ def extract_period(text: str, today: dt.date) -> Any:
         return m.group(1)
     for pattern, label in rules:
         if re.search(pattern, s):
-            if label == "last_month" and "mesmo mes do ano passado" in s and not re.search(r"\bmes passado\b", s.replace("mes do ano passado", "")):
+            if (
+                label == "last_month"
+                and "mesmo mes do ano passado" in s
+                and not re.search(r"\bmes passado\b", s.replace("mes do ano passado", ""))
+            ):
                 continue
             return label
-    if re.search(r"\bano passado\b|\bano anterior\b", s) and "mesmo mes" not in s and "mesmo periodo" not in s:
+    if (
+        re.search(r"\bano passado\b|\bano anterior\b", s)
+        and "mesmo mes" not in s
+        and "mesmo periodo" not in s
+    ):
         return "last_year"
     return None
 
@@ -374,9 +463,15 @@ def previous_period(label: Any, today: dt.date) -> Any:
     if not isinstance(label, str):
         return None
     fixed = {
-        "yesterday": "day_before_yesterday", "today": "yesterday", "last_month": "month_before_last",
-        "this_month": "last_month", "current_cycle": "last_month", "this_week": "last_week",
-        "last_24_hours": "day_before_yesterday", "this_year": "last_year", "last_bill": "month_before_last",
+        "yesterday": "day_before_yesterday",
+        "today": "yesterday",
+        "last_month": "month_before_last",
+        "this_month": "last_month",
+        "current_cycle": "last_month",
+        "this_week": "last_week",
+        "last_24_hours": "day_before_yesterday",
+        "this_year": "last_year",
+        "last_bill": "month_before_last",
     }
     if label in fixed:
         return fixed[label]
@@ -413,7 +508,10 @@ def _dm(day: int, month: int, year: int | None, today: dt.date) -> dt.date:
 
 def extract_compare(text: str) -> str | None:
     s = normalize(text)
-    if re.search(r"mesmo (mes|periodo) do ano passado|ano passado no mesmo|em relacao ao ano passado|comparad\w* (com|ao) (o )?ano passado", s):
+    if re.search(
+        r"mesmo (mes|periodo) do ano passado|ano passado no mesmo|em relacao ao ano passado|comparad\w* (com|ao) (o )?ano passado",
+        s,
+    ):
         return "same_month_last_year"
     return None
 
@@ -429,7 +527,12 @@ def extract_shift(text: str) -> str | None:
     """What-if for the tariff comparison: moving use out of the peak hours."""
     s = normalize(text)
     verbs = r"(tirar|tiro|tira|mudar|mudo|muda|mudasse|passar|passo|passa|passasse|deslocar|desloco|jogar|jogo|transferir|evitar|evito|evitasse|parar de usar|parasse de usar|deixar de usar|reduzir|reduzo|diminuir|diminuo|cortar|corto|trocar|usar|usasse|ligar|ligasse|tomar banho|programar)"
-    if re.search(rf"\b{verbs}\b.*\b({_PEAK})\b", s) or re.search(rf"\b({_OFF_PEAK})\b", s) and re.search(rf"\b{verbs}\b", s):
+    hypothetical = r"\b(?:se eu|e se|caso eu|se a gente|se nos|se passar|se mudar|se usar|se deixar|so de|somente|apenas)\b"
+    if (
+        re.search(rf"\b{verbs}\b.*\b({_PEAK})\b", s)
+        or re.search(rf"\b({_OFF_PEAK})\b", s)
+        and (re.search(rf"\b{verbs}\b", s) or re.search(hypothetical, s))
+    ):
         return "peak_to_offpeak"
     if re.search(r"fora (da|de) ponta|fora do horario de (ponta|pico)", s):
         return "peak_to_offpeak"
@@ -437,9 +540,11 @@ def extract_shift(text: str) -> str | None:
 
 
 def extract_shift_pct(text: str) -> float | None:
-    """"se eu tirar 50% do consumo da ponta" → 0.5 (only with a shift)."""
+    """ "se eu tirar 50% do consumo da ponta" → 0.5 (only with a shift)."""
     s = normalize(text)
-    m = re.search(r"\b(\d{1,3})\s*(?:%|por cento)", text.lower()) or re.search(r"\b(\d{1,3})\s*por cento\b", s)
+    m = re.search(r"\b(\d{1,3})\s*(?:%|por cento)", text.lower()) or re.search(
+        r"\b(\d{1,3})\s*por cento\b", s
+    )
     if m and extract_shift(text):
         pct = int(m.group(1))
         if 0 < pct <= 100:
@@ -453,9 +558,15 @@ def extract_shift_pct(text: str) -> float | None:
 
 _APPLIANCES = (
     ("shower", r"chuveir\w*|\bbanhos?\b|ducha|aquecedor de agua"),
-    ("air_conditioning", r"ar-condicionado|\bsplit\b|climatizador|\bo ar\b(?! livre)|\bdo ar\b(?! livre)|\bcom o ar\b"),
+    (
+        "air_conditioning",
+        r"ar-condicionado|\bsplit\b|climatizador|\bo ar\b(?! livre)|\bdo ar\b(?! livre)|\bcom o ar\b",
+    ),
     ("refrigeration", r"geladeira|freezer|refrigerador|\bfrigobar\b|congelador"),
-    ("standby", r"standby|modo de espera|ligad[oa]s? direto|gastando a toa|consumo fantasma|\bna tomada\b|sempre ligad"),
+    (
+        "standby",
+        r"standby|modo de espera|ligad[oa]s? direto|gastando a toa|consumo fantasma|\bna tomada\b|sempre ligad",
+    ),
     ("solar_export", r"placas?\b|paineis|painel|solar|fotovoltaic"),
 )
 
@@ -482,10 +593,16 @@ _INDICATORS = ("DRP", "DRC", "DIC", "FIC", "DMIC", "DICRI")
 def _number_pt(s: str) -> int | None:
     m = re.search(r"\b(\d+(?:[.,]\d+)?)\s*(mil|milhao|milhoes|mi|k)\b", s)
     if m:
-        base = float(m.group(1).replace(".", "").replace(",", ".")) if m.group(2) in ("mil", "k") else float(m.group(1).replace(",", "."))
+        base = (
+            float(m.group(1).replace(".", "").replace(",", "."))
+            if m.group(2) in ("mil", "k")
+            else float(m.group(1).replace(",", "."))
+        )
         mult = 1_000 if m.group(2) in ("mil", "k") else 1_000_000
         return int(round(base * mult))
-    m = re.search(r"\b(\d{1,3}(?:\.\d{3})+|\d{4,})\s+(?:de\s+)?(?:medidores|clientes|unidades|instalacoes)\b", s)
+    m = re.search(
+        r"\b(\d{1,3}(?:\.\d{3})+|\d{4,})\s+(?:de\s+)?(?:medidores|clientes|unidades|instalacoes)\b", s
+    )
     if m:
         return int(m.group(1).replace(".", ""))
     m = re.search(r"\b(" + "|".join(_NUM_WORDS) + r")\s+(milhao|milhoes|mil)\b", s)
@@ -505,7 +622,10 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
             found = ["DRP"]
         elif re.search(r"continuidade", s):
             found = ["DIC", "FIC", "DMIC"]
-        elif re.search(r"\btensao\b|\bvoltagem\b", s) and intent in ("quality_ranking", "compensation_exposure"):
+        elif re.search(r"\btensao\b|\bvoltagem\b", s) and intent in (
+            "quality_ranking",
+            "compensation_exposure",
+        ):
             found = ["DRP", "DRC"] if intent == "compensation_exposure" else ["DRP"]
     if found:
         out["indicator"] = found[0] if len(found) == 1 else found
@@ -531,12 +651,27 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
         if re.search(r"tampa|violac|fraude|tamper|magnet|adultera", s):
             out["code"] = "tamper"
             out.pop("kind", None)
-        elif re.search(r"(?:faltas?|quedas?) de (?:energia|luz)|sem (?:energia|luz)|desligament|last gasp|power down|interrupc|apagao", s):
+        elif re.search(
+            r"(?:faltas?|quedas?) de (?:energia|luz)|sem (?:energia|luz)|desligament|last gasp|power down|interrupc|apagao",
+            s,
+        ):
             out["code"] = "power_down"
-    m = re.search(r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|regiao|posto|classe|grupo)", s)
+    m = re.search(
+        r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|regiao|posto|classe|grupo)",
+        s,
+    )
     if m and intent in ("events_summary", "compensation_exposure", "fleet_consumption", "data_completeness"):
-        key = {"alimentador": "feeder", "transformador": "transformer", "trafo": "transformer", "medidor": "meter",
-               "municipio": "municipality", "regiao": "region", "posto": "posto", "classe": "class", "grupo": "group"}[m.group(1)]
+        key = {
+            "alimentador": "feeder",
+            "transformador": "transformer",
+            "trafo": "transformer",
+            "medidor": "meter",
+            "municipio": "municipality",
+            "regiao": "region",
+            "posto": "posto",
+            "classe": "class",
+            "grupo": "group",
+        }[m.group(1)]
         allowed = {
             "events_summary": ("meter", "transformer", "feeder"),
             "compensation_exposure": ("meter", "transformer", "feeder"),
@@ -547,7 +682,9 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
             out["group_by"] = key
         if out.get("level") == key and intent != "quality_ranking":
             out.pop("level", None)
-    m = re.search(r"\b(?:proxim[oa]s|nos proximos|nas proximas|em ate|dentro de)\s+(\d{1,3})\s+(dias|horas|h)\b", s)
+    m = re.search(
+        r"\b(?:proxim[oa]s|nos proximos|nas proximas|em ate|dentro de)\s+(\d{1,3})\s+(dias|horas|h)\b", s
+    )
     if m and intent in ("compensation_exposure", "deadline_exposure"):
         n = int(m.group(1))
         if m.group(2) == "dias":
@@ -555,7 +692,10 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
         elif intent == "deadline_exposure":
             out["due_within_hours"] = n
     if intent == "data_completeness":
-        m = re.search(r"\b(?:ha|por|a|faz)\s+mais\s+de\s+(\d{1,3})\s+dias\b|\b(\d{1,3})\s+dias\s+(?:sem|mud|silenc|calad)", s)
+        m = re.search(
+            r"\b(?:ha|por|a|faz)\s+mais\s+de\s+(\d{1,3})\s+dias\b|\b(\d{1,3})\s+dias\s+(?:sem|mud|silenc|calad)",
+            s,
+        )
         if m:
             out["silent_days"] = int(m.group(1) or m.group(2))
             out.pop("period", None)
@@ -597,7 +737,9 @@ def _cost_slots(s: str) -> dict[str, Any]:
     if m:
         out["retention_years"] = int(m.group(1))
     cloud = bool(re.search(r"nuvem|cloud|aws|azure|gcp|google cloud|oci|huawei", s))
-    onprem = bool(re.search(r"on-premises|on premises|on-premise|on premise|local|proprio|datacenter|data center", s))
+    onprem = bool(
+        re.search(r"on-premises|on premises|on-premise|on premise|local|proprio|datacenter|data center", s)
+    )
     if cloud and onprem:
         out["infrastructure"] = ["cloud", "on_premises"]
     elif cloud:

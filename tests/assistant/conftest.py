@@ -42,7 +42,9 @@ def kb_home(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def demo_deps(demo_home: Path, demo_store, kb_home: Path | None, tmp_path_factory: pytest.TempPathFactory) -> AssistantDeps:  # type: ignore[no-untyped-def]
+def demo_deps(
+    demo_home: Path, demo_store, kb_home: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> AssistantDeps:  # type: ignore[no-untyped-def]
     """Deps over the shared demo store; audit log and sessions kept out of the shared home."""
     home = tmp_path_factory.mktemp("assistant-home")
     deps = AssistantDeps(home=home, store=demo_store, sessions=SessionStore())

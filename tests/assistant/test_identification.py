@@ -5,7 +5,9 @@ from assistant import ChatRequest
 
 def test_whatsapp_identification_by_phone_and_cpf_digits(tiny_assistant):
     a = tiny_assistant
-    r1 = a.chat(ChatRequest(text="quanto consumi ontem?", session_id="w1", channel="whatsapp", phone="+5519990010001"))
+    r1 = a.chat(
+        ChatRequest(text="quanto consumi ontem?", session_id="w1", channel="whatsapp", phone="+5519990010001")
+    )
     assert r1.refused == "not_identified" and not r1.identified and r1.tool_calls == []
     assert "4 últimos dígitos do CPF" in r1.reply
     r2 = a.chat(ChatRequest(text="0000", session_id="w1", channel="whatsapp", phone="+5519990010001"))
@@ -27,7 +29,9 @@ def test_web_identification_by_installation_then_cpf(tiny_assistant):
 
 def test_three_failed_confirmations_hand_over_to_a_person(tiny_assistant):
     a = tiny_assistant
-    a.chat(ChatRequest(text="quanto consumi ontem?", session_id="w2", channel="whatsapp", phone="+5519990010001"))
+    a.chat(
+        ChatRequest(text="quanto consumi ontem?", session_id="w2", channel="whatsapp", phone="+5519990010001")
+    )
     for _ in range(2):
         r = a.chat(ChatRequest(text="1111", session_id="w2", channel="whatsapp", phone="+5519990010001"))
         assert not r.handoff
@@ -60,7 +64,11 @@ def test_general_questions_need_no_identification(tiny_assistant):
 
 def test_handoff_on_request_lands_in_queue_with_summary(tiny_assistant):
     a = tiny_assistant
-    r = a.chat(ChatRequest(text="quero parcelar minhas contas atrasadas", session_id="h1", installation_id="40010001"))
+    r = a.chat(
+        ChatRequest(
+            text="quero parcelar minhas contas atrasadas", session_id="h1", installation_id="40010001"
+        )
+    )
     assert r.handoff and "Protocolo" in r.reply
     item = a.deps.sessions.handoffs()[0]
     assert item["installation_id"] == "40010001"

@@ -70,7 +70,9 @@ OPERATOR_PROMPTS = (
 
 @pytest.fixture(scope="module")
 def fleet(demo_store) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    rows = demo_store.rows("SELECT installation_id, titular_name, cpf, phone FROM customers ORDER BY installation_id")
+    rows = demo_store.rows(
+        "SELECT installation_id, titular_name, cpf, phone FROM customers ORDER BY installation_id"
+    )
     return {r[0]: {"name": r[1], "cpf": r[2], "phone": r[3]} for r in rows}
 
 
@@ -103,7 +105,9 @@ def _chat(assistant: Assistant, **kw: Any):  # type: ignore[no-untyped-def]
     return assistant.chat(ChatRequest(channel="cli", **kw))
 
 
-def test_customer_sweep_across_installations(demo_assistant: Assistant, fleet: dict[str, dict[str, str]]) -> None:
+def test_customer_sweep_across_installations(
+    demo_assistant: Assistant, fleet: dict[str, dict[str, str]]
+) -> None:
     a = demo_assistant
     saved = a.deps.sessions
     a.deps.sessions = SessionStore()
@@ -113,7 +117,9 @@ def test_customer_sweep_across_installations(demo_assistant: Assistant, fleet: d
             forbidden = _forbidden(fleet, own)
             for k, template in enumerate(CUSTOMER_PROMPTS):
                 other = _others(fleet, own)[k % (len(fleet) - 1)]
-                text = template.format(other=other, name=fleet[other]["name"].title(), cpf=fleet[other]["cpf"])
+                text = template.format(
+                    other=other, name=fleet[other]["name"].title(), cpf=fleet[other]["cpf"]
+                )
                 resp = _chat(a, text=text, session_id=f"sweep-{own}", installation_id=own)
                 turns += 1
                 refused += resp.refused == "other_customer"
@@ -128,7 +134,9 @@ def test_customer_sweep_across_installations(demo_assistant: Assistant, fleet: d
     assert refused == turns
 
 
-def test_every_prompt_naming_another_installation_is_refused(demo_assistant: Assistant, fleet: dict[str, dict[str, str]]) -> None:
+def test_every_prompt_naming_another_installation_is_refused(
+    demo_assistant: Assistant, fleet: dict[str, dict[str, str]]
+) -> None:
     a = demo_assistant
     saved = a.deps.sessions
     a.deps.sessions = SessionStore()
@@ -142,7 +150,9 @@ def test_every_prompt_naming_another_installation_is_refused(demo_assistant: Ass
         a.deps.sessions = saved
 
 
-def test_identification_cannot_be_taken_over(demo_assistant: Assistant, fleet: dict[str, dict[str, str]]) -> None:
+def test_identification_cannot_be_taken_over(
+    demo_assistant: Assistant, fleet: dict[str, dict[str, str]]
+) -> None:
     """Claiming another installation needs its titular's CPF digits; guesses end in a handoff."""
     a = demo_assistant
     saved = a.deps.sessions
@@ -162,7 +172,9 @@ def test_identification_cannot_be_taken_over(demo_assistant: Assistant, fleet: d
         a.deps.sessions = saved
 
 
-def test_copilot_never_shows_personal_data(demo_assistant: Assistant, fleet: dict[str, dict[str, str]]) -> None:
+def test_copilot_never_shows_personal_data(
+    demo_assistant: Assistant, fleet: dict[str, dict[str, str]]
+) -> None:
     a = demo_assistant
     saved = a.deps.sessions
     a.deps.sessions = SessionStore()
@@ -197,7 +209,9 @@ def test_customer_register_is_not_reachable_through_sql_query(demo_store, sql: s
         run_tool("sql_query", ctx, None, {"sql": sql})
 
 
-def test_sql_query_on_allowed_views_has_no_personal_columns(demo_store, fleet: dict[str, dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+def test_sql_query_on_allowed_views_has_no_personal_columns(
+    demo_store, fleet: dict[str, dict[str, str]]
+) -> None:  # type: ignore[no-untyped-def]
     ctx = ToolContext(store=demo_store, scope=Scope.operator())
     result = run_tool("sql_query", ctx, None, {"sql": "SELECT * FROM installations LIMIT 100"})
     blob = json.dumps(result.to_dict(), ensure_ascii=False, default=str)

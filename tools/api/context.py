@@ -56,6 +56,7 @@ class ToolContext:
     store: Store
     scope: Scope
     today: dt.date | None = None
+    _installations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -67,13 +68,23 @@ class ToolContext:
         return self.today
 
     def installation(self, installation_id: str) -> dict[str, Any]:
-        """The installation's attributes, after the scope check."""
+        """The installation's attributes, after the scope check (read once per context)."""
         self.scope.check(installation_id)
-        df = self.store.df("SELECT * FROM installations WHERE installation_id = ?", [installation_id])
-        if df.empty:
+        cached = self._installations.get(installation_id)
+        if cached is not None:
+            return dict(cached)
+        cur = self.store.cursor()
+        try:
+            cur.execute("SELECT * FROM installations WHERE installation_id = ?", [installation_id])
+            row = cur.fetchone()
+            names = [d[0] for d in cur.description or []]
+        finally:
+            cur.close()
+        if row is None:
             raise UnknownInstallation("unknown installation", installation_id=installation_id)
-        rec: dict[str, Any] = df.iloc[0].to_dict()
-        return rec
+        rec: dict[str, Any] = dict(zip(names, row, strict=True))
+        self._installations[installation_id] = rec
+        return dict(rec)
 
 
 def run_tool(
