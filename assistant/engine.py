@@ -522,8 +522,11 @@ class Assistant:
             spec = registry.get(name)
             return run_tool(name, ctx, state.installation_id if spec.needs_installation else None, args)
 
+        def knowledge(query: str) -> ToolResult[Any] | None:
+            return self.deps.search_knowledge(query, state.audience)
+
         try:
-            reply, sink = LLMEngine(self._llm_model, state.audience).run(turn.text, run)
+            reply, sink = LLMEngine(self._llm_model, state.audience).run(turn.text, run, knowledge=knowledge)
         except Exception:  # endpoint down, malformed tool call...: fall back, never fail the turn
             log.warning("llm.turn_failed", exc_info=True)
             return False
@@ -538,19 +541,36 @@ class Assistant:
         if not turn.results:
             turn.tool_calls.clear()
             return False
-        first = turn.tool_calls[0]["name"]
+        first = next(c["name"] for c in turn.tool_calls if "result" in c)
         turn.intent = first
         turn.citations.extend(render.citations_of(turn.results))
         if grounded(reply, sink, turn.text):
             turn.reply, turn.engine = render.fit(reply), "llm"
             turn.detail = "\n\n".join(render.trail_text(r.trail) for r in turn.results if r.trail)
         else:
-            turn.reply, turn.detail, turn.charts = render.render(
-                first, turn.results, turn.slots, self.deps.data_today()
-            )
+            self._template_reply(turn)
             turn.engine = "llm+template"
         turn.suggestions = render.suggestions_for(first, state.audience)
         return True
+
+    def _template_reply(self, turn: _Turn) -> None:
+        """The catalogue reply for whatever tools the model called (each result by its own tool)."""
+        by_tool: dict[str, list[ToolResult[Any]]] = {}
+        for r in turn.results:
+            by_tool.setdefault(r.tool, []).append(r)
+        parts, details = [], []
+        for tool, results in by_tool.items():
+            if tool == "search_knowledge":
+                text, cites = render.knowledge_reply(results[0])
+                parts.append(text)
+                turn.citations = cites or turn.citations
+                continue
+            text, detail, charts = render.render(tool, results, turn.slots, self.deps.data_today())
+            parts.append(text)
+            details.append(detail)
+            turn.charts.extend(charts)
+        turn.reply = render.fit("\n\n".join(p for p in parts if p))
+        turn.detail = "\n\n".join(d for d in details if d)
 
     def _knowledge(self, turn: _Turn, query: str) -> None:
         t0 = time.perf_counter()

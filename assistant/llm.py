@@ -18,6 +18,7 @@ from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import StructuredTool
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.config import AssistantSettings
 from assistant.grounding import ungrounded
@@ -72,6 +73,7 @@ def system_prompt(audience: str) -> str:
 
 
 RunTool = Callable[[str, dict[str, Any]], ToolResult[Any]]
+Sink = list[tuple[str, dict[str, Any], "ToolResult[Any] | str"]]
 
 
 def make_tools(
@@ -101,6 +103,35 @@ def make_tools(
     return tools
 
 
+class KnowledgeArgs(BaseModel):
+    """Model-facing arguments of search_knowledge (the audience comes from the session)."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=500, description="The question, in the user's words (pt-BR).")
+
+
+Knowledge = Callable[[str], "ToolResult[Any] | None"]
+
+
+def knowledge_tool(knowledge: Knowledge, sink: Sink) -> StructuredTool:
+    """search_knowledge for the model: cited passages of the regulation / FAQ articles."""
+
+    def _search(query: str) -> str:
+        result = knowledge(query)
+        if result is None:
+            sink.append(("search_knowledge", {"query": query}, "knowledge.unavailable"))
+            return json.dumps({"error": "knowledge.unavailable"})
+        sink.append(("search_knowledge", {"query": query}, result))
+        return json.dumps(result.to_dict(), ensure_ascii=False, default=str)[:6000]
+
+    return StructuredTool.from_function(
+        func=_search,
+        name="search_knowledge",
+        description="Search the pt-BR regulation and FAQ articles (REN 1.000/2021, PRODIST...); returns cited passages.",
+        args_schema=KnowledgeArgs,
+    )
+
+
 class LLMEngine:
     """Tool-calling agent; returns (reply, tool invocations) or raises to let the caller fall back."""
 
@@ -109,10 +140,16 @@ class LLMEngine:
         self.audience = audience
 
     def run(
-        self, text: str, run: RunTool, extra_tools: list[StructuredTool] | None = None
-    ) -> tuple[str, list[tuple[str, dict[str, Any], ToolResult[Any] | str]]]:
-        sink: list[tuple[str, dict[str, Any], ToolResult[Any] | str]] = []
+        self,
+        text: str,
+        run: RunTool,
+        extra_tools: list[StructuredTool] | None = None,
+        knowledge: Knowledge | None = None,
+    ) -> tuple[str, Sink]:
+        sink: Sink = []
         tools = make_tools(self.audience, run, sink) + list(extra_tools or [])
+        if knowledge is not None:
+            tools.append(knowledge_tool(knowledge, sink))
         agent = create_agent(self.model, tools=tools, system_prompt=system_prompt(self.audience))
         out = agent.invoke({"messages": [HumanMessage(text)]})
         final = next(

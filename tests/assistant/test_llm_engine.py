@@ -183,3 +183,20 @@ def test_models_build_offline_when_allowed(monkeypatch: pytest.MonkeyPatch, prov
     )
     model = build_model(settings)
     assert model is not None
+
+
+def test_model_can_search_the_knowledge_base(demo_deps: AssistantDeps) -> None:
+    if demo_deps.retriever() is None:
+        pytest.skip("no knowledge index")
+    plain = "Os créditos de energia solar têm prazo de validade; veja a fonte citada."
+    a = _assistant(demo_deps, _call("search_knowledge", {"query": "validade dos créditos"}), AIMessage(content=plain))
+    resp = a.chat(ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN))
+    assert resp.engine == "llm" and resp.reply == plain
+    assert resp.tool_calls[0]["name"] == "search_knowledge" and resp.citations
+    a = _assistant(
+        demo_deps,
+        _call("search_knowledge", {"query": "validade dos créditos"}),
+        AIMessage(content="Os créditos valem 999 meses."),
+    )
+    resp = a.chat(ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN))
+    assert resp.engine == "llm+template" and "999" not in resp.reply
