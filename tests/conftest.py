@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
