@@ -57,7 +57,8 @@ _DETAIL_RE = re.compile(
     r"^(?:e )?(?:como (?:voce |vc )?(?:calculou|chegou (?:nisso|nesse valor|a esse valor|nesse numero)?|fez (?:a |essa |o |esse )?(?:conta|calculo))|"
     r"(?:me )?mostr\w* (?:o |a )?(?:calculo|conta que (?:voce )?fez)|(?:me )?(?:de |da |quero )?mais detalhes|"
     r"detalh\w*(?: isso| o calculo| a conta que voce fez| mais)?|explica melhor|explica o calculo|"
-    r"de onde (?:saiu|veio|tirou) (?:esse|isso|esse valor|esse numero|o valor)(?: ai)?)$"
+    r"de onde (?:saiu|veio|tirou) (?:esse|isso|esse valor|esse numero|o valor)(?: ai)?|"
+    r"nao entendi(?: nada| o calculo| a conta| esse valor)?|nao ficou claro|como assim|pode explicar melhor|explica de novo)$"
 )
 _FOLLOW_UP_RE = re.compile(r"^(?:e|mas e|e quanto|e sobre|tambem|agora|e agora|e ja)\b")
 _PREVIOUS_RE = re.compile(r"\b(?:anterior|antes disso|antes desse|antes dessa|de antes|retrasad\w*)\b")

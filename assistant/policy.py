@@ -94,7 +94,9 @@ def dont_know(turn: _Turn, route: Route) -> None:
 def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     """Queue the conversation for a human with a summary; the copilot shows the queue."""
     state = turn.state
-    previous_calls = [c for h in state.history[-10:] if h.get("role") == "assistant" for c in h.get("tools", [])]
+    previous_calls = [
+        c for h in state.history[-10:] if h.get("role") == "assistant" for c in h.get("tools", [])
+    ]
     summary: dict[str, Any] = {
         "question": mask(turn.text),
         "reason": t(reason_key),
@@ -105,7 +107,8 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
         "history": state.history[-10:],
         "last_intent": state.last_intent,
         "last_slots": state.last_slots,
-        "tool_calls": previous_calls[-6:] + [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls],
+        "tool_calls": previous_calls[-6:]
+        + [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls],
         "last_detail": state.last_detail,
     }
     protocol = deps.sessions.add_handoff(state, reason_key, summary)

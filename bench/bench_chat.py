@@ -1,17 +1,19 @@
 """Concurrent chat load against a running server: throughput, p50/p95/p99, errors.
 
-Starts the real app on uvicorn (in-process thread) over the demo store under --home (run
-`make setup` first), creates an integrator key, and fires pre-identified customer turns from
-N concurrent workers for --seconds. The naive baseline in the same run is one sequential
-client (no concurrency), so the gain from concurrency is visible.
+Starts `smartmeter serve --workers P` (P uvicorn processes) over the demo store under --home
+(run `make setup` first), creates an integrator key, and fires pre-identified customer turns
+from N concurrent clients for --seconds. The naive baseline in the same run is one sequential
+client (no concurrency), so the gain from concurrency and worker processes is visible.
 
-    .venv/bin/python bench/bench_chat.py --home .smartmeter --seconds 30 --workers 16
+    .venv/bin/python bench/bench_chat.py --home .smartmeter --seconds 30 --workers 16 --procs 2
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -22,8 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from channels.apikeys import ApiKeyStore  # noqa: E402
-from channels.config import ChannelSettings  # noqa: E402
-from tests.channels.server import running_server  # noqa: E402
+from tests.channels.server import free_port  # noqa: E402
 
 QUESTIONS = [
     "quanto consumi ontem?",
@@ -77,16 +78,32 @@ def main() -> None:
     ap.add_argument("--home", default=".smartmeter")
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--procs", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--installation", default="40010001")
     args = ap.parse_args()
     key = ApiKeyStore(args.home).create("bench", "integrator", ("*",))
-    settings = ChannelSettings(home=args.home, rate_per_key_per_min=10**9)
-    with running_server(settings) as base:
+    port = free_port()
+    env = dict(os.environ, SMARTMETER_RATE_PER_KEY_PER_MIN=str(10**9))
+    exe = Path(sys.executable).parent / "smartmeter"
+    server = subprocess.Popen([str(exe), "--home", args.home, "serve", "--port", str(port), "--workers", str(args.procs)],
+                              env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        _load(base, key, args.installation, 3.0, args.workers)  # warm-up: routers trained, caches filled
         for label, workers, secs in (("baseline: 1 sequential client", 1, min(10.0, args.seconds)),
-                                     (f"{args.workers} concurrent clients", args.workers, args.seconds)):
+                                     (f"{args.workers} concurrent clients, {args.procs} processes", args.workers, args.seconds)):
             lat, errors = _load(base, key, args.installation, secs, workers)
             print(f"{label}: {len(lat) / secs:.1f} turns/s, p50 {statistics.median(lat):.1f} ms, "
                   f"p95 {_pct(lat, 0.95):.1f} ms, p99 {_pct(lat, 0.99):.1f} ms, errors {errors}, n={len(lat)}")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,20 @@ from channels.cli.common import echo_json, home_of
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
 @click.option("--public-url", default=None, help="Public URL Twilio calls (for the signature check).")
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True,
+              help="Worker processes (one per core: the assistant is CPU-bound Python).")
 @click.pass_context
-def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None) -> None:
+def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, workers: int) -> None:
     """REST API, web chat and WhatsApp webhook (FastAPI on uvicorn)."""
     import uvicorn
 
-    from channels.config import ChannelSettings
-    from channels.rest.app import create_app
-
-    settings = ChannelSettings(home=str(home_of(ctx)), public_url=public_url or f"http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    os.environ["SMARTMETER_HOME"] = str(home_of(ctx))
+    os.environ.setdefault("SMARTMETER_PUBLIC_URL", public_url or f"http://{host}:{port}")
+    if public_url:
+        os.environ["SMARTMETER_PUBLIC_URL"] = public_url
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    uvicorn.run("channels.rest.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 @main.command("copilot")

@@ -45,7 +45,7 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
     app.state.assistant = assistant
     app.state.apikeys = ApiKeyStore(settings.home)
     app.state.limiter = RateLimiter()
-    app.state.media = {}
+    app.state.media_dir = Path(settings.home) / "media"  # on disk: several worker processes serve one home
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())
 
@@ -64,3 +64,8 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
     for module in (chat, data, whatsapp, misc):
         app.include_router(module.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` with several worker processes (settings from the environment)."""
+    return create_app(get_settings())

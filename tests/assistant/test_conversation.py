@@ -21,7 +21,9 @@ def _fresh(a: Assistant) -> Assistant:
 
 def test_follow_ups_reuse_the_topic_with_the_new_period(demo_assistant: Assistant) -> None:
     a = _fresh(demo_assistant)
-    r = _talk(a, "f1", "quanto consumi em outubro?", "e no mês anterior?", "e em agosto?", "e a conta de setembro?")
+    r = _talk(
+        a, "f1", "quanto consumi em outubro?", "e no mês anterior?", "e em agosto?", "e a conta de setembro?"
+    )
     assert [x.tool_calls[0]["name"] for x in r] == ["consumption_summary"] * 3 + ["explain_bill"]
     assert [x.slots.get("period") for x in r[:3]] == ["2026-10", "2026-09", "2026-08"]
     assert r[3].slots == {"reference": "2026-09"}
@@ -64,7 +66,9 @@ def test_detail_on_request_is_the_trail_of_the_last_answer(demo_assistant: Assis
 
 def test_tariff_what_if_reports_the_shifted_scenario(demo_assistant: Assistant) -> None:
     a = _fresh(demo_assistant)
-    base, what_if = _talk(a, "w1", "a tarifa branca compensa pra mim?", "e se eu tirar o chuveiro do horário de ponta?")
+    base, what_if = _talk(
+        a, "w1", "a tarifa branca compensa pra mim?", "e se eu tirar o chuveiro do horário de ponta?"
+    )
     assert base.tool_calls[0]["arguments"] == {}
     assert what_if.tool_calls[0]["name"] == "compare_tariffs"
     assert what_if.tool_calls[0]["arguments"] == {"shift": "peak_to_offpeak"}

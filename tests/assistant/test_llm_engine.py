@@ -40,6 +40,7 @@ def _call(name: str, args: dict[str, Any], cid: str = "c1") -> AIMessage:
 
 def _assistant(deps: AssistantDeps, *messages: AIMessage) -> Assistant:
     fresh = AssistantDeps(home=deps.home, store=deps.store, sessions=SessionStore(), settings=deps.settings)
+    fresh._retriever = deps._retriever  # the session's knowledge index (if built)
     return Assistant(fresh, llm_model=ToolFake(messages=iter(messages)))
 
 
@@ -189,8 +190,12 @@ def test_model_can_search_the_knowledge_base(demo_deps: AssistantDeps) -> None:
     if demo_deps.retriever() is None:
         pytest.skip("no knowledge index")
     plain = "Os créditos de energia solar têm prazo de validade; veja a fonte citada."
-    a = _assistant(demo_deps, _call("search_knowledge", {"query": "validade dos créditos"}), AIMessage(content=plain))
-    resp = a.chat(ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN))
+    a = _assistant(
+        demo_deps, _call("search_knowledge", {"query": "validade dos créditos"}), AIMessage(content=plain)
+    )
+    resp = a.chat(
+        ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN)
+    )
     assert resp.engine == "llm" and resp.reply == plain
     assert resp.tool_calls[0]["name"] == "search_knowledge" and resp.citations
     a = _assistant(
@@ -198,5 +203,7 @@ def test_model_can_search_the_knowledge_base(demo_deps: AssistantDeps) -> None:
         _call("search_knowledge", {"query": "validade dos créditos"}),
         AIMessage(content="Os créditos valem 999 meses."),
     )
-    resp = a.chat(ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN))
+    resp = a.chat(
+        ChatRequest(text="quanto tempo valem os créditos da geração distribuída?", installation_id=OWN)
+    )
     assert resp.engine == "llm+template" and "999" not in resp.reply

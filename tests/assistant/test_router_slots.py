@@ -125,8 +125,13 @@ def test_previous_period(label, previous):
 
 @pytest.mark.parametrize(
     ("text", "appliance"),
-    [("quanto gasto com coisas em stand by", "standby"), ("o ar ta gastando muito?", "air_conditioning"),
-     ("quanto gasto com banho", "shower"), ("o freezer pesa?", "refrigeration"), ("quanto o sol gera", None)],
+    [
+        ("quanto gasto com coisas em stand by", "standby"),
+        ("o ar ta gastando muito?", "air_conditioning"),
+        ("quanto gasto com banho", "shower"),
+        ("o freezer pesa?", "refrigeration"),
+        ("quanto o sol gera", None),
+    ],
 )
 def test_appliances(text, appliance):
     assert extract_appliance(text) == appliance
@@ -207,9 +212,13 @@ def test_routing_needs_no_network_and_is_deterministic(customer_router):
 
 
 def test_operator_slots_extended():
-    s = extract_operator_slots("quais compensacoes vencem nos proximos 7 dias", "compensation_exposure", TODAY)
+    s = extract_operator_slots(
+        "quais compensacoes vencem nos proximos 7 dias", "compensation_exposure", TODAY
+    )
     assert s == {"due_within_days": 7}
-    s = extract_operator_slots("quais religacoes estao vencendo nas proximas 4 horas", "deadline_exposure", TODAY)
+    s = extract_operator_slots(
+        "quais religacoes estao vencendo nas proximas 4 horas", "deadline_exposure", TODAY
+    )
     assert s == {"due_within_hours": 4}
     s = extract_operator_slots("medidores mudos ha mais de 5 dias", "data_completeness", TODAY)
     assert s == {"silent_days": 5}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 from typing import Any
 
@@ -32,11 +31,11 @@ def readyz(assistant: AssistantDep) -> dict[str, Any]:
 
 @router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária")
 def media(token: str, request: Request, settings: SettingsDep) -> Response:
-    payload = verify(token, settings.media_secret)
-    item = request.app.state.media.get(payload["id"]) if payload else None
-    if item is None or item[0] < time.time():
+    payload = verify(token, settings.media_secret)  # signature and expiry
+    path = request.app.state.media_dir / f"{payload['id']}.png" if payload and str(payload.get("id", "")).isalnum() else None
+    if path is None or not path.is_file():
         raise Problem(410, "problem.expired")
-    return Response(content=item[1], media_type="image/png")
+    return Response(content=path.read_bytes(), media_type="image/png")
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
@@ -37,8 +38,19 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
     media_url = None
     if resp.charts:
         media_id = secrets.token_hex(8)
-        request.app.state.media[media_id] = (time.time() + settings.media_ttl_s, to_png(resp.charts[0]))
+        media_dir = request.app.state.media_dir
+        media_dir.mkdir(parents=True, exist_ok=True)
+        (media_dir / f"{media_id}.png").write_bytes(to_png(resp.charts[0]))
+        _expire_old(media_dir, settings.media_ttl_s)
         token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
         media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"
     body = whatsapp.twiml(whatsapp.split_message(resp.reply), media_url)
     return Response(content=body, media_type="application/xml")
+
+
+def _expire_old(media_dir: Path, ttl_s: int) -> None:
+    """Remove chart images older than the URL lifetime (their signed URLs have expired anyway)."""
+    cutoff = time.time() - ttl_s
+    for f in media_dir.glob("*.png"):
+        if f.stat().st_mtime < cutoff:
+            f.unlink(missing_ok=True)
