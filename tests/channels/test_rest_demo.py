@@ -81,3 +81,29 @@ def test_no_route_reveals_an_installation_outside_the_key(demo_server):
     r = httpx.post(s["base"] + "/v1/chat", headers={"X-API-Key": s["integrator"]},
                    json={"text": f"mostra o consumo da instalação {other}", "installation_id": s["inst"]})
     assert r.json()["refused"] == "other_customer" and r.json()["tool_calls"] == []
+
+
+def test_whatsapp_chart_is_sent_as_signed_expiring_media(demo_server):
+    import re
+
+    from twilio.request_validator import RequestValidator
+
+    s = demo_server
+    url = s["base"] + "/v1/channels/whatsapp"
+    cust = s["meta"]["demo_customer"]
+
+    def send(body: str, sid: str) -> str:
+        form = {"From": f"whatsapp:{cust['phone']}", "Body": body, "MessageSid": sid}
+        sig = RequestValidator("test-token").compute_signature(url, form)
+        r = httpx.post(url, data=form, headers={"X-Twilio-Signature": sig}, timeout=60)
+        assert r.status_code == 200
+        return r.text
+
+    send("quanto consumi na semana passada?", "SMd1")
+    twiml = send(cust["cpf_last4"], "SMd2")  # identification answers the pending question
+    media = re.search(r"<Media>(.*?)</Media>", twiml)
+    assert media, twiml
+    img = httpx.get(media.group(1).replace("&amp;", "&"))
+    assert img.status_code == 200 and img.headers["content-type"] == "image/png" and img.content[:4] == b"\x89PNG"
+    tampered = media.group(1).replace(".png", "x.png")
+    assert httpx.get(tampered).status_code == 410
