@@ -25,7 +25,7 @@ import time
 import duckdb
 import pandas as pd
 
-from tools.api.quality import band_params, sql_file, voltage_rules
+from tools.api.quality_common import band_params, sql_file, voltage_rules
 from tools.domain import quality as q
 
 WEEK_START = dt.datetime(2026, 11, 16)

@@ -55,11 +55,6 @@ def data_today() -> Any:
     return assistant().deps.data_today()
 
 
-def operator_ctx() -> ToolContext:
-    deps = assistant().deps
-    return ToolContext(store=deps.store, scope=Scope.operator(), today=deps.data_today())
-
-
 @st.cache_data(show_spinner=False, ttl=CACHE_TTL_S, max_entries=512)
 def _tool(home_dir: str, name: str, installation_id: str | None, args_json: str) -> ToolResult[Any]:
     ctx = ToolContext(

@@ -19,7 +19,7 @@ import pytest
 
 from tests.tools.quality_helpers import installation_row, load_profile_frame, write_lake
 from tools.api.context import Scope, ToolContext, run_tool
-from tools.api.quality import continuity_rules
+from tools.api.quality_common import continuity_rules
 from tools.data.store import Store
 from tools.domain import continuity as c
 

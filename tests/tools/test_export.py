@@ -79,7 +79,7 @@ def test_band_table_127v_in_tenths_of_volt():
 
 
 def _quality_reference() -> dict:
-    from tools.api.quality import reference_data
+    from tools.api.quality_common import reference_data
 
     return reference_data()
 
@@ -131,7 +131,7 @@ def test_consumption_by_posto_matches_the_fleet_tool(exported, demo_home):
 
 def test_quality_counts_match_the_domain_classifier(exported, demo_home):
     from tools.api.admin import open_store
-    from tools.api.quality import voltage_rules
+    from tools.api.quality_common import voltage_rules
 
     out, _ = exported
     fact = _read(out, "fact_quality_daily")

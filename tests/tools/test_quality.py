@@ -24,7 +24,7 @@ from tests.tools.quality_helpers import (
     write_lake,
 )
 from tools.api.context import Scope, ToolContext, run_tool
-from tools.api.quality import voltage_rules, voltage_sets
+from tools.api.quality_common import voltage_rules, voltage_sets
 from tools.data.store import Store
 from tools.domain import quality as q
 

@@ -22,9 +22,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.context import ToolContext
-from tools.api.quality import band_params, voltage_rules
+from tools.api.fleet.common import opt_ts
+from tools.api.quality_common import band_params, fleet_nominals, voltage_rules
 from tools.data.store import Store
 from tools.domain import deadlines as dl
+from tools.domain.periods import month_bounds
 from tools.errors import NoData, NotIdentified
 from tools.registry import ToolSpec
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
@@ -170,9 +172,6 @@ def fetch_requests(
     """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
     ref = ref or dl.load_reference()
     vr = voltage_rules()
-    nominals = [
-        r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")
-    ]
     params: dict[str, Any] = {
         "as_of": as_of,
         "installation": installation_id,
@@ -190,7 +189,7 @@ def fetch_requests(
         "set_size": vr.set_size,
         "max_precaria": int(vr.set_size * vr.drp_lim_pct / 100),
         "max_critica": int(vr.set_size * vr.drc_lim_pct / 100),
-        **band_params(nominals),
+        **band_params(fleet_nominals(store)),
     }
     for key in ("types", "reconnect_types", "wrongful_types", "voltage_types", "first_reading_types"):
         if params[key] is not None and not params[key]:
@@ -217,9 +216,7 @@ def fetch_month_kwh(
 
 
 def _month_days(month: str) -> int:
-    y, m = int(month[:4]), int(month[5:7])
-    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - dt.date(y, m, 1)).days
+    return month_bounds(int(month[:4]), int(month[5:7]))[1].day
 
 
 def attach_vrc(
@@ -384,10 +381,6 @@ class DeadlineExposure:
     total_at_stake: Decimal
 
 
-def _opt_ts(x: Any) -> dt.datetime | None:
-    return None if x is None or pd.isna(x) else pd.Timestamp(x).to_pydatetime()
-
-
 def _opt_str(x: Any) -> str | None:
     return None if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
 
@@ -403,7 +396,7 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
         region=str(row.get("region", "")),
         status=str(row["status"]),
         opened_at=pd.Timestamp(row["opened_at"]).to_pydatetime(),
-        closed_at=_opt_ts(row.get("closed_at")),
+        closed_at=opt_ts(row.get("closed_at")),
         count_start=pd.Timestamp(row["count_start"]).to_pydatetime(),
         due_at=pd.Timestamp(row["due_at"]).to_pydatetime(),
         due_date=row["due_date"],
@@ -413,8 +406,8 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
         rule_status=str(row["rule_status"]),
         anexo_iv_type=None if tipo is None or pd.isna(tipo) else int(tipo),
         evidence_kind=_opt_str(row["evidence_kind"]),
-        evidence_at=_opt_ts(row.get("evidence_at")),
-        done_at=_opt_ts(row["done_at"]),
+        evidence_at=opt_ts(row.get("evidence_at")),
+        done_at=opt_ts(row["done_at"]),
         done_source=str(row["done_source"]),
         state=str(row["state"]),
         late=bool(row["late"]),

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tools.api.quality import band_params, reference_versions, voltage_rules
+from tools.api.quality_common import band_params, fleet_nominals, reference_versions, voltage_rules
 from tools.data import export as dx
 from tools.data.store import Store
 from tools.domain import calendar
@@ -163,7 +163,7 @@ def _export(store: Store, out: Path, formats: Sequence[str]) -> ToolResult[Power
     dates = (
         date_dimension(first, last) if first and last else pd.DataFrame({"date_key": pd.Series([], "object")})
     )
-    bands = band_table(dx.nominal_voltages(store))
+    bands = band_table(fleet_nominals(store))
     if first is None:
         issues.append(Issue("export.issue.no_data", "warning", {}))
     tables = dx.write_star_schema(

@@ -97,9 +97,6 @@ class Grid:
     def n(self) -> int:
         return self.n_days * STEPS_PER_DAY
 
-    def step_day(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_days), STEPS_PER_DAY)
-
     def per_step(self, daily: np.ndarray) -> np.ndarray:
         return np.repeat(daily, STEPS_PER_DAY, axis=-1)
 

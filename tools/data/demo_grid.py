@@ -23,7 +23,7 @@ from tools.data import demo_load
 from tools.data.demo_calendar import Grid, Weather
 from tools.data.demo_events import Schedule
 from tools.data.demo_fleet import Fleet
-from tools.data.demo_windows import Windows, coverage
+from tools.data.demo_windows import coverage
 
 A_VT_RATIO = 120.0  # Group A: indirect metering, VT 13800/115 V → secondary phase-neutral ~66.4 V
 A_PRIMARY_PN_V = 13800.0 / np.sqrt(3.0)
@@ -168,8 +168,3 @@ def _voltages(
             v[a_sel, j] = A_PRIMARY_PN_V / A_VT_RATIO * pu + rng.normal(0, 0.05, (len(a_sel), t_n))
             i[a_sel, j] = s_va[a_sel] / 3.0 / (A_PRIMARY_PN_V * pu)
     return v, i
-
-
-def batch_windows(win: Windows, rows: np.ndarray) -> Windows:
-    keep = np.isin(win.rows, rows)
-    return Windows(win.rows[keep], win.start[keep], win.end[keep])

@@ -43,10 +43,6 @@ def cpf_check_digits(base9: str) -> str:
     return f"{nums[-2]}{nums[-1]}"
 
 
-def cpf_is_valid(cpf: str) -> bool:
-    return len(cpf) == 11 and cpf.isdigit() and len(set(cpf)) > 1 and cpf_check_digits(cpf[:9]) == cpf[9:]
-
-
 def _pick(rng: np.random.Generator, words: list[str]) -> str:
     return words[int(rng.integers(len(words)))]
 

@@ -9,7 +9,6 @@ because they travel in the stream file).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -398,11 +397,3 @@ def events_table(ev: pd.DataFrame, id_dict: pa.Array) -> pa.Table:
             "value": pa.array(ev["value"].to_numpy(dtype=float), from_pandas=True),
         }
     )
-
-
-def month_of(ts_s: np.ndarray) -> np.ndarray:
-    return np.asarray(ts_s.astype("datetime64[s]").astype("datetime64[M]").astype(str))
-
-
-def date_of(s: int) -> dt.date:
-    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(s))).date()

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from tools.data.sqltext import sql_str
 from tools.data.store import Store
 
 #: Installation columns exported (an allow-list: a new personal column never leaks).
@@ -175,19 +176,6 @@ def distributors(store: Store) -> list[str]:
     ]
 
 
-def nominal_voltages(store: Store) -> list[float]:
-    return [
-        float(r[0])
-        for r in store.rows(
-            "SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations WHERE nominal_voltage_v IS NOT NULL"
-        )
-    ]
-
-
-def _lit(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def write_star_schema(
     store: Store,
     out: str | Path,
@@ -242,17 +230,17 @@ def write_star_schema(
 def _write_table(cur: Any, out: Path, name: str, formats: Sequence[str]) -> TableExport:
     sql = SQL[name].strip()
     parquet = out / "parquet" / f"{name}.parquet"
-    cur.execute(f"COPY ({sql}) TO {_lit(parquet)} (FORMAT PARQUET, COMPRESSION ZSTD)")
+    cur.execute(f"COPY ({sql}) TO {sql_str(parquet)} (FORMAT PARQUET, COMPRESSION ZSTD)")
     files = [f"parquet/{name}.parquet"] if "parquet" in formats else []
     if "csv" in formats:
         csv = out / "csv" / f"{name}.csv"
         cur.execute(
-            f"COPY (SELECT * FROM read_parquet({_lit(parquet)})) TO {_lit(csv)} (HEADER, DELIMITER ',')"
+            f"COPY (SELECT * FROM read_parquet({sql_str(parquet)})) TO {sql_str(csv)} (HEADER, DELIMITER ',')"
         )
         files.append(f"csv/{name}.csv")
-    rel = cur.execute(f"SELECT * FROM read_parquet({_lit(parquet)}) LIMIT 0")
+    rel = cur.execute(f"SELECT * FROM read_parquet({sql_str(parquet)}) LIMIT 0")
     columns = tuple(d[0] for d in rel.description)
-    rows = int(cur.execute(f"SELECT count(*) FROM read_parquet({_lit(parquet)})").fetchone()[0])
+    rows = int(cur.execute(f"SELECT count(*) FROM read_parquet({sql_str(parquet)})").fetchone()[0])
     if "parquet" not in formats:
         parquet.unlink()
     return TableExport(name, "fact" if name in FACTS else "dimension", rows, columns, tuple(files), sql)

@@ -45,13 +45,13 @@ from tqdm import tqdm
 from tools.data import quarantine, schema, usage
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
+from tools.data.sqltext import sql_str, sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
     SERVICE_REQUEST_COLUMNS,
     TMP_PREFIX,
     Store,
     partition_dir_name,
-    sql_str,
 )
 
 log = logging.getLogger(__name__)
@@ -588,7 +588,7 @@ class _Batch:
                     ("installation_id", "ts"),
                 )
                 continue
-            flist = "[" + ", ".join(sql_str(f) for f in files) + "]"
+            flist = sql_str_list(files)
             m = month.replace("-", "")
             cmp_, conf = self.tmp(f"cmp{m}"), self.tmp(f"conf{m}")
             self.x(
@@ -740,7 +740,7 @@ class _Batch:
                 self.accepted += n_new
                 self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
                 continue
-            flist = "[" + ", ".join(sql_str(f) for f in files) + "]"
+            flist = sql_str_list(files)
             hit = self.tmp(f"hit{month.replace('-', '')}")
             self.x(
                 f"CREATE TEMP TABLE {hit} AS SELECT n._idx, n.{value} IS NOT DISTINCT FROM e.{value} AS same "

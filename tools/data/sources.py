@@ -35,6 +35,7 @@ import duckdb
 
 from tools.data import schema
 from tools.data.quarantine import Reason
+from tools.data.sqltext import sql_str
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
 STREAM_SUFFIXES = (".jsonl", ".ndjson")
@@ -126,16 +127,27 @@ class Source(abc.ABC):
         """Called once the batch is durably stored (a stream source commits its offsets here)."""
 
 
+class FileSource(Source):
+    """A batch held in one file: its sha256 (computed once) and size."""
+
+    path: Path
+    _sha: str | None = None
+
+    def fingerprint(self) -> str:
+        if self._sha is None:
+            self._sha = sha256_file(self.path)
+        return self._sha
+
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+
 def _token() -> str:
     return uuid.uuid4().hex[:12]
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def sha256_file(path: Path) -> str:
@@ -181,7 +193,7 @@ def kind_from_header(columns: list[str]) -> str | None:
 # ---------------------------------------------------------------------------------- CSV jobs
 
 
-class CsvJobSource(Source):
+class CsvJobSource(FileSource):
     """One MDM CSV export (long format for interval data)."""
 
     def __init__(self, path: str | Path, kind: str | None = None) -> None:
@@ -207,21 +219,12 @@ class CsvJobSource(Source):
         if missing:
             raise SourceError("bad_header", self.name, "missing " + ",".join(missing))
         self.kind = detected
-        self._sha: str | None = None
 
     def _sample(self) -> bytes:
         opener: Any = gzip.open if self.path.name.lower().endswith(".gz") else open
         with opener(self.path, "rb") as f:
             data: bytes = f.read(1 << 20)
         return data
-
-    def fingerprint(self) -> str:
-        if self._sha is None:
-            self._sha = sha256_file(self.path)
-        return self._sha
-
-    def size_bytes(self) -> int:
-        return self.path.stat().st_size
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         t = _token()
@@ -232,12 +235,12 @@ class CsvJobSource(Source):
             f"_rejects_{t}",
             f"_rejthr_{t}",
         )
-        cols = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in self.header) + "}"
+        cols = "{" + ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in self.header) + "}"
         select = ", ".join(f"{_q(h)} AS {_q(c)}" for h, c in zip(self.header, self.columns, strict=True))
         encoding = "latin-1" if self.encoding == "latin-1" else "utf-8"
         con.execute(
             f"CREATE TEMP TABLE {raw} AS SELECT {select} FROM read_csv(?, columns = {cols}, header = true, "
-            f"delim = {_lit(self.delim)}, quote = '\"', escape = '\"', auto_detect = false, "
+            f"delim = {sql_str(self.delim)}, quote = '\"', escape = '\"', auto_detect = false, "
             f"encoding = '{encoding}', store_rejects = true, rejects_table = '{rej}', rejects_scan = '{rej_scan}')",
             [str(self.path)],
         )
@@ -258,14 +261,14 @@ class CsvJobSource(Source):
         )
         n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]  # type: ignore[index]
         record_sql = (
-            f"concat_ws({_lit(self.delim)}, "
+            f"concat_ws({sql_str(self.delim)}, "
             + ", ".join(f"coalesce(r.{_q(c)}, '')" for c in self.columns)
             + ")"
         )
         if self.kind in PERSONAL_KINDS:  # LGPD: quarantine keeps keys and a hash, never name/CPF/phone
             keys = [c for c in ("customer_key", "installation_id") if c in self.columns]
             record_sql = (
-                f"concat_ws({_lit(self.delim)}, "
+                f"concat_ws({sql_str(self.delim)}, "
                 + "".join(f"coalesce(r.{_q(c)}, ''), " for c in keys)
                 + f"'sha256:' || sha256({record_sql}))"
             )
@@ -357,7 +360,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Stage
     )
 
 
-class JsonlStreamSource(Source):
+class JsonlStreamSource(FileSource):
     """A ``meter_reads*.jsonl`` stream file; the unit of a record is one channel reading.
 
     A line that is not a JSON object with a ``channels`` object counts as one record
@@ -371,15 +374,6 @@ class JsonlStreamSource(Source):
         self.name = str(self.path)
         if not self.path.is_file():
             raise SourceError("unreadable", self.name)
-        self._sha: str | None = None
-
-    def fingerprint(self) -> str:
-        if self._sha is None:
-            self._sha = sha256_file(self.path)
-        return self._sha
-
-    def size_bytes(self) -> int:
-        return self.path.stat().st_size
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         return _stage_jsonl(con, self.path, self.kind)

@@ -37,6 +37,7 @@ import duckdb
 import pandas as pd
 
 from tools.data import schema, usage
+from tools.data.sqltext import sql_str
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +69,6 @@ OLD_PREFIX = ".old-"
 def _ddl(table: str, cols: dict[str, str]) -> str:
     body = ", ".join(f"{c} {t}" for c, t in cols.items())
     return f"CREATE TABLE IF NOT EXISTS {table} ({body})"
-
-
-def sql_str(value: object) -> str:
-    """A SQL string literal (for paths in table functions and COPY, which take no parameters)."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def partition_dir_name(month: str) -> str:

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import duckdb
 
+from tools.data.sqltext import sql_str, sql_str_list
+
 log = logging.getLogger(__name__)
 
 SOURCE_TABLE = "load_profile"
@@ -139,13 +141,9 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> Fingerprint:
     return {str(m): str(f) for m, f in con.execute("SELECT month, files FROM usage_sources").fetchall()}
 
 
-def _sql_str(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str) -> None:
     """Aggregate one month partition's files into the temp table ``temp`` (hourly rows + last_ts)."""
-    flist = "[" + ", ".join(_sql_str(f) for f in files) + "]"
+    flist = sql_str_list(files)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {temp} AS
         SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
@@ -174,7 +172,7 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
     parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
     if not parts:
         return
-    union = " UNION ALL ".join(f"SELECT {_sql_str(m)} AS month, * FROM {t}" for m, t, _fp in parts)
+    union = " UNION ALL ".join(f"SELECT {sql_str(m)} AS month, * FROM {t}" for m, t, _fp in parts)
     con.execute(
         f"INSERT INTO usage_hourly SELECT installation_id, month, day, hour, import_wh, export_wh, "
         f"minutes, readings, slots, rows, estimated FROM ({union}) ORDER BY installation_id, day, hour"

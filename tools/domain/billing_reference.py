@@ -278,17 +278,6 @@ class ReferenceData:
                 return Lookup(b.rate, (b.ref.trail(),), label=f"{cls}:{b.max_kwh}")
         raise TariffNotFound("no ICMS band for consumption", kwh=str(kwh))
 
-    def icms_bands(self, state: str, customer_class: str, on: dt.date) -> list[IcmsBand]:
-        cls = "residencial" if customer_class == "residencial" else "other"
-        bands = [b for b in self.icms if b.state == state and b.customer_class == cls and b.valid_from <= on]
-        if not bands:
-            return []
-        latest = max(b.valid_from for b in bands)
-        return sorted(
-            (b for b in bands if b.valid_from == latest),
-            key=lambda b: (b.max_kwh is None, b.max_kwh or Decimal(0)),
-        )
-
     def pis_cofins_rates(self, distributor: str, month: str) -> tuple[Lookup, Lookup]:
         exact = [p for p in self.pis_cofins if p.distributor == distributor and p.month == month]
         fallback = not exact

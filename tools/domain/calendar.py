@@ -287,19 +287,6 @@ def _reading_dates(cycle_day: int, last_year: int) -> tuple[dt.date, ...]:
     return tuple(out)
 
 
-def reading_dates(cycle_day: int, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Reading dates in ``[start, end]`` for an installation read on ``cycle_day``."""
-    allr = _reading_dates(int(cycle_day), end.year + 1)
-    return [r for r in allr if start <= r <= end]
-
-
-def cycle_ending_on(cycle_day: int, reading_date: dt.date) -> BillingCycle:
-    """The cycle read on ``reading_date`` (which must be one of the reading dates)."""
-    allr = _reading_dates(int(cycle_day), reading_date.year + 1)
-    i = allr.index(reading_date)
-    return BillingCycle(allr[i - 1], reading_date - _DAY, reading_date)
-
-
 def cycle_containing(cycle_day: int, day: dt.date) -> BillingCycle:
     """The cycle whose consumption days include ``day``."""
     allr = _reading_dates(int(cycle_day), day.year + 1)

@@ -25,7 +25,7 @@ public SINAPgrid code, 27 (AT) UNCONFIRMED. Limits per conjunto are reference da
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -348,16 +348,6 @@ def continuity_compensation(
 def payment_deadline(month_day: dt.date, rules: ContinuityRules) -> dt.date:
     """Latest invoice for the credit: end of month M+2 of the apuracao month M."""
     return end_of_month_after(month_day, rules.payment_months)
-
-
-def events_to_interruptions(rows: Sequence[tuple[Any, Any, Any]]) -> list[Interruption]:
-    """From ``(start_ts, end_ts, seconds)`` rows of the store's ``outages`` view."""
-    out = []
-    for start, end, secs in rows:
-        s = pd.Timestamp(start).to_pydatetime()
-        e = None if end is None or pd.isna(end) else pd.Timestamp(end).to_pydatetime()
-        out.append(Interruption(s, e, None if secs is None or pd.isna(secs) else int(secs)))
-    return out
 
 
 def continuity_exposure(

@@ -123,9 +123,6 @@ class DeadlineReference:
     voltage_search_days: int
     voltage_ref: TrailRef
 
-    def families(self) -> frozenset[str]:
-        return frozenset(r.family for r in self.rules.values())
-
 
 def _status(s: Any) -> Any:
     return s if s in ("confirmed", "unconfirmed", "reference") else "reference"

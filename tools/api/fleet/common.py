@@ -9,20 +9,13 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from tools.api.quality import (
-    band_params,
-    continuity_rules,
-    fleet_nominals,
-    sql_file,
-    tusd_for,
-    voltage_rules,
-)
+from tools.api.quality_common import continuity_rules, sql_file, tusd_for
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain.periods import month_bounds
 from tools.errors import InvalidArguments
 from tools.types import Period, Step, TrailRef
-from tools.units import money
+from tools.units import money, wh_to_kwh
 
 Level = Literal["meter", "transformer", "feeder"]
 VOLTAGE_INDICATORS = ("DRP", "DRC")
@@ -124,21 +117,6 @@ def critical_params(store: Store) -> dict[str, list[Any]]:
     return {"crit_conj": conj, "crit_day": days}
 
 
-def voltage_params(
-    store: Store, start: dt.datetime, end: dt.datetime, end_ext: dt.datetime
-) -> dict[str, Any]:
-    rules = voltage_rules()
-    return {
-        "start": start,
-        "end": end,
-        "end_ext": end_ext,
-        "set_size": rules.set_size,
-        "low_pu": float(rules.interruption_pu),
-        "installation": None,
-        **band_params(fleet_nominals(store)),
-    }
-
-
 def tusd_map(on: dt.date) -> tuple[dict[str, tuple[Decimal, Decimal]], list[TrailRef], bool]:
     """TUSD per group (CPFL Paulista B1 / A4 verde) and whether any is not a confirmed value."""
     a, b = tusd_for("A", on), tusd_for("B", on)
@@ -170,7 +148,7 @@ def opt_ts(x: Any) -> dt.datetime | None:
 
 
 def kwh_of(wh: Any) -> Decimal:
-    return Decimal(0) if wh is None or pd.isna(wh) else Decimal(int(wh)) / 1000
+    return Decimal(0) if wh is None or pd.isna(wh) else wh_to_kwh(int(wh))
 
 
 def money_of(x: Any) -> Decimal:

@@ -18,10 +18,7 @@ from tools.api.fleet.common import (
     opt_ts,
     sql_step,
 )
-from tools.api.quality import (
-    reference_versions,
-    sql_file,
-)
+from tools.api.quality_common import reference_versions, sql_file
 from tools.data import schema
 from tools.data.store import Store
 from tools.domain.periods import resolve_period

@@ -20,14 +20,9 @@ from tools.api.fleet.common import (
     limit_params,
     sql_step,
     tusd_map,
-    voltage_params,
     with_parts,
 )
-from tools.api.quality import (
-    continuity_rules,
-    reference_versions,
-    voltage_rules,
-)
+from tools.api.quality_common import continuity_rules, reference_versions, voltage_params, voltage_rules
 from tools.domain import continuity as cont
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds, resolve_period

@@ -22,14 +22,9 @@ from tools.api.fleet.common import (
     nominal_end,
     previous_period,
     sql_step,
-    voltage_params,
     with_parts,
 )
-from tools.api.quality import (
-    continuity_rules,
-    reference_versions,
-    voltage_rules,
-)
+from tools.api.quality_common import continuity_rules, reference_versions, voltage_params, voltage_rules
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds, resolve_period
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef

@@ -1,0 +1,231 @@
+"""Helpers shared by the quality-area tools (:mod:`tools.api.quality`, :mod:`tools.api.fleet`,
+:mod:`tools.api.deadlines`, :mod:`tools.api.export`).
+
+The parsed ``tools/reference/quality_limits.json`` and the rules built from it, the named SQL
+files of ``tools/data/sql``, the PRODIST band table as SQL list parameters, and the EUSD of an
+installation-month (TUSD from the billing reference).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from tools.data.store import Store
+from tools.domain import continuity as cont
+from tools.domain import quality as q
+from tools.domain.periods import month_bounds
+from tools.errors import TariffNotFound
+from tools.reference import load_reference
+from tools.types import Issue, Step, TrailRef
+from tools.units import d
+
+REFERENCE_FILE = "quality_limits.json"
+REFERENCE_VERSION_KEY = "quality_limits"
+
+# ----------------------------------------------------------------------------- reference + SQL
+
+
+@cache
+def reference_data() -> dict[str, Any]:
+    """The parsed ``quality_limits.json`` (numbers as Decimal)."""
+    text = (resources.files("tools") / "reference" / REFERENCE_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text, parse_float=Decimal)
+    return data
+
+
+@cache
+def voltage_rules() -> q.VoltageRules:
+    return q.parse_voltage_rules(reference_data())
+
+
+@cache
+def continuity_rules() -> cont.ContinuityRules:
+    return cont.parse_continuity_rules(reference_data())
+
+
+@cache
+def sql_file(name: str) -> str:
+    """A named query from ``tools/data/sql`` (``quality_*`` / ``fleet_*`` files)."""
+    return (resources.files("tools.data") / "sql" / name).read_text(encoding="utf-8")
+
+
+def text(x: Any) -> str | None:
+    """A register attribute as str, None for SQL NULL / NaN."""
+    return None if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
+
+
+def reference_versions() -> dict[str, str]:
+    return {REFERENCE_VERSION_KEY: str(reference_data().get("version", ""))}
+
+
+def band_params(nominals: Sequence[float | int | Decimal]) -> dict[str, list[float]]:
+    """Band table as SQL list parameters (``$b_nom`` ... ``$b_phi``), limits in 0.1 V."""
+    rules = voltage_rules()
+    out: dict[str, list[float]] = {"b_nom": [], "b_alo": [], "b_ahi": [], "b_plo": [], "b_phi": []}
+    for nom in sorted({float(x) for x in nominals if x is not None and not pd.isna(x)}):
+        try:
+            band = q.band_for(nom, rules)
+        except ValueError:
+            continue
+        a_lo, a_hi, p_lo, p_hi = band.limits_dv()
+        for key, val in zip(out, (nom, a_lo, a_hi, p_lo, p_hi), strict=True):
+            out[key].append(val)
+    return out
+
+
+def fleet_nominals(store: Store) -> list[float]:
+    return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+
+
+def voltage_params(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    end_ext: dt.datetime,
+    installation_id: str | None = None,
+) -> dict[str, Any]:
+    """Parameters of ``quality_voltage_sets.sql`` (one installation, or the fleet when None)."""
+    rules = voltage_rules()
+    return {
+        "start": start,
+        "end": end,
+        "end_ext": end_ext,
+        "set_size": rules.set_size,
+        "low_pu": float(rules.interruption_pu),
+        "installation": installation_id,
+        **band_params(fleet_nominals(store)),
+    }
+
+
+def voltage_sets(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    end_ext: dt.datetime,
+    installation_id: str | None = None,
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """Per installation and set of 1.008 valid readings: counts, DRP/DRC (set-based SQL)."""
+    params = voltage_params(store, start, end, end_ext, installation_id)
+    sql = sql_file("quality_voltage_sets.sql")
+    return store.df(sql, params), sql, params
+
+
+@dataclass(frozen=True, slots=True)
+class Tusd:
+    """TUSD used as the EUSD base: energy [R$/MWh], demand [R$/kW]."""
+
+    energy_rs_mwh: Decimal
+    demand_rs_kw: Decimal
+    ref: TrailRef
+    fallback: bool
+
+
+def tusd_for(group_code: str | None, on: dt.date, distributor: str | None = None) -> Tusd:
+    """TUSD for the EUSD of a Group B or A installation.
+
+    From the billing reference (:func:`tools.reference.load_reference`): B1 residencial
+    convencional for Group B, A4 verde (fora ponta energy + demand) for Group A, of the
+    installation's distributor, else of CPFL Paulista; when no record covers ``on``, the decoded
+    REH 3.579/2026 values kept in ``quality_limits.json`` (UNCONFIRMED) with ``fallback=True``.
+    """
+    group = "A" if (group_code or "B").upper() == "A" else "B"
+    for dist in dict.fromkeys([distributor or "CPFL_PAULISTA", "CPFL_PAULISTA"]):
+        found = _billing_tusd(group, on, dist)
+        if found is not None:
+            return found
+    e = reference_data()["eusd"]
+    row = e["tusd_fallback"][group]
+    return Tusd(d(row["tusd_rs_mwh"]), d(row["tusd_demand_rs_kw"]), TrailRef(e["source"], e["status"]), True)
+
+
+def _billing_tusd(group: str, on: dt.date, distributor: str) -> Tusd | None:
+    """TUSD from the billing module's reference data, or None when no record covers ``on``."""
+    data = load_reference()
+    try:
+        if group == "B":
+            recs = data.tariff_lines(distributor, "B1", "convencional", "residencial", on)
+            rec = recs.get("total") or next(iter(recs.values()))
+            return Tusd(rec.tusd, Decimal(0), rec.ref.trail(), False)
+        energy = data.tariff_lines(distributor, "A4", "verde", "any", on)
+        demand = data.tariff_lines(distributor, "A4", "verde", "any", on, component="demand")
+    except TariffNotFound:
+        return None
+    e_rec = energy.get("fora_ponta") or next(iter(energy.values()))
+    d_rec = next(iter(demand.values()))
+    return Tusd(e_rec.tusd, d_rec.tusd, e_rec.ref.trail(), False)
+
+
+def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
+    """EUSD [R$] = kWh x TUSD/1000 + contracted kW x TUSD demand."""
+    return kwh * tusd.energy_rs_mwh / 1000 + contracted_kw * tusd.demand_rs_kw
+
+
+def month_kwh(store: Store, installation_id: str, month_start: dt.date) -> tuple[Decimal, int, int, str]:
+    """(kWh imported in the calendar month, days with data, days in month, SQL)."""
+    _, m_end = month_bounds(month_start.year, month_start.month)
+    if store.usage_ready():  # one row per installation-day with data (tools/data/usage.py)
+        sql = (
+            "SELECT coalesce(sum(import_wh), 0) AS wh, count(*) AS days "
+            "FROM usage_daily WHERE installation_id = ? AND day >= ? AND day < ?"
+        )
+        start: dt.date = month_start
+        end: dt.date = m_end + dt.timedelta(days=1)
+    else:
+        sql = (
+            "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
+            "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
+        )
+        start = dt.datetime.combine(month_start, dt.time())
+        end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
+    wh, days = store.rows(sql, [installation_id, start, end])[0]
+    return Decimal(int(wh)) / 1000, int(days), m_end.day, sql
+
+
+def monthly_eusd(
+    store: Store, inst: Mapping[str, Any], month_start: dt.date
+) -> tuple[Decimal, Step, list[Issue]]:
+    """EUSD of the installation for a calendar month, with its trail step and caveats."""
+    kwh, days, month_days, sql = month_kwh(store, str(inst["installation_id"]), month_start)
+    issues: list[Issue] = []
+    if 0 < days < month_days:  # scale a partial month to the whole month
+        kwh = kwh * month_days / days
+        issues.append(
+            Issue("quality.issue.eusd_partial_month", "warning", {"days": days, "month_days": month_days})
+        )
+    tusd = tusd_for(text(inst.get("group_code")), month_start, text(inst.get("distributor")))
+    kw = inst.get("contracted_demand_kw")
+    ckw = d(kw) if text(inst.get("group_code")) == "A" and kw is not None and not pd.isna(kw) else Decimal(0)
+    value = eusd(kwh, ckw, tusd)
+    if tusd.fallback or tusd.ref.status != "confirmed":
+        issues.append(
+            Issue(
+                "quality.issue.eusd_reference",
+                "warning",
+                {"tusd_rs_mwh": tusd.energy_rs_mwh, "status": tusd.ref.status},
+            )
+        )
+    step = Step(
+        "quality.step.eusd",
+        {
+            "month": month_start.strftime("%Y-%m"),
+            "kwh": kwh,
+            "tusd_rs_mwh": tusd.energy_rs_mwh,
+            "contracted_kw": ckw,
+            "tusd_demand_rs_kw": tusd.demand_rs_kw,
+        },
+        "kwh * tusd_rs_mwh / 1000 + contracted_kw * tusd_demand_rs_kw",
+        value,
+        "R$",
+        (tusd.ref,),
+        sql,
+    )
+    return value, step, issues
