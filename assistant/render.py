@@ -214,7 +214,43 @@ def _template(key: str, fields: Mapping[str, str]) -> str | None:
     return template.format(**{n: fields[n] for n in names})
 
 
+MAX_SQL_ROWS = 10
+
+
+def sql_reply(result: ToolResult[Any], limit: int = 1300) -> str:
+    """The copilot's SQL fallback: the statement that ran and the first rows (pt-BR formats)."""
+    raw = jsonable_value(result)
+    rows = raw.get("rows", []) if isinstance(raw, dict) else []
+    sql = str(raw.get("sql", "")) if isinstance(raw, dict) else ""
+    head = (
+        t("reply.sql_query.header", rows=format_number(len(rows), 0)) if rows else t("reply.sql_query.empty")
+    )
+    tail = [t("reply.sql_query.sql", sql=sql)] if sql else []
+    budget = limit - len(head) - sum(len(x) + 1 for x in tail)
+    lines, shown = [head], 0
+    for row in rows[:MAX_SQL_ROWS]:
+        cells = [f"{k}: {_cell(v)}" for k, v in row.items()] if isinstance(row, dict) else [str(row)]
+        line = "• " + "; ".join(cells)
+        if len(line) + 1 > budget:
+            break
+        lines.append(line)
+        budget -= len(line) + 1
+        shown += 1
+    if len(rows) > shown:
+        lines.append(t("reply.sql_query.more"))
+    return "\n".join(lines + tail)
+
+
+def _cell(v: Any) -> str:
+    """A SQL cell: identifiers stay as written ("40010001", "TR-0012"); numbers and dates in pt-BR."""
+    if isinstance(v, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", v):
+        return v
+    return fmt_value(v)
+
+
 def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str:
+    if tool == "sql_query" and not result.disqualified:
+        return sql_reply(result)
     fields = flat_fields(result)
     if result.disqualified:
         issue = next(i for i in result.issues if i.severity == "disqualifying")

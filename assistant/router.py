@@ -184,7 +184,7 @@ _CREDIT_RULE = re.compile(
 _DOMAIN = re.compile(
     r"energ|eletric|\bluz\b|kwh|quilowat|\bwatts?\b|consum|\bgast|\bconta\b|contas|fatura|boleto|tarif|bandeira|tensao|"
     r"voltagem|medidor|relogio|leitura|chuveir|banho|geladeira|freezer|ar-condicionado|\bar\b|aparelho|eletrodomest|"
-    r"equipamento|lampada|tomada|disjuntor|standby|solar|placa|paine|credito|injet|injec|geracao|gerou|geraram|gerando|"
+    r"equipamento|lampada|tomada|disjuntor|standby|solar|placas?\b|paine|credito|injet|injec|geracao|gerou|geraram|gerando|"
     r"compens|desconto|ressarc|religa|ligacao|\bcort|suspens|falt|queda|caiu|cairam|cai\b|acabou|acaba|interrup|apagao|"
     r"oscil|pisca|fraca|fraco|queim|icms|\bpis\b|cofins|\bcip\b|cosip|iluminacao|imposto|tusd|\bte\b|fio b|baixa renda|"
     r"tarifa social|cpfl|distribuidora|concessionaria|aneel|prodist|\bren\b|pag|preco|multa|juros|atras[ao]|prazo|protocolo|"
@@ -225,10 +225,61 @@ def content_free(norm: str) -> bool:
     )
 
 
-def in_domain(norm: str, audience: str = "customer") -> bool:
-    if _DOMAIN.search(norm):
+# Stems for the typo-tolerant second look of the domain gate ("cnsumo", "connsumo", "alares").
+_DOMAIN_STEMS = tuple(
+    """conta gasto gasta luzes energia eletrica eletricidade consumo consumi consome gastei gasto gastar gastando conta fatura boleto tarifa
+    bandeira tensao voltagem medidor relogio leitura chuveiro geladeira freezer aparelho eletrodomestico equipamento
+    lampada tomada disjuntor standby solar placas painel paineis creditos injetei injetou injecao geracao compensacao
+    desconto ressarcimento religacao religar ligacao cortaram suspensao faltou queda caiu acabou interrupcao apagao
+    oscila piscando fraca queimou imposto cofins iluminacao distribuidora concessionaria pagar paguei pagamento multa
+    juros atrasada protocolo reclamacao atendente atendimento humano parcelar parcelamento divida debito negociar dados
+    instalacao titular cadastro economizar economia eficiencia modalidade convencional branca vermelha amarela
+    vistoria inspecao afericao fornecimento cobranca alarmes alarme eventos tampa fraude comunicacao memoria
+    armazenamento nuvem frota transformador alimentador trafos medidores completude leituras compensacoes
+    violacao ranking quilowatts""".split()
+)
+
+
+def _one_edit(a: str, b: str, substitution: bool = True) -> bool:
+    """True when ``a`` and ``b`` differ by at most one insertion, deletion, transposition or
+    (if allowed) substitution."""
+    if a == b:
         return True
-    return audience == "operator" and bool(_OPERATOR_DOMAIN.search(norm))
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return swapped or (substitution and a[i + 1 :] == b[i + 1 :])
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
+
+
+def _fuzzy_domain(norm: str) -> bool:
+    """One typo away from a domain stem (substitutions only for stems of 7+ letters)."""
+    for tok in norm.split():
+        if len(tok) < 5:
+            continue
+        for stem in _DOMAIN_STEMS:
+            n = len(stem)
+            if len(tok) < n - 1:
+                continue
+            if n < 6:  # short stems: a swapped pair only ("ocnta", "gsato")
+                if len(tok) >= n and sorted(tok[:n]) == sorted(stem) and _one_edit(tok[:n], stem, False):
+                    return True
+                continue
+            if _one_edit(tok[:n], stem, n >= 7) or _one_edit(tok[: n + 1], stem, n >= 7):
+                return True
+    return False
+
+
+def in_domain(norm: str, audience: str = "customer") -> bool:
+    """Does the message use any word of the domain (typo-tolerant)?"""
+    if _DOMAIN.search(norm) or (audience == "operator" and _OPERATOR_DOMAIN.search(norm)):
+        return True
+    return _fuzzy_domain(norm)
 
 
 def personal_data_request(norm: str, audience: str = "customer", raw: str = "") -> bool:

@@ -51,14 +51,78 @@ def match(text: str, today: dt.date) -> str | None:
             "FROM load_profile lp JOIN installations i USING (installation_id) WHERE i.gd_kind <> 'none' "
             f"AND lp.ts >= DATE '{start}' AND lp.ts < DATE '{end}' GROUP BY lp.installation_id) t WHERE exp_wh > imp_wh"
         )
-    if re.search(r"por municipio", s):
-        return "SELECT municipality, count(*) AS instalacoes FROM installations GROUP BY municipality ORDER BY instalacoes DESC"
     if m and re.search(r"instalac|medidor|clientes", s):
+        trafo = m.group(2).upper()
+        trafo = trafo if trafo.startswith("TR") else f"TR-{trafo}"
         return (
             "SELECT installation_id, group_code, phases, tariff_modality, gd_kind, feeder_id, transformer_id "
-            f"FROM installations WHERE transformer_id = '{_ident(m.group(2).upper())}' ORDER BY installation_id"
+            f"FROM installations WHERE transformer_id = '{_ident(trafo)}' ORDER BY installation_id"
         )
-    return None
+    return _installations_query(s)
+
+
+_GROUP_COLUMNS = (
+    (r"municipio|cidade", "municipality"),
+    (r"alimentador", "feeder_id"),
+    (r"transformador|trafo", "transformer_id"),
+    (r"classe", "customer_class"),
+    (r"modalidade|tarifa", "tariff_modality"),
+    (r"fases?|tipo de ligacao", "phases"),
+    (r"grupo", "group_code"),
+    (r"area", "area"),
+)
+
+
+def _installations_query(s: str) -> str | None:
+    """Counts or lists of installations by attribute ("quantos medidores trifásicos com GD por alimentador?")."""
+    if not re.search(
+        r"\b(?:quant[oa]s|liste|listar|lista|selecione|mostre|mostra|quais|contagem|conte|total de)\b", s
+    ):
+        return None
+    if not re.search(r"\b(?:medidores|medidor|instalac\w*|clientes|unidades|ucs|consumidores)\b", s):
+        return None
+    where: list[str] = []
+    phases = next((n for w, n in (("trifasic", 3), ("bifasic", 2), ("monofasic", 1)) if w in s), None)
+    if phases:
+        where.append(f"phases = {phases}")
+    m = re.search(r"\bgrupo ([ab])\b", s)
+    if m:
+        where.append(f"group_code = '{m.group(1).upper()}'")
+    if re.search(r"tarifa branca|\bna branca\b|modalidade branca", s):
+        where.append("tariff_modality = 'branca'")
+    elif re.search(r"\bconvencional\b", s):
+        where.append("tariff_modality = 'convencional'")
+    if re.search(r"\bcom (?:gd|geracao|placa|painel|energia solar)|\bgd\b|geracao distribuida|solar", s):
+        where.append("gd_kind <> 'none'")
+    if re.search(r"baixa renda|tarifa social", s):
+        where.append("subclass = 'baixa_renda'")
+    cls = re.search(
+        r"\b(residenciais|residencial|comerciais|comercial|industriais|industrial|rurais|rural)\b", s
+    )
+    if cls:
+        stem = {
+            "residenciais": "residencial",
+            "comerciais": "comercial",
+            "industriais": "industrial",
+            "rurais": "rural",
+        }
+        where.append(f"customer_class = '{stem.get(cls.group(1), cls.group(1))}'")
+    m = re.search(r"\b(?:alimentador|al)[\s-]*(\d{1,4})\b", s)
+    if m:
+        where.append(f"feeder_id = 'AL-{int(m.group(1)):03d}'")
+    group = None
+    m = re.search(r"\bpor (\w+(?: de \w+)?)", s)
+    if m:
+        group = next((col for pat, col in _GROUP_COLUMNS if re.match(pat, m.group(1))), None)
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    if group:
+        return f"SELECT {group}, count(*) AS instalacoes FROM installations{cond} GROUP BY {group} ORDER BY instalacoes DESC"
+    if re.search(r"\b(?:liste|listar|lista|selecione|mostre|mostra|quais)\b", s) and where:
+        return (
+            "SELECT installation_id, group_code, customer_class, phases, tariff_modality, gd_kind, feeder_id, "
+            f"transformer_id FROM installations{cond} ORDER BY installation_id"
+        )
+    return f"SELECT count(*) AS instalacoes FROM installations{cond}"
 
 
 def _ident(v: str) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import cache, lru_cache
+from importlib import resources
 
 _ABBREV = {
     "qto": "quanto",
@@ -140,8 +143,14 @@ def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Lowercase, strip accents, expand common WhatsApp abbreviations, squeeze spaces."""
+    """Lowercase, strip accents, expand common WhatsApp abbreviations, fix one-typo words, squeeze spaces."""
+    return correct(basic_normalize(text))
+
+
+def basic_normalize(text: str) -> str:
+    """:func:`normalize` without the spelling correction."""
     s = strip_accents(text.lower())
     s = re.sub(r"[!?;:()\"']+|(?<!\d)[.,]|[.,](?!\d)", " ", s)
     s = re.sub(r"(\d)\s*(mil|milhao|milhoes)\b", r"\1 \2", s)
@@ -151,6 +160,79 @@ def normalize(text: str) -> str:
     s = " ".join(words)
     s = re.sub(r"([a-z])\1{2,}", r"\1", s)  # "muiiito" → "muito" (letters only: digits matter)
     return re.sub(r"\s+", " ", s).strip()
+
+
+# ---------------------------------------------------------------- spelling: one typo away from a known word
+_EXTRA_WORDS = (
+    "janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro segunda terca quarta "
+    "quinta sexta sabado domingo ontem anteontem semana passada passado retrasado retrasada ultimos ultimas "
+    "quinzena feriado natal carnaval trimestre quanto quantos quantas consumo consumi gastei energia dobro triplo "
+    "aquilo aquela aquele perguntei resultado entendi medidor"
+).split()
+
+
+@cache
+def _vocabulary() -> tuple[dict[tuple[str, int], list[str]], dict[str, int]]:
+    """Words of the utterance banks (5+ letters), bucketed by first letter and length, commonest first."""
+    counts: Counter[str] = Counter()
+    for name in ("customer.txt", "operator.txt"):
+        path = resources.files("assistant") / "utterances" / name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith(("#", "[")):
+                continue
+            counts.update(w for w in basic_normalize(line).split() if w.isalpha() and len(w) >= 5)
+    counts.update(dict.fromkeys(_EXTRA_WORDS, 1))
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word, _ in counts.most_common():
+        buckets.setdefault((word[0], len(word)), []).append(word)
+    return buckets, dict(counts)
+
+
+def _one_edit(a: str, b: str, substitution: bool) -> bool:
+    """At most one insertion, deletion, adjacent transposition or (if allowed) substitution apart."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return swapped or (substitution and a[i + 1 :] == b[i + 1 :])
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
+
+
+def _fix(word: str) -> str:
+    buckets, known = _vocabulary()
+    if len(word) < 5 or word in known or not word.isalpha():
+        return word
+    squeezed = re.sub(r"([a-z])\1", r"\1", word)  # "connsumo", "contta"
+    if squeezed in known:
+        return squeezed
+    firsts = {word[0], word[1]}  # a swapped first pair ("ocnta") lands in the second letter's bucket
+    best, best_count = word, 0
+    for n in (len(word), len(word) - 1, len(word) + 1):
+        for first in firsts:
+            for cand in buckets.get((first, n), ()):
+                sub = len(cand) >= 7
+                if known[cand] <= best_count or _inflection(word, cand):
+                    continue
+                if _one_edit(word, cand, sub) or _one_edit(squeezed, cand, sub):
+                    best, best_count = cand, known[cand]
+    return best
+
+
+def _inflection(word: str, cand: str) -> bool:
+    """Words differing only in their last letter are inflections ("vizinhos"/"vizinho",
+    "gasto"/"gasta"), not typos: left alone."""
+    return word[:-1] == cand or cand[:-1] == word or (len(word) == len(cand) and word[:-1] == cand[:-1])
+
+
+def correct(norm: str) -> str:
+    """Replace words one typo away from a word of the utterance banks ("consuno" → "consumo")."""
+    return " ".join(_fix(w) for w in norm.split())
 
 
 def tokens(text: str) -> list[str]:

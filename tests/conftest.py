@@ -29,7 +29,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from tools.api.admin import build_demo, open_store
 
     home = tmp_path_factory.mktemp("home")
-    build_demo(home, meters=60, months=13, seed=7, knowledge=False)
+    build_demo(home, meters=60, months=13, seed=7)
     store = open_store(home)
     _HELD[home] = store
     yield home

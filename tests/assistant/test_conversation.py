@@ -92,3 +92,23 @@ def test_general_questions_work_before_identification(demo_assistant: Assistant)
     assert r.refused is None and r.tool_calls[0]["name"] == "tariff_flag"
     r = a.chat(ChatRequest(text="quanto consumi ontem?", session_id="g1", channel="web"))
     assert r.refused == "not_identified" and r.tool_calls == []
+
+
+def test_copilot_sql_fallback_shows_the_rows_and_the_statement(demo_assistant: Assistant, demo_store) -> None:  # type: ignore[no-untyped-def]
+    a = _fresh(demo_assistant)
+    expected = demo_store.rows("SELECT count(*) FROM installations WHERE phases = 3")[0][0]
+    r = a.chat(ChatRequest(text="quantos medidores trifásicos temos?", session_id="o1", audience="operator"))
+    assert r.tool_calls[0]["name"] == "sql_query"
+    assert (
+        r.tool_calls[0]["arguments"]["sql"]
+        == "SELECT count(*) AS instalacoes FROM installations WHERE phases = 3"
+    )
+    assert f"instalacoes: {expected}" in r.reply and "SQL executado: SELECT" in r.reply
+    r = a.chat(
+        ChatRequest(text="liste as instalações do trafo TR-0012", session_id="o1", audience="operator")
+    )
+    assert (
+        "installation_id: 4001" in r.reply
+        and "transformer_id = 'TR-0012'" in r.reply
+        and len(r.reply) <= 1600
+    )

@@ -226,3 +226,34 @@ def test_operator_slots_extended():
     assert s == {"group_by": "posto", "period": "2026-09"}
     s = extract_operator_slots("quais trafos estao com tensao precaria", "quality_ranking", TODAY)
     assert s == {"indicator": "DRP", "level": "transformer"}
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("me explica a coonta de outubro", "me explica a conta de outubro"),
+        ("qual foi a badneira de outubro", "qual foi a bandeira de outubro"),
+        ("consumo de setmebro", "consumo de setembro"),
+        ("qnto gastei ontme", "quanto gastei ontem"),
+        ("minha ocnta veio o dobro", "minha conta veio o dobro"),
+        ("quem ganhou o jogo do palmeiras", "quem ganhou o jogo do palmeiras"),  # unknown words stay
+        ("instalacao 40010001", "instalacao 40010001"),
+    ],
+)
+def test_one_typo_words_are_corrected(text, fixed):
+    from assistant.text import normalize
+
+    assert normalize(text) == fixed
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("qual foi a banderia de outubro", "tariff_flag"),
+        ("Tenho direito à atrifa social?", "search_knowledge"),
+        ("quantas inetrrupcoes tive nos ultimos 30 dias", "continuity_indicators"),
+        ("minha contta veio o dobro, pq??", "explain_bill"),
+    ],
+)
+def test_typos_route_like_the_clean_text(customer_router, text, intent):
+    assert customer_router.route(text).intent == intent

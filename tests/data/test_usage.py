@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_TODAY
+from tests.lake import with_load_profile_columns, write_lake
 from tools.api import Scope, ToolContext, run_tool
 from tools.api.admin import demo_metadata
-from tools.data import schema
 from tools.data.ingest import ingest_paths
 from tools.data.store import Store
 from tools.errors import ToolError
@@ -25,19 +25,9 @@ def _rows(iid: str, rows: list[tuple[str, int, int | None, int | None, int]]) ->
     df = pd.DataFrame(rows, columns=["ts", "interval_min", "import_wh", "export_wh", "quality"])
     df["ts"] = pd.to_datetime(df["ts"])
     df.insert(0, "installation_id", iid)
-    for c in schema.LOAD_PROFILE_COLUMNS:
-        if c not in df:
-            df[c] = pd.array([None] * len(df), dtype="Int32")
-    return df[list(schema.LOAD_PROFILE_COLUMNS)].astype(
+    return with_load_profile_columns(df).astype(
         {"interval_min": "int16", "import_wh": "Int32", "export_wh": "Int32", "quality": "uint8"}
     )
-
-
-def _write(home: Path, df: pd.DataFrame) -> None:
-    for month, part in df.groupby(df["ts"].dt.strftime("%Y-%m")):
-        folder = home / "lake" / "load_profile" / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        part.to_parquet(folder / "part-0000.parquet", index=False)
 
 
 # A1 on 2026-10-01: hour 10 = 100 + 200 Wh (the 10:15 reading estimated) + a row without energy at
@@ -69,7 +59,7 @@ CRAFTED = pd.concat(
 
 def test_hourly_and_daily_sums_are_those_of_the_interval_rows(fresh_home: Path) -> None:
     with Store(fresh_home) as store:
-        _write(fresh_home, CRAFTED)
+        write_lake(fresh_home, "load_profile", CRAFTED)
         store.refresh_views()
         assert store.usage_ready()
         hourly = store.rows(
@@ -96,12 +86,12 @@ def test_hourly_and_daily_sums_are_those_of_the_interval_rows(fresh_home: Path) 
 
 def test_rewritten_or_removed_partitions_are_rebuilt(fresh_home: Path) -> None:
     with Store(fresh_home) as store:
-        _write(fresh_home, CRAFTED)
+        write_lake(fresh_home, "load_profile", CRAFTED)
         store.refresh_views()
         assert store.scalar("SELECT sum(import_wh) FROM usage_daily") == 366
         changed = CRAFTED.copy()
         changed["import_wh"] = changed["import_wh"] * 2
-        _write(fresh_home, changed)  # another process rewrote the month, no refresh_views
+        write_lake(fresh_home, "load_profile", changed)  # another process rewrote the month, no refresh_views
         assert store.usage_ready()  # read-write: the stale month is rebuilt here
         assert store.scalar("SELECT sum(import_wh) FROM usage_daily") == 732
         shutil.rmtree(fresh_home / "lake" / "load_profile" / "month=2026-10")
@@ -111,10 +101,10 @@ def test_rewritten_or_removed_partitions_are_rebuilt(fresh_home: Path) -> None:
 
 def test_read_only_store_with_stale_aggregates_reads_the_lake(fresh_home: Path) -> None:
     with Store(fresh_home) as store:
-        _write(fresh_home, CRAFTED)
+        write_lake(fresh_home, "load_profile", CRAFTED)
         store.refresh_views()
     later = _rows("A1", [("2026-10-05 09:00", 15, 7, 0, 0)])
-    _write(fresh_home, pd.concat([CRAFTED, later], ignore_index=True))
+    write_lake(fresh_home, "load_profile", pd.concat([CRAFTED, later], ignore_index=True))
     with Store(fresh_home, read_only=True) as ro:
         assert not ro.usage_ready()  # cannot rebuild: tools use the lake views instead
         assert ro.data_today() == dt.date(2026, 10, 5)  # from the lake, not the stale aggregate

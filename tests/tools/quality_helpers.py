@@ -1,12 +1,13 @@
-"""Builders for hand-worked voltage weeks and tiny stores (shared by the quality tests)."""
+"""Builders for hand-worked voltage weeks and installation rows (shared by the quality tests)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from tests.lake import with_load_profile_columns
 
 WEEK_START = dt.datetime(2026, 11, 16)  # a Monday
 STEP = dt.timedelta(minutes=10)
@@ -38,16 +39,6 @@ def crafted_week(
             v[:] = np.nan
         out[f"v_{ph}_dv"] = v
     return pd.DataFrame(out)
-
-
-def write_lake(home: Path, table: str, df: pd.DataFrame) -> None:
-    """Write one Parquet file per month into ``<home>/lake/<table>/month=YYYY-MM/``."""
-    df = df.copy()
-    months = pd.to_datetime(df["ts"]).dt.strftime("%Y-%m")
-    for month, part in df.groupby(months):
-        folder = home / "lake" / table / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        part.to_parquet(folder / "part-0.parquet", index=False)
 
 
 def installation_row(installation_id: str, **kw: object) -> dict[str, object]:
@@ -93,9 +84,4 @@ def load_profile_frame(
             "import_wh": import_wh,
         }
     )
-    for c in ("export_wh", "q1_varh", "q2_varh", "q3_varh", "q4_varh", "v_a_dv", "v_b_dv", "v_c_dv"):
-        lp[c] = pd.array([None] * len(lp), dtype="Int32")
-    for c in ("i_a_ca", "i_b_ca", "i_c_ca"):
-        lp[c] = pd.array([None] * len(lp), dtype="Int32")
-    lp["quality"] = 0
-    return lp
+    return with_load_profile_columns(lp)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.lake import insert_installations, with_load_profile_columns, write_lake
 from tools.api import Scope, ToolContext, run_tool
 from tools.api import consumption as api
 from tools.api.admin import open_store
@@ -56,17 +57,9 @@ def _store(home: Path) -> Store:
         df = pd.DataFrame(
             {"installation_id": iid, "ts": ts, "interval_min": 15, "import_wh": w, "export_wh": 0}
         )
-        for c in schema.LOAD_PROFILE_COLUMNS:
-            if c not in df:
-                df[c] = pd.array([None] * len(df), dtype="Int32")
-        df["quality"] = 0
-        frames.append(df[list(schema.LOAD_PROFILE_COLUMNS)])
-    store.con.register("inst_df", pd.DataFrame(rows)[list(schema.INSTALLATION_COLUMNS)])
-    store.con.execute("INSERT INTO installations SELECT * FROM inst_df")
-    lp = pd.concat(frames, ignore_index=True)
-    folder = home / "lake" / "load_profile" / "month=2026-11"
-    folder.mkdir(parents=True)
-    lp.to_parquet(folder / "part-0000.parquet", index=False)
+        frames.append(with_load_profile_columns(df))
+    insert_installations(store, rows)
+    write_lake(home, "load_profile", pd.concat(frames, ignore_index=True))
     store.refresh_views()
     return store
 

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from channels.cli import main
+from tests.lake import insert_installations, with_load_profile_columns, write_lake
 from tools.api import Scope, ToolContext, run_tool
 from tools.api.admin import demo_metadata
 from tools.api.billing import estimate_cost_for
@@ -402,25 +403,15 @@ def short_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         cycle_day=18,
         interval_min=60,
     )
-    cols = list(schema.INSTALLATION_COLUMNS)
-    store.con.execute(
-        f"INSERT INTO installations VALUES ({', '.join('?' * len(cols))})", [inst[c] for c in cols]
-    )
+    insert_installations(store, [inst])
     ts = pd.date_range("2026-08-18", "2026-11-25 23:00", freq="60min")
-    lp = pd.DataFrame({c: pd.Series([None] * len(ts)) for c in schema.LOAD_PROFILE_COLUMNS})
-    lp["installation_id"] = "90000001"
-    lp["ts"] = ts
-    lp["interval_min"] = 60
+    lp = pd.DataFrame({"installation_id": "90000001", "ts": ts, "interval_min": 60})
     lp["import_wh"] = [300 + 700 * (t.hour in (18, 19, 20)) for t in ts]
     lp["export_wh"] = 0
-    lp["quality"] = 0
-    out = home / "lake" / "load_profile"
-    for month, part in lp.groupby(lp["ts"].dt.strftime("%Y-%m")):
-        d = out / f"month={month}"
-        d.mkdir(parents=True, exist_ok=True)
-        part.astype(
-            {"interval_min": "int16", "import_wh": "int32", "export_wh": "int32", "quality": "uint8"}
-        ).to_parquet(d / "part.parquet", index=False)
+    lp = with_load_profile_columns(lp).astype(
+        {"interval_min": "int16", "import_wh": "int32", "export_wh": "int32", "quality": "uint8"}
+    )
+    write_lake(home, "load_profile", lp)
     store.refresh_views()
     return store
 

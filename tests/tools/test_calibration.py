@@ -167,7 +167,7 @@ def test_demo_lake_predicted_within_10_percent(calibrated_home: Path, tmp_path: 
     if not hasattr(admin, "build_demo"):
         pytest.skip("tools.api.admin.build_demo not written yet")
     home = tmp_path / "demo"
-    admin.build_demo(home, meters=40, months=2, seed=7, knowledge=False)
+    admin.build_demo(home, meters=40, months=2, seed=7)
     coefs = Coefficients(load_calibration(calibrated_home) or {})
     check = lake_check(home, coefs)
     assert abs(check.value.error["total"]) <= 0.10

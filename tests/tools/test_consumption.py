@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.lake import insert_installations, with_load_profile_columns, write_lake
 from tools.api import Scope, ToolContext, run_tool
 from tools.api import consumption as api
 from tools.api.admin import open_store
@@ -69,11 +70,7 @@ def readings(iid: str, ts: pd.DatetimeIndex, wh: np.ndarray | int) -> pd.DataFra
     df = pd.DataFrame({"installation_id": iid, "ts": ts, "interval_min": 15})
     df["import_wh"] = np.broadcast_to(np.asarray(wh), (len(ts),)).astype("int32")
     df["export_wh"] = 0
-    for c in schema.LOAD_PROFILE_COLUMNS:
-        if c not in df:
-            df[c] = pd.array([None] * len(df), dtype="Int32")
-    df["quality"] = 0
-    return df[list(schema.LOAD_PROFILE_COLUMNS)]
+    return with_load_profile_columns(df)
 
 
 def c1_wh(ts: pd.DatetimeIndex) -> np.ndarray:
@@ -104,14 +101,8 @@ def build_crafted(home: Path) -> Store:
         readings("P3F", last, 100),
         readings("PLOW", last[last >= "2026-11-10"], 5),
     ]
-    store.con.register("inst_df", pd.DataFrame(rows)[list(schema.INSTALLATION_COLUMNS)])
-    store.con.execute("INSERT INTO installations SELECT * FROM inst_df")
-    store.con.unregister("inst_df")
-    lp = pd.concat(frames, ignore_index=True)
-    for month, part in lp.groupby(lp["ts"].dt.strftime("%Y-%m")):
-        folder = home / "lake" / "load_profile" / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        part.to_parquet(folder / "part-0000.parquet", index=False)
+    insert_installations(store, rows)
+    write_lake(home, "load_profile", pd.concat(frames, ignore_index=True))
     store.refresh_views()
     return store
 

@@ -17,7 +17,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from tests.tools.quality_helpers import installation_row, load_profile_frame, write_lake
+from tests.lake import insert_installations, write_lake
+from tests.tools.quality_helpers import installation_row, load_profile_frame
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality_common import continuity_rules
 from tools.data.store import Store
@@ -130,11 +131,7 @@ def money(x: Decimal) -> Decimal:
 def outage_store(tmp_path):  # type: ignore[no-untyped-def]
     home = tmp_path / "home"
     store = Store(home)
-    row = installation_row("UC-9")
-    store.con.execute(
-        f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-        list(row.values()),
-    )
+    insert_installations(store, [installation_row("UC-9")])
     ev = _events([360, 120, 90, 60, 30, 30, 30, 15, 15, 2])  # + a 2-minute blackout
     ev["installation_id"] = "UC-9"
     ev["code"] = ev["code"].astype("Int16")

@@ -16,6 +16,7 @@ import pytest
 
 from tools.data.demo_requests import HEADER, generate_service_requests
 from tools.domain import deadlines as dl
+from tools.domain.deadline_reference import load_reference, resolve_request_types
 
 D = dt.datetime
 
@@ -269,23 +270,23 @@ def test_meter_evidence_decides() -> None:
 
 
 def test_resolve_request_types() -> None:
-    assert dl.resolve_request_types("religacao") == (
+    assert resolve_request_types("religacao") == (
         "religacao_normal",
         "religacao_suspensao_indevida",
         "religacao_urgencia",
     )
-    assert dl.resolve_request_types("Religa\u00e7\u00e3o") == dl.resolve_request_types("religacao")
-    assert dl.resolve_request_types("aferi\u00e7\u00e3o") == ("inspecao_medidor",)
-    assert dl.resolve_request_types("ligacao nova") == (
+    assert resolve_request_types("Religa\u00e7\u00e3o") == resolve_request_types("religacao")
+    assert resolve_request_types("aferi\u00e7\u00e3o") == ("inspecao_medidor",)
+    assert resolve_request_types("ligacao nova") == (
         "ligacao_nova",
         "ligacao_nova_mt",
         "orcamento_conexao",
     )
-    assert dl.resolve_request_types("xyz") == ()
+    assert resolve_request_types("xyz") == ()
 
 
 def test_reference_statuses() -> None:
-    ref = dl.load_reference()
+    ref = load_reference()
     assert ref.compensation.art440_ref.status == "reference"
     assert ref.compensation.inspection_ref.status == "unconfirmed"
     assert all(r.status == "confirmed" and r.anexo_iv_type in (1, 2, 3) for r in ref.rules.values())
@@ -346,7 +347,7 @@ def test_generator_stream(tmp_path: Path) -> None:
     closed = df[df["status"] != "open"]
     assert (pd.to_datetime(closed["closed_at"]) >= pd.to_datetime(closed["opened_at"])).all()
     assert (pd.to_datetime(df["opened_at"]) < pd.Timestamp("2026-11-26")).all()
-    assert set(df["request_type"]) <= set(dl.load_reference().rules)
+    assert set(df["request_type"]) <= set(load_reference().rules)
     assert {"verificacao_tensao", "medicao_tensao_168h"} & set(
         df["request_type"]
     )  # undervoltage -> complaint

@@ -30,23 +30,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.lake import write_lake
 from tools.api import Scope, ToolContext, run_tool
 from tools.data.store import Store
 from tools.errors import ForbiddenInstallation
 
 TODAY = dt.date(2026, 11, 26)
 D = dt.datetime
-
-
-def _write_lake(store: Store, table: str, df: pd.DataFrame) -> None:
-    df = df.copy()
-    df["month"] = pd.to_datetime(df["ts"]).dt.strftime("%Y-%m")
-    for month, part in df.groupby("month"):
-        folder = store.lake / table / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        store.con.register("part_df", part.drop(columns=["month"]))
-        store.con.execute(f"COPY (SELECT * FROM part_df) TO '{folder / 'part.parquet'}' (FORMAT parquet)")
-        store.con.unregister("part_df")
 
 
 def _installations(store: Store) -> None:
@@ -79,7 +69,7 @@ def _load_profile(store: Store) -> None:
     for col in ("v_a_dv", "v_b_dv", "v_c_dv"):
         lp[col] = 1270
     lp["quality"] = 0
-    _write_lake(store, "load_profile", lp)
+    write_lake(store.home, "load_profile", lp)
 
 
 def _events(store: Store) -> None:
@@ -98,7 +88,7 @@ def _events(store: Store) -> None:
     df["code"] = df["code"].astype("int16")
     df["value"] = None
     df["value"] = df["value"].astype("float64")
-    _write_lake(store, "events", df)
+    write_lake(store.home, "events", df)
 
 
 def _voltage(store: Store) -> None:
@@ -108,7 +98,7 @@ def _voltage(store: Store) -> None:
     df["v_a_dv"] = df["v_a_dv"].astype("int16")
     df["v_b_dv"] = pd.array([None] * len(df), dtype="Int16")
     df["v_c_dv"] = pd.array([None] * len(df), dtype="Int16")
-    _write_lake(store, "voltage_10min", df)
+    write_lake(store.home, "voltage_10min", df)
 
 
 REQUESTS = [

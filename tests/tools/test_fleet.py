@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_TODAY
-from tests.tools.quality_helpers import crafted_week, installation_row, write_lake
+from tests.lake import insert_installations, write_lake
+from tests.tools.quality_helpers import crafted_week, installation_row
 from tools.api.admin import demo_metadata
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.data.store import Store
@@ -82,11 +83,7 @@ def test_predictive_flag_on_an_ongoing_week(tmp_path: Path) -> None:
         installation_row("UC-B", transformer_id="TR-02"),  # 40 precaria: 3,968 % already
         installation_row("UC-C", transformer_id="TR-01"),  # 5 precaria: 0,496 %, 1,157 % projected
     ]
-    for row in rows:
-        store.con.execute(
-            f"INSERT INTO installations ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
+    insert_installations(store, rows)
     monday = dt.datetime(2026, 11, 23)
     frames = []
     for iid, n_prec in (("UC-A", 20), ("UC-B", 40), ("UC-C", 5)):

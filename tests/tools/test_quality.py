@@ -16,13 +16,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from tests.tools.quality_helpers import (
-    WEEK_START,
-    crafted_week,
-    installation_row,
-    load_profile_frame,
-    write_lake,
-)
+from tests.lake import insert_installations, write_lake
+from tests.tools.quality_helpers import WEEK_START, crafted_week, installation_row, load_profile_frame
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality_common import voltage_rules, voltage_sets
 from tools.data.store import Store
@@ -229,11 +224,9 @@ def tiny_store(tmp_path):  # type: ignore[no-untyped-def]
     """Two installations with crafted weeks, one interruption, in a real DuckDB store."""
     home = tmp_path / "home"
     store = Store(home)
-    for row in (installation_row("UC-1"), installation_row("UC-2", nominal_voltage_v=220, phases=1)):
-        cols = ", ".join(row)
-        store.con.execute(
-            f"INSERT INTO installations ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-        )
+    insert_installations(
+        store, [installation_row("UC-1"), installation_row("UC-2", nominal_voltage_v=220, phases=1)]
+    )
     w1 = crafted_week(n=1014, counts={"a": (40, 3), "b": (25, 7), "c": (10, 0)})
     t0 = dt.datetime(2026, 11, 17, 10, 0)
     w1.loc[w1["ts"].between(t0, t0 + dt.timedelta(minutes=20)), "v_a_dv"] = 600.0

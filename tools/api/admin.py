@@ -14,9 +14,7 @@ Functions::
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
-import logging
 import shutil
 import time
 from collections.abc import Iterable
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.data import ingest as _ingest
+from tools.data.demo_requests import generate_service_requests
 from tools.data.ingest import FileReport, IngestReport
 from tools.data.store import Store
 
@@ -38,8 +37,6 @@ __all__ = [
     "list_installations",
     "open_store",
 ]
-
-log = logging.getLogger(__name__)
 
 DEMO_END = dt.date(2026, 11, 25)  # contracts.md: the demo fleet ends on 2026-11-25
 DEMO_METADATA = "demo_metadata.json"
@@ -92,21 +89,9 @@ def generate_demo(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write the seeded synthetic fleet as MDM exports into ``out``; returns its metadata."""
-    demo = importlib.import_module("tools.data.demo")
-    meta: dict[str, Any] = demo.generate(
-        Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress
-    )
-    return meta
+    from tools.data import demo  # the generator is imported only when demo data is made
 
-
-def _service_requests(out: Path, seed: int) -> bool:
-    try:
-        mod = importlib.import_module("tools.data.demo_requests")
-    except ImportError:
-        log.info("tools.data.demo_requests not available: no service requests in the demo")
-        return False
-    mod.generate_service_requests(out, seed)
-    return True
+    return demo.generate(Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress)
 
 
 def demo_metadata(home: str | Path) -> dict[str, Any]:
@@ -124,7 +109,6 @@ def build_demo(
     months: int = 13,
     seed: int = 7,
     end: dt.date = DEMO_END,
-    knowledge: bool = False,
     progress: bool = False,
     keep_export: bool = False,
 ) -> dict[str, Any]:
@@ -132,8 +116,8 @@ def build_demo(
     when ``home`` already holds a demo built with the same parameters. The export CSVs are removed
     after a successful ingest unless ``keep_export`` (they are ~40x the size of the lake).
 
-    ``knowledge`` is kept for compatibility and ignored: the knowledge index lives above the tools
-    layer, so ``smartmeter setup`` builds it through ``assistant.admin``.
+    The knowledge index lives above the tools layer: ``smartmeter setup`` builds it through
+    ``assistant.admin``.
 
     Returns the demo metadata (also in ``home/demo_metadata.json``) with a ``build`` section:
     parameters, ingest totals and timings.
@@ -150,7 +134,7 @@ def build_demo(
         shutil.rmtree(out)
     t0 = time.perf_counter()
     meta = generate_demo(out, meters=meters, months=months, seed=seed, end=end, progress=progress)
-    requests = _service_requests(out, seed)
+    generate_service_requests(out, seed)
     t1 = time.perf_counter()
     if build:  # a demo with other parameters was built here: start from an empty store
         _reset_store(home)
@@ -162,7 +146,6 @@ def build_demo(
         )
     meta["build"] = {
         "params": params,
-        "service_requests": requests,
         "ingest": {
             "input": report.input,
             "accepted": report.accepted,

@@ -23,9 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.context import ToolContext
 from tools.api.fleet.common import opt_ts
-from tools.api.quality_common import band_params, fleet_nominals, voltage_rules
+from tools.api.quality_common import band_params, fleet_nominals, sql_file, voltage_rules
 from tools.data.store import Store
 from tools.domain import deadlines as dl
+from tools.domain.deadline_reference import (
+    DeadlineReference,
+    DeadlineRule,
+    load_reference,
+    resolve_request_types,
+)
 from tools.domain.periods import month_bounds
 from tools.errors import NoData, NotIdentified
 from tools.registry import ToolSpec
@@ -35,126 +41,12 @@ from tools.units import d, money
 CUSTOMER_LOOKBACK_DAYS = 90
 _ZERO = Decimal(0)
 
-# ----------------------------------------------------------------------------- SQL
-
-_REQUESTS_SQL = """
-WITH req AS (
-  SELECT r.request_id, r.installation_id, r.request_type,
-         CAST(r.opened_at AS TIMESTAMP) AS opened_at,
-         TRY_CAST(r.closed_at AS TIMESTAMP) AS closed_at,
-         lower(coalesce(nullif(CAST(r.status AS VARCHAR), ''), 'open')) AS status,
-         lower(coalesce(nullif(CAST(r.area AS VARCHAR), ''), i.area, 'urbana')) AS area,
-         coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality, '-') AS region,
-         coalesce(i.group_code, 'B') AS group_code, i.phases,
-         CAST(i.nominal_voltage_v AS DOUBLE) AS nominal_voltage_v
-  FROM service_requests r LEFT JOIN installations i ON i.installation_id = r.installation_id
-  WHERE CAST(r.opened_at AS TIMESTAMP) < $as_of
-    AND (CAST($installation AS VARCHAR) IS NULL OR r.installation_id = CAST($installation AS VARCHAR))
-    AND (CAST($request_id AS VARCHAR) IS NULL OR r.request_id = CAST($request_id AS VARCHAR))
-    AND (CAST($region AS VARCHAR) IS NULL
-         OR lower(coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality)) = lower(CAST($region AS VARCHAR)))
-    AND (CAST($types AS VARCHAR[]) IS NULL OR list_contains(CAST($types AS VARCHAR[]), r.request_type))
-    AND (CAST($since AS TIMESTAMP) IS NULL
-         OR lower(coalesce(CAST(r.status AS VARCHAR), 'open')) NOT IN ('closed', 'cancelled')
-         OR TRY_CAST(r.closed_at AS TIMESTAMP) >= CAST($since AS TIMESTAMP))
-),
-supply AS (
-  SELECT e.installation_id, e.ts FROM events e
-  WHERE list_contains($reconnect_codes, e.code) AND e.ts < $as_of
-    AND e.ts >= (SELECT min(opened_at) FROM req)
-    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($reconnect_types, request_type))
-),
-reconnect AS (
-  SELECT q.request_id, s.ts AS evidence_at
-  FROM (SELECT * FROM req WHERE list_contains($reconnect_types, request_type)) q
-  ASOF JOIN supply s ON q.installation_id = s.installation_id AND s.ts >= q.opened_at
-),
-disconnect AS (
-  SELECT e.installation_id, e.ts FROM events e
-  WHERE e.code = $suspension_code AND e.ts < $as_of
-    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($wrongful_types, request_type))
-),
-suspension AS (
-  SELECT q.request_id, x.ts AS suspension_start
-  FROM (SELECT * FROM req WHERE list_contains($wrongful_types, request_type)) q
-  ASOF JOIN disconnect x ON q.installation_id = x.installation_id AND x.ts <= q.opened_at
-),
-bands AS (
-  SELECT unnest($b_nom) AS nominal_v, unnest($b_alo) AS a_lo, unnest($b_ahi) AS a_hi,
-         unnest($b_plo) AS p_lo, unnest($b_phi) AS p_hi
-),
-vreadings AS (
-  SELECT q.request_id, v.ts,
-         CASE WHEN v.v_a_dv IS NULL OR v.v_a_dv BETWEEN b.a_lo AND b.a_hi THEN 0
-              WHEN v.v_a_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS ca,
-         CASE WHEN v.v_b_dv IS NULL OR v.v_b_dv BETWEEN b.a_lo AND b.a_hi THEN 0
-              WHEN v.v_b_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS cb,
-         CASE WHEN v.v_c_dv IS NULL OR v.v_c_dv BETWEEN b.a_lo AND b.a_hi THEN 0
-              WHEN v.v_c_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS cc
-  FROM (SELECT * FROM req WHERE list_contains($voltage_types, request_type)) q
-  JOIN bands b ON b.nominal_v = q.nominal_voltage_v
-  JOIN voltage_10min v ON v.installation_id = q.installation_id AND v.ts >= q.opened_at
-   AND v.ts < q.opened_at + to_days(CAST($search_days AS INTEGER)) AND v.ts < $as_of
-),
-vweeks AS (
-  SELECT request_id, ts,
-         count(*) OVER w AS n,
-         greatest(sum(CAST(ca = 1 AS INTEGER)) OVER w, sum(CAST(cb = 1 AS INTEGER)) OVER w,
-                  sum(CAST(cc = 1 AS INTEGER)) OVER w) AS nlp,
-         greatest(sum(CAST(ca = 2 AS INTEGER)) OVER w, sum(CAST(cb = 2 AS INTEGER)) OVER w,
-                  sum(CAST(cc = 2 AS INTEGER)) OVER w) AS nlc,
-         first_value(ts) OVER w AS week_start
-  FROM vreadings
-  WINDOW w AS (PARTITION BY request_id ORDER BY ts ROWS BETWEEN {window_rows} PRECEDING AND CURRENT ROW)
-),
-voltage AS (
-  SELECT request_id, arg_min(week_start, ts) AS evidence_at,
-         min(ts) + INTERVAL 10 MINUTE AS evidence_proof_at
-  FROM vweeks WHERE n = $set_size AND nlp <= $max_precaria AND nlc <= $max_critica
-  GROUP BY request_id
-),
-first_reading AS (
-  SELECT q.request_id, f.first_ts AS evidence_at
-  FROM (SELECT * FROM req WHERE list_contains($first_reading_types, request_type)) q
-  JOIN (SELECT installation_id, min(ts) AS first_ts FROM load_profile
-        WHERE installation_id IN (SELECT installation_id FROM req WHERE list_contains($first_reading_types, request_type))
-        GROUP BY installation_id) f ON f.installation_id = q.installation_id
-  WHERE f.first_ts >= q.opened_at AND f.first_ts < $as_of
-)
-SELECT req.*,
-       coalesce(reconnect.evidence_at, voltage.evidence_at, first_reading.evidence_at) AS evidence_at,
-       coalesce(voltage.evidence_proof_at, reconnect.evidence_at, first_reading.evidence_at) AS evidence_proof_at,
-       suspension.suspension_start
-FROM req
-LEFT JOIN reconnect USING (request_id)
-LEFT JOIN voltage USING (request_id)
-LEFT JOIN first_reading USING (request_id)
-LEFT JOIN suspension USING (request_id)
-ORDER BY req.opened_at, req.request_id
-"""
-
-_MONTH_KWH_SQL = """
-SELECT installation_id, strftime(ts, '%Y-%m') AS month,
-       sum(import_wh) AS import_wh, count(DISTINCT CAST(ts AS DATE)) AS days
-FROM load_profile
-WHERE installation_id IN (SELECT unnest($ids)) AND ts >= $start AND ts < $as_of
-GROUP BY ALL
-"""
-#: the same from the per-day aggregate (tools/data/usage.py), exact when $start and $as_of are midnights
-_MONTH_KWH_DAILY_SQL = """
-SELECT installation_id, strftime(day, '%Y-%m') AS month,
-       sum(import_wh) AS import_wh, count(*) AS days
-FROM usage_daily
-WHERE installation_id IN (SELECT unnest($ids)) AND day >= CAST($start AS DATE) AND day < CAST($as_of AS DATE)
-GROUP BY ALL
-"""
-
 
 def _has_table(store: Store, name: str) -> bool:
     return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
 
-def _types_with(ref: dl.DeadlineReference, **match: Any) -> list[str]:
+def _types_with(ref: DeadlineReference, **match: Any) -> list[str]:
     return sorted(k for k, r in ref.rules.items() if all(getattr(r, f) == v for f, v in match.items()))
 
 
@@ -167,10 +59,10 @@ def fetch_requests(
     region: str | None = None,
     types: Sequence[str] | None = None,
     since: dt.datetime | None = None,
-    ref: dl.DeadlineReference | None = None,
+    ref: DeadlineReference | None = None,
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
-    ref = ref or dl.load_reference()
+    ref = ref or load_reference()
     vr = voltage_rules()
     params: dict[str, Any] = {
         "as_of": as_of,
@@ -196,7 +88,7 @@ def fetch_requests(
             params[key] = ["-"]  # an empty VARCHAR[] has no type for the binder
     if not params["b_nom"]:
         params.update({"b_nom": [0.0], "b_alo": [0.0], "b_ahi": [0.0], "b_plo": [0.0], "b_phi": [0.0]})
-    sql = _REQUESTS_SQL.replace("{window_rows}", str(int(vr.set_size) - 1))
+    sql = sql_file("deadline_requests.sql").replace("{window_rows}", str(int(vr.set_size) - 1))
     return store.df(sql, params), sql, params
 
 
@@ -205,9 +97,11 @@ def fetch_month_kwh(
 ) -> tuple[pd.DataFrame, str]:
     """kWh imported per installation and calendar month (for the VRC)."""
     if not ids:
-        return pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"]), _MONTH_KWH_SQL
+        empty = pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"])
+        return empty, sql_file("deadline_month_kwh.sql")
     midnights = start.time() == dt.time() and as_of.time() == dt.time()
-    sql = _MONTH_KWH_DAILY_SQL if midnights and store.usage_ready() else _MONTH_KWH_SQL
+    daily = midnights and store.usage_ready()
+    sql = sql_file("deadline_month_kwh_daily.sql" if daily else "deadline_month_kwh.sql")
     df = store.df(sql, {"ids": sorted(set(ids)), "start": start, "as_of": as_of})
     return df, sql
 
@@ -220,7 +114,7 @@ def _month_days(month: str) -> int:
 
 
 def attach_vrc(
-    frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
+    frame: pd.DataFrame, kwh: pd.DataFrame, as_of: dt.datetime, ref: DeadlineReference
 ) -> pd.DataFrame:
     """VRC [R$] = kWh of the month of apuracao x TUSD Fio B (partial months scaled to the month;
     when the month has no data, the latest month with data; basis recorded in ``vrc_basis``)."""
@@ -262,7 +156,7 @@ def attach_vrc(
 
 
 def evaluate(
-    store: Store, frame: pd.DataFrame, as_of: dt.datetime, ref: dl.DeadlineReference
+    store: Store, frame: pd.DataFrame, as_of: dt.datetime, ref: DeadlineReference
 ) -> tuple[pd.DataFrame, str]:
     """Timing (engine) -> VRC -> compensation, for a frame of requests with evidence.
 
@@ -425,7 +319,7 @@ def to_record(row: Mapping[str, Any]) -> RequestDeadline:
     )
 
 
-def rule_info(rule: dl.DeadlineRule, area: str) -> RuleInfo:
+def rule_info(rule: DeadlineRule, area: str) -> RuleInfo:
     return RuleInfo(
         request_type=rule.request_type,
         deadline_amount=rule.amount(area),
@@ -522,14 +416,14 @@ def deadline_status(
     """
     if installation_id is None:
         raise NotIdentified("installation required", tool="deadline_status")
-    ref = dl.load_reference()
+    ref = load_reference()
     inst = ctx.installation(installation_id)
     area = str(inst.get("area") or "urbana").lower()
     as_of = _as_of(ctx)
     issues: list[Issue] = []
     types: tuple[str, ...] | None = None
     if args.request_type:
-        types = dl.resolve_request_types(args.request_type, ref)
+        types = resolve_request_types(args.request_type, ref)
         if not types:
             issues.append(
                 Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type})
@@ -693,7 +587,7 @@ def deadline_exposure(
     """Requests due soon, late ones and the compensation at stake by region and request type,
     with the meter's evidence; flags requests the CRM closed before (or without) the meter
     showing the service done, and those the meter shows done but the CRM keeps open."""
-    ref = dl.load_reference()
+    ref = load_reference()
     if not _has_table(ctx.store, "service_requests"):
         raise NoData("no service requests in the store", table="service_requests")
     as_of = _as_of(ctx)
@@ -706,7 +600,7 @@ def deadline_exposure(
     issues: list[Issue] = []
     types: tuple[str, ...] | None = None
     if args.request_type:
-        types = dl.resolve_request_types(args.request_type, ref)
+        types = resolve_request_types(args.request_type, ref)
         if not types:
             issues.append(
                 Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type})

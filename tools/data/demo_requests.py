@@ -34,6 +34,7 @@ import pandas as pd
 
 from tools.data import schema
 from tools.domain import deadlines as dl
+from tools.domain.deadline_reference import load_reference
 
 HEADER = next(f.header for f in schema.EXPORT_FORMATS if f.kind == "service_requests")
 FILE_NAME = "service_requests.csv"
@@ -218,7 +219,7 @@ def _suspensions(meta: dict[str, Any], ev: pd.DataFrame) -> list[dict[str, Any]]
             }
             out.append(item)
             known.add((item["installation_id"], item["disconnect"]))
-    ref = dl.load_reference()
+    ref = load_reference()
     recon_codes = set(ref.reconnection_codes)
     for inst, g in ev.groupby("installation_id", sort=True):
         ts, codes = g["ts"].to_numpy(), g["code"].to_numpy()

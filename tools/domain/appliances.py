@@ -154,8 +154,8 @@ def hot_threshold_w(interval: int) -> float:
     return 400.0
 
 
-def regular_grid(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Readings on a regular grid of the coarsest interval present (missing = NaN power)."""
+def _regular_grid_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """:func:`regular_grid` with pandas (general path: empty frames, NaT stamps)."""
     step = int(df["interval_min"].max())
     g = (
         df.assign(slot=df["ts"].dt.floor(f"{step}min"))
@@ -170,20 +170,72 @@ def regular_grid(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return g.reset_index(), step
 
 
+def regular_grid(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Readings on a regular grid of the coarsest interval present (missing = NaN power).
+
+    Input: a :func:`~tools.domain.consumption.prepare`-d frame (integer ``import_wh``,
+    ``export_wh``, ``interval_min``); the sums per slot are exact integers.
+    """
+    ts = df["ts"].to_numpy() if len(df) else None
+    cols = (df["import_wh"], df["export_wh"], df["interval_min"]) if ts is not None else ()
+    if (
+        ts is None
+        or ts.dtype.kind != "M"
+        or bool(np.isnat(ts).any())
+        or any(c.dtype.kind not in "iu" for c in cols)
+    ):
+        return _regular_grid_frame(df)
+    step = int(df["interval_min"].max())
+    unit = np.datetime_data(ts.dtype)[0]
+    ticks = ts.view("int64")
+    per_step = np.timedelta64(step, "m").astype(f"timedelta64[{unit}]").view("int64")
+    slot = ticks - ticks % per_step  # floor to the step grid
+    slots, inv = np.unique(slot, return_inverse=True)
+    sums = []
+    for c in cols:
+        acc = np.zeros(len(slots), dtype=np.int64)
+        np.add.at(acc, inv, c.to_numpy())
+        sums.append(acc)
+    pos = (slots - slots[0]) // per_step
+    n = int(pos[-1]) + 1
+    if n != len(slots):  # missing slots: NaN (float columns, as a reindex gives them)
+        full = []
+        for acc in sums:
+            col = np.full(n, np.nan)
+            col[pos] = acc
+            full.append(col)
+        sums = full
+    imp, exp, minutes = sums
+    power = imp * 60.0 / step
+    power[minutes < step] = np.nan  # partial slot
+    grid = pd.DataFrame(
+        {
+            "ts": (slots[0] + np.arange(n, dtype=np.int64) * per_step).view(ts.dtype),
+            "import_wh": imp,
+            "export_wh": exp,
+            "minutes": minutes,
+            "power_w": power,
+        }
+    )
+    return grid, step
+
+
+def _run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) ends of the runs of consecutive True values."""
+    m = np.asarray(mask, dtype=bool)
+    edges = np.diff(np.concatenate(([0], m.view(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index pairs of consecutive True values."""
-    out = []
-    i, n = 0, len(mask)
-    while i < n:
-        if mask[i]:
-            j = i
-            while j < n and mask[j]:
-                j += 1
-            out.append((i, j))
-            i = j
-        else:
-            i += 1
-    return out
+    starts, ends = _run_bounds(mask)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _hour_table(lookup: Mapping[int, float] | pd.Series) -> np.ndarray:
+    """``lookup.get(hour, 0.0)`` for the hours 0..23 (index it with an array of hours)."""
+    return np.array([float(lookup.get(h, 0.0)) for h in range(24)])
 
 
 def _in_windows(hour: int, windows: tuple[tuple[int, int], ...]) -> bool:
@@ -219,12 +271,20 @@ def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
     shower_wh = np.zeros(len(grid))
     events = 0
     hours = grid["ts"].dt.hour.to_numpy()
-    for a, b in _runs(hot):
+    single_max = max(SHOWER_MAX_MIN, step)
+    longest = SHOWER_CLUSTER_MAX_MIN if step < 60 else SHOWER_CLUSTER_MAX_MIN_HOURLY
+    starts, ends = _run_bounds(hot)
+    # runs too long to be a shower or a cluster, or starting outside the shower hours, never count
+    start_hour = hours[starts]
+    in_hours = np.zeros(len(starts), dtype=bool)
+    for lo, hi in SHOWER_HOURS:
+        in_hours |= (start_hour >= lo) & (start_hour < hi)
+    maybe = in_hours & ((ends - starts) * step <= max(single_max, longest))
+    for a, b in zip(starts[maybe].tolist(), ends[maybe].tolist(), strict=True):
         minutes = (b - a) * step
-        single = minutes <= max(SHOWER_MAX_MIN, step)
-        longest = SHOWER_CLUSTER_MAX_MIN if step < 60 else SHOWER_CLUSTER_MAX_MIN_HOURLY
+        single = minutes <= single_max
         cluster = minutes <= longest and float(excess[a:b].mean()) >= cluster_min_w(step)
-        if not (single or cluster) or not _in_windows(int(hours[a]), SHOWER_HOURS):
+        if not (single or cluster):
             continue
         wh = excess[a:b] * step / 60.0
         if wh.sum() < SHOWER_MIN_WH:
@@ -237,7 +297,7 @@ def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
 def _hour_profile(values: np.ndarray, hours: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
     """Per-slot value of the ``q`` quantile of ``values`` at the same hour of day (over ``keep``)."""
     prof = pd.Series(values[keep]).groupby(hours[keep]).quantile(q).clip(lower=0.0)
-    return np.array([float(prof.get(h, 0.0)) for h in hours])
+    return _hour_table(prof)[hours]
 
 
 def _ac_excess(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> np.ndarray:
@@ -277,17 +337,19 @@ def detect_ac(
     hours = grid["ts"].dt.hour.to_numpy()
     months = grid["ts"].dt.month.to_numpy()
     if routine is not None:
-        base = np.array([float(routine.get(int(h), 0.0)) for h in hours])
+        base = _hour_table(routine)[hours]
     else:
         prof = pd.Series(excess).groupby(hours).quantile(AC_ROUTINE_LOW_Q).clip(lower=0.0)
-        base = np.array([float(prof.get(h, 0.0)) for h in hours])
+        base = _hour_table(prof)[hours]
     resid = excess - base
     smooth = pd.Series(resid).rolling(3, center=True, min_periods=1).mean().to_numpy() if step < 60 else resid
     in_window = (hours >= AC_HOURS[0]) | (hours < AC_HOURS[1])
     min_slots = max(3 if step >= 60 else 2, AC_MIN_MIN // step)
     ac_w = np.zeros(len(grid))
     blocks = 0
-    for a, b in _runs(smooth >= AC_MIN_EXCESS_W):
+    starts, ends = _run_bounds(smooth >= AC_MIN_EXCESS_W)
+    maybe = ((ends - starts) >= min_slots) & ~np.isin(months[starts], COOL_MONTHS)
+    for a, b in zip(starts[maybe].tolist(), ends[maybe].tolist(), strict=True):
         seg = resid[a:b]
         steady = float(np.std(seg)) <= AC_MAX_CV * max(float(np.mean(seg)), 1.0)
         if b - a < min_slots or in_window[a:b].mean() < 0.5 or months[a] in COOL_MONTHS or not steady:

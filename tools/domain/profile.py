@@ -101,35 +101,125 @@ def _in_hours(ts: pd.Series, hours: tuple[int, int]) -> pd.Series:
     return (h >= hours[0]) & (h < hours[1])
 
 
+_US_PER_HOUR = 3_600_000_000
+_US_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Readings:
+    """Columns of a prepared interval frame as numpy arrays (``day`` = days since 1970-01-01)."""
+
+    ts: np.ndarray  # the frame's datetime64 values
+    us: np.ndarray  # int64 microseconds
+    day: np.ndarray  # int64
+    hour: np.ndarray  # int64 hour of day
+    minutes: np.ndarray  # interval_min
+    quality: np.ndarray
+    import_wh: np.ndarray
+    power: np.ndarray  # power_w
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> _Readings:
+        ts = pd.to_datetime(df["ts"]).to_numpy()
+        us = ts.astype("datetime64[us]").view("int64")
+
+        def col(name: str) -> np.ndarray:
+            return df[name].to_numpy() if name in df else np.zeros(len(df), dtype="int64")
+
+        return cls(
+            ts=ts,
+            us=us,
+            day=us // _US_PER_DAY,
+            hour=(us // _US_PER_HOUR) % 24,
+            minutes=col("interval_min"),
+            quality=col("quality"),
+            import_wh=col("import_wh"),
+            power=df["power_w"].to_numpy(dtype="float64"),
+        )
+
+    def take(self, sel: np.ndarray) -> _Readings:
+        return _Readings(*(getattr(self, f)[sel] for f in self.__slots__))
+
+    @classmethod
+    def concat(cls, first: _Readings, second: _Readings) -> _Readings:
+        return cls(*(np.concatenate((getattr(first, f), getattr(second, f))) for f in cls.__slots__))
+
+    def in_hours(self, hours: tuple[int, int]) -> np.ndarray:
+        return (self.hour >= hours[0]) & (self.hour < hours[1])
+
+
+def _date_index(days: np.ndarray) -> pd.Index:
+    """``datetime.date`` index (named ``ts``, as a groupby over ``ts.dt.date``) of day numbers."""
+    return pd.Index(days.astype("datetime64[D]").astype(object), dtype=object, name="ts")
+
+
+def _base_load(r: _Readings) -> float:
+    night = r.power[r.in_hours(BASE_HOURS)]
+    return float(np.percentile(night, BASE_PERCENTILE)) if len(night) else float("nan")
+
+
 def base_load_w(df: pd.DataFrame) -> float:
     """10th percentile of interval power in [00:00, 05:00) [W] (NaN without night readings)."""
-    night = df.loc[_in_hours(df["ts"], BASE_HOURS), "power_w"]
-    return float(np.percentile(night, BASE_PERCENTILE)) if len(night) else float("nan")
+    return _base_load(_Readings.of(df))
+
+
+def _nightly_base(r: _Readings, min_share: float = 0.75) -> pd.Series:
+    sel = r.in_hours(BASE_HOURS)
+    if not sel.any():
+        return pd.Series(dtype="float64")
+    days = r.day[sel]
+    g = pd.Series(r.power[sel], name="power_w").groupby(days)
+    base = g.quantile(BASE_PERCENTILE / 100.0)
+    minutes = pd.Series(r.minutes[sel]).groupby(days).sum()
+    keep = (minutes >= min_share * 60 * (BASE_HOURS[1] - BASE_HOURS[0])).to_numpy()
+    out = base[keep]
+    out.index = _date_index(out.index.to_numpy())
+    return out
 
 
 def nightly_base(df: pd.DataFrame, min_share: float = 0.75) -> pd.Series:
     """Base load per night (date of the night's 00:00) [W]; nights with few readings dropped."""
-    night = df[_in_hours(df["ts"], BASE_HOURS)]
-    if night.empty:
+    return _nightly_base(_Readings.of(df), min_share)
+
+
+def _day_sums(day: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted distinct days and the exact integer sums of ``values`` per day."""
+    days, inv = np.unique(day, return_inverse=True)
+    sums = []
+    for v in values:
+        acc = np.zeros(len(days), dtype=v.dtype if v.dtype.kind == "f" else np.int64)
+        np.add.at(acc, inv, v)
+        sums.append(acc)
+    return days, sums
+
+
+def _daily_kwh(r: _Readings, min_coverage: float = 0.75) -> pd.Series:
+    if len(r.day) == 0:
         return pd.Series(dtype="float64")
-    g = night.groupby(night["ts"].dt.date)
-    minutes = g["interval_min"].sum()
-    base = g["power_w"].quantile(BASE_PERCENTILE / 100.0)
-    keep = minutes >= min_share * 60 * (BASE_HOURS[1] - BASE_HOURS[0])
-    return base[keep]
+    days, (wh, m) = _day_sums(r.day, r.import_wh, r.minutes)
+    keep = m >= min_coverage * 1440
+    wh, m = wh[keep], m[keep]
+    return pd.Series(wh / 1000.0 * 1440 / m, index=_date_index(days[keep]), dtype="float64")
 
 
 def daily_kwh(df: pd.DataFrame, min_coverage: float = 0.75) -> pd.Series:
     """Coverage-normalised kWh per day for days with at least ``min_coverage`` readings."""
     if df.empty:
         return pd.Series(dtype="float64")
-    g = df.groupby(df["ts"].dt.date).agg(wh=("import_wh", "sum"), m=("interval_min", "sum"))
-    g = g[g["m"] >= min_coverage * 1440]
-    return (g["wh"] / 1000.0 * 1440 / g["m"]).astype("float64")
+    return _daily_kwh(_Readings.of(df), min_coverage)
 
 
 def _is_weekend(days: pd.Series, holidays: Collection[dt.date]) -> pd.Series:
     return days.map(lambda x: x.weekday() >= 5 or x in holidays).astype(bool)
+
+
+def _off_days(day: np.ndarray, holidays: Collection[dt.date]) -> np.ndarray:
+    """Weekend or holiday, per day number (1970-01-01 was a Thursday)."""
+    off = (day + 3) % 7 >= 5
+    hol = [h for h in holidays if type(h) is dt.date]
+    if hol:
+        off |= np.isin(day, np.array(hol, dtype="datetime64[D]").view("int64"))
+    return off
 
 
 def detect_base_rise(nightly: pd.Series, end: dt.date) -> tuple[Anomaly | None, int]:
@@ -218,13 +308,24 @@ def compute_profile(
     """
     sql = dict(sql or {})
     thresholds = thresholds or Thresholds(min_days=min(MIN_PROFILE_DAYS, period.days))
-    df = prepare(intervals, period)
+    start_us = int(np.datetime64(period.start_ts(), "us").view("int64"))
+    end_us = int(np.datetime64(period.end_ts_exclusive(), "us").view("int64"))
+    if history is not None and history is intervals:  # one frame for both: prepare it once
+        full = _Readings.of(prepare(intervals))
+        r = full.take((full.us >= start_us) & (full.us < end_us))
+        both = full.take(full.us < end_us)  # the history before the period, then the period
+    else:
+        r = _Readings.of(prepare(intervals, period))
+        hist = _Readings.of(prepare(history)) if history is not None else None
+        both = (
+            _Readings.concat(hist.take(hist.us < start_us), r) if hist is not None and len(hist.us) else r
+        )
     suff = assess_intervals(
-        df["ts"],
-        df["interval_min"],
+        pd.Series(r.ts),
+        r.minutes,
         period.start_ts(),
         period.end_ts_exclusive(),
-        quality=df["quality"],
+        quality=r.quality,
         thresholds=thresholds,
     )
     if suff.intervals == 0:
@@ -232,16 +333,18 @@ def compute_profile(
     require(suff, tool="consumption_profile")
     issues: list[Issue] = list(suff.issues)
     steps: list[Step] = []
-    interval_min = int(df["interval_min"].mode().iloc[0])
+    values, counts = np.unique(r.minutes, return_counts=True)
+    interval_min = int(values[int(np.argmax(counts))])  # the mode (the smallest of ties)
 
-    hours = df["ts"].dt.hour
-    weekend = _is_weekend(df["ts"].dt.date, set(holidays))
+    hours = r.hour
+    weekend = _off_days(r.day, set(holidays))
+    weekday = ~weekend
     shape = []
     for h in range(24):
         sel = hours == h
-        allw = df.loc[sel, "power_w"]
-        wd = df.loc[sel & ~weekend, "power_w"]
-        we = df.loc[sel & weekend, "power_w"]
+        allw = r.power[sel]
+        wd = r.power[sel & weekday]
+        we = r.power[sel & weekend]
         shape.append(
             HourShape(
                 h,
@@ -250,9 +353,9 @@ def compute_profile(
                 round(float(we.mean()), 1) if len(we) else None,
             )
         )
-    base = base_load_w(df)
+    base = _base_load(r)
     base = 0.0 if np.isnan(base) else base
-    mean_w = float(df["power_w"].mean())
+    mean_w = float(r.power.mean())
     ranked = sorted(shape, key=lambda s: -s.mean_w)
     above = [s for s in ranked[:PEAK_HOURS_N] if s.mean_w > mean_w] or ranked[:1]
     peak_hours = tuple(sorted(s.hour for s in above))
@@ -281,9 +384,8 @@ def compute_profile(
             "",
         )
     )
-    night_sel = _in_hours(df["ts"], NIGHT_HOURS)
-    night_wh = int(df.loc[night_sel, "import_wh"].sum())
-    total_wh = int(df["import_wh"].sum())
+    night_wh = int(r.import_wh[r.in_hours(NIGHT_HOURS)].sum())
+    total_wh = int(r.import_wh.sum())
     night_share = round(night_wh / total_wh, 4) if total_wh else 0.0
     steps.append(
         Step(
@@ -300,9 +402,9 @@ def compute_profile(
         )
     )
 
-    daily = daily_kwh(df, thresholds.day_min_coverage)
+    daily = _daily_kwh(r, thresholds.day_min_coverage)
     wk = (
-        _is_weekend(pd.Series(list(daily.index), dtype="object"), set(holidays)).to_numpy()
+        _off_days(np.array(daily.index, dtype="datetime64[D]").view("int64"), set(holidays))
         if len(daily)
         else np.array([])
     )
@@ -325,20 +427,14 @@ def compute_profile(
     )
 
     anomalies: list[Anomaly] = []
-    hist = prepare(history) if history is not None else prepare(pd.DataFrame())
-    both = (
-        pd.concat([hist[hist["ts"] < pd.Timestamp(period.start_ts())], df], ignore_index=True)
-        if len(hist)
-        else df
-    )
-    rise, ref_nights = detect_base_rise(nightly_base(both), period.end)
+    rise, ref_nights = detect_base_rise(_nightly_base(both), period.end)
     if rise is not None:
         anomalies.append(rise)
     if ref_nights < BASE_MIN_REF_NIGHTS:
         issues.append(
             Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS})
         )
-    anomalies.extend(detect_unusual_days(daily_kwh(both, thresholds.day_min_coverage), period, set(holidays)))
+    anomalies.extend(detect_unusual_days(_daily_kwh(both, thresholds.day_min_coverage), period, set(holidays)))
     steps.append(
         Step(
             "consumption.step.anomalies",

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,42 +148,55 @@ def assess_intervals(
     stamps = pd.Series(
         pd.to_datetime(pd.Series(list(ts) if not isinstance(ts, pd.Series) else ts)), dtype="datetime64[us]"
     )
-    frame = pd.DataFrame({"ts": stamps.reset_index(drop=True)})
-    n = len(frame)
-    frame["minutes"] = (
+    # numpy from here on: int64 microseconds, one reading per timestamp, sorted
+    t_all = stamps.to_numpy()
+    n = len(t_all)
+    minutes_all = (
         np.broadcast_to(np.asarray(interval_min, dtype="int64"), (n,)) if n else np.zeros(0, "int64")
     )
     flags = np.asarray(quality, dtype="int64") if quality is not None and n else np.zeros(n, "int64")
-    frame["estimated"] = (flags & QUALITY_ESTIMATED_BIT) > 0
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    frame = frame[(frame["ts"] >= lo) & (frame["ts"] < hi)].drop_duplicates("ts").sort_values("ts")
-    ends = frame["ts"] + pd.to_timedelta(frame["minutes"], unit="min")
-    ends = ends.where(ends <= hi, hi)
-    covered = int(((ends - frame["ts"]).dt.total_seconds() // 60).sum()) if len(frame) else 0
+    lo64, hi64 = lo.as_unit("us").to_datetime64(), hi.as_unit("us").to_datetime64()
+    inside = (t_all >= lo64) & (t_all < hi64)
+    t = t_all[inside]
+    minutes = minutes_all[inside]
+    estimated = (flags[inside] & QUALITY_ESTIMATED_BIT) > 0
+    if len(t) > 1 and not bool((t[1:] > t[:-1]).all()):  # first reading of each ts, sorted
+        t, first = np.unique(t, return_index=True)
+        minutes, estimated = minutes[first], estimated[first]
+    t_us = t.view("int64")
+    lo_us, hi_us = int(lo64.view("int64")), int(hi64.view("int64"))
+    ends_us = np.minimum(t_us + minutes * 60_000_000, hi_us)
+    # covered minutes per reading, as ``timedelta.total_seconds() // 60``
+    span_min = (ends_us - t_us) / 1_000_000 // 60
+    covered = int(span_min.sum()) if len(t) else 0
 
     gaps: list[Gap] = []
-    if len(frame):
-        starts_next = list(frame["ts"].iloc[1:]) + [hi]
-        prev_end = [lo] + list(ends)
-        next_start = [frame["ts"].iloc[0]] + starts_next
-        for a, b in zip(prev_end, next_start, strict=True):
-            if b > a:
-                gaps.append(Gap(a.to_pydatetime(), b.to_pydatetime()))
+    if len(t):
+        prev_end = np.concatenate(([lo_us], ends_us))
+        next_start = np.concatenate((t_us, [hi_us]))
+        at = np.flatnonzero(next_start > prev_end)
+        if len(at):
+            a_dt = prev_end[at].astype("datetime64[us]").tolist()
+            b_dt = next_start[at].astype("datetime64[us]").tolist()
+            gaps = [Gap(a, b) for a, b in zip(a_dt, b_dt, strict=True)]
     else:
         gaps.append(Gap(start, end))
 
-    per_day = (
-        frame.assign(day=frame["ts"].dt.date, m=(ends - frame["ts"]).dt.total_seconds() // 60)
-        .groupby("day")["m"]
-        .sum()
-    )
-    day_minutes = {d: int(m) for d, m in per_day.items()}
+    # covered minutes per calendar day (readings are sorted, so each day is one run)
+    day = t_us // 86_400_000_000
+    if len(day):
+        heads = np.flatnonzero(np.concatenate(([True], day[1:] != day[:-1])))
+        per_day = np.add.reduceat(span_min, heads)
+        day_minutes = {int(d): int(m) for d, m in zip(day[heads], per_day, strict=True)}
+    else:
+        day_minutes = {}
     return _finish(
         start,
         end,
         covered=covered,
-        intervals=len(frame),
-        estimated=int(frame["estimated"].sum()) if len(frame) else 0,
+        intervals=len(t),
+        estimated=int(estimated.sum()) if len(t) else 0,
         day_minutes=day_minutes,
         gaps=gaps,
         thresholds=thresholds,
@@ -237,7 +251,7 @@ def _finish(
     covered: int,
     intervals: int,
     estimated: int,
-    day_minutes: dict[dt.date, int],
+    day_minutes: Mapping[Any, int],
     gaps: list[Gap],
     thresholds: Thresholds,
 ) -> DataSufficiency:
