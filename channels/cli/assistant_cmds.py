@@ -60,11 +60,12 @@ def _default_set(name: str) -> Path:
 @click.option("--customer-set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--operator-set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--retrieval", is_flag=True, help="Also run the knowledge retrieval evaluation.")
+@click.option("--heldout", is_flag=True, help="Also run the held-out sets (questions not used to build the router).")
 @click.option("--today", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path | None, retrieval: bool,
-             today: str | None, as_json: bool) -> None:
+             heldout: bool, today: str | None, as_json: bool) -> None:
     """Run the labelled question sets and print tool/slot/refusal/handoff accuracy and latency."""
     from tools.api.admin import demo_metadata
 
@@ -79,6 +80,10 @@ def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path |
     out["customer"] = rep_c.summary()
     rep_o = run_eval(assistant, load_cases(operator_set or _default_set("operator_dev.jsonl")), "operator")
     out["operator"] = rep_o.summary()
+    if heldout:
+        out["customer_heldout"] = run_eval(assistant, load_cases(_default_set("customer_heldout.jsonl")), "customer",
+                                           inst, solar).summary()
+        out["operator_heldout"] = run_eval(assistant, load_cases(_default_set("operator_heldout.jsonl")), "operator").summary()
     if retrieval:
         from assistant.admin import retrieval_eval
 
@@ -86,7 +91,8 @@ def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path |
     if as_json:
         echo_json(out)
         return
-    click.echo(format_report(out["customer"]))
-    click.echo(format_report(out["operator"]))
+    for key in ("customer", "operator", "customer_heldout", "operator_heldout"):
+        if key in out:
+            click.echo(format_report(out[key]))
     if retrieval:
         click.echo(out["retrieval"]["table"])

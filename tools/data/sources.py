@@ -50,7 +50,6 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "billing_registers": ("installation_id", "ts", "register", "posto", "value_wh"),
     "service_requests": ("request_id", "installation_id", "opened_at"),
 }
-FORMATS: dict[str, schema.ExportFormat] = {f.kind: f for f in schema.EXPORT_FORMATS}
 #: Ingest order inside one run: registers first, so readings find their installation.
 KIND_ORDER = (
     "installations",

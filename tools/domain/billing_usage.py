@@ -83,6 +83,111 @@ def cycle_usages(
     are then counted up to that day.
     """
     df = with_postos(slots, schedule, group)
+    if df.empty or not _exact_sums(df, group):
+        return _cycle_usages_frame(
+            df,
+            cycles,
+            group=group,
+            interval_min=interval_min,
+            fp_reference=fp_reference,
+            capacitive_window=capacitive_window,
+            end_cap=end_cap,
+        )
+    # one pass over numpy arrays; the sums are of integer values, so exact in any order
+    day = np.asarray(pd.to_datetime(df["day"]).to_numpy().astype("datetime64[D]").view("int64"))
+    postos, code = np.unique(df["posto"].to_numpy(dtype=object), return_inverse=True)
+    k = len(postos)
+    imp = df["import_wh"].to_numpy()
+    exp = df["export_wh"].to_numpy()
+    readings_col = df["readings"].to_numpy()
+    if group == "A":
+        # demand: slot energy over the slot length (15 min, or the interval if longer)
+        kw_all = imp.astype(float) / 1000.0 * 60.0 / max(15, int(interval_min))
+        hour_key = day * 24 + (df["slot"].to_numpy() // 60).astype(int)
+        q1 = df["q1_varh"].to_numpy()
+        q4 = df["q4_varh"].to_numpy()
+    per_day = _expected_per_day(interval_min)
+    out: list[CycleUsage] = []
+    for c in cycles:
+        last = min(c.end, end_cap) if end_cap else c.end
+        days = (last - c.start).days + 1 if last >= c.start else 0
+        kwh: dict[str, Decimal] = {}
+        inj: dict[str, Decimal] = {}
+        demand: dict[str, Decimal] = {}
+        ufer = ZERO
+        readings = 0
+        sel = (day >= (c.start - _EPOCH).days) & (day <= (last - _EPOCH).days)
+        if sel.any():
+            cm = code[sel]
+            present = np.flatnonzero(np.bincount(cm, minlength=k))
+            s_imp = _sum_by(cm, imp[sel], k)
+            s_exp = _sum_by(cm, exp[sel], k)
+            for j in present:
+                kwh[str(postos[j])] = _wh_to_kwh(s_imp[j])
+                inj[str(postos[j])] = _wh_to_kwh(s_exp[j])
+            readings = int(readings_col[sel].sum())
+            if group == "A":
+                peak = np.full(k, -np.inf)
+                np.maximum.at(peak, cm, kw_all[sel])
+                demand = {str(postos[j]): Decimal(repr(round(float(peak[j]), 6))) for j in present}
+                hours, (ea, h_q1, h_q4) = _sums_by_key(hour_key[sel], imp[sel], q1[sel], q4[sel])
+                ufer = _ufer(hours % 24, ea, h_q1, h_q4, fp_reference, capacitive_window)
+        out.append(
+            CycleUsage(
+                cycle=c,
+                usage=Usage(kwh=kwh, injected=inj, demand_kw=demand, ufer_kwh=ufer),
+                readings=readings,
+                expected_readings=days * per_day,
+            )
+        )
+    return out
+
+
+_EPOCH = dt.date(1970, 1, 1)
+_EXACT_LIMIT = 2.0**52
+
+
+def _exact_sums(df: pd.DataFrame, group: str) -> bool:
+    """True when the columns summed per cycle hold integers with small totals (so any summation
+    order gives the same result) and the postos are names: the vectorised path applies."""
+    cols = ["import_wh", "export_wh", "readings"] + (["q1_varh", "q4_varh"] if group == "A" else [])
+    for name in cols:
+        v = df[name].to_numpy()
+        if v.dtype.kind in "iu":
+            if len(v) and float(np.abs(v.astype(float)).sum()) >= _EXACT_LIMIT:
+                return False
+            continue
+        if v.dtype.kind != "f":
+            return False
+        if not bool(np.isfinite(v).all()) or not bool((v == np.floor(v)).all()):
+            return False
+        if float(np.abs(v).sum()) >= _EXACT_LIMIT:
+            return False
+    return set(map(type, df["posto"].to_numpy(dtype=object))) == {str}
+
+
+def _sum_by(codes: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    acc = np.zeros(k, dtype=values.dtype if values.dtype.kind == "f" else np.int64)
+    np.add.at(acc, codes, values)
+    return acc
+
+
+def _sums_by_key(keys: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return uniq, [_sum_by(inv, v, len(uniq)) for v in values]
+
+
+def _cycle_usages_frame(
+    df: pd.DataFrame,
+    cycles: Sequence[BillingCycle],
+    *,
+    group: str,
+    interval_min: int,
+    fp_reference: float,
+    capacitive_window: tuple[int, int],
+    end_cap: dt.date | None,
+) -> list[CycleUsage]:
+    """:func:`cycle_usages` with pandas (general path: empty data, non-integer sums)."""
     if not df.empty:
         df["day"] = pd.to_datetime(df["day"]).dt.date
     per_day = _expected_per_day(interval_min)
@@ -132,10 +237,29 @@ def hourly_ufer(
         return ZERO
     h = part.assign(hour=(part["slot"] // 60).astype(int))
     hourly = h.groupby(["day", "hour"])[["import_wh", "q1_varh", "q4_varh"]].sum().reset_index()
-    minute = hourly["hour"] * 60
+    return _ufer(
+        hourly["hour"].to_numpy(),
+        hourly["import_wh"].to_numpy(),
+        hourly["q1_varh"].to_numpy(),
+        hourly["q4_varh"].to_numpy(),
+        fp_reference,
+        capacitive_window,
+    )
+
+
+def _ufer(
+    hour: np.ndarray,
+    import_wh: np.ndarray,
+    q1_varh: np.ndarray,
+    q4_varh: np.ndarray,
+    fp_reference: float,
+    capacitive_window: tuple[int, int],
+) -> Decimal:
+    """UFER [kWh] from hourly sums (rows in (day, hour) order)."""
+    minute = hour * 60
     in_cap = (minute >= capacitive_window[0]) & (minute < capacitive_window[1])
-    ea = hourly["import_wh"].astype(float)
-    er = np.where(in_cap, hourly["q4_varh"].astype(float), hourly["q1_varh"].astype(float))
+    ea = import_wh.astype(float)
+    er = np.where(in_cap, q4_varh.astype(float), q1_varh.astype(float))
     with np.errstate(divide="ignore", invalid="ignore"):
         ft = ea / np.sqrt(ea**2 + er**2)
         excess = np.where((ea > 0) & (ft < fp_reference), ea * (fp_reference / ft - 1.0), 0.0)

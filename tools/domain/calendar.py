@@ -47,8 +47,6 @@ import numpy as np
 from tools.types import Period
 
 Posto = Literal["ponta", "intermediario", "fora_ponta"]
-POSTOS_B: tuple[Posto, ...] = ("ponta", "intermediario", "fora_ponta")
-POSTOS_A: tuple[Posto, ...] = ("ponta", "fora_ponta")
 
 _DAY = dt.timedelta(days=1)
 

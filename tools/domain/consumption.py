@@ -234,21 +234,41 @@ def prepare(intervals: pd.DataFrame, period: Period | None = None) -> pd.DataFra
     return pd.DataFrame(out)
 
 
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def day_numbers(ts: pd.Series) -> np.ndarray:
+    """Calendar day of each timestamp as days since 1970-01-01 (int64)."""
+    return np.asarray(pd.to_datetime(ts).to_numpy().astype("datetime64[D]").view("int64"))
+
+
+def sums_by_key(keys: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted distinct ``keys`` and the sums of each of ``values`` per key (exact for integers)."""
+    uniq, inv = np.unique(keys, return_inverse=True)
+    out = []
+    for v in values:
+        acc = np.zeros(len(uniq), dtype=v.dtype if v.dtype.kind == "f" else np.int64)
+        np.add.at(acc, inv, v)
+        out.append(acc)
+    return uniq, out
+
+
 def daily_points(df: pd.DataFrame, period: Period) -> tuple[DailyPoint, ...]:
     """One point per calendar day of ``period`` (days without readings have coverage 0)."""
-    g = (
-        df.assign(day=df["ts"].dt.date)
-        .groupby("day")
-        .agg(imp=("import_wh", "sum"), exp=("export_wh", "sum"), minutes=("interval_min", "sum"))
+    days, (imp, exp, minutes) = sums_by_key(
+        day_numbers(df["ts"]),
+        df["import_wh"].to_numpy(),
+        df["export_wh"].to_numpy(),
+        df["interval_min"].to_numpy(),
     )
+    at = {int(k): i for i, k in enumerate(days)}
     out = []
+    first = (period.start - _EPOCH).days
     for i in range(period.days):
         day = period.start + dt.timedelta(days=i)
-        if day in g.index:
-            row = g.loc[day]
-            out.append(
-                DailyPoint(day, kwh(row["imp"]), kwh(row["exp"]), round(min(1.0, row["minutes"] / 1440), 4))
-            )
+        j = at.get(first + i)
+        if j is not None:
+            out.append(DailyPoint(day, kwh(imp[j]), kwh(exp[j]), round(min(1.0, minutes[j] / 1440), 4)))
         else:
             out.append(DailyPoint(day, Decimal("0.000"), Decimal("0.000"), 0.0))
     return tuple(out)
@@ -320,13 +340,15 @@ def by_posto(df: pd.DataFrame, classify: Callable[[pd.Series], Sequence[str]]) -
     """
     if df.empty:
         return ()
-    labels = [str(getattr(p, "value", p)) for p in classify(df["ts"])]
-    sums = df.assign(posto=labels).groupby("posto")["import_wh"].sum()
-    total = float(sums.sum()) or 1.0
+    raw = classify(df["ts"])
+    if set(map(type, raw)) != {str}:  # enums (their value) or other objects (their text)
+        raw = [str(getattr(p, "value", p)) for p in raw]
+    postos, (whs,) = sums_by_key(np.asarray(raw, dtype=object), df["import_wh"].to_numpy())
+    total = float(whs.sum()) or 1.0
     order = {"ponta": 0, "intermediario": 1, "fora_ponta": 2}
     return tuple(
         PostoKwh(str(p), kwh(wh), round(float(wh) / total, 4))
-        for p, wh in sorted(sums.items(), key=lambda kv: order.get(str(kv[0]), 9))
+        for p, wh in sorted(zip(postos, whs, strict=True), key=lambda kv: order.get(str(kv[0]), 9))
     )
 
 

@@ -107,7 +107,6 @@ def default_segments(interval_b: int = 15, interval_a: int = 5) -> tuple[Segment
 
 # ------------------------------------------------------------------------------ literature values
 
-LIT_REF = "storage-cost.md"
 #: Parquet zstd (DuckDB writer, dictionary) per non-null value, §2.2 per-column table, 15 min.
 LIT_ARCHIVE: dict[str, float] = {
     "import_wh": 1.24, "export_wh": 0.09, "q1_varh": 1.04, "q2_varh": 0.02, "q3_varh": 0.04, "q4_varh": 0.13,

@@ -28,6 +28,21 @@ from tools.domain.storage_cost_lines import (
 from tools.domain.storage_cost_prices import PriceBook
 from tools.domain.storage_cost_sim import MonthState, Tiering
 
+#: messaging kind -> (minimum-units parameter, its default, default MB/s per unit, unit, price key,
+#: formula); a book whose kind is none of these runs its brokers on VMs ("broker_vms")
+_MESSAGING: dict[str, tuple[str, int, float, str, str, str]] = {
+    "throughput_units": (
+        "min_units",
+        1,
+        1.0,
+        "TU-h",
+        "tu_hour",
+        "ceil(peak_MB_s / MB_s_per_unit) * 730 * price_unit_hour",
+    ),
+    "brokers": ("brokers", 3, 10.0, "broker-h", "broker_hour", "brokers * 730 * price_broker_hour"),
+    "broker_vms": ("brokers", 3, 10.0, "VM-h", "vm_hour", "broker_vms * 730 * price_vm_hour"),
+}
+
 
 def cost_lines(
     state: MonthState,
@@ -233,59 +248,25 @@ def cost_lines(
         )
     )
     peak = mb_s * p.peak_factor
-    if kind == "throughput_units":
-        units = max(
-            int(book.param("min_units", 1)), math.ceil(peak / float(book.param("mb_s_per_unit", 1.0)))
+    # messaging units = max(minimum, ceil(peak MB/s / MB/s per unit)) unless the caller fixed them
+    min_key, min_default, per_unit, unit, price, formula = _MESSAGING.get(kind, _MESSAGING["broker_vms"])
+    units = p.messaging_units or max(
+        int(book.param(min_key, min_default)), math.ceil(peak / float(book.param("mb_s_per_unit", per_unit)))
+    )
+    lines.append(
+        make_line(
+            "messaging_units",
+            "messaging",
+            True,
+            units * HOURS_PER_MONTH,
+            unit,
+            P(price),
+            formula,
+            ff,
+            units=units,
+            mb_s_avg=mb_s,
         )
-        units = p.messaging_units or units
-        lines.append(
-            make_line(
-                "messaging_units",
-                "messaging",
-                True,
-                units * HOURS_PER_MONTH,
-                "TU-h",
-                P("tu_hour"),
-                "ceil(peak_MB_s / MB_s_per_unit) * 730 * price_unit_hour",
-                ff,
-                units=units,
-                mb_s_avg=mb_s,
-            )
-        )
-    elif kind == "brokers":
-        units = max(int(book.param("brokers", 3)), math.ceil(peak / float(book.param("mb_s_per_unit", 10.0))))
-        units = p.messaging_units or units
-        lines.append(
-            make_line(
-                "messaging_units",
-                "messaging",
-                True,
-                units * HOURS_PER_MONTH,
-                "broker-h",
-                P("broker_hour"),
-                "brokers * 730 * price_broker_hour",
-                ff,
-                units=units,
-                mb_s_avg=mb_s,
-            )
-        )
-    else:
-        units = max(int(book.param("brokers", 3)), math.ceil(peak / float(book.param("mb_s_per_unit", 10.0))))
-        units = p.messaging_units or units
-        lines.append(
-            make_line(
-                "messaging_units",
-                "messaging",
-                True,
-                units * HOURS_PER_MONTH,
-                "VM-h",
-                P("vm_hour"),
-                "broker_vms * 730 * price_vm_hour",
-                ff,
-                units=units,
-                mb_s_avg=mb_s,
-            )
-        )
+    )
     if p.orchestration:
         lines.append(
             make_line(
