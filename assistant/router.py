@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from assistant.text import normalize, strip_accents
+from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]
 
@@ -240,23 +240,6 @@ _DOMAIN_STEMS = tuple(
 )
 
 
-def _one_edit(a: str, b: str, substitution: bool = True) -> bool:
-    """True when ``a`` and ``b`` differ by at most one insertion, deletion, transposition or
-    (if allowed) substitution."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    i = 0
-    while i < min(la, lb) and a[i] == b[i]:
-        i += 1
-    if la == lb:
-        swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-        return swapped or (substitution and a[i + 1 :] == b[i + 1 :])
-    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
-
-
 def _fuzzy_domain(norm: str) -> bool:
     """One typo away from a domain stem (substitutions only for stems of 7+ letters)."""
     for tok in norm.split():
@@ -267,10 +250,10 @@ def _fuzzy_domain(norm: str) -> bool:
             if len(tok) < n - 1:
                 continue
             if n < 6:  # short stems: a swapped pair only ("ocnta", "gsato")
-                if len(tok) >= n and sorted(tok[:n]) == sorted(stem) and _one_edit(tok[:n], stem, False):
+                if len(tok) >= n and sorted(tok[:n]) == sorted(stem) and one_edit(tok[:n], stem, False):
                     return True
                 continue
-            if _one_edit(tok[:n], stem, n >= 7) or _one_edit(tok[: n + 1], stem, n >= 7):
+            if one_edit(tok[:n], stem, n >= 7) or one_edit(tok[: n + 1], stem, n >= 7):
                 return True
     return False
 

@@ -579,11 +579,6 @@ def extract_appliance(text: str) -> str | None:
     return None
 
 
-def extract_installation_numbers(text: str) -> list[str]:
-    """Installation-like numbers mentioned in the text (7+ digits, not CPF-shaped with dots)."""
-    s = normalize(text)
-    return re.findall(r"\b\d{7,15}\b", s)
-
 
 # ------------------------------------------------------------------ operator slots
 

@@ -188,7 +188,7 @@ def _vocabulary() -> tuple[dict[tuple[str, int], list[str]], dict[str, int]]:
     return buckets, dict(counts)
 
 
-def _one_edit(a: str, b: str, substitution: bool) -> bool:
+def one_edit(a: str, b: str, substitution: bool = True) -> bool:
     """At most one insertion, deletion, adjacent transposition or (if allowed) substitution apart."""
     if a == b:
         return True
@@ -219,7 +219,7 @@ def _fix(word: str) -> str:
                 sub = len(cand) >= 7
                 if known[cand] <= best_count or _inflection(word, cand):
                     continue
-                if _one_edit(word, cand, sub) or _one_edit(squeezed, cand, sub):
+                if one_edit(word, cand, sub) or one_edit(squeezed, cand, sub):
                     best, best_count = cand, known[cand]
     return best
 

@@ -54,12 +54,19 @@ def with_postos(slots: pd.DataFrame, schedule: PostoSchedule | None, group: str 
     if out.empty:
         out["posto"] = pd.Series(dtype=object)
         return out
-    days = pd.to_datetime(out["day"]).to_numpy(dtype="datetime64[D]")
     if schedule is None:
         out["posto"] = "fora_ponta"
     else:
-        out["posto"] = classify_postos(days, out["slot"].to_numpy(), schedule, group)
+        out["posto"] = _posto_names(out, schedule, group)
     return out
+
+
+def _posto_names(slots: pd.DataFrame, schedule: PostoSchedule | None, group: str) -> np.ndarray:
+    """Posto of each slot (object array of names), as :func:`with_postos` assigns them."""
+    if schedule is None:
+        return np.full(len(slots), "fora_ponta", dtype=object)
+    days = pd.to_datetime(slots["day"]).to_numpy(dtype="datetime64[D]")
+    return classify_postos(days, slots["slot"].to_numpy(), schedule, group)
 
 
 def _expected_per_day(interval_min: int) -> int:
@@ -82,10 +89,10 @@ def cycle_usages(
     ``end_cap`` limits data to days ``<= end_cap`` (a cycle in progress); expected readings
     are then counted up to that day.
     """
-    df = with_postos(slots, schedule, group)
-    if df.empty or not _exact_sums(df, group):
+    names = _posto_names(slots, schedule, group) if not slots.empty else None
+    if names is None or not _exact_sums(slots, names, group):
         return _cycle_usages_frame(
-            df,
+            with_postos(slots, schedule, group),
             cycles,
             group=group,
             interval_min=interval_min,
@@ -93,9 +100,15 @@ def cycle_usages(
             capacitive_window=capacitive_window,
             end_cap=end_cap,
         )
-    # one pass over numpy arrays; the sums are of integer values, so exact in any order
+    # numpy over all cycles at once; the sums are of integer values, so exact in any order
+    df = slots
     day = np.asarray(pd.to_datetime(df["day"]).to_numpy().astype("datetime64[D]").view("int64"))
-    postos, code = np.unique(df["posto"].to_numpy(dtype=object), return_inverse=True)
+    first_seen, names_seen = pd.factorize(names)
+    order = np.argsort(np.asarray(names_seen, dtype=object))  # the sorted order of a groupby
+    postos = np.asarray(names_seen, dtype=object)[order]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    code = rank[first_seen]
     k = len(postos)
     imp = df["import_wh"].to_numpy()
     exp = df["export_wh"].to_numpy()
@@ -103,9 +116,12 @@ def cycle_usages(
     if group == "A":
         # demand: slot energy over the slot length (15 min, or the interval if longer)
         kw_all = imp.astype(float) / 1000.0 * 60.0 / max(15, int(interval_min))
+        # hourly sums for the UFER: an hour lies in one day, so each cycle is a run of hours
         hour_key = day * 24 + (df["slot"].to_numpy() // 60).astype(int)
-        q1 = df["q1_varh"].to_numpy()
-        q4 = df["q4_varh"].to_numpy()
+        hours, (h_ea, h_q1, h_q4) = _sums_by_key(
+            hour_key, imp, df["q1_varh"].to_numpy(), df["q4_varh"].to_numpy()
+        )
+        hour_day = hours // 24
     per_day = _expected_per_day(interval_min)
     out: list[CycleUsage] = []
     for c in cycles:
@@ -130,8 +146,10 @@ def cycle_usages(
                 peak = np.full(k, -np.inf)
                 np.maximum.at(peak, cm, kw_all[sel])
                 demand = {str(postos[j]): Decimal(repr(round(float(peak[j]), 6))) for j in present}
-                hours, (ea, h_q1, h_q4) = _sums_by_key(hour_key[sel], imp[sel], q1[sel], q4[sel])
-                ufer = _ufer(hours % 24, ea, h_q1, h_q4, fp_reference, capacitive_window)
+                a, b = np.searchsorted(hour_day, [(c.start - _EPOCH).days, (last - _EPOCH).days + 1])
+                ufer = _ufer(
+                    hours[a:b] % 24, h_ea[a:b], h_q1[a:b], h_q4[a:b], fp_reference, capacitive_window
+                )
         out.append(
             CycleUsage(
                 cycle=c,
@@ -147,7 +165,7 @@ _EPOCH = dt.date(1970, 1, 1)
 _EXACT_LIMIT = 2.0**52
 
 
-def _exact_sums(df: pd.DataFrame, group: str) -> bool:
+def _exact_sums(df: pd.DataFrame, names: np.ndarray, group: str) -> bool:
     """True when the columns summed per cycle hold integers with small totals (so any summation
     order gives the same result) and the postos are names: the vectorised path applies."""
     cols = ["import_wh", "export_wh", "readings"] + (["q1_varh", "q4_varh"] if group == "A" else [])
@@ -163,7 +181,7 @@ def _exact_sums(df: pd.DataFrame, group: str) -> bool:
             return False
         if float(np.abs(v).sum()) >= _EXACT_LIMIT:
             return False
-    return set(map(type, df["posto"].to_numpy(dtype=object))) == {str}
+    return set(map(type, names)) == {str}
 
 
 def _sum_by(codes: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
@@ -271,15 +289,24 @@ def daily_readings(slots: pd.DataFrame) -> dict[dt.date, int]:
     """Readings per day."""
     if slots.empty:
         return {}
-    g = slots.groupby(pd.to_datetime(slots["day"]).dt.date)["readings"].sum()
-    return {d: int(v) for d, v in g.items()}
+    g = slots.groupby(_day_keys(slots))["readings"].sum()
+    return {d: int(v) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)}
 
 
 def daily_kwh(slots: pd.DataFrame) -> dict[dt.date, Decimal]:
     if slots.empty:
         return {}
-    g = slots.groupby(pd.to_datetime(slots["day"]).dt.date)["import_wh"].sum()
-    return {d: _wh_to_kwh(v) for d, v in g.items()}
+    g = slots.groupby(_day_keys(slots))["import_wh"].sum()
+    return {d: _wh_to_kwh(v) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)}
+
+
+def _day_keys(slots: pd.DataFrame) -> np.ndarray:
+    """The calendar day of each row as ``datetime64[D]`` (groups like ``.dt.date``, sorted)."""
+    return np.asarray(pd.to_datetime(slots["day"]).to_numpy().astype("datetime64[D]"))
+
+
+def _dates(index: pd.Index) -> list[dt.date]:
+    return list(np.asarray(index, dtype="datetime64[D]").astype(object))
 
 
 def kwh_by_posto(slots: pd.DataFrame, schedule: PostoSchedule | None, group: str = "B") -> dict[str, Decimal]:
