@@ -114,6 +114,7 @@ SELECT day, CAST(min(hour) AS INTEGER) * 60 AS slot,
        CAST(sum(readings) AS BIGINT) AS readings, CAST(sum(slots) AS BIGINT) AS slot_rows
 FROM h GROUP BY day, posto ORDER BY day, slot"""
 _NO_DAY = dt.date(1900, 1, 1)  # stands for an empty DATE[] (an empty list has no type for the binder)
+_EPOCH = dt.date(1970, 1, 1)
 
 
 # ============================================================================ arguments
@@ -201,14 +202,23 @@ class _Call:
         return "A" if self.facts.group == "A" else "B"
 
 
-def _setup(ctx: ToolContext, installation_id: str, row: Mapping[str, Any] | None = None) -> _Call:
-    """``row``: the installation row when the caller already read it (after the scope check)."""
+def _setup(
+    ctx: ToolContext, installation_id: str, row: Mapping[str, Any] | None = None, *, span: bool = True
+) -> _Call:
+    """``row``: the installation row when the caller already read it (after the scope check).
+
+    ``span=False`` skips the query of the first/last day with data (``first_day`` / ``last_day``
+    stay None) for callers that never look at them (the cost estimate of the consumption tools).
+    """
     row = dict(row) if row is not None else ctx.installation(installation_id)
     facts = InstallationFacts.from_mapping(row)
-    span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
-    span = ctx.store.rows(span_sql, [installation_id])
-    first = span[0][0] if span and span[0][0] is not None else None
-    last = span[0][1] if span and span[0][1] is not None else None
+    first = last = None
+    span_sql = ""
+    if span:
+        span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
+        found = ctx.store.rows(span_sql, [installation_id])
+        first = found[0][0] if found and found[0][0] is not None else None
+        last = found[0][1] if found and found[0][1] is not None else None
     cd = row.get("cycle_day")
     iv = row.get("interval_min")
     return _Call(
@@ -222,7 +232,7 @@ def _setup(ctx: ToolContext, installation_id: str, row: Mapping[str, Any] | None
         interval_min=int(iv) if iv is not None and iv == iv else 15,
         first_day=pd.Timestamp(first).date() if first is not None else None,
         last_day=pd.Timestamp(last).date() if last is not None else None,
-        queries=[span_sql],
+        queries=[span_sql] if span_sql else [],
     )
 
 
@@ -634,12 +644,15 @@ def forecast_bill(ctx: ToolContext, installation_id: str, args: ForecastBillArgs
         end_cap=call.yesterday,
     )
     cur_u = usages[-1]
-    days_df = df.copy()
-    if not days_df.empty:
-        days_df["day"] = pd.to_datetime(days_df["day"]).dt.date
-    cyc_days = days_df[(days_df["day"] >= cur.start)] if not days_df.empty else days_df
+    # rows from a day on, by day number (no per-row date objects)
+    day_no = pd.to_datetime(df["day"]).to_numpy().astype("datetime64[D]").astype("int64")
+
+    def since(first: dt.date) -> pd.DataFrame:
+        return df[day_no >= (first - _EPOCH).days] if not df.empty else df
+
+    cyc_days = since(cur.start)
     days_with_data = len(daily_readings(cyc_days))
-    last30 = days_df[days_df["day"] >= call.today - dt.timedelta(days=30)] if not days_df.empty else days_df
+    last30 = since(call.today - dt.timedelta(days=30))
     daily = daily_kwh(last30)
     if not daily:
         issues.append(Issue("issue.billing.forecast_no_data", "disqualifying", {"start": cur.start}))
@@ -1081,7 +1094,7 @@ def estimate_cost_for(
     :func:`tools.units.money` to display it). ``row``: the installation row when the caller has
     it (already scope-checked).
     """
-    call = _setup(ctx, installation_id, row)
+    call = _setup(ctx, installation_id, row, span=False)  # the data span is not needed here
     df = _slots(call, period.start, period.end)
     if df.empty:
         raise NoData("no readings", installation_id=installation_id, start=period.start, end=period.end)

@@ -251,11 +251,15 @@ def spike_excess(grid: pd.DataFrame, step: int) -> np.ndarray:
     """Power above a local baseline [W]: rolling median, recomputed without the hot slots."""
     n_win = 7 if step >= 60 else max(3, int(round(SPIKE_WINDOW_MIN / step)) | 1)
     power = grid["power_w"]
+    p = power.to_numpy(dtype="float64")
     base1 = power.rolling(n_win, center=True, min_periods=n_win // 2 + 1).median()
-    hot1 = (power - base1) >= hot_threshold_w(step)
-    base2 = power.where(~hot1).rolling(n_win, center=True, min_periods=2).median()
-    base = base2.interpolate(limit_direction="both").fillna(base1)
-    return np.asarray((power - base).fillna(0.0).to_numpy())
+    hot1 = (p - base1.to_numpy()) >= hot_threshold_w(step)
+    cool = pd.Series(np.where(hot1, np.nan, p), index=power.index)  # power.where(~hot1)
+    base2 = cool.rolling(n_win, center=True, min_periods=2).median()
+    base = base2.interpolate(limit_direction="both").fillna(base1).to_numpy()
+    out = p - base
+    out[np.isnan(out)] = 0.0
+    return out
 
 
 def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
@@ -283,8 +287,8 @@ def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
     for a, b in zip(starts[maybe].tolist(), ends[maybe].tolist(), strict=True):
         minutes = (b - a) * step
         single = minutes <= single_max
-        cluster = minutes <= longest and float(excess[a:b].mean()) >= cluster_min_w(step)
-        if not (single or cluster):
+        # a cluster (back-to-back showers) only matters for runs too long for one shower
+        if not single and not (minutes <= longest and float(excess[a:b].mean()) >= cluster_min_w(step)):
             continue
         wh = excess[a:b] * step / 60.0
         if wh.sum() < SHOWER_MIN_WH:
@@ -302,10 +306,12 @@ def _hour_profile(values: np.ndarray, hours: np.ndarray, keep: np.ndarray, q: fl
 
 def _ac_excess(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> np.ndarray:
     """Power above the 24 h rolling 20th percentile, showers removed [W]."""
-    power = grid["power_w"] - shower_wh * 60.0 / step
+    power = grid["power_w"].to_numpy(dtype="float64") - shower_wh * 60.0 / step
     n24 = int(AC_WINDOW_H * 60 / step)
-    floor = power.rolling(n24, center=True, min_periods=n24 // 4).quantile(AC_BASE_PERCENTILE)
-    return np.asarray((power - floor).fillna(0.0).to_numpy())
+    floor = pd.Series(power).rolling(n24, center=True, min_periods=n24 // 4).quantile(AC_BASE_PERCENTILE)
+    out = power - floor.to_numpy()
+    out[np.isnan(out)] = 0.0
+    return out
 
 
 def routine_profile(grid: pd.DataFrame, step: int) -> dict[int, float]:

@@ -289,31 +289,31 @@ def daily_readings(slots: pd.DataFrame) -> dict[dt.date, int]:
     """Readings per day."""
     if slots.empty:
         return {}
-    g = slots.groupby(_day_keys(slots))["readings"].sum()
+    g = slots["readings"].groupby(_day_keys(slots)).sum()
     return {d: int(v) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)}
 
 
 def daily_kwh(slots: pd.DataFrame) -> dict[dt.date, Decimal]:
     if slots.empty:
         return {}
-    g = slots.groupby(_day_keys(slots))["import_wh"].sum()
+    g = slots["import_wh"].groupby(_day_keys(slots)).sum()
     return {d: _wh_to_kwh(v) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)}
 
 
-def _day_keys(slots: pd.DataFrame) -> np.ndarray:
-    """The calendar day of each row as ``datetime64[D]`` (groups like ``.dt.date``, sorted)."""
-    return np.asarray(pd.to_datetime(slots["day"]).to_numpy().astype("datetime64[D]"))
+def _day_keys(slots: pd.DataFrame) -> pd.Series:
+    """The calendar day of each row as a day number (groups like ``.dt.date``, sorted)."""
+    days = pd.to_datetime(slots["day"]).to_numpy().astype("datetime64[D]").view("int64")
+    return pd.Series(days, index=slots.index)
 
 
 def _dates(index: pd.Index) -> list[dt.date]:
-    return list(np.asarray(index, dtype="datetime64[D]").astype(object))
+    return list(np.asarray(index, dtype="int64").astype("datetime64[D]").astype(object))
 
 
 def kwh_by_posto(slots: pd.DataFrame, schedule: PostoSchedule | None, group: str = "B") -> dict[str, Decimal]:
-    df = with_postos(slots, schedule, group)
-    if df.empty:
+    if slots.empty:
         return {}
-    g = df.groupby("posto")["import_wh"].sum()
+    g = slots["import_wh"].groupby(_posto_names(slots, schedule, group)).sum()
     return {str(p): _wh_to_kwh(v) for p, v in g.items()}
 
 
