@@ -20,7 +20,7 @@ from assistant.render import fmt_value
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "operator_ui" / "streamlit_app.py")
-EVAL = ROOT.parent / "shared" / "eval" / "operator_dev.jsonl"
+EVAL = Path(__file__).resolve().parents[2] / "assistant" / "eval" / "operator_dev.jsonl"  # copy of the shared set
 PAGES = ["quality", "compensation", "events", "completeness", "costs", "service"]
 TIMEOUT = 180
 
