@@ -186,6 +186,8 @@ def regular_grid(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     ):
         return _regular_grid_frame(df)
     step = int(df["interval_min"].max())
+    if step <= 0:
+        return _regular_grid_frame(df)
     unit = np.datetime_data(ts.dtype)[0]
     ticks = ts.view("int64")
     per_step = np.timedelta64(step, "m").astype(f"timedelta64[{unit}]").view("int64")
@@ -236,10 +238,6 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def _hour_table(lookup: Mapping[int, float] | pd.Series) -> np.ndarray:
     """``lookup.get(hour, 0.0)`` for the hours 0..23 (index it with an array of hours)."""
     return np.array([float(lookup.get(h, 0.0)) for h in range(24)])
-
-
-def _in_windows(hour: int, windows: tuple[tuple[int, int], ...]) -> bool:
-    return any(a <= hour < b for a, b in windows)
 
 
 def cluster_min_w(interval: int) -> float:

@@ -177,9 +177,8 @@ def _exact_sums(df: pd.DataFrame, names: np.ndarray, group: str) -> bool:
             continue
         if v.dtype.kind != "f":
             return False
-        if not bool(np.isfinite(v).all()) or not bool((v == np.floor(v)).all()):
-            return False
-        if float(np.abs(v).sum()) >= _EXACT_LIMIT:
+        # NaN fails the first test, an infinity the second
+        if not bool((v == np.floor(v)).all()) or not float(np.abs(v).sum()) < _EXACT_LIMIT:
             return False
     return set(map(type, names)) == {str}
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from tools.domain.periods import add_months
 
@@ -39,7 +40,9 @@ SOURCE_ORDER = ("fora_ponta", "intermediario", "ponta", "total")
 CREDIT_VALIDITY_MONTHS = 60
 
 
+@lru_cache(maxsize=4096)
 def month_add(month: str, n: int) -> str:
+    """``YYYY-MM`` plus ``n`` months (cached: lot expiries are asked for on every bill)."""
     import datetime as dt
 
     d = add_months(dt.date(int(month[:4]), int(month[5:7]), 1), n)
@@ -179,7 +182,7 @@ def allocate(
                 excess[q] -= src
     # 3. credits, oldest first
     valid, expired = expire_lots(lots, bill_month)
-    lots_left = [replace(lot) for lot in sorted(valid, key=lambda lot: lot.origin)]
+    lots_left = sorted(valid, key=lambda lot: lot.origin)  # frozen lots: no copies needed
     credits_used = ZERO
     for p in sorted(postos, key=TARGET_ORDER.index):
         for i, lot in enumerate(lots_left):
@@ -194,7 +197,7 @@ def allocate(
                 src = cov / f
                 events.append(CompEvent(p, cov, "credit", q, src, f, lot.origin))
                 remaining[p] -= cov
-                lots_left[i] = replace(lot, kwh=lot.kwh - src)
+                lots_left[i] = CreditLot(lot.origin, lot.posto, lot.kwh - src, lot.validity_months)
                 credits_used += src
     compensated = {p: Decimal(consumed.get(p, ZERO)) - remaining[p] for p in postos}
     new_lots = [CreditLot(bill_month, q, kwh) for q, kwh in excess.items() if kwh > 0]
@@ -263,7 +266,9 @@ def apply_floor(
     new_lots = {lot.posto: lot.kwh for lot in alloc.lots_after if lot.origin == bill_month}
     for lot in old_lots:
         key = f"{lot.origin}|{lot.posto}"
-        lots.append(replace(lot, kwh=lot.kwh + freed_credit.pop(key, ZERO)))
+        lots.append(
+            CreditLot(lot.origin, lot.posto, lot.kwh + freed_credit.pop(key, ZERO), lot.validity_months)
+        )
     for key, kwh in freed_credit.items():  # lots that had been used up completely
         origin, posto = key.split("|")
         lots.append(CreditLot(origin, posto, kwh))

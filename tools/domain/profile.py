@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tools.domain.consumption import kwh, prepare
+from tools.domain.consumption import kwh, prepare, sums_by_key
 from tools.domain.sufficiency import Thresholds, assess_intervals, require
 from tools.errors import NoData
 from tools.types import Issue, Period, Step, ToolResult
@@ -94,11 +94,6 @@ class ConsumptionProfile:
     weekend_kwh_day: Decimal | None
     weekend_vs_weekday: float | None  # weekend per day / weekday per day - 1
     anomalies: tuple[Anomaly, ...]
-
-
-def _in_hours(ts: pd.Series, hours: tuple[int, int]) -> pd.Series:
-    h = ts.dt.hour
-    return (h >= hours[0]) & (h < hours[1])
 
 
 _US_PER_HOUR = 3_600_000_000
@@ -182,21 +177,10 @@ def nightly_base(df: pd.DataFrame, min_share: float = 0.75) -> pd.Series:
     return _nightly_base(_Readings.of(df), min_share)
 
 
-def _day_sums(day: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Sorted distinct days and the exact integer sums of ``values`` per day."""
-    days, inv = np.unique(day, return_inverse=True)
-    sums = []
-    for v in values:
-        acc = np.zeros(len(days), dtype=v.dtype if v.dtype.kind == "f" else np.int64)
-        np.add.at(acc, inv, v)
-        sums.append(acc)
-    return days, sums
-
-
 def _daily_kwh(r: _Readings, min_coverage: float = 0.75) -> pd.Series:
     if len(r.day) == 0:
         return pd.Series(dtype="float64")
-    days, (wh, m) = _day_sums(r.day, r.import_wh, r.minutes)
+    days, (wh, m) = sums_by_key(r.day, r.import_wh, r.minutes)  # exact integer sums per day
     keep = m >= min_coverage * 1440
     wh, m = wh[keep], m[keep]
     return pd.Series(wh / 1000.0 * 1440 / m, index=_date_index(days[keep]), dtype="float64")
@@ -207,10 +191,6 @@ def daily_kwh(df: pd.DataFrame, min_coverage: float = 0.75) -> pd.Series:
     if df.empty:
         return pd.Series(dtype="float64")
     return _daily_kwh(_Readings.of(df), min_coverage)
-
-
-def _is_weekend(days: pd.Series, holidays: Collection[dt.date]) -> pd.Series:
-    return days.map(lambda x: x.weekday() >= 5 or x in holidays).astype(bool)
 
 
 def _off_days(day: np.ndarray, holidays: Collection[dt.date]) -> np.ndarray:
@@ -317,9 +297,7 @@ def compute_profile(
     else:
         r = _Readings.of(prepare(intervals, period))
         hist = _Readings.of(prepare(history)) if history is not None else None
-        both = (
-            _Readings.concat(hist.take(hist.us < start_us), r) if hist is not None and len(hist.us) else r
-        )
+        both = _Readings.concat(hist.take(hist.us < start_us), r) if hist is not None and len(hist.us) else r
     suff = assess_intervals(
         pd.Series(r.ts),
         r.minutes,
@@ -434,7 +412,9 @@ def compute_profile(
         issues.append(
             Issue(ISSUE_SHORT_HISTORY, "warning", {"nights": ref_nights, "min_nights": BASE_MIN_REF_NIGHTS})
         )
-    anomalies.extend(detect_unusual_days(_daily_kwh(both, thresholds.day_min_coverage), period, set(holidays)))
+    anomalies.extend(
+        detect_unusual_days(_daily_kwh(both, thresholds.day_min_coverage), period, set(holidays))
+    )
     steps.append(
         Step(
             "consumption.step.anomalies",
