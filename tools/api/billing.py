@@ -834,44 +834,18 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     period = resolve_period(args.period, call.today, default="last_12_months")
     kwp_raw = call.row.get("gd_kwp")
     kwp = Decimal(repr(float(kwp_raw))) if kwp_raw is not None and kwp_raw == kwp_raw else None
+    empty = GdCredits(installation_id, call.facts.gd_class, kwp, period.start, period.end,
+                      None, None, (), None, (), None, None)  # no figures: a disqualifying issue says why
     if not call.facts.has_gd:
         issue = Issue("issue.gd.not_scee", "disqualifying", {})
-        value = GdCredits(
-            installation_id,
-            call.facts.gd_class,
-            kwp,
-            period.start,
-            period.end,
-            None,
-            None,
-            (),
-            None,
-            (),
-            None,
-            None,
-        )
-        return _result("gd_credits", call, value, period, (), [issue], _GD_UNITS)
+        return _result("gd_credits", call, empty, period, (), [issue], _GD_UNITS)
     last = _last_complete(call)
     cycles = _history(call, last)
     usages = [u for u in _usages(call, cycles)[0] if u.coverage >= MIN_CYCLE_COVERAGE]
     issues: list[Issue] = []
     if not usages:
         issues.append(Issue("issue.gd.no_cycles", "disqualifying", {}))
-        value = GdCredits(
-            installation_id,
-            call.facts.gd_class,
-            kwp,
-            period.start,
-            period.end,
-            None,
-            None,
-            (),
-            None,
-            (),
-            None,
-            None,
-        )
-        return _result("gd_credits", call, value, period, (), issues, _GD_UNITS)
+        return _result("gd_credits", call, empty, period, (), issues, _GD_UNITS)
     seq = bill_sequence(call.facts, _items(usages), call.reference)
     bills = [b for _, b in seq]
     shown = [b for b in bills if period.start <= b.reading_date <= period.end + dt.timedelta(days=1)]

@@ -172,6 +172,7 @@ def posto_of(ts: dt.datetime, schedule: PostoSchedule, group: str = "B") -> Post
     return "fora_ponta"
 
 
+@lru_cache(maxsize=1024)
 def fora_ponta_days(start: dt.date, end: dt.date) -> frozenset[dt.date]:
     """Weekend days and tariff holidays in ``[start, end]``."""
     out = set()
