@@ -253,27 +253,14 @@ def _run_case(
     if gd_installation_id and any(t == "gd_credits" for t in case.get("tools", [])):
         inst = gd_installation_id
     session = f"eval-{audience}-{i}"
+    def ask(text: str) -> ChatResponse:
+        return assistant.chat(ChatRequest(text=text, session_id=session, channel="cli", audience=audience,
+                                          installation_id=inst if audience == "customer" else None))
+
     parent = by_id.get(case.get("after", ""))
     if parent is not None:
-        assistant.chat(
-            ChatRequest(
-                text=parent["text"],
-                session_id=session,
-                channel="cli",
-                installation_id=inst if audience == "customer" else None,
-                audience=audience,
-            )
-        )
-    resp = assistant.chat(
-        ChatRequest(
-            text=case["text"],
-            session_id=session,
-            channel="cli",
-            installation_id=inst if audience == "customer" else None,
-            audience=audience,
-        )
-    )
-    return score_case(case, resp)
+        ask(parent["text"])
+    return score_case(case, ask(case["text"]))
 
 
 def format_report(summary: dict[str, Any]) -> str:

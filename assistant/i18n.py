@@ -65,9 +65,11 @@ def t(key: str, **placeholders: Any) -> str:
     return template.format(**placeholders)
 
 
-def format_brl(value: Decimal | float | int) -> str:
-    """R$ 1.234,56 (non-breaking space normalised to a plain space)."""
-    return format_currency(Decimal(str(value)), "BRL", locale=LOCALE).replace("\xa0", " ")
+def format_brl(value: Decimal | float | int, decimals: int = 2) -> str:
+    """R$ 1.234,56 (non-breaking space normalised to a plain space); more decimals for unit costs."""
+    if decimals == 2:
+        return format_currency(Decimal(str(value)), "BRL", locale=LOCALE).replace("\xa0", " ")
+    return "R$ " + format_number(value, decimals)
 
 
 def format_number(value: Decimal | float | int, decimals: int = 1) -> str:

@@ -13,11 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from channels.config import ChannelSettings  # noqa: E402
-from tests.channels.server import free_port, running_server  # noqa: E402
+from tests.channels.server import CHROMIUM_FLAGS, free_port, running_server  # noqa: E402
 from tools.api.admin import demo_metadata  # noqa: E402
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = CHROMIUM_FLAGS
 
 
 def main() -> None:

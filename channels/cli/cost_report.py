@@ -24,7 +24,7 @@ def label(key: str, fallback: str = "") -> str:
 def small_brl(x: Decimal | float) -> str:
     """Fractions of a cent per meter: R$ 0,003107."""
     v = Decimal(str(x))
-    return format_brl(v) if abs(v) >= 1 else "R$ " + format_number(v, 6)
+    return format_brl(v, 2 if abs(v) >= 1 else 6)
 
 
 def small_usd(x: Decimal | float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.i18n import format_number, t
+from assistant.i18n import format_brl, format_number, t
 from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import ALL, call, option_label
@@ -20,7 +20,7 @@ FISCAL = (1, 2, 4, 24, 96)
 
 
 def _brl(value: object, decimals: int = 2) -> str:
-    return "R$ " + format_number(value, decimals)  # type: ignore[arg-type]
+    return format_brl(value, decimals)  # type: ignore[arg-type]
 
 
 st.title(t("ui.page.costs"))

@@ -14,6 +14,10 @@ import uvicorn
 from channels.config import ChannelSettings
 from channels.rest.app import create_app
 
+#: Debian Chromium headless in a closed sandbox (no background networking, no first-run work)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -7,14 +7,13 @@ import shutil
 import pytest
 
 from channels.config import ChannelSettings
-from tests.channels.server import free_port, running_server
+from tests.channels.server import CHROMIUM_FLAGS, free_port, running_server
 from tools.api import Scope, ToolContext, run_tool
 from tools.api.admin import demo_metadata, open_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = CHROMIUM_FLAGS
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")

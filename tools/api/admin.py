@@ -171,7 +171,7 @@ def _write_meta(home: Path, meta: dict[str, Any]) -> None:
 def _has_data(home: Path) -> bool:
     if not (home / "smartmeter.duckdb").exists():
         return False
-    with Store(home) as store:
+    with Store(home, read_only=True) as store:  # a check: no recovery or aggregate sync needed
         return bool(
             store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations")
         )
