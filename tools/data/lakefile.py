@@ -100,7 +100,9 @@ def write_batches(path: Path, table: str, batches: Iterable[pa.RecordBatch]) -> 
             if size >= ROW_GROUP_SIZE:
                 t = pa.Table.from_batches(pending)
                 keep = size - size % ROW_GROUP_SIZE
-                w.write_table(t.slice(0, keep).select(target.names).cast(target), row_group_size=ROW_GROUP_SIZE)
+                w.write_table(
+                    t.slice(0, keep).select(target.names).cast(target), row_group_size=ROW_GROUP_SIZE
+                )
                 pending = t.slice(keep).to_batches()
                 size -= keep
         if size:
@@ -111,5 +113,9 @@ def write_batches(path: Path, table: str, batches: Iterable[pa.RecordBatch]) -> 
 
 def copy_sorted(con: duckdb.DuckDBPyConnection, select: str, table: str, path: Path) -> int:
     """Write the rows of ``select`` (lake columns) in lake order to ``path``; returns rows."""
-    reader = con.sql(f"SELECT * FROM ({select}) ORDER BY {order_sql(table)}").to_arrow_reader(ROW_GROUP_SIZE)
-    return write_batches(path, table, reader)
+    sql = f"SELECT * FROM ({select}) ORDER BY {order_sql(table)}"
+    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_SIZE)  # the connection must have no pending result
+    try:
+        return write_batches(path, table, reader)
+    finally:
+        reader.close()  # releases the connection's pending result

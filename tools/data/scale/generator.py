@@ -170,7 +170,13 @@ def build_direct(
         write_registers(store, fleet)
         store.refresh_views()
         agg_s = time.perf_counter() - t_reg
-    args = {"meters": meters, "months": months, "seed": seed, "end": str(end), "voltage_months": voltage_months}
+    args = {
+        "meters": meters,
+        "months": months,
+        "seed": seed,
+        "end": str(end),
+        "voltage_months": voltage_months,
+    }
     meta = _metadata(fleet, sched, args, start, end, v_start)
     meta["generator"] = "tools.data.scale"
     meta["build"] = {
@@ -340,7 +346,9 @@ def _write_load_profile(
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     """Write an Arrow table (already in lake order) with the lake's column types."""
-    if "installation_id" in table.column_names and pa.types.is_dictionary(table.schema.field("installation_id").type):
+    if "installation_id" in table.column_names and pa.types.is_dictionary(
+        table.schema.field("installation_id").type
+    ):
         table = table.set_column(
             table.schema.get_field_index("installation_id"),
             "installation_id",
@@ -349,9 +357,7 @@ def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     lakefile.write_batches(_target(part, lake_table), lake_table, table.to_batches())
 
 
-def _write_registers(
-    frames: list[dict[str, np.ndarray]], id_dict: pa.Array, part: Path
-) -> int:
+def _write_registers(frames: list[dict[str, np.ndarray]], id_dict: pa.Array, part: Path) -> int:
     frames = [f for f in frames if len(f["row"])]
     if not frames:
         return 0
@@ -415,12 +421,15 @@ def write_registers(store: Store, fleet: Fleet) -> None:
     inst = fleet.inst[list(schema.INSTALLATION_COLUMNS)].copy()
     inst["gd_kwp"] = inst["gd_kwp"].round(1)
     _insert(store, "installations", inst, schema.INSTALLATION_COLUMNS)
-    _insert(store, "customers", fleet.customers[list(schema.CUSTOMER_COLUMNS)].copy(), schema.CUSTOMER_COLUMNS)
+    _insert(
+        store, "customers", fleet.customers[list(schema.CUSTOMER_COLUMNS)].copy(), schema.CUSTOMER_COLUMNS
+    )
 
 
 def _insert(store: Store, table: str, df: pd.DataFrame, ddl: dict[str, str]) -> None:
     for c in df.columns:
-        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):  # empty strings are NULL, as the ingest reads an empty CSV field
+        # empty strings are NULL, as the ingest reads an empty CSV field
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
             df[c] = df[c].astype(object).map(lambda v: None if isinstance(v, str) and v.strip() == "" else v)
         elif df[c].dtype.kind == "f":
             df[c] = df[c].astype("Float64")
