@@ -17,12 +17,12 @@ from typing import Any
 from assistant import identification, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
+from assistant.operator_slots import extract_operator_slots
 from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, in_domain
 from assistant.session import SessionState
 from assistant.slots import (
     extract_appliance,
     extract_compare,
-    extract_operator_slots,
     extract_period,
     extract_shift,
     extract_shift_pct,
