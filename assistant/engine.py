@@ -89,6 +89,7 @@ class ChatResponse:
     handoff: bool = False
     refused: str | None = None
     latency_ms: float = 0.0
+    handoff_priority: str | None = None  # "urgent" (emergency) | "normal" when a handoff was queued
     suggestions: list[str] = field(default_factory=list)
     detail: str = ""
     identified: bool = False
@@ -118,6 +119,7 @@ class _Turn:
     detail: str = ""
     refused: str | None = None
     handoff: bool = False
+    handoff_priority: str | None = None
     suggestions: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
@@ -190,6 +192,7 @@ class Assistant:
             tool_calls=turn.tool_calls,
             citations=turn.citations,
             handoff=turn.handoff,
+            handoff_priority=turn.handoff_priority,
             refused=turn.refused,
             latency_ms=round(latency, 2),
             suggestions=turn.suggestions,
@@ -653,5 +656,6 @@ def _merge(turn: _Turn, sub: _Turn, intro: str) -> None:
     turn.detail = sub.detail
     turn.refused = sub.refused
     turn.handoff = sub.handoff
+    turn.handoff_priority = sub.handoff_priority
     turn.suggestions = sub.suggestions
     turn.charts = sub.charts
