@@ -150,7 +150,11 @@ def explanation(
         injected_kwh=q_kwh(bill.injected_kwh),
         compensated_kwh=q_kwh(bill.compensated_kwh),
         lines=lines_out(bill),
-        subtotal_before_taxes_rs=bill.subtotal_before_taxes.quantize(Decimal("0.01")),
+        subtotal_before_taxes_rs=(
+            bill.taxes.subtotal
+            if bill.taxes.subtotal is not None
+            else bill.subtotal_before_taxes.quantize(Decimal("0.01"))
+        ),
         icms_rate=bill.taxes.icms_rate,
         icms_rs=bill.taxes.icms,
         pis_rate=bill.taxes.pis_rate,
