@@ -925,7 +925,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
         return _result("gd_credits", call, empty, period, (), [issue], _GD_UNITS)
     last = _last_complete(call)
     cycles = _history(call, last)
-    usages = [u for u in _usages(call, cycles)[0] if u.coverage >= MIN_CYCLE_COVERAGE]
+    usages = [u for u in _register_usages(call, _usages(call, cycles)[0]) if u.coverage >= MIN_CYCLE_COVERAGE]
     issues: list[Issue] = []
     if not usages:
         issues.append(Issue("issue.gd.no_cycles", "disqualifying", {}))
@@ -937,8 +937,11 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     balance_bill = upto[-1] if upto else None
     lots = balance_bill.credits_after if balance_bill else ()
     table, nxt_month, nxt_kwh = expiry_table(lots)
-    inj_df = _slots(call, period.start, period.end)
-    inj_period = Decimal(int(inj_df["export_wh"].sum())) / 1000 if not inj_df.empty else ZERO
+    # one window for every figure: the billing cycles shown (those read in the period asked);
+    # the injection is theirs, not the calendar period's
+    win_start = shown[0].start if shown else period.start
+    win_end = shown[-1].end if shown else period.end
+    inj_period = sum((b.injected_kwh for b in shown), ZERO)
     issues.append(
         Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": usages[0].cycle.start})
     )
@@ -968,19 +971,21 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     steps.append(
         Step(
             key="gd.step.injected_period",
-            inputs={"start": period.start, "end": period.end},
-            formula="sum(export_wh) / 1000",
+            inputs={"start": win_start, "end": win_end, "cycles": [b.label for b in shown]},
+            formula="sum(injected_kwh of the cycles shown)",
             output=q_kwh(inj_period),
             unit="kWh",
-            sql=SLOTS_SQL,
         )
     )
     value = GdCredits(
         installation_id=installation_id,
         gd_class=call.facts.gd_class,
         gd_kwp=kwp,
-        period_start=period.start,
-        period_end=period.end,
+        period_start=win_start,
+        period_end=win_end,
+        asked_start=period.start,
+        asked_end=period.end,
+        balance_as_of=balance_bill.reading_date if balance_bill else None,
         ledger_start=usages[0].cycle.start,
         injected_in_period_kwh=q_kwh(inj_period),
         cycles=tuple(gd_row(b) for b in shown),
