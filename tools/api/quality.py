@@ -193,7 +193,7 @@ def voltage_quality(
     period = resolve_period(args.period, ctx.data_today, default="last_week")
     start, end = period.start_ts(), period.end_ts_exclusive()
     end_ext = max(end, min(end + dt.timedelta(days=SET_COMPLETION_DAYS), _data_end(ctx)))
-    band = q.band_for(inst["nominal_voltage_v"], rules)
+    band = q.meter_band(inst["nominal_voltage_v"], rules, text(inst.get("group_code")))
     readings = ctx.store.df(_READINGS_SQL, [installation_id, start, end_ext])
     if readings.empty:
         raise NoData("no voltage readings", installation_id=installation_id, period=period.label)
