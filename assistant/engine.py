@@ -96,6 +96,7 @@ class ChatResponse:
     slots: dict[str, Any] = field(default_factory=dict)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
+    awaiting: str | None = None  # identification step the next message answers: "installation" | "cpf" | None
     results: list[ToolResult[Any]] = field(default_factory=list, repr=False)  # typed results (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +202,7 @@ class Assistant:
             slots=turn.slots,
             charts=turn.charts,
             engine=turn.engine,
+            awaiting=None if state.installation_id else state.awaiting,
             results=turn.results,
         )
         self.deps.audit(req, resp, state)
