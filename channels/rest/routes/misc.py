@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
+from channels.articles_html import render_article_page
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import verify
-from channels.articles_html import render_article_page
 from channels.rest.problems import Problem
 from channels.rest.schemas import PROBLEM_RESPONSE
 from tools.api.status import store_status
