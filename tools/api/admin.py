@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from tools.data import ingest as _ingest
-from tools.data.demo_requests import generate_service_requests
 from tools.data.ingest import FileReport, IngestReport
 from tools.data.store import Store
 
@@ -136,7 +135,6 @@ def build_demo(
         shutil.rmtree(out)
     t0 = time.perf_counter()
     meta = generate_demo(out, meters=meters, months=months, seed=seed, end=end, progress=progress)
-    generate_service_requests(out, seed)
     t1 = time.perf_counter()
     if build:  # a demo with other parameters was built here: start from an empty store
         _reset_store(home)

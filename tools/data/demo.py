@@ -41,6 +41,8 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
+from tools.data.demo_requests import FILE_NAME as REQUESTS_FILE
+from tools.data.demo_requests import generate_service_requests
 from tools.domain.periods import add_months
 
 __all__ = ["CRAFTED_CASES", "crafted_voltage_week", "generate", "scenario_ids"]
@@ -168,6 +170,11 @@ def generate(
         **sink.files,
         **stream_files,
     }
+    (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=True) + "\n")
+    # service requests (religacao, reclamacao...) follow from the fleet's events: part of every
+    # demo export, so demo-data + ingest gives deadline_status what setup gives it
+    n_requests = generate_service_requests(out_dir, seed)
+    meta["files"][REQUESTS_FILE] = n_requests
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=True) + "\n")
     return meta
 

@@ -245,6 +245,7 @@ class TaxSummary:
     icms: Decimal
     pis: Decimal
     cofins: Decimal
+    subtotal: Decimal | None = None  # rounded; subtotal + icms + pis + cofins = base (to the cent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1103,15 +1104,19 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
     icms_rs = base * inputs.icms
     pis_rs = (base - icms_rs) * inputs.pis
     cofins_rs = (base - icms_rs) * inputs.cofins
+    # the invoice's tax block, rounded so that subtotal + ICMS + PIS + COFINS = base to the cent
+    # (subtotal + taxes = base exactly before rounding; largest remainder, as the lines)
+    sub_c, icms_c, pis_c, cofins_c = allocate_cents([subtotal, icms_rs, pis_rs, cofins_rs])
     taxes = TaxSummary(
         icms_rate=inputs.icms,
         pis_rate=inputs.pis,
         cofins_rate=inputs.cofins,
         gross_up=g,
         base=money(base),
-        icms=money(icms_rs),
-        pis=money(pis_rs),
-        cofins=money(cofins_rs),
+        icms=icms_c,
+        pis=pis_c,
+        cofins=cofins_c,
+        subtotal=sub_c,
     )
     steps.append(
         _step(
