@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -190,6 +191,14 @@ def build_direct(
         "wall_s": round(time.perf_counter() - t0, 2),
         "cpu_s": round(time.process_time() - c0 + worker_cpu, 2),
         "lake_bytes": sum(f.stat().st_size for f in lake.rglob("*.parquet")),
+        "peak_rss_mb": round(
+            max(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            )
+            / 1024,
+            1,
+        ),
     }
     return meta
 
