@@ -81,6 +81,7 @@ def _writer(path: Path, table: str) -> pq.ParquetWriter:
         column_encoding={c: "BYTE_STREAM_SPLIT" for c in cols if c in _BYTE_SPLIT}
         | {c: "DELTA_BINARY_PACKED" for c in cols if c in _DELTA},
         write_statistics=True,
+        write_page_index=True,  # DuckDB skips the pages of other installations inside a row group
     )
 
 
@@ -109,6 +110,29 @@ def write_batches(path: Path, table: str, batches: Iterable[pa.RecordBatch]) -> 
             t = pa.Table.from_batches(pending)
             w.write_table(t.select(target.names).cast(target), row_group_size=ROW_GROUP_SIZE)
     return n
+
+
+def write_split(
+    directory: Path, table: str, batches: Iterable[pa.RecordBatch], rows_per_file: int
+) -> list[Path]:
+    """Write sorted record batches into consecutive files ``part-NNNN.parquet`` of about
+    ``rows_per_file`` rows each in ``directory``; returns the files written."""
+    out: list[Path] = []
+    chunk: list[pa.RecordBatch] = []
+    size = 0
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        chunk.append(b)
+        size += b.num_rows
+        if size >= rows_per_file:
+            out.append(directory / part_name(len(out)))
+            write_batches(out[-1], table, chunk)
+            chunk, size = [], 0
+    if chunk:
+        out.append(directory / part_name(len(out)))
+        write_batches(out[-1], table, chunk)
+    return out
 
 
 def copy_sorted(con: duckdb.DuckDBPyConnection, select: str, table: str, path: Path) -> int:

@@ -40,6 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from tools.data import lakefile, schema
@@ -58,6 +59,7 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
+from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
 from tools.domain.periods import add_months
 
@@ -149,9 +151,8 @@ def build_direct(
     worker_cpu = 0.0
     try:
         if workers == 1:
-            results = (_run_bucket(b, bar.update) for b in range(len(buckets)))
-            for res in results:
-                worker_cpu += _add(totals, res)
+            for b in range(len(buckets)):  # inline: this process's CPU time already counts it
+                _add(totals, _run_bucket(b, bar.update))
         else:
             with mp.get_context("fork").Pool(workers) as pool:
                 for res in pool.imap_unordered(_run_bucket, range(len(buckets))):
@@ -160,6 +161,10 @@ def build_direct(
     finally:
         bar.close()
         _JOB = None
+    note("compacting the small tables")
+    t_c = time.perf_counter()
+    compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
+    compact_s = time.perf_counter() - t_c
     lake_s = time.perf_counter() - t0 - setup_s
     note("registers and aggregates")
     if lake.exists():
@@ -187,6 +192,7 @@ def build_direct(
         "rows": totals,
         "setup_s": round(setup_s, 2),
         "lake_s": round(lake_s, 2),
+        "compact_s": round(compact_s, 2),
         "registers_and_aggregates_s": round(agg_s + (t_reg - t1), 2),
         "wall_s": round(time.perf_counter() - t0, 2),
         "cpu_s": round(time.process_time() - c0 + worker_cpu, 2),
@@ -201,6 +207,34 @@ def build_direct(
         ),
     }
     return meta
+
+
+def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
+    """Merge the per-bucket files of each month of ``tables`` into files of about
+    ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
+    would mean many tiny files for every query to open)."""
+    con = duckdb.connect()
+    try:
+        for table in tables:
+            for month_dir in sorted((lake / table).glob("month=*")):
+                files = sorted(month_dir.glob("*.parquet"))
+                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+                if len(files) <= max(1, -(-rows // rows_per_file)):
+                    continue
+                tmp = month_dir.with_name(".compact-" + month_dir.name)
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir()
+                reader = con.sql(
+                    f"SELECT * FROM read_parquet({sql_str_list(files)}) ORDER BY {lakefile.order_sql(table)}"
+                ).to_arrow_reader(lakefile.ROW_GROUP_SIZE)
+                try:
+                    lakefile.write_split(tmp, table, reader, rows_per_file)
+                finally:
+                    reader.close()
+                shutil.rmtree(month_dir)
+                tmp.rename(month_dir)
+    finally:
+        con.close()
 
 
 def _add(totals: dict[str, int], res: dict[str, float]) -> float:
