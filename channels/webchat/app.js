@@ -1,7 +1,7 @@
 // Web chat: a thin client of POST /v1/chat. Numbers come formatted from the server.
 (function () {
   "use strict";
-  var sid = localStorage.getItem("sm_session") || null;
+  var sid = sessionStorage.getItem("sm_session") || null;
   var log = document.getElementById("log");
   var quick = document.getElementById("quick");
 
@@ -63,7 +63,7 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ session_id: sid, text: text, channel: "web" })
     }).then(function (res) { return res.json(); }).then(function (r) {
-      if (r.session_id) { sid = r.session_id; localStorage.setItem("sm_session", sid); }
+      if (r.session_id) { sid = r.session_id; sessionStorage.setItem("sm_session", sid); }
       if (r.reply !== undefined) addReply(r); else addReply({ reply: r.detail || "Erro ao enviar." });
       return r;
     });
