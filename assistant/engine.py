@@ -77,6 +77,7 @@ class ChatRequest:
     installation_id: str | None = None  # pre-identified by an integrator key
     phone: str | None = None  # channel-verified phone (WhatsApp "From")
     audience: str = "customer"  # customer | operator
+    binding: str | None = None  # who may continue the session (channel + key/phone); None = in-process
 
 
 @dataclass
@@ -163,7 +164,7 @@ class Assistant:
     # ------------------------------------------------------------------ public
     def chat(self, req: ChatRequest) -> ChatResponse:
         t0 = time.perf_counter()
-        state = self.deps.sessions.load(req.session_id, req.channel, req.audience)
+        state = self.deps.sessions.load(req.session_id, req.channel, req.audience, binding=req.binding)
         state.audience = req.audience
         if req.phone and not state.phone:
             state.phone = req.phone
