@@ -37,7 +37,7 @@ from assistant.render import (
     render,
     render_one,
 )
-from assistant.render_detail import detail_text
+from assistant.render_detail import detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
 from tools.types import ToolResult
@@ -343,6 +343,20 @@ def signed_brl(x: Any) -> str:
     return f"{format_brl(abs(d))} {t('answer.word.less') if d < 0 else t('answer.word.more')}"
 
 
+def money(x: Any) -> str:
+    """R$ for an amount that may be a credit: "R$ 10,00 a menos" rather than "-R$ 10,00"."""
+    d = _dec(x)
+    if d is None:
+        return ""
+    return signed_brl(d) if d < 0 else format_brl(d)
+
+
+def _join_and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {t('answer.word.and')} " + items[-1]
+
+
 def kwh(x: Any, decimals: int = 1) -> str:
     d = _dec(x)
     return format_kwh(d, decimals) if d is not None else ""
@@ -474,7 +488,7 @@ def _bill_lines(v: Mapping[str, Any], f: Mapping[str, str]) -> list[str]:
         if posto and posto != "total" and has(f"billing.posto.{posto}"):
             label = f"{label}, {t(f'billing.posto.{posto}')}"
         qty, unit = _dec(ln.get("quantity")), str(ln.get("unit") or "")
-        amount = brl(ln.get("amount_rs"))
+        amount = money(ln.get("amount_rs"))
         if qty is not None and unit.lower() == "kwh" and qty > 0:
             out.append(t("answer.bill.line_qty", label=label, quantity=kwh(qty), amount=amount))
         else:
@@ -511,10 +525,8 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
     elif line in ("tusd", "te", "scee", "demand_overrun"):
         keys = {"scee": ("scee_tusd", "scee_te"), "demand_overrun": ("demand_overrun",)}.get(line, (line,))
         amounts = [a for k in keys for a in _line_amounts(v, k)]
-        if len(amounts) == 1:
-            out.append(t("answer.bill.line_value", amount=brl(amounts[0]), **f))
-        elif amounts:
-            out.append(t("answer.bill.line_value", amount=" + ".join(brl(a) for a in amounts), **f))
+        if amounts:
+            out.append(t("answer.bill.line_value", amount=_join_and([money(a) for a in amounts]), **f))
         else:
             out.append(t("answer.bill.line_absent", **f))
     elif line == "icms":
@@ -564,9 +576,17 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
             else t("answer.bill.line_absent", **f)
         )
     elif line == "fio_b":
-        amounts = _line_amounts(v, "scee_tusd")
-        if amounts:
-            out.append(t("answer.bill.line_value", amount=brl(amounts[0]), **f))
+        step = next((s for s in result.trail if s.key == "billing.step.fio_b"), None)
+        if step is not None and step.output is not None:
+            out.append(
+                t(
+                    "answer.bill.fio_b_value",
+                    rate=step_value(step.output, step.unit),
+                    share=pct(step.inputs.get("share")),
+                    year=step.inputs.get("year", ""),
+                    **f,
+                )
+            )
     return out
 
 
@@ -599,6 +619,8 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         nxt = t("answer.next.appliance_named", name=_app_name(cues.appliance))
     extra = [t("answer.tips.led")] if cues.led else []
     if cues.line:
+        if not cues.meter and not cues.appliance:
+            nxt = t("answer.next.explain_bill")
         out = _bill_line(result, v, f, cues.line)
         if cues.why and change:
             out.append(t("answer.bill.change_up" if change > 0 else "answer.bill.change_down", **f))
@@ -693,6 +715,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         "period": words if (whole_month or single_day) else f"{day(p.get('start'))} a {day(p.get('end'))}",
     }
     out: list[str] = []
+    no_cost = "_kwh" if not f["cost"] else ""
     if cues.threshold is not None and cues.threshold_kwh:
         total = _dec(v.get("total_kwh")) or Decimal(0)
         f["threshold"] = format_kwh(cues.threshold, 0)
@@ -743,16 +766,17 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
                 )
             )
         elif single_day:
-            out.append(t("answer.consumption.day", **f))
+            out.append(t("answer.consumption.day" + no_cost, **f))
         elif whole_month:
-            out.append(t("answer.consumption.month", **f))
+            out.append(t("answer.consumption.month" + no_cost, **f))
         else:
-            out.append(t("answer.consumption.range", **f))
+            out.append(t("answer.consumption.range" + no_cost, **f))
     else:  # the asked detail first, then the period's total
         if single_day:
-            out.append(t("answer.consumption.day", **f))
+            out.append(t("answer.consumption.day" + no_cost, **f))
         else:
-            out.append(t("answer.consumption.month" if whole_month else "answer.consumption.range", **f))
+            key = "answer.consumption.month" if whole_month else "answer.consumption.range"
+            out.append(t(key + no_cost, **f))
     prev = _dec(v.get("vs_previous_pct"))
     if prev is not None and not cues.similar and abs(prev) >= Decimal("0.001"):
         out.append(
@@ -867,8 +891,10 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
                 out.append(t("answer.continuity.none", month=f["month"]))
         if violated and (_dec(target.get("compensation_rs")) or 0) > 0:
             out.append(t("answer.continuity.above", **f))
-        else:
+        elif in_month or cues.yesterday:
             out.append(t("answer.continuity.within", **f))
+        else:
+            out.append(t("answer.continuity.within_none", **f))
     if short and re.search(r"pisc|rapid|segundo", cues.norm):
         out.append(t("answer.continuity.short", month=f["month"], count=len(short)))
     nxt = t("answer.next.damage") if cues.damage else t("answer.next.continuity_indicators")

@@ -296,6 +296,8 @@ def _placeholder(key: str, value: Any) -> str:
             if has(f"answer.reference_item.{x.strip()}")
         ]
         return ", ".join(names) if names else t("answer.reference_item.tariff")
+    if key == "subclass" and isinstance(value, str) and has(f"answer.subclass.{value}"):
+        return t(f"answer.subclass.{value}")
     return fmt_value(value)
 
 

@@ -65,7 +65,7 @@ def step_value(output: Any, unit: str) -> str:
     if u in ("fraction", "ratio", "share"):
         return format_pct(d, 2 if abs(d) < Decimal("0.1") else 1)
     if u in ("BRL", "R$", "R$ (with taxes)"):
-        return format_brl(d)
+        return t("answer.unit.brl_negative", value=format_brl(-d)) if d < 0 else format_brl(d)
     if u == "W":
         return f"{format_number(d, 0)} W"
     if u == "kW":
