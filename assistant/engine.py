@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import dialogue, identification, policy, render
+from assistant import answers, dialogue, identification, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.periods import invalid_date
@@ -370,7 +370,7 @@ class Assistant:
             result = self._run(turn, intent, slots)
             if result is None:
                 return
-        reply, detail, charts = render.render(intent, turn.results, turn.slots, self.deps.data_today())
+        reply, detail, charts = answers.compose(intent, turn.results, turn.text, turn.slots, self.deps.data_today(), turn.state.audience)
         turn.reply, turn.detail, turn.charts = reply, detail, charts
         turn.citations.extend(render.citations_of(turn.results))
         if any(r.disqualified for r in turn.results):
