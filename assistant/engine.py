@@ -17,12 +17,12 @@ from typing import Any
 from assistant import identification, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
+from assistant.operator_slots import extract_operator_slots
 from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, in_domain
 from assistant.session import SessionState
 from assistant.slots import (
     extract_appliance,
     extract_compare,
-    extract_operator_slots,
     extract_period,
     extract_shift,
     extract_shift_pct,
@@ -89,12 +89,14 @@ class ChatResponse:
     handoff: bool = False
     refused: str | None = None
     latency_ms: float = 0.0
+    handoff_priority: str | None = None  # "urgent" (emergency) | "normal" when a handoff was queued
     suggestions: list[str] = field(default_factory=list)
     detail: str = ""
     identified: bool = False
     slots: dict[str, Any] = field(default_factory=dict)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
+    awaiting: str | None = None  # identification step the next message answers: "installation" | "cpf" | None
     results: list[ToolResult[Any]] = field(default_factory=list, repr=False)  # typed results (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +120,7 @@ class _Turn:
     detail: str = ""
     refused: str | None = None
     handoff: bool = False
+    handoff_priority: str | None = None
     suggestions: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
@@ -190,6 +193,7 @@ class Assistant:
             tool_calls=turn.tool_calls,
             citations=turn.citations,
             handoff=turn.handoff,
+            handoff_priority=turn.handoff_priority,
             refused=turn.refused,
             latency_ms=round(latency, 2),
             suggestions=turn.suggestions,
@@ -198,6 +202,7 @@ class Assistant:
             slots=turn.slots,
             charts=turn.charts,
             engine=turn.engine,
+            awaiting=None if state.installation_id else state.awaiting,
             results=turn.results,
         )
         self.deps.audit(req, resp, state)
@@ -653,5 +658,6 @@ def _merge(turn: _Turn, sub: _Turn, intro: str) -> None:
     turn.detail = sub.detail
     turn.refused = sub.refused
     turn.handoff = sub.handoff
+    turn.handoff_priority = sub.handoff_priority
     turn.suggestions = sub.suggestions
     turn.charts = sub.charts

@@ -91,8 +91,10 @@ def dont_know(turn: _Turn, route: Route) -> None:
         turn.suggestions = alts + [t("suggest.agent")]
 
 
-def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
-    """Queue the conversation for a human with a summary; the copilot shows the queue."""
+def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str, priority: str = "normal") -> None:
+    """Queue the conversation for a human with a summary; the copilot shows the queue.
+
+    ``priority="urgent"`` (emergencies) is flagged in the summary for the queue to put first."""
     state = turn.state
     previous_calls = [
         c for h in state.history[-10:] if h.get("role") == "assistant" for c in h.get("tools", [])
@@ -100,6 +102,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     summary: dict[str, Any] = {
         "question": mask(turn.text),
         "reason": t(reason_key),
+        "priority": priority,
         "identified": state.installation_id is not None,
         "identified_by": state.identified_by,
         "installation_id": state.installation_id,
@@ -115,6 +118,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     prefix = f"{turn.reply}\n\n" if turn.reply else ""
     turn.reply = prefix + t("handoff.created", protocol=protocol)
     turn.handoff = True
+    turn.handoff_priority = priority
     turn.intent = turn.intent or "handoff_to_agent"
     state.failures = 0
 

@@ -146,22 +146,31 @@ class Store:
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
 
+    def lake_view_sql(self, table: str) -> str:
+        """``CREATE OR REPLACE VIEW <table>`` over the lake at its absolute path (typed and empty
+        when the table has no files); the path is resolved from the home at every call."""
+        cols = schema.LAKE_TABLES[table]
+        if self.has_lake_data(table):
+            sel = ", ".join(cols)
+            glob = str((self.lake / table).resolve() / "month=*" / "*.parquet")
+            return (
+                f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
+                f"{sql_str(glob)}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
+            )
+        sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
+        return f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
+
+    @staticmethod
+    def outages_view_sql() -> str:
+        return _OUTAGES_VIEW
+
     def refresh_views(self) -> None:
         """(Re)create the views over the lake; empty typed views when a table has no files."""
         if self.read_only:
             return
         with self._lock:
-            for table, cols in schema.LAKE_TABLES.items():
-                if self.has_lake_data(table):
-                    sel = ", ".join(cols)
-                    sql = (
-                        f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
-                        f"{sql_str(self.partition_glob(table))}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
-                    )
-                else:
-                    sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
-                    sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
-                self.con.execute(sql)
+            for table in schema.LAKE_TABLES:
+                self.con.execute(self.lake_view_sql(table))
             self.con.execute(_OUTAGES_VIEW)
         self.sync_usage()
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
+from channels.articles_html import render_article_page
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import verify
 from channels.rest.problems import Problem
+from channels.rest.schemas import PROBLEM_RESPONSE
 from tools.api.status import store_status
 
 router = APIRouter()
@@ -53,21 +56,17 @@ def webchat_static(name: str) -> Response:
 
 
 @router.get("/v1/knowledge/articles/{article_id}", response_class=HTMLResponse, tags=["conhecimento"],
-            summary="Texto de um artigo da base de conhecimento (link das citações)")
-def knowledge_article(article_id: str) -> HTMLResponse:
-    import html as _html
-
+            summary="Artigo da base de conhecimento em HTML (link das citações)",
+            responses={404: PROBLEM_RESPONSE})
+def knowledge_article(
+    article_id: Annotated[str, PathParam(description="Identificador do artigo (campo `article_id` de uma citação).",
+                                         pattern=r"^[a-z0-9-]{1,80}$", examples=["falta-de-energia-compensacao"])],
+    trecho: Annotated[str | None, Query(max_length=400, description="Trecho citado: a seção que o contém fica "
+                                        "destacada, com a âncora `#citado`.")] = None,
+) -> HTMLResponse:
     from assistant.articles import article
 
     a = article(article_id)
     if a is None:
         raise Problem(404, "problem.not_found")
-    paragraphs = "".join(f"<p>{_html.escape(p.strip())}</p>" for p in str(a["body"]).split("\n\n") if p.strip())
-    page = (
-        '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{_html.escape(a["title"])}</title><link rel="stylesheet" href="/static/style.css"></head>'
-        f'<body><main><h1>{_html.escape(a["title"])}</h1>{paragraphs}'
-        f'<p class="status">Fonte: {_html.escape(str(a["source"]))}</p></main></body></html>'
-    )
-    return HTMLResponse(page)
+    return HTMLResponse(render_article_page(a, trecho))
