@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
