@@ -42,10 +42,10 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from tools.data import quarantine, schema, usage
+from tools.data import lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
-from tools.data.sqltext import sql_str, sql_str_list
+from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
     SERVICE_REQUEST_COLUMNS,
@@ -57,8 +57,8 @@ from tools.data.store import (
 log = logging.getLogger(__name__)
 
 #: A month partition above this many rows is split into several files, each holding a
-#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md).
-ROWS_PER_FILE = 4_000_000
+#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md, tools.data.lakefile).
+ROWS_PER_FILE = lakefile.ROWS_PER_FILE
 INTERVALS_MIN = (1, 5, 10, 15, 30, 60)
 BT_MAX_VOLTAGE_V = 600.0
 _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
@@ -369,8 +369,8 @@ class _Batch:
         return self.con.execute(sql, params or [])
 
     def one(self, sql: str, params: list[object] | None = None) -> int:
-        row = self.con.execute(sql, params or []).fetchone()
-        return int(row[0] or 0) if row else 0
+        rows = self.con.execute(sql, params or []).fetchall()  # no pending result left on the cursor
+        return int(rows[0][0] or 0) if rows else 0
 
     def cleanup(self) -> None:
         try:
@@ -585,7 +585,6 @@ class _Batch:
                     spec.table,
                     month,
                     f"SELECT {sel} FROM {new} WHERE month = '{month}'",
-                    ("installation_id", "ts"),
                 )
                 continue
             flist = sql_str_list(files)
@@ -643,7 +642,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) e FULL OUTER JOIN (SELECT * FROM {new} WHERE month = '{month}') n "
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
-                ("installation_id", "ts"),
             )
 
     def _in_file_duplicates(
@@ -730,7 +728,6 @@ class _Batch:
         if self.one(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM {ok}"):
             self._in_file_duplicates(ok, key, value=value)
         on = " AND ".join(f"e.{k} = n.{k}" for k in key)
-        order = tuple(key)
         sel = ", ".join(f"CAST({c} AS {_base_type(t)}) AS {c}" for c, t in table_cols.items())
         for (month,) in self.x(f"SELECT DISTINCT month FROM {ok} ORDER BY 1").fetchall():
             self.note(f"merging {month}")
@@ -738,7 +735,7 @@ class _Batch:
             n_new = self.one(f"SELECT count(*) FROM {ok} WHERE month = ?", [month])
             if not files:
                 self.accepted += n_new
-                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
+                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'")
                 continue
             flist = sql_str_list(files)
             hit = self.tmp(f"hit{month.replace('-', '')}")
@@ -762,7 +759,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) UNION ALL SELECT {sel} FROM {ok} n "
                 f"WHERE month = '{month}' AND NOT EXISTS (SELECT 1 FROM {hit} h WHERE h._idx = n._idx)",
-                order,
             )
 
     # ------------------------------------------------------------------ registers (DuckDB tables)
@@ -962,7 +958,7 @@ class _Batch:
             ]
 
     # ------------------------------------------------------------------ partition writes
-    def _write(self, table: str, month: str, select: str, order: Sequence[str]) -> None:
+    def _write(self, table: str, month: str, select: str) -> None:
         """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible)."""
         base = self.store.lake / table
         base.mkdir(parents=True, exist_ok=True)
@@ -975,12 +971,8 @@ class _Batch:
         part = self.tmp(f"part{month.replace('-', '')}")
         self.x(f"CREATE TEMP TABLE {part} AS {select}")
         n = self.one(f"SELECT count(*) FROM {part}")
-        order_sql = ", ".join(order)
-        opts = "(FORMAT parquet, COMPRESSION zstd)"
         if n <= self.rows_per_file:
-            self.x(
-                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO {sql_str(target / 'part-0000.parquet')} {opts}"
-            )
+            lakefile.copy_sorted(self.con, f"SELECT * FROM {part}", table, target / lakefile.part_name(0))
         else:  # split into contiguous installation ranges of about rows_per_file rows
             buckets = self.tmp("buckets")
             self.x(
@@ -989,10 +981,12 @@ class _Batch:
                 f"FROM (SELECT installation_id, count(*) AS cnt FROM {part} GROUP BY 1)"
             )
             for (b,) in self.x(f"SELECT DISTINCT b FROM {buckets} ORDER BY 1").fetchall():
-                self.x(
-                    f"COPY (SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
-                    f"ON k.installation_id = p.installation_id ORDER BY {order_sql}) "
-                    f"TO {sql_str(target / f'part-{int(b):04d}.parquet')} {opts}"
+                lakefile.copy_sorted(
+                    self.con,
+                    f"SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
+                    "ON k.installation_id = p.installation_id",
+                    table,
+                    target / lakefile.part_name(int(b)),
                 )
             self.x(f"DROP TABLE {buckets}")
         self.x(f"DROP TABLE {part}")
