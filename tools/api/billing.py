@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -337,6 +337,23 @@ def _usages(
     ), df
 
 
+def _facts_for(call: _Call) -> Callable[[dt.date], InstallationFacts] | None:
+    """The installation's attributes in force on a day (versioned register); None when the
+    register holds one version (every cycle uses ``call.facts``)."""
+    versions = call.ctx.installation_versions(call.installation_id)
+    if len(versions) <= 1:
+        return None
+    facts = [InstallationFacts.from_mapping(rec) for _, _, rec in versions]
+
+    def on(day: dt.date) -> InstallationFacts:
+        for k, (vf, vt, _) in enumerate(versions):
+            if vf <= day and (vt is None or day <= vt):
+                return facts[k]
+        return facts[0] if day < versions[0][0] else facts[-1]
+
+    return on
+
+
 def _register_usages(
     call: _Call, usages: list[CycleUsage], end_cap: dt.date | None = None
 ) -> list[CycleUsage]:
@@ -644,7 +661,8 @@ def explain_bill(
         issues.append(
             Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": valid[0].cycle.start})
         )
-    seq = bill_sequence(call.facts, _items(valid[:-1]), call.reference)
+    facts_for = _facts_for(call)
+    seq = bill_sequence(call.facts, _items(valid[:-1]), call.reference, facts_for=facts_for)
     lots = seq[-1][1].credits_after if seq else ()
     cur_end = min(target.end, end_cap) if end_cap else target.end
     basis = None
@@ -652,7 +670,7 @@ def explain_bill(
         elapsed = (cur_end - target.start).days + 1
         basis = sum(cur_u.usage.kwh.values(), Decimal(0)) * target.days / elapsed
     cur_inputs, cur_issues = resolve_inputs(
-        call.facts,
+        facts_for(target.start) if facts_for else call.facts,
         target.start,
         cur_end,
         cur_u.usage,
@@ -871,6 +889,7 @@ def compare_tariffs(
         call.today,
         months=args.months,
         shift_pct=shift_pct,
+        facts_for=_facts_for(call),
     )
     units = {
         "total_rs": "R$",
@@ -930,7 +949,7 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     if not usages:
         issues.append(Issue("issue.gd.no_cycles", "disqualifying", {}))
         return _result("gd_credits", call, empty, period, (), issues, _GD_UNITS)
-    seq = bill_sequence(call.facts, _items(usages), call.reference)
+    seq = bill_sequence(call.facts, _items(usages), call.reference, facts_for=_facts_for(call))
     bills = [b for _, b in seq]
     shown = [b for b in bills if period.start <= b.reading_date <= period.end + dt.timedelta(days=1)]
     upto = [b for b in bills if b.reading_date <= period.end + dt.timedelta(days=1)]

@@ -193,7 +193,9 @@ def voltage_quality(
     period = resolve_period(args.period, ctx.data_today, default="last_week")
     start, end = period.start_ts(), period.end_ts_exclusive()
     end_ext = max(end, min(end + dt.timedelta(days=SET_COMPLETION_DAYS), _data_end(ctx)))
-    band = q.meter_band(inst["nominal_voltage_v"], rules, text(inst.get("group_code")))
+    # the nominal voltage in force in the period (versioned register), not the latest
+    in_force = ctx.installation_on(installation_id, period.start)
+    band = q.meter_band(in_force["nominal_voltage_v"], rules, text(in_force.get("group_code")))
     readings = ctx.store.df(_READINGS_SQL, [installation_id, start, end_ext])
     if readings.empty:
         raise NoData("no voltage readings", installation_id=installation_id, period=period.label)

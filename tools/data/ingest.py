@@ -777,8 +777,10 @@ class _Batch:
         typed: list[str] = []
         value_checks: list[str] = []  # on raw text, after the type checks
         typed_checks: list[str] = []  # on the typed columns (alias _t)
-        for c in present:
-            t = _base_type(ddl[c])
+        # installations: an optional valid_from (the day a change takes effect) beside the attributes
+        extra = ["valid_from"] if kind == "installations" and "valid_from" in st.columns else []
+        for c in present + extra:
+            t = _base_type(ddl.get(c, "DATE"))
             raw = f"nullif(trim(r.{c}), '')"
             if c == "cpf":
                 expr = f"nullif(regexp_replace({raw}, '[^0-9]', '', 'g'), '')"
@@ -832,11 +834,14 @@ class _Batch:
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
         self.x(
             f"CREATE TEMP TABLE {ok} AS SELECT _idx, struct_pack({', '.join(f'{c} := {c}' for c in present)}) AS _row, "
-            f"{', '.join(present)} FROM {rec} WHERE reason IS NULL"
+            f"{', '.join(present + extra)} FROM {rec} WHERE reason IS NULL"
         )
         self.x(f"DROP TABLE {rec}")
         if self.one(f"SELECT count(*) - count(DISTINCT {key}) FROM {ok}"):
             self._in_file_duplicates(ok, (key,), value="_row")
+        if kind == "installations":
+            self._installation_versions(ok, present, bool(extra))
+            return
         n_ok = self.one(f"SELECT count(*) FROM {ok}")
         stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
         dup = self.one(
@@ -858,6 +863,99 @@ class _Batch:
         self.in_txn_sql.append(
             f"INSERT INTO {table} ({', '.join(present)}) SELECT {', '.join(present)} FROM {acc} ON CONFLICT ({key}) {conflict}"
         )
+
+    def _installation_versions(self, ok: str, present: Sequence[str], has_valid_from: bool) -> None:
+        """Installation rows as versions of the register (schema.INSTALLATION_HISTORY_COLUMNS).
+
+        * a new installation: its first version, from ``valid_from`` (else ``connected_since``);
+        * the same attributes as a stored version: a duplicate;
+        * other attributes: a change, accepted only with a ``valid_from`` after the latest version
+          (``register_conflict`` otherwise) and when the meter's voltages of the
+          ``REGISTER_CHECK_DAYS`` from ``valid_from`` agree with the new nominal voltage and phases
+          (``contradicts_readings`` otherwise). An accepted change closes the version in force
+          (``valid_to`` = the day before) and becomes the installation's current row.
+        """
+        attrs = [c for c in present if c != "installation_id"]
+        vf = "o.valid_from" if has_valid_from else "CAST(NULL AS DATE)"
+        same_any = " AND ".join(f"h.{c} IS NOT DISTINCT FROM o.{c}" for c in attrs) or "true"
+        stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
+        cls = self.tmp("regcls")
+        self.x(
+            f"""CREATE TEMP TABLE {cls} AS
+            SELECT o.*, {vf} AS _vf, s.installation_id IS NOT NULL AS _known,
+                   s.installation_id IS NOT NULL AND (o._row IS NOT DISTINCT FROM {stored} OR EXISTS (
+                       SELECT 1 FROM installation_history h WHERE h.installation_id = o.installation_id AND {same_any}
+                       AND ({vf} IS NULL OR ({vf} >= h.valid_from AND ({vf} <= h.valid_to OR h.valid_to IS NULL))))
+                   ) AS _same,
+                   (SELECT max(h.valid_from) FROM installation_history h WHERE h.installation_id = o.installation_id) AS _last
+            FROM {ok} o LEFT JOIN installations s ON s.installation_id = o.installation_id"""
+        )
+        self.duplicate += self.one(f"SELECT count(*) FROM {cls} WHERE _same")
+        self.x(
+            f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.REGISTER_CONFLICT}' FROM {cls} "
+            "WHERE _known AND NOT _same AND (_vf IS NULL OR (_last IS NOT NULL AND _vf <= _last))"
+        )
+        # the version a change would create: the current row with the file's columns over it
+        merged = ", ".join(
+            f"o.{c} AS {c}" if c in present else f"s.{c} AS {c}" for c in schema.INSTALLATION_COLUMNS
+        )
+        chg = self.tmp("regchg")
+        self.x(
+            f"""CREATE TEMP TABLE {chg} AS SELECT o._idx, o._vf, {merged}
+            FROM {cls} o JOIN installations s ON s.installation_id = o.installation_id
+            WHERE o._known AND NOT o._same AND o._vf IS NOT NULL AND (o._last IS NULL OR o._vf > o._last)"""
+        )
+        tol = schema.REGISTER_VOLTAGE_TOLERANCE
+        vt_pn = schema.VT_SECONDARY_LINE_V / 3**0.5
+        self.x(
+            f"""INSERT INTO {self.qidx}
+            WITH v AS (
+                SELECT c._idx, count(*) AS n, count(r.v_a_dv) AS na, count(r.v_b_dv) AS nb, count(r.v_c_dv) AS nc,
+                       median(coalesce(r.v_a_dv, r.v_b_dv, r.v_c_dv)) / 10.0 AS v_med,
+                       any_value(CASE WHEN upper(c.group_code) = 'A' AND c.nominal_voltage_v > 1000
+                                      THEN {vt_pn} ELSE c.nominal_voltage_v END) AS tr,
+                       any_value(c.phases) AS phases
+                FROM {chg} c JOIN voltage_10min r ON r.installation_id = c.installation_id
+                 AND r.ts >= c._vf AND r.ts < c._vf + INTERVAL {int(schema.REGISTER_CHECK_DAYS)} DAY
+                GROUP BY c._idx
+            )
+            SELECT _idx, '{Reason.CONTRADICTS_READINGS}' FROM v
+            WHERE n >= {int(schema.REGISTER_CHECK_MIN_READINGS)} AND (
+                (tr > 0 AND abs(v_med / tr - 1) > {tol})
+                OR (phases IS NOT NULL AND CAST(na > n / 2 AS INTEGER) + CAST(nb > n / 2 AS INTEGER)
+                    + CAST(nc > n / 2 AS INTEGER) <> phases))"""
+        )
+        acc = self.tmp("regacc")
+        self.x(
+            f"CREATE TEMP TABLE {acc} AS SELECT * FROM {chg} c WHERE c._idx NOT IN (SELECT _idx FROM {self.qidx})"
+        )
+        new = self.tmp("regnew")
+        self.x(f"CREATE TEMP TABLE {new} AS SELECT * FROM {cls} WHERE NOT _known")
+        n_new, n_chg = self.one(f"SELECT count(*) FROM {new}"), self.one(f"SELECT count(*) FROM {acc}")
+        self.accepted += n_new + n_chg
+        cols = list(schema.INSTALLATION_COLUMNS)
+        src = self.src.name.replace("'", "''")
+        now = "CAST(now() AS TIMESTAMP)"
+        if n_new:
+            first = (
+                "coalesce(_vf, connected_since, DATE '1900-01-01')"
+                if "connected_since" in present
+                else ("coalesce(_vf, DATE '1900-01-01')")
+            )
+            self.in_txn_sql += [
+                f"INSERT INTO installations ({', '.join(present)}) SELECT {', '.join(present)} FROM {new}",
+                f"INSERT INTO installation_history ({', '.join(present)}, valid_from, valid_to, recorded_at, source) "
+                f"SELECT {', '.join(present)}, {first}, NULL, {now}, '{src}' FROM {new}",
+            ]
+        if n_chg:
+            self.in_txn_sql += [
+                f"UPDATE installation_history h SET valid_to = c._vf - 1 FROM {acc} c "
+                "WHERE h.installation_id = c.installation_id AND h.valid_to IS NULL",
+                f"INSERT INTO installation_history ({', '.join(cols)}, valid_from, valid_to, recorded_at, source) "
+                f"SELECT {', '.join(cols)}, _vf, NULL, {now}, '{src}' FROM {acc}",
+                f"UPDATE installations s SET {', '.join(f'{c} = c.{c}' for c in attrs)} FROM {acc} c "
+                "WHERE s.installation_id = c.installation_id",
+            ]
 
     # ------------------------------------------------------------------ partition writes
     def _write(self, table: str, month: str, select: str) -> None:

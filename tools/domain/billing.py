@@ -36,7 +36,7 @@ Rules (REN 1.000/2021 unless noted)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -1256,15 +1256,26 @@ def bill_sequence(
     reference: ReferenceData,
     *,
     initial_credits: Sequence[CreditLot] = (),
+    facts_for: Callable[[dt.date], InstallationFacts] | None = None,
     **kwargs: Any,
 ) -> list[tuple[BillInputs, Bill]]:
     """Bills of consecutive cycles ``(start, end, reading_date, usage)``, carrying the SCEE
-    credit ledger from one to the next (oldest credits first, 60-month expiry)."""
+    credit ledger from one to the next (oldest credits first, 60-month expiry).
+
+    ``facts_for(day)``: the installation's attributes in force on ``day`` (versioned register);
+    each cycle is billed with those in force on its first day (default: ``facts`` for all)."""
     lots: tuple[CreditLot, ...] = tuple(initial_credits)
     out: list[tuple[BillInputs, Bill]] = []
     for start, end, reading, usage in items:
         inputs, issues = resolve_inputs(
-            facts, start, end, usage, reference, reading_date=reading, credits=lots, **kwargs
+            facts_for(start) if facts_for else facts,
+            start,
+            end,
+            usage,
+            reference,
+            reading_date=reading,
+            credits=lots,
+            **kwargs,
         )
         b = compute_bill(inputs, issues)
         out.append((inputs, b))
