@@ -65,7 +65,7 @@ DONT_KNOW_BELOW = 0.2
 class ChatRequest:
     text: str
     session_id: str | None = None
-    channel: str = "web"  # web | whatsapp | rest | cli
+    channel: str = "web"  # web | whatsapp | voice | rest | cli
     installation_id: str | None = None  # pre-identified by an integrator key
     phone: str | None = None  # channel-verified phone (WhatsApp "From")
     audience: str = "customer"  # customer | operator
