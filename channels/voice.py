@@ -14,15 +14,15 @@ already in the copilot's queue.
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 LANG = "pt-BR"
 VOICE = "Polly.Camila"  # a pt-BR neural voice of Twilio's <Say>
 ACTION = "/v1/channels/voice"
 
 
-def _say(resp: VoiceResponse | object, text: str) -> None:
-    resp.say(text, language=LANG, voice=VOICE)  # type: ignore[attr-defined]
+def _say(resp: VoiceResponse | Gather, text: str) -> None:
+    resp.say(text, language=LANG, voice=VOICE)
 
 
 def ask_digits(prompt: str, step: str = "cpf", lead: str = "") -> str:
