@@ -108,6 +108,14 @@ class Store:
     def _init_schema(self) -> None:
         c = self.con
         c.execute(_ddl("installations", schema.INSTALLATION_COLUMNS))
+        c.execute(_ddl("installation_history", schema.INSTALLATION_HISTORY_COLUMNS))
+        # homes built before the register was versioned: their rows become the first versions
+        cols = ", ".join(schema.INSTALLATION_COLUMNS)
+        c.execute(
+            f"INSERT INTO installation_history SELECT {cols}, coalesce(connected_since, DATE '1900-01-01'), "
+            "NULL, NULL, 'installations' FROM installations i WHERE NOT EXISTS "
+            "(SELECT 1 FROM installation_history h WHERE h.installation_id = i.installation_id)"
+        )
         c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
         c.execute(_ddl("service_requests", SERVICE_REQUEST_COLUMNS))
         c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
