@@ -37,7 +37,7 @@ from assistant.text import normalize
 FOLLOW_UP_RE = re.compile(r"^(?:e|mas e|e quanto|e sobre|tambem|agora|e agora|e ja|e pra|e para|e no|e na|e o|e a|ta e|ok e)\b")
 # "e no mês anterior?" asks for the period before; "mais cara que a anterior" compares with it (no shift)
 PREVIOUS_RE = re.compile(
-    r"(?<!que a )(?<!que o )(?<!q a )(?<!q o )(?<!do que a )(?<!com a )(?<!com o )(?<!a )"
+    r"(?<!que a )(?<!que o )(?<!q a )(?<!q o )(?<!do que a )(?<!com a )(?<!com o )"
     r"\b(?:anterior|antes disso|antes desse|antes dessa|de antes|retrasad\w*)\b"
 )
 # money or rights that an answer about a request, the voltage or outages already covers ("isso me dá desconto?")

@@ -128,7 +128,7 @@ _OTHER_UNIT = re.compile(
 _ASKS_DATA = re.compile(
     r"consum\w*|\bconta\b|contas|fatura\w*|dados|instalac\w*|medidor\w*|leitura\w*|gast\w*|\bcpf|telefone|endereco|"
     r"\bnome\b|\bkwh\b|\bpag\w*|saldo|creditos|\bcadastr\w*|\buc\b|\bcliente\w*|titular\w*|debito|divida|valor|"
-    r"\bveio\b|\bvem\b|\balt[oa]\b|\bcar[oa]\b|\bdevendo\b|\bluz\b|\benergia\b"
+    r"\bveio\b|\bvem\b|\balt[oa]\b|\bcar[oa]\b|\bdevendo\b"
 )
 # Comparisons with anonymous aggregates ("média dos vizinhos", "casas parecidas") are not someone else's data.
 _AGGREGATE_COMPARISON = re.compile(
@@ -274,7 +274,7 @@ _CONTENT_CUES = re.compile(
 
 
 _OWN_REFERENCE = re.compile(
-    r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui em casa|nossa|nosso|estou|gastei|paguei|consumi)\b"
+    r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui|nossa|nosso|estou|tenho|gastei|paguei|consumi)\b"
 )
 
 
