@@ -17,7 +17,7 @@ from typing import Any
 from assistant import identification, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
-from assistant.operator_slots import extract_operator_slots
+from assistant.operator_slots import extract_operator_slots, known_places, operator_route
 from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, in_domain
 from assistant.session import SessionState
 from assistant.slots import (
@@ -247,6 +247,8 @@ class Assistant:
         else:
             route = self.router(state.audience).route(turn.text, own_installation=state.installation_id)
             route = self._follow_up(turn, route)
+            if state.audience == "operator":
+                route = operator_route(turn.text, route)
         turn.intent = route.intent
         if route.intent == "clarify":
             self._clarify(
@@ -385,7 +387,7 @@ class Assistant:
 
                 sql = match(text, today)
                 return {"sql": sql} if sql else {}
-            found = extract_operator_slots(text, intent, today)
+            found = extract_operator_slots(text, intent, today, known_places(self.deps.store))
             if follow_up == "same" and intent == state.last_intent:
                 if "period" not in found and _PREVIOUS_RE.search(normalize(text)) and "period" in prev_slots:
                     found["period"] = previous_period(prev_slots["period"], today)
@@ -484,7 +486,7 @@ class Assistant:
             return None
         args = {k: v for k, v in slots.items() if k in spec.args_model.model_fields}
         ctx = self._scope_ctx(state)
-        inst = state.installation_id if spec.needs_installation else None
+        inst = (state.installation_id or slots.get("installation_id")) if spec.needs_installation else None
         call: dict[str, Any] = {"name": intent, "arguments": args}
         t0 = time.perf_counter()
         try:

@@ -22,6 +22,8 @@ def _bounds(text: str, today: dt.date, default: str) -> tuple[str, str]:
 
 def match(text: str, today: dt.date) -> str | None:
     """A SELECT for the question, or None when no template fits (the copilot then says "não sei")."""
+    if re.match(r"^\s*(?:select|with)\s", text, re.IGNORECASE):
+        return text.strip().rstrip(";")  # a pasted SELECT: the guarded sql_query tool validates it
     s = normalize(text)
     m = re.search(r"\b(tr|trafo|transformador)[\s-]*([a-z]*-?\d{2,6})\b", s)
     if re.search(r"tensao media", s) and m:

@@ -153,3 +153,11 @@ def kwh_of(wh: Any) -> Decimal:
 
 def money_of(x: Any) -> Decimal:
     return money(Decimal(repr(float(x))))
+
+
+def municipalities(store: Store) -> tuple[str, ...]:
+    """The municipalities of the installation register, as spelled there (filters and pickers)."""
+    rows = store.rows(
+        "SELECT DISTINCT municipality FROM installations WHERE municipality IS NOT NULL ORDER BY 1"
+    )
+    return tuple(str(r[0]) for r in rows)
