@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import identification, policy, render
+from assistant import identification, operator_answers, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.operator_slots import extract_operator_slots, known_places, operator_route
@@ -460,6 +460,17 @@ class Assistant:
     def _call_tools(self, turn: _Turn, intent: str) -> None:
         if intent == "search_knowledge":
             self._knowledge(turn, turn.text)
+            return
+        if turn.state.audience == "operator" and operator_answers.handles(intent, turn.slots):
+            reply, detail, charts, _ = operator_answers.answer(
+                intent, turn.slots, lambda slots: self._run(turn, intent, slots)
+            )
+            if reply:
+                turn.reply, turn.detail, turn.charts = reply, detail, charts
+                turn.citations.extend(render.citations_of(turn.results))
+                turn.suggestions = render.suggestions_for(intent, "operator")
+                if any(r.disqualified for r in turn.results):
+                    turn.state.failures += 1
             return
         periods = turn.slots.get("period")
         if isinstance(periods, list):

@@ -235,6 +235,9 @@ def extract_operator_slots(
     if m:
         out["group"] = m.group(1).upper()
     out.update(_filters(text, s, intent, today, places))
+    if intent == "quality_ranking" and asks_at_risk(s):
+        out["at_risk"] = True
+        out.pop("level", None)
     if intent == "storage_cost":
         out.update(_cost_slots(s))
     if intent not in ("quality_ranking", "events_summary"):
@@ -401,6 +404,18 @@ def one_customer_tool(text: str, intent: str, rule: str) -> str | None:
     return next((tool for tool, pattern in _ONE_CUSTOMER if re.search(pattern, s)), None)
 
 
+_AT_RISK_RE = re.compile(
+    r"\b(?:vai|vao|podem|pode|devem|deve) (?:estourar|passar|ultrapassar|violar|furar)\b|"
+    r"\b(?:perto|proxim[oa]s?|a menos de .{1,20}) de (?:passar|estourar|ultrapassar|violar)\b|"
+    r"\b(?:em risco de|com projecao de|tendencia de) (?:passar|estourar|ultrapassar|violar)\b"
+)
+
+
+def asks_at_risk(norm: str) -> bool:
+    """ "quem vai estourar o DIC", "a menos de 1 hora de passar do limite": units projected to exceed."""
+    return bool(_AT_RISK_RE.search(norm))
+
+
 _SQL_READ_RE = re.compile(r"^\s*(?:select|with)\s", re.IGNORECASE)
 
 
@@ -411,5 +426,11 @@ def operator_route(text: str, route: Route) -> Route:
         return route
     if _SQL_READ_RE.match(text):
         return Route("sql_query", 1.0, rule="sql_select")
+    if route.intent in ("compensation_exposure", "quality_ranking") and asks_at_risk(normalize(text)):
+        return Route("quality_ranking", 1.0, rule="at_risk")
+    if route.intent == "compensation_exposure" and re.search(
+        r"\banexo iv\b|\bprazos?\b|\bpedidos?\b|\batendimento\b", normalize(text)
+    ):
+        return Route("deadline_exposure", route.confidence, rule="deadline_words")
     tool = one_customer_tool(text, route.intent, route.rule)
     return Route(tool, 1.0, rule="one_installation") if tool else route
