@@ -253,9 +253,17 @@ def _run_case(
     if gd_installation_id and any(t == "gd_credits" for t in case.get("tools", [])):
         inst = gd_installation_id
     session = f"eval-{audience}-{i}"
+
     def ask(text: str) -> ChatResponse:
-        return assistant.chat(ChatRequest(text=text, session_id=session, channel="cli", audience=audience,
-                                          installation_id=inst if audience == "customer" else None))
+        return assistant.chat(
+            ChatRequest(
+                text=text,
+                session_id=session,
+                channel="cli",
+                audience=audience,
+                installation_id=inst if audience == "customer" else None,
+            )
+        )
 
     parent = by_id.get(case.get("after", ""))
     if parent is not None:

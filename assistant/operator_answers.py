@@ -492,6 +492,84 @@ def _cost_params(slots: dict[str, Any]) -> list[str]:
     return out
 
 
+def _deadline_status(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool]:
+    v = r.value
+    topic = t("op.topic.deadline_exposure")
+    m = v.main
+    if m is None:
+        rtype = str(slots.get("request_type") or "")
+        label = _label("deadlines.family", rtype) if rtype else t("op.deadlines.empty")
+        return topic, t("op.deadline_status.none", type=label, inst=v.installation_id), False
+    common = {
+        "type": _label("deadlines.request_type", m.request_type),
+        "id": m.request_id,
+        "inst": m.installation_id,
+        "deadline": t(f"op.deadline_status.unit.{m.deadline_unit}", n=m.deadline_amount),
+        "due": _v(m.due_at),
+        "compensation": _v(m.compensation, "R$"),
+    }
+    if m.state == "late":
+        body = t(
+            "op.deadline_status.late",
+            done=_v(m.done_at),
+            source=_label("op.deadline_status.source", m.done_source),
+            **common,
+        )
+        if m.hidden_late and m.closed_at is not None:
+            body += " " + t("op.deadline_status.hidden", closed=_v(m.closed_at))
+    elif m.state == "open_late":
+        body = t("op.deadline_status.open_late", **common)
+    else:
+        body = t("op.deadline_status.ontime", state=_label("deadlines.state", m.state), **common)
+    return topic, body, True
+
+
+def _continuity(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool]:
+    v = r.value
+    topic = t("op.continuity.topic", inst=v.installation_id)
+    period = v.period
+    inside = [
+        i
+        for i in v.interruptions
+        if i.start.date() <= period.end and (i.end is None or i.end.date() >= period.start)
+    ]
+    if not inside:
+        body = t("op.continuity.none")
+    else:
+        items = []
+        for i in inside[:MAX_ITEMS]:
+            if i.end is None:
+                items.append(t("op.continuity.item_open", start=_hm(i.start), date=format_date(i.start)))
+                continue
+            minutes = _duration(i.minutes)
+            if not i.counted:
+                minutes += ", " + t("op.continuity.short")
+            items.append(
+                t(
+                    "op.continuity.item",
+                    start=_hm(i.start),
+                    end=_hm(i.end),
+                    date=format_date(i.start),
+                    minutes=minutes,
+                )
+            )
+        body = t(
+            "op.continuity.list",
+            count=_plural(len(inside), "interrupção", "interrupções"),
+            items="; ".join(items),
+        )
+    limits = v.limits if isinstance(v.limits, dict) else {}
+    body += " " + t(
+        "op.continuity.month",
+        dic=_v(v.dic_h, "h"),
+        fic=_v(v.fic),
+        dic_lim=_v(limits.get("dic_h"), "h"),
+        fic_lim=_v(limits.get("fic")),
+        compensation=_v(v.total_compensation_rs, "R$"),
+    )
+    return topic, body, True
+
+
 # ------------------------------------------------------------------ the answer
 
 
@@ -514,6 +592,10 @@ def _compose(intent: str, r: ToolResult[Any], slots: dict[str, Any]) -> tuple[st
         return _deadlines(r, slots)
     if intent == "storage_cost":
         return _cost(r, slots)
+    if intent == "deadline_status":
+        return _deadline_status(r, slots)
+    if intent == "continuity_indicators":
+        return _continuity(r, slots)
     topic = t(f"intent.{intent}").capitalize() if has(f"intent.{intent}") else intent
     return topic, render_one(intent, r, slots), True
 

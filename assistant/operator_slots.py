@@ -321,6 +321,14 @@ def _cost_slots(s: str) -> dict[str, Any]:
     m = re.search(r"\b(\d{1,2})\s+anos\b", s)
     if m:
         out["retention_years"] = int(m.group(1))
+    # "5 min em vez de 15", "3 anos em vez de 10": both values, the new one first
+    for key, unit in (("interval_minutes", r"(?:minutos|min)"), ("retention_years", r"anos")):
+        m = re.search(
+            rf"\b(\d{{1,2}})\s*{unit}\b.{{0,30}}?\b(?:em vez de|ao inves de|no lugar de|contra|vs|x)\s+(\d{{1,2}})\b",
+            s,
+        )
+        if m and int(m.group(1)) != int(m.group(2)):
+            out[key] = [int(m.group(1)), int(m.group(2))]
     cloud = bool(re.search(r"nuvem|cloud|aws|azure|gcp|google cloud|oci|huawei", s))
     onprem = bool(
         re.search(r"on-premises|on premises|on-premise|on premise|local|proprio|datacenter|data center", s)

@@ -77,9 +77,15 @@ class SessionStore:
         now = dt.datetime.now(dt.UTC).isoformat()
         payload = json.dumps(asdict(state), ensure_ascii=False, default=str)
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", [state.session_id, payload, now])
+            self.db.execute(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", [state.session_id, payload, now]
+            )
             if state.installation_id and state.audience == "customer":
-                ctx = {"last_intent": state.last_intent, "last_slots": state.last_slots, "history": state.history}
+                ctx = {
+                    "last_intent": state.last_intent,
+                    "last_slots": state.last_slots,
+                    "history": state.history,
+                }
                 self.db.execute(
                     "INSERT OR REPLACE INTO contexts VALUES (?, ?, ?)",
                     [state.installation_id, json.dumps(ctx, ensure_ascii=False, default=str), now],
@@ -91,7 +97,9 @@ class SessionStore:
         if not state.installation_id:
             return
         with self._lock:
-            row = self.db.execute("SELECT state FROM contexts WHERE installation_id = ?", [state.installation_id]).fetchone()
+            row = self.db.execute(
+                "SELECT state FROM contexts WHERE installation_id = ?", [state.installation_id]
+            ).fetchone()
         if row:
             ctx = json.loads(row[0])
             state.last_intent = ctx.get("last_intent")
@@ -105,8 +113,15 @@ class SessionStore:
         with self._lock:
             self.db.execute(
                 "INSERT INTO handoffs VALUES (?, ?, ?, ?, ?, ?, 'aberto', ?)",
-                [hid, state.session_id, state.installation_id, state.channel, reason,
-                 json.dumps(summary, ensure_ascii=False, default=str), now],
+                [
+                    hid,
+                    state.session_id,
+                    state.installation_id,
+                    state.channel,
+                    reason,
+                    json.dumps(summary, ensure_ascii=False, default=str),
+                    now,
+                ],
             )
             self.db.commit()
         return hid
@@ -137,7 +152,9 @@ class SessionStore:
     # -------------------------------------------------------------- channel dedup (e.g. Twilio MessageSid)
     def seen(self, message_id: str) -> str | None:
         with self._lock:
-            row = self.db.execute("SELECT reply FROM seen_messages WHERE message_id = ?", [message_id]).fetchone()
+            row = self.db.execute(
+                "SELECT reply FROM seen_messages WHERE message_id = ?", [message_id]
+            ).fetchone()
         return row[0] if row else None
 
     def remember(self, message_id: str, reply: str) -> bool:
