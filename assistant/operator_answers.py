@@ -113,11 +113,46 @@ def _head(topic: str, period: str, slots: dict[str, Any], extra: Sequence[str] =
     return t("op.head", topic=topic, period=period)
 
 
+def scenario_words(name: str) -> str:
+    """A storage-cost scenario in words ("interval=5 retention=3.0" → "memória de massa de 5 min, retenção de 3 anos")."""
+    if not name or name == "base":
+        return t("op.cost.base")
+    parts = []
+    for token in name.split():
+        key, _, val = token.partition("=")
+        if key == "infrastructure":
+            parts.append(provider_words(val))
+        elif key == "interval":
+            parts.append(t("op.cost.interval", n=_v(Decimal(val))))
+        elif key == "retention":
+            parts.append(t("op.cost.retention", n=_v(Decimal(val))))
+        elif key == "hot":
+            parts.append(t("op.cost.hot", n=_v(Decimal(val))))
+        elif key == "fiscal":
+            parts.append(t("op.cost.fiscal", n=_v(Decimal(val))))
+    return ", ".join(parts) or t("op.cost.base")
+
+
+def provider_words(book_id: str) -> str:
+    """A price book id ("aws:sa-east-1", "onprem:commodity") in words."""
+    return _label("op.provider", str(book_id).split(":")[0])
+
+
+def operator_issue_text(code: str, data: dict[str, Any]) -> str:
+    """An issue in operator words: scenario and price-book keys replaced by what they mean."""
+    clean = dict(data)
+    if "scenario" in clean:
+        clean["scenario"] = scenario_words(str(clean["scenario"]))
+    if "provider" in clean:
+        clean["provider"] = provider_words(str(clean["provider"]))
+    return issue_text(code, clean)
+
+
 def _caveat(results: Sequence[ToolResult[Any]]) -> str:
     for r in results:
         for issue in r.issues:
             if issue.severity == "warning" and has(issue.code):
-                return issue_text(issue.code, issue.data)
+                return operator_issue_text(issue.code, dict(issue.data))
     refs = [ref for r in results for step in r.trail for ref in step.refs]
     if any(ref.status in ("unconfirmed", "reference") for ref in refs):
         return t("op.caveat_reference")
@@ -150,6 +185,18 @@ def _ranking(r: ToolResult[Any], slots: dict[str, Any], at_risk: bool) -> tuple[
             )
         else:
             body = t("op.ranking.no_at_risk", indicator=ind, limit=limit, end=end)
+            below = [e for e in v.entities if not e.violated][:3]
+            if below:
+                items = [
+                    t(
+                        "op.ranking.at_risk_item",
+                        id=e.entity_id,
+                        value=_unit_value(e.value, unit),
+                        projected=_unit_value(e.projected, unit),
+                    )
+                    for e in below
+                ]
+                body += " " + t("op.ranking.closest", items=_join(items))
         body += " " + t("op.ranking.violated_too", n=_v(v.n_violating_meters))
         return topic, body, bool(v.entities)
     level = v.level
@@ -182,10 +229,12 @@ def _ranking(r: ToolResult[Any], slots: dict[str, Any], at_risk: bool) -> tuple[
     body = t(
         "op.ranking.top",
         n_shown=len(shown),
-        level_plural=t(f"op.ranking.level_plural.{level}"),
+        level_plural=t(f"op.ranking.level_{'one' if len(shown) == 1 else 'plural'}.{level}"),
         indicator=ind,
         items=_join(items),
     )
+    if len(shown) < len(v.entities) or v.n_entities > len(v.entities):
+        body += " " + t("op.more_in_table")
     body += " " + t(
         "op.ranking.limit",
         limit=limit,
@@ -274,13 +323,23 @@ def _outage(o: Any) -> str:
             date=format_date(o.start),
             start=_hm(o.start),
         )
+    if o.end.date() != o.start.date():
+        return t(
+            "op.events.outage_item_long",
+            level=level,
+            id=o.entity_id,
+            date=format_date(o.start),
+            start=_hm(o.start),
+            duration=_duration(o.duration_min),
+            last=_v(o.end),
+        )
     return t(
         "op.events.outage_item",
         level=level,
         id=o.entity_id,
         date=format_date(o.start),
         start=_hm(o.start),
-        end=_hm(o.end) if o.end.date() == o.start.date() else f"{_hm(o.end)} de {format_date(o.end)}",
+        end=_hm(o.end),
         duration=_duration(o.duration_min),
     )
 
@@ -393,7 +452,11 @@ def _deadlines(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, boo
         for d in v.due_soon[:3]
     ]
     parts.append(
-        t("op.deadlines.due", n=_v(len(v.due_soon)), items=(": " + "; ".join(due_items)) if due_items else "")
+        t(
+            "op.deadlines.due",
+            n=_plural(len(v.due_soon), "pedido", "pedidos"),
+            items=(": " + "; ".join(due_items)) if due_items else "",
+        )
     )
     parts.append(
         t(
@@ -459,8 +522,7 @@ def _cost(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool]:
 
 
 def _scenario_name(sc: Any) -> str:
-    provider = str(sc.provider).split(":")[0]
-    name = _label("op.provider", provider)
+    name = provider_words(str(sc.provider))
     params = sc.params or {}
     extra = []
     if params.get("interval_minutes") and isinstance(params.get("interval_minutes"), int | float):
@@ -526,7 +588,7 @@ def _deadline_status(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, st
 
 def _continuity(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool]:
     v = r.value
-    topic = t("op.continuity.topic", inst=v.installation_id)
+    topic = t("op.continuity.topic")
     period = v.period
     inside = [
         i
@@ -644,7 +706,7 @@ def answer(
     if intent == "deadline_exposure":
         period_words = _deadline_window(result, slots)
     elif intent == "storage_cost":
-        period_words = format_month(result.value.scenarios[0].eval_month) if result.value.scenarios else ""
+        period_words = ""
     elif period is not None:
         period_words = period_text(period)
     else:
@@ -664,14 +726,16 @@ def answer(
         wider = run({**call, "period": WIDER_PERIOD})
         if wider is not None and not wider.disqualified:
             results.append(wider)
-            wider_words, _ = _wider_text(intent, wider, slots)
+            wider_body = (
+                _compose(intent, wider, slots)[1] or _empty_text(intent, wider, slots).capitalize() + "."
+            )
             body = t(
                 "op.empty_wider",
                 empty=_empty_text(intent, result, slots).capitalize(),
                 period=period_text(period),
-                wider=wider_words,
                 wider_period=t("op.last_days", days=WIDER_DAYS),
-            ) + (" " + _compose(intent, wider, slots)[1] if _wider_text(intent, wider, slots)[1] else "")
+                wider=wider_body,
+            )
     elif not found and not body:
         body = _empty_text(intent, result, slots).capitalize() + "."
     lines = [head + ":", body.strip()]
