@@ -17,11 +17,4 @@ def article(article_id: str) -> dict[str, Any] | None:
     a = _articles().get(article_id)
     if a is None:
         return None
-    return {
-        "id": a.id,
-        "title": a.title,
-        "source": a.source,
-        "status": a.status,
-        "audience": a.audience,
-        "body": a.body,
-    }
+    return {"id": a.id, "title": a.title, "source": a.source, "status": a.status, "audience": a.audience, "body": a.body}

@@ -35,17 +35,12 @@ class AssistantDeps:
     _retriever_failed: bool = False
 
     @classmethod
-    def from_home(
-        cls,
-        home: str | Path,
-        today: dt.date | None = None,
-        read_only: bool = True,
-        settings: AssistantSettings | None = None,
-    ) -> AssistantDeps:
+    def from_home(cls, home: str | Path, today: dt.date | None = None, read_only: bool = True,
+                  settings: AssistantSettings | None = None) -> AssistantDeps:
         home = Path(home)
         store = open_store(home, read_only=read_only)
-        sessions = SessionStore(home / "assistant.sqlite")
         s = settings or get_settings()
+        sessions = SessionStore(home / "assistant.sqlite", idle_s=s.session_idle_min * 60)
         if today is None and s.today:
             today = dt.date.fromisoformat(s.today)
         return cls(home=home, store=store, sessions=sessions, settings=s, today=today)
@@ -92,12 +87,8 @@ class AssistantDeps:
                 "intent": resp.intent,
                 "slots": resp.slots,
                 "tool_calls": [
-                    {
-                        "name": c["name"],
-                        "arguments": c.get("arguments"),
-                        "error": c.get("error"),
-                        "digest": _digest(c.get("result")),
-                    }
+                    {"name": c["name"], "arguments": c.get("arguments"), "error": c.get("error"),
+                     "digest": _digest(c.get("result"))}
                     for c in resp.tool_calls
                 ],
                 "refused": resp.refused,

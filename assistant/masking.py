@@ -8,9 +8,7 @@ import re
 _CPF = re.compile(r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b")
 _PHONE = re.compile(r"(?:\+?55\s?)?\(?\d{2}\)?\s?9?\d{4}[-\s]?\d{4}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_NAME = re.compile(
-    r"\b(meu nome e|meu nome é|me chamo|sou o|sou a)\s+([A-ZÀ-Ü][\wÀ-ü]+(?:\s+[A-ZÀ-Ü][\wÀ-ü]+)*)", re.I
-)
+_NAME = re.compile(r"\b(meu nome e|meu nome é|me chamo|sou o|sou a)\s+([A-ZÀ-Ü][\wÀ-ü]+(?:\s+[A-ZÀ-Ü][\wÀ-ü]+)*)", re.I)
 _DIGITS4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 

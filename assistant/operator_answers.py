@@ -258,7 +258,7 @@ def _exposure(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool
             continuity=_v(v.continuity_rs, "R$"),
         )
     ]
-    if v.groups:
+    if len(v.groups) > 1:
         items = [
             t("op.exposure.group_item", id=g.group_id, amount=_v(g.amount_rs, "R$"))
             for g in v.groups[:MAX_ITEMS]

@@ -134,6 +134,12 @@ def place_in(text: str, places: Sequence[str]) -> str | None:
     return None
 
 
+def place_slots(text: str, intent: str, places: Sequence[str]) -> dict[str, Any]:
+    """``{"region": ...}`` when the question names a municipality of the register and the tool filters by it."""
+    place = place_in(text, places)
+    return {"region": place} if place and "region" in _accepts(intent) else {}
+
+
 def extract_operator_slots(
     text: str, intent: str, today: dt.date, places: Sequence[str] = ()
 ) -> dict[str, Any]:
