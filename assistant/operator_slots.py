@@ -440,6 +440,9 @@ def operator_route(text: str, route: Route) -> Route:
         return route
     if _SQL_READ_RE.match(text):
         return Route("sql_query", 1.0, rule="sql_select")
+    norm = normalize(text)
+    if route.intent != "storage_cost" and any(re.search(pat, norm) for _, pat in _PROVIDERS):
+        return Route("storage_cost", 1.0, rule="cloud_provider")  # only the storage-cost estimate prices providers
     if route.intent in ("compensation_exposure", "quality_ranking") and asks_at_risk(normalize(text)):
         return Route("quality_ranking", 1.0, rule="at_risk")
     if route.intent == "compensation_exposure" and re.search(

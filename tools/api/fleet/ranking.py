@@ -76,14 +76,22 @@ def _ranking_frame(
     nom_end: dt.date,
     scope: list[str] | None = None,
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    sql, params = ranking_query(ctx.store, ctx.data_today, indicator, level, period, nom_end)
+    sql, params = ranking_query(ctx.store, ctx.data_today, indicator, level, period, nom_end, scope)
     return ctx.store.df(sql, params), sql, params
 
 
 def ranking_query(
-    store: Store, data_today: dt.date, indicator: str, level: str, period: Period, nom_end: dt.date
+    store: Store,
+    data_today: dt.date,
+    indicator: str,
+    level: str,
+    period: Period,
+    nom_end: dt.date,
+    scope: list[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of one ranking (also run by the fleet jobs on Spark)."""
+    """The SQL and parameters of one ranking (also run by the fleet jobs on Spark).
+
+    ``scope``: only these installations (the place filters), ``None`` = the whole fleet."""
     start, end = period.start_ts(), period.end_ts_exclusive()
     ongoing = nom_end > period.end
     if indicator in VOLTAGE_INDICATORS:
