@@ -15,8 +15,16 @@ from channels.config import ChannelSettings
 from channels.rest.app import create_app
 
 #: Debian Chromium headless in a closed sandbox (no background networking, no first-run work)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -38,7 +46,17 @@ def running_server(settings: ChannelSettings, port: int | None = None) -> Iterat
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.05)
+            pass
+        if not thread.is_alive():  # uvicorn gave up (port taken, app failed to start)
+            break
+        time.sleep(0.05)
+    else:
+        server.should_exit = True
+        raise RuntimeError(f"the test server at {base} never answered /healthz")
+    if not server.started:
+        server.should_exit = True
+        thread.join(timeout=10)
+        raise RuntimeError(f"the test server at {base} did not start")
     try:
         yield base
     finally:
