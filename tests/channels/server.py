@@ -15,8 +15,16 @@ from channels.config import ChannelSettings
 from channels.rest.app import create_app
 
 #: Debian Chromium headless in a closed sandbox (no background networking, no first-run work)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -40,10 +48,13 @@ def running_server(settings: ChannelSettings, port: int | None = None) -> Iterat
                 break
         except httpx.HTTPError:
             pass
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the test server on port {port} did not come up")
+        if not thread.is_alive() or time.monotonic() > deadline:  # uvicorn gave up, or start-up hung
+            break
         time.sleep(0.1)
+    if not server.started:
+        server.should_exit = True
+        thread.join(timeout=10)
+        raise RuntimeError(f"the test server at {base} did not start")
     try:
         yield base
     finally:
