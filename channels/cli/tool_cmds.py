@@ -45,7 +45,7 @@ def tool_cmd(ctx: click.Context, name: str, installation_id: str | None, args_js
         click.echo("\n".join(lines), err=True)
         raise SystemExit(2) from exc
     except ValueError as exc:  # a date that does not exist (2026-13, 2026-02-31)
-        message = f"Data ou período inválido nos argumentos ({exc}). Use datas AAAA-MM-DD e meses AAAA-MM de 01 a 12."
+        message = "Data ou período inválido nos argumentos. Use datas AAAA-MM-DD e meses AAAA-MM de 01 a 12."
         echo_json({"error": "error.invalid_period", "message": message, "errors": []})
         click.echo(message, err=True)
         raise SystemExit(2) from exc
