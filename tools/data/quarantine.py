@@ -19,6 +19,11 @@ Reason codes (stable; also the keys shown in ingest reports and ``docs/data-mode
 ``invalid_value``        a register field outside its domain (group A/B, phases 1-3, CPF...)
 ``duplicate_conflict``   same key as a record already stored (or earlier in the same input)
                          with a different value: the first stored value is kept
+``register_conflict``    an installation-register row that changes a stored installation without
+                         a ``valid_from`` after its latest version (never a silent overwrite)
+``contradicts_readings`` a register change the meter's own data contradicts: the median voltage
+                         from ``valid_from`` is > 15 % off the new nominal, or the number of
+                         voltage channels with readings differs from the new number of phases
 =======================  ====================================================================
 
 Re-ingesting a record that is already in quarantine with the same reason (same kind and raw
@@ -50,6 +55,8 @@ class Reason(enum.StrEnum):
     UNKNOWN_REGISTER = "unknown_register"
     INVALID_VALUE = "invalid_value"
     DUPLICATE_CONFLICT = "duplicate_conflict"
+    REGISTER_CONFLICT = "register_conflict"  # a register change without a later valid_from
+    CONTRADICTS_READINGS = "contradicts_readings"  # a register change the meter's data contradicts
 
 
 def add(

@@ -108,6 +108,14 @@ class Store:
     def _init_schema(self) -> None:
         c = self.con
         c.execute(_ddl("installations", schema.INSTALLATION_COLUMNS))
+        c.execute(_ddl("installation_history", schema.INSTALLATION_HISTORY_COLUMNS))
+        # homes built before the register was versioned: their rows become the first versions
+        cols = ", ".join(schema.INSTALLATION_COLUMNS)
+        c.execute(
+            f"INSERT INTO installation_history SELECT {cols}, coalesce(connected_since, DATE '1900-01-01'), "
+            "NULL, NULL, 'installations' FROM installations i WHERE NOT EXISTS "
+            "(SELECT 1 FROM installation_history h WHERE h.installation_id = i.installation_id)"
+        )
         c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
         c.execute(_ddl("service_requests", SERVICE_REQUEST_COLUMNS))
         c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
@@ -138,22 +146,31 @@ class Store:
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
 
+    def lake_view_sql(self, table: str) -> str:
+        """``CREATE OR REPLACE VIEW <table>`` over the lake at its absolute path (typed and empty
+        when the table has no files); the path is resolved from the home at every call."""
+        cols = schema.LAKE_TABLES[table]
+        if self.has_lake_data(table):
+            sel = ", ".join(cols)
+            glob = str((self.lake / table).resolve() / "month=*" / "*.parquet")
+            return (
+                f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
+                f"{sql_str(glob)}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
+            )
+        sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
+        return f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
+
+    @staticmethod
+    def outages_view_sql() -> str:
+        return _OUTAGES_VIEW
+
     def refresh_views(self) -> None:
         """(Re)create the views over the lake; empty typed views when a table has no files."""
         if self.read_only:
             return
         with self._lock:
-            for table, cols in schema.LAKE_TABLES.items():
-                if self.has_lake_data(table):
-                    sel = ", ".join(cols)
-                    sql = (
-                        f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
-                        f"{sql_str(self.partition_glob(table))}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
-                    )
-                else:
-                    sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
-                    sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
-                self.con.execute(sql)
+            for table in schema.LAKE_TABLES:
+                self.con.execute(self.lake_view_sql(table))
             self.con.execute(_OUTAGES_VIEW)
         self.sync_usage()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 
 from assistant import ChatRequest
+from assistant.session import phone_binding
 from channels import whatsapp
 from channels.charts import to_png
 from channels.rest.deps import AssistantDep, SettingsDep
@@ -34,7 +35,9 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
         raise Problem(429, "problem.rate_limited")
     if sid and not sessions.remember(sid, ""):
         return Response(content=whatsapp.twiml([]), media_type="application/xml")
-    resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=f"wa:{phone}", channel="whatsapp", phone=phone))
+    binding = phone_binding(phone)  # the number Twilio signed for; its live session continues
+    resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=sessions.latest_for(binding),
+                                      channel="whatsapp", phone=phone, binding=binding))
     media_url = None
     if resp.charts:
         media_id = secrets.token_hex(8)

@@ -25,6 +25,7 @@ from tools.api.fleet.common import (
     with_parts,
 )
 from tools.api.quality_common import continuity_rules, reference_versions, voltage_params, voltage_rules
+from tools.data.store import Store
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds, resolve_period
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
@@ -67,12 +68,20 @@ class QualityRanking:
 def _ranking_frame(
     ctx: ToolContext, indicator: str, level: str, period: Period, nom_end: dt.date
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    sql, params = ranking_query(ctx.store, ctx.data_today, indicator, level, period, nom_end)
+    return ctx.store.df(sql, params), sql, params
+
+
+def ranking_query(
+    store: Store, data_today: dt.date, indicator: str, level: str, period: Period, nom_end: dt.date
+) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of one ranking (also run by the fleet jobs on Spark)."""
     start, end = period.start_ts(), period.end_ts_exclusive()
     ongoing = nom_end > period.end
     if indicator in VOLTAGE_INDICATORS:
         rules = voltage_rules()
-        end_ext = end if ongoing else max(end, min(end + 7 * DAY, day_ts(ctx.data_today)))
-        params = voltage_params(ctx.store, start, end, end_ext)
+        end_ext = end if ongoing else max(end, min(end + 7 * DAY, day_ts(data_today)))
+        params = voltage_params(store, start, end, end_ext)
         lim = rules.drp_lim_pct if indicator == "DRP" else rules.drc_lim_pct
         params.update(indicator=indicator, level=level, limit_pct=float(lim), ongoing=ongoing)
         sql = with_parts("fleet_ranking_voltage.sql", voltage_sets="quality_voltage_sets.sql")
@@ -87,8 +96,8 @@ def _ranking_frame(
             "start": start,
             "end": end,
             "min_seconds": crules.min_interruption_minutes * 60,
-            **critical_params(ctx.store),
-            **limit_params(ctx.store),
+            **critical_params(store),
+            **limit_params(store),
             "indicator": indicator,
             "level": level,
             "months": months,
@@ -96,7 +105,7 @@ def _ranking_frame(
             "scale": scale / observed,
         }
         sql = with_parts("fleet_ranking_continuity.sql", continuity_monthly="fleet_continuity_monthly.sql")
-    return ctx.store.df(sql, params), sql, params
+    return sql, params
 
 
 def quality_ranking(
