@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, require_home
 from tools.api import admin
 from tools.types import to_jsonable
 
@@ -235,7 +235,7 @@ def installations_cmd(
     as_json: bool,
 ) -> None:
     """List installations with their key attributes (never name, CPF or phone)."""
-    rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
+    rows = admin.list_installations(require_home(ctx), group=group.upper() if group else None, gd=gd, modality=modality, limit=limit)
     if as_json:
         echo_json(rows)
         return
