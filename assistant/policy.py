@@ -10,6 +10,7 @@ from assistant.i18n import has, t
 from assistant.masking import mask, mask_confirmation
 from assistant.router import Route
 from assistant.session import SessionState
+from assistant.text import basic_normalize
 
 if TYPE_CHECKING:
     from assistant.deps import AssistantDeps
@@ -229,8 +230,12 @@ def write_request(norm: str) -> bool:
     return False
 
 
-def screen(norm: str, refusal_rule: str = "") -> Screen | None:
-    """Emergencies first, then declines by kind. ``refusal_rule``: the router's other-person rule, if any."""
+def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:
+    """Emergencies first, then declines by kind. ``refusal_rule``: the router's other-person rule, if any.
+
+    The topic words are also read on the text without spelling correction ("votar" is not "voltar")."""
+    if raw:
+        norm = f"{norm} | {basic_normalize(raw)}"
     kind = emergency_kind(norm)
     if kind:
         return Screen("emergency", kind)

@@ -163,11 +163,10 @@ def test_demo_lake_predicted_within_10_percent(calibrated_home: Path, tmp_path: 
     The coefficients come from our generated sample (not from the demo lake); the composition
     (meters per type and interval, record counts) comes from the demo store.
     """
-    admin = pytest.importorskip("tools.api.admin")
-    if not hasattr(admin, "build_demo"):
-        pytest.skip("tools.api.admin.build_demo not written yet")
+    from tools.api.admin import build_demo
+
     home = tmp_path / "demo"
-    admin.build_demo(home, meters=40, months=2, seed=7)
+    build_demo(home, meters=40, months=2, seed=7)
     coefs = Coefficients(load_calibration(calibrated_home) or {})
     check = lake_check(home, coefs)
     assert abs(check.value.error["total"]) <= 0.10

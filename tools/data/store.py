@@ -336,11 +336,20 @@ class Store:
         return r[0][0] if r else None
 
     def data_today(self) -> dt.date | None:
-        """The latest complete day of load-profile data (the data's "today" is the day after)."""
+        """The data's "today": the day after the latest complete day of load-profile data.
+
+        Never one meter's word: it is the *median* over installations of each one's last reading
+        (a meter with a wrong clock, or one that kept reporting after the others stopped, moves
+        nothing; future readings are also quarantined at ingest, ``future_timestamp``).
+        """
         if self.usage_ready():
-            last = self.scalar("SELECT max(last_ts) FROM usage_daily")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id)"
+            )
         else:
-            last = self.scalar("SELECT max(ts) FROM load_profile")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(ts) AS m FROM load_profile GROUP BY installation_id)"
+            )
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at

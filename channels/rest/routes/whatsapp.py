@@ -47,7 +47,7 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
         _expire_old(media_dir, settings.media_ttl_s)
         token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
         media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"
-    body = whatsapp.twiml(whatsapp.split_message(resp.reply), media_url)
+    body = whatsapp.twiml(whatsapp.split_message(whatsapp.format_reply(resp.reply)), media_url)
     return Response(content=body, media_type="application/xml")
 
 
