@@ -205,6 +205,11 @@ def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
     return int(n)
 
 
+def _failed(result: Any) -> bool:
+    """``timed`` returns ("error", name, message) when the call raised a ToolError."""
+    return isinstance(result, tuple) and len(result) == 3 and result[0] == "error"
+
+
 def _figures(readings: int, wall_ms: float, cpu_ms: float, ok: bool) -> dict[str, Any]:
     return {
         "s": wall_ms / 1000,
@@ -235,13 +240,13 @@ def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]
         t_ext = min(t1 + dt.timedelta(days=7), dt.datetime.combine(today, dt.time()))
         n = _readings(store, "voltage", month_start, t_ext.date())
         w, c, sets = timed(lambda: voltage_sets(store, t0, t1, t_ext))
-        out["DRP/DRC voltage sets (fleet, month)"] = _figures(n, w, c, not isinstance(sets, tuple))
+        out["DRP/DRC voltage sets (fleet, month)"] = _figures(n, w, c, not _failed(sets))
         for lab, tool, targs, kind in MONTH_JOBS:
             n = _readings(store, kind, month_start, month_end)
             w, c, result = timed(
                 lambda tool=tool, targs=targs: run_tool(tool, ctx, None, {**targs, "period": period})
             )
-            out[lab] = _figures(n, w, c, not isinstance(result, tuple))
+            out[lab] = _figures(n, w, c, not _failed(result))
         n = _readings(store, "all", month_start, month_end)
         tmp = Path(tempfile.mkdtemp(prefix="bench_scale_pbi_"))
         try:
