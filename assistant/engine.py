@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import dialogue, identification, policy, render
+from assistant import answers, dialogue, identification, operator_answers, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
+from assistant.operator_slots import known_places, operator_route, place_slots
 from assistant.periods import invalid_date
 from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, neighbour_comparison
 from assistant.session import SessionState
@@ -65,10 +66,11 @@ DONT_KNOW_BELOW = 0.12
 class ChatRequest:
     text: str
     session_id: str | None = None
-    channel: str = "web"  # web | whatsapp | rest | cli
+    channel: str = "web"  # web | whatsapp | voice | rest | cli
     installation_id: str | None = None  # pre-identified by an integrator key
     phone: str | None = None  # channel-verified phone (WhatsApp "From")
     audience: str = "customer"  # customer | operator
+    binding: str | None = None  # who may continue the session (channel + key/phone); None = in-process
 
 
 @dataclass
@@ -88,6 +90,7 @@ class ChatResponse:
     slots: dict[str, Any] = field(default_factory=dict)
     charts: list[dict[str, Any]] = field(default_factory=list)
     engine: str = "offline"
+    awaiting: str | None = None  # identification step the next message answers: "installation" | "cpf" | None
     results: list[ToolResult[Any]] = field(default_factory=list, repr=False)  # typed results (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,7 +158,7 @@ class Assistant:
     # ------------------------------------------------------------------ public
     def chat(self, req: ChatRequest) -> ChatResponse:
         t0 = time.perf_counter()
-        state = self.deps.sessions.load(req.session_id, req.channel, req.audience)
+        state = self.deps.sessions.load(req.session_id, req.channel, req.audience, binding=req.binding)
         state.audience = req.audience
         if req.phone and not state.phone:
             state.phone = req.phone
@@ -194,6 +197,7 @@ class Assistant:
             slots=turn.slots,
             charts=turn.charts,
             engine=turn.engine,
+            awaiting=None if state.installation_id else state.awaiting,
             results=turn.results,
         )
         self.deps.audit(req, resp, state)
@@ -253,6 +257,8 @@ class Assistant:
         else:
             route = self.router(state.audience).route(turn.text, own_installation=state.installation_id)
             route, turn.follow_up = dialogue.resolve(turn.text, route, state, self.deps.data_today())
+            if state.audience == "operator":
+                route = operator_route(turn.text, route)
         turn.intent = route.intent
         if route.intent == "clarify":
             if route.rule == "vague_problem":
@@ -283,6 +289,8 @@ class Assistant:
         turn.slots = dialogue.slots_for(
             turn.slot_text or turn.text, route.intent, state, turn.follow_up, self.deps.data_today()
         )
+        if state.audience == "operator":  # the municipality filter, from the store's register
+            turn.slots.update(place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store)))
         if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
             policy.dont_know(turn, route)
             return
@@ -359,6 +367,17 @@ class Assistant:
             turn.knowledge_query = dialogue.knowledge_query(turn.text, turn.state, turn.follow_up)
             self._knowledge(turn, turn.knowledge_query)
             return
+        if turn.state.audience == "operator" and operator_answers.handles(intent, turn.slots):
+            reply, detail, charts, _ = operator_answers.answer(
+                intent, turn.slots, lambda slots: self._run(turn, intent, slots)
+            )
+            if reply:
+                turn.reply, turn.detail, turn.charts = reply, detail, charts
+                turn.citations.extend(render.citations_of(turn.results))
+                turn.suggestions = render.suggestions_for(intent, "operator")
+                if any(r.disqualified for r in turn.results):
+                    turn.state.failures += 1
+            return
         periods = turn.slots.get("period")
         if isinstance(periods, list):
             calls = [dict(turn.slots, period=p) for p in periods]
@@ -368,7 +387,7 @@ class Assistant:
             result = self._run(turn, intent, slots)
             if result is None:
                 return
-        reply, detail, charts = render.render(intent, turn.results, turn.slots, self.deps.data_today())
+        reply, detail, charts = answers.compose(intent, turn.results, turn.text, turn.slots, self.deps.data_today(), turn.state.audience)
         turn.reply, turn.detail, turn.charts = reply, detail, charts
         turn.citations.extend(render.citations_of(turn.results))
         if any(r.disqualified for r in turn.results):
@@ -384,7 +403,7 @@ class Assistant:
             return None
         args = {k: v for k, v in slots.items() if k in spec.args_model.model_fields}
         ctx = self._scope_ctx(state)
-        inst = state.installation_id if spec.needs_installation else None
+        inst = (state.installation_id or slots.get("installation_id")) if spec.needs_installation else None
         call: dict[str, Any] = {"name": intent, "arguments": args}
         t0 = time.perf_counter()
         try:

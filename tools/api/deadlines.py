@@ -62,6 +62,31 @@ def fetch_requests(
     ref: DeadlineReference | None = None,
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
+    sql, params = requests_query(
+        store,
+        as_of,
+        installation_id=installation_id,
+        request_id=request_id,
+        region=region,
+        types=types,
+        since=since,
+        ref=ref,
+    )
+    return store.df(sql, params), sql, params
+
+
+def requests_query(
+    store: Store,
+    as_of: dt.datetime,
+    *,
+    installation_id: str | None = None,
+    request_id: str | None = None,
+    region: str | None = None,
+    types: Sequence[str] | None = None,
+    since: dt.datetime | None = None,
+    ref: DeadlineReference | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of :func:`fetch_requests` (also run by the fleet jobs on Spark)."""
     ref = ref or load_reference()
     vr = voltage_rules()
     params: dict[str, Any] = {
@@ -89,7 +114,7 @@ def fetch_requests(
     if not params["b_nom"]:
         params.update({"b_nom": [0.0], "b_alo": [0.0], "b_ahi": [0.0], "b_plo": [0.0], "b_phi": [0.0]})
     sql = sql_file("deadline_requests.sql").replace("{window_rows}", str(int(vr.set_size) - 1))
-    return store.df(sql, params), sql, params
+    return sql, params
 
 
 def fetch_month_kwh(
