@@ -6,6 +6,7 @@ All of them go through :mod:`tools.api.admin` (channels never touch the data lay
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, require_home
 from tools.api import admin
 from tools.types import to_jsonable
 
@@ -76,16 +77,58 @@ def _fmt_report(report: admin.IngestReport) -> list[str]:
     "--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25)."
 )
 @click.option(
-    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory."
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output directory (CSV exports)."
+)
+@click.option(
+    "--direct",
+    is_flag=True,
+    help="Write the fleet straight into the store at --home (lake + registers, no CSV): scale fleets.",
+)
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1), help="Processes for --direct."
 )
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the fleet metadata as JSON.")
+@click.pass_context
 def demo_data_cmd(
-    meters: int, months: int, seed: int, end: dt.date | None, out: Path, progress: bool | None, as_json: bool
+    ctx: click.Context,
+    meters: int,
+    months: int,
+    seed: int,
+    end: dt.date | None,
+    out: Path | None,
+    direct: bool,
+    workers: int,
+    progress: bool | None,
+    as_json: bool,
 ) -> None:
-    """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file)."""
+    """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file),
+    or with --direct straight into the store (the same model; for fleets of 10k-100k+ meters)."""
+    if direct:
+        home = home_of(ctx)
+        meta = admin.build_scale_fleet(
+            home,
+            meters,
+            months=months,
+            seed=seed,
+            end=end or admin.DEMO_END,
+            workers=workers,
+            progress=_progress(progress),
+        )
+        if as_json:
+            echo_json(meta)
+            return
+        b = meta["build"]
+        click.echo(
+            f"{meters} meters x {months} months (seed {seed}) built in {home} in {b['wall_s']:.1f} s "
+            f"(CPU {b['cpu_s']:.1f} s): {b['rows']['load_profile']:,} load-profile rows, "
+            f"lake {b['lake_bytes'] / 1e6:,.1f} MB"
+        )
+        return
+    if out is None:
+        raise click.UsageError("--out is required (or --direct to build into --home)")
     meta = admin.generate_demo(
         out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END, progress=_progress(progress)
     )
@@ -97,17 +140,47 @@ def demo_data_cmd(
 
 
 @main.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-process files whose content was already ingested.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only the ingest report as JSON.")
+@click.option("--kafka", "kafka", default=None, metavar="BOOTSTRAP",
+              help="Consume the meter-reads topic from these brokers (host:port[,...]) instead of files.")
+@click.option("--topic", default="meter-reads", show_default=True, help="Kafka topic (with --kafka).")
+@click.option("--group", default="smartmeter-ingest", show_default=True, help="Consumer group (with --kafka).")
+@click.option("--partition", "partitions", multiple=True, type=click.IntRange(0),
+              help="Read these partitions (assign; repeat) instead of joining the group's rebalance.")
+@click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1),
+              help="Messages per batch (one validation, swap and offset commit each).")
+@click.option("--idle-timeout", default=10.0, show_default=True, type=float,
+              help="Stop after this many seconds without messages (0: run until stopped).")
+@click.option("--max-batches", default=None, type=click.IntRange(1), help="Stop after this many batches.")
 @click.pass_context
 def ingest_cmd(
-    ctx: click.Context, paths: tuple[Path, ...], force: bool, progress: bool | None, as_json: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    force: bool,
+    progress: bool | None,
+    as_json: bool,
+    kafka: str | None,
+    topic: str,
+    group: str,
+    partitions: tuple[int, ...],
+    batch_size: int,
+    idle_timeout: float,
+    max_batches: int | None,
 ) -> None:
-    """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined)."""
+    """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined),
+    or the live meter-reads topic with --kafka."""
+    if kafka:
+        if paths:
+            raise click.UsageError("give files or --kafka, not both")
+        _ingest_kafka(ctx, kafka, topic, group, partitions, batch_size, idle_timeout, max_batches, as_json)
+        return
+    if not paths:
+        raise click.UsageError("nothing to ingest: give files or directories, or --kafka BOOTSTRAP")
     report = admin.ingest_paths(home_of(ctx), paths, progress=_progress(progress), force=force)
     if as_json:
         echo_json(report_dict(report))
@@ -118,6 +191,50 @@ def ingest_cmd(
             click.echo(f"ignored (not a data file): {path}", err=True)
     if report.errors:
         raise SystemExit(1)
+
+
+def _ingest_kafka(
+    ctx: click.Context,
+    bootstrap: str,
+    topic: str,
+    group: str,
+    partitions: tuple[int, ...],
+    batch_size: int,
+    idle_timeout: float,
+    max_batches: int | None,
+    as_json: bool,
+) -> None:
+    """One line per committed batch (a JSON object with --json), then the totals."""
+    from tools.api.stream import ingest_kafka
+
+    def on_batch(rep: admin.FileReport, offsets: dict[int, int]) -> None:
+        if as_json:
+            click.echo(json.dumps({"batch": to_jsonable(rep), "committed_offsets": offsets}, default=str))
+        else:
+            done = ", ".join(f"p{p}@{o}" for p, o in sorted(offsets.items()))
+            click.echo(
+                f"batch {rep.input:>8} records: accepted {rep.accepted}, duplicate {rep.duplicate}, "
+                f"quarantined {rep.quarantined}; committed {done}"
+            )
+
+    report = ingest_kafka(
+        home_of(ctx),
+        bootstrap,
+        topic,
+        group=group,
+        partitions=list(partitions) or None,
+        batch_messages=batch_size,
+        idle_s=idle_timeout or None,
+        max_batches=max_batches,
+        on_batch=on_batch,
+    )
+    if as_json:
+        click.echo(json.dumps({"total": report_dict(report)}, default=str))
+    else:
+        click.echo(
+            f"total {report.input} records in {len(report.files)} batches: accepted {report.accepted}, "
+            f"duplicate {report.duplicate}, quarantined {report.quarantined}; balanced: {report.balanced}"
+        )
 
 
 @main.command("setup")
@@ -193,7 +310,7 @@ def installations_cmd(
     as_json: bool,
 ) -> None:
     """List installations with their key attributes (never name, CPF or phone)."""
-    rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
+    rows = admin.list_installations(require_home(ctx), group=group.upper() if group else None, gd=gd, modality=modality, limit=limit)
     if as_json:
         echo_json(rows)
         return

@@ -40,6 +40,10 @@ class ChatResponsePublic(BaseModel):
     identified: bool = False
     charts: list[dict[str, Any]] = []
     engine: str = "offline"
+    awaiting: Literal["installation", "cpf"] | None = Field(
+        default=None, description="Passo de identificação que a próxima mensagem responde (número da instalação "
+                                  "ou 4 últimos dígitos do CPF); null quando nenhum."
+    )
 
 
 class ToolResultPublic(BaseModel):

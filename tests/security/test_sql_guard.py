@@ -119,3 +119,28 @@ def test_validate_reasons(sql: str, reason: str) -> None:
     with pytest.raises(QueryNotAllowed) as exc:
         validate(sql)
     assert exc.value.context["reason"] == reason
+
+
+# ---------------------------------------------------------------- end to end: a real `serve` process
+@pytest.mark.parametrize("sql", [
+    "WITH customers AS (SELECT * FROM customers) SELECT * FROM customers",
+    'WITH "{home}/apikeys.json" AS (SELECT * FROM "{home}/apikeys.json") SELECT * FROM "{home}/apikeys.json"',
+])
+def test_e2e_scripted_model_cannot_read_the_register(home: Path, sql: str) -> None:
+    """The copilot on a real ``serve`` with the LLM engine; a (fake, hostile) model calls sql_query."""
+    import httpx
+
+    from tests.security.fake_llm import fake_llm
+    from tests.security.serve_proc import serve_process
+
+    operator = ApiKeyStore(home).create("ops", "operator")
+    with fake_llm([("sql_query", {"sql": sql.format(home=home)})]) as (llm_url, shown):
+        env = {"SMARTMETER_ENGINE": "llm", "SMARTMETER_ALLOW_LLM": "1", "SMARTMETER_LLM_BASE_URL": llm_url,
+               "SMARTMETER_LLM_API_KEY": "fake"}
+        with serve_process(home, env=env) as base:
+            r = httpx.post(base + "/v1/chat", headers={"X-API-Key": operator}, timeout=60,
+                           json={"text": "quantas instalações existem por município?", "audience": "operator"})
+    assert r.status_code == 200
+    assert shown and all("query_not_allowed" in m for m in shown)  # the model called it and was refused
+    assert not any(leaked(m, str(home), PERSONAL) for m in shown)
+    assert not leaked(r.text, str(home), PERSONAL), r.text[:500]

@@ -60,7 +60,7 @@ def test_sample_is_written_in_the_lake_layout(tmp_path: Path) -> None:
     files = sorted(
         p.relative_to(tmp_path / "lake").as_posix() for p in (tmp_path / "lake").glob("**/*.parquet")
     )
-    assert "load_profile/month=2026-10/part_0.parquet" in files
+    assert "load_profile/month=2026-10/part-0000.parquet" in files
     lp = measure_lake(tmp_path / "lake")["load_profile"]
     assert lp.rows == 5 * 2 * 96 == m.composition["B1"]["load_profile_records"]
     assert lp.column_values["import_wh"] == lp.rows and lp.column_values["v_b_dv"] == 0  # 1 phase: B, C null

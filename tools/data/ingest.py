@@ -42,10 +42,10 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from tools.data import quarantine, schema, usage
+from tools.data import lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
-from tools.data.sqltext import sql_str, sql_str_list
+from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
     SERVICE_REQUEST_COLUMNS,
@@ -57,10 +57,14 @@ from tools.data.store import (
 log = logging.getLogger(__name__)
 
 #: A month partition above this many rows is split into several files, each holding a
-#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md).
-ROWS_PER_FILE = 4_000_000
+#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md, tools.data.lakefile).
+ROWS_PER_FILE = lakefile.ROWS_PER_FILE
 INTERVALS_MIN = (1, 5, 10, 15, 30, 60)
 BT_MAX_VOLTAGE_V = 600.0
+#: A reading later than the ingest's clock (America/Sao_Paulo) plus this is quarantined as
+#: ``future_timestamp``: one meter with a wrong clock must not move "today" for everyone.
+FUTURE_TOLERANCE = dt.timedelta(hours=1)
+_SAO_PAULO = dt.timezone(dt.timedelta(hours=-3))  # no DST since 2019 (docs/data-model.md)
 _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
 
 Note = Callable[[str], None]
@@ -178,6 +182,7 @@ def ingest_paths(
             sources.append(open_source(f))
         except SourceError as exc:
             reports.append(FileReport(source=str(f), kind="unknown", error=exc.code))
+            _trace_refused(store, exc)
     sources.sort(key=lambda s: kind_rank(s.kind))
     store.recover()
     total = sum(s.size_bytes() for s in sources)
@@ -210,6 +215,23 @@ def ingest_paths(
         bar.close()
         store.refresh_views()
     return IngestReport.of(reports, ignored, time.perf_counter() - t0)
+
+
+def _trace_refused(store: Store, exc: SourceError) -> None:
+    """A refused file leaves a quarantine row (line 0) and the refusal in the log."""
+    log.warning("ingest refused %s: %s %s", exc.source, exc.code, exc.detail)
+    now = dt.datetime.now().replace(microsecond=0)
+    cur = store.cursor()
+    try:
+        quarantine.add_file(cur, source=exc.source, kind=exc.kind, reason=exc.code, record=exc.header, now=now)
+    finally:
+        cur.close()
+
+
+def future_limit() -> str:
+    """SQL literal of the latest acceptable reading time (now in São Paulo + tolerance)."""
+    limit = dt.datetime.now(_SAO_PAULO).replace(tzinfo=None, microsecond=0) + FUTURE_TOLERANCE
+    return f"TIMESTAMP '{limit.isoformat(sep=' ')}'"
 
 
 def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
@@ -369,8 +391,8 @@ class _Batch:
         return self.con.execute(sql, params or [])
 
     def one(self, sql: str, params: list[object] | None = None) -> int:
-        row = self.con.execute(sql, params or []).fetchone()
-        return int(row[0] or 0) if row else 0
+        rows = self.con.execute(sql, params or []).fetchall()  # no pending result left on the cursor
+        return int(rows[0][0] or 0) if rows else 0
 
     def cleanup(self) -> None:
         try:
@@ -526,6 +548,7 @@ class _Batch:
               CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _slot_raw IS NULL OR _v_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN slot IS NULL THEN '{Reason.UNKNOWN_CHANNEL}'
                 WHEN _v IS NULL OR NOT isfinite(_v) OR (_int_raw IS NOT NULL AND _int IS NULL)
                      OR (_q_raw IS NOT NULL AND _q IS NULL) THEN '{Reason.NON_NUMERIC}'
@@ -536,7 +559,9 @@ class _Batch:
                 WHEN family = 'voltage' AND (_v < 0 OR _v > _vmax OR round(_v * scale) > 32767)
                      THEN '{Reason.IMPOSSIBLE_VOLTAGE}'
                 WHEN _v < 0 OR round(_v * scale) > CASE ctype {int_max} END
-                     OR _q < 0 OR _q > 255 OR _q <> floor(_q) THEN '{Reason.OUT_OF_RANGE}'
+                     OR _q < 0 OR _q > 255 OR _q <> floor(_q)
+                     OR (family = 'energy' AND (_v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0))
+                     THEN '{Reason.OUT_OF_RANGE}'
               END AS reason
             FROM c"""
         )
@@ -585,7 +610,6 @@ class _Batch:
                     spec.table,
                     month,
                     f"SELECT {sel} FROM {new} WHERE month = '{month}'",
-                    ("installation_id", "ts"),
                 )
                 continue
             flist = sql_str_list(files)
@@ -643,7 +667,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) e FULL OUTER JOIN (SELECT * FROM {new} WHERE month = '{month}') n "
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
-                ("installation_id", "ts"),
             )
 
     def _in_file_duplicates(
@@ -687,6 +710,7 @@ class _Batch:
             reason = f"""CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _code_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _code IS NULL OR (_v_raw IS NOT NULL AND (_v IS NULL OR NOT isfinite(_v))) THEN '{Reason.NON_NUMERIC}'
                 WHEN _code <> floor(_code) OR NOT EXISTS (SELECT 1 FROM event_codes ec WHERE ec.code = _code)
                      THEN '{Reason.UNKNOWN_EVENT_CODE}'
@@ -706,11 +730,13 @@ class _Batch:
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _reg IS NULL OR _posto IS NULL OR _v_raw IS NULL
                      THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _reg NOT IN ({registers}) OR _posto NOT IN ({postos}) THEN '{Reason.UNKNOWN_REGISTER}'
                 WHEN _v IS NULL OR NOT isfinite(_v) THEN '{Reason.NON_NUMERIC}'
                 WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
                 WHEN _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
-                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
+                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} OR _v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0
+                     THEN '{Reason.OUT_OF_RANGE}' END"""
             parsed = f"{_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v"
             out = "_reg AS register, _posto AS posto, TRY_CAST(round(_v) AS BIGINT) AS value_wh"
             value = "value_wh"
@@ -730,7 +756,6 @@ class _Batch:
         if self.one(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM {ok}"):
             self._in_file_duplicates(ok, key, value=value)
         on = " AND ".join(f"e.{k} = n.{k}" for k in key)
-        order = tuple(key)
         sel = ", ".join(f"CAST({c} AS {_base_type(t)}) AS {c}" for c, t in table_cols.items())
         for (month,) in self.x(f"SELECT DISTINCT month FROM {ok} ORDER BY 1").fetchall():
             self.note(f"merging {month}")
@@ -738,7 +763,7 @@ class _Batch:
             n_new = self.one(f"SELECT count(*) FROM {ok} WHERE month = ?", [month])
             if not files:
                 self.accepted += n_new
-                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
+                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'")
                 continue
             flist = sql_str_list(files)
             hit = self.tmp(f"hit{month.replace('-', '')}")
@@ -762,7 +787,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) UNION ALL SELECT {sel} FROM {ok} n "
                 f"WHERE month = '{month}' AND NOT EXISTS (SELECT 1 FROM {hit} h WHERE h._idx = n._idx)",
-                order,
             )
 
     # ------------------------------------------------------------------ registers (DuckDB tables)
@@ -962,7 +986,7 @@ class _Batch:
             ]
 
     # ------------------------------------------------------------------ partition writes
-    def _write(self, table: str, month: str, select: str, order: Sequence[str]) -> None:
+    def _write(self, table: str, month: str, select: str) -> None:
         """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible)."""
         base = self.store.lake / table
         base.mkdir(parents=True, exist_ok=True)
@@ -975,12 +999,8 @@ class _Batch:
         part = self.tmp(f"part{month.replace('-', '')}")
         self.x(f"CREATE TEMP TABLE {part} AS {select}")
         n = self.one(f"SELECT count(*) FROM {part}")
-        order_sql = ", ".join(order)
-        opts = "(FORMAT parquet, COMPRESSION zstd)"
         if n <= self.rows_per_file:
-            self.x(
-                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO {sql_str(target / 'part-0000.parquet')} {opts}"
-            )
+            lakefile.copy_sorted(self.con, f"SELECT * FROM {part}", table, target / lakefile.part_name(0))
         else:  # split into contiguous installation ranges of about rows_per_file rows
             buckets = self.tmp("buckets")
             self.x(
@@ -989,10 +1009,12 @@ class _Batch:
                 f"FROM (SELECT installation_id, count(*) AS cnt FROM {part} GROUP BY 1)"
             )
             for (b,) in self.x(f"SELECT DISTINCT b FROM {buckets} ORDER BY 1").fetchall():
-                self.x(
-                    f"COPY (SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
-                    f"ON k.installation_id = p.installation_id ORDER BY {order_sql}) "
-                    f"TO {sql_str(target / f'part-{int(b):04d}.parquet')} {opts}"
+                lakefile.copy_sorted(
+                    self.con,
+                    f"SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
+                    "ON k.installation_id = p.installation_id",
+                    table,
+                    target / lakefile.part_name(int(b)),
                 )
             self.x(f"DROP TABLE {buckets}")
         self.x(f"DROP TABLE {part}")

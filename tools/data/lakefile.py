@@ -40,6 +40,11 @@ ORDER: dict[str, tuple[str, ...]] = {
     "events": ("installation_id", "ts", "code"),
     "billing_registers": ("installation_id", "ts", "register", "posto"),
 }
+#: One line for reports (calibration.json "writer").
+DESCRIPTION = (
+    f"Parquet, ZSTD level {COMPRESSION_LEVEL}, {ROW_GROUP_SIZE:,}-row groups, page index; "
+    "BYTE_STREAM_SPLIT energy/current, DELTA_BINARY_PACKED time/voltage/registers, dictionary ids"
+)
 _BYTE_SPLIT = frozenset(
     [c for code, (c, _s) in schema.CHANNELS.items() if code not in schema.VOLTAGE_CHANNELS] + ["value"]
 )
@@ -81,6 +86,7 @@ def _writer(path: Path, table: str) -> pq.ParquetWriter:
         column_encoding={c: "BYTE_STREAM_SPLIT" for c in cols if c in _BYTE_SPLIT}
         | {c: "DELTA_BINARY_PACKED" for c in cols if c in _DELTA},
         write_statistics=True,
+        write_page_index=True,  # DuckDB skips the pages of other installations inside a row group
     )
 
 
@@ -100,7 +106,9 @@ def write_batches(path: Path, table: str, batches: Iterable[pa.RecordBatch]) -> 
             if size >= ROW_GROUP_SIZE:
                 t = pa.Table.from_batches(pending)
                 keep = size - size % ROW_GROUP_SIZE
-                w.write_table(t.slice(0, keep).select(target.names).cast(target), row_group_size=ROW_GROUP_SIZE)
+                w.write_table(
+                    t.slice(0, keep).select(target.names).cast(target), row_group_size=ROW_GROUP_SIZE
+                )
                 pending = t.slice(keep).to_batches()
                 size -= keep
         if size:
@@ -109,7 +117,34 @@ def write_batches(path: Path, table: str, batches: Iterable[pa.RecordBatch]) -> 
     return n
 
 
+def write_split(
+    directory: Path, table: str, batches: Iterable[pa.RecordBatch], rows_per_file: int
+) -> list[Path]:
+    """Write sorted record batches into consecutive files ``part-NNNN.parquet`` of about
+    ``rows_per_file`` rows each in ``directory``; returns the files written."""
+    out: list[Path] = []
+    chunk: list[pa.RecordBatch] = []
+    size = 0
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        chunk.append(b)
+        size += b.num_rows
+        if size >= rows_per_file:
+            out.append(directory / part_name(len(out)))
+            write_batches(out[-1], table, chunk)
+            chunk, size = [], 0
+    if chunk:
+        out.append(directory / part_name(len(out)))
+        write_batches(out[-1], table, chunk)
+    return out
+
+
 def copy_sorted(con: duckdb.DuckDBPyConnection, select: str, table: str, path: Path) -> int:
     """Write the rows of ``select`` (lake columns) in lake order to ``path``; returns rows."""
-    reader = con.sql(f"SELECT * FROM ({select}) ORDER BY {order_sql(table)}").to_arrow_reader(ROW_GROUP_SIZE)
-    return write_batches(path, table, reader)
+    sql = f"SELECT * FROM ({select}) ORDER BY {order_sql(table)}"
+    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_SIZE)  # the connection must have no pending result
+    try:
+        return write_batches(path, table, reader)
+    finally:
+        reader.close()  # releases the connection's pending result

@@ -13,18 +13,19 @@ from channels.articles_html import render_article_page
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import verify
 from channels.rest.problems import Problem
-from channels.rest.schemas import PROBLEM_RESPONSE
+from channels.rest.schemas import PROBLEM_RESPONSE, ReadyPublic, StatusPublic
 from tools.api.status import store_status
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["saúde"], summary="O processo está de pé")
+@router.get("/healthz", tags=["saúde"], summary="O processo está de pé", response_model=StatusPublic)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["saúde"], summary="O armazenamento está pronto para responder")
+@router.get("/readyz", tags=["saúde"], summary="O armazenamento está pronto para responder", response_model=None,
+            responses={200: {"model": ReadyPublic, "description": "Pronto, com o dia dos dados e a contagem."}})
 def readyz(assistant: AssistantDep) -> dict[str, Any]:
     status = store_status(assistant.deps.store)
     if not status.get("installations"):
@@ -32,7 +33,10 @@ def readyz(assistant: AssistantDep) -> dict[str, Any]:
     return {"status": "ready", "data_today": assistant.deps.data_today().isoformat(), **status}
 
 
-@router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária")
+@router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária",
+            response_class=Response,
+            responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "O gráfico em PNG."}})
 def media(token: str, request: Request, settings: SettingsDep) -> Response:
     payload = verify(token, settings.media_secret)  # signature and expiry
     path = request.app.state.media_dir / f"{payload['id']}.png" if payload and str(payload.get("id", "")).isalnum() else None

@@ -217,6 +217,28 @@ def _asof(select: exp.Select) -> None:
     select.set("group", exp.Group(expressions=group))
 
 
+def _grouping_aliases(select: exp.Select) -> None:
+    """``GROUP BY GROUPING SETS ((key), ())`` / ``GROUPING(key)`` on a select alias: Spark wants the
+    aliased expression itself there (DuckDB resolves the alias)."""
+    group = select.args.get("group")
+    if not isinstance(group, exp.Group):
+        return
+    sets = [g for g in group.expressions if isinstance(g, exp.GroupingSets)]
+    if not sets:
+        return
+    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias) and not isinstance(e.this, exp.Grouping)}
+
+    def sub(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in aliases:
+            return aliases[node.name].copy()
+        return node
+
+    for gs in sets:
+        gs.replace(gs.transform(sub))
+    for g in select.find_all(exp.Grouping):
+        g.replace(g.transform(sub))
+
+
 def _r(node: exp.Expression) -> exp.Expression:
     """A rewritten copy of a child that a rewrite moves into a new node (not visited again)."""
     return node.copy().transform(_rewrite)
@@ -229,7 +251,16 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return table
         _long_format(node)
         _asof(node)
+        _grouping_aliases(node)
         return node
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
+        # the FILTER belongs to the aggregate, inside the sort: array_sort(collect_list(x) FILTER (...))
+        agg = node.this
+        inner = agg.this.this if isinstance(agg.this, exp.Order) else agg.this
+        fn = "collect_set" if isinstance(inner, exp.Distinct) else "collect_list"
+        arg = inner.expressions[0] if isinstance(inner, exp.Distinct) else inner
+        filtered = exp.Filter(this=exp.func(fn, _r(arg)), expression=_r(node.expression))
+        return exp.func("array_sort", filtered)
     if isinstance(node, exp.GenerateSeries) and node.args.get("is_end_exclusive"):
         end = node.args["end"]
         seq = exp.func("sequence", _r(node.args["start"]), _r(end), _r(node.args["step"]))
@@ -264,6 +295,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                     expression=exp.Literal.number(1_000_000)),
             exp.DataType.build("BIGINT"),
         )
+    if isinstance(node, exp.Round) and node.args.get("decimals") is not None:
+        # DuckDB rounds a DOUBLE as round(x * 10^n) / 10^n in binary; Spark's round(x, n) rounds the
+        # shortest decimal text of x (129.635 -> 129.64 where DuckDB gives 129.63)
+        scale = exp.cast(exp.Pow(this=exp.Literal.number(10), expression=_r(node.args["decimals"])),
+                         exp.DataType.build("DOUBLE"))
+        scaled = exp.Mul(this=exp.cast(_r(node.this), exp.DataType.build("DOUBLE")), expression=scale)
+        return exp.Div(this=exp.Round(this=scaled), expression=scale.copy())
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", _r(node.this))
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
@@ -286,9 +324,31 @@ def _parse(sql: str) -> exp.Expression:
     return tree
 
 
+def _unique_nested_ctes(tree: exp.Expression) -> None:
+    """Suffix the names of CTEs nested in another CTE (sqlglot hoists them to the top for Spark,
+    where an inner ``sets`` would clash with an outer one); references inside their scope follow."""
+    n = 0
+    for cte in list(tree.find_all(exp.CTE)):
+        body = cte.this
+        inner = body.args.get("with_") or body.args.get("with")
+        if not isinstance(inner, exp.With):
+            continue
+        n += 1
+        names = {c.alias_or_name: f"{c.alias_or_name}__{n}" for c in inner.expressions}
+        for c in inner.expressions:
+            c.set("alias", exp.TableAlias(this=exp.to_identifier(names[c.alias_or_name])))
+        for table in body.find_all(exp.Table):
+            if not table.args.get("db") and table.name in names:
+                alias = table.alias
+                table.set("this", exp.to_identifier(names[table.name]))
+                if not alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name.rsplit("__", 1)[0])))
+
+
 def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
     """The DuckDB statement ``sql`` with ``params`` bound, as one Spark SQL statement."""
     tree = bind(_parse(sql).copy(), params or {})
+    _unique_nested_ctes(tree)
     # literals first (parameters bound as DOUBLE casts are left alone), then the structural rewrites
     tree = tree.transform(_rewrite)
     return tree.sql(dialect="spark")

@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from tools.data import lakefile, schema
@@ -57,6 +59,7 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
+from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
 from tools.domain.periods import add_months
 
@@ -148,9 +151,8 @@ def build_direct(
     worker_cpu = 0.0
     try:
         if workers == 1:
-            results = (_run_bucket(b, bar.update) for b in range(len(buckets)))
-            for res in results:
-                worker_cpu += _add(totals, res)
+            for b in range(len(buckets)):  # inline: this process's CPU time already counts it
+                _add(totals, _run_bucket(b, bar.update))
         else:
             with mp.get_context("fork").Pool(workers) as pool:
                 for res in pool.imap_unordered(_run_bucket, range(len(buckets))):
@@ -159,6 +161,10 @@ def build_direct(
     finally:
         bar.close()
         _JOB = None
+    note("compacting the small tables")
+    t_c = time.perf_counter()
+    compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
+    compact_s = time.perf_counter() - t_c
     lake_s = time.perf_counter() - t0 - setup_s
     note("registers and aggregates")
     if lake.exists():
@@ -170,7 +176,13 @@ def build_direct(
         write_registers(store, fleet)
         store.refresh_views()
         agg_s = time.perf_counter() - t_reg
-    args = {"meters": meters, "months": months, "seed": seed, "end": str(end), "voltage_months": voltage_months}
+    args = {
+        "meters": meters,
+        "months": months,
+        "seed": seed,
+        "end": str(end),
+        "voltage_months": voltage_months,
+    }
     meta = _metadata(fleet, sched, args, start, end, v_start)
     meta["generator"] = "tools.data.scale"
     meta["build"] = {
@@ -180,12 +192,49 @@ def build_direct(
         "rows": totals,
         "setup_s": round(setup_s, 2),
         "lake_s": round(lake_s, 2),
+        "compact_s": round(compact_s, 2),
         "registers_and_aggregates_s": round(agg_s + (t_reg - t1), 2),
         "wall_s": round(time.perf_counter() - t0, 2),
         "cpu_s": round(time.process_time() - c0 + worker_cpu, 2),
         "lake_bytes": sum(f.stat().st_size for f in lake.rglob("*.parquet")),
+        "peak_rss_mb": round(
+            max(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            )
+            / 1024,
+            1,
+        ),
     }
     return meta
+
+
+def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
+    """Merge the per-bucket files of each month of ``tables`` into files of about
+    ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
+    would mean many tiny files for every query to open)."""
+    con = duckdb.connect()
+    try:
+        for table in tables:
+            for month_dir in sorted((lake / table).glob("month=*")):
+                files = sorted(month_dir.glob("*.parquet"))
+                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+                if len(files) <= max(1, -(-rows // rows_per_file)):
+                    continue
+                tmp = month_dir.with_name(".compact-" + month_dir.name)
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir()
+                reader = con.sql(
+                    f"SELECT * FROM read_parquet({sql_str_list(files)}) ORDER BY {lakefile.order_sql(table)}"
+                ).to_arrow_reader(lakefile.ROW_GROUP_SIZE)
+                try:
+                    lakefile.write_split(tmp, table, reader, rows_per_file)
+                finally:
+                    reader.close()
+                shutil.rmtree(month_dir)
+                tmp.rename(month_dir)
+    finally:
+        con.close()
 
 
 def _add(totals: dict[str, int], res: dict[str, float]) -> float:
@@ -340,7 +389,9 @@ def _write_load_profile(
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     """Write an Arrow table (already in lake order) with the lake's column types."""
-    if "installation_id" in table.column_names and pa.types.is_dictionary(table.schema.field("installation_id").type):
+    if "installation_id" in table.column_names and pa.types.is_dictionary(
+        table.schema.field("installation_id").type
+    ):
         table = table.set_column(
             table.schema.get_field_index("installation_id"),
             "installation_id",
@@ -349,9 +400,7 @@ def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     lakefile.write_batches(_target(part, lake_table), lake_table, table.to_batches())
 
 
-def _write_registers(
-    frames: list[dict[str, np.ndarray]], id_dict: pa.Array, part: Path
-) -> int:
+def _write_registers(frames: list[dict[str, np.ndarray]], id_dict: pa.Array, part: Path) -> int:
     frames = [f for f in frames if len(f["row"])]
     if not frames:
         return 0
@@ -415,12 +464,15 @@ def write_registers(store: Store, fleet: Fleet) -> None:
     inst = fleet.inst[list(schema.INSTALLATION_COLUMNS)].copy()
     inst["gd_kwp"] = inst["gd_kwp"].round(1)
     _insert(store, "installations", inst, schema.INSTALLATION_COLUMNS)
-    _insert(store, "customers", fleet.customers[list(schema.CUSTOMER_COLUMNS)].copy(), schema.CUSTOMER_COLUMNS)
+    _insert(
+        store, "customers", fleet.customers[list(schema.CUSTOMER_COLUMNS)].copy(), schema.CUSTOMER_COLUMNS
+    )
 
 
 def _insert(store: Store, table: str, df: pd.DataFrame, ddl: dict[str, str]) -> None:
     for c in df.columns:
-        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):  # empty strings are NULL, as the ingest reads an empty CSV field
+        # empty strings are NULL, as the ingest reads an empty CSV field
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
             df[c] = df[c].astype(object).map(lambda v: None if isinstance(v, str) and v.strip() == "" else v)
         elif df[c].dtype.kind == "f":
             df[c] = df[c].astype("Float64")
