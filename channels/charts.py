@@ -148,9 +148,11 @@ def _label(raw: Any, key: str) -> tuple[str, str]:
 
 
 def _fmt(value: float, unit: str, step: float | None = None) -> str:
-    decimals = 0 if (step is None and abs(value) >= 100) or (step is not None and step >= 1) else 1
-    if step is not None and step < 0.1:
-        decimals = 2
+    """pt-BR number with its unit; axis ticks get the decimals their step needs (2,5 → 1 decimal)."""
+    if step is None:
+        decimals = 0 if abs(value) >= 100 else 1
+    else:
+        decimals = next((d for d in (0, 1, 2, 3) if abs(step * 10**d - round(step * 10**d)) < 1e-9), 3)
     num = format_number(round(value, decimals), decimals)
     if unit == "R$":
         return f"R$ {num}"

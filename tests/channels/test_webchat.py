@@ -136,6 +136,7 @@ def test_phone_identification_reply_in_view_and_errors_in_words(demo_home, brows
         assert kwh in page.inner_text("li.msg.bot:last-child")
         assert page.locator("li.msg.bot:last-child svg rect").count() == 24  # "ontem" drawn hour by hour
         _assert_reply_start_visible(page)
+        _shot(page, "webchat-2b-ontem-por-hora.png")
         # a long reply with a chart: the page scrolls to the start of the reply, not to its end
         _ask(page, "quanto consumi nos últimos 30 dias?")
         assert page.locator("li.msg.bot:last-child svg rect").count() >= 20

@@ -52,6 +52,9 @@ def test_chart_axes_units_and_pt_br_labels():
     svg = to_svg(daily)
     assert "<title>01/11/2026: 6,9 kWh</title>" in svg  # pt-BR tooltip, not "6.9"
     assert ">8 kWh</text>" in svg and ">0 kWh</text>" in svg  # y-axis with unit
+    assert nice_ticks(9.6) == [0, 2.5, 5, 7.5, 10]
+    tall = {"kind": "bar", "key": "daily", "data": [{"day": "2026-11-01", "kwh": "9.6"}, {"day": "2026-11-02", "kwh": "3"}]}
+    assert ">7,5 kWh</text>" in to_svg(tall) and ">2,5 kWh</text>" in to_svg(tall)  # not rounded to "8" and "2"
     hourly = {"kind": "bar", "key": "hourly", "data": [{"hour": h, "mean_w": 100.0 + 60 * h} for h in range(24)]}
     hs = series(hourly)
     assert hs.labels[18] == "18h" and hs.long_labels[18] == "18h às 19h" and hs.unit == "W"
