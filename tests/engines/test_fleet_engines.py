@@ -7,6 +7,7 @@ tools' parameter helpers); Spark runs it through the sqlglot dialect layer.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -19,7 +20,6 @@ import pytest
 from tests.engines.compare import differences
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-pytest.importorskip("pyspark")  # the spark extra; .ci/run installs it (and Java 17 is on the image)
 
 FLEET = {"meters": 30, "months": 2, "seed": 7}
 
@@ -80,8 +80,8 @@ def test_voltage_drp_drc_sets_and_ranking(engines, tmp_path, fleet_home):
     _assert_equal(paths)
     sets = _rows(paths["spark"]["voltage_sets"])
     assert sets and all(r["n_valid"] <= 1008 for r in sets)
-    # the weak transformers' meters have the worst sets (PRODIST: DRP above 3 %)
-    weak = set(_scenario(fleet_home, "weak_transformer_meters"))
+    # a meter of a weak transformer or with a sagging phase has the worst set (DRP above 3 %)
+    weak = set(_scenario(fleet_home, "weak_transformer_meters")) | set(_scenario(fleet_home, "phase_problem"))
     worst = max(sets, key=lambda r: r["drp_rate_pct"])
     assert worst["installation_id"] in weak and worst["drp_rate_pct"] > 3.0
 
@@ -131,11 +131,13 @@ def test_tamper_with_consumption_drop(engines, tmp_path, fleet_home):
     assert flagged and flagged <= set(_scenario(fleet_home, "tamper"))
 
 
-def test_anexo_iv_deadline_exposure(engines, tmp_path):
+def test_anexo_iv_deadline_exposure(engines, tmp_path, fleet_home):
     paths = _run(engines, "deadlines", tmp_path)
     _assert_equal(paths)
-    rows = _rows(paths["spark"]["deadline_requests"])
-    assert rows and any(r["evidence_at"] is not None for r in rows)
+    evidence = {(r["installation_id"], r["evidence_at"]) for r in _rows(paths["spark"]["deadline_requests"])}
+    # each wrongful-suspension scenario: the relay reconnect is the evidence of the reconnection
+    for s in _scenario(fleet_home, "suspensions"):
+        assert (s["installation_id"], dt.datetime.fromisoformat(s["reconnect_ts"])) in evidence
 
 
 def test_powerbi_star_schema(engines, tmp_path):
