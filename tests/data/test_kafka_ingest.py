@@ -197,7 +197,6 @@ def test_kafka_ingest_survives_kill_9_and_equals_file_ingest(broker: str, tmp_pa
 
 
 def test_quarantined_message_names_topic_partition_offset(broker: str, tmp_path: Path) -> None:
-    from tools.api import admin
     from tools.data.store import Store
 
     topic = "meter-reads-bad"

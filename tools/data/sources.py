@@ -19,8 +19,8 @@ Implementations:
 from __future__ import annotations
 
 import abc
-import dataclasses
 import csv
+import dataclasses
 import gzip
 import hashlib
 import tempfile

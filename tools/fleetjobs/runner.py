@@ -21,8 +21,8 @@ from typing import Any, cast
 
 from tools.data.engines import DuckEngine, publish_registers
 from tools.data.store import Store
-from tools.fleetjobs.jobs import JOBS, JobInput
 from tools.errors import InvalidArguments
+from tools.fleetjobs.jobs import JOBS, JobInput
 
 
 @dataclass(frozen=True, slots=True)
