@@ -25,6 +25,7 @@ class AssistantSettings(BaseSettings):
     allow_llm: bool = True  # tests set SMARTMETER_ALLOW_LLM=0: a global switch blocking real model calls
     max_reply_chars: int = 1600  # WhatsApp-sized replies
     identification_attempts: int = 3
+    session_idle_min: int = 30  # a conversation (and its identification) ends after this much inactivity
 
 
 @cache

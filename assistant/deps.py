@@ -39,8 +39,8 @@ class AssistantDeps:
                   settings: AssistantSettings | None = None) -> AssistantDeps:
         home = Path(home)
         store = open_store(home, read_only=read_only)
-        sessions = SessionStore(home / "assistant.sqlite")
         s = settings or get_settings()
+        sessions = SessionStore(home / "assistant.sqlite", idle_s=s.session_idle_min * 60)
         if today is None and s.today:
             today = dt.date.fromisoformat(s.today)
         return cls(home=home, store=store, sessions=sessions, settings=s, today=today)

@@ -55,9 +55,13 @@ def t(key: str, **placeholders: Any) -> str:
     """Render a catalogue entry. ``key`` may point at a table with a ``text`` field."""
     cat = catalogue()
     count = placeholders.get("count")
+    if count is None and f"{key}.one" in cat:  # the entry's first whole-number placeholder decides
+        count = next(
+            (v for v in placeholders.values() if isinstance(v, int) and not isinstance(v, bool)), None
+        ) or next((v for v in placeholders.values() if isinstance(v, str) and v.isdigit()), None)
     template: str | None
     if count is not None and f"{key}.one" in cat:
-        template = cat[f"{key}.one"] if count == 1 else cat[f"{key}.other"]
+        template = cat[f"{key}.one"] if str(count) == "1" else cat[f"{key}.other"]
     else:
         template = cat.get(key) or cat.get(f"{key}.text") or cat.get(f"{key}.other")
     if template is None:

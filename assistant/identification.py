@@ -65,9 +65,14 @@ def explicit_start(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
 def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) -> bool:
     """Handle a reply to an identification question. True when the turn was consumed."""
     state = turn.state
+    digits = re.sub(r"\D", "", norm)
+    if state.awaiting is None and not state.installation_id and state.phone and _only_cpf_digits(norm, digits):
+        # "4705" sent before the bot asked: the phone's installation is the candidate
+        candidate = identity.installation_for_phone(deps.store, state.phone)
+        if candidate:
+            state.candidate_installation, state.awaiting = candidate, "cpf"
     if state.awaiting is None or state.installation_id:
         return False
-    digits = re.sub(r"\D", "", norm)
     if state.awaiting == "installation":
         m = re.search(r"\b\d{6,15}\b", norm)
         if not m:
@@ -100,6 +105,12 @@ def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) ->
         _fail(deps, turn)
         return True
     return False
+
+
+def _only_cpf_digits(norm: str, digits: str) -> bool:
+    """A message that is just the CPF's last 4 digits or the whole CPF (punctuation and words like "cpf" aside)."""
+    words = re.sub(r"\b(meu|o|os|cpf|e|final|sao|ultimos|4|digitos|do)\b|[\d.\-/:,]", " ", norm)
+    return len(digits) in (4, 11) and not words.strip()
 
 
 def _fail(deps: AssistantDeps, turn: _Turn) -> None:

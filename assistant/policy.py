@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.i18n import has, t
 from assistant.masking import mask, mask_confirmation
 from assistant.router import Route
 from assistant.session import SessionState
+from assistant.text import basic_normalize
 
 if TYPE_CHECKING:
     from assistant.deps import AssistantDeps
@@ -21,31 +23,12 @@ _HUMAN_TOPIC = re.compile(
     r"parcel|negoci|segunda via|2a via|boleto|divida|reclamacao formal|protocolo|ouvidoria"
 )
 
-_REQUEST_TYPES = (
-    ("religacao_urgente", r"religa\w* urgente|urgencia"),
-    ("religacao", r"religa|religam|volta(r)? a (luz|energia)|quando (volta|religam)|paguei"),
-    ("ligacao_nova", r"ligacao nova|nova ligacao|ligar (a )?energia (nova|pela primeira)"),
-    ("verificacao_tensao", r"tensao|voltagem"),
-    ("ressarcimento_danos", r"ressarc|queim|dano"),
-    ("inspecao_medidor", r"aferi|inspec|vistoria|medidor"),
-    ("reclamacao", r"reclama"),
-    ("troca_modalidade", r"troca de (tarifa|modalidade)|mudar (de )?tarifa"),
-)
-
-
 def is_opt_out(norm: str) -> bool:
     return bool(_OPT_OUT.match(norm))
 
 
 def is_opt_in(norm: str) -> bool:
     return bool(_OPT_IN.match(norm))
-
-
-def request_type(norm: str) -> str | None:
-    for key, pat in _REQUEST_TYPES:
-        if re.search(pat, norm):
-            return key
-    return None
 
 
 def mask_for_log(text: str, state: SessionState) -> str:
@@ -91,8 +74,10 @@ def dont_know(turn: _Turn, route: Route) -> None:
         turn.suggestions = alts + [t("suggest.agent")]
 
 
-def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
-    """Queue the conversation for a human with a summary; the copilot shows the queue."""
+def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str, priority: str = "normal") -> None:
+    """Queue the conversation for a human with a summary; the copilot shows the queue.
+
+    ``priority="urgent"`` (emergencies) is flagged in the summary for the queue to put first."""
     state = turn.state
     previous_calls = [
         c for h in state.history[-10:] if h.get("role") == "assistant" for c in h.get("tools", [])
@@ -100,6 +85,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     summary: dict[str, Any] = {
         "question": mask(turn.text),
         "reason": t(reason_key),
+        "priority": priority,
         "identified": state.installation_id is not None,
         "identified_by": state.identified_by,
         "installation_id": state.installation_id,
@@ -115,6 +101,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str) -> None:
     prefix = f"{turn.reply}\n\n" if turn.reply else ""
     turn.reply = prefix + t("handoff.created", protocol=protocol)
     turn.handoff = True
+    turn.handoff_priority = priority
     turn.intent = turn.intent or "handoff_to_agent"
     state.failures = 0
 
@@ -128,3 +115,167 @@ def default_suggestions(audience: str) -> list[str]:
         t("suggest.compare_tariffs"),
         t("suggest.agent"),
     ]
+
+
+# ---------------------------------------------------------------------------------- screening
+# Before routing, a customer message is screened for emergencies and for requests that must be
+# declined. Each decline has a kind, said in plain words in the reply, and the public ``refused``
+# value the channels report (other_customer | write_not_allowed | out_of_scope).
+
+_OUTAGE = (
+    r"(?:sem (?:luz|energia|forca)|(?:luz|energia|forca)\b.{0,15}\b(?:caiu|cai|acabou|foi embora|faltou|cortad\w*|apagou)|"
+    r"(?:caiu|acabou|faltou|cortaram|desligaram|apagou)\b.{0,6}\b(?:a )?(?:luz|energia|forca)|apagao|queda de (?:luz|energia))"
+)
+_LIFE_SUPPORT = (
+    r"(?:oxigenio|concentrador|respirador|aparelho (?:de|para|pra|que) (?:respirar|respiracao)|ventilacao mecanica|"
+    r"hemodialise|dialise|bipap|cpap|home care|aparelho (?:que )?(?:mantem|mantém) vivo|aspirador de secrec\w*|"
+    r"bomba de infusao|equipamento (?:medico|hospitalar|vital)|aparelhos? (?:medico|hospitalar|vital)\w*)"
+)
+_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("life_support", re.compile(rf"{_LIFE_SUPPORT}.{{0,120}}{_OUTAGE}|{_OUTAGE}.{{0,120}}{_LIFE_SUPPORT}")),
+    (
+        "fire",
+        re.compile(
+            r"cheiro de queimad\w*|\bfumac\w*|pegando fogo|\bem chamas\b|\bincendio\b|\bexplodiu\b|\bexplosao\b|"
+            r"\bfogo no (?:poste|padrao|medidor|fio|relogio|transformador)"
+        ),
+    ),
+    (
+        "wire",
+        re.compile(
+            r"\bfios?\b.{0,40}\b(?:caid\w*|caiu|cairam|partid\w*|partiu|arrebent\w*|rompid\w*|rompeu|solt\w*|"
+            r"pendurad\w*|no chao|encostando|arrastando|baixo demais)|"
+            r"\b(?:caiu|cairam|arrebentou|partiu|rompeu)\b.{0,30}\bfios?\b|\bfaisc\w*|\bcentelh\w*|"
+            r"\bposte\b.{0,20}\b(?:caiu|caido|tombou|quebrad\w*|pegando fogo)"
+        ),
+    ),
+    (
+        "shock",
+        re.compile(
+            r"\b(?:levei|tomei|levou|tomou|leva|toma|deu|dando|da|dar|levando|tomando)\b.{0,4}\b(?:um |uns )?choques?\b|"
+            r"\bchoques? (?:no|na|ao|quando|encostando)\b|\bfuga de (?:energia|corrente)\b|\beletrocut\w*|\beletrificad\w*|"
+            r"\b(?:portao|cerca|grade|torneira|chuveiro|parede)\b.{0,20}\b(?:energizad\w*|dando choque)"
+        ),
+    ),
+)
+_DANGER_WORDS = re.compile(r"\bsocorro\b|\brisco de (?:vida|morte)\b|\bferid\w*\b|\bmachuc\w*\b")
+
+_WRITE_OBJECTS = (
+    r"(?:leitura|consumo|conta|fatura|valor|cobranc\w*|cadastro|medidor|kwh|vencimento|historico|registro|divida|"
+    r"debito|multa|juros|bandeira|desconto|verificac\w*|identificac\w*)"
+)
+_CUSTOMER_WRITE = re.compile(
+    r"\b(?:muda(?! de assunto)|mude|altera|altere|alterar|corrige|corrija|ajusta|ajuste|edita|edite|editar|coloca|coloque|bota|bote|"
+    r"zera|zere|zerar|cancela|cancele|cancelar|apaga|apague|apagar|deleta|delete|deletar|exclui|exclua|excluir|remove|"
+    r"remova|remover|estorna|estorne|estornar|anula|anule|anular|perdoa|perdoe|perdoar|abona|abone|abonar|desativa|"
+    r"desative|desativar|desabilita|desabilite|libera|libere|aprova|aprove|aprovar|concede|conceda|conceder)\b"
+    rf"(?:\s+\w+){{0,6}}?\s+{_WRITE_OBJECTS}\b"
+)
+# a question about a process or a hypothesis, not an order: "como mudo o titular?", "se eu mudar..."
+_WRITE_CONTEXT = re.compile(r"\b(?:como|se|quando|pq|porque|por que|eles|ela|ele|quem|onde|nao)\b(?:\s+\w+){0,3}\s*$")
+
+
+_LEGAL = re.compile(
+    r"\bpeticao\b|\bprocessar\b|\bprocesso\b|\badvogad\w*|\bacao judicial\b|\bjuizado\b|\bjustica\b|\bpetic\w*|"
+    r"\bprocon\b.{0,30}\b(?:escreve|redige|faz)\b|\bdefesa juridica\b"
+)
+_LEGAL_ASK = re.compile(
+    r"\b(?:escreve|escreva|redige|redija|faz|faca|monta|monte|elabora|elabore)\b.{0,30}\b(?:peticao|processo|acao|defesa|recurso)\b|"
+    r"\b(?:advogad\w*|justica|juiz|processo)\b.{0,80}\b(?:verdade|posso|pode|devo|e isso|certo)\b|"
+    r"\bprocessar a\b"
+)
+_MEDICAL = re.compile(
+    r"\b(?:remedio|medicamento|medicacao|dose|dosagem|tomar (?:o |um )?(?:remedio|comprimido))\b|"
+    r"\b(?:pressao (?:alta|baixa)|diabete\w*|tontura|tonta|tonto|dor de cabeca|febre)\b.{0,60}\b(?:que|qual|o que)\b.{0,20}\b(?:tomo|tomar|faco)\b"
+)
+_POLITICS = re.compile(
+    r"\b(?:vota|voto|votar|votou|eleic\w*|candidat\w*|governador|presidente da republica|prefeito|deputad\w*|senador\w*|"
+    r"partido|lula|bolsonaro|direita|esquerda)\b"
+)
+_INVESTMENT = re.compile(r"\b(?:acoes|acao da|bolsa de valores|investir|investimento|dividendos?|cripto\w*|bitcoin)\b")
+_INSTRUCTIONS = re.compile(
+    r"\b(?:prompt|system prompt|instrucoes (?:internas|do sistema|originais|ocultas|secretas)|suas instrucoes|"
+    r"regras internas|suas regras|como (?:voce )?foi programad\w*|te programaram|sua programacao|sua configuracao)\b"
+)
+_ASKS_OTHER_DATA = re.compile(
+    r"\b(?:consumo|consumiu|consome|gast\w*|conta|fatura|dados|cpf|telefone|endereco|nome|paga|pagou|deve|saldo|"
+    r"instalac\w*|cadastro|leitura|kwh|mostr\w*|liste|lista|diga|fala|passa|manda)\b"
+)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the screening decided: an emergency (``kind``) or a decline (``kind``, ``refused``)."""
+
+    action: str  # "emergency" | "decline"
+    kind: str
+    refused: str | None = None
+
+
+def emergency_kind(norm: str) -> str | None:
+    """The kind of emergency a message describes (risk to life, wire, fire, shock), or None."""
+    for kind, pattern in _EMERGENCIES:
+        if pattern.search(norm):
+            return kind
+    if _DANGER_WORDS.search(norm) and re.search(_OUTAGE + r"|\bfios?\b|\bposte\b|\bchoque", norm):
+        return "generic"
+    return None
+
+
+def write_request(norm: str) -> bool:
+    """A customer asking the assistant to change a reading, a bill, a charge or a register."""
+    for m in _CUSTOMER_WRITE.finditer(norm):
+        if not _WRITE_CONTEXT.search(norm[: m.start()]):
+            return True
+    return False
+
+
+def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:
+    """Emergencies first, then declines by kind. ``refusal_rule``: the router's other-person rule, if any.
+
+    The topic words are also read on the text without spelling correction ("votar" is not "voltar")."""
+    if raw:
+        norm = f"{norm} | {basic_normalize(raw)}"
+    kind = emergency_kind(norm)
+    if kind:
+        return Screen("emergency", kind)
+    if write_request(norm):
+        return Screen("decline", "write", "write_not_allowed")
+    if refusal_rule:
+        if refusal_rule in ("authority_claim",):
+            return Screen("decline", "staff_claim", "other_customer")
+        if refusal_rule == "other_installation_number":
+            return Screen("decline", "other_installation", "other_customer")
+        if refusal_rule == "injection" and _INSTRUCTIONS.search(norm) and not _ASKS_OTHER_DATA.search(
+            _INSTRUCTIONS.sub("", norm)
+        ):
+            return Screen("decline", "instructions", "out_of_scope")
+        return Screen("decline", "other_person", "other_customer")
+    if _INSTRUCTIONS.search(norm) and re.search(r"\b(?:mostr\w*|repit\w*|revel\w*|diga|fala|qual|quais|ver|copi\w*)\b", norm):
+        return Screen("decline", "instructions", "out_of_scope")
+    if _LEGAL_ASK.search(norm) or (_LEGAL.search(norm) and re.search(r"\bpeticao|\bprocessar\b", norm)):
+        return Screen("decline", "legal", "out_of_scope")
+    if _MEDICAL.search(norm):
+        return Screen("decline", "medical", "out_of_scope")
+    if _POLITICS.search(norm):
+        return Screen("decline", "politics", "out_of_scope")
+    if _INVESTMENT.search(norm):
+        return Screen("decline", "investment", "out_of_scope")
+    return None
+
+
+def decline(turn: _Turn, found: Screen) -> None:
+    """Decline in plain words, saying which kind of request this is, and offer a person."""
+    turn.intent = {"write_not_allowed": "write_request", "other_customer": "other_customer"}.get(
+        found.refused or "", "out_of_scope"
+    )
+    turn.refused = found.refused
+    turn.reply = t(f"policy.decline.{found.kind}")
+    turn.suggestions = [t("suggest.agent")] + default_suggestions("customer")[:2]
+
+
+def emergency(deps: AssistantDeps, turn: _Turn, kind: str) -> None:
+    """Safety instruction first, the emergency numbers, then an urgent handoff flagged as priority."""
+    turn.intent = "handoff_to_agent"
+    turn.reply = f"{t(f'policy.emergency.{kind}')}\n\n{t('policy.emergency.priority_note')}"
+    handoff(deps, turn, "policy.reason_emergency", priority="urgent")

@@ -30,8 +30,6 @@ from assistant.i18n import (
 from tools.domain.periods import add_months
 from tools.types import Step, ToolResult, to_jsonable
 
-MAX_DETAIL_STEPS = 12
-
 
 # ------------------------------------------------------------------ value formatting
 def fmt_value(value: Any, unit: str = "") -> str:
@@ -277,11 +275,30 @@ def _generic(tool: str, fields: Mapping[str, str]) -> str:
 def issue_text(code: str, data: Mapping[str, Any]) -> str:
     if not has(code):
         return t("error.insufficient_data")
-    placeholders = {k: fmt_value(v) for k, v in data.items()}
+    placeholders = {k: _placeholder(k, v) for k, v in data.items()}
     try:
         return t(code, **placeholders)
     except (KeyError, IndexError):
         return t("error.insufficient_data")
+
+
+def _placeholder(key: str, value: Any) -> str:
+    """An issue placeholder in words: months as "outubro/2026", reference items by their pt-BR names."""
+    if isinstance(value, str) and (key == "month" or key.endswith("_month") or key == "months"):
+        months = [m.strip() for m in value.split(",")]
+        if all(re.fullmatch(r"\d{4}-\d{2}", m) for m in months):
+            names = [format_month(m) for m in months]
+            return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+    if key == "items" and isinstance(value, str):
+        names = [
+            t(f"answer.reference_item.{x.strip()}")
+            for x in value.split(",")
+            if has(f"answer.reference_item.{x.strip()}")
+        ]
+        return ", ".join(names) if names else t("answer.reference_item.tariff")
+    if key == "subclass" and isinstance(value, str) and has(f"answer.subclass.{value}"):
+        return t(f"answer.subclass.{value}")
+    return fmt_value(value)
 
 
 def render(
@@ -295,10 +312,9 @@ def render(
         reply += "\n" + warnings
     if any(_uses_reference_values(r) for r in results):
         reply += "\n" + t("chat.reference_value")
-    detail = "\n\n".join(trail_text(r.trail) for r in results if r.trail)
-    if detail:
-        detail = t("chat.detail_header") + "\n" + detail
-        reply += "\n" + t("chat.more_detail_hint")
+    from assistant.render_detail import detail_text
+
+    detail = detail_text(results)
     srcs = sorted({c["source"] for c in citations_of(results)})
     if srcs:
         reply += "\n" + t("chat.sources_header") + " " + "; ".join(srcs[:3])
@@ -323,30 +339,10 @@ def _uses_reference_values(result: ToolResult[Any]) -> bool:
 
 
 def trail_text(trail: tuple[Step, ...]) -> str:
-    lines = []
-    for step in trail[:MAX_DETAIL_STEPS]:
-        label = (
-            t(step.key)
-            if has(step.key) and not _needs_placeholders(step.key)
-            else step.key.split(".")[-1].replace("_", " ")
-        )
-        out = fmt_value(_scalar(step.output), step.unit) if step.output is not None else ""
-        formula = f" ({step.formula})" if step.formula else ""
-        lines.append(f"• {label}{formula}" + (f": {out}" if out else ""))
-    if len(trail) > MAX_DETAIL_STEPS:
-        lines.append(f"• … (+{len(trail) - MAX_DETAIL_STEPS})")
-    return "\n".join(lines)
+    """The steps of a trail in plain pt-BR (labels and values with units; no formulas)."""
+    from assistant.render_detail import trail_lines
 
-
-def _needs_placeholders(key: str) -> bool:
-    template = catalogue().get(key) or catalogue().get(f"{key}.text") or ""
-    return "{" in template
-
-
-def _scalar(v: Any) -> Any:
-    if isinstance(v, dict | list | tuple):
-        return None
-    return v
+    return "\n".join(trail_lines(trail))
 
 
 def fit(text: str, limit: int = 1600) -> str:
@@ -403,14 +399,14 @@ def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
 
 
 def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Knowledge answer (the sentence that answers first; sources go to the citations)."""
+    from assistant.answers import knowledge_answer
+
     raw = jsonable_value(result)
     passages = raw.get("passages", []) if isinstance(raw, dict) else []
     if not passages:
         return "", []
-    top = passages[0]
-    text = str(top.get("text", "")).strip()
-    text = re.sub(r"^#+\s*", "", text, flags=re.M)
-    reply = fit(text, 1300)
+    query = str(raw.get("query", "")) if isinstance(raw, dict) else ""
     cites = [
         {
             "source": p.get("source", ""),
@@ -421,10 +417,7 @@ def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]
         }
         for p in passages[:3]
     ]
-    if top.get("status") == "unconfirmed":
-        reply += "\n" + t("chat.reference_value")
-    reply += "\n" + t("chat.sources_header") + " " + str(top.get("source", ""))
-    return fit(reply), cites
+    return fit(knowledge_answer(query, passages), 1300), cites
 
 
 def suggestions_for(intent: str, audience: str) -> list[str]:

@@ -1,26 +1,56 @@
 """Conversation state, identification status and the handoff queue (embedded SQLite).
 
-Channel-agnostic: a session id comes from the channel (web cookie, WhatsApp number, REST
-caller). Once a customer is identified, the conversation context is kept per installation,
-so the same customer continues the same context from WhatsApp and from the web chat.
+Session ids are **server-issued** random tokens (``s-`` + 32 URL-safe characters), never a
+phone number or a name the client picked. Every session is bound to who opened it (``binding``:
+the channel plus the API key, the anonymous web/REST caller, or the WhatsApp number verified by
+the Twilio signature); a session presented under another binding is not loaded — the caller
+gets a fresh session with a new id. A session idle longer than ``idle_s`` is over: its
+identification is gone and the next message starts a fresh session (the web chat also keeps its
+id only for the browser session).
+
+In-process callers (the CLI, the copilot page, evaluations) pass no binding and may name their
+own session ids; such sessions are never reachable with a binding, and vice versa.
+
+Once a customer is identified, the conversation context is kept per installation, so the same
+customer continues the same context from WhatsApp and from the web chat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
+import secrets
 import sqlite3
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+#: Identification (and the whole conversation) expires after this much inactivity by default.
+DEFAULT_IDLE_S = 30 * 60
+MAX_HISTORY = 20
+
+
+def new_session_id() -> str:
+    """A server-issued session id: 192 random bits."""
+    return f"s-{secrets.token_urlsafe(24)}"
+
+
+def phone_binding(phone: str) -> str:
+    """The binding of a WhatsApp conversation (the number itself is not the key)."""
+    return "twilio:" + hashlib.sha256(phone.encode()).hexdigest()[:32]
 
 
 @dataclass
 class SessionState:
     session_id: str
     channel: str = "web"
+    binding: str | None = None  # who may continue this session (None: an in-process caller)
     audience: str = "customer"
     installation_id: str | None = None  # identified installation (LGPD scope)
     identified_by: str | None = None  # phone+cpf | installation+cpf | integrator
@@ -40,17 +70,24 @@ class SessionState:
 
 
 class SessionStore:
-    """SQLite-backed store; thread-safe; one file under ``<home>/assistant.sqlite``."""
+    """SQLite-backed store; thread-safe; one file under ``<home>/assistant.sqlite`` (mode 0600)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", idle_s: float = DEFAULT_IDLE_S,
+                 clock: Callable[[], float] = time.time) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         self._lock = threading.Lock()
+        self.idle_s = idle_s
+        self.clock = clock
         self.db = sqlite3.connect(str(path), check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL") if path != ":memory:" else None
         self.db.executescript(
             """
-            CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, state TEXT, updated_at TEXT);
+            DROP TABLE IF EXISTS sessions;  -- unbound sessions of earlier versions: never valid again
+            CREATE TABLE IF NOT EXISTS chat_sessions (
+                session_id TEXT PRIMARY KEY, binding TEXT, state TEXT, created_at REAL, updated_at REAL);
+            CREATE INDEX IF NOT EXISTS chat_sessions_binding ON chat_sessions (binding, updated_at);
             CREATE TABLE IF NOT EXISTS contexts (installation_id TEXT PRIMARY KEY, state TEXT, updated_at TEXT);
             CREATE TABLE IF NOT EXISTS handoffs (
                 id TEXT PRIMARY KEY, session_id TEXT, installation_id TEXT, channel TEXT, reason TEXT,
@@ -59,30 +96,55 @@ class SessionStore:
             """
         )
         self.db.commit()
+        if path != ":memory:":
+            for suffix in ("-wal", "-shm"):
+                _private_file(Path(str(path) + suffix), create=False)
 
     # -------------------------------------------------------------- sessions
-    def load(self, session_id: str | None, channel: str = "web", audience: str = "customer") -> SessionState:
-        sid = session_id or f"s-{uuid.uuid4().hex[:12]}"
-        with self._lock:
-            row = self.db.execute("SELECT state FROM sessions WHERE session_id = ?", [sid]).fetchone()
-        if row:
-            data = json.loads(row[0])
-            state = SessionState(**data)
+    def load(self, session_id: str | None, channel: str = "web", audience: str = "customer",
+             binding: str | None = None) -> SessionState:
+        """The session ``session_id`` if it exists under the same binding and is not idle-expired;
+        otherwise a fresh one (server-issued id whenever a binding is given)."""
+        row = None
+        if session_id:
+            with self._lock:
+                row = self.db.execute(
+                    "SELECT binding, state, updated_at FROM chat_sessions WHERE session_id = ?", [session_id]
+                ).fetchone()
+        if row and row[0] == binding and self.clock() - float(row[2]) <= self.idle_s:
+            state = SessionState(**json.loads(row[1]))
             state.channel = channel or state.channel
             return state
-        return SessionState(session_id=sid, channel=channel, audience=audience)
+        reuse = session_id if (session_id and binding is None and row is None) else None  # in-process, new
+        return SessionState(session_id=reuse or new_session_id(), channel=channel, audience=audience,
+                            binding=binding)
+
+    def latest_for(self, binding: str) -> str | None:
+        """The live session of a binding (a WhatsApp number continues its conversation)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT session_id FROM chat_sessions WHERE binding = ? AND updated_at >= ? "
+                "ORDER BY updated_at DESC LIMIT 1", [binding, self.clock() - self.idle_s]
+            ).fetchone()
+        return str(row[0]) if row else None
 
     def save(self, state: SessionState) -> None:
-        state.history = state.history[-20:]
-        now = dt.datetime.now(dt.UTC).isoformat()
+        state.history = state.history[-MAX_HISTORY:]
+        now = self.clock()
         payload = json.dumps(asdict(state), ensure_ascii=False, default=str)
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", [state.session_id, payload, now])
+            row = self.db.execute("SELECT binding, created_at FROM chat_sessions WHERE session_id = ?",
+                                  [state.session_id]).fetchone()
+            if row and row[0] != state.binding:  # never overwrite another binding's session
+                raise PermissionError("session bound to another caller")
+            self.db.execute("INSERT OR REPLACE INTO chat_sessions VALUES (?, ?, ?, ?, ?)",
+                            [state.session_id, state.binding, payload, row[1] if row else now, now])
             if state.installation_id and state.audience == "customer":
                 ctx = {"last_intent": state.last_intent, "last_slots": state.last_slots, "history": state.history}
                 self.db.execute(
                     "INSERT OR REPLACE INTO contexts VALUES (?, ?, ?)",
-                    [state.installation_id, json.dumps(ctx, ensure_ascii=False, default=str), now],
+                    [state.installation_id, json.dumps(ctx, ensure_ascii=False, default=str),
+                     dt.datetime.now(dt.UTC).isoformat()],
                 )
             self.db.commit()
 
@@ -150,3 +212,14 @@ class SessionStore:
                 return True
             except sqlite3.IntegrityError:
                 return False
+
+
+def _private_file(path: Path, create: bool = True) -> None:
+    """Create (or fix) ``path`` readable by its owner only (0600)."""
+    try:
+        if create and not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if path.exists():
+            os.chmod(path, 0o600)
+    except OSError:
+        pass

@@ -1,99 +1,218 @@
 """Small server-side charts: SVG for the web chat, PNG for WhatsApp media. No CDN, no JS library.
 
 Input is the chart data the assistant attaches to a reply: ``{"kind": "bar", "key": ...,
-"data": [{label_field: ..., value_field: ...}, ...]}``. Labels and values are picked from the
-first text-like and first numeric field of the records.
+"data": [{label_field: ..., value_field: ...}, ...]}``. :func:`series` reads it into a
+:class:`Series` (pt-BR labels, a value unit, a title); both renderers draw the same thing: a
+title, a y-axis with pt-BR numbers and the unit, x labels (days as dd/mm, hours as 0h…23h,
+months as out/26) and a pt-BR tooltip per bar.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
+import math
+from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+
+from assistant.i18n import format_number, has, t
 
 _BAR = "#0b6e4f"
 _AXIS = "#444444"
+_GRID = "#d9d9d9"
+_MONTHS = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
+
+#: value fields, best first, with their unit
+_VALUES: tuple[tuple[str, str], ...] = (
+    ("kwh", "kWh"), ("total_kwh", "kWh"), ("value", ""), ("mean_w", "W"), ("weekday_w", "W"),
+    ("rs", "R$"), ("amount_rs", "R$"),
+)
+_LABELS = ("day", "date", "hour", "month", "label", "name", "posto")
 
 
-def series(chart: dict[str, Any]) -> tuple[list[str], list[float]]:
-    data = chart.get("data") or []
+@dataclass(frozen=True)
+class Series:
+    title: str
+    unit: str
+    labels: list[str]  # short axis labels (dd/mm, 18h, out/26)
+    long_labels: list[str]  # tooltip labels (25/11/2026, 18h às 19h, outubro de 2026)
+    values: list[float]
+
+
+def series(chart: dict[str, Any]) -> Series:
+    data = [r for r in (chart.get("data") or []) if isinstance(r, dict)]
+    key = str(chart.get("key", ""))
+    title = t(f"chart.{key}") if key and has(f"chart.{key}") else ""
     if not data:
-        return [], []
+        return Series(title, "", [], [], [])
     first = data[0]
-    label_key = next((k for k, v in first.items() if isinstance(v, str) and _num(v) is None), None)
-    numeric = [k for k, v in first.items() if k != label_key and not isinstance(v, bool) and _num(v) is not None]
-    # prefer an energy/money field ("kwh", "rs") over coverage shares and counts
-    value_key = next((k for k in numeric if k in ("kwh", "value", "rs") or k.endswith(("_kwh", "_rs"))), None)
-    value_key = value_key or (numeric[0] if numeric else None)
+    value_key, unit = _value_field(first)
     if value_key is None:
-        return [], []
-    labels = [str(r.get(label_key, i)) if label_key else str(i) for i, r in enumerate(data)]
+        return Series(title, "", [], [], [])
+    label_key = next((k for k in _LABELS if k in first), None)
+    if label_key is None:
+        label_key = next((k for k, v in first.items() if k != value_key and isinstance(v, str) and _num(v) is None), None)
+    labels, long_labels = [], []
+    for i, row in enumerate(data):
+        short, long = _label(row.get(label_key) if label_key else i, label_key or "")
+        labels.append(short)
+        long_labels.append(long)
     values = [_num(r.get(value_key)) or 0.0 for r in data]
-    return [_short(x) for x in labels], values
+    if unit == "W" and label_key == "hour" and has("chart.hourly_w"):
+        title = t("chart.hourly_w")
+    return Series(title, unit, labels, long_labels, values)
+
+
+def _value_field(row: dict[str, Any]) -> tuple[str | None, str]:
+    for name, unit in _VALUES:
+        if name in row and _num(row[name]) is not None:
+            return name, unit
+    for k, v in row.items():
+        if isinstance(v, bool) or _num(v) is None or k in _LABELS:
+            continue
+        unit = "kWh" if k.endswith("_kwh") else "R$" if k.endswith("_rs") else "W" if k.endswith("_w") else ""
+        return k, unit
+    return None, ""
 
 
 def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return None
+    return x if math.isfinite(x) else None
 
 
-def _short(label: str) -> str:
-    if len(label) >= 10 and label[4] == "-" and label[7] == "-":  # ISO date → dd/mm
-        return f"{label[8:10]}/{label[5:7]}"
-    return label[:8]
+def _label(raw: Any, key: str) -> tuple[str, str]:
+    text = "" if raw is None else str(raw)
+    if key == "hour" or (isinstance(raw, int) and 0 <= raw <= 23 and key != "month"):
+        h = int(float(text)) if _num(text) is not None else 0
+        return f"{h}h", f"{h}h às {(h + 1) % 24}h"
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        try:
+            d = dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return text[:8], text
+        return d.strftime("%d/%m"), d.strftime("%d/%m/%Y")
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        m = int(text[5:])
+        return f"{_MONTHS[m - 1]}/{text[2:4]}", f"{_MONTHS[m - 1]}/{text[:4]}"
+    return text[:8], text
 
 
-def to_svg(chart: dict[str, Any], title: str = "", width: int = 320, height: int = 160) -> str:
-    labels, values = series(chart)
-    if not values:
+def _fmt(value: float, unit: str, step: float | None = None) -> str:
+    decimals = 0 if (step is None and abs(value) >= 100) or (step is not None and step >= 1) else 1
+    if step is not None and step < 0.1:
+        decimals = 2
+    num = format_number(round(value, decimals), decimals)
+    if unit == "R$":
+        return f"R$ {num}"
+    return f"{num} {unit}".strip()
+
+
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """0 and round steps (1, 2, 2,5, 5 × 10^k) up to at least ``top``."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [round(i * step, 10) for i in range(n + 1)]
+
+
+def _x_ticks(n: int, max_labels: int) -> list[int]:
+    if n <= max_labels:
+        return list(range(n))
+    every = math.ceil(n / max_labels)
+    return list(range(0, n, every))
+
+
+def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int = 200) -> str:
+    s = series(chart)
+    if not s.values or len(s.values) < 2:  # one bar says nothing a sentence does not
         return ""
-    top = max(values) or 1.0
-    n = len(values)
-    pad_l, pad_b, pad_t = 8, 18, 18
-    bw = (width - pad_l * 2) / n
-    bars = []
-    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
-        h = (height - pad_b - pad_t) * (v / top)
-        x = pad_l + i * bw
-        y = height - pad_b - h
-        bars.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bw - 1, 1):.1f}" height="{h:.1f}" fill="{_BAR}">'
-            f"<title>{html.escape(lab)}: {v:.1f}</title></rect>"
-        )
-    ticks = [0, n // 2, n - 1] if n > 2 else list(range(n))
-    texts = [
-        f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 4}" font-size="10" text-anchor="middle" fill="{_AXIS}">'
-        f"{html.escape(labels[i])}</text>"
-        for i in sorted(set(ticks))
-    ]
-    return (
+    title = title or s.title
+    ticks = nice_ticks(max(s.values))
+    top = ticks[-1]
+    step = ticks[1] - ticks[0]
+    tick_texts = [_fmt(v, s.unit, step) for v in ticks]
+    pad_l = 8 + 6 * max(len(x) for x in tick_texts)
+    pad_r, pad_t, pad_b = 6, 26, 20
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    n = len(s.values)
+    bw = plot_w / n
+    parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{html.escape(title)}" width="100%">'
-        f'<text x="{pad_l}" y="12" font-size="11" fill="{_AXIS}">{html.escape(title)}</text>'
-        + "".join(bars)
-        + "".join(texts)
-        + "</svg>"
-    )
+        f'aria-label="{html.escape(title)}" width="100%" class="chart-svg">',
+        f'<text x="0" y="13" font-size="12" font-weight="600" fill="{_AXIS}">{html.escape(title)}</text>',
+    ]
+    for v, label in zip(ticks, tick_texts, strict=True):
+        y = pad_t + plot_h * (1 - v / top)
+        parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{width - pad_r}" y2="{y:.1f}" stroke="{_GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end" fill="{_AXIS}">'
+                     f"{html.escape(label)}</text>")
+    for i, v in enumerate(s.values):
+        h = plot_h * (v / top)
+        x = pad_l + i * bw
+        y = pad_t + plot_h - h
+        tip = f"{s.long_labels[i]}: {_fmt(v, s.unit)}"
+        parts.append(
+            f'<rect x="{x + 0.5:.1f}" y="{y:.1f}" width="{max(bw - 1.5, 1):.1f}" height="{h:.1f}" fill="{_BAR}">'
+            f"<title>{html.escape(tip)}</title></rect>"
+        )
+    for i in _x_ticks(n, 6 if n > 12 else 12):
+        parts.append(
+            f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 5}" font-size="10" text-anchor="middle" '
+            f'fill="{_AXIS}">{html.escape(s.labels[i])}</text>'
+        )
+    parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - pad_r}" y2="{pad_t + plot_h}" stroke="{_AXIS}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
-def to_png(chart: dict[str, Any], width: int = 640, height: int = 320) -> bytes:
-    labels, values = series(chart)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size)
+
+
+def to_png(chart: dict[str, Any], width: int = 800, height: int = 440) -> bytes:
+    """The same chart as :func:`to_svg`, as a PNG for WhatsApp (title, y-axis with unit, x labels)."""
+    s = series(chart)
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
-    if values:
-        top = max(values) or 1.0
-        n = len(values)
-        bw = (width - 40) / n
-        for i, v in enumerate(values):
-            h = (height - 50) * (v / top)
-            x0 = 20 + i * bw
-            draw.rectangle([x0, height - 30 - h, x0 + max(bw - 2, 1), height - 30], fill=_BAR)
-        for i in sorted({0, n // 2, n - 1}):
-            draw.text((20 + i * bw, height - 25), labels[i], fill=_AXIS)
+    title_font, font = _font(26), _font(18)
+    draw.text((20, 14), s.title, fill=_AXIS, font=title_font)
+    if s.values:
+        ticks = nice_ticks(max(s.values))
+        top = ticks[-1]
+        step = ticks[1] - ticks[0]
+        tick_texts = [_fmt(v, s.unit, step) for v in ticks]
+        pad_l = 24 + int(max(draw.textlength(x, font=font) for x in tick_texts))
+        pad_r, pad_t, pad_b = 20, 64, 44
+        plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+        for v, label in zip(ticks, tick_texts, strict=True):
+            y = pad_t + plot_h * (1 - v / top)
+            draw.line([(pad_l, y), (width - pad_r, y)], fill=_GRID, width=1)
+            draw.text((pad_l - 8, y), label, fill=_AXIS, font=font, anchor="rm")
+        n = len(s.values)
+        bw = plot_w / n
+        for i, v in enumerate(s.values):
+            h = plot_h * (v / top)
+            x0 = pad_l + i * bw
+            draw.rectangle([x0 + 1, pad_t + plot_h - h, x0 + max(bw - 2, 1), pad_t + plot_h], fill=_BAR)
+        draw.line([(pad_l, pad_t + plot_h), (width - pad_r, pad_t + plot_h)], fill=_AXIS, width=2)
+        for i in _x_ticks(n, 8 if n > 12 else 12):
+            draw.text((pad_l + i * bw + bw / 2, height - pad_b + 10), s.labels[i], fill=_AXIS, font=font, anchor="mt")
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return buf.getvalue()

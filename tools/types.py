@@ -109,6 +109,25 @@ class ToolResult(Generic[T]):
         return to_jsonable(self)
 
 
+#: JSON decimal strings keep at most this many decimals ("9.17694444", never a 28-digit quotient)
+JSON_MAX_DECIMALS = 8
+_JSON_QUANTUM = decimal.Decimal(1).scaleb(-JSON_MAX_DECIMALS)
+
+
+def decimal_text(d: decimal.Decimal) -> str | None:
+    """A Decimal as a plain fixed-point string: no exponent ("0E-8" → "0"), at most 8 decimals."""
+    if not d.is_finite():
+        return None
+    exponent = d.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -JSON_MAX_DECIMALS:
+        d = d.quantize(_JSON_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
+        text = format(d, "f").rstrip("0").rstrip(".")
+        return text if text not in ("", "-0") else "0"
+    if d == 0 and isinstance(exponent, int) and exponent < -2:
+        return "0"
+    return format(d, "f")
+
+
 def to_jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals, dates, enums and containers to JSON-ready values."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -117,7 +136,7 @@ def to_jsonable(obj: Any) -> Any:
             out["disqualified"] = obj.disqualified
         return out
     if isinstance(obj, decimal.Decimal):
-        return str(obj)
+        return decimal_text(obj)
     if isinstance(obj, dt.datetime | dt.date | dt.time):
         return obj.isoformat()
     if isinstance(obj, enum.Enum):
@@ -128,6 +147,6 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
         return obj.item()
-    if isinstance(obj, float) and obj != obj:  # NaN
-        return None
+    if isinstance(obj, float):  # NaN → null; binary artefacts (7.736549999999999) → 12 significant digits
+        return float(format(obj, ".12g")) if obj == obj and obj not in (float("inf"), float("-inf")) else None
     return obj

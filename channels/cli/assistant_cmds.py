@@ -11,11 +11,11 @@ import click
 from assistant import Assistant, AssistantDeps, ChatRequest
 from assistant.evaluation import format_report, load_cases, run_eval
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, require_home
 
 
 def _assistant(ctx: click.Context, today: str | None) -> Assistant:
-    deps = AssistantDeps.from_home(home_of(ctx), today=dt.date.fromisoformat(today) if today else None)
+    deps = AssistantDeps.from_home(require_home(ctx), today=dt.date.fromisoformat(today) if today else None)
     return Assistant(deps)
 
 
@@ -61,29 +61,53 @@ def _default_set(name: str) -> Path:
 @click.option("--operator-set", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--retrieval", is_flag=True, help="Also run the knowledge retrieval evaluation.")
 @click.option("--heldout", is_flag=True, help="Also run the held-out sets (questions not used to build the router).")
+@click.option("--realistic/--no-realistic", default=True, show_default=True,
+              help="Also run the realistic sets of ../shared/eval (customer, conversations, operator).")
+@click.option("--only", "only", multiple=True,
+              help="Run only these sets (repeatable): dev, heldout, customer_realistic, conversations_realistic, "
+                   "operator_realistic.")
+@click.option("--shared-eval", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the realistic sets (default: ../shared/eval beside the repository).")
+@click.option("--failures", is_flag=True, help="List every failing case with the reason and the reply.")
 @click.option("--today", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path | None, retrieval: bool,
-             heldout: bool, today: str | None, as_json: bool) -> None:
-    """Run the labelled question sets and print tool/slot/refusal/handoff accuracy and latency."""
+             heldout: bool, realistic: bool, only: tuple[str, ...], shared_eval: Path | None, failures: bool,
+             today: str | None, as_json: bool) -> None:
+    """Run the labelled question sets and print, per set and per intent: tool, slots, declines by kind,
+    emergencies, handoffs, clarifications, must_say, grounding and latency."""
+    from assistant.evaluation import run_realistic, shared_eval_dir
     from tools.api.admin import demo_metadata
 
-    home = home_of(ctx)
+    home = require_home(ctx)
     assistant = _assistant(ctx, today)
     meta = demo_metadata(home)
     scen = meta.get("scenarios", {})
     inst = (meta.get("demo_customer") or {}).get("installation_id")
     solar = (scen.get("solar") or [None])[0]
+    wanted = set(only)
     out = {}
-    rep_c = run_eval(assistant, load_cases(customer_set or _default_set("customer_dev.jsonl")), "customer", inst, solar)
-    out["customer"] = rep_c.summary()
-    rep_o = run_eval(assistant, load_cases(operator_set or _default_set("operator_dev.jsonl")), "operator")
-    out["operator"] = rep_o.summary()
-    if heldout:
+    if not wanted or "dev" in wanted:
+        rep_c = run_eval(assistant, load_cases(customer_set or _default_set("customer_dev.jsonl")), "customer", inst,
+                         solar, name="customer_dev")
+        out["customer"] = rep_c.summary()
+        rep_o = run_eval(assistant, load_cases(operator_set or _default_set("operator_dev.jsonl")), "operator",
+                         name="operator_dev")
+        out["operator"] = rep_o.summary()
+    if heldout or "heldout" in wanted:
         out["customer_heldout"] = run_eval(assistant, load_cases(_default_set("customer_heldout.jsonl")), "customer",
-                                           inst, solar).summary()
-        out["operator_heldout"] = run_eval(assistant, load_cases(_default_set("operator_heldout.jsonl")), "operator").summary()
+                                           inst, solar, name="customer_heldout").summary()
+        out["operator_heldout"] = run_eval(assistant, load_cases(_default_set("operator_heldout.jsonl")), "operator",
+                                           name="operator_heldout").summary()
+    real_only = [w for w in wanted if "realistic" in w]
+    if realistic and (not wanted or real_only):
+        folder = shared_eval or shared_eval_dir()
+        if folder.is_dir():
+            for name, rep in run_realistic(assistant, folder, real_only or None).items():
+                out[name] = rep.summary()
+        else:
+            click.echo(f"(sem conjuntos realistas: {folder} não existe)", err=True)
     if retrieval:
         from assistant.admin import retrieval_eval
 
@@ -91,8 +115,8 @@ def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path |
     if as_json:
         echo_json(out)
         return
-    for key in ("customer", "operator", "customer_heldout", "operator_heldout"):
-        if key in out:
-            click.echo(format_report(out[key]))
+    for key, summary in out.items():
+        if key != "retrieval":
+            click.echo(format_report(summary, failures=failures))
     if retrieval:
         click.echo(out["retrieval"]["table"])

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, require_home
 from tools.api import admin
 from tools.types import to_jsonable
 
@@ -77,16 +77,58 @@ def _fmt_report(report: admin.IngestReport) -> list[str]:
     "--end", default=None, callback=_date, help="Last day of the fleet (YYYY-MM-DD, default 2026-11-25)."
 )
 @click.option(
-    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory."
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output directory (CSV exports)."
+)
+@click.option(
+    "--direct",
+    is_flag=True,
+    help="Write the fleet straight into the store at --home (lake + registers, no CSV): scale fleets.",
+)
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1), help="Processes for --direct."
 )
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the fleet metadata as JSON.")
+@click.pass_context
 def demo_data_cmd(
-    meters: int, months: int, seed: int, end: dt.date | None, out: Path, progress: bool | None, as_json: bool
+    ctx: click.Context,
+    meters: int,
+    months: int,
+    seed: int,
+    end: dt.date | None,
+    out: Path | None,
+    direct: bool,
+    workers: int,
+    progress: bool | None,
+    as_json: bool,
 ) -> None:
-    """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file)."""
+    """Write a seeded synthetic fleet as the MDM exports it (CSV jobs + a meter-reads stream file),
+    or with --direct straight into the store (the same model; for fleets of 10k-100k+ meters)."""
+    if direct:
+        home = home_of(ctx)
+        meta = admin.build_scale_fleet(
+            home,
+            meters,
+            months=months,
+            seed=seed,
+            end=end or admin.DEMO_END,
+            workers=workers,
+            progress=_progress(progress),
+        )
+        if as_json:
+            echo_json(meta)
+            return
+        b = meta["build"]
+        click.echo(
+            f"{meters} meters x {months} months (seed {seed}) built in {home} in {b['wall_s']:.1f} s "
+            f"(CPU {b['cpu_s']:.1f} s): {b['rows']['load_profile']:,} load-profile rows, "
+            f"lake {b['lake_bytes'] / 1e6:,.1f} MB"
+        )
+        return
+    if out is None:
+        raise click.UsageError("--out is required (or --direct to build into --home)")
     meta = admin.generate_demo(
         out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END, progress=_progress(progress)
     )
@@ -268,7 +310,7 @@ def installations_cmd(
     as_json: bool,
 ) -> None:
     """List installations with their key attributes (never name, CPF or phone)."""
-    rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
+    rows = admin.list_installations(require_home(ctx), group=group.upper() if group else None, gd=gd, modality=modality, limit=limit)
     if as_json:
         echo_json(rows)
         return

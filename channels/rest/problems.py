@@ -63,7 +63,7 @@ def problem_response(request: Request, status: int, code: str, extra: dict[str, 
 
 async def on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(request, exc.status, exc.code)
+    return problem_response(request, exc.status, exc.code, exc.context or None)
 
 
 async def on_tool_error(request: Request, exc: Exception) -> JSONResponse:

@@ -122,7 +122,7 @@ if result is not None:
     if not lines.empty:
         lines["line"] = lines["key"].map(lambda k: ui.code_label("cost.line", k))
     st.subheader(t("ui.monthly_cost_lines"))
-    ui.chart(lines, "line", "brl_month", "bar", color="scenario")
+    ui.chart(lines, "line", "brl_month", "bar", color="scenario", unit="R$")
     ui.table(
         lines,
         "k-lines",
@@ -136,11 +136,11 @@ if result is not None:
     )
     if not timeline.empty:
         st.subheader(t("ui.monthly_cost_timeline"))
-        ui.chart(timeline, "month", "usd_month", "line", color="scenario")
+        ui.chart(timeline, "month", "brl_month", "line", color="scenario", unit="R$")
 
     st.subheader(t("ui.sensitivity"))
     sens = ui.frame(v.sensitivity)
-    ui.chart(sens, "parameter", "swing_brl", "bar")
+    ui.chart(sens, "parameter", "swing_brl", "bar", unit="R$")
     ui.table(
         sens,
         "k-sens",

@@ -72,7 +72,7 @@ if inst:
         if consumption is not None:
             ui.result_metrics(consumption, ["total_kwh", "kwh_per_day", "vs_previous_pct"], columns=2)
             daily = ui.frame(consumption.value.daily)
-            ui.chart(daily, "day", "kwh", "bar")
+            ui.chart(daily, "day", "kwh", "bar", unit="kWh")
             ui.trail(consumption, "h-cons")
     with right:
         st.subheader(t("ui.last_bill"))

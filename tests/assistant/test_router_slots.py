@@ -7,7 +7,6 @@ import pytest
 from assistant.router import OfflineRouter
 from assistant.slots import (
     extract_appliance,
-    extract_operator_slots,
     extract_period,
     extract_shift,
     extract_shift_pct,
@@ -59,16 +58,6 @@ def test_customer_paraphrases(customer_router, text, intents):
 )
 def test_periods(text, expected):
     assert extract_period(text, TODAY) == expected
-
-
-def test_operator_slots():
-    s = extract_operator_slots("Liste os 10 medidores com maior DRC em outubro", "quality_ranking", TODAY)
-    assert s == {"indicator": "DRC", "level": "meter", "limit": 10, "period": "2026-10"}
-    s = extract_operator_slots(
-        "custo de 1,5 milhão de medidores monofásicos por 5 anos no local", "storage_cost", TODAY
-    )
-    assert s["meters"] == 1_500_000 and s["phases"] == 1 and s["retention_years"] == 5
-    assert s["infrastructure"] == "on_premises"
 
 
 # The data's today in the demo fleet is Thursday 2026-11-26; "ontem" is 2026-11-25.
@@ -209,23 +198,6 @@ def test_routing_needs_no_network_and_is_deterministic(customer_router):
     again = OfflineRouter("customer")
     for text in ("quanto consumi ontem", "vale a pena a branca", "a luz caiu"):
         assert customer_router.route(text) == again.route(text)
-
-
-def test_operator_slots_extended():
-    s = extract_operator_slots(
-        "quais compensacoes vencem nos proximos 7 dias", "compensation_exposure", TODAY
-    )
-    assert s == {"due_within_days": 7}
-    s = extract_operator_slots(
-        "quais religacoes estao vencendo nas proximas 4 horas", "deadline_exposure", TODAY
-    )
-    assert s == {"due_within_hours": 4}
-    s = extract_operator_slots("medidores mudos ha mais de 5 dias", "data_completeness", TODAY)
-    assert s == {"silent_days": 5}
-    s = extract_operator_slots("consumo por posto tarifario em setembro", "fleet_consumption", TODAY)
-    assert s == {"group_by": "posto", "period": "2026-09"}
-    s = extract_operator_slots("quais trafos estao com tensao precaria", "quality_ranking", TODAY)
-    assert s == {"indicator": "DRP", "level": "transformer"}
 
 
 @pytest.mark.parametrize(

@@ -388,3 +388,37 @@ def test_crafted_voltage_week_has_exact_counts() -> None:
     assert per.to_dict() == {"A": 7, "B": 3, "C": 3}
     with pytest.raises(ValueError):
         crafted_voltage_week("x", start, 115, 1, 1)
+
+
+def test_demo_data_writes_the_service_requests(fleet: Any, tmp_path: Path) -> None:
+    """Audit item 6: demo-data alone (no setup) exports the service requests, so a store built with
+    demo-data + ingest answers deadline_status for the late reconnection.
+
+    The rule (REN 1.000/2021 art. 362 IV): religacao normal, urban area, 24 hours from the payment.
+    A suspension reconnected more than 24 hours after the payment is late.
+    """
+    from tools.api.context import Scope, ToolContext, run_tool
+    from tools.data.ingest import ingest_paths
+    from tools.data.store import Store
+
+    out, meta, _ = fleet
+    assert (out / "service_requests.csv").exists()
+    assert meta["files"]["service_requests.csv"] > 0
+    late = next(s for s in meta["scenarios"]["suspensions"] if s["hours_after_payment"] > 24)
+    home = tmp_path / "home"
+    files = [out / n for n in ("installations.csv", "customers.csv", "service_requests.csv")]
+    files += sorted(out.glob("events_*.csv"))
+    store = Store(home)
+    try:
+        report = ingest_paths(store, files)
+        assert not report.errors
+        ctx = ToolContext(store, Scope.operator(), today=END + dt.timedelta(days=1))
+        res = run_tool("deadline_status", ctx, late["installation_id"], {"request_type": "religacao"})
+        reqs = [r for r in res.value.requests if r.request_type.startswith("religacao")]
+        assert reqs, "no religacao request for the late reconnection"
+        (req,) = [r for r in reqs if r.opened_at == dt.datetime.fromisoformat(late["payment_ts"])]
+        assert req.deadline_amount == 24 and req.deadline_unit == "hours"
+        assert req.due_at == dt.datetime.fromisoformat(late["payment_ts"]) + dt.timedelta(hours=24)
+        assert req.late
+    finally:
+        store.close()

@@ -258,11 +258,17 @@ def test_stream_timestamps_with_utc_offset_are_converted(fresh_home, mdm_exports
 
 def test_registers_are_upserted(fresh_home, mdm_exports, tmp_path):
     run(fresh_home, mdm_exports, *REGISTERS, "service_requests.csv")
+    # the installation register is versioned (tests/data/test_register.py): a change needs the day
+    # it takes effect; without one it would overwrite the register and is quarantined
+    undated = tmp_path / "installations_undated.csv"
+    undated.write_text("installation_id,tariff_modality\nUC001,branca\n")
     update = tmp_path / "installations_update.csv"
     update.write_text(
-        "installation_id,tariff_modality,phases\nUC001,branca,1\nUC002,branca,2\nUC004,convencional,9\n"
+        "installation_id,tariff_modality,phases,valid_from\n"
+        "UC001,branca,1,2026-11-01\nUC002,branca,2,2026-11-01\nUC004,convencional,9,2026-11-01\n"
     )
     with Store(fresh_home) as store:
+        assert dict(ingest_paths(store, [undated]).files[0].reasons) == {"register_conflict": 1}
         rep = ingest_paths(store, [update]).files[0]
         assert (rep.accepted, rep.duplicate, rep.quarantined, dict(rep.reasons)) == (
             1,

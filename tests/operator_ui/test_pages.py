@@ -200,10 +200,7 @@ def _questions(*ids: str) -> list[dict[str, Any]]:
     return [c for c in cases if c["id"] in ids]
 
 
-@pytest.mark.skipif(not EVAL.exists(), reason="shared eval set not available")
-@pytest.mark.parametrize(
-    "case", _questions("od01", "od04", "od11", "od18", "od22") if EVAL.exists() else [], ids=lambda c: c["id"]
-)
+@pytest.mark.parametrize("case", _questions("od01", "od04", "od11", "od18", "od22"), ids=lambda c: c["id"])
 def test_copilot_answers_operator_questions_with_figure_table_sql_download(case):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.chat_input(key="copilot_q").set_value(case["text"]).run()

@@ -117,6 +117,24 @@ def test_full_bill_3_6_branca() -> None:
     assert q4(b.subtotal_before_taxes * inputs.gross_up) == D("292.1470")
 
 
+def test_tax_block_reconciles_to_the_total() -> None:
+    """Audit item 3: subtotal + ICMS + PIS + COFINS = total, to the cent.
+
+    254 kWh convencional, no bandeira, no CD, no CIP (ICMS 18 %, PIS 0,63 %, COFINS 2,85 %):
+    subtotal 254 x 0,73945 = 187,8203; base = 187,8203 / (0,82 x 0,9652) = 237,3074 -> total 237,31.
+    ICMS 237,3074 x 0,18 = 42,7153; PIS 194,5921 x 0,0063 = 1,2259; COFINS 194,5921 x 0,0285 = 5,5459.
+    Each rounded alone: 187,82 + 42,72 + 1,23 + 5,55 = 237,32 (one cent over). The cent is taken
+    from the amount whose rounding gained the most (ICMS, +0,0047): 187,82 + 42,71 + 1,23 + 5,55.
+    """
+    inputs = make(InstallationFacts("t", phases=1), {"total": D(254)}, bandeira_rs_kwh=ZERO, cd_kwh=ZERO)
+    assert (inputs.icms, inputs.pis, inputs.cofins) == (D("0.18"), D("0.0063"), D("0.0285"))
+    b = compute_bill(inputs)
+    assert b.total == D("237.31")
+    t = b.taxes
+    assert (t.subtotal, t.icms, t.pis, t.cofins) == (D("187.82"), D("42.71"), D("1.23"), D("5.55"))
+    assert t.subtotal + t.icms + t.pis + t.cofins == D("237.31")
+
+
 @pytest.mark.parametrize(
     ("kwh", "icms", "p", "icms_rs"),
     [(150, "0.12", "130.5870", "15.6704"), (80, "0.00", "61.2889", "0.0000")],

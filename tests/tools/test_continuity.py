@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.lake import insert_installations, write_lake
-from tests.tools.quality_helpers import installation_row, load_profile_frame
+from tests.tools.quality_helpers import installation_row, load_profile_frame, small_store
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality_common import continuity_rules
 from tools.data.store import Store
@@ -164,3 +164,70 @@ def test_continuity_tool_matches_hand_computation(outage_store: Store) -> None:
     assert n == 9
     assert "continuity.issue.limits_reference" in {i.code for i in res.issues}
     res.to_dict()
+
+
+@pytest.fixture()
+def september_store(tmp_path):  # type: ignore[no-untyped-def]
+    """Three interruptions in September 2026: 05/09 5 h, 12/09 4 h, 19/09 14:00-14:48 (0,8 h)."""
+    starts = [dt.datetime(2026, 9, 5, 8), dt.datetime(2026, 9, 12, 8), dt.datetime(2026, 9, 19, 14)]
+    ts, codes = [], []
+    for s, mins in zip(starts, [300, 240, 48], strict=True):
+        ts += [s, s + dt.timedelta(minutes=mins)]
+        codes += [c.POWER_DOWN, c.POWER_UP]
+    ev = pd.DataFrame(
+        {"installation_id": "UC-7", "ts": ts, "code": pd.array(codes, dtype="Int16"), "value": None}
+    )
+    tables = {"events": ev, "load_profile": load_profile_frame("UC-7", "2026-09-01", "2026-10-14 23:45", 50)}
+    with small_store(tmp_path / "home", [installation_row("UC-7")], tables) as store:
+        yield store
+
+
+def test_one_day_asked_gives_the_whole_month_and_the_days_interruptions(september_store: Store) -> None:
+    """Audit item 1: a day is never compared with the monthly limits on its own.
+
+    September (limits of the default table, urbana BT: DICp 8 h, FICp 5, DMICp 4 h):
+    DIC = 5 + 4 + 0,8 = 9,8 h; FIC = 3; DMIC = 5 h.
+    EUSD: 30 days x 96 x 50 Wh = 144 kWh x 449,25/1000 = R$ 64,692; factor 64,692/730 x 15 = 1,329288 R$/h.
+    DIC (9,8 - 8) x 1,329288 = 2,3927 > DMIC (5 - 4) x 1,329288 = 1,3293 -> DIC, R$ 2,39.
+    (Before the fix the day alone gave DIC 0,8 h, nothing violated, R$ 0.)
+    The day asked (19/09): 1 interruption, 14:00 to 14:48, 0,8 h.
+    """
+    ctx = ToolContext(september_store, Scope.customer("UC-7"), today=dt.date(2026, 10, 15))
+    res = run_tool(
+        "continuity_indicators", ctx, "UC-7", {"period": {"start": "2026-09-19", "end": "2026-09-19"}}
+    )
+    v = res.value
+    (m,) = v.months
+    assert (m.month, m.complete) == ("2026-09", True)
+    assert (m.dic_h, m.fic, m.dmic_h) == (Decimal("9.8"), 3, Decimal(5))
+    assert m.violated == ("DIC", "DMIC")
+    assert m.eusd_medio_rs == Decimal("64.692")
+    assert (m.chosen, m.compensation_rs) == ("DIC", Decimal("2.39"))
+    assert v.total_compensation_rs == Decimal("2.39")
+    assert (v.months_start, v.months_end) == (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    # the day asked, listed on its own
+    assert (v.asked_start, v.asked_end, v.asked_count, v.asked_hours) == (
+        dt.date(2026, 9, 19),
+        dt.date(2026, 9, 19),
+        1,
+        Decimal("0.8"),
+    )
+    (i,) = v.interruptions
+    assert (i.start, i.end, i.minutes, i.hours) == (
+        dt.datetime(2026, 9, 19, 14),
+        dt.datetime(2026, 9, 19, 14, 48),
+        Decimal(48),
+        Decimal("0.8"),
+    )
+
+
+def test_month_in_progress_stops_yesterday(september_store: Store) -> None:
+    """Asked for 10/10 with data up to 14/10: October is counted from 01/10 to 14/10 (partial)."""
+    ctx = ToolContext(september_store, Scope.customer("UC-7"), today=dt.date(2026, 10, 15))
+    res = run_tool(
+        "continuity_indicators", ctx, "UC-7", {"period": {"start": "2026-10-10", "end": "2026-10-10"}}
+    )
+    (m,) = res.value.months
+    assert (m.month, m.complete, m.fic) == ("2026-10", False, 0)
+    assert (res.value.months_start, res.value.months_end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 14))
+    assert res.value.interruptions == ()

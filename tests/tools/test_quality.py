@@ -345,3 +345,71 @@ def test_generator_crafted_week_compensation_by_hand() -> None:
     # = [0.000754*3 + 0.000952*7] * 200 = (0.002262 + 0.006667) * 200 = 1.7857 -> R$ 1,79
     comp = q.voltage_compensation(s.drp_pct, s.drc_pct, Decimal(200), "BT", R)
     assert comp.amount_rs == Decimal("1.79")
+
+
+# ----------------------------------------------------------------------------- Group A (MT)
+
+
+def test_group_a_band_is_at_the_vt_secondary() -> None:
+    """A 13,8 kV meter reads a 13.800/115 V VT: TR = 115/sqrt(3) = 66,395 V phase-neutral.
+    Adequada 0,93-1,05 TR = 61,748-69,715 V; precaria from 0,90 TR = 59,76 V."""
+    band = q.meter_band(13800, R, "A")
+    assert band.level == "MT"
+    assert band.adequate_lo.quantize(Decimal("0.01")) == Decimal("61.75")
+    assert band.adequate_hi.quantize(Decimal("0.001")) == Decimal("69.715")
+    assert band.precaria_lo.quantize(Decimal("0.01")) == Decimal("59.76")
+    assert q.classify_v(Decimal("66.4"), band) == "adequada"
+    assert q.classify_v(Decimal("61.0"), band) == "precaria"
+    assert q.classify_v(Decimal("59.0"), band) == "critica"
+    assert q.meter_band(127, R, "B") == q.band_for(127, R)
+
+
+def test_group_a_voltage_quality_tool(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Audit item 5: Group A DRP/DRC from the VT-secondary voltages with the MT bands.
+
+    Phase A: 40 readings at 61,0 V (precaria), 8 at 59,0 V (critica), the rest at 66,4 V.
+    DRP = 40/1008 = 3,968 %; DRC = 8/1008 = 0,794 %.
+    EUSD (A4 verde, REH 3.579/2026): 30 days x 96 x 1.000 Wh = 2.880 kWh x 164,16/1000 = 472,7808
+    + 100 kW x 16,53 = 1.653 -> R$ 2.125,7808.
+    MT: k1 = 3, k2 = 5: [(3,968-3)/100 x 3 + (0,794-0,5)/100 x 5] x 2.125,7808
+    = (0,029048 + 0,014683) x 2.125,7808 = R$ 92,96.
+    (Before: the 13,8 kV primary band made every reading critica: DRC 100 %.)
+    """
+    home = tmp_path / "home"
+    store = Store(home)
+    row = installation_row(
+        "UC-A",
+        group_code="A",
+        subgroup="A4",
+        customer_class="industrial",
+        subclass="industrial",
+        nominal_voltage_v=13800,
+        tariff_modality="verde",
+        contracted_demand_kw=100.0,
+    )
+    insert_installations(store, [row])
+    week = crafted_week(
+        counts={"a": (40, 8), "b": (0, 0), "c": (0, 0)}, adequate_dv=664, precaria_dv=610, critica_dv=590
+    )
+    week["installation_id"] = "UC-A"
+    volt = week[["installation_id", "ts", "v_a_dv", "v_b_dv", "v_c_dv"]].copy()
+    for c in ("v_a_dv", "v_b_dv", "v_c_dv"):
+        volt[c] = volt[c].astype("Int16")
+    write_lake(home, "voltage_10min", volt)
+    write_lake(home, "load_profile", load_profile_frame("UC-A", "2026-11-01", "2026-11-30 23:45", 1000))
+    store.refresh_views()
+    try:
+        ctx = ToolContext(store, Scope.operator(), today=dt.date(2026, 11, 26))
+        v = run_tool("voltage_quality", ctx, "UC-A", {"period": "last_week"}).value
+        assert v.level == "MT"
+        assert (v.sets[0].nlp, v.sets[0].nlc) == (40, 8)
+        assert v.drp_pct.quantize(Decimal("0.001")) == Decimal("3.968")
+        assert v.drc_pct.quantize(Decimal("0.001")) == Decimal("0.794")
+        assert v.eusd_rs == Decimal("2125.7808")
+        assert v.compensation_rs == Decimal("92.96")
+        # the fleet SQL classifies the same readings with the same band
+        df, _, _ = voltage_sets(store, WEEK_START, WEEK_END, WEEK_END + dt.timedelta(days=1))
+        (r,) = list(df.itertuples())
+        assert (r.n_valid, r.nlp, r.nlc) == (1008, 40, 8)
+    finally:
+        store.close()

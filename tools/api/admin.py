@@ -7,6 +7,7 @@ Functions::
     ingest_paths(home, paths, progress=False, force=False) -> IngestReport
     generate_demo(out, meters=60, months=13, seed=7, end=DEMO_END, progress=False) -> dict
     build_demo(home, meters=60, months=13, seed=7, end=DEMO_END, progress=False, keep_export=False) -> dict
+    build_scale_fleet(home, meters, months=13, seed=7, end=DEMO_END, workers=2, progress=False) -> dict
     demo_metadata(home) -> dict
     list_installations(home, group=None, gd=None, modality=None, limit=None) -> list[dict]
 """
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from tools.data import ingest as _ingest
-from tools.data.demo_requests import generate_service_requests
 from tools.data.ingest import FileReport, IngestReport
 from tools.data.store import Store
 
@@ -31,6 +31,7 @@ __all__ = [
     "FileReport",
     "IngestReport",
     "build_demo",
+    "build_scale_fleet",
     "demo_metadata",
     "generate_demo",
     "ingest_paths",
@@ -134,7 +135,6 @@ def build_demo(
         shutil.rmtree(out)
     t0 = time.perf_counter()
     meta = generate_demo(out, meters=meters, months=months, seed=seed, end=end, progress=progress)
-    generate_service_requests(out, seed)
     t1 = time.perf_counter()
     if build:  # a demo with other parameters was built here: start from an empty store
         _reset_store(home)
@@ -159,6 +159,39 @@ def build_demo(
     _write_meta(home, meta)
     if not keep_export:
         shutil.rmtree(out, ignore_errors=True)
+    return meta
+
+
+def build_scale_fleet(
+    home: str | Path,
+    meters: int,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    workers: int = 2,
+    progress: bool = False,
+    reuse: bool = True,
+) -> dict[str, Any]:
+    """Generate a scale fleet straight into the store at ``home`` (the demo model, no CSV; see
+    :mod:`tools.data.scale.generator`). With ``reuse``, a fleet already built there with the same
+    parameters is kept; otherwise the store is emptied first. Returns the demo metadata (also in
+    ``home/demo_metadata.json``) with a ``build`` section: rows per table, timings, lake bytes.
+    """
+    from tools.data.scale import generator  # imported only when a fleet is built
+
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    meta = demo_metadata(home)
+    params = meta.get("build", {}).get("params", {})
+    wanted = {"meters": meters, "months": months, "seed": seed, "end": end.isoformat(), "direct": True}
+    if reuse and {k: params.get(k) for k in wanted} == wanted and _has_data(home):
+        return meta
+    _reset_store(home)
+    (home / DEMO_METADATA).unlink(missing_ok=True)
+    meta = generator.build_direct(
+        home, meters, months=months, seed=seed, end=end, workers=workers, progress=progress
+    )
+    _write_meta(home, meta)
     return meta
 
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -66,6 +66,7 @@ from tools.domain.billing_usage import (
     daily_readings,
     kwh_by_posto,
     quantile,
+    split_register_delta,
 )
 from tools.domain.gd import CreditLot
 from tools.domain.periods import add_months, month_bounds, resolve_period
@@ -113,6 +114,15 @@ SELECT day, CAST(min(hour) AS INTEGER) * 60 AS slot,
        CAST(0 AS DOUBLE) AS q1_varh, CAST(0 AS DOUBLE) AS q4_varh,
        CAST(sum(readings) AS BIGINT) AS readings, CAST(sum(slots) AS BIGINT) AS slot_rows
 FROM h GROUP BY day, posto ORDER BY day, slot"""
+#: the cumulative active-energy registers (003 import, 103 export; posto total) read at 00:00
+#: of each day in ``[?, ?]``: a cycle's energy is the difference between the readings at the
+#: start of its first day and at the start of the day after its last (REN 1.000 art. 284).
+REGISTER_SQL = (
+    "SELECT ts, register, max(value_wh) AS value_wh FROM billing_registers "
+    "WHERE installation_id = ? AND posto = 'total' AND register IN ('003', '103') "
+    "AND ts >= ? AND ts <= ? AND hour(ts) = 0 AND minute(ts) = 0 AND second(ts) = 0 "
+    "GROUP BY 1, 2"
+)
 _NO_DAY = dt.date(1900, 1, 1)  # stands for an empty DATE[] (an empty list has no type for the binder)
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -216,7 +226,7 @@ def _setup(
     span_sql = ""
     if span:
         span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
-        found = ctx.store.rows(span_sql, [installation_id])
+        found = ctx.store.rows(ctx.store.scope_sql(span_sql, installation_id), [installation_id])
         first = found[0][0] if found and found[0][0] is not None else None
         last = found[0][1] if found and found[0][1] is not None else None
     cd = row.get("cycle_day")
@@ -271,7 +281,7 @@ def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
             dt.datetime.combine(start, dt.time()),
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
         ]
-        df = call.ctx.store.df(sql, params)
+        df = call.ctx.store.df(call.ctx.store.scope_sql(sql, call.installation_id), params)
         n_rows = len(df)
     else:
         sql = POSTO_SLOTS_SQL
@@ -325,6 +335,83 @@ def _usages(
         capacitive_window=_cap_window(call),
         end_cap=end_cap,
     ), df
+
+
+def _facts_for(call: _Call) -> Callable[[dt.date], InstallationFacts] | None:
+    """The installation's attributes in force on a day (versioned register); None when the
+    register holds one version (every cycle uses ``call.facts``)."""
+    versions = call.ctx.installation_versions(call.installation_id)
+    if len(versions) <= 1:
+        return None
+    facts = [InstallationFacts.from_mapping(rec) for _, _, rec in versions]
+
+    def on(day: dt.date) -> InstallationFacts:
+        for k, (vf, vt, _) in enumerate(versions):
+            if vf <= day and (vt is None or day <= vt):
+                return facts[k]
+        return facts[0] if day < versions[0][0] else facts[-1]
+
+    return on
+
+
+def _register_usages(
+    call: _Call, usages: list[CycleUsage], end_cap: dt.date | None = None
+) -> list[CycleUsage]:
+    """Group B: each cycle's energy from the billing registers' delta, split by posto in the
+    proportion of the interval data (regulation.md 1.4: billing uses the registers; a gap in the
+    interval data must not lower the bill). Cycles without both boundary readings keep the
+    interval sums."""
+    if call.group != "B" or not usages:
+        return usages
+    first = usages[0].cycle.start
+    last = (min(usages[-1].cycle.end, end_cap) if end_cap else usages[-1].cycle.end) + dt.timedelta(days=1)
+    df = call.ctx.store.df(
+        call.ctx.store.scope_sql(REGISTER_SQL, call.installation_id),
+        [call.installation_id, dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time())],
+    )
+    if df.empty:
+        return usages
+    if REGISTER_SQL not in call.queries:
+        call.queries.append(REGISTER_SQL)
+    at = {(pd.Timestamp(r.ts).date(), str(r.register)): int(r.value_wh) for r in df.itertuples()}
+    out: list[CycleUsage] = []
+    for cu in usages:
+        c = cu.cycle
+        end = (min(c.end, end_cap) if end_cap else c.end) + dt.timedelta(days=1)
+        a, b = at.get((c.start, "003")), at.get((end, "003"))
+        if a is None or b is None or b < a:
+            out.append(cu)
+            continue
+        reg_kwh = Decimal(b - a) / 1000
+        kwh = split_register_delta(cu.usage.kwh, reg_kwh)
+        inj = dict(cu.usage.injected)
+        ea, eb = at.get((c.start, "103")), at.get((end, "103"))
+        inj_reg = Decimal(eb - ea) / 1000 if ea is not None and eb is not None and eb >= ea else None
+        if inj_reg is not None:
+            inj = split_register_delta(cu.usage.injected, inj_reg)
+        call.steps.append(
+            Step(
+                key="billing.step.register_delta",
+                inputs={
+                    "start": c.start,
+                    "end": end - dt.timedelta(days=1),
+                    "register_start_wh": a,
+                    "register_end_wh": b,
+                    "interval_kwh": sum(cu.usage.kwh.values(), ZERO),
+                    "coverage_pct": round(cu.coverage * 100, 1),
+                },
+                formula="(register_end_wh - register_start_wh) / 1000, split by posto as the interval data",
+                output=reg_kwh,
+                unit="kWh",
+                refs=(
+                    TrailRef("REN 1.000/2021, art. 284", "confirmed"),
+                    TrailRef("REN 1.000/2021, art. 657", "confirmed"),
+                ),
+                sql=REGISTER_SQL,
+            )
+        )
+        out.append(replace(cu, usage=replace(cu.usage, kwh=kwh, injected=inj)))
+    return out
 
 
 # ---------------------------------------------------------------------------- cycles
@@ -538,8 +625,10 @@ def explain_bill(
     target, partial = _target(call, args.reference)
     end_cap = call.yesterday if partial else None
     cycles = _history(call, target) if call.facts.has_gd else [_previous(call, target), target]
-    usages, _ = _usages(call, cycles, end_cap)
+    interval_usages, _ = _usages(call, cycles, end_cap)
+    usages = _register_usages(call, interval_usages, end_cap)
     cur_u = usages[-1]
+    from_registers = cur_u is not interval_usages[-1]
     issues: list[Issue] = []
     if cur_u.coverage < MIN_CYCLE_COVERAGE:
         issues.append(_insufficient("issue.billing.insufficient_data", cur_u.coverage, target))
@@ -552,7 +641,7 @@ def explain_bill(
             modality=call.facts.modality,
         )
         return _result("explain_bill", call, value, target.period(), (), issues, _BILL_UNITS)
-    if cur_u.coverage < 0.99:
+    if cur_u.coverage < 0.99 and not from_registers:  # the registers make up for missing intervals
         issues.append(
             Issue(
                 "issue.billing.missing_readings", "warning", {"coverage_pct": round(cur_u.coverage * 100, 1)}
@@ -572,7 +661,8 @@ def explain_bill(
         issues.append(
             Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": valid[0].cycle.start})
         )
-    seq = bill_sequence(call.facts, _items(valid[:-1]), call.reference)
+    facts_for = _facts_for(call)
+    seq = bill_sequence(call.facts, _items(valid[:-1]), call.reference, facts_for=facts_for)
     lots = seq[-1][1].credits_after if seq else ()
     cur_end = min(target.end, end_cap) if end_cap else target.end
     basis = None
@@ -580,7 +670,7 @@ def explain_bill(
         elapsed = (cur_end - target.start).days + 1
         basis = sum(cur_u.usage.kwh.values(), Decimal(0)) * target.days / elapsed
     cur_inputs, cur_issues = resolve_inputs(
-        call.facts,
+        facts_for(target.start) if facts_for else call.facts,
         target.start,
         cur_end,
         cur_u.usage,
@@ -799,6 +889,7 @@ def compare_tariffs(
         call.today,
         months=args.months,
         shift_pct=shift_pct,
+        facts_for=_facts_for(call),
     )
     units = {
         "total_rs": "R$",
@@ -834,27 +925,42 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     period = resolve_period(args.period, call.today, default="last_12_months")
     kwp_raw = call.row.get("gd_kwp")
     kwp = Decimal(repr(float(kwp_raw))) if kwp_raw is not None and kwp_raw == kwp_raw else None
-    empty = GdCredits(installation_id, call.facts.gd_class, kwp, period.start, period.end,
-                      None, None, (), None, (), None, None)  # no figures: a disqualifying issue says why
+    empty = GdCredits(
+        installation_id,
+        call.facts.gd_class,
+        kwp,
+        period.start,
+        period.end,
+        None,
+        None,
+        (),
+        None,
+        (),
+        None,
+        None,
+    )  # no figures: a disqualifying issue says why
     if not call.facts.has_gd:
         issue = Issue("issue.gd.not_scee", "disqualifying", {})
         return _result("gd_credits", call, empty, period, (), [issue], _GD_UNITS)
     last = _last_complete(call)
     cycles = _history(call, last)
-    usages = [u for u in _usages(call, cycles)[0] if u.coverage >= MIN_CYCLE_COVERAGE]
+    usages = [u for u in _register_usages(call, _usages(call, cycles)[0]) if u.coverage >= MIN_CYCLE_COVERAGE]
     issues: list[Issue] = []
     if not usages:
         issues.append(Issue("issue.gd.no_cycles", "disqualifying", {}))
         return _result("gd_credits", call, empty, period, (), issues, _GD_UNITS)
-    seq = bill_sequence(call.facts, _items(usages), call.reference)
+    seq = bill_sequence(call.facts, _items(usages), call.reference, facts_for=_facts_for(call))
     bills = [b for _, b in seq]
     shown = [b for b in bills if period.start <= b.reading_date <= period.end + dt.timedelta(days=1)]
     upto = [b for b in bills if b.reading_date <= period.end + dt.timedelta(days=1)]
     balance_bill = upto[-1] if upto else None
     lots = balance_bill.credits_after if balance_bill else ()
     table, nxt_month, nxt_kwh = expiry_table(lots)
-    inj_df = _slots(call, period.start, period.end)
-    inj_period = Decimal(int(inj_df["export_wh"].sum())) / 1000 if not inj_df.empty else ZERO
+    # one window for every figure: the billing cycles shown (those read in the period asked);
+    # the injection is theirs, not the calendar period's
+    win_start = shown[0].start if shown else period.start
+    win_end = shown[-1].end if shown else period.end
+    inj_period = sum((b.injected_kwh for b in shown), ZERO)
     issues.append(
         Issue("issue.gd.ledger_starts_with_data", "warning", {"ledger_start": usages[0].cycle.start})
     )
@@ -884,19 +990,21 @@ def gd_credits(ctx: ToolContext, installation_id: str, args: GdCreditsArgs) -> T
     steps.append(
         Step(
             key="gd.step.injected_period",
-            inputs={"start": period.start, "end": period.end},
-            formula="sum(export_wh) / 1000",
+            inputs={"start": win_start, "end": win_end, "cycles": [b.label for b in shown]},
+            formula="sum(injected_kwh of the cycles shown)",
             output=q_kwh(inj_period),
             unit="kWh",
-            sql=SLOTS_SQL,
         )
     )
     value = GdCredits(
         installation_id=installation_id,
         gd_class=call.facts.gd_class,
         gd_kwp=kwp,
-        period_start=period.start,
-        period_end=period.end,
+        period_start=win_start,
+        period_end=win_end,
+        asked_start=period.start,
+        asked_end=period.end,
+        balance_as_of=balance_bill.reading_date if balance_bill else None,
         ledger_start=usages[0].cycle.start,
         injected_in_period_kwh=q_kwh(inj_period),
         cycles=tuple(gd_row(b) for b in shown),

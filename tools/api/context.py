@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import duckdb
 from pydantic import ValidationError
 
 from tools.data.store import Store
@@ -85,6 +86,41 @@ class ToolContext:
         rec: dict[str, Any] = dict(zip(names, row, strict=True))
         self._installations[installation_id] = rec
         return dict(rec)
+
+    def installation_versions(
+        self, installation_id: str
+    ) -> list[tuple[dt.date, dt.date | None, dict[str, Any]]]:
+        """``(valid_from, valid_to, attributes)`` of every version of the installation register, oldest
+        first (``valid_to`` inclusive, None = in force); one open version when none is stored."""
+        current = self.installation(installation_id)
+        cur = self.store.cursor()
+        try:
+            cur.execute(
+                "SELECT * FROM installation_history WHERE installation_id = ? ORDER BY valid_from",
+                [installation_id],
+            )
+            rows = cur.fetchall()
+            names = [d[0] for d in cur.description or []]
+        except duckdb.Error:  # a read-only home built before the register was versioned
+            rows, names = [], []
+        finally:
+            cur.close()
+        out = []
+        for row in rows:
+            rec = dict(zip(names, row, strict=True))
+            vf, vt = rec.pop("valid_from"), rec.pop("valid_to")
+            rec.pop("recorded_at", None)
+            rec.pop("source", None)
+            out.append((vf, vt, rec))
+        return out or [(dt.date.min, None, current)]
+
+    def installation_on(self, installation_id: str, day: dt.date) -> dict[str, Any]:
+        """The installation's attributes in force on ``day`` (the first version before it began)."""
+        versions = self.installation_versions(installation_id)
+        for vf, vt, rec in versions:
+            if vf <= day and (vt is None or day <= vt):
+                return rec
+        return versions[0][2] if day < versions[0][0] else versions[-1][2]
 
 
 def run_tool(

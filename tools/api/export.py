@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tools.api.quality_common import band_params, fleet_nominals, reference_versions, voltage_rules
+from tools.api.quality_common import band_params, band_tr, fleet_nominals, reference_versions, voltage_rules
 from tools.data import export as dx
 from tools.data.store import Store
 from tools.domain import calendar
@@ -124,7 +124,7 @@ def band_table(nominals: Sequence[float]) -> pd.DataFrame:
             "a_hi": p["b_ahi"],
             "p_lo": p["b_plo"],
             "p_hi": p["b_phi"],
-            "low_dv": [low * n * 10 for n in p["b_nom"]],
+            "low_dv": [low * n * 10 for n in band_tr(nominals)],
         }
     )
 

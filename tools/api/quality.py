@@ -101,6 +101,7 @@ class InterruptionOut:
     minutes: Decimal | None
     counted: bool
     reason: str  # long | short | critical_day | open
+    hours: Decimal | None = None  # the duration in hours (None while still open)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +129,8 @@ class ContinuityIndicators:
     limits: Mapping[str, Decimal]  # dic_h, fic, dmic_h, dicri_h (monthly)
     limits_status: str
     kei: Decimal
-    months: tuple[MonthOut, ...]
-    interruptions: tuple[InterruptionOut, ...]
+    months: tuple[MonthOut, ...]  # whole calendar months covering the period asked
+    interruptions: tuple[InterruptionOut, ...]  # those starting in the period asked (start, end, duration)
     total_compensation_rs: Decimal
     month: str  # the last month of the period (the figures below)
     dic_h: Decimal
@@ -137,6 +138,14 @@ class ContinuityIndicators:
     dmic_h: Decimal
     violated: tuple[str, ...]
     answer: tuple[Phrase, ...]
+    # the period asked (a day, a week...) and what happened in it; the indicators above are
+    # always those of whole months (months_start..months_end, the month in progress up to yesterday)
+    asked_start: dt.date | None = None
+    asked_end: dt.date | None = None
+    asked_count: int = 0  # interruptions of 3 minutes or more that started in the period asked
+    asked_hours: Decimal = Decimal(0)
+    months_start: dt.date | None = None
+    months_end: dt.date | None = None
 
 
 # ----------------------------------------------------------------------------- voltage_quality
@@ -160,7 +169,8 @@ def fetch_interruptions(
     store: Store, installation_id: str, start: dt.datetime, end: dt.datetime
 ) -> list[cont.Interruption]:
     """Power-down/up pairs of one installation around ``[start, end)``."""
-    ev = store.df(_POWER_SQL, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
+    sql = store.scope_sql(_POWER_SQL, installation_id)  # only the files that may hold it
+    ev = store.df(sql, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
     return cont.pair_power_events(ev)
 
 
@@ -184,8 +194,12 @@ def voltage_quality(
     period = resolve_period(args.period, ctx.data_today, default="last_week")
     start, end = period.start_ts(), period.end_ts_exclusive()
     end_ext = max(end, min(end + dt.timedelta(days=SET_COMPLETION_DAYS), _data_end(ctx)))
-    band = q.band_for(inst["nominal_voltage_v"], rules)
-    readings = ctx.store.df(_READINGS_SQL, [installation_id, start, end_ext])
+    # the nominal voltage in force in the period (versioned register), not the latest
+    in_force = ctx.installation_on(installation_id, period.start)
+    band = q.meter_band(in_force["nominal_voltage_v"], rules, text(in_force.get("group_code")))
+    readings = ctx.store.df(
+        ctx.store.scope_sql(_READINGS_SQL, installation_id), [installation_id, start, end_ext]
+    )
     if readings.empty:
         raise NoData("no voltage readings", installation_id=installation_id, period=period.label)
     intr = fetch_interruptions(ctx.store, installation_id, start, end_ext)
@@ -395,13 +409,17 @@ def continuity_indicators(
     inst = ctx.installation(installation_id)
     rules = continuity_rules()
     period = resolve_period(args.period, ctx.data_today, default="last_month")
-    start, end = period.start_ts(), period.end_ts_exclusive()
+    # DIC/FIC/DMIC are monthly (PRODIST Modulo 8): always whole calendar months, whatever the
+    # period asked; the data ends yesterday, so the month in progress is partial.
+    m_start, m_end = cont.whole_months(period.start, period.end, ctx.data_today - dt.timedelta(days=1))
+    start = dt.datetime.combine(m_start, dt.time())
+    end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
     intr = fetch_interruptions(ctx.store, installation_id, start, end)
     level = cont.supply_level(text(inst.get("group_code")), text(inst.get("subgroup")))
     conjunto = text(inst.get("conjunto_id")) or ""
     limits = rules.limits_for(conjunto, text(inst.get("area")), level)
     crit = rules.critical_days_for(conjunto)
-    months = cont.monthly_indicators(intr, period.start, period.end, rules, crit)
+    months = cont.monthly_indicators(intr, m_start, m_end, rules, crit)
     trail: list[Step] = [
         Step(
             "continuity.step.fetch_events",
@@ -479,6 +497,9 @@ def continuity_indicators(
                 deadline,
             )
         )
+    asked = tuple(
+        _intr_out(i, period, rules, crit) for i in intr if period.start <= i.start.date() <= period.end
+    )
     value = ContinuityIndicators(
         installation_id=installation_id,
         period=period,
@@ -489,9 +510,13 @@ def continuity_indicators(
         limits_status=limits.ref.status,
         kei=rules.kei[level],
         months=tuple(month_outs),
-        interruptions=tuple(
-            _intr_out(i, period, rules, crit) for i in intr if period.start <= i.start.date() <= period.end
-        ),
+        interruptions=asked,
+        asked_start=period.start,
+        asked_end=period.end,
+        asked_count=sum(1 for i in asked if i.counted),
+        asked_hours=sum((i.hours for i in asked if i.counted and i.hours is not None), Decimal(0)),
+        months_start=m_start,
+        months_end=m_end,
         total_compensation_rs=total,
         month=month_outs[-1].month,
         dic_h=month_outs[-1].dic_h,
@@ -540,6 +565,7 @@ def _intr_out(
     i: cont.Interruption, period: Period, rules: cont.ContinuityRules, crit: frozenset[dt.date]
 ) -> InterruptionOut:
     minutes = None if i.seconds is None else Decimal(i.seconds) / 60
+    hours = None if i.seconds is None else Decimal(i.seconds) / 3600
     if i.seconds is None:
         reason, counted = "open", False
     elif not cont.is_long(i, rules):
@@ -548,7 +574,7 @@ def _intr_out(
         reason, counted = "critical_day", False
     else:
         reason, counted = "long", True
-    return InterruptionOut(i.start, i.end, minutes, counted, reason)
+    return InterruptionOut(i.start, i.end, minutes, counted, reason, hours)
 
 
 def _continuity_answer(

@@ -72,13 +72,26 @@ def band_params(nominals: Sequence[float | int | Decimal]) -> dict[str, list[flo
     rules = voltage_rules()
     out: dict[str, list[float]] = {"b_nom": [], "b_alo": [], "b_ahi": [], "b_plo": [], "b_phi": []}
     for nom in sorted({float(x) for x in nominals if x is not None and not pd.isna(x)}):
-        try:
-            band = q.band_for(nom, rules)
+        try:  # MT nominals are Group A meters reading the VT secondary
+            band = q.meter_band(nom, rules, "A")
         except ValueError:
             continue
         a_lo, a_hi, p_lo, p_hi = band.limits_dv()
         for key, val in zip(out, (nom, a_lo, a_hi, p_lo, p_hi), strict=True):
             out[key].append(val)
+    return out
+
+
+def band_tr(nominals: Sequence[float]) -> list[float]:
+    """TR of the readings [V] for each nominal of :func:`band_params` (same order): the nominal for
+    BT, the VT secondary phase-neutral for MT (Group A) meters."""
+    rules = voltage_rules()
+    out = []
+    for nom in sorted({float(x) for x in nominals if x is not None and not pd.isna(x)}):
+        try:
+            out.append(float(q.meter_band(nom, rules, "A").nominal_v))
+        except ValueError:
+            continue
     return out
 
 
@@ -95,6 +108,7 @@ def voltage_params(
 ) -> dict[str, Any]:
     """Parameters of ``quality_voltage_sets.sql`` (one installation, or the fleet when None)."""
     rules = voltage_rules()
+    noms = fleet_nominals(store)
     return {
         "start": start,
         "end": end,
@@ -102,7 +116,8 @@ def voltage_params(
         "set_size": rules.set_size,
         "low_pu": float(rules.interruption_pu),
         "installation": installation_id,
-        **band_params(fleet_nominals(store)),
+        **band_params(noms),
+        "b_tr": band_tr(noms),
     }
 
 

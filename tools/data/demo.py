@@ -41,6 +41,9 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
+from tools.data.demo_requests import FILE_NAME as REQUESTS_FILE
+from tools.data.demo_requests import generate_service_requests
+from tools.domain.calendar import cycle_containing
 from tools.domain.periods import add_months
 
 __all__ = ["CRAFTED_CASES", "crafted_voltage_week", "generate", "scenario_ids"]
@@ -99,6 +102,7 @@ def generate(
     silent = sched.silent
 
     _write_register_files(out_dir, fleet)
+    switches = _write_register_changes(out_dir, fleet, start, end)
     batches = _batches(fleet)
     chunks = month_chunks(start, end)
     regs = Registers()
@@ -156,6 +160,8 @@ def generate(
         end,
         v_start,
     )
+    if switches:
+        meta["scenarios"]["modality_switch"] = switches
     meta["stream"] = {
         "files": stream_files,
         "start": fmt_s(stream_start),
@@ -165,9 +171,15 @@ def generate(
     }
     meta["files"] = {
         **{"installations.csv": len(inst), "customers.csv": len(inst)},
+        **({CHANGES_FILE: len(switches)} if switches else {}),
         **sink.files,
         **stream_files,
     }
+    (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=True) + "\n")
+    # service requests (religacao, reclamacao...) follow from the fleet's events: part of every
+    # demo export, so demo-data + ingest gives deadline_status what setup gives it
+    n_requests = generate_service_requests(out_dir, seed)
+    meta["files"][REQUESTS_FILE] = n_requests
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=True) + "\n")
     return meta
 
@@ -196,6 +208,48 @@ def _clear_previous(out_dir: Path) -> None:
     for path in sorted(out_dir.iterdir()):
         if path.is_file() and (path.name == "metadata.json" or path.name.startswith(prefixes)):
             path.unlink()
+
+
+#: register changes (the versioned installation register): rows with the day they take effect
+CHANGES_FILE = "installations_changes.csv"
+#: the modality switch goes to the first ordinary convencional CPFL Paulista home from this index
+SWITCH_IDX = 30
+
+
+def _write_register_changes(
+    out_dir: Path, fleet: Fleet, start: dt.date, end: dt.date
+) -> list[dict[str, str]]:
+    """A modality switch (convencional -> branca) of an ordinary residential home, effective at the
+    start of the billing cycle containing the middle of the period: the cycles before it are
+    billed convencional, those after it branca. Written as a register change (``valid_from``)."""
+    inst = fleet.inst
+    rows = inst[
+        (inst["role"] == "ordinary")
+        & (inst["idx"] >= SWITCH_IDX)
+        & (inst["tariff_modality"] == "convencional")
+        & (inst["subclass"] == "residencial")
+        & (inst["distributor"] == "CPFL_PAULISTA")
+        & (inst["gd_kwp"] <= 0)
+    ].sort_values("idx")
+    if rows.empty or (end - start).days < 120:
+        return []
+    row = rows.iloc[0]
+    middle = start + (end - start) / 2
+    valid_from = cycle_containing(int(row["cycle_day"]), middle).start
+    cols = list(schema.INSTALLATION_COLUMNS)
+    out = inst.loc[[rows.index[0]], cols].copy()
+    out["gd_kwp"] = out["gd_kwp"].round(1)
+    out["tariff_modality"] = "branca"
+    out["valid_from"] = valid_from.isoformat()
+    out.to_csv(out_dir / CHANGES_FILE, index=False, lineterminator="\n")
+    return [
+        {
+            "installation_id": str(row["installation_id"]),
+            "valid_from": valid_from.isoformat(),
+            "from": "convencional",
+            "to": "branca",
+        }
+    ]
 
 
 def _write_register_files(out_dir: Path, fleet: Fleet) -> None:

@@ -42,10 +42,10 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from tools.data import quarantine, schema, usage
+from tools.data import lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
 from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
-from tools.data.sqltext import sql_str, sql_str_list
+from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
     SERVICE_REQUEST_COLUMNS,
@@ -57,10 +57,14 @@ from tools.data.store import (
 log = logging.getLogger(__name__)
 
 #: A month partition above this many rows is split into several files, each holding a
-#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md).
-ROWS_PER_FILE = 4_000_000
+#: contiguous installation_id range (the "meter bucket"; see docs/data-model.md, tools.data.lakefile).
+ROWS_PER_FILE = lakefile.ROWS_PER_FILE
 INTERVALS_MIN = (1, 5, 10, 15, 30, 60)
 BT_MAX_VOLTAGE_V = 600.0
+#: A reading later than the ingest's clock (America/Sao_Paulo) plus this is quarantined as
+#: ``future_timestamp``: one meter with a wrong clock must not move "today" for everyone.
+FUTURE_TOLERANCE = dt.timedelta(hours=1)
+_SAO_PAULO = dt.timezone(dt.timedelta(hours=-3))  # no DST since 2019 (docs/data-model.md)
 _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
 
 Note = Callable[[str], None]
@@ -178,6 +182,7 @@ def ingest_paths(
             sources.append(open_source(f))
         except SourceError as exc:
             reports.append(FileReport(source=str(f), kind="unknown", error=exc.code))
+            _trace_refused(store, exc)
     sources.sort(key=lambda s: kind_rank(s.kind))
     store.recover()
     total = sum(s.size_bytes() for s in sources)
@@ -210,6 +215,23 @@ def ingest_paths(
         bar.close()
         store.refresh_views()
     return IngestReport.of(reports, ignored, time.perf_counter() - t0)
+
+
+def _trace_refused(store: Store, exc: SourceError) -> None:
+    """A refused file leaves a quarantine row (line 0) and the refusal in the log."""
+    log.warning("ingest refused %s: %s %s", exc.source, exc.code, exc.detail)
+    now = dt.datetime.now().replace(microsecond=0)
+    cur = store.cursor()
+    try:
+        quarantine.add_file(cur, source=exc.source, kind=exc.kind, reason=exc.code, record=exc.header, now=now)
+    finally:
+        cur.close()
+
+
+def future_limit() -> str:
+    """SQL literal of the latest acceptable reading time (now in São Paulo + tolerance)."""
+    limit = dt.datetime.now(_SAO_PAULO).replace(tzinfo=None, microsecond=0) + FUTURE_TOLERANCE
+    return f"TIMESTAMP '{limit.isoformat(sep=' ')}'"
 
 
 def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
@@ -369,8 +391,8 @@ class _Batch:
         return self.con.execute(sql, params or [])
 
     def one(self, sql: str, params: list[object] | None = None) -> int:
-        row = self.con.execute(sql, params or []).fetchone()
-        return int(row[0] or 0) if row else 0
+        rows = self.con.execute(sql, params or []).fetchall()  # no pending result left on the cursor
+        return int(rows[0][0] or 0) if rows else 0
 
     def cleanup(self) -> None:
         try:
@@ -526,6 +548,7 @@ class _Batch:
               CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _slot_raw IS NULL OR _v_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN slot IS NULL THEN '{Reason.UNKNOWN_CHANNEL}'
                 WHEN _v IS NULL OR NOT isfinite(_v) OR (_int_raw IS NOT NULL AND _int IS NULL)
                      OR (_q_raw IS NOT NULL AND _q IS NULL) THEN '{Reason.NON_NUMERIC}'
@@ -536,7 +559,9 @@ class _Batch:
                 WHEN family = 'voltage' AND (_v < 0 OR _v > _vmax OR round(_v * scale) > 32767)
                      THEN '{Reason.IMPOSSIBLE_VOLTAGE}'
                 WHEN _v < 0 OR round(_v * scale) > CASE ctype {int_max} END
-                     OR _q < 0 OR _q > 255 OR _q <> floor(_q) THEN '{Reason.OUT_OF_RANGE}'
+                     OR _q < 0 OR _q > 255 OR _q <> floor(_q)
+                     OR (family = 'energy' AND (_v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0))
+                     THEN '{Reason.OUT_OF_RANGE}'
               END AS reason
             FROM c"""
         )
@@ -585,7 +610,6 @@ class _Batch:
                     spec.table,
                     month,
                     f"SELECT {sel} FROM {new} WHERE month = '{month}'",
-                    ("installation_id", "ts"),
                 )
                 continue
             flist = sql_str_list(files)
@@ -643,7 +667,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) e FULL OUTER JOIN (SELECT * FROM {new} WHERE month = '{month}') n "
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
-                ("installation_id", "ts"),
             )
 
     def _in_file_duplicates(
@@ -687,6 +710,7 @@ class _Batch:
             reason = f"""CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _code_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _code IS NULL OR (_v_raw IS NOT NULL AND (_v IS NULL OR NOT isfinite(_v))) THEN '{Reason.NON_NUMERIC}'
                 WHEN _code <> floor(_code) OR NOT EXISTS (SELECT 1 FROM event_codes ec WHERE ec.code = _code)
                      THEN '{Reason.UNKNOWN_EVENT_CODE}'
@@ -706,11 +730,13 @@ class _Batch:
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _reg IS NULL OR _posto IS NULL OR _v_raw IS NULL
                      THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _reg NOT IN ({registers}) OR _posto NOT IN ({postos}) THEN '{Reason.UNKNOWN_REGISTER}'
                 WHEN _v IS NULL OR NOT isfinite(_v) THEN '{Reason.NON_NUMERIC}'
                 WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
                 WHEN _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
-                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
+                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} OR _v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0
+                     THEN '{Reason.OUT_OF_RANGE}' END"""
             parsed = f"{_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v"
             out = "_reg AS register, _posto AS posto, TRY_CAST(round(_v) AS BIGINT) AS value_wh"
             value = "value_wh"
@@ -730,7 +756,6 @@ class _Batch:
         if self.one(f"SELECT count(*) - count(DISTINCT ({', '.join(key)})) FROM {ok}"):
             self._in_file_duplicates(ok, key, value=value)
         on = " AND ".join(f"e.{k} = n.{k}" for k in key)
-        order = tuple(key)
         sel = ", ".join(f"CAST({c} AS {_base_type(t)}) AS {c}" for c, t in table_cols.items())
         for (month,) in self.x(f"SELECT DISTINCT month FROM {ok} ORDER BY 1").fetchall():
             self.note(f"merging {month}")
@@ -738,7 +763,7 @@ class _Batch:
             n_new = self.one(f"SELECT count(*) FROM {ok} WHERE month = ?", [month])
             if not files:
                 self.accepted += n_new
-                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'", order)
+                self._write(table, month, f"SELECT {sel} FROM {ok} WHERE month = '{month}'")
                 continue
             flist = sql_str_list(files)
             hit = self.tmp(f"hit{month.replace('-', '')}")
@@ -762,7 +787,6 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) UNION ALL SELECT {sel} FROM {ok} n "
                 f"WHERE month = '{month}' AND NOT EXISTS (SELECT 1 FROM {hit} h WHERE h._idx = n._idx)",
-                order,
             )
 
     # ------------------------------------------------------------------ registers (DuckDB tables)
@@ -781,8 +805,10 @@ class _Batch:
         typed: list[str] = []
         value_checks: list[str] = []  # on raw text, after the type checks
         typed_checks: list[str] = []  # on the typed columns (alias _t)
-        for c in present:
-            t = _base_type(ddl[c])
+        # installations: an optional valid_from (the day a change takes effect) beside the attributes
+        extra = ["valid_from"] if kind == "installations" and "valid_from" in st.columns else []
+        for c in present + extra:
+            t = _base_type(ddl.get(c, "DATE"))
             raw = f"nullif(trim(r.{c}), '')"
             if c == "cpf":
                 expr = f"nullif(regexp_replace({raw}, '[^0-9]', '', 'g'), '')"
@@ -836,11 +862,14 @@ class _Batch:
         self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
         self.x(
             f"CREATE TEMP TABLE {ok} AS SELECT _idx, struct_pack({', '.join(f'{c} := {c}' for c in present)}) AS _row, "
-            f"{', '.join(present)} FROM {rec} WHERE reason IS NULL"
+            f"{', '.join(present + extra)} FROM {rec} WHERE reason IS NULL"
         )
         self.x(f"DROP TABLE {rec}")
         if self.one(f"SELECT count(*) - count(DISTINCT {key}) FROM {ok}"):
             self._in_file_duplicates(ok, (key,), value="_row")
+        if kind == "installations":
+            self._installation_versions(ok, present, bool(extra))
+            return
         n_ok = self.one(f"SELECT count(*) FROM {ok}")
         stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
         dup = self.one(
@@ -863,8 +892,101 @@ class _Batch:
             f"INSERT INTO {table} ({', '.join(present)}) SELECT {', '.join(present)} FROM {acc} ON CONFLICT ({key}) {conflict}"
         )
 
+    def _installation_versions(self, ok: str, present: Sequence[str], has_valid_from: bool) -> None:
+        """Installation rows as versions of the register (schema.INSTALLATION_HISTORY_COLUMNS).
+
+        * a new installation: its first version, from ``valid_from`` (else ``connected_since``);
+        * the same attributes as a stored version: a duplicate;
+        * other attributes: a change, accepted only with a ``valid_from`` after the latest version
+          (``register_conflict`` otherwise) and when the meter's voltages of the
+          ``REGISTER_CHECK_DAYS`` from ``valid_from`` agree with the new nominal voltage and phases
+          (``contradicts_readings`` otherwise). An accepted change closes the version in force
+          (``valid_to`` = the day before) and becomes the installation's current row.
+        """
+        attrs = [c for c in present if c != "installation_id"]
+        vf = "o.valid_from" if has_valid_from else "CAST(NULL AS DATE)"
+        same_any = " AND ".join(f"h.{c} IS NOT DISTINCT FROM o.{c}" for c in attrs) or "true"
+        stored = f"struct_pack({', '.join(f'{c} := s.{c}' for c in present)})"
+        cls = self.tmp("regcls")
+        self.x(
+            f"""CREATE TEMP TABLE {cls} AS
+            SELECT o.*, {vf} AS _vf, s.installation_id IS NOT NULL AS _known,
+                   s.installation_id IS NOT NULL AND (o._row IS NOT DISTINCT FROM {stored} OR EXISTS (
+                       SELECT 1 FROM installation_history h WHERE h.installation_id = o.installation_id AND {same_any}
+                       AND ({vf} IS NULL OR ({vf} >= h.valid_from AND ({vf} <= h.valid_to OR h.valid_to IS NULL))))
+                   ) AS _same,
+                   (SELECT max(h.valid_from) FROM installation_history h WHERE h.installation_id = o.installation_id) AS _last
+            FROM {ok} o LEFT JOIN installations s ON s.installation_id = o.installation_id"""
+        )
+        self.duplicate += self.one(f"SELECT count(*) FROM {cls} WHERE _same")
+        self.x(
+            f"INSERT INTO {self.qidx} SELECT _idx, '{Reason.REGISTER_CONFLICT}' FROM {cls} "
+            "WHERE _known AND NOT _same AND (_vf IS NULL OR (_last IS NOT NULL AND _vf <= _last))"
+        )
+        # the version a change would create: the current row with the file's columns over it
+        merged = ", ".join(
+            f"o.{c} AS {c}" if c in present else f"s.{c} AS {c}" for c in schema.INSTALLATION_COLUMNS
+        )
+        chg = self.tmp("regchg")
+        self.x(
+            f"""CREATE TEMP TABLE {chg} AS SELECT o._idx, o._vf, {merged}
+            FROM {cls} o JOIN installations s ON s.installation_id = o.installation_id
+            WHERE o._known AND NOT o._same AND o._vf IS NOT NULL AND (o._last IS NULL OR o._vf > o._last)"""
+        )
+        tol = schema.REGISTER_VOLTAGE_TOLERANCE
+        vt_pn = schema.VT_SECONDARY_LINE_V / 3**0.5
+        self.x(
+            f"""INSERT INTO {self.qidx}
+            WITH v AS (
+                SELECT c._idx, count(*) AS n, count(r.v_a_dv) AS na, count(r.v_b_dv) AS nb, count(r.v_c_dv) AS nc,
+                       median(coalesce(r.v_a_dv, r.v_b_dv, r.v_c_dv)) / 10.0 AS v_med,
+                       any_value(CASE WHEN upper(c.group_code) = 'A' AND c.nominal_voltage_v > 1000
+                                      THEN {vt_pn} ELSE c.nominal_voltage_v END) AS tr,
+                       any_value(c.phases) AS phases
+                FROM {chg} c JOIN voltage_10min r ON r.installation_id = c.installation_id
+                 AND r.ts >= c._vf AND r.ts < c._vf + INTERVAL {int(schema.REGISTER_CHECK_DAYS)} DAY
+                GROUP BY c._idx
+            )
+            SELECT _idx, '{Reason.CONTRADICTS_READINGS}' FROM v
+            WHERE n >= {int(schema.REGISTER_CHECK_MIN_READINGS)} AND (
+                (tr > 0 AND abs(v_med / tr - 1) > {tol})
+                OR (phases IS NOT NULL AND CAST(na > n / 2 AS INTEGER) + CAST(nb > n / 2 AS INTEGER)
+                    + CAST(nc > n / 2 AS INTEGER) <> phases))"""
+        )
+        acc = self.tmp("regacc")
+        self.x(
+            f"CREATE TEMP TABLE {acc} AS SELECT * FROM {chg} c WHERE c._idx NOT IN (SELECT _idx FROM {self.qidx})"
+        )
+        new = self.tmp("regnew")
+        self.x(f"CREATE TEMP TABLE {new} AS SELECT * FROM {cls} WHERE NOT _known")
+        n_new, n_chg = self.one(f"SELECT count(*) FROM {new}"), self.one(f"SELECT count(*) FROM {acc}")
+        self.accepted += n_new + n_chg
+        cols = list(schema.INSTALLATION_COLUMNS)
+        src = self.src.name.replace("'", "''")
+        now = "CAST(now() AS TIMESTAMP)"
+        if n_new:
+            first = (
+                "coalesce(_vf, connected_since, DATE '1900-01-01')"
+                if "connected_since" in present
+                else ("coalesce(_vf, DATE '1900-01-01')")
+            )
+            self.in_txn_sql += [
+                f"INSERT INTO installations ({', '.join(present)}) SELECT {', '.join(present)} FROM {new}",
+                f"INSERT INTO installation_history ({', '.join(present)}, valid_from, valid_to, recorded_at, source) "
+                f"SELECT {', '.join(present)}, {first}, NULL, {now}, '{src}' FROM {new}",
+            ]
+        if n_chg:
+            self.in_txn_sql += [
+                f"UPDATE installation_history h SET valid_to = c._vf - 1 FROM {acc} c "
+                "WHERE h.installation_id = c.installation_id AND h.valid_to IS NULL",
+                f"INSERT INTO installation_history ({', '.join(cols)}, valid_from, valid_to, recorded_at, source) "
+                f"SELECT {', '.join(cols)}, _vf, NULL, {now}, '{src}' FROM {acc}",
+                f"UPDATE installations s SET {', '.join(f'{c} = c.{c}' for c in attrs)} FROM {acc} c "
+                "WHERE s.installation_id = c.installation_id",
+            ]
+
     # ------------------------------------------------------------------ partition writes
-    def _write(self, table: str, month: str, select: str, order: Sequence[str]) -> None:
+    def _write(self, table: str, month: str, select: str) -> None:
         """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible)."""
         base = self.store.lake / table
         base.mkdir(parents=True, exist_ok=True)
@@ -877,12 +999,8 @@ class _Batch:
         part = self.tmp(f"part{month.replace('-', '')}")
         self.x(f"CREATE TEMP TABLE {part} AS {select}")
         n = self.one(f"SELECT count(*) FROM {part}")
-        order_sql = ", ".join(order)
-        opts = "(FORMAT parquet, COMPRESSION zstd)"
         if n <= self.rows_per_file:
-            self.x(
-                f"COPY (SELECT * FROM {part} ORDER BY {order_sql}) TO {sql_str(target / 'part-0000.parquet')} {opts}"
-            )
+            lakefile.copy_sorted(self.con, f"SELECT * FROM {part}", table, target / lakefile.part_name(0))
         else:  # split into contiguous installation ranges of about rows_per_file rows
             buckets = self.tmp("buckets")
             self.x(
@@ -891,10 +1009,12 @@ class _Batch:
                 f"FROM (SELECT installation_id, count(*) AS cnt FROM {part} GROUP BY 1)"
             )
             for (b,) in self.x(f"SELECT DISTINCT b FROM {buckets} ORDER BY 1").fetchall():
-                self.x(
-                    f"COPY (SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
-                    f"ON k.installation_id = p.installation_id ORDER BY {order_sql}) "
-                    f"TO {sql_str(target / f'part-{int(b):04d}.parquet')} {opts}"
+                lakefile.copy_sorted(
+                    self.con,
+                    f"SELECT p.* FROM {part} p SEMI JOIN (SELECT installation_id FROM {buckets} WHERE b = {int(b)}) k "
+                    "ON k.installation_id = p.installation_id",
+                    table,
+                    target / lakefile.part_name(int(b)),
                 )
             self.x(f"DROP TABLE {buckets}")
         self.x(f"DROP TABLE {part}")

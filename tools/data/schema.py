@@ -137,6 +137,30 @@ INSTALLATION_COLUMNS: dict[str, str] = {
     "connected_since": "DATE",
 }
 
+#: Versioned installation register: every version of an installation's attributes with the days
+#: it was in force, ``valid_from`` .. ``valid_to`` (inclusive; NULL = still in force). The
+#: ``installations`` table holds the latest version. A register export changes an installation
+#: only with a ``valid_from`` after its latest version; a change without one, or back-dated, or
+#: one that contradicts the meter's data (nominal voltage vs the readings, phases vs the voltage
+#: channels) is quarantined with its reason, never written over the register.
+INSTALLATION_HISTORY_COLUMNS: dict[str, str] = {
+    **{c: t.replace(" PRIMARY KEY", "") for c, t in INSTALLATION_COLUMNS.items()},
+    "valid_from": "DATE",
+    "valid_to": "DATE",
+    "recorded_at": "TIMESTAMP",
+    "source": "VARCHAR",
+}
+#: attribute columns of a version (what a change compares)
+INSTALLATION_ATTRIBUTES: tuple[str, ...] = tuple(c for c in INSTALLATION_COLUMNS if c != "installation_id")
+#: a register change is checked against the meter's readings of this many days from valid_from
+REGISTER_CHECK_DAYS = 30
+#: ... when at least this many 10-minute voltage readings are there (one day)
+REGISTER_CHECK_MIN_READINGS = 144
+#: median voltage more than this fraction away from the new TR contradicts the nominal voltage
+REGISTER_VOLTAGE_TOLERANCE = 0.15
+#: VT secondary (line) of Group A (MT) metering: the readings' TR is this / sqrt(3)
+VT_SECONDARY_LINE_V = 115
+
 #: Customer register, kept apart from readings. Used only to identify a customer;
 #: never returned by tools (LGPD).
 CUSTOMER_COLUMNS: dict[str, str] = {

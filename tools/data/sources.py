@@ -68,11 +68,13 @@ _STREAM_FIELDS = ("installation_id", "ts", "interval_min", "channel", "value", "
 class SourceError(Exception):
     """A whole input cannot be ingested; ``code`` is stable (unknown_kind, bad_header, unreadable...)."""
 
-    def __init__(self, code: str, source: str, detail: str = "") -> None:
+    def __init__(self, code: str, source: str, detail: str = "", kind: str = "unknown", header: str = "") -> None:
         super().__init__(f"{code}: {source} {detail}".strip())
         self.code = code
         self.source = source
         self.detail = detail
+        self.kind = kind  # the detected export kind, when known
+        self.header = header  # the header line, for the quarantine trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,18 +205,19 @@ class CsvJobSource(FileSource):
         self.encoding = _encoding(sample)
         first = sample.decode(self.encoding, errors="replace").splitlines()
         if not first or not first[0].strip():
-            raise SourceError("bad_header", self.name, "empty file")
+            raise SourceError("empty_file", self.name, "empty file", kind=kind or kind_from_name(self.path) or "unknown")
         self.delim = _sniff_delim(first[0])
         self.header = next(csv.reader([first[0]], delimiter=self.delim))
         self.columns = canonical(self.header)
-        if len(set(self.columns)) != len(self.columns):
-            raise SourceError("bad_header", self.name, "repeated column")
+        line = first[0][:500]
         detected = kind or kind_from_name(self.path) or kind_from_header(self.columns)
+        if len(set(self.columns)) != len(self.columns):
+            raise SourceError("bad_header", self.name, "repeated column", kind=detected or "unknown", header=line)
         if detected is None:
-            raise SourceError("unknown_kind", self.name)
+            raise SourceError("unknown_kind", self.name, header=line)
         missing = [c for c in REQUIRED_FIELDS[detected] if c not in self.columns]
         if missing:
-            raise SourceError("bad_header", self.name, "missing " + ",".join(missing))
+            raise SourceError("bad_header", self.name, "missing " + ",".join(missing), kind=detected, header=line)
         self.kind = detected
 
     def _sample(self) -> bytes:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -37,7 +38,8 @@ import duckdb
 import pandas as pd
 
 from tools.data import schema, usage
-from tools.data.sqltext import sql_str
+from tools.data.lakeindex import LakeIndex
+from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ LAKE_SWAPS_COLUMNS: dict[str, str] = {
     "tmp_dir": "VARCHAR",  # directory name under lake/<table>/ holding the new partition
     "old_dir": "VARCHAR",  # name the current partition is moved to before removal
 }
+
+_SCOPED = re.compile(r"\bFROM\s+(" + "|".join(schema.LAKE_TABLES) + r")\s+WHERE\b")
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -88,6 +92,7 @@ class Store:
         #: False makes every tool read the lake views (the pre-aggregate query path; benchmarks)
         self.aggregates_enabled = True
         self._usage_fp: usage.Fingerprint | None = None  # lake fingerprint the aggregates match
+        self._lake_index: dict[str, LakeIndex] = {}
         self.con = self._connect()
         if not self.read_only:
             self._init_schema()
@@ -108,6 +113,14 @@ class Store:
     def _init_schema(self) -> None:
         c = self.con
         c.execute(_ddl("installations", schema.INSTALLATION_COLUMNS))
+        c.execute(_ddl("installation_history", schema.INSTALLATION_HISTORY_COLUMNS))
+        # homes built before the register was versioned: their rows become the first versions
+        cols = ", ".join(schema.INSTALLATION_COLUMNS)
+        c.execute(
+            f"INSERT INTO installation_history SELECT {cols}, coalesce(connected_since, DATE '1900-01-01'), "
+            "NULL, NULL, 'installations' FROM installations i WHERE NOT EXISTS "
+            "(SELECT 1 FROM installation_history h WHERE h.installation_id = i.installation_id)"
+        )
         c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
         c.execute(_ddl("service_requests", SERVICE_REQUEST_COLUMNS))
         c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
@@ -135,25 +148,67 @@ class Store:
         """The visible Parquet files of one month partition (empty if the month has no data)."""
         return sorted((self.lake / table / partition_dir_name(month)).glob("*.parquet"))
 
+    def installation_files(
+        self, table: str, installation_id: str, months: tuple[str, str] | None = None
+    ) -> list[str]:
+        """The visible Parquet files of ``table`` that may hold ``installation_id`` (their footer
+        min/max of installation_id spans it), optionally only of months ``[lo, hi]`` (YYYY-MM).
+
+        A single-installation query over these files opens one or two files a month whatever the
+        fleet size (the view opens every file). See :class:`tools.data.lakeindex.LakeIndex`.
+        """
+        with self._lock:
+            index = self._lake_index.get(table)
+            if index is None:
+                index = self._lake_index[table] = LakeIndex(self.lake / table)
+        return index.files_for(installation_id, months)
+
+    def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
+        """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold
+        ``installation_id`` (the query must filter on that installation). Same rows as the view."""
+
+        def repl(m: re.Match[str]) -> str:
+            table = m.group(1)
+            files = self.installation_files(table, installation_id, months)
+            if not files:
+                return m.group(0)
+            src = (
+                f"read_parquet({sql_str_list(files)}, hive_partitioning = true, "
+                "hive_types = {'month': VARCHAR})"
+            )
+            cols = ", ".join(schema.LAKE_TABLES[table])
+            return f"FROM (SELECT {cols}, month FROM {src}) AS {table} WHERE"
+
+        return _SCOPED.sub(repl, sql)
+
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
+
+    def lake_view_sql(self, table: str) -> str:
+        """``CREATE OR REPLACE VIEW <table>`` over the lake at its absolute path (typed and empty
+        when the table has no files); the path is resolved from the home at every call."""
+        cols = schema.LAKE_TABLES[table]
+        if self.has_lake_data(table):
+            sel = ", ".join(cols)
+            glob = str((self.lake / table).resolve() / "month=*" / "*.parquet")
+            return (
+                f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
+                f"{sql_str(glob)}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
+            )
+        sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
+        return f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
+
+    @staticmethod
+    def outages_view_sql() -> str:
+        return _OUTAGES_VIEW
 
     def refresh_views(self) -> None:
         """(Re)create the views over the lake; empty typed views when a table has no files."""
         if self.read_only:
             return
         with self._lock:
-            for table, cols in schema.LAKE_TABLES.items():
-                if self.has_lake_data(table):
-                    sel = ", ".join(cols)
-                    sql = (
-                        f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
-                        f"{sql_str(self.partition_glob(table))}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
-                    )
-                else:
-                    sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
-                    sql = f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
-                self.con.execute(sql)
+            for table in schema.LAKE_TABLES:
+                self.con.execute(self.lake_view_sql(table))
             self.con.execute(_OUTAGES_VIEW)
         self.sync_usage()
 
@@ -281,11 +336,20 @@ class Store:
         return r[0][0] if r else None
 
     def data_today(self) -> dt.date | None:
-        """The latest complete day of load-profile data (the data's "today" is the day after)."""
+        """The data's "today": the day after the latest complete day of load-profile data.
+
+        Never one meter's word: it is the *median* over installations of each one's last reading
+        (a meter with a wrong clock, or one that kept reporting after the others stopped, moves
+        nothing; future readings are also quarantined at ingest, ``future_timestamp``).
+        """
         if self.usage_ready():
-            last = self.scalar("SELECT max(last_ts) FROM usage_daily")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id)"
+            )
         else:
-            last = self.scalar("SELECT max(ts) FROM load_profile")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(ts) AS m FROM load_profile GROUP BY installation_id)"
+            )
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at

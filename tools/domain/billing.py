@@ -36,7 +36,7 @@ Rules (REN 1.000/2021 unless noted)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -245,6 +245,7 @@ class TaxSummary:
     icms: Decimal
     pis: Decimal
     cofins: Decimal
+    subtotal: Decimal | None = None  # rounded; subtotal + icms + pis + cofins = base (to the cent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1103,15 +1104,19 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
     icms_rs = base * inputs.icms
     pis_rs = (base - icms_rs) * inputs.pis
     cofins_rs = (base - icms_rs) * inputs.cofins
+    # the invoice's tax block, rounded so that subtotal + ICMS + PIS + COFINS = base to the cent
+    # (subtotal + taxes = base exactly before rounding; largest remainder, as the lines)
+    sub_c, icms_c, pis_c, cofins_c = allocate_cents([subtotal, icms_rs, pis_rs, cofins_rs])
     taxes = TaxSummary(
         icms_rate=inputs.icms,
         pis_rate=inputs.pis,
         cofins_rate=inputs.cofins,
         gross_up=g,
         base=money(base),
-        icms=money(icms_rs),
-        pis=money(pis_rs),
-        cofins=money(cofins_rs),
+        icms=icms_c,
+        pis=pis_c,
+        cofins=cofins_c,
+        subtotal=sub_c,
     )
     steps.append(
         _step(
@@ -1251,15 +1256,26 @@ def bill_sequence(
     reference: ReferenceData,
     *,
     initial_credits: Sequence[CreditLot] = (),
+    facts_for: Callable[[dt.date], InstallationFacts] | None = None,
     **kwargs: Any,
 ) -> list[tuple[BillInputs, Bill]]:
     """Bills of consecutive cycles ``(start, end, reading_date, usage)``, carrying the SCEE
-    credit ledger from one to the next (oldest credits first, 60-month expiry)."""
+    credit ledger from one to the next (oldest credits first, 60-month expiry).
+
+    ``facts_for(day)``: the installation's attributes in force on ``day`` (versioned register);
+    each cycle is billed with those in force on its first day (default: ``facts`` for all)."""
     lots: tuple[CreditLot, ...] = tuple(initial_credits)
     out: list[tuple[BillInputs, Bill]] = []
     for start, end, reading, usage in items:
         inputs, issues = resolve_inputs(
-            facts, start, end, usage, reference, reading_date=reading, credits=lots, **kwargs
+            facts_for(start) if facts_for else facts,
+            start,
+            end,
+            usage,
+            reference,
+            reading_date=reading,
+            credits=lots,
+            **kwargs,
         )
         b = compute_bill(inputs, issues)
         out.append((inputs, b))

@@ -150,7 +150,11 @@ def explanation(
         injected_kwh=q_kwh(bill.injected_kwh),
         compensated_kwh=q_kwh(bill.compensated_kwh),
         lines=lines_out(bill),
-        subtotal_before_taxes_rs=bill.subtotal_before_taxes.quantize(Decimal("0.01")),
+        subtotal_before_taxes_rs=(
+            bill.taxes.subtotal
+            if bill.taxes.subtotal is not None
+            else bill.subtotal_before_taxes.quantize(Decimal("0.01"))
+        ),
         icms_rate=bill.taxes.icms_rate,
         icms_rs=bill.taxes.icms,
         pis_rate=bill.taxes.pis_rate,
@@ -246,17 +250,22 @@ class GdCredits:
     installation_id: str
     gd_class: str
     gd_kwp: Decimal | None
+    # the window of every figure: from the first day of the first billing cycle shown to the last
+    # day of the last one (the cycles read in the period asked); asked_* is what was asked
     period_start: dt.date
     period_end: dt.date
     ledger_start: dt.date | None
-    injected_in_period_kwh: Decimal | None
+    injected_in_period_kwh: Decimal | None  # sum of the cycles' injection (same window)
     cycles: tuple[GdCycleRow, ...]
-    balance_kwh: Decimal | None
+    balance_kwh: Decimal | None  # after the last cycle shown (balance_as_of = its reading date)
     balance_by_expiry: tuple[tuple[str, Decimal], ...]
     next_expiry_month: str | None
     next_expiry_kwh: Decimal | None
     generation_metered: bool = False  # the billing meter sees injection, not generation
     notes: tuple[str, ...] = field(default_factory=tuple)
+    asked_start: dt.date | None = None
+    asked_end: dt.date | None = None
+    balance_as_of: dt.date | None = None
 
 
 def gd_row(bill: Bill) -> GdCycleRow:

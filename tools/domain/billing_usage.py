@@ -44,6 +44,26 @@ class CycleUsage:
         return self.readings / self.expected_readings if self.expected_readings else 0.0
 
 
+def split_register_delta(interval_kwh: Mapping[str, Decimal], register_kwh: Decimal) -> dict[str, Decimal]:
+    """The cycle's register delta [kWh] split by posto in the proportion of the interval data.
+
+    Billing reads the cumulative registers (REN 1.000 art. 284; regulation.md 1.4): a missing
+    interval lowers the intervals' sum, never the register. The intervals only say how the
+    energy divides between postos; the last posto takes the remainder so the parts add up to
+    the register exactly. Without any interval energy, it all goes to fora de ponta (or total).
+    """
+    keys = [k for k, v in interval_kwh.items()]
+    total = sum(interval_kwh.values(), ZERO)
+    if total <= 0 or not keys:
+        key = "total" if "total" in interval_kwh else "fora_ponta"
+        return {k: (register_kwh if k == key else ZERO) for k in [*keys, key]}
+    out: dict[str, Decimal] = {}
+    for k in keys[:-1]:
+        out[k] = interval_kwh[k] * register_kwh / total
+    out[keys[-1]] = register_kwh - sum(out.values(), ZERO)
+    return out
+
+
 def _wh_to_kwh(wh: float | int) -> Decimal:
     return Decimal(int(round(float(wh)))) / 1000
 

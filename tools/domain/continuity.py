@@ -180,6 +180,18 @@ def is_long(intr: Interruption, rules: ContinuityRules) -> bool:
 # ----------------------------------------------------------------------------- indicators
 
 
+def whole_months(start: dt.date, end: dt.date, data_end: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar months covering ``[start, end]``: from the 1st of the first month to the last
+    day of the last month, that month stopping at ``data_end`` (the last day with data) when it is
+    still in progress. DIC/FIC/DMIC are monthly indicators (PRODIST Modulo 8 secao 8.2): a day or
+    a week is never compared with a monthly limit on its own."""
+    first = start.replace(day=1)
+    last = end_of_month_after(end, 0)
+    if data_end < last:
+        last = max(data_end, end)
+    return first, last
+
+
 @dataclass(frozen=True, slots=True)
 class MonthIndicators:
     month: str  # YYYY-MM (apuracao month)

@@ -101,6 +101,7 @@ class VoltageRules:
     complaint: ComplaintRules
     regularisation_legacy_days: Mapping[str, int]
     regularisation_ref: TrailRef
+    vt_secondary_line_v: Decimal = Decimal(115)  # standard VT secondary (line) of MT metering
 
 
 def _ref(block: Mapping[str, Any]) -> TrailRef:
@@ -137,6 +138,7 @@ def parse_voltage_rules(data: Mapping[str, Any]) -> VoltageRules:
         generic_bt_ref=_ref(g),
         mt_pu=(d(m["adequate"][0]), d(m["adequate"][1]), d(m["precaria"][0]), d(m["precaria"][1])),
         mt_max_v=d(m["max_v"]),
+        vt_secondary_line_v=d(m.get("vt_secondary_line_v", "115")),
         mt_ref=_ref(m),
         k1=d(comp["k1"]),
         k2={k: d(x) for k, x in comp["k2"].items()},
@@ -174,6 +176,25 @@ def band_for(nominal_v: float | int | Decimal, rules: VoltageRules) -> VoltageBa
     else:
         raise ValueError(f"no PRODIST band for TR = {nom} V (AT not supported)")
     return VoltageBand(nom, a_lo * nom, a_hi * nom, p_lo * nom, p_hi * nom, level, kind, ref)
+
+
+def meter_band(
+    nominal_v: float | int | Decimal, rules: VoltageRules, group_code: str | None = "B"
+) -> VoltageBand:
+    """The band the meter's own readings are classified with.
+
+    Group B meters read the supply voltage: :func:`band_for` the nominal TR. A Group A (MT)
+    meter is connected to the secondary of voltage transformers: its readings are phase-neutral
+    volts at the VT secondary, so the MT per-unit limits (PRODIST Modulo 8: adequada 0,93-1,05
+    TR, precaria 0,90-0,93 TR) apply to TR = VT secondary line / sqrt(3) (115 / sqrt(3) =
+    66,395 V for a 13.800/115 V VT). The level stays MT (k2 = 5 in the compensation).
+    """
+    band = band_for(nominal_v, rules)
+    if (group_code or "B").upper() != "A" or band.level != "MT":
+        return band
+    a_lo, a_hi, p_lo, p_hi = rules.mt_pu
+    tr = rules.vt_secondary_line_v / Decimal(3).sqrt()
+    return VoltageBand(tr, a_lo * tr, a_hi * tr, p_lo * tr, p_hi * tr, "MT", "mt_vt_secondary", rules.mt_ref)
 
 
 # ----------------------------------------------------------------------------- classification

@@ -105,6 +105,7 @@ class TimelinePoint:
     archive_tb: float  # object-store data held (one copy)
     usd_month: Decimal
     usd_per_meter_month: Decimal
+    brl_month: Decimal = Decimal(0)  # usd_month at the scenario's exchange rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,13 @@ def _timeline(
         if st.label.endswith("-12") or st.index == len(states) - 1:
             arc = (MonthState.total(st.warm) + MonthState.total(st.cold)) / 1e12
             points.append(
-                TimelinePoint(st.label, st.total_meters, arc, money(usd), _per(usd, st.total_meters))
+                TimelinePoint(
+                    st.label,
+                    st.total_meters,
+                    arc,
+                    money(usd),
+                    _per(usd, st.total_meters),
+                    money(usd * d(sc.fx_brl_per_usd)),
+                )
             )
     return tuple(points), horizon

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -172,9 +172,10 @@ def _run(
     reference: ReferenceData,
     modality: str,
     tariff_on: dt.date,
+    facts_for: Callable[[dt.date], InstallationFacts] | None = None,
 ) -> tuple[list[Bill], Decimal]:
     items = [(c.start, c.end, c.reading_date, u) for c, u in cycles]
-    seq = bill_sequence(facts, items, reference, modality=modality, tariff_on=tariff_on)
+    seq = bill_sequence(facts, items, reference, modality=modality, tariff_on=tariff_on, facts_for=facts_for)
     bills = [b for _, b in seq]
     return bills, sum((b.total for b in bills), ZERO)  # what the 12 invoices would add up to
 
@@ -188,8 +189,12 @@ def compare_tariffs(
     *,
     months: int = 12,
     shift_pct: Decimal | None = None,
+    facts_for: Callable[[dt.date], InstallationFacts] | None = None,
 ) -> tuple[TariffComparison, tuple[Step, ...], tuple[Issue, ...]]:
-    """Compare convencional and Branca for ``facts`` over ``cycles`` (see module docstring)."""
+    """Compare convencional and Branca for ``facts`` over ``cycles`` (see module docstring).
+
+    ``facts_for(day)``: the attributes in force on a cycle's first day (versioned register), for
+    everything but the modality compared (subclass, phases, GD...)."""
     issues: list[Issue] = []
     steps: list[Step] = []
     schedule = reference.posto_schedule(facts.distributor)
@@ -253,13 +258,13 @@ def compare_tariffs(
     if disq:
         return empty, tuple(steps), tuple(disq)
 
-    conv_bills, conv_total = _run(facts, cycles, reference, "convencional", tariff_on)
-    branca_bills, branca_total = _run(facts, cycles, reference, "branca", tariff_on)
+    conv_bills, conv_total = _run(facts, cycles, reference, "convencional", tariff_on, facts_for)
+    branca_bills, branca_total = _run(facts, cycles, reference, "branca", tariff_on, facts_for)
     shifted: ModalityCost | None = None
     shifted_total: Decimal | None = None
     if shift_pct is not None and shift_pct > 0:
         sh_cycles = [(c, shift_usage(u, shift_pct)) for c, u in cycles]
-        sh_bills, shifted_total = _run(facts, sh_cycles, reference, "branca", tariff_on)
+        sh_bills, shifted_total = _run(facts, sh_cycles, reference, "branca", tariff_on, facts_for)
         shifted = ModalityCost(
             "branca_shifted", money(shifted_total), tuple((b.label, b.total) for b in sh_bills)
         )

@@ -32,9 +32,12 @@ def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: 
         client = request.client.host if request.client else "anon"
         if not request.app.state.limiter.allow(f"ip:{client}", settings.rate_anonymous_per_min):
             raise Problem(429, "problem.rate_limited")
+    # The session is bound to this caller: a session id opened by another key, anonymously, or by
+    # WhatsApp is not loaded here (the caller gets a fresh, server-issued id).
+    binding = "rest:anonymous" if key is None else f"rest:key:{key.key_id}"
     resp = assistant.chat(
         ChatRequest(text=body.text, session_id=body.session_id, channel=body.channel,
-                    installation_id=body.installation_id, audience=body.audience)
+                    installation_id=body.installation_id, audience=body.audience, binding=binding)
     )
     out = resp.to_dict()
     for chart in out.get("charts", []):

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
+from channels.articles_html import render_article_page
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import verify
 from channels.rest.problems import Problem
+from channels.rest.schemas import PROBLEM_RESPONSE, ReadyPublic, StatusPublic
 from tools.api.status import store_status
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["saúde"], summary="O processo está de pé")
+@router.get("/healthz", tags=["saúde"], summary="O processo está de pé", response_model=StatusPublic)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["saúde"], summary="O armazenamento está pronto para responder")
+@router.get("/readyz", tags=["saúde"], summary="O armazenamento está pronto para responder", response_model=None,
+            responses={200: {"model": ReadyPublic, "description": "Pronto, com o dia dos dados e a contagem."}})
 def readyz(assistant: AssistantDep) -> dict[str, Any]:
     status = store_status(assistant.deps.store)
     if not status.get("installations"):
@@ -29,7 +33,10 @@ def readyz(assistant: AssistantDep) -> dict[str, Any]:
     return {"status": "ready", "data_today": assistant.deps.data_today().isoformat(), **status}
 
 
-@router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária")
+@router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária",
+            response_class=Response,
+            responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "O gráfico em PNG."}})
 def media(token: str, request: Request, settings: SettingsDep) -> Response:
     payload = verify(token, settings.media_secret)  # signature and expiry
     path = request.app.state.media_dir / f"{payload['id']}.png" if payload and str(payload.get("id", "")).isalnum() else None
@@ -53,21 +60,17 @@ def webchat_static(name: str) -> Response:
 
 
 @router.get("/v1/knowledge/articles/{article_id}", response_class=HTMLResponse, tags=["conhecimento"],
-            summary="Texto de um artigo da base de conhecimento (link das citações)")
-def knowledge_article(article_id: str) -> HTMLResponse:
-    import html as _html
-
+            summary="Artigo da base de conhecimento em HTML (link das citações)",
+            responses={404: PROBLEM_RESPONSE})
+def knowledge_article(
+    article_id: Annotated[str, PathParam(description="Identificador do artigo (campo `article_id` de uma citação).",
+                                         pattern=r"^[a-z0-9-]{1,80}$", examples=["falta-de-energia-compensacao"])],
+    trecho: Annotated[str | None, Query(max_length=400, description="Trecho citado: a seção que o contém fica "
+                                        "destacada, com a âncora `#citado`.")] = None,
+) -> HTMLResponse:
     from assistant.articles import article
 
     a = article(article_id)
     if a is None:
         raise Problem(404, "problem.not_found")
-    paragraphs = "".join(f"<p>{_html.escape(p.strip())}</p>" for p in str(a["body"]).split("\n\n") if p.strip())
-    page = (
-        '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{_html.escape(a["title"])}</title><link rel="stylesheet" href="/static/style.css"></head>'
-        f'<body><main><h1>{_html.escape(a["title"])}</h1>{paragraphs}'
-        f'<p class="status">Fonte: {_html.escape(str(a["source"]))}</p></main></body></html>'
-    )
-    return HTMLResponse(page)
+    return HTMLResponse(render_article_page(a, trecho))

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 
 from assistant import ChatRequest
+from assistant.session import phone_binding
 from channels import whatsapp
 from channels.charts import to_png
 from channels.rest.deps import AssistantDep, SettingsDep
@@ -34,7 +35,9 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
         raise Problem(429, "problem.rate_limited")
     if sid and not sessions.remember(sid, ""):
         return Response(content=whatsapp.twiml([]), media_type="application/xml")
-    resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=f"wa:{phone}", channel="whatsapp", phone=phone))
+    binding = phone_binding(phone)  # the number Twilio signed for; its live session continues
+    resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=sessions.latest_for(binding),
+                                      channel="whatsapp", phone=phone, binding=binding))
     media_url = None
     if resp.charts:
         media_id = secrets.token_hex(8)
@@ -44,7 +47,7 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
         _expire_old(media_dir, settings.media_ttl_s)
         token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
         media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"
-    body = whatsapp.twiml(whatsapp.split_message(resp.reply), media_url)
+    body = whatsapp.twiml(whatsapp.split_message(whatsapp.format_reply(resp.reply)), media_url)
     return Response(content=body, media_type="application/xml")
 
 

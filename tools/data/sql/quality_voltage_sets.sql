@@ -6,6 +6,7 @@
 --   $low_pu           0.1: a phase below 0,1 pu is interrupted (reading dropped)
 --   $installation     one installation id, or NULL for the whole fleet
 --   $b_nom ... $b_phi band table (nominal V; adequate lo/hi, precaria lo/hi in 0.1 V)
+--   $b_tr             TR of the readings (V): the nominal, or the VT secondary for MT meters
 -- Windows (aligned on the 10-minute grid) overlapping any power-down/up interruption (any
 -- duration; short ones are VTCD) are expurgated; the number of sets is ceil(valid readings in the period / $set_size).
 WITH bands AS (
@@ -13,11 +14,12 @@ WITH bands AS (
            unnest(CAST($b_alo AS DOUBLE[])) AS a_lo,
            unnest(CAST($b_ahi AS DOUBLE[])) AS a_hi,
            unnest(CAST($b_plo AS DOUBLE[])) AS p_lo,
-           unnest(CAST($b_phi AS DOUBLE[])) AS p_hi
+           unnest(CAST($b_phi AS DOUBLE[])) AS p_hi,
+           unnest(CAST($b_tr AS DOUBLE[])) AS tr_v
 ),
 inst AS (
     SELECT i.installation_id, b.nominal_v, b.a_lo, b.a_hi, b.p_lo, b.p_hi,
-           CAST($low_pu AS DOUBLE) * b.nominal_v * 10 AS low_dv
+           CAST($low_pu AS DOUBLE) * b.tr_v * 10 AS low_dv
     FROM installations i
     JOIN bands b ON b.nominal_v = CAST(i.nominal_voltage_v AS DOUBLE)
     WHERE CAST($installation AS VARCHAR) IS NULL OR i.installation_id = CAST($installation AS VARCHAR)

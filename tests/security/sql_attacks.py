@@ -1,0 +1,120 @@
+"""Attempts to read what the guarded ``sql_query`` must never show: the customer register
+(names, CPFs, phones), the key file and other files under the home, settings and the
+environment. Shared by the unit tests and ``bench/drill_security.py``.
+
+``{home}`` is replaced by the home directory of the store under attack.
+"""
+
+from __future__ import annotations
+
+#: Statements that must be refused or return nothing personal. (≥ 70 variants.)
+SQL_ESCAPES: tuple[str, ...] = (
+    # --- the reported CTE shadowing, and its relatives
+    "WITH customers AS (SELECT * FROM customers) SELECT * FROM customers",
+    "WITH CUSTOMERS AS (SELECT * FROM Customers) SELECT * FROM customers",
+    'WITH "customers" AS (SELECT * FROM "customers") SELECT * FROM "customers"',
+    "WITH customers AS (SELECT titular_name AS n FROM customers) SELECT n FROM customers",
+    "WITH installations AS (SELECT * FROM customers) SELECT * FROM installations",
+    "WITH x AS (SELECT * FROM installations), customers AS (SELECT * FROM customers) SELECT * FROM customers",
+    "WITH a AS (WITH customers AS (SELECT * FROM customers) SELECT * FROM customers) SELECT * FROM a",
+    "SELECT * FROM (WITH customers AS (SELECT * FROM customers) SELECT * FROM customers)",
+    "WITH RECURSIVE customers AS (SELECT * FROM customers) SELECT * FROM customers",
+    "WITH c AS MATERIALIZED (SELECT * FROM customers) SELECT * FROM c",
+    "WITH c AS NOT MATERIALIZED (SELECT * FROM customers) SELECT * FROM c",
+    "WITH customers AS (SELECT 1 AS x) SELECT * FROM customers, (SELECT * FROM customers) s",
+    # --- the key file and other files through a CTE or a quoted name
+    'WITH "{home}/apikeys.json" AS (SELECT * FROM "{home}/apikeys.json") SELECT * FROM "{home}/apikeys.json"',
+    'SELECT * FROM "{home}/apikeys.json"',
+    "SELECT * FROM '{home}/apikeys.json'",
+    'SELECT * FROM "{home}/smartmeter.duckdb"',
+    'SELECT * FROM "{home}/assistant.sqlite"',
+    'SELECT * FROM "{home}/logs/audit.jsonl"',
+    "SELECT * FROM '/etc/passwd'",
+    'WITH x AS (SELECT * FROM "/etc/passwd") SELECT * FROM x',
+    "SELECT * FROM read_json('{home}/apikeys.json')",
+    "SELECT * FROM read_json_auto('{home}/apikeys.json')",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_csv_auto('/etc/passwd')",
+    "SELECT read_text('{home}/apikeys.json')",
+    "SELECT * FROM read_text('{home}/apikeys.json')",
+    "SELECT * FROM read_blob('{home}/apikeys.json')",
+    "SELECT * FROM glob('{home}/*')",
+    "SELECT * FROM parquet_scan('{home}/lake/load_profile/*/*.parquet')",
+    "SELECT * FROM sqlite_scan('{home}/assistant.sqlite', 'sessions')",
+    "SELECT * FROM query('SELECT * FROM customers')",
+    "SELECT * FROM query_table('customers')",
+    "SELECT * FROM installations, read_json('{home}/apikeys.json')",
+    "SELECT (SELECT content FROM read_text('{home}/apikeys.json'))",
+    # --- the register directly, in every place a table can appear
+    "SELECT * FROM customers",
+    "SELECT * FROM Customers",
+    'SELECT * FROM "customers"',
+    "FROM customers",
+    "SELECT * FROM main.customers",
+    "SELECT * FROM memory.main.customers",
+    "SELECT * FROM smartmeter.main.customers",
+    "SELECT * FROM installations i JOIN customers c USING (installation_id)",
+    "SELECT * FROM installations WHERE installation_id IN (SELECT installation_id FROM customers)",
+    "SELECT (SELECT max(cpf) FROM customers) AS x FROM installations",
+    "SELECT * FROM installations WHERE EXISTS (SELECT 1 FROM customers WHERE cpf LIKE '5%')",
+    "SELECT installation_id FROM installations UNION ALL SELECT cpf FROM customers",
+    "SELECT installation_id FROM installations UNION SELECT phone FROM customers",
+    "SELECT installation_id FROM installations EXCEPT SELECT titular_name FROM customers",
+    "SELECT * FROM installations, LATERAL (SELECT * FROM customers) c",
+    "SELECT * FROM customers AS installations",
+    "SELECT * FROM (SELECT * FROM customers) AS installations",
+    "SELECT * FROM installations i, (FROM customers) c",
+    "SELECT * FROM (VALUES (1)) v(x), customers",
+    "SELECT list(cpf) FROM customers",
+    "SELECT * FROM customers TABLESAMPLE 10",
+    "SELECT * FROM customers PIVOT (count(*) FOR cpf IN ('1'))",
+    "SELECT * FROM installations POSITIONAL JOIN customers",
+    "SELECT * FROM installations ASOF JOIN customers USING (installation_id)",
+    # --- personal columns through allowed tables and other internal tables
+    "SELECT cpf FROM installations",
+    "SELECT customer_key FROM installations",
+    "SELECT i.customer_key AS k FROM installations i",
+    "SELECT * FROM quarantine",
+    "SELECT * FROM ingest_log",
+    "SELECT * FROM lake_swaps",
+    "SELECT * FROM usage_daily",
+    "SELECT * FROM sessions",
+    # --- statements that are not one SELECT
+    "SELECT 1; SELECT * FROM customers",
+    "ATTACH '{home}/smartmeter.duckdb' AS s",
+    "COPY customers TO '/tmp/leak.csv'",
+    "COPY (SELECT * FROM customers) TO '/tmp/leak.csv'",
+    "EXPORT DATABASE '/tmp/leak'",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "PRAGMA table_info('customers')",
+    "SET enable_external_access = true",
+    "CREATE TABLE t AS SELECT * FROM customers",
+    "CREATE VIEW v AS SELECT * FROM customers",
+    "DESCRIBE customers",
+    "SHOW TABLES",
+    "SUMMARIZE customers",
+    "CALL pragma_table_info('customers')",
+    "INSERT INTO installations SELECT * FROM installations",
+    "DELETE FROM installations",
+    "UPDATE installations SET group_code = 'A'",
+    "DROP TABLE installations",
+    "SELECT * INTO leak FROM customers",
+    # --- catalogue, settings and environment
+    "SELECT * FROM duckdb_tables()",
+    "SELECT * FROM duckdb_views()",
+    "SELECT * FROM duckdb_columns()",
+    "SELECT * FROM duckdb_settings()",
+    "SELECT * FROM duckdb_databases()",
+    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM information_schema.columns WHERE table_name = 'customers'",
+    "SELECT current_setting('home_directory')",
+    "SELECT getenv('SMARTMETER_TWILIO_AUTH_TOKEN')",
+    "SELECT * FROM pg_catalog.pg_tables",
+    "SELECT * FROM sqlite_master",
+)
+
+#: Personal values of the tiny home (``tests/tiny.py``) that must never come back.
+def leaked(text: str, home: str, personal: tuple[str, ...]) -> bool:
+    """True when ``text`` (a result, serialised) shows a personal value or the key file."""
+    return any(v in text for v in personal) or '"digest"' in text or '"salt"' in text or "root:x:" in text

@@ -1,0 +1,490 @@
+"""Direct scale-fleet generator: the demo model, written as lake partitions in vectorised batches.
+
+Same statistical model as ``tools.data.demo`` (it calls it: register and scenario roles from
+``demo_fleet``, outages/tamper/gaps/silence from ``demo_events``, load shapes, PV and transformer
+voltages from ``demo_grid``/``demo_load``, interval aggregation and billing registers from
+``demo_output``), but instead of MDM CSV exports that are ingested afterwards, each
+*installation bucket* (consecutive whole-transformer batches of about ``ROWS_PER_FILE`` rows a
+month) is written once per month as a sorted ZSTD Parquet file of the lake
+(``lake/<table>/month=YYYY-MM/part-NNNN.parquet``, see :mod:`tools.data.lakefile`), and the
+registers go straight into DuckDB. Buckets are independent (a bucket carries its own billing
+register state across months), so they run in ``workers`` processes; the output does not depend
+on ``workers``.
+
+Differences from the CSV demo, all deliberate for scale:
+
+* no stream file: the last two days of the stream meters are in the lake like every other day;
+* 10-minute voltage (PRODIST "tensão de leitura") for a sample of Group B meters: the scenario
+  meters (ids up to ``demo_fleet.N_FIXED``), every meter of a weak transformer and every
+  ``voltage_every``-th installation, over the last ``voltage_months`` months;
+* no service requests (``demo_requests`` writes CSV for the ingest path).
+
+The same arguments give the same lake (byte-identical files).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from tools.data import lakefile, schema
+from tools.data.demo import _batches, _metadata, _write_events
+from tools.data.demo_calendar import Grid, Weather, make_grid, make_weather, month_chunks, to_s
+from tools.data.demo_events import Schedule, build_schedule
+from tools.data.demo_fleet import N_FIXED, Fleet, build_fleet
+from tools.data.demo_grid import simulate
+from tools.data.demo_output import (
+    MeterIntervals,
+    Registers,
+    in_windows,
+    intervals,
+    register_rows,
+    registers_table,
+    voltage_events,
+    voltage_table,
+)
+from tools.data.sqltext import sql_str_list
+from tools.data.store import Store
+from tools.domain.periods import add_months
+
+VOLTAGE_EVERY = 10
+_NEVER = 2**62
+_LP_CODES = {code: k for k, code in enumerate(schema.CHANNELS)}
+_LP_COLUMNS = [col for col, _scale in schema.CHANNELS.values()]
+_LP_SCALES = np.array([scale for _col, scale in schema.CHANNELS.values()], dtype=float)
+_LP_TYPES = {
+    "INTEGER": pa.int32(),
+    "SMALLINT": pa.int16(),
+}
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a bucket worker needs (inherited by forked workers, never pickled)."""
+
+    lake: Path
+    fleet: Fleet
+    sched: Schedule
+    weather: Weather
+    recs: list[dict[str, Any]]
+    id_dict: pa.Array
+    buckets: list[list[np.ndarray]]
+    chunks: list[tuple[str, dt.date, dt.date]]
+    start: dt.date
+    v_start: dt.date
+    voltage_rows: frozenset[int]
+    seed: int
+    threads: int
+
+
+_JOB: _Job | None = None
+
+
+def build_direct(
+    home: Path,
+    meters: int,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = dt.date(2026, 11, 25),
+    voltage_months: int = 3,
+    voltage_every: int = VOLTAGE_EVERY,
+    workers: int = 1,
+    rows_per_file: int = lakefile.ROWS_PER_FILE,
+    progress: bool = False,
+    note: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Generate a fleet into the (empty) store at ``home``; returns the demo metadata with a
+    ``build`` section (timings, rows per table, lake bytes)."""
+    global _JOB
+    note = note or (lambda _s: None)
+    home = Path(home)
+    lake = home / "lake"
+    if lake.exists() and any(lake.rglob("*.parquet")):
+        raise FileExistsError(f"{lake} already holds data; build a scale fleet into an empty home")
+    t0, c0 = time.perf_counter(), time.process_time()
+    start = add_months(end, -months) + dt.timedelta(days=1)
+    v_start = max(start, add_months(end, -voltage_months) + dt.timedelta(days=1))
+    note("fleet register and schedules")
+    fleet = build_fleet(meters, seed, start, end)
+    sched = build_schedule(fleet, seed, start, end)
+    weather = make_weather(seed, start, (end - start).days + 1)
+    inst = fleet.inst
+    buckets = plan_buckets(fleet, _batches(fleet), rows_per_file)
+    staging = home / ".lake-build"
+    shutil.rmtree(staging, ignore_errors=True)
+    workers = max(1, min(workers, len(buckets)))
+    _JOB = _Job(
+        lake=staging,
+        fleet=fleet,
+        sched=sched,
+        weather=weather,
+        recs=inst.to_dict("records"),
+        id_dict=pa.array(inst["installation_id"].tolist()),
+        buckets=buckets,
+        chunks=month_chunks(start, end),
+        start=start,
+        v_start=v_start,
+        voltage_rows=voltage_sample(fleet, voltage_every),
+        seed=seed,
+        threads=1 if workers > 1 else 2,
+    )
+    setup_s = time.perf_counter() - t0
+    n_months = len(_JOB.chunks)
+    bar = tqdm(total=len(buckets) * n_months, disable=not progress, desc="scale fleet", unit="bucket-month")
+    totals: dict[str, int] = {}
+    worker_cpu = 0.0
+    try:
+        if workers == 1:
+            for b in range(len(buckets)):  # inline: this process's CPU time already counts it
+                _add(totals, _run_bucket(b, bar.update))
+        else:
+            with mp.get_context("fork").Pool(workers) as pool:
+                for res in pool.imap_unordered(_run_bucket, range(len(buckets))):
+                    worker_cpu += _add(totals, res)
+                    bar.update(n_months)
+    finally:
+        bar.close()
+        _JOB = None
+    note("compacting the small tables")
+    t_c = time.perf_counter()
+    compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
+    compact_s = time.perf_counter() - t_c
+    lake_s = time.perf_counter() - t0 - setup_s
+    note("registers and aggregates")
+    if lake.exists():
+        shutil.rmtree(lake)
+    staging.rename(lake)
+    t1 = time.perf_counter()
+    with Store(home) as store:  # creates the schema and views, builds the usage aggregates
+        t_reg = time.perf_counter()
+        write_registers(store, fleet)
+        store.refresh_views()
+        agg_s = time.perf_counter() - t_reg
+    args = {
+        "meters": meters,
+        "months": months,
+        "seed": seed,
+        "end": str(end),
+        "voltage_months": voltage_months,
+    }
+    meta = _metadata(fleet, sched, args, start, end, v_start)
+    meta["generator"] = "tools.data.scale"
+    meta["build"] = {
+        "params": {**args, "direct": True, "voltage_every": voltage_every},
+        "buckets": len(buckets),
+        "workers": workers,
+        "rows": totals,
+        "setup_s": round(setup_s, 2),
+        "lake_s": round(lake_s, 2),
+        "compact_s": round(compact_s, 2),
+        "registers_and_aggregates_s": round(agg_s + (t_reg - t1), 2),
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "cpu_s": round(time.process_time() - c0 + worker_cpu, 2),
+        "lake_bytes": sum(f.stat().st_size for f in lake.rglob("*.parquet")),
+        "peak_rss_mb": round(
+            max(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            )
+            / 1024,
+            1,
+        ),
+    }
+    return meta
+
+
+def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
+    """Merge the per-bucket files of each month of ``tables`` into files of about
+    ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
+    would mean many tiny files for every query to open)."""
+    con = duckdb.connect()
+    try:
+        for table in tables:
+            for month_dir in sorted((lake / table).glob("month=*")):
+                files = sorted(month_dir.glob("*.parquet"))
+                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+                if len(files) <= max(1, -(-rows // rows_per_file)):
+                    continue
+                tmp = month_dir.with_name(".compact-" + month_dir.name)
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir()
+                reader = con.sql(
+                    f"SELECT * FROM read_parquet({sql_str_list(files)}) ORDER BY {lakefile.order_sql(table)}"
+                ).to_arrow_reader(lakefile.ROW_GROUP_SIZE)
+                try:
+                    lakefile.write_split(tmp, table, reader, rows_per_file)
+                finally:
+                    reader.close()
+                shutil.rmtree(month_dir)
+                tmp.rename(month_dir)
+    finally:
+        con.close()
+
+
+def _add(totals: dict[str, int], res: dict[str, float]) -> float:
+    for k, v in res.items():
+        if k != "cpu_s":
+            totals[k] = totals.get(k, 0) + int(v)
+    return float(res.get("cpu_s", 0.0))
+
+
+def rows_per_month(interval_min: np.ndarray) -> np.ndarray:
+    return np.asarray(30.44 * 1440.0 / np.maximum(interval_min, 1))
+
+
+def plan_buckets(fleet: Fleet, batches: list[np.ndarray], rows_per_file: int) -> list[list[np.ndarray]]:
+    """Consecutive batches grouped so that a bucket holds about ``rows_per_file`` rows a month."""
+    est = rows_per_month(fleet.inst["interval_min"].to_numpy())
+    out: list[list[np.ndarray]] = []
+    cur: list[np.ndarray] = []
+    size = 0.0
+    for b in batches:
+        rows = float(est[b].sum())
+        if cur and size + rows > rows_per_file:
+            out.append(cur)
+            cur, size = [], 0.0
+        cur.append(b)
+        size += rows
+    if cur:
+        out.append(cur)
+    return out
+
+
+def voltage_sample(fleet: Fleet, every: int) -> frozenset[int]:
+    """Fleet rows with 10-minute voltage: scenario meters, weak-transformer meters, every n-th id."""
+    inst = fleet.inst
+    idx = inst["idx"].to_numpy()
+    pick = (idx <= N_FIXED) | inst["weak"].to_numpy().astype(bool) | (idx % max(every, 1) == 0)
+    pick &= inst["kind"].to_numpy() != "group_a"
+    return frozenset(int(r) for r in np.flatnonzero(pick))
+
+
+# ---------------------------------------------------------------------------------- one bucket
+
+
+def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, float]:
+    job = _JOB
+    assert job is not None
+    c0 = time.process_time()
+    batches = job.buckets[b]
+    rows = np.sort(np.concatenate(batches))
+    regs = Registers()
+    for row in rows:
+        regs.init_meter(int(row), job.recs[int(row)], job.seed)
+    sched_b = dataclasses.replace(job.sched, events=job.sched.events[job.sched.events["row"].isin(rows)])
+    con = duckdb.connect()
+    con.execute(f"SET threads = {job.threads}")
+    counts = {"load_profile": 0, "voltage_10min": 0, "events": 0, "billing_registers": 0, "meter_months": 0}
+    v_start_s = to_s(job.v_start)
+    silent, gaps = job.sched.silent, job.sched.gaps
+
+    def keep_voltage(row: int, t10: np.ndarray) -> np.ndarray:
+        if row not in job.voltage_rows:
+            return np.zeros(len(t10), bool)
+        return np.asarray((t10 >= v_start_s) & (t10 < silent.get(row, _NEVER)) & ~in_windows(gaps, row, t10))
+
+    try:
+        for c_no, (label, first, last) in enumerate(job.chunks):
+            grid = make_grid(label, first, last, job.start)
+            final = c_no == len(job.chunks) - 1
+            lp: list[MeterIntervals] = []
+            keeps: list[np.ndarray] = []
+            reg_frames: list[dict[str, np.ndarray]] = []
+            volts: list[pa.Table] = []
+            derived: list[tuple[int, int, int, float]] = []
+            for batch in batches:
+                state = simulate(job.fleet, batch, grid, job.weather, job.sched, job.seed)
+                for mi in intervals(state, job.recs, grid):
+                    since = silent.get(mi.row, _NEVER)
+                    lp.append(mi)
+                    keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
+                    reg = register_rows(mi, job.recs[mi.row], regs, grid, final)
+                    ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
+                    reg_frames.append({k: v[ok] for k, v in reg.items()})
+                if last >= job.v_start:
+                    vt = voltage_table(state, job.recs, grid, keep_voltage, job.id_dict)
+                    if vt.num_rows:
+                        volts.append(vt)
+                derived += voltage_events(state, job.recs, grid)
+            part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
+            counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
+            counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
+            counts["voltage_10min"] += _write_voltage(con, volts, part)
+            counts["events"] += _write_month_events(sched_b, grid, last, derived, job.id_dict, part)
+            counts["meter_months"] += len(rows)
+            if tick is not None:
+                tick(1)
+    finally:
+        con.close()
+    return {**counts, "cpu_s": time.process_time() - c0}
+
+
+def _target(part: Path, table: str) -> Path:
+    path = Path(str(part).replace("{table}", table))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_load_profile(
+    parts: list[MeterIntervals],
+    keeps: list[np.ndarray],
+    id_dict: pa.Array,
+    part: Path,
+) -> int:
+    """Wide rows (one per kept interval) of the bucket's meters, in lake order (interval, installation)."""
+    order = sorted(range(len(parts)), key=lambda k: (parts[k].interval_min, parts[k].row))
+    n = int(sum(int(keeps[k].sum()) for k in order))
+    if n == 0:
+        return 0
+    n_ch = len(_LP_COLUMNS)
+    vals = np.zeros((n_ch, n), dtype=np.int64)
+    valid = np.zeros((n_ch, n), dtype=bool)
+    row_a = np.empty(n, np.int32)
+    ts_a = np.empty(n, np.int64)
+    imin = np.empty(n, np.int16)
+    qual = np.empty(n, np.uint8)
+    pos = 0
+    for k in order:
+        mi, keep = parts[k], keeps[k]
+        m = int(keep.sum())
+        if m == 0:
+            continue
+        sl = slice(pos, pos + m)
+        row_a[sl] = mi.row
+        ts_a[sl] = mi.ts_s[keep]
+        imin[sl] = mi.interval_min
+        qual[sl] = mi.quality[keep]
+        slots = np.array([_LP_CODES[c] for c in mi.channels])
+        vals[slots, sl] = np.rint(mi.values[:, keep] * _LP_SCALES[slots, None]).astype(np.int64)
+        valid[slots, sl] = True
+        pos += m
+    cols: dict[str, pa.Array] = {
+        "installation_id": pa.DictionaryArray.from_arrays(pa.array(row_a), id_dict),
+        "ts": pa.array(ts_a.astype("datetime64[s]")),
+        "interval_min": pa.array(imin),
+    }
+    for j, col in enumerate(_LP_COLUMNS):
+        typ = _LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]]
+        cols[col] = pa.array(vals[j].astype(typ.to_pandas_dtype()), type=typ, mask=~valid[j])
+    cols["quality"] = pa.array(qual)
+    _copy(pa.table(cols), "load_profile", part)
+    return n
+
+
+def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
+    """Write an Arrow table (already in lake order) with the lake's column types."""
+    if "installation_id" in table.column_names and pa.types.is_dictionary(
+        table.schema.field("installation_id").type
+    ):
+        table = table.set_column(
+            table.schema.get_field_index("installation_id"),
+            "installation_id",
+            table.column("installation_id").cast(pa.string()),
+        )
+    lakefile.write_batches(_target(part, lake_table), lake_table, table.to_batches())
+
+
+def _write_registers(frames: list[dict[str, np.ndarray]], id_dict: pa.Array, part: Path) -> int:
+    frames = [f for f in frames if len(f["row"])]
+    if not frames:
+        return 0
+    cols = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
+    order = np.lexsort((cols["posto"], cols["reg"], cols["ts_s"], cols["row"]))
+    cols = {k: v[order] for k, v in cols.items()}
+    table = registers_table(cols, id_dict)
+    _copy(table, "billing_registers", part)
+    return table.num_rows
+
+
+def _write_voltage(con: duckdb.DuckDBPyConnection, tables: list[pa.Table], part: Path) -> int:
+    if not tables:
+        return 0
+    con.register("_volts", pa.concat_tables(tables))
+    try:
+        aggs = ", ".join(
+            f"CAST(round(max(voltage_v) FILTER (WHERE CAST(phase AS VARCHAR) = '{p}') * 10) AS SMALLINT) AS v_{p.lower()}_dv"
+            for p in "ABC"
+        )
+        wide = f"SELECT CAST(installation_id AS VARCHAR) AS installation_id, CAST(ts AS TIMESTAMP) AS ts, {aggs} FROM _volts GROUP BY 1, 2"
+        target = _target(part, "voltage_10min")
+        lakefile.copy_sorted(con, wide, "voltage_10min", target)
+        n = con.execute("SELECT count(DISTINCT (installation_id, ts)) FROM _volts").fetchall()
+    finally:
+        con.unregister("_volts")
+    return int(n[0][0])
+
+
+class _Capture:
+    """A ``demo_output.Sink`` stand-in that keeps the table ``demo._write_events`` hands it."""
+
+    def __init__(self) -> None:
+        self.table: pa.Table | None = None
+
+    def write(self, _prefix: str, _month: str, table: pa.Table) -> None:
+        self.table = table
+
+
+def _write_month_events(
+    sched: Schedule,
+    grid: Grid,
+    last: dt.date,
+    derived: list[tuple[int, int, int, float]],
+    id_dict: pa.Array,
+    part: Path,
+) -> int:
+    cap = _Capture()
+    _write_events(cap, grid.label, grid.t0, to_s(last + dt.timedelta(days=1)), sched, derived, id_dict)  # type: ignore[arg-type]
+    if cap.table is None or cap.table.num_rows == 0 or "installation_id" not in cap.table.column_names:
+        return 0
+    _copy(cap.table, "events", part)
+    return int(cap.table.num_rows)
+
+
+# ---------------------------------------------------------------------------------- registers
+
+
+def write_registers(store: Store, fleet: Fleet) -> None:
+    """Installations and customers into DuckDB, typed as the ingest would type the CSV rows."""
+    inst = fleet.inst[list(schema.INSTALLATION_COLUMNS)].copy()
+    inst["gd_kwp"] = inst["gd_kwp"].round(1)
+    _insert(store, "installations", inst, schema.INSTALLATION_COLUMNS)
+    _insert(
+        store, "customers", fleet.customers[list(schema.CUSTOMER_COLUMNS)].copy(), schema.CUSTOMER_COLUMNS
+    )
+
+
+def _insert(store: Store, table: str, df: pd.DataFrame, ddl: dict[str, str]) -> None:
+    for c in df.columns:
+        # empty strings are NULL, as the ingest reads an empty CSV field
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
+            df[c] = df[c].astype(object).map(lambda v: None if isinstance(v, str) and v.strip() == "" else v)
+        elif df[c].dtype.kind == "f":
+            df[c] = df[c].astype("Float64")
+    cur = store.cursor()
+    try:
+        cur.register("_df", df)
+        sel = ", ".join(f"CAST({c} AS {t.split()[0]})" for c, t in ddl.items())
+        cur.execute(f"INSERT INTO {table} SELECT {sel} FROM _df")
+        cur.unregister("_df")
+    finally:
+        cur.close()
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
