@@ -145,6 +145,9 @@ def operator_issue_text(code: str, data: dict[str, Any]) -> str:
         clean["scenario"] = scenario_words(str(clean["scenario"]))
     if "provider" in clean:
         clean["provider"] = provider_words(str(clean["provider"]))
+    own = "op.issue." + code.rsplit(".", 1)[-1]
+    if has(own):  # operator wording where the shared text gives a customer or developer instruction
+        return issue_text(own, clean)
     return issue_text(code, clean)
 
 

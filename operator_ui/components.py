@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from assistant.i18n import has, t
-from assistant.render import clean_source, flat_fields, fmt_value, issue_text
+from assistant.operator_answers import operator_issue_text
+from assistant.render import clean_source, flat_fields, fmt_value
 from tools.types import Step, ToolResult, TrailRef
 
 #: Preferred (label column, value column, chart kind) for a tool's list fields.
@@ -62,6 +64,17 @@ CODE_LABELS: dict[str, str] = {
 
 
 # ----------------------------------------------------------------------------- labels and values
+
+
+def money_words(text: str) -> str:
+    """ "-R$ 13,90" → "R$ 13,90 a menos" (a sign before money is easy to miss)."""
+    m = re.fullmatch(r"-\s?(R\$\s?[\d.,]+)", text.strip())
+    return t("ui.money_less", amount=m.group(1)) if m else text
+
+
+def md(text: str) -> str:
+    """Text for Streamlit Markdown: "$" kept literal (two R$ amounts would otherwise render as LaTeX)."""
+    return str(text).replace("$", "\\$")
 
 
 def label(name: str) -> str:
@@ -114,12 +127,27 @@ def code_label(prefix: str, value: Any) -> Any:
     return value
 
 
+def is_id_column(name: str) -> bool:
+    """Identifiers (installation, transformer, request...) are text: never "40.010.023"."""
+    leaf = name.rsplit(".", 1)[-1]
+    return leaf in ID_COLUMNS or leaf.endswith("_id") or leaf == "id"
+
+
 def translated(df: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A display copy with coded columns translated and pt-BR headers."""
+    """A display copy: coded columns translated, ids as text, empty cells blank, pt-BR headers."""
     out = df.copy()
     for col, prefix in CODE_LABELS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
+    for col in out.columns:
+        if is_id_column(str(col)):
+            out[col] = out[col].map(
+                lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            )
+        elif out[col].dtype == object:
+            out[col] = out[col].map(
+                lambda v: "—" if v is None or (isinstance(v, float) and pd.isna(v)) else v
+            )
     return out.rename(columns=dict(names) if names else headers(list(out.columns)))
 
 
@@ -198,10 +226,11 @@ def scalar_fields(result: ToolResult[Any], limit: int = _MAX_METRICS) -> list[tu
 
 
 def fmt(result: ToolResult[Any], name: str) -> str:
-    """One value field of ``result`` formatted for people (unit from the result)."""
+    """One value field of ``result`` formatted for people (unit from the result); a negative amount
+    of money reads "R$ 13,90 a menos"."""
     formatted = flat_fields(result)
     if name in formatted:
-        return formatted[name]
+        return money_words(formatted[name])
     return fmt_value(getattr(result.value, name, None), result.units.get(name, ""))
 
 
@@ -214,13 +243,15 @@ def metrics(items: Sequence[tuple[str, str]], columns: int = 4) -> None:
         return
     cols = st.columns(min(columns, len(items)))
     for i, (lab, val) in enumerate(items):
-        cols[i % len(cols)].metric(lab, val)
+        cols[i % len(cols)].metric(md(lab), val)
 
 
 def result_metrics(result: ToolResult[Any], names: Sequence[str], columns: int = 4) -> None:
     metrics([(label(n), fmt(result, n)) for n in names], columns=columns)
 
 
+#: Identifier columns shown as text (no thousands separator).
+ID_COLUMNS = frozenset({"installation_id", "request_id", "order_id", "entity_id", "group_id", "code", "id"})
 #: Fraction columns (0..1) shown as percentages.
 FRACTION_COLUMNS = frozenset({"completeness", "drop_share", "swing_pct", "pct", "share", "coverage"})
 #: Units worth a header suffix.
@@ -232,7 +263,11 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
     for col in df.columns:
         s = df[col]
+        if is_id_column(str(col)):
+            cfg[col] = st.column_config.TextColumn()
+            continue
         if pd.api.types.is_bool_dtype(s):
+            cfg[col] = st.column_config.CheckboxColumn(disabled=True)
             continue
         if pd.api.types.is_numeric_dtype(s):
             cfg[col] = st.column_config.NumberColumn(
@@ -478,7 +513,7 @@ def unit_title(column: str, unit: str | None, name: str | None = None) -> str:
 def issues(result: ToolResult[Any]) -> None:
     seen: set[str] = set()
     for issue in result.issues:
-        text = issue_text(issue.code, issue.data)
+        text = operator_issue_text(issue.code, dict(issue.data))
         if text in seen:
             continue
         seen.add(text)
@@ -494,9 +529,37 @@ def _step_label(step: Step) -> str:
     return step.key.rsplit(".", 1)[-1].replace("_", " ")
 
 
+#: what an internal note refers to, in words (ui.source_kind.<kind>); first match wins
+_SOURCE_KINDS: tuple[tuple[str, str], ...] = (
+    ("limits", r"limit"),
+    ("fx", r"fx_brl|ptax|c[aâ]mbio|exchange"),
+    ("fio_b", r"fio b|custo administrativo|inspec"),
+    ("tariff", r"\btusd\b|\bREH\b|tarif"),
+    ("postos", r"\bponta\b|intermedi"),
+    ("cloud_prices", r"\bS3\b|EBS|\bMSK\b|m6i|egress|PUT|sa-east|us-east|azure|gcp|blob|bigquery|snowflake"),
+    ("onprem_prices", r"ceph|minio|server|socket|FTE|kafka|redpanda|vcpu"),
+    ("platform", r"orchestration|monitoring|storage-cost"),
+    ("records", r"10-year|records"),
+)
+
+
+def source_words(source: str) -> str:
+    """A source in plain words: the citable reference ("REN 1.000/2021, art. 440"), or what an
+    internal note is about ("preços públicos dos provedores"), never the note itself."""
+    cited = clean_source(source)
+    if cited:
+        return re.sub(r"\bpar\.\s*", "§ ", cited.replace(" and ", " e "))
+    for kind, pattern in _SOURCE_KINDS:
+        if re.search(pattern, source, re.IGNORECASE):
+            return t(f"ui.source_kind.{kind}")
+    return t("ui.source_kind.other")
+
+
 def _ref_text(ref: TrailRef) -> str:
-    status = t(f"ui.status.{ref.status}") if has(f"ui.status.{ref.status}") else ref.status
-    return f"{ref.source} ({status})"
+    words = source_words(ref.source)
+    if ref.status == "confirmed":
+        return words
+    return f"{words} ({t(f'ui.status.{ref.status}') if has(f'ui.status.{ref.status}') else ref.status})"
 
 
 def trail_frame(result: ToolResult[Any]) -> pd.DataFrame:
@@ -506,10 +569,8 @@ def trail_frame(result: ToolResult[Any]) -> pd.DataFrame:
         rows.append(
             {
                 "step": _step_label(step),
-                "formula": step.formula,
                 "output": fmt_value(out, step.unit) if out is not None else "",
-                "unit": step.unit,
-                "refs": "; ".join(_ref_text(r) for r in step.refs),
+                "refs": "; ".join(dict.fromkeys(_ref_text(r) for r in step.refs)),
             }
         )
     return pd.DataFrame(rows)
@@ -539,8 +600,11 @@ def trail(result: ToolResult[Any], key: str, expanded: bool = False) -> None:
                 params = next((s.inputs for s in result.trail if s.sql == sql and s.inputs), None)
                 st.code(sql.strip(), language="sql")
                 if params:
-                    st.caption(
-                        t("ui.sql_params") + " " + ", ".join(f"{k}={_short(v)}" for k, v in params.items())
+                    st.caption(t("ui.sql_params"))
+                    st.code(
+                        "\n".join(f"{k} = {_short(v)}" for k, v in params.items()),
+                        language=None,
+                        wrap_lines=True,
                     )
                 if i >= 7:
                     break
@@ -553,16 +617,14 @@ def _short(v: Any) -> str:
 
 
 def citations(result: ToolResult[Any]) -> None:
+    """Sources in plain words; a "valor de referência" badge when any value is not confirmed."""
     refs = list(result.citations) + [r for s in result.trail for r in s.refs]
-    shown: dict[str, TrailRef] = {}
-    for ref in refs:
-        src = clean_source(ref.source) or ref.source
-        if src and src not in shown:
-            shown[src] = ref
-    if shown:
-        st.caption(
-            t("ui.sources") + " " + "; ".join(_ref_text(TrailRef(s, r.status)) for s, r in shown.items())
-        )
+    shown = list(dict.fromkeys(source_words(r.source) for r in refs))
+    if not shown:
+        return
+    if any(r.status != "confirmed" for r in refs):
+        st.badge(t("ui.reference_badge"), icon=":material/info:", color="orange")
+    st.caption(md(t("ui.sources") + " " + "; ".join(shown)))
 
 
 def provenance(result: ToolResult[Any]) -> None:
@@ -583,13 +645,13 @@ def show_result(result: ToolResult[Any], key: str) -> None:
     """Everything about one result: issues, value cards, tables (+ chart), trail, SQL, sources, downloads."""
     provenance(result)
     issues(result)
-    metrics([(label(n), v) for n, v in scalar_fields(result)])
+    metrics([(label(n), money_words(v)) for n, v in scalar_fields(result)])
     tables = record_fields(result)
     if result.tool == "sql_query":
         tables = {"rows": pd.DataFrame([dict(r) for r in result.value.rows])}
     charted = False
     for name, df in tables.items():
-        st.markdown(f"**{label(name)}**")
+        st.markdown(md(f"**{label(name)}**"))
         spec = CHARTS.get((result.tool, name))
         if not charted and len(df) > 1:
             x, y, kind = spec or _guess_chart(df)

@@ -47,6 +47,20 @@ def _consumption_sentence(cons: ToolResult[Any]) -> str:
     )
 
 
+#: turns that are not the customer's question (asking for a person, greetings, identification)
+_NOT_A_QUESTION = frozenset(
+    {"handoff_to_agent", "greeting", "thanks", "identify", "clarify", "capabilities", None}
+)
+
+
+def case_question(summary: Mapping[str, Any]) -> str:
+    """What the customer actually asked: the last message before "quero falar com atendente"."""
+    for turn in reversed(list(summary.get("history") or [])):
+        if turn.get("role") == "user" and turn.get("intent") not in _NOT_A_QUESTION and turn.get("text"):
+            return str(turn["text"])
+    return str(summary.get("question") or "")
+
+
 def suggested_reply(
     summary: Mapping[str, Any],
     bill: ToolResult[Any] | None = None,
@@ -54,7 +68,7 @@ def suggested_reply(
 ) -> str:
     """Greeting, what the customer asked, the figures already checked, and the next step."""
     parts = [t("ui.reply.greeting")]
-    question = str(summary.get("question") or "").strip()
+    question = case_question(summary).strip()
     if question:
         parts.append(t("ui.reply.question", question=question))
     if consumption is not None and not consumption.disqualified:
