@@ -99,7 +99,8 @@ if result is not None:
     cols = st.columns(len(v.scenarios))
     for col, sc in zip(cols, v.scenarios, strict=True):
         with col, st.container(border=True):
-            st.subheader(provider_words(sc.provider))
+            name = provider_words(sc.provider)
+            st.subheader(name[:1].upper() + name[1:])
             ui.metrics(
                 [
                     (t("ui.per_meter_month"), _brl(sc.answer_brl_per_meter_month, 4)),

@@ -113,7 +113,7 @@ for i, tool_call in enumerate(summary.get("tool_calls") or []):
     name, args = tool_call.get("name"), tool_call.get("arguments") or {}
     result = resources.replay(str(name), inst, args)
     if result is not None:
-        with st.expander(ui.code_label("intent", name).capitalize(), expanded=replayed == 0):
+        with st.expander(ui.code_label("ui.tool", name), expanded=replayed == 0):
             ui.show_result(result, key=f"h-replay-{i}")
         replayed += 1
 if summary.get("last_detail"):
