@@ -22,6 +22,7 @@ import streamlit as st
 from assistant.i18n import has, t
 from assistant.operator_answers import operator_issue_text
 from assistant.render import clean_source, flat_fields, fmt_value
+from tools.api.fleet.common import place_name
 from tools.types import Step, ToolResult, TrailRef
 
 #: Preferred (label column, value column, chart kind) for a tool's list fields.
@@ -140,6 +141,8 @@ def translated(df: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.D
         if col in out.columns:
             out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
     for col in out.columns:
+        if str(col) in PLACE_COLUMNS:
+            out[col] = out[col].map(lambda v: place_name(v) if isinstance(v, str) else v)
         if is_id_column(str(col)):
             out[col] = out[col].map(
                 lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
@@ -250,6 +253,8 @@ def result_metrics(result: ToolResult[Any], names: Sequence[str], columns: int =
     metrics([(label(n), fmt(result, n)) for n in names], columns=columns)
 
 
+#: Municipality columns shown as officially written (the register stores ASCII names).
+PLACE_COLUMNS = frozenset({"region", "municipality"})
 #: Identifier columns shown as text (no thousands separator).
 ID_COLUMNS = frozenset({"installation_id", "request_id", "order_id", "entity_id", "group_id", "code", "id"})
 #: Fraction columns (0..1) shown as percentages.
@@ -408,6 +413,8 @@ def chart(
     data = df[needed].copy()
     if x in CODE_LABELS:
         data[x] = data[x].map(lambda v: code_label(CODE_LABELS[x], v))
+    if x in PLACE_COLUMNS:
+        data[x] = data[x].map(lambda v: place_name(v) if isinstance(v, str) else v)
     monthly = bool(data[x].notna().any() and data[x].dropna().astype(str).str.fullmatch(r"\d{4}-\d{2}").all())
     temporal = (
         monthly

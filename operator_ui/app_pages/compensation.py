@@ -14,6 +14,7 @@ from assistant.i18n import t
 from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import LEVELS, call, option_label, period_picker
+from tools.api.fleet.common import place_name
 
 ITEM_COLUMNS = [
     "installation_id",
@@ -156,7 +157,7 @@ if deadlines is not None:
     groups = ui.frame(dv.groups)
     if not groups.empty:
         groups["group"] = [
-            f"{r} · {ui.code_label('deadlines.request_type', k)}"
+            f"{place_name(r)} · {ui.code_label('deadlines.request_type', k)}"
             for r, k in zip(groups["region"], groups["request_type"], strict=True)
         ]
         ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar", unit="count")
