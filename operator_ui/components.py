@@ -128,6 +128,19 @@ def code_label(prefix: str, value: Any) -> Any:
     return value
 
 
+def _cell_text(v: Any) -> Any:
+    """A cell of a mixed column: numbers and months in pt-BR ("1,5", "11/2026"), empty for None."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, bool):
+        return t("ui.yes") if v else t("ui.no")
+    if isinstance(v, int | float | Decimal):
+        return fmt_value(v)
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}", v):
+        return f"{v[5:]}/{v[:4]}"
+    return v
+
+
 def is_id_column(name: str) -> bool:
     """Identifiers (installation, transformer, request...) are text: never "40.010.023"."""
     leaf = name.rsplit(".", 1)[-1]
@@ -148,9 +161,9 @@ def translated(df: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.D
                 lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             )
         elif out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: "—" if v is None or (isinstance(v, float) and pd.isna(v)) else v
-            )
+            out[col] = out[col].map(_cell_text)
+        elif pd.api.types.is_float_dtype(out[col]) and str(col) not in FRACTION_COLUMNS:
+            out[col] = out[col].round(2)  # no "30,278" nor R$ with three decimals
     return out.rename(columns=dict(names) if names else headers(list(out.columns)))
 
 
@@ -369,6 +382,7 @@ PT_BR_LOCALE: dict[str, Any] = {
 #: d3 number formats per unit (read with PT_BR_LOCALE)
 UNIT_FORMATS: dict[str, str] = {
     "R$": "$,.2f",
+    "R$/medidor": "$,.4f",
     "%": ",.1f",
     "fraction": ".1%",
     "kWh": ",.1f",
@@ -431,6 +445,7 @@ def chart(
     names = headers(list(data.columns))
     fmt = _number_format(ys[0], unit)
     series = t("ui.chart_series")
+    color_field: str | None
     if len(ys) > 1:  # one bar per y column, side by side (current vs previous)
         long = data.melt(id_vars=[x], value_vars=ys, var_name="_series", value_name="_value")
         long["_series"] = long["_series"].map(lambda c: names[c])
@@ -467,7 +482,7 @@ def chart(
             scale = alt.Scale(domain=[names[c] for c in ys], range=list(SERIES_COLORS[: len(ys)]))
             enc["color"] = alt.Color(f"{color_field}:N", title=series, scale=scale)
         else:
-            enc["color"] = alt.Color(f"{color_field}:N", title=color_field)
+            enc["color"] = alt.Color(f"{color_field}:N", title=color_field, legend=alt.Legend(labelLimit=320))
         enc["tooltip"] = [
             *tooltip,
             alt.Tooltip(f"{color_field}:N", title=series if color_field == "_series" else color_field),
@@ -496,8 +511,8 @@ def chart(
         )
         text = (
             alt.Chart(rule_df)
-            .mark_text(align="left", dx=4, dy=-6, color="#c62828")
-            .encode(y="_limit:Q", x=alt.value(0), text=alt.Text("_label:N"))
+            .mark_text(align="right", dx=-4, dy=-6, color="#c62828", fontWeight="bold")
+            .encode(y="_limit:Q", x=alt.value("width"), text=alt.Text("_label:N"))
         )
         chart_ = alt.layer(chart_, rule, text)
     if title:

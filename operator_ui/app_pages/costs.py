@@ -122,9 +122,9 @@ if result is not None:
     if v.comparison:
         st.markdown(ui.md(f"**{t('ui.comparison')}**"))
         cmp = ui.frame(v.comparison)
-        for col in ("name", "versus"):
-            if col in cmp.columns:
-                cmp[col] = cmp[col].map(lambda n: scenario_words(str(n)))
+        for name_col in ("name", "versus"):
+            if name_col in cmp.columns:
+                cmp[name_col] = cmp[name_col].map(lambda n: scenario_words(str(n)))
         ui.table(cmp, "k-cmp", ["name", "versus", "brl_month", "brl_per_meter_month", "pct"])
 
     lines = pd.concat(
