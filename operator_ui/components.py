@@ -497,12 +497,12 @@ def chart(
         layer = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
     chart_ = layer.encode(**enc)
     if limit is not None:
-        rule_df = pd.DataFrame({"_limit": [float(limit)], "_label": [limit_label or t("ui.limit")]})
+        one = alt.Data(values=[{"_limit": float(limit), "_label": limit_label or t("ui.limit")}])  # inline
         rule = (
-            alt.Chart(rule_df)
+            alt.Chart(one)
             .mark_rule(color="#c62828", strokeDash=[6, 4], size=2)
             .encode(
-                y="_limit:Q",
+                y=alt.Y("_limit:Q"),
                 tooltip=[
                     alt.Tooltip("_label:N", title=t("ui.limit")),
                     alt.Tooltip("_limit:Q", title=t("ui.value"), format=fmt),
@@ -510,9 +510,9 @@ def chart(
             )
         )
         text = (
-            alt.Chart(rule_df)
+            alt.Chart(one)
             .mark_text(align="right", dx=-4, dy=-6, color="#c62828", fontWeight="bold")
-            .encode(y="_limit:Q", x=alt.value("width"), text=alt.Text("_label:N"))
+            .encode(y=alt.Y("_limit:Q"), x=alt.value("width"), text=alt.Text("_label:N"))
         )
         chart_ = alt.layer(chart_, rule, text)
     if title:

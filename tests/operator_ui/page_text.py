@@ -52,8 +52,7 @@ def _frame_texts(df: pd.DataFrame) -> Iterator[str]:
     for col in df.columns:
         yield str(col)
         if df[col].dtype == object:
-            for v in df[col].dropna().astype(str).unique()[:200]:
-                yield v
+            yield from (str(v) for v in df[col].dropna().astype(str).unique()[:200])
 
 
 def page_texts(at: AppTest) -> list[tuple[str, str]]:
@@ -64,7 +63,17 @@ def page_texts(at: AppTest) -> list[tuple[str, str]]:
         if text is not None and str(text).strip():
             out.append((kind, _clean(str(text))))
 
-    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "caption",
+        "markdown",
+        "info",
+        "warning",
+        "error",
+        "success",
+    ):
         for el in getattr(at, kind):
             add(kind, el.value)
     for m in at.metric:

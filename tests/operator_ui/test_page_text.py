@@ -21,7 +21,18 @@ APP = str(ROOT / "operator_ui" / "streamlit_app.py")
 PAGES = ["quality", "compensation", "events", "completeness", "costs", "service"]
 TIMEOUT = 300
 #: pt-BR words of the trade that look English to the sweep
-ALLOWED = ("ranking", "offline", "on-premises", "datacenter", "broker", "Parquet", "CSV", "JSON", "OCI", "Huawei")
+ALLOWED = (
+    "ranking",
+    "offline",
+    "on-premises",
+    "datacenter",
+    "broker",
+    "Parquet",
+    "CSV",
+    "JSON",
+    "OCI",
+    "Huawei",
+)
 # A question written for this test (never an eval-set question).
 QUESTION = "me mostra os alimentadores com mais DRC no mes passado"
 
@@ -51,7 +62,9 @@ def whatsapp_case(demo_home: Path) -> dict[str, str]:
         sid = None
         for text in ("oi, minha conta de outubro veio alta, pq?", "4705", "quero falar com um atendente"):
             resp = bot.chat(
-                ChatRequest(text=text, session_id=sid, channel="whatsapp", phone=phone, binding=phone_binding(phone))
+                ChatRequest(
+                    text=text, session_id=sid, channel="whatsapp", phone=phone, binding=phone_binding(phone)
+                )
             )
             sid = resp.session_id
         assert resp.handoff
@@ -111,8 +124,9 @@ def test_quality_ranking_chart_draws_the_drp_limit():
     spec = chart_specs(_open("quality"))[0]
     rules = [layer for layer in spec["layer"] if (layer.get("mark") or {}).get("type") == "rule"]
     assert rules, "a limit line"
-    data = spec["datasets"][rules[0]["data"]["name"]]
-    assert data[0]["_limit"] == 3.0  # PRODIST: DRP limit 3 %
+    limit = rules[0]["data"]["values"][0]
+    assert limit["_limit"] == 3.0  # PRODIST: DRP limit 3 %
+    assert limit["_label"] == "Limite do DRP: 3,0%"
 
 
 def test_service_queue_shows_the_whatsapp_case(whatsapp_case):

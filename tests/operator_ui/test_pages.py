@@ -20,7 +20,9 @@ from assistant.render import fmt_value
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "operator_ui" / "streamlit_app.py")
-EVAL = Path(__file__).resolve().parents[2] / "assistant" / "eval" / "operator_dev.jsonl"  # copy of the shared set
+EVAL = (
+    Path(__file__).resolve().parents[2] / "assistant" / "eval" / "operator_dev.jsonl"
+)  # copy of the shared set
 PAGES = ["quality", "compensation", "events", "completeness", "costs", "service"]
 TIMEOUT = 180
 
@@ -76,7 +78,9 @@ def _page(name: str) -> AppTest:
 
 
 def _metric(at: AppTest, label: str) -> str:
-    values = [m.value for m in at.metric if m.label.replace("\\$", "$") == label]  # "$" is escaped for Markdown
+    values = [
+        m.value for m in at.metric if m.label.replace("\\$", "$") == label
+    ]  # "$" is escaped for Markdown
     assert values, f"no metric {label!r} in {[m.label for m in at.metric]}"
     return str(values[0])
 
