@@ -54,10 +54,16 @@ _NOT_A_QUESTION = frozenset(
 
 
 def case_question(summary: Mapping[str, Any]) -> str:
-    """What the customer actually asked: the last message before "quero falar com atendente"."""
+    """What the customer actually asked: the last message in words before "quero falar com atendente"
+    (identification digits and requests for a person are not the question)."""
     for turn in reversed(list(summary.get("history") or [])):
-        if turn.get("role") == "user" and turn.get("intent") not in _NOT_A_QUESTION and turn.get("text"):
-            return str(turn["text"])
+        text = str(turn.get("text") or "")
+        if (
+            turn.get("role") == "user"
+            and turn.get("intent") not in _NOT_A_QUESTION
+            and sum(c.isalpha() for c in text) >= 3  # not the CPF digits or an installation number
+        ):
+            return text
     return str(summary.get("question") or "")
 
 
