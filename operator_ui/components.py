@@ -125,6 +125,9 @@ def code_label(prefix: str, value: Any) -> Any:
             return t(key)
         except (KeyError, IndexError):
             return value
+    vendor = re.fullmatch(r"vendor_(?:event|alarm)_(\d+)", value)
+    if vendor:  # a manufacturer code outside the standard table
+        return t("ui.vendor_event", code=vendor.group(1))
     return value
 
 
@@ -456,6 +459,14 @@ def chart(
         yname, color_field = names[ys[0]], (names[color] if color else None)
         y_title = unit_title(ys[0], unit, names[ys[0]])
     xname = names[x]
+    horizontal = (
+        kind == "bar"
+        and not temporal
+        and len(ys) == 1
+        and not color_field
+        and limit is None
+        and data[xname].astype(str).str.len().max() > 14
+    )
     x_enc = (
         alt.X(f"{xname}:T", title=xname, axis=alt.Axis(format=date_format, labelAngle=0))
         if temporal
@@ -495,6 +506,11 @@ def chart(
         layer = base.mark_point(filled=True, size=140)
     else:
         layer = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
+    if horizontal:  # long category names: read them on the left, bars to the right
+        enc["x"], enc["y"] = (
+            alt.X(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+            alt.Y(f"{xname}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        )
     chart_ = layer.encode(**enc)
     if limit is not None:
         one = alt.Data(values=[{"_limit": float(limit), "_label": limit_label or t("ui.limit")}])  # inline
