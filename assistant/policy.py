@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.i18n import has, t
-from assistant.masking import mask, mask_confirmation
+from assistant.masking import mask, mask_confirmation, mask_phone
 from assistant.router import Route
 from assistant.session import SessionState
 from assistant.text import basic_normalize
@@ -90,6 +90,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str, priority: str = "
         "identified_by": state.identified_by,
         "installation_id": state.installation_id,
         "channel": state.channel,
+        "phone": mask_phone(state.phone),  # masked: the agent recognises the number, the queue never stores it
         "history": state.history[-10:],
         "last_intent": state.last_intent,
         "last_slots": state.last_slots,
