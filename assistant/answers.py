@@ -1341,26 +1341,31 @@ def _define_term(cues: Cues) -> str | None:
 
 
 def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
-    """The sentence of the passages that answers the question first, then the rest of its passage.
+    """The sentence that answers the question first, then the rest of the top passage.
 
-    "o que é …" about a known term starts with its one-sentence definition (``answer.define``).
+    "o que é …" about a known term starts with its one-sentence definition (``answer.define``);
+    otherwise a sentence of the top article (any of its retrieved passages) that shares clearly
+    more words with the question than the passage's opening leads, and the passage follows.
     """
     cues = read_cues(query)
-    top = _clean_passage(str(passages[0].get("text", "")))
-    sentences = [x.strip() for x in _SENTENCE.split(top.replace("\n", "\n ")) if x.strip()]
+    top_id = passages[0].get("article_id")
+    top = _split(str(passages[0].get("text", "")))
+    if not top:
+        return _define_term(cues) or ""
+    same_article = [
+        x for p in passages[1:] if p.get("article_id") == top_id for x in _split(str(p.get("text", "")))
+    ]
     q = _words(query)
     first = _define_term(cues)
-    if not sentences:
-        return first or ""
-    overlap = [len(q & _words(x)) for x in sentences]
-    best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
-    if overlap[best] < overlap[0] + 2:  # move a sentence forward only when it clearly answers better
-        best = 0
+    rest = top
     if first is None:
-        first = sentences[best]
-        rest = [x for i, x in enumerate(sentences) if i != best]
-    else:
-        rest = sentences
+        candidates = top + [x for x in same_article if x not in top]
+        overlap = [len(q & _words(x)) for x in candidates]
+        best = max(range(len(candidates)), key=lambda i: (overlap[i], -i))
+        if overlap[best] <= overlap[0]:
+            best = 0
+        first = candidates[best]
+        rest = [x for x in top if x != first]
     body: list[str] = []
     size = len(first)
     for x in rest:
@@ -1369,3 +1374,8 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
         body.append(x)
         size += len(x) + 1
     return Answer([first, *body]).text()
+
+
+def _split(text: str) -> list[str]:
+    clean = _clean_passage(text)
+    return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]
