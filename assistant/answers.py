@@ -369,8 +369,12 @@ def kwh(x: Any, decimals: int = 1) -> str:
 
 
 def pct(x: Any) -> str:
+    """A fraction as a percentage without sign ("50%", "13,4%")."""
     d = _dec(x)
-    return format_pct(abs(d), 1) if d is not None else ""
+    if d is None:
+        return ""
+    d = abs(d)
+    return format_pct(d, 0 if (d * 100) == (d * 100).to_integral_value() else 1)
 
 
 def day(x: Any) -> str:
@@ -779,7 +783,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
             out.append(t("answer.consumption.month" + no_cost, **f))
         else:
             out.append(t("answer.consumption.range" + no_cost, **f))
-    else:  # the asked detail first, then the period's total
+    elif cues.threshold is None or not cues.threshold_kwh:  # the asked detail first, then the total
         if single_day:
             out.append(t("answer.consumption.day" + no_cost, **f))
         else:
@@ -980,8 +984,10 @@ def _appliances(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     base = {"start": day(p.get("start")), "end": day(p.get("end")), "total": kwh(v.get("total_kwh"))}
 
     def fields(i: Mapping[str, Any]) -> dict[str, str]:
+        name = _app_name(str(i["appliance"]))
         return {
-            "name": _app_name(str(i["appliance"])),
+            "name": name,
+            "Name": name[:1].upper() + name[1:],
             "low": kwh(i.get("kwh_low")),
             "high": kwh(i.get("kwh_high")),
             "share_low": pct(i.get("share_low")),
@@ -1268,10 +1274,10 @@ def _profile(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
         ]
     base = t(
         "answer.profile.base",
-        base_w=fmt_value(v.get("base_load_w"), "W"),
+        base_w=step_value(v.get("base_load_w"), "W"),
         base_kwh=kwh(v.get("base_load_kwh_day")),
     )
-    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=fmt_value(v.get("peak_hour_w"), "W"))
+    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=step_value(v.get("peak_hour_w"), "W"))
     night = t("answer.profile.night", night=pct(v.get("night_share")))
     if re.search(r"madrugada|noite|dormindo", cues.norm):
         out += [base, night]
