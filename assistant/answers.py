@@ -12,6 +12,7 @@ catalogue template (:func:`assistant.render.render_one`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from assistant.render_detail import detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
 from tools.types import ToolResult
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ what the question asks
 
@@ -297,7 +300,11 @@ def compose(
             answers.append(Answer([issue_text(issue.code, issue.data)]))
             continue
         fn = _COMPOSERS.get(r.tool)
-        ans = fn(r, cues, slots) if fn else None
+        try:
+            ans = fn(r, cues, slots) if fn else None
+        except (KeyError, IndexError, TypeError, ValueError, ArithmeticError):  # a shape not foreseen
+            log.warning("answers.compose_failed", extra={"tool": r.tool}, exc_info=True)
+            ans = None
         if ans is None:
             ans = Answer([render_one(r.tool, r, dict(slots))])
         answers.append(ans)
