@@ -353,13 +353,10 @@ def _hm(x: dt.datetime) -> str:
 
 
 def _duration(minutes: Decimal | None) -> str:
+    """Whole minutes, as the tool measured them ("48 min", "94 min")."""
     if minutes is None:
         return "—"
-    m = int(round(float(minutes)))
-    if m < 60:
-        return f"{m} min"
-    h, rest = divmod(m, 60)
-    return f"{h} h {rest:02d} min" if rest else f"{h} h"
+    return f"{_v(int(round(float(minutes))))} min"
 
 
 def _plural(n: int, one: str, many: str) -> str:
