@@ -95,6 +95,7 @@ _LINES = (
         r"disponibilidade|taxa minima|consumo minimo|\bzer(ar|ou|a)\b.*\b(placa|solar)|(placa|solar).*\bzer(ar|ou|a)\b",
     ),
     ("social", r"tarifa social|baixa renda"),
+    ("gd_class", r"\bgd ?(1|2|3|i|ii|iii)\b"),
     ("tusd", r"\btusd\b"),
     ("te", r"\bte\b(?! \w+ (?:conta|luz))"),
     ("cip", r"\bcip\b|\bcosip\b|iluminacao publica"),
@@ -204,11 +205,16 @@ class Answer:
     shown_issues: tuple[str, ...] = ()  # issue codes already said in the answer (not repeated as caveat)
 
     def text(self) -> str:
-        parts = [" ".join(x for x in self.lines if x and not x.startswith("•"))]
-        bullets = [x for x in self.lines if x.startswith("•")]
-        body = parts[0]
-        if bullets:
-            body = (body + "\n" if body else "") + "\n".join(bullets)
+        """Sentences joined in order; "•" items each on their own line; caveat and next step apart."""
+        chunks: list[str] = []
+        for x in self.lines:
+            if not x:
+                continue
+            if x.startswith("•") or not chunks or chunks[-1].startswith("•") or chunks[-1].endswith(":"):
+                chunks.append(x)
+            else:
+                chunks[-1] += " " + x
+        body = "\n".join(chunks)
         tail = [x for x in (self.caveat, self.next_step) if x]
         return "\n\n".join([body, *tail]) if tail else body
 
@@ -618,6 +624,8 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
     if cues.appliance and cues.appliance not in ("solar_export",):
         nxt = t("answer.next.appliance_named", name=_app_name(cues.appliance))
     extra = [t("answer.tips.led")] if cues.led else []
+    if re.search(r"\bvenc\w*", cues.norm):
+        extra.append(t("answer.bill.due_date"))
     if cues.line:
         if not cues.meter and not cues.appliance:
             nxt = t("answer.next.explain_bill")
@@ -787,6 +795,8 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         )
     elif cues.similar and similar.get("change_pct") is not None and len(out) > 1:
         pass
+    if re.search(r"\bvenc\w*", cues.norm):
+        out.append(t("answer.bill.due_date"))
     return Answer(out, next_step=t("answer.next.consumption_summary"))
 
 
@@ -1198,7 +1208,13 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
                     **f,
                 )
             )
-    return Answer(out, next_step=t("answer.next.tariff_flag"))
+    if cues.line == "social" or "tarifa social" in cues.norm:
+        out.insert(0, t("answer.define.social"))
+    nxt = t("answer.next.tariff_flag")
+    direction = re.search(r"\b(subiu|aumentou|baixou|caiu|diminuiu)\b", cues.norm)
+    if direction and cues.bill:
+        nxt = t("answer.next.flag_bill", direction=direction.group(1))
+    return Answer(out, next_step=nxt)
 
 
 # ------------------------------------------------------------------ voltage_quality
@@ -1284,8 +1300,23 @@ _SOURCE_LINE = re.compile(r"^\s*Fonte:.*$", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])")
 
 
+# words that name the same thing in questions and articles ("aderir" / "adesão")
+_SAME = {
+    "aderir": "adesao",
+    "ader": "adesao",
+    "mudar": "troca",
+    "trocar": "troca",
+    "cortar": "corte",
+    "cortam": "corte",
+    "cortarem": "corte",
+    "vender": "venda",
+    "devolver": "devolucao",
+}
+
+
 def _words(s: str) -> set[str]:
-    return {w[:6] for w in re.findall(r"[a-z0-9]+", normalize(s)) if len(w) >= 3 and w not in _STOP}
+    words = [_SAME.get(w, w) for w in re.findall(r"[a-z0-9]+", normalize(s))]
+    return {w[:5] for w in words if len(w) >= 3 and w not in _STOP}
 
 
 def _clean_passage(text: str) -> str:
@@ -1298,8 +1329,12 @@ def _clean_passage(text: str) -> str:
 def _define_term(cues: Cues) -> str | None:
     if cues.who and "bandeira" in cues.norm:
         return t("answer.define.bandeira_who")
+    if cues.line == "gd_class":
+        return t("answer.define.gd_class")
     if not cues.define:
         return None
+    if cues.line == "social":
+        return t("answer.define.social")
     if cues.line == "bandeira" or "bandeira" in cues.norm:
         return _flag_definition(cues)
     return known_line_definition(cues.line) if cues.line else None
@@ -1317,7 +1352,10 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
     first = _define_term(cues)
     if not sentences:
         return first or ""
-    best = max(range(len(sentences)), key=lambda i: (len(q & _words(sentences[i])), -i))
+    overlap = [len(q & _words(x)) for x in sentences]
+    best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
+    if overlap[best] < overlap[0] + 2:  # move a sentence forward only when it clearly answers better
+        best = 0
     if first is None:
         first = sentences[best]
         rest = [x for i, x in enumerate(sentences) if i != best]
@@ -1330,5 +1368,4 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
             break
         body.append(x)
         size += len(x) + 1
-    text = first + ("\n" + " ".join(body) if body else "")
-    return re.sub(r" ?\n ?•", "\n•", text).strip()
+    return Answer([first, *body]).text()

@@ -49,17 +49,38 @@ from bench_tools import CUSTOMER, label, pct, pick_installations, timed  # noqa:
 from tools.api import Scope, ToolContext, run_tool  # noqa: E402
 from tools.api.admin import build_scale_fleet  # noqa: E402
 from tools.api.export import export_powerbi  # noqa: E402
+from tools.api.quality_common import voltage_sets  # noqa: E402
 from tools.data import schema  # noqa: E402
 from tools.data.store import Store  # noqa: E402
 
 LAKE_TABLES = tuple(schema.LAKE_TABLES)
 CHANNEL_COLUMNS = {col: code for code, (col, _s) in schema.CHANNELS.items()}
 MONTH_JOBS: list[tuple[str, str, dict[str, Any], str]] = [
-    # (label, tool, args, what its readings are)
-    ("DRP ranking", "quality_ranking", {"indicator": "DRP", "level": "meter", "limit": 50}, "voltage"),
-    ("DRC ranking", "quality_ranking", {"indicator": "DRC", "level": "meter", "limit": 50}, "voltage"),
-    ("DIC ranking", "quality_ranking", {"indicator": "DIC", "level": "meter", "limit": 50}, "events"),
-    ("FIC ranking", "quality_ranking", {"indicator": "FIC", "level": "meter", "limit": 50}, "events"),
+    # (label, tool, args, what its readings are; "2x": the tool also computes the previous period)
+    (
+        "DRP ranking (month + previous)",
+        "quality_ranking",
+        {"indicator": "DRP", "level": "meter"},
+        "voltage 2x",
+    ),
+    (
+        "DRC ranking (month + previous)",
+        "quality_ranking",
+        {"indicator": "DRC", "level": "meter"},
+        "voltage 2x",
+    ),
+    (
+        "DIC ranking (month + previous)",
+        "quality_ranking",
+        {"indicator": "DIC", "level": "meter"},
+        "events 2x",
+    ),
+    (
+        "FIC ranking (month + previous)",
+        "quality_ranking",
+        {"indicator": "FIC", "level": "meter"},
+        "events 2x",
+    ),
     ("compensation exposure", "compensation_exposure", {}, "voltage+events"),
     ("data completeness", "data_completeness", {}, "load_profile"),
 ]
@@ -180,6 +201,8 @@ def tools(home: Path, today: dt.date, ids: list[str], args: argparse.Namespace) 
 
 
 def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
+    if kind.endswith(" 2x"):  # the period and the previous period of the same length
+        kind, start = kind[:-3], start - (end - start)
     period = [dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time())]
     n = 0
     if "voltage" in kind:
@@ -213,6 +236,20 @@ def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]
     store = _open(home, args.threads)
     ctx = ToolContext(store=store, scope=Scope.operator(), today=today)
     try:
+        # the monthly DRP/DRC of every installation: one set-based query (quality_voltage_sets.sql)
+        t0 = dt.datetime.combine(month_start, dt.time())
+        t1 = dt.datetime.combine(month_end, dt.time())
+        t_ext = min(t1 + dt.timedelta(days=7), dt.datetime.combine(today, dt.time()))
+        n = _readings(store, "voltage", month_start, t_ext.date())
+        w, c, sets = timed(lambda: voltage_sets(store, t0, t1, t_ext))
+        out["DRP/DRC voltage sets (fleet, month)"] = {
+            "s": w / 1000,
+            "cpu_s": c / 1000,
+            "readings": n,
+            "readings_per_s": n / (w / 1000),
+            "readings_per_cpu_s": n / max(c / 1000, 1e-6),
+            "ok": not isinstance(sets, tuple),
+        }
         for lab, tool, targs, kind in MONTH_JOBS:
             n = _readings(store, kind, month_start, month_end)
             w, c, result = timed(

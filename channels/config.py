@@ -25,6 +25,7 @@ class ChannelSettings(BaseSettings):
     rate_per_phone_per_min: int = 20
     rate_anonymous_per_min: int = 120
     cors_origins: str = ""
+    voice_attendants: str = ""  # the attendants' number a URA call is transferred to (<Dial>); empty = call back
 
 
 @cache

@@ -22,7 +22,7 @@ from channels.apikeys import ApiKeyStore
 from channels.config import ChannelSettings, get_settings
 from channels.ratelimit import RateLimiter
 from channels.rest import problems
-from channels.rest.routes import chat, data, misc, whatsapp
+from channels.rest.routes import chat, data, misc, voice, whatsapp
 from channels.rest.schemas import ProblemPublic, problem_responses
 from channels.rest.validation import on_validation, reject_unknown_query
 from tools.errors import ToolError
@@ -44,6 +44,7 @@ TAGS = [
     {"name": "custos", "description": "Custos de dados de medição: exige chave de operador."},
     {"name": "conhecimento", "description": "Artigos da base de conhecimento citados nas respostas."},
     {"name": "whatsapp", "description": "Webhook do Twilio e imagens de gráficos."},
+    {"name": "voz", "description": "URA: webhook de voz do Twilio (identificação pelo teclado, pergunta falada)."},
     {"name": "saúde", "description": "Verificações de funcionamento."},
 ]
 
@@ -83,7 +84,7 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, problems.on_http)
     app.add_exception_handler(Exception, _on_unexpected)
-    for module in (chat, data, whatsapp, misc):
+    for module in (chat, data, whatsapp, voice, misc):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

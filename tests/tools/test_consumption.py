@@ -214,8 +214,7 @@ def test_summary_last_30_days(crafted: Store) -> None:
 
 def test_summary_posto_split(crafted: Store) -> None:
     v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", {}).value
-    if not v.by_posto:
-        pytest.skip("posto calendar not available")
+    assert [p.posto for p in v.by_posto] == ["ponta", "intermediario", "fora_ponta"]
     ponta = next(p for p in v.by_posto if p.posto == "ponta")
     # 20 working days (weekends, 2 Nov and 20 Nov are fora de ponta); 18:00-21:00 = 12 x 25 Wh + shower 917 Wh
     assert ponta.kwh == Decimal("24.340")

@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 ROWS_PER_FILE = lakefile.ROWS_PER_FILE
 INTERVALS_MIN = (1, 5, 10, 15, 30, 60)
 BT_MAX_VOLTAGE_V = 600.0
+#: A reading later than the ingest's clock (America/Sao_Paulo) plus this is quarantined as
+#: ``future_timestamp``: one meter with a wrong clock must not move "today" for everyone.
+FUTURE_TOLERANCE = dt.timedelta(hours=1)
+_SAO_PAULO = dt.timezone(dt.timedelta(hours=-3))  # no DST since 2019 (docs/data-model.md)
 _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
 
 Note = Callable[[str], None]
@@ -178,6 +182,7 @@ def ingest_paths(
             sources.append(open_source(f))
         except SourceError as exc:
             reports.append(FileReport(source=str(f), kind="unknown", error=exc.code))
+            _trace_refused(store, exc)
     sources.sort(key=lambda s: kind_rank(s.kind))
     store.recover()
     total = sum(s.size_bytes() for s in sources)
@@ -210,6 +215,23 @@ def ingest_paths(
         bar.close()
         store.refresh_views()
     return IngestReport.of(reports, ignored, time.perf_counter() - t0)
+
+
+def _trace_refused(store: Store, exc: SourceError) -> None:
+    """A refused file leaves a quarantine row (line 0) and the refusal in the log."""
+    log.warning("ingest refused %s: %s %s", exc.source, exc.code, exc.detail)
+    now = dt.datetime.now().replace(microsecond=0)
+    cur = store.cursor()
+    try:
+        quarantine.add_file(cur, source=exc.source, kind=exc.kind, reason=exc.code, record=exc.header, now=now)
+    finally:
+        cur.close()
+
+
+def future_limit() -> str:
+    """SQL literal of the latest acceptable reading time (now in São Paulo + tolerance)."""
+    limit = dt.datetime.now(_SAO_PAULO).replace(tzinfo=None, microsecond=0) + FUTURE_TOLERANCE
+    return f"TIMESTAMP '{limit.isoformat(sep=' ')}'"
 
 
 def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
@@ -271,7 +293,8 @@ def _ts_sql(x: str) -> str:
 
 
 def _num_sql(x: str) -> str:
-    return f"TRY_CAST(replace({x}, ',', '.') AS DOUBLE)"
+    # the decimal-comma rewrite only for values that do not parse as they are (hot path: no copy)
+    return f"coalesce(TRY_CAST({x} AS DOUBLE), TRY_CAST(replace({x}, ',', '.') AS DOUBLE))"
 
 
 def _nz(col: str, present: Iterable[str]) -> str:
@@ -526,6 +549,7 @@ class _Batch:
               CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _slot_raw IS NULL OR _v_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN slot IS NULL THEN '{Reason.UNKNOWN_CHANNEL}'
                 WHEN _v IS NULL OR NOT isfinite(_v) OR (_int_raw IS NOT NULL AND _int IS NULL)
                      OR (_q_raw IS NOT NULL AND _q IS NULL) THEN '{Reason.NON_NUMERIC}'
@@ -536,7 +560,9 @@ class _Batch:
                 WHEN family = 'voltage' AND (_v < 0 OR _v > _vmax OR round(_v * scale) > 32767)
                      THEN '{Reason.IMPOSSIBLE_VOLTAGE}'
                 WHEN _v < 0 OR round(_v * scale) > CASE ctype {int_max} END
-                     OR _q < 0 OR _q > 255 OR _q <> floor(_q) THEN '{Reason.OUT_OF_RANGE}'
+                     OR _q < 0 OR _q > 255 OR _q <> floor(_q)
+                     OR (family = 'energy' AND (_v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0))
+                     THEN '{Reason.OUT_OF_RANGE}'
               END AS reason
             FROM c"""
         )
@@ -685,6 +711,7 @@ class _Batch:
             reason = f"""CASE
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _code_raw IS NULL THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _code IS NULL OR (_v_raw IS NOT NULL AND (_v IS NULL OR NOT isfinite(_v))) THEN '{Reason.NON_NUMERIC}'
                 WHEN _code <> floor(_code) OR NOT EXISTS (SELECT 1 FROM event_codes ec WHERE ec.code = _code)
                      THEN '{Reason.UNKNOWN_EVENT_CODE}'
@@ -704,11 +731,13 @@ class _Batch:
                 WHEN _iid IS NULL OR _ts_raw IS NULL OR _reg IS NULL OR _posto IS NULL OR _v_raw IS NULL
                      THEN '{Reason.MISSING_FIELD}'
                 WHEN _ts IS NULL THEN '{Reason.BAD_TIMESTAMP}'
+                WHEN _ts > {future_limit()} THEN '{Reason.FUTURE_TIMESTAMP}'
                 WHEN _reg NOT IN ({registers}) OR _posto NOT IN ({postos}) THEN '{Reason.UNKNOWN_REGISTER}'
                 WHEN _v IS NULL OR NOT isfinite(_v) THEN '{Reason.NON_NUMERIC}'
                 WHEN _known IS NULL THEN '{Reason.UNKNOWN_INSTALLATION}'
                 WHEN _v < 0 THEN '{Reason.NEGATIVE_ENERGY}'
-                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} THEN '{Reason.OUT_OF_RANGE}' END"""
+                WHEN round(_v) > {_INT_MAX["BIGINT"] // 2} OR _v <> floor(_v) OR strpos(lower(_v_raw), 'e') > 0
+                     THEN '{Reason.OUT_OF_RANGE}' END"""
             parsed = f"{_ts_sql('_ts_raw')} AS _ts, {_num_sql('_v_raw')} AS _v"
             out = "_reg AS register, _posto AS posto, TRY_CAST(round(_v) AS BIGINT) AS value_wh"
             value = "value_wh"

@@ -7,6 +7,7 @@ Reason codes (stable; also the keys shown in ingest reports and ``docs/data-mode
 ``malformed_row``        the CSV line cannot be parsed (wrong number of fields, bad quoting)
 ``malformed_json``       a stream line is not a JSON object with a ``channels`` object
 ``bad_timestamp``        the timestamp cannot be parsed (or ``closed_at`` before ``opened_at``)
+``future_timestamp``     a reading later than the ingest's clock plus ``FUTURE_TOLERANCE``
 ``bad_interval``         interval length not in 1/5/10/15/30/60 min, or ts not aligned to it
 ``non_numeric``          a numeric field holds text
 ``negative_energy``      energy / register value below zero
@@ -26,6 +27,11 @@ Reason codes (stable; also the keys shown in ingest reports and ``docs/data-mode
                          voltage channels with readings differs from the new number of phases
 =======================  ====================================================================
 
+A whole file refused before its records are read leaves one row with ``line_no`` 0, the
+detected kind (or ``unknown``), its header line as ``record`` and a file-level reason:
+``empty_file`` (zero bytes or no header line), ``bad_header`` (a required column missing, a
+repeated column), ``unknown_kind`` (no export format matches) or ``unreadable``.
+
 Re-ingesting a record that is already in quarantine with the same reason (same kind and raw
 text) does not add a second row: the record counts as a duplicate, so repeated ingests leave
 identical tables.
@@ -44,6 +50,7 @@ class Reason(enum.StrEnum):
     MALFORMED_ROW = "malformed_row"
     MALFORMED_JSON = "malformed_json"
     BAD_TIMESTAMP = "bad_timestamp"
+    FUTURE_TIMESTAMP = "future_timestamp"
     BAD_INTERVAL = "bad_interval"
     NON_NUMERIC = "non_numeric"
     NEGATIVE_ENERGY = "negative_energy"
@@ -57,6 +64,11 @@ class Reason(enum.StrEnum):
     DUPLICATE_CONFLICT = "duplicate_conflict"
     REGISTER_CONFLICT = "register_conflict"  # a register change without a later valid_from
     CONTRADICTS_READINGS = "contradicts_readings"  # a register change the meter's data contradicts
+    # file-level (the whole input refused; one row with line_no 0)
+    EMPTY_FILE = "empty_file"
+    BAD_HEADER = "bad_header"
+    UNKNOWN_KIND = "unknown_kind"
+    UNREADABLE = "unreadable"
 
 
 def add(
@@ -90,6 +102,18 @@ def add(
     total = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]  # type: ignore[index]
     con.execute("DROP TABLE _q_new")
     return {str(k): int(v) for k, v in by_reason.items()}, int(total) - sum(by_reason.values())
+
+
+def add_file(con: duckdb.DuckDBPyConnection, *, source: str, kind: str, reason: str, record: str,
+             now: dt.datetime) -> bool:
+    """Record a whole refused input (line 0); False when the same refusal is already recorded."""
+    record = record[:500]
+    if con.execute("SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND reason = ? AND record = ? LIMIT 1",
+                   [source, kind, reason, record]).fetchone():
+        return False
+    con.execute("INSERT INTO quarantine (source, line_no, kind, reason, record, ingested_at) VALUES (?, 0, ?, ?, ?, ?)",
+                [source, kind, reason, record, now])
+    return True
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

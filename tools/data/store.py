@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -37,7 +38,8 @@ import duckdb
 import pandas as pd
 
 from tools.data import schema, usage
-from tools.data.sqltext import sql_str
+from tools.data.lakeindex import LakeIndex
+from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ LAKE_SWAPS_COLUMNS: dict[str, str] = {
     "tmp_dir": "VARCHAR",  # directory name under lake/<table>/ holding the new partition
     "old_dir": "VARCHAR",  # name the current partition is moved to before removal
 }
+
+_SCOPED = re.compile(r"\bFROM\s+(" + "|".join(schema.LAKE_TABLES) + r")\s+WHERE\b")
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -88,6 +92,7 @@ class Store:
         #: False makes every tool read the lake views (the pre-aggregate query path; benchmarks)
         self.aggregates_enabled = True
         self._usage_fp: usage.Fingerprint | None = None  # lake fingerprint the aggregates match
+        self._lake_index: dict[str, LakeIndex] = {}
         self.con = self._connect()
         if not self.read_only:
             self._init_schema()
@@ -142,6 +147,39 @@ class Store:
     def partition_files(self, table: str, month: str) -> list[Path]:
         """The visible Parquet files of one month partition (empty if the month has no data)."""
         return sorted((self.lake / table / partition_dir_name(month)).glob("*.parquet"))
+
+    def installation_files(
+        self, table: str, installation_id: str, months: tuple[str, str] | None = None
+    ) -> list[str]:
+        """The visible Parquet files of ``table`` that may hold ``installation_id`` (their footer
+        min/max of installation_id spans it), optionally only of months ``[lo, hi]`` (YYYY-MM).
+
+        A single-installation query over these files opens one or two files a month whatever the
+        fleet size (the view opens every file). See :class:`tools.data.lakeindex.LakeIndex`.
+        """
+        with self._lock:
+            index = self._lake_index.get(table)
+            if index is None:
+                index = self._lake_index[table] = LakeIndex(self.lake / table)
+        return index.files_for(installation_id, months)
+
+    def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
+        """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold
+        ``installation_id`` (the query must filter on that installation). Same rows as the view."""
+
+        def repl(m: re.Match[str]) -> str:
+            table = m.group(1)
+            files = self.installation_files(table, installation_id, months)
+            if not files:
+                return m.group(0)
+            src = (
+                f"read_parquet({sql_str_list(files)}, hive_partitioning = true, "
+                "hive_types = {'month': VARCHAR})"
+            )
+            cols = ", ".join(schema.LAKE_TABLES[table])
+            return f"FROM (SELECT {cols}, month FROM {src}) AS {table} WHERE"
+
+        return _SCOPED.sub(repl, sql)
 
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
@@ -298,11 +336,20 @@ class Store:
         return r[0][0] if r else None
 
     def data_today(self) -> dt.date | None:
-        """The latest complete day of load-profile data (the data's "today" is the day after)."""
+        """The data's "today": the day after the latest complete day of load-profile data.
+
+        Never one meter's word: it is the *median* over installations of each one's last reading
+        (a meter with a wrong clock, or one that kept reporting after the others stopped, moves
+        nothing; future readings are also quarantined at ingest, ``future_timestamp``).
+        """
         if self.usage_ready():
-            last = self.scalar("SELECT max(last_ts) FROM usage_daily")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id)"
+            )
         else:
-            last = self.scalar("SELECT max(ts) FROM load_profile")
+            last = self.scalar(
+                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(ts) AS m FROM load_profile GROUP BY installation_id)"
+            )
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at
