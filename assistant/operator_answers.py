@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.i18n import format_brl, format_date, format_month, has, t
 from assistant.render import charts_of, fmt_value, issue_text, render_one, trail_text
+from tools.api.fleet.common import place_name
 from tools.domain.periods import month_bounds
 from tools.types import ToolResult
 
@@ -94,7 +95,7 @@ def filters_text(slots: dict[str, Any]) -> list[str]:
             else _label("deadlines.request_type", rt)
         )
     if slots.get("region"):
-        out.append(str(slots["region"]))
+        out.append(place_name(str(slots["region"])))
     if slots.get("feeder"):
         out.append(t("op.feeder", id=slots["feeder"]))
     if slots.get("transformer"):
@@ -145,6 +146,9 @@ def operator_issue_text(code: str, data: dict[str, Any]) -> str:
         clean["scenario"] = scenario_words(str(clean["scenario"]))
     if "provider" in clean:
         clean["provider"] = provider_words(str(clean["provider"]))
+    own = "op.issue." + code.rsplit(".", 1)[-1]
+    if has(own):  # operator wording where the shared text gives a customer or developer instruction
+        return issue_text(own, clean)
     return issue_text(code, clean)
 
 
@@ -349,13 +353,10 @@ def _hm(x: dt.datetime) -> str:
 
 
 def _duration(minutes: Decimal | None) -> str:
+    """Whole minutes, as the tool measured them ("48 min", "94 min")."""
     if minutes is None:
         return "—"
-    m = int(round(float(minutes)))
-    if m < 60:
-        return f"{m} min"
-    h, rest = divmod(m, 60)
-    return f"{h} h {rest:02d} min" if rest else f"{h} h"
+    return f"{_v(int(round(float(minutes))))} min"
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -377,8 +378,13 @@ def _completeness(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, 
     ]
     if v.by_group and (slots.get("group_by") or len(v.by_group) > 1):
         by = t(f"op.by.{slots.get('group_by', 'group')}").capitalize()
+        named = slots.get("group_by") == "municipality"
         items = [
-            t("op.completeness.group_item", id=g.group_code, pct=_v(g.completeness, "fraction"))
+            t(
+                "op.completeness.group_item",
+                id=place_name(g.group_code) if named else g.group_code,
+                pct=_v(g.completeness, "fraction"),
+            )
             for g in v.by_group[:8]
         ]
         parts.append(t("op.completeness.groups", by=by, items=_join(items)))
@@ -481,7 +487,7 @@ def _deadlines(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, boo
         items = [
             t(
                 "op.deadlines.group_item",
-                region=g.region,
+                region=place_name(g.region),
                 type=_label("deadlines.request_type", g.request_type),
                 open=_v(g.open),
                 late=_v(g.open_late + g.closed_late),

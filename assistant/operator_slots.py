@@ -22,9 +22,7 @@ from tools.api.fleet.common import ALL_INDICATORS, municipalities
 from tools.errors import ToolError
 
 #: group_by values a tool takes although its argument model has no ``Literal`` for them
-_EXTRA_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("data_completeness", "group_by"): ("meter", "transformer", "feeder", "municipality", "region"),
-}
+_EXTRA_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def _literals(annotation: Any) -> tuple[Any, ...]:
@@ -442,7 +440,9 @@ def operator_route(text: str, route: Route) -> Route:
         return Route("sql_query", 1.0, rule="sql_select")
     norm = normalize(text)
     if route.intent != "storage_cost" and any(re.search(pat, norm) for _, pat in _PROVIDERS):
-        return Route("storage_cost", 1.0, rule="cloud_provider")  # only the storage-cost estimate prices providers
+        return Route(
+            "storage_cost", 1.0, rule="cloud_provider"
+        )  # only the storage-cost estimate prices providers
     if route.intent in ("compensation_exposure", "quality_ranking") and asks_at_risk(normalize(text)):
         return Route("quality_ranking", 1.0, rule="at_risk")
     if route.intent == "compensation_exposure" and re.search(

@@ -17,7 +17,7 @@ parameters). Each size is measured in its own process (``--one``) so that peak m
 The machine is shared while others work: wall time includes waiting for a core; CPU time is
 printed beside it.
 
-    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data /work/scale-data
+    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data ../scale-data
     .venv/bin/python bench/bench_scale.py --sizes 1000 --months 2 --repeat 3   # quick
 """
 
@@ -405,7 +405,9 @@ def main() -> None:
     p.add_argument("--months", type=int, default=13)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--data", default="/work/scale-data", help="where fleet homes are built (outside the repo)"
+        "--data",
+        default=str(Path(__file__).resolve().parents[2] / "scale-data"),
+        help="where fleet homes are built (outside the repo; default ../scale-data beside it)",
     )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=5)

@@ -165,19 +165,14 @@ def ingest_cmd(
     progress: bool | None,
     as_json: bool,
     kafka: str | None,
-    topic: str,
-    group: str,
-    partitions: tuple[int, ...],
-    batch_size: int,
-    idle_timeout: float,
-    max_batches: int | None,
+    **stream: Any,
 ) -> None:
     """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined),
     or the live meter-reads topic with --kafka."""
     if kafka:
         if paths:
             raise click.UsageError("give files or --kafka, not both")
-        _ingest_kafka(ctx, kafka, topic, group, partitions, batch_size, idle_timeout, max_batches, as_json)
+        _ingest_kafka(ctx, kafka, as_json, **stream)
         return
     if not paths:
         raise click.UsageError("nothing to ingest: give files or directories, or --kafka BOOTSTRAP")
@@ -193,18 +188,10 @@ def ingest_cmd(
         raise SystemExit(1)
 
 
-def _ingest_kafka(
-    ctx: click.Context,
-    bootstrap: str,
-    topic: str,
-    group: str,
-    partitions: tuple[int, ...],
-    batch_size: int,
-    idle_timeout: float,
-    max_batches: int | None,
-    as_json: bool,
-) -> None:
-    """One line per committed batch (a JSON object with --json), then the totals."""
+def _ingest_kafka(ctx: click.Context, bootstrap: str, as_json: bool, **opt: Any) -> None:
+    """One line per committed batch (a JSON object with --json), then the totals.
+
+    ``opt``: the --topic, --group, --partition, --batch-size, --idle-timeout, --max-batches values."""
     from tools.api.stream import ingest_kafka
 
     def on_batch(rep: admin.FileReport, offsets: dict[int, int]) -> None:
@@ -220,12 +207,12 @@ def _ingest_kafka(
     report = ingest_kafka(
         home_of(ctx),
         bootstrap,
-        topic,
-        group=group,
-        partitions=list(partitions) or None,
-        batch_messages=batch_size,
-        idle_s=idle_timeout or None,
-        max_batches=max_batches,
+        opt["topic"],
+        group=opt["group"],
+        partitions=list(opt["partitions"]) or None,
+        batch_messages=opt["batch_size"],
+        idle_s=opt["idle_timeout"] or None,
+        max_batches=opt["max_batches"],
         on_batch=on_batch,
     )
     if as_json:
@@ -340,3 +327,90 @@ def _cell(v: object) -> str:
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
+
+
+# ----------------------------------------------------------------------------- fleet jobs
+
+
+@main.group("fleet")
+def fleet_group() -> None:
+    """Fleet jobs (DRP/DRC, DIC/FIC, exposure, completeness, consumption, outages, tamper,
+    deadlines, Power BI) as Parquet result tables, on DuckDB or Spark over the same lake."""
+
+
+@fleet_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def fleet_list_cmd(as_json: bool) -> None:
+    """The fleet jobs and the tables each writes."""
+    from tools.fleetjobs import JOBS
+
+    if as_json:
+        echo_json({j.name: {"summary": j.summary, "tables": list(j.tables)} for j in JOBS.values()})
+        return
+    for j in JOBS.values():
+        click.echo(f"{j.name:<13} {j.summary}")
+        click.echo(f"{'':<13} -> {', '.join(j.tables)}")
+
+
+@fleet_group.command("run")
+@click.argument("job")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--master", default="local[2]", show_default=True,
+              help="Spark master URL (spark://host:7077, yarn, k8s://...; with --engine spark).")
+@click.option("--lake", default=None, help="Lake URI for Spark (default <home>/lake; s3a://..., abfss://...).")
+@click.option("--out", default=None, help="Where the result tables go (default <home>/fleet).")
+@click.option("--period", default=None, help="Period label (default last_month): last_week, 2026-10...")
+@click.option("--today", default=None, callback=_date, help="The data's today (default: from the store).")
+@click.option("--conf", "conf", multiple=True, help="Extra Spark setting key=value (repeat).")
+@click.option("--json", "as_json", is_flag=True, help="Print the job results as JSON.")
+@click.pass_context
+def fleet_run_cmd(
+    ctx: click.Context,
+    job: str,
+    engine: str,
+    master: str,
+    lake: str | None,
+    out: str | None,
+    period: str | None,
+    today: dt.date | None,
+    conf: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run JOB (or ``all``) and write its result tables as Parquet under <out>/<job>/."""
+    from tools.fleetjobs import run
+
+    settings = {}
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--conf")
+        settings[key] = value
+    results = run(
+        home_of(ctx),
+        job,
+        engine=engine,
+        master=master,
+        lake=lake,
+        out=out,
+        period=period,
+        today=today,
+        conf=settings,
+        note=None if as_json else (lambda line: click.echo(f"  {line}")),
+    )
+    if as_json:
+        echo_json(results)
+        return
+    for r in results:
+        click.echo(f"{r.job} on {r.engine} (today {r.today}): {len(r.tables)} tables in {r.seconds:.1f} s")
+
+
+@fleet_group.command("publish")
+@click.option("--lake", default=None, help="Local lake directory (default <home>/lake).")
+@click.pass_context
+def fleet_publish_cmd(ctx: click.Context, lake: str | None) -> None:
+    """Snapshot the register tables (installations without customer keys, event codes, service
+    requests) to <lake>/_registers/, for engines that read only the lake."""
+    from tools.fleetjobs import publish
+
+    for table, rows in publish(home_of(ctx), lake).items():
+        click.echo(f"{table}: {rows} rows")

@@ -44,7 +44,8 @@ def copilot_cmd(ctx: click.Context, port: int, host: str) -> None:
     app = str(resources.files("operator_ui") / "streamlit_app.py")
     env = dict(os.environ, SMARTMETER_HOME=str(require_home(ctx)))
     cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", host,
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "viewer"]  # no "Deploy" menu for operators
     raise SystemExit(run_child(cmd, env))
 
 

@@ -14,6 +14,7 @@ from assistant.i18n import t
 from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import LEVELS, call, option_label, period_picker
+from tools.api.fleet.common import place_name
 
 ITEM_COLUMNS = [
     "installation_id",
@@ -94,7 +95,7 @@ if exposure is not None:
     st.subheader(t("ui.violations"))
     ui.table(ui.frame(ev.items), "c-items", ITEM_COLUMNS, download="violacoes_continuidade")
     if ev.due:
-        st.markdown(f"**{t('ui.due_credits', days=days)}**")
+        st.markdown(ui.md(f"**{t('ui.due_credits', days=days)}**"))
         ui.table(ui.frame(ev.due), "c-due", ITEM_COLUMNS)
     ui.trail(exposure, "c-exp")
 
@@ -140,7 +141,7 @@ if deadlines is not None:
         ]
     )
     due = ui.frame(dv.due_soon)
-    st.markdown(f"**{t('ui.calendar', days=days)}**")
+    st.markdown(ui.md(f"**{t('ui.calendar', days=days)}**"))
     if due.empty:
         st.info(t("ui.nothing_due", days=days))
     else:
@@ -148,15 +149,15 @@ if deadlines is not None:
         if len(calendar) > 1:  # one day is a number, not a calendar
             ui.chart(calendar, "due_date", "n_requests", "bar", unit="count")
         ui.table(due, "c-dl-due", REQUEST_COLUMNS, download="prazos_a_vencer")
-    st.markdown(f"**{t('ui.late_requests')}**")
+    st.markdown(ui.md(f"**{t('ui.late_requests')}**"))
     ui.table(ui.frame(dv.late), "c-dl-late", REQUEST_COLUMNS, download="prazos_vencidos")
-    st.markdown(f"**{t('ui.flagged_requests')}**")
+    st.markdown(ui.md(f"**{t('ui.flagged_requests')}**"))
     ui.table(ui.frame(dv.flagged), "c-dl-flag", REQUEST_COLUMNS)
-    st.markdown(f"**{t('ui.deadline_groups')}**")
+    st.markdown(ui.md(f"**{t('ui.deadline_groups')}**"))
     groups = ui.frame(dv.groups)
     if not groups.empty:
         groups["group"] = [
-            f"{r} · {ui.code_label('deadlines.request_type', k)}"
+            f"{place_name(r)} · {ui.code_label('deadlines.request_type', k)}"
             for r, k in zip(groups["region"], groups["request_type"], strict=True)
         ]
         ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar", unit="count")

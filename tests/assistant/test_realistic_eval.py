@@ -67,3 +67,28 @@ def test_emergencies_queue_an_urgent_handoff(realistic: dict[str, EvalReport]) -
     emergencies = [c for c in realistic["customer_realistic_dev"].cases if c.expect == "emergency"]
     assert len(emergencies) == 7
     assert all(c.emergency_ok for c in emergencies), [(c.id, c.missing_say) for c in emergencies]
+
+
+def _grams(s: str, n: int = 3) -> set[str]:
+    s = f" {s} "
+    return {s[i : i + n] for i in range(len(s) - n + 1)}
+
+
+def test_realistic_questions_are_not_in_the_utterance_bank() -> None:
+    """The bank holds our own paraphrases: no realistic question (of six words or more) is copied
+    into it, nor a near copy (character-trigram Jaccard >= 0.8)."""
+    from assistant.evaluation import load_cases
+    from assistant.router import load_bank
+    from assistant.text import normalize
+
+    folder = shared_eval_dir(REPO)
+    texts = []
+    for name in SETS:
+        for case in load_cases(folder / f"{name}.jsonl"):
+            texts += [normalize(t["text"]) for t in case.get("turns", [case])]
+    grams = [(u, _grams(u)) for _, u in load_bank("customer")]
+    near = []
+    for text in (t for t in texts if len(t.split()) >= 6):
+        g = _grams(text)
+        near += [(text, u) for u, gu in grams if len(g & gu) / len(g | gu) >= 0.8]
+    assert not near

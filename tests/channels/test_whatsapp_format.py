@@ -52,6 +52,9 @@ def test_chart_axes_units_and_pt_br_labels():
     svg = to_svg(daily)
     assert "<title>01/11/2026: 6,9 kWh</title>" in svg  # pt-BR tooltip, not "6.9"
     assert ">8 kWh</text>" in svg and ">0 kWh</text>" in svg  # y-axis with unit
+    assert nice_ticks(9.6) == [0, 2.5, 5, 7.5, 10]
+    tall = {"kind": "bar", "key": "daily", "data": [{"day": "2026-11-01", "kwh": "9.6"}, {"day": "2026-11-02", "kwh": "3"}]}
+    assert ">7,5 kWh</text>" in to_svg(tall) and ">2,5 kWh</text>" in to_svg(tall)  # not rounded to "8" and "2"
     hourly = {"kind": "bar", "key": "hourly", "data": [{"hour": h, "mean_w": 100.0 + 60 * h} for h in range(24)]}
     hs = series(hourly)
     assert hs.labels[18] == "18h" and hs.long_labels[18] == "18h às 19h" and hs.unit == "W"
@@ -64,9 +67,11 @@ def test_chart_axes_units_and_pt_br_labels():
 
 
 @pytest.mark.integration
-def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home):
-    meta = demo_metadata(demo_home)
-    cust = meta["demo_customer"]
+def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home, demo_store):
+    # a customer no other test talks to (their WhatsApp session would continue here), read from the register
+    [(inst, phone, cpf)] = demo_store.rows(
+        "SELECT installation_id, phone, cpf FROM customers WHERE installation_id = '40010003'")
+    cust = {"installation_id": inst, "phone": phone, "cpf_last4": cpf[-4:]}
     port = free_port()
     settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}", twilio_auth_token=TOKEN,
                                rate_per_phone_per_min=1000)
@@ -105,3 +110,20 @@ def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home):
             "Conversa pelo WhatsApp (webhook Twilio assinado, servidor real, dados de demonstração)\n\n"
             + "\n\n".join(transcript).replace(cust["cpf_last4"], "••••") + "\n", encoding="utf-8")
         (Path(target) / "whatsapp-grafico.png").write_bytes(png.content)
+
+
+def test_one_day_is_drawn_by_hour(demo_home, demo_store):
+    """"Ontem" is one day: its chart is that day's kWh hour by hour, adding up to the day's total."""
+    from channels.charts import with_hour_of_day
+    from tools.api import Scope, ToolContext, run_tool
+
+    inst = demo_metadata(demo_home)["demo_customer"]["installation_id"]
+    day = run_tool("consumption_summary", ToolContext(store=demo_store, scope=Scope.operator()), inst, {"period": "yesterday"})
+    one_bar = {"kind": "bar", "key": "daily", "data": [{"day": day.value.period.start.isoformat(), "kwh": "7.0"}]}
+    [chart] = with_hour_of_day([one_bar], [day], demo_store)
+    assert [r["hour"] for r in chart["data"]] == list(range(24))
+    assert abs(sum(r["kwh"] for r in chart["data"]) - float(day.value.total_kwh)) < 0.05
+    s = series(chart)
+    assert s.unit == "kWh" and s.labels[18] == "18h" and s.title.startswith("Consumo por hora em ")
+    daily = {"kind": "bar", "key": "daily", "data": [{"day": "2026-11-01", "kwh": "1"}, {"day": "2026-11-02", "kwh": "2"}]}
+    assert with_hour_of_day([daily], [day], demo_store) == [daily]  # several days stay days

@@ -43,7 +43,7 @@ PLATFORM = "platform"  # the product column of fixed lines (not attributable to 
 PER_METER_Q = Decimal("0.000001")
 RAW_CSV_B_PER_READING = 48.0  # storage-cost.md §0: CSV long export
 MDM_REF = TrailRef(
-    "REN 1.000/2021 art. 435 and art. 659 par. 2 (10-year records; applied to meter data)", "unconfirmed"
+    "REN 1.000/2021, art. 435 e art. 659, par. 2 (10-year records; applied to meter data)", "unconfirmed"
 )
 MODEL_REF = TrailRef("shared/domain/storage-cost.md section 5", "reference")
 

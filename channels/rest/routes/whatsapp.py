@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from assistant import ChatRequest
 from assistant.session import phone_binding
 from channels import whatsapp
-from channels.charts import to_png
+from channels.charts import drawable, to_png, with_hour_of_day
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import sign
 from channels.rest.problems import Problem
@@ -39,11 +39,12 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
     resp = assistant.chat(ChatRequest(text=form.get("Body", ""), session_id=sessions.latest_for(binding),
                                       channel="whatsapp", phone=phone, binding=binding))
     media_url = None
-    if resp.charts:
+    charts = [c for c in with_hour_of_day(resp.charts, resp.results, assistant.deps.store) if drawable(c)]
+    if charts:
         media_id = secrets.token_hex(8)
         media_dir = request.app.state.media_dir
         media_dir.mkdir(parents=True, exist_ok=True)
-        (media_dir / f"{media_id}.png").write_bytes(to_png(resp.charts[0]))
+        (media_dir / f"{media_id}.png").write_bytes(to_png(charts[0]))
         _expire_old(media_dir, settings.media_ttl_s)
         token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
         media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"

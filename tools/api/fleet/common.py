@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 import pandas as pd
@@ -199,3 +203,17 @@ def scope_issue(f: PlaceFilter, ids: list[str] | None) -> list[Issue]:
         return []
     named = ", ".join(x for x in (f.feeder, f.transformer, f.region) if x)
     return [Issue("fleet.issue.filter_matches_nothing", "warning", {"filter": named})]
+
+
+@cache
+def _place_names() -> dict[str, str]:
+    text = (resources.files("tools.reference") / "data" / "places.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text)["names"])
+
+
+def place_name(name: str | None) -> str:
+    """A municipality as officially written ("Ribeirao Preto" in the register → "Ribeirão Preto")."""
+    if not name:
+        return ""
+    key = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower().strip()
+    return _place_names().get(key, str(name))

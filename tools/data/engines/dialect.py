@@ -49,7 +49,7 @@ class DialectError(ValueError):
 # ----------------------------------------------------------------------------- parameters
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     """A typed SQL literal for a bound parameter (DuckDB types, generated later for Spark)."""
     if value is None:
         return exp.Null()
@@ -63,7 +63,7 @@ def literal(value: Any) -> exp.Expression:
             raise DialectError(f"parameter value {value!r} has no SQL literal")
         return exp.cast(exp.Literal.number(repr(f)), exp.DataType.build("DOUBLE"))
     if isinstance(value, dt.datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP", dialect="duckdb"))
     if isinstance(value, dt.date):
         return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
     if isinstance(value, str):
@@ -75,10 +75,10 @@ def literal(value: Any) -> exp.Expression:
     raise DialectError(f"unsupported parameter type {type(value).__name__}")
 
 
-def bind(tree: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
+def bind(tree: exp.Expr, params: Mapping[str, Any]) -> exp.Expr:
     """Replace every ``$name`` placeholder by the literal of ``params[name]``."""
 
-    def sub(node: exp.Expression) -> exp.Expression:
+    def sub(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder | exp.Parameter):
             name = node.name
             if name not in params:
@@ -92,7 +92,7 @@ def bind(tree: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
 # ----------------------------------------------------------------------------- rewrites
 
 
-def _unnest_arg(node: exp.Expression) -> exp.Expression | None:
+def _unnest_arg(node: exp.Expr) -> exp.Expr | None:
     """The argument of ``unnest(x)`` (through an alias), or None."""
     inner = node.this if isinstance(node, exp.Alias) else node
     if isinstance(inner, exp.Unnest) and len(inner.expressions) == 1:
@@ -102,7 +102,7 @@ def _unnest_arg(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
-def _array_items(node: exp.Expression) -> tuple[list[exp.Expression], exp.DataType | None] | None:
+def _array_items(node: exp.Expr) -> tuple[list[exp.Expr], exp.DataType | None] | None:
     """Items of a literal array (possibly under a CAST to T[]), with the element type of the cast."""
     elem: exp.DataType | None = None
     if isinstance(node, exp.Cast):
@@ -117,15 +117,15 @@ def _array_items(node: exp.Expression) -> tuple[list[exp.Expression], exp.DataTy
     return None
 
 
-def _typed(item: exp.Expression, elem: exp.DataType | None) -> exp.Expression:
+def _typed(item: exp.Expr, elem: exp.DataType | None) -> exp.Expr:
     return exp.cast(item, elem.copy()) if elem is not None else item
 
 
-def _parameter_table(select: exp.Select) -> exp.Expression | None:
+def _parameter_table(select: exp.Select) -> exp.Expr | None:
     """``SELECT [DISTINCT] unnest(l1) AS a, unnest(l2) AS b`` (no FROM) as a VALUES table."""
     if select.args.get("from_") or select.args.get("from") or not select.expressions:
         return None
-    cols: list[tuple[str, list[exp.Expression], exp.DataType | None]] = []
+    cols: list[tuple[str, list[exp.Expr], exp.DataType | None]] = []
     for e in select.expressions:
         arg = _unnest_arg(e)
         if arg is None:
@@ -201,8 +201,8 @@ def _asof(select: exp.Select) -> None:
     r_col, flip = (cmp_.this, False) if cmp_.this.table == right else (cmp_.expression, True)
     ge = isinstance(cmp_, exp.GTE | exp.GT) != flip  # right >= left: the first right row after
     agg = exp.Min if ge else exp.Max
-    group: list[exp.Expression] = []
-    new_exprs: list[exp.Expression] = []
+    group: list[exp.Expr] = []
+    new_exprs: list[exp.Expr] = []
     for e in select.expressions:
         inner = e.this if isinstance(e, exp.Alias) else e
         if isinstance(inner, exp.Column) and inner.table == right:
@@ -228,7 +228,7 @@ def _grouping_aliases(select: exp.Select) -> None:
         return
     aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias) and not isinstance(e.this, exp.Grouping)}
 
-    def sub(node: exp.Expression) -> exp.Expression:
+    def sub(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name in aliases:
             return aliases[node.name].copy()
         return node
@@ -239,12 +239,12 @@ def _grouping_aliases(select: exp.Select) -> None:
         g.replace(g.transform(sub))
 
 
-def _r(node: exp.Expression) -> exp.Expression:
+def _r(node: exp.Expr) -> exp.Expr:
     """A rewritten copy of a child that a rewrite moves into a new node (not visited again)."""
     return node.copy().transform(_rewrite)
 
 
-def _rewrite(node: exp.Expression) -> exp.Expression:
+def _rewrite(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Select):
         table = _parameter_table(node)
         if table is not None:
@@ -317,14 +317,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 
 
 @functools.lru_cache(maxsize=256)
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     tree = sqlglot.parse_one(sql, read="duckdb")
     if tree is None:
         raise DialectError("empty SQL")
     return tree
 
 
-def _unique_nested_ctes(tree: exp.Expression) -> None:
+def _unique_nested_ctes(tree: exp.Expr) -> None:
     """Suffix the names of CTEs nested in another CTE (sqlglot hoists them to the top for Spark,
     where an inner ``sets`` would clash with an outer one); references inside their scope follow."""
     n = 0
