@@ -82,8 +82,11 @@ def partition_dir_name(month: str) -> str:
 class Store:
     """The embedded meter-data store."""
 
-    def __init__(self, home: str | Path, read_only: bool = False) -> None:
+    def __init__(self, home: str | Path, read_only: bool = False, memory_limit: str | None = None) -> None:
+        """``memory_limit`` (e.g. "4GB") bounds DuckDB's memory (it spills to disk beyond it);
+        default DuckDB's own (80 % of RAM)."""
         self.home = Path(home)
+        self._config = {"memory_limit": memory_limit} if memory_limit else {}
         self.home.mkdir(parents=True, exist_ok=True)
         self.lake = self.home / "lake"
         self.db_path = self.home / "smartmeter.duckdb"
@@ -100,7 +103,7 @@ class Store:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(self.db_path), read_only=self.read_only)
+            return duckdb.connect(str(self.db_path), read_only=self.read_only, config=self._config)
         except duckdb.ConnectionException:
             if not self.read_only:
                 raise
