@@ -86,7 +86,9 @@ class Store:
         """``memory_limit`` (e.g. "4GB") bounds DuckDB's memory (it spills to disk beyond it);
         default DuckDB's own (80 % of RAM)."""
         self.home = Path(home)
-        self._config = {"memory_limit": memory_limit} if memory_limit else {}
+        self._config: dict[str, str | bool | int | float | list[str]] = (
+            {"memory_limit": memory_limit} if memory_limit else {}
+        )
         self.home.mkdir(parents=True, exist_ok=True)
         self.lake = self.home / "lake"
         self.db_path = self.home / "smartmeter.duckdb"
