@@ -207,7 +207,9 @@ def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
 
 def _failed(result: Any) -> bool:
     """``timed`` returns ("error", name, message) when the call raised a ToolError."""
-    return isinstance(result, tuple) and len(result) == 3 and result[0] == "error"
+    return (
+        isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], str) and result[0] == "error"
+    )
 
 
 def _figures(readings: int, wall_ms: float, cpu_ms: float, ok: bool) -> dict[str, Any]:
