@@ -393,8 +393,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         for r in results:
             j = r["jobs"][lab]
             cells.append(
-                f"{j['s']:.2f} / {j['cpu_s']:.2f} / {j['readings_per_s'] / 1e6:.1f}"
-                + ("" if j["ok"] else " (error)")
+                f"{j['s']:.2f} / {j['cpu_s']:.2f} / {j['readings_per_s'] / 1e6:.1f} / "
+                f"{j['readings_per_cpu_s'] / 1e6:.1f}" + ("" if j["ok"] else " (error)")
             )
         b = exponent(sizes, [r["jobs"][lab]["s"] for r in results])
         lines.append(f"| {lab} | " + " | ".join(cells) + f" | {'' if b is None else f'{b:+.2f}'} (s) |")
