@@ -367,7 +367,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         "",
     ]
     lines += [
-        head.replace("figure", "tool: cold / warm p50 / p95 / CPU p50"),
+        head.replace("figure", "tool: cold / warm p50 / p95 / CPU p50").replace(
+            "exponent b", "b (p50 / CPU)"
+        ),
         "|---" * (len(sizes) + 2) + "|",
     ]
     for lab in results[0]["tools"]:
