@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,11 +72,11 @@ class AssistantDeps:
         return search_knowledge(retriever, query, audience=audience, k=3)
 
     # ------------------------------------------------------------------ audit
-    def audit(self, req: ChatRequest, resp: ChatResponse, state: SessionState) -> None:
-        """One JSON line per turn; personal data masked."""
+    def audit(self, req: ChatRequest, resp: ChatResponse, state: SessionState, logged_text: str | None = None) -> None:
+        """One JSON line per turn; personal data masked, text capped, file readable by its owner only."""
         path = self.home / "logs" / "audit.jsonl"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry = {
                 "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "session_id": resp.session_id,
@@ -83,7 +84,7 @@ class AssistantDeps:
                 "audience": req.audience,
                 "identified": resp.identified,
                 "installation_tail": (state.installation_id or "")[-4:] or None,
-                "text": mask(req.text),
+                "text": logged_text if logged_text is not None else mask(req.text[:2000]),
                 "intent": resp.intent,
                 "slots": resp.slots,
                 "tool_calls": [
@@ -96,7 +97,8 @@ class AssistantDeps:
                 "engine": resp.engine,
                 "latency_ms": resp.latency_ms,
             }
-            with path.open("a", encoding="utf-8") as fh:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         except OSError:
             log.warning("audit.write_failed")
