@@ -33,6 +33,7 @@ class AssistantDeps:
     settings: AssistantSettings = field(default_factory=get_settings)
     today: dt.date | None = None
     _retriever: Any = None
+    _today_generation: int | None = None  # store generation "today" was computed at (None: given)
     _retriever_failed: bool = False
 
     @classmethod
@@ -47,8 +48,11 @@ class AssistantDeps:
         return cls(home=home, store=store, sessions=sessions, settings=s, today=today)
 
     def data_today(self) -> dt.date:
-        if self.today is None:
+        """The data's today (cached; computed again when the store moved to newer data after an ingest)."""
+        generation = getattr(self.store, "generation", 0)
+        if self.today is None or (self._today_generation is not None and self._today_generation != generation):
             self.today = self.store.data_today() or dt.date.today()
+            self._today_generation = generation
         return self.today
 
     # ------------------------------------------------------------------ knowledge
