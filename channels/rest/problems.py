@@ -107,6 +107,10 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # a body that cannot be parsed: a validation problem of the field "body"
+        return problem_response(request, 422, "problem.validation", {
+            "errors": [{"field": "body", "location": "body", "message": "O corpo não pôde ser lido (JSON ou formulário inválido)."}],
+            "detail": "Parâmetro inválido: body. O corpo não pôde ser lido (JSON ou formulário inválido)."})
     code = {401: "problem.unauthorized", 403: "problem.forbidden", 404: "problem.not_found",
             405: "problem.method_not_allowed", 413: "problem.payload_too_large",
             429: "problem.rate_limited"}.get(exc.status_code, "problem.generic")

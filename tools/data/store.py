@@ -426,18 +426,15 @@ class Store:
     def data_today(self) -> dt.date | None:
         """The data's "today": the day after the latest complete day of load-profile data.
 
-        Never one meter's word: it is the *median* over installations of each one's last reading
-        (a meter with a wrong clock, or one that kept reporting after the others stopped, moves
-        nothing; future readings are also quarantined at ingest, ``future_timestamp``).
+        Never one meter's word: it is the latest reading reached by at least half of the
+        installations (the upper median of each one's last reading), so a meter with a wrong clock,
+        or one that kept reporting after the others stopped, moves nothing; future readings are
+        also quarantined at ingest (``future_timestamp``).
         """
         if self.usage_ready():
-            last = self.scalar(
-                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id)"
-            )
+            last = self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id"))
         else:
-            last = self.scalar(
-                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(ts) AS m FROM load_profile GROUP BY installation_id)"
-            )
+            last = self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(ts) AS m FROM load_profile GROUP BY installation_id"))
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at
@@ -461,6 +458,14 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+# The last reading reached by at least half of the installations: the ceil(n/2)-th latest of the
+# per-installation last readings.
+_HALF_OF_METERS = """
+SELECT m FROM (
+  SELECT m, row_number() OVER (ORDER BY m DESC) AS rn, count(*) OVER () AS n FROM ({per_meter}) WHERE m IS NOT NULL
+) WHERE rn = (n + 1) // 2
+"""
 
 # Interruptions from power-down/up pairs: each power_down is matched with the next power_up of
 # the same installation. Duration in minutes; PRODIST counts interruptions of >= 3 minutes.
