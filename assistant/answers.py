@@ -12,6 +12,7 @@ catalogue template (:func:`assistant.render.render_one`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from assistant.render_detail import detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
 from tools.types import ToolResult
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ what the question asks
 
@@ -95,6 +98,7 @@ _LINES = (
         r"disponibilidade|taxa minima|consumo minimo|\bzer(ar|ou|a)\b.*\b(placa|solar)|(placa|solar).*\bzer(ar|ou|a)\b",
     ),
     ("social", r"tarifa social|baixa renda"),
+    ("gd_class", r"\bgd ?(1|2|3|i|ii|iii)\b"),
     ("tusd", r"\btusd\b"),
     ("te", r"\bte\b(?! \w+ (?:conta|luz))"),
     ("cip", r"\bcip\b|\bcosip\b|iluminacao publica"),
@@ -204,11 +208,16 @@ class Answer:
     shown_issues: tuple[str, ...] = ()  # issue codes already said in the answer (not repeated as caveat)
 
     def text(self) -> str:
-        parts = [" ".join(x for x in self.lines if x and not x.startswith("•"))]
-        bullets = [x for x in self.lines if x.startswith("•")]
-        body = parts[0]
-        if bullets:
-            body = (body + "\n" if body else "") + "\n".join(bullets)
+        """Sentences joined in order; "•" items each on their own line; caveat and next step apart."""
+        chunks: list[str] = []
+        for x in self.lines:
+            if not x:
+                continue
+            if x.startswith("•") or not chunks or chunks[-1].startswith("•") or chunks[-1].endswith(":"):
+                chunks.append(x)
+            else:
+                chunks[-1] += " " + x
+        body = "\n".join(chunks)
         tail = [x for x in (self.caveat, self.next_step) if x]
         return "\n\n".join([body, *tail]) if tail else body
 
@@ -291,7 +300,11 @@ def compose(
             answers.append(Answer([issue_text(issue.code, issue.data)]))
             continue
         fn = _COMPOSERS.get(r.tool)
-        ans = fn(r, cues, slots) if fn else None
+        try:
+            ans = fn(r, cues, slots) if fn else None
+        except (KeyError, IndexError, TypeError, ValueError, ArithmeticError):  # a shape not foreseen
+            log.warning("answers.compose_failed", extra={"tool": r.tool}, exc_info=True)
+            ans = None
         if ans is None:
             ans = Answer([render_one(r.tool, r, dict(slots))])
         answers.append(ans)
@@ -363,8 +376,12 @@ def kwh(x: Any, decimals: int = 1) -> str:
 
 
 def pct(x: Any) -> str:
+    """A fraction as a percentage without sign ("50%", "13,4%")."""
     d = _dec(x)
-    return format_pct(abs(d), 1) if d is not None else ""
+    if d is None:
+        return ""
+    d = abs(d)
+    return format_pct(d, 0 if (d * 100) == (d * 100).to_integral_value() else 1)
 
 
 def day(x: Any) -> str:
@@ -618,6 +635,8 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
     if cues.appliance and cues.appliance not in ("solar_export",):
         nxt = t("answer.next.appliance_named", name=_app_name(cues.appliance))
     extra = [t("answer.tips.led")] if cues.led else []
+    if re.search(r"\bvenc\w*", cues.norm):
+        extra.append(t("answer.bill.due_date"))
     if cues.line:
         if not cues.meter and not cues.appliance:
             nxt = t("answer.next.explain_bill")
@@ -771,7 +790,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
             out.append(t("answer.consumption.month" + no_cost, **f))
         else:
             out.append(t("answer.consumption.range" + no_cost, **f))
-    else:  # the asked detail first, then the period's total
+    elif cues.threshold is None or not cues.threshold_kwh:  # the asked detail first, then the total
         if single_day:
             out.append(t("answer.consumption.day" + no_cost, **f))
         else:
@@ -787,6 +806,8 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         )
     elif cues.similar and similar.get("change_pct") is not None and len(out) > 1:
         pass
+    if re.search(r"\bvenc\w*", cues.norm):
+        out.append(t("answer.bill.due_date"))
     return Answer(out, next_step=t("answer.next.consumption_summary"))
 
 
@@ -970,8 +991,10 @@ def _appliances(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     base = {"start": day(p.get("start")), "end": day(p.get("end")), "total": kwh(v.get("total_kwh"))}
 
     def fields(i: Mapping[str, Any]) -> dict[str, str]:
+        name = _app_name(str(i["appliance"]))
         return {
-            "name": _app_name(str(i["appliance"])),
+            "name": name,
+            "Name": name[:1].upper() + name[1:],
             "low": kwh(i.get("kwh_low")),
             "high": kwh(i.get("kwh_high")),
             "share_low": pct(i.get("share_low")),
@@ -1198,7 +1221,13 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
                     **f,
                 )
             )
-    return Answer(out, next_step=t("answer.next.tariff_flag"))
+    if cues.line == "social" or "tarifa social" in cues.norm:
+        out.insert(0, t("answer.define.social"))
+    nxt = t("answer.next.tariff_flag")
+    direction = re.search(r"\b(subiu|aumentou|baixou|caiu|diminuiu)\b", cues.norm)
+    if direction and cues.bill:
+        nxt = t("answer.next.flag_bill", direction=direction.group(1))
+    return Answer(out, next_step=nxt)
 
 
 # ------------------------------------------------------------------ voltage_quality
@@ -1252,10 +1281,10 @@ def _profile(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
         ]
     base = t(
         "answer.profile.base",
-        base_w=fmt_value(v.get("base_load_w"), "W"),
+        base_w=step_value(v.get("base_load_w"), "W"),
         base_kwh=kwh(v.get("base_load_kwh_day")),
     )
-    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=fmt_value(v.get("peak_hour_w"), "W"))
+    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=step_value(v.get("peak_hour_w"), "W"))
     night = t("answer.profile.night", night=pct(v.get("night_share")))
     if re.search(r"madrugada|noite|dormindo", cues.norm):
         out += [base, night]
@@ -1284,8 +1313,23 @@ _SOURCE_LINE = re.compile(r"^\s*Fonte:.*$", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])")
 
 
+# words that name the same thing in questions and articles ("aderir" / "adesão")
+_SAME = {
+    "aderir": "adesao",
+    "ader": "adesao",
+    "mudar": "troca",
+    "trocar": "troca",
+    "cortar": "corte",
+    "cortam": "corte",
+    "cortarem": "corte",
+    "vender": "venda",
+    "devolver": "devolucao",
+}
+
+
 def _words(s: str) -> set[str]:
-    return {w[:6] for w in re.findall(r"[a-z0-9]+", normalize(s)) if len(w) >= 3 and w not in _STOP}
+    words = [_SAME.get(w, w) for w in re.findall(r"[a-z0-9]+", normalize(s))]
+    return {w[:5] for w in words if len(w) >= 3 and w not in _STOP}
 
 
 def _clean_passage(text: str) -> str:
@@ -1298,31 +1342,43 @@ def _clean_passage(text: str) -> str:
 def _define_term(cues: Cues) -> str | None:
     if cues.who and "bandeira" in cues.norm:
         return t("answer.define.bandeira_who")
+    if cues.line == "gd_class":
+        return t("answer.define.gd_class")
     if not cues.define:
         return None
+    if cues.line == "social":
+        return t("answer.define.social")
     if cues.line == "bandeira" or "bandeira" in cues.norm:
         return _flag_definition(cues)
     return known_line_definition(cues.line) if cues.line else None
 
 
 def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
-    """The sentence of the passages that answers the question first, then the rest of its passage.
+    """The sentence that answers the question first, then the rest of the top passage.
 
-    "o que é …" about a known term starts with its one-sentence definition (``answer.define``).
+    "o que é …" about a known term starts with its one-sentence definition (``answer.define``);
+    otherwise a sentence of the top article (any of its retrieved passages) that shares clearly
+    more words with the question than the passage's opening leads, and the passage follows.
     """
     cues = read_cues(query)
-    top = _clean_passage(str(passages[0].get("text", "")))
-    sentences = [x.strip() for x in _SENTENCE.split(top.replace("\n", "\n ")) if x.strip()]
+    top_id = passages[0].get("article_id")
+    top = _split(str(passages[0].get("text", "")))
+    if not top:
+        return _define_term(cues) or ""
+    same_article = [
+        x for p in passages[1:] if p.get("article_id") == top_id for x in _split(str(p.get("text", "")))
+    ]
     q = _words(query)
     first = _define_term(cues)
-    if not sentences:
-        return first or ""
-    best = max(range(len(sentences)), key=lambda i: (len(q & _words(sentences[i])), -i))
+    rest = top
     if first is None:
-        first = sentences[best]
-        rest = [x for i, x in enumerate(sentences) if i != best]
-    else:
-        rest = sentences
+        candidates = top + [x for x in same_article if x not in top]
+        overlap = [len(q & _words(x)) for x in candidates]
+        best = max(range(len(candidates)), key=lambda i: (overlap[i], -i))
+        if overlap[best] <= overlap[0]:
+            best = 0
+        first = candidates[best]
+        rest = [x for x in top if x != first]
     body: list[str] = []
     size = len(first)
     for x in rest:
@@ -1330,5 +1386,9 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
             break
         body.append(x)
         size += len(x) + 1
-    text = first + ("\n" + " ".join(body) if body else "")
-    return re.sub(r" ?\n ?•", "\n•", text).strip()
+    return Answer([first, *body]).text()
+
+
+def _split(text: str) -> list[str]:
+    clean = _clean_passage(text)
+    return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]

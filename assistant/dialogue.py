@@ -37,11 +37,20 @@ from assistant.text import normalize
 FOLLOW_UP_RE = re.compile(r"^(?:e|mas e|e quanto|e sobre|tambem|agora|e agora|e ja|e pra|e para|e no|e na|e o|e a|ta e|ok e)\b")
 # "e no mês anterior?" asks for the period before; "mais cara que a anterior" compares with it (no shift)
 PREVIOUS_RE = re.compile(
-    r"(?<!que a )(?<!que o )(?<!q a )(?<!q o )(?<!do que a )(?<!com a )(?<!com o )(?<!a )"
+    r"(?<!que a )(?<!que o )(?<!q a )(?<!q o )(?<!do que a )(?<!com a )(?<!com o )"
     r"\b(?:anterior|antes disso|antes desse|antes dessa|de antes|retrasad\w*)\b"
 )
 # money or rights that an answer about a request, the voltage or outages already covers ("isso me dá desconto?")
 _MONEY = re.compile(r"\b(?:compensa\w*|direito|desconto|receb\w*|dinheiro|credito|cai|cair|vem|pagam|devolv\w*|ressarc\w*)\b")
+_ASKS_RULE = re.compile(
+    r"\b(?:posso|pode|podem|consigo|da para|tem como|e permitido|e proibido|e possivel|como funciona|o que e|o que significa)\b"
+)
+#: Router rules whose decision a follow-up never overrides.
+_DECISIVE = frozenset(
+    {"thanks", "handoff_action", "debt_deal", "process_question", "credit_rule", "rule_money", "savings_if",
+     "vague_problem", "social_tariff"}
+)
+_OWN_REQUEST_WORDS = re.compile(r"\b(?:pedi|paguei|abri|solicitei|fiz|cortaram|religaram|meu pedido|minha reclamacao)\b")
 _MONEY_TOOLS = frozenset({"deadline_status", "voltage_quality", "continuity_indicators"})
 CORRECTION_RE = re.compile(
     r"^(?:nao|na verdade|errei|desculpa|opa|ops|corrigindo)?\s*,?\s*(?:eu )?(?:quis dizer|queria dizer|falei errado|"
@@ -74,6 +83,14 @@ _STICKY = frozenset(
 
 
 def resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tuple[Route, str]:
+    """See :func:`_resolve`; a follow-up is decided by the dialogue, not by a low classifier score."""
+    new, kind = _resolve(text, route, state, today)
+    if kind and not new.rule:
+        new = Route(new.intent, max(new.confidence, 0.5), rule="follow_up", alternatives=new.alternatives)
+    return new, kind
+
+
+def _resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tuple[Route, str]:
     """How this message relates to the previous turn: the route to take and the follow-up kind.
 
     Kinds: ``""`` (a new question), ``same`` (same topic, new or replaced slots), ``topic`` (a new
@@ -85,7 +102,7 @@ def resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tup
     words = norm.split()
     if not last or last in NON_TOOL_INTENTS or last == "handoff_to_agent":
         return route, ""
-    if route.rule and route.rule not in ("no_domain_term", "no_own_request", "content_free", "own_credits"):
+    if route.rule in _DECISIVE or route.intent in ("other_customer", "write_request"):
         return route, ""  # a precise rule decided (a decline, a handoff, a process question...)
     if route.intent == "handoff_to_agent" and route.confidence >= 0.4:
         return route, ""
@@ -103,6 +120,8 @@ def resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tup
         extract_shift(text) or re.search(r"\bmetade\b|\d+\s*%|por cento", norm)
     ):
         return Route(last, 1.0, rule="follow_up"), "same"  # the what-if of the comparison
+    if route.intent == last and not route.rule and len(words) <= 14 and extract_period(text, today) is None:
+        return route, "same"  # the same question again, e.g. "me explica linha por linha" after the bill
     if not short:
         return route, ""
     period = extract_period(text, today)
@@ -115,9 +134,7 @@ def resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tup
         and not weak
     )
     anaphora = bool(_ANAPHORA.search(norm))
-    if last in _MONEY_TOOLS and (cue or anaphora) and _MONEY.search(norm) and period is None and (
-        route.intent in ("search_knowledge", "continuity_indicators", "voltage_quality", "deadline_status", last) or weak
-    ):
+    if last in _MONEY_TOOLS and (cue or anaphora) and _MONEY.search(norm) and period is None and not route.rule:
         return Route(last, 1.0, rule="follow_up"), "same"  # the answer's own compensation / deadline
     if last == "deadline_status" and (route.rule == "no_own_request" or (cue and request_type(norm))):
         return Route(last, 1.0, rule="follow_up"), "same"
@@ -142,12 +159,12 @@ def resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tup
         if cue or weak or route.intent == last:
             return Route(last, 1.0, rule="follow_up"), "same"
         return route, ""
-    if route.intent == last and not route.rule:
-        return route, "same"  # the same question again, e.g. "me explica linha por linha" after the bill
     if last in _STICKY:
+        if route.intent == "search_knowledge" and _ASKS_RULE.search(norm):
+            return route, "knowledge"  # "consigo vender esse excedente?": the rule about it
         if weak or not in_domain(norm) or ((cue or anaphora) and route.intent in (last, "out_of_scope")):
             return Route(last, 1.0, rule="follow_up"), "same"
-        if (cue or anaphora) and route.intent == "search_knowledge":
+        if route.intent == "search_knowledge" and (cue or anaphora or _ASKS_RULE.search(norm)):
             return route, "knowledge"
     if weak and (cue or anaphora) and (route.intent not in NON_TOOL_INTENTS or route.rule == "no_domain_term"):
         return Route(last, 1.0, rule="follow_up"), "same"
@@ -173,7 +190,11 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
     slots: dict[str, Any] = {}
     norm = normalize(text)
     period = extract_period(text, today)
-    prev_period = prev_slots.get("reference") if state.last_intent == "explain_bill" else prev_slots.get("period")
+    prev_period = (
+        prev_slots.get("bill_month") or prev_slots.get("reference")
+        if state.last_intent == "explain_bill"
+        else prev_slots.get("period")
+    )
     relative = period is None or period in ("last_month", "last_week", "last_year", "day_before_yesterday")
     if relative and prev_period is not None and PREVIOUS_RE.search(norm) and (follow_up or state.last_intent == intent):
         period = previous_period(prev_period, today)
@@ -222,8 +243,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
             appliance = prev_slots.get("appliance")
         if appliance and intent == "appliance_breakdown":
             slots["appliance"] = appliance
-    if intent == "deadline_status":
-        rtype = request_type(norm)
+    if intent in ("deadline_status", "search_knowledge"):
+        rtype = request_type(norm) if intent == "deadline_status" or _OWN_REQUEST_WORDS.search(norm) else None
         if rtype is None and follow_up == "same":
             rtype = prev_slots.get("request_type")
         if rtype:
@@ -266,4 +287,4 @@ def remember(state: SessionState, intent: str, slots: dict[str, Any], text: str,
     if intent == "search_knowledge":
         state.last_slots["query"] = text
     if intent == "explain_bill" and isinstance(bill_month, str) and re.fullmatch(r"\d{4}-\d{2}", bill_month):
-        state.last_slots["reference"] = bill_month
+        state.last_slots["bill_month"] = bill_month  # "e a anterior?" counts back from the month shown

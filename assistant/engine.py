@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, dialogue, identification, policy, render
+from assistant import answers, dialogue, identification, operator_answers, policy, render
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
+from assistant.operator_slots import known_places, operator_route, place_slots
 from assistant.periods import invalid_date
 from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, neighbour_comparison
 from assistant.session import SessionState
@@ -57,16 +58,16 @@ _OPTION_2 = re.compile(r"^(?:a |o |opcao )?(?:2|segund[oa]|dois|a outra|a de bai
 # "tá dando problema": the three problems people mean, with their quick-reply labels (policy.option.*).
 _PROBLEM_OPTIONS = {"continuity_indicators": "no_power", "explain_bill": "bill_wrong", "voltage_quality": "weak_light"}
 # Confidence below which the classifier's guess is not used: a clarifying question or "não sei".
-CLARIFY_BELOW = 0.3
+CLARIFY_BELOW = 0.2  # measured on the realistic dev set: wrong guesses sit above 0.25 (averaged model)
+DONT_KNOW_BELOW = 0.12
 LOGGED_TEXT_CHARS = 2000  # a message kept in the history and the audit log is cut here
-DONT_KNOW_BELOW = 0.2
 
 
 @dataclass
 class ChatRequest:
     text: str
     session_id: str | None = None
-    channel: str = "web"  # web | whatsapp | rest | cli
+    channel: str = "web"  # web | whatsapp | voice | rest | cli
     installation_id: str | None = None  # pre-identified by an integrator key
     phone: str | None = None  # channel-verified phone (WhatsApp "From")
     audience: str = "customer"  # customer | operator
@@ -232,7 +233,8 @@ class Assistant:
                     _merge(turn, sub, intro)
                 return
         if state.audience == "customer":
-            found = policy.screen(norm, self.router("customer").refusal_rule(turn.text, state.installation_id))
+            rule = self.router("customer").refusal_rule(turn.text, state.installation_id)
+            found = policy.screen(norm, rule, raw=turn.text)
             if found is not None:
                 policy.decline(turn, found)
                 return
@@ -257,6 +259,8 @@ class Assistant:
         else:
             route = self.router(state.audience).route(turn.text, own_installation=state.installation_id)
             route, turn.follow_up = dialogue.resolve(turn.text, route, state, self.deps.data_today())
+            if state.audience == "operator":
+                route = operator_route(turn.text, route)
         turn.intent = route.intent
         if route.intent == "clarify":
             if route.rule == "vague_problem":
@@ -287,6 +291,8 @@ class Assistant:
         turn.slots = dialogue.slots_for(
             turn.slot_text or turn.text, route.intent, state, turn.follow_up, self.deps.data_today()
         )
+        if state.audience == "operator":  # the municipality filter, from the store's register
+            turn.slots.update(place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store)))
         if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
             policy.dont_know(turn, route)
             return
@@ -363,6 +369,17 @@ class Assistant:
             turn.knowledge_query = dialogue.knowledge_query(turn.text, turn.state, turn.follow_up)
             self._knowledge(turn, turn.knowledge_query)
             return
+        if turn.state.audience == "operator" and operator_answers.handles(intent, turn.slots):
+            reply, detail, charts, _ = operator_answers.answer(
+                intent, turn.slots, lambda slots: self._run(turn, intent, slots)
+            )
+            if reply:
+                turn.reply, turn.detail, turn.charts = reply, detail, charts
+                turn.citations.extend(render.citations_of(turn.results))
+                turn.suggestions = render.suggestions_for(intent, "operator")
+                if any(r.disqualified for r in turn.results):
+                    turn.state.failures += 1
+            return
         periods = turn.slots.get("period")
         if isinstance(periods, list):
             calls = [dict(turn.slots, period=p) for p in periods]
@@ -388,7 +405,7 @@ class Assistant:
             return None
         args = {k: v for k, v in slots.items() if k in spec.args_model.model_fields}
         ctx = self._scope_ctx(state)
-        inst = state.installation_id if spec.needs_installation else None
+        inst = (state.installation_id or slots.get("installation_id")) if spec.needs_installation else None
         call: dict[str, Any] = {"name": intent, "arguments": args}
         t0 = time.perf_counter()
         try:

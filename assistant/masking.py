@@ -34,6 +34,20 @@ def mask(text: str, extra: tuple[str, ...] = ()) -> str:
     return s
 
 
+def mask_phone(phone: str | None) -> str | None:
+    """A phone an agent can recognise but not dial from a screenshot: "(19) 9****-4321"."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("55") and len(digits) > 11:
+        digits = digits[2:]
+    if len(digits) < 8:
+        return "****"
+    area, rest = (digits[:2], digits[2:]) if len(digits) >= 10 else ("", digits)
+    masked = rest[:1] + "*" * (len(rest) - 5) + "-" + rest[-4:]
+    return f"({area}) {masked}" if area else masked
+
+
 def mask_confirmation(text: str) -> str:
     """For the CPF-digits confirmation turn: hide any 4-digit group too."""
     return _DIGITS4.sub("[####]", mask(text))

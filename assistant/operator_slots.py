@@ -10,19 +10,19 @@ import datetime as dt
 import re
 import types
 import typing
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
 
+from assistant.router import Route
 from assistant.slots import _NUM_WORDS, extract_period
-from assistant.text import normalize
+from assistant.text import normalize, strip_accents
 from tools import registry
-from tools.api.fleet.common import ALL_INDICATORS
+from tools.api.fleet.common import ALL_INDICATORS, municipalities
 from tools.errors import ToolError
 
 #: group_by values a tool takes although its argument model has no ``Literal`` for them
-_EXTRA_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("data_completeness", "group_by"): ("meter", "transformer", "feeder", "municipality", "region"),
-}
+_EXTRA_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def _literals(annotation: Any) -> tuple[Any, ...]:
@@ -71,7 +71,78 @@ def _number_pt(s: str) -> int | None:
     return None
 
 
-def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, Any]:
+#: deadline request types and families (keys of ``tools/reference/deadlines.json``), most specific first
+_REQUEST_TYPES: tuple[tuple[str, str], ...] = (
+    ("religacao_urgencia", r"religa\w* (?:de )?urgen|urgencia"),
+    ("religacao", r"\breliga|\breligam|\breligar"),
+    ("ligacao_nova", r"\bligac\w* nova|\bnovas? ligac|\bligacoes novas|\bconexao nova|\bnova conexao"),
+    ("reclamacao_com_visita", r"reclama\w* com visita|reclama\w* (?:que )?(?:precisa|exige|tem|teve) visita"),
+    ("reclamacao_sem_visita", r"reclama\w* sem visita"),
+    ("reclamacao", r"\breclama"),
+    (
+        "verificacao_tensao",
+        r"verifica\w* (?:de |do nivel de )?tensao|medic\w* de tensao|reclama\w* de tensao",
+    ),
+    ("ressarcimento", r"ressarc|\bdanos? (?:eletric|em equipamento)|aparelhos? queimad"),
+    ("inspecao_medidor", r"afericao|inspecao (?:do |de )?medidor|aferir"),
+    ("troca_modalidade_tarifaria", r"troca de (?:tarifa|modalidade)|mudanca de modalidade"),
+)
+_FEEDER_RE = re.compile(r"\bal[- ]?(\d{3})\b")
+_TRANSFORMER_RE = re.compile(r"\btr[- ]?(\d{4})\b")
+_ORDINAL_RE = re.compile(r"(\d+)\s*[ºª°]")
+
+
+_PLACES: dict[int, tuple[str, ...]] = {}
+
+
+def known_places(store: Any) -> tuple[str, ...]:
+    """Municipalities of the store's register (read once per store)."""
+    key = id(store)
+    if key not in _PLACES:
+        try:
+            _PLACES[key] = municipalities(store)
+        except Exception:  # a store without the register: no place filter
+            _PLACES[key] = ()
+    return _PLACES[key]
+
+
+def request_type(norm: str) -> str | None:
+    """The service-request type or family an operator names ("religações", "ligações novas")."""
+    for key, pattern in _REQUEST_TYPES:
+        if re.search(pattern, norm):
+            return key
+    return None
+
+
+def place_in(text: str, places: Sequence[str]) -> str | None:
+    """A municipality of the register named in ``text`` (accents and case ignored), as written there."""
+    s = normalize(text)
+    raw = strip_accents(text)
+    for place in sorted(places, key=len, reverse=True):
+        key = normalize(place)
+        if not key:
+            continue
+        m = re.search(rf"\b{re.escape(key)}\b", s)
+        if m:
+            written = re.search(re.escape(strip_accents(place)), raw, re.IGNORECASE)
+            return " ".join(
+                w[:1].upper() + w[1:] if len(w) > 2 else w
+                for w in (written.group(0) if written else place).split()
+            )
+    return None
+
+
+def place_slots(text: str, intent: str, places: Sequence[str]) -> dict[str, Any]:
+    """``{"region": ...}`` when the question names a municipality of the register and the tool filters by it."""
+    place = place_in(text, places)
+    return {"region": place} if place and "region" in _accepts(intent) else {}
+
+
+def extract_operator_slots(
+    text: str, intent: str, today: dt.date, places: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Tool arguments an operator's question sets: indicators, level, filters, period, group_by, windows."""
+    text = _ORDINAL_RE.sub(r"\1", text)
     s = normalize(text)
     out: dict[str, Any] = {}
     found = [i for i in ALL_INDICATORS if re.search(rf"\b{i.lower()}\b", s)]
@@ -97,7 +168,7 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
         out["level"] = "meter"
     m = re.search(
         r"\b(?:top|os|as)?\s*(\d{1,3})\s+(?:medidores|transformadores|trafos|alimentadores|clientes|unidades|instalacoes|"
-        r"maiores|piores|primeir[oa]s)|\btop\s*(\d{1,3})\b",
+        r"ucs|eventos|alarmes|pedidos|maiores|piores|primeir[oa]s)|\btop\s*(\d{1,3})\b",
         s,
     )
     if m:
@@ -112,26 +183,37 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
             out["code"] = "tamper"
             out.pop("kind", None)
         elif re.search(
-            r"(?:faltas?|quedas?) de (?:energia|luz)|sem (?:energia|luz)|desligament|last gasp|power down|interrupc|apagao",
+            r"(?:faltas?|quedas?) de (?:energia|luz)|sem (?:energia|luz)|desligament|last gasp|power down|interrupc|apagao|"
+            r"quedas? (?:inferid|de (?:transformador|trafo|alimentador))|\bquedas?\b(?! de consumo)",
             s,
         ):
             out["code"] = "power_down"
     m = re.search(
-        r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|regiao|posto|classe|grupo)",
+        r"\b(?:por|de cada|em cada|separad\w* por|agrupad\w* por)\s+(alimentador|transformador|trafo|medidor|municipio|"
+        r"cidade|regiao|posto|classe|grupo)",
         s,
     )
-    if m and intent in ("events_summary", "compensation_exposure", "fleet_consumption", "data_completeness"):
+    by_word = m.group(1) if m else None
+    if by_word is None and re.search(r"\bponta\b.*\bfora (?:de |da )?ponta\b", s):
+        by_word = "posto"  # "ponta vs fora ponta": consumption by tariff period
+    if by_word and intent in (
+        "events_summary",
+        "compensation_exposure",
+        "fleet_consumption",
+        "data_completeness",
+    ):
         key = {
             "alimentador": "feeder",
             "transformador": "transformer",
             "trafo": "transformer",
             "medidor": "meter",
             "municipio": "municipality",
+            "cidade": "municipality",
             "regiao": "region",
             "posto": "posto",
             "classe": "class",
             "grupo": "group",
-        }[m.group(1)]
+        }[by_word]
         if key in allowed_values(intent, "group_by"):
             out["group_by"] = key
         if out.get("level") == key and intent != "quality_ranking":
@@ -156,6 +238,10 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
     m = re.search(r"\bgrupo ([ab])\b", s)
     if m:
         out["group"] = m.group(1).upper()
+    out.update(_filters(text, s, intent, today, places))
+    if intent == "quality_ranking" and asks_at_risk(s):
+        out["at_risk"] = True
+        out.pop("level", None)
     if intent == "storage_cost":
         out.update(_cost_slots(s))
     if intent not in ("quality_ranking", "events_summary"):
@@ -163,6 +249,55 @@ def extract_operator_slots(text: str, intent: str, today: dt.date) -> dict[str, 
     if intent == "data_completeness" and "silent_days" in out:
         out.pop("period", None)
     return out
+
+
+def _filters(text: str, s: str, intent: str, today: dt.date, places: Sequence[str]) -> dict[str, Any]:
+    """Where and what: feeder, transformer, municipality, request type, "hoje"/"essa semana" deadlines."""
+    out: dict[str, Any] = {}
+    accepts = _accepts(intent)
+    m = _FEEDER_RE.search(s)
+    if m and "feeder" in accepts:
+        out["feeder"] = f"AL-{m.group(1)}"
+    m = _TRANSFORMER_RE.search(s)
+    if m and "transformer" in accepts:
+        out["transformer"] = f"TR-{m.group(1)}"
+    place = place_in(text, places)
+    if place and "region" in accepts:
+        out["region"] = place
+    inst = installation_in(text)
+    if inst and intent not in _FLEET_TOOLS and intent not in ("storage_cost", "sql_query"):
+        out["installation_id"] = inst  # a customer tool run for the installation the operator named
+    if intent in ("deadline_exposure", "deadline_status"):
+        rtype = request_type(s)
+        if rtype:
+            out["request_type"] = rtype
+    if intent == "deadline_exposure" and "due_within_days" not in out and "due_within_hours" not in out:
+        if re.search(r"\b(?:vence\w*|vencem|venc\w+|prazo\w*)\b.{0,20}\bhoje\b|\bhoje\b.{0,20}\bvenc", s):
+            out["due_within_days"] = 0
+        elif re.search(r"\b(?:venc\w+)\b.{0,20}\b(?:essa|esta|nesta|nessa) semana\b", s):
+            out["due_within_days"] = 6 - today.weekday() if today.weekday() < 6 else 0
+        elif re.search(r"\b(?:venc\w+)\b.{0,20}\bamanha\b", s):
+            out["due_within_days"] = 1
+    return out
+
+
+@cache
+def _accepts(intent: str) -> frozenset[str]:
+    """Argument names of the intent's tool (empty for an unknown tool)."""
+    try:
+        return frozenset(registry.get(intent).args_model.model_fields)
+    except ToolError:
+        return frozenset()
+
+
+#: cloud providers of the price catalogue, as operators name them
+_PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("aws", r"\baws\b|amazon"),
+    ("azure", r"\bazure\b|microsoft"),
+    ("gcp", r"\bgcp\b|google"),
+    ("oci", r"\boci\b|oracle"),
+    ("huawei", r"\bhuawei\b"),
+)
 
 
 def _cost_slots(s: str) -> dict[str, Any]:
@@ -190,17 +325,43 @@ def _cost_slots(s: str) -> dict[str, Any]:
     m = re.search(r"\b(\d{1,2})\s+anos\b", s)
     if m:
         out["retention_years"] = int(m.group(1))
+    # "5 min em vez de 15", "3 anos em vez de 10": both values, the new one first
+    for key, unit in (("interval_minutes", r"(?:minutos|min)"), ("retention_years", r"anos")):
+        m = re.search(
+            rf"\b(\d{{1,2}})\s*{unit}\b.{{0,30}}?\b(?:em vez de|ao inves de|no lugar de|contra|vs|x)\s+(\d{{1,2}})\b",
+            s,
+        )
+        if m and int(m.group(1)) != int(m.group(2)):
+            out[key] = [int(m.group(1)), int(m.group(2))]
     cloud = bool(re.search(r"nuvem|cloud|aws|azure|gcp|google cloud|oci|huawei", s))
     onprem = bool(
         re.search(r"on-premises|on premises|on-premise|on premise|local|proprio|datacenter|data center", s)
     )
-    if cloud and onprem:
+    providers = [p for p, pat in _PROVIDERS if re.search(pat, s)]
+    if len(providers) >= 2:  # "compara azure x gcp": one scenario per provider
+        out["infrastructure"] = [*providers, *(["on_premises"] if onprem else [])]
+    elif cloud and onprem:
         out["infrastructure"] = ["cloud", "on_premises"]
+        if providers:
+            out["provider"] = providers[0]
     elif cloud:
         out["infrastructure"] = "cloud"
+        if providers:
+            out["provider"] = providers[0]
     elif onprem:
         out["infrastructure"] = "on_premises"
+    if re.search(
+        r"\b(?:com|que tem|que tenham|de) (?:gd|geracao distribuida|placas?|paineis|solar|fotovoltaic\w*)\b",
+        s,
+    ):
+        out["pv"] = True
+    elif re.search(r"\bsem (?:gd|geracao distribuida|solar)\b", s):
+        out["pv"] = False
     ds = []
+    if re.search(r"\btensao\b|\bqualidade (?:de|da) energia\b|\bqee\b", s):
+        ds.append("power_quality")
+    if re.search(r"\bmemoria de massa\b|\bcurva de carga\b", s) and ds:
+        ds.append("load_profile")
     if re.search(r"\beventos?\b", s):
         ds.append("events")
     if re.search(r"\balarmes?\b", s):
@@ -211,3 +372,82 @@ def _cost_slots(s: str) -> dict[str, Any]:
     if m:
         out["group"] = m.group(1).upper()
     return out
+
+
+# ------------------------------------------------------------------ operator routing rules
+
+_INSTALLATION_RE = re.compile(r"\b(\d{8})\b")
+#: a question about one customer's installation → the customer tool that answers it (operator scope)
+_ONE_CUSTOMER: tuple[tuple[str, str], ...] = (
+    ("deadline_status", r"prazo|atras|religa|pedido|protocolo|solicitac|vistoria|ligacao nova"),
+    (
+        "continuity_indicators",
+        r"sem (?:energia|luz)|falta de (?:energia|luz)|faltou|queda de (?:energia|luz)|interrup|apag|desligament",
+    ),
+    ("voltage_quality", r"\btensao\b|voltagem|oscila"),
+    ("explain_bill", r"\bconta\b|fatura"),
+    ("consumption_summary", r"consum|kwh|gast"),
+)
+_FLEET_TOOLS = frozenset(
+    {
+        "quality_ranking",
+        "compensation_exposure",
+        "events_summary",
+        "data_completeness",
+        "fleet_consumption",
+        "deadline_exposure",
+        "write_request",
+    }
+)
+
+
+def installation_in(text: str) -> str | None:
+    """An installation number (8 digits) named in an operator's question."""
+    m = _INSTALLATION_RE.search(text)
+    return m.group(1) if m else None
+
+
+def one_customer_tool(text: str, intent: str, rule: str) -> str | None:
+    """The customer tool for a question about one named installation ("o cliente 40010026 ... o prazo
+    estourou?"), when the classifier (not a refusal rule) picked a fleet tool; else None."""
+    if rule or intent not in _FLEET_TOOLS or installation_in(text) is None:
+        return None
+    s = normalize(text)
+    return next((tool for tool, pattern in _ONE_CUSTOMER if re.search(pattern, s)), None)
+
+
+_AT_RISK_RE = re.compile(
+    r"\b(?:vai|vao|podem|pode|devem|deve) (?:estourar|passar|ultrapassar|violar|furar)\b|"
+    r"\b(?:perto|proxim[oa]s?|a menos de .{1,20}) de (?:passar|estourar|ultrapassar|violar)\b|"
+    r"\b(?:em risco de|com projecao de|tendencia de) (?:passar|estourar|ultrapassar|violar)\b"
+)
+
+
+def asks_at_risk(norm: str) -> bool:
+    """ "quem vai estourar o DIC", "a menos de 1 hora de passar do limite": units projected to exceed."""
+    return bool(_AT_RISK_RE.search(norm))
+
+
+_SQL_READ_RE = re.compile(r"^\s*(?:select|with)\s", re.IGNORECASE)
+
+
+def operator_route(text: str, route: Route) -> Route:
+    """Operator rules over the classifier: a pasted SELECT runs as SQL; a question about one named
+    installation goes to the customer tool that answers it. Refusal rules are never overridden."""
+    if route.rule:
+        return route
+    if _SQL_READ_RE.match(text):
+        return Route("sql_query", 1.0, rule="sql_select")
+    norm = normalize(text)
+    if route.intent != "storage_cost" and any(re.search(pat, norm) for _, pat in _PROVIDERS):
+        return Route(
+            "storage_cost", 1.0, rule="cloud_provider"
+        )  # only the storage-cost estimate prices providers
+    if route.intent in ("compensation_exposure", "quality_ranking") and asks_at_risk(normalize(text)):
+        return Route("quality_ranking", 1.0, rule="at_risk")
+    if route.intent == "compensation_exposure" and re.search(
+        r"\banexo iv\b|\bprazos?\b|\bpedidos?\b|\batendimento\b", normalize(text)
+    ):
+        return Route("deadline_exposure", route.confidence, rule="deadline_words")
+    tool = one_customer_tool(text, route.intent, route.rule)
+    return Route(tool, 1.0, rule="one_installation") if tool else route

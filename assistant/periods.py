@@ -360,14 +360,14 @@ def _relative_spans(s: str, today: dt.date) -> Any:
             if n == 12:
                 return "last_12_months"
             if "atras" in mm.group(0) and not m2:
-                return _month_back(today, n)
+                return month_back(today, n)
             return f"last_{30 * n}_days"
     # "3 meses atras", "ha 2 meses" (a calendar month)
     m = re.search(rf"\b(\d{{1,2}}|{_NUM_RE})\s+meses\s+atras\b|\bha\s+(\d{{1,2}}|{_NUM_RE})\s+meses\b", s)
     if m:
         n = _num(m.group(1) or m.group(2))
         if n:
-            return _month_back(today, n)
+            return month_back(today, n)
     # quarters and semesters
     if re.search(r"\btrimestre passado\b|\bultimo trimestre\b|\btrimestre anterior\b", s):
         q0 = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -377,7 +377,7 @@ def _relative_spans(s: str, today: dt.date) -> Any:
     return None
 
 
-def _month_back(today: dt.date, n: int) -> str:
+def month_back(today: dt.date, n: int) -> str:
     y, m = today.year, today.month - n
     while m <= 0:
         m += 12
@@ -459,7 +459,7 @@ def previous_period(label: Any, today: dt.date) -> Any:
         end = dt.date.fromisoformat(str(label.get("end") or label["start"]))
         n = (end - start).days + 1
         if start.day == 1 and (end + _ONE_DAY).day == 1:  # a whole month
-            return _month_back(start, 1)
+            return month_back(start, 1)
         if n <= 7 and start.weekday() == 5:  # a weekend: the weekend before
             return _span(start - dt.timedelta(days=7), end - dt.timedelta(days=7))
         return _span(start - dt.timedelta(days=n), start - _ONE_DAY)
@@ -481,7 +481,7 @@ def previous_period(label: Any, today: dt.date) -> Any:
     if label == "day_before_yesterday":
         return (today - dt.timedelta(days=3)).isoformat()
     if label == "month_before_last":
-        return _month_back(today, 3)
+        return month_back(today, 3)
     if label == "last_week":
         monday = today - dt.timedelta(days=today.weekday() + 14)
         return _span(monday, monday + dt.timedelta(days=6))
@@ -493,7 +493,7 @@ def previous_period(label: Any, today: dt.date) -> Any:
         end = today - dt.timedelta(days=n + 1)
         return _span(end - dt.timedelta(days=n - 1), end)
     if re.fullmatch(r"\d{4}-\d{2}", label):
-        return _month_back(dt.date(int(label[:4]), int(label[5:]), 1), 1)
+        return month_back(dt.date(int(label[:4]), int(label[5:]), 1), 1)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", label):
         return (dt.date.fromisoformat(label) - _ONE_DAY).isoformat()
     if re.fullmatch(r"\d{4}", label):

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.i18n import has, t
-from assistant.masking import mask, mask_confirmation
+from assistant.masking import mask, mask_confirmation, mask_phone
 from assistant.router import Route
 from assistant.session import SessionState
+from assistant.text import basic_normalize
 
 if TYPE_CHECKING:
     from assistant.deps import AssistantDeps
@@ -89,6 +90,7 @@ def handoff(deps: AssistantDeps, turn: _Turn, reason_key: str, priority: str = "
         "identified_by": state.identified_by,
         "installation_id": state.installation_id,
         "channel": state.channel,
+        "phone": mask_phone(state.phone),  # masked: the agent recognises the number, the queue never stores it
         "history": state.history[-10:],
         "last_intent": state.last_intent,
         "last_slots": state.last_slots,
@@ -152,7 +154,7 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "shock",
         re.compile(
             r"\b(?:levei|tomei|levou|tomou|leva|toma|deu|dando|da|dar|levando|tomando)\b.{0,4}\b(?:um |uns )?choques?\b|"
-            r"\bchoques? (?:no|na|ao|quando|encostando)\b|\bfuga de (?:energia|corrente)\b|\beletrocut\w*|\beletrificad\w*|"
+            r"\bchoques? (?:no|na|ao|quando|encostando)\b|\beletrocut\w*|\beletrificad\w*|"
             r"\b(?:portao|cerca|grade|torneira|chuveiro|parede)\b.{0,20}\b(?:energizad\w*|dando choque)"
         ),
     ),
@@ -174,24 +176,24 @@ _CUSTOMER_WRITE = re.compile(
 _WRITE_CONTEXT = re.compile(r"\b(?:como|se|quando|pq|porque|por que|eles|ela|ele|quem|onde|nao)\b(?:\s+\w+){0,3}\s*$")
 
 
-_LEGAL = re.compile(
-    r"\bpeticao\b|\bprocessar\b|\bprocesso\b|\badvogad\w*|\bacao judicial\b|\bjuizado\b|\bjustica\b|\bpetic\w*|"
-    r"\bprocon\b.{0,30}\b(?:escreve|redige|faz)\b|\bdefesa juridica\b"
-)
+_LEGAL = re.compile(r"\bpeticao\b|\bprocessar\b|\bacao judicial\b|\bprocesso judicial\b|\bjuizado\b")
 _LEGAL_ASK = re.compile(
     r"\b(?:escreve|escreva|redige|redija|faz|faca|monta|monte|elabora|elabore)\b.{0,30}\b(?:peticao|processo|acao|defesa|recurso)\b|"
-    r"\b(?:advogad\w*|justica|juiz|processo)\b.{0,80}\b(?:verdade|posso|pode|devo|e isso|certo)\b|"
+    r"\b(?:advogad\w*|justica|juiz\w*|processo judicial|acao judicial)\b.{0,80}\b(?:verdade|posso|pode|devo|certo)\b|"
     r"\bprocessar a\b"
 )
 _MEDICAL = re.compile(
-    r"\b(?:remedio|medicamento|medicacao|dose|dosagem|tomar (?:o |um )?(?:remedio|comprimido))\b|"
+    r"\b(?:qual|que|q|algum)\s+(?:remedio|medicamento|calmante)\b|\btomar (?:o |um |algum )?(?:remedio|medicamento|comprimido)\b|"
+    r"\b(?:remedio|medicamento)s? (?:pra|para) (?:pressao|dor|febre|gripe|cabeca|dormir|ansiedade)\b|\bdosagem\b|"
     r"\b(?:pressao (?:alta|baixa)|diabete\w*|tontura|tonta|tonto|dor de cabeca|febre)\b.{0,60}\b(?:que|qual|o que)\b.{0,20}\b(?:tomo|tomar|faco)\b"
 )
 _POLITICS = re.compile(
     r"\b(?:vota|voto|votar|votou|eleic\w*|candidat\w*|governador|presidente da republica|prefeito|deputad\w*|senador\w*|"
-    r"partido|lula|bolsonaro|direita|esquerda)\b"
+    r"partido politico|lula|bolsonaro)\b"
 )
-_INVESTMENT = re.compile(r"\b(?:acoes|acao da|bolsa de valores|investir|investimento|dividendos?|cripto\w*|bitcoin)\b")
+_INVESTMENT = re.compile(
+    r"\b(?:bolsa de valores|acoes (?:da|de|na)|comprar acoes|acao da|dividendos?|cripto\w*|bitcoin|tesouro direto|renda fixa)\b"
+)
 _INSTRUCTIONS = re.compile(
     r"\b(?:prompt|system prompt|instrucoes (?:internas|do sistema|originais|ocultas|secretas)|suas instrucoes|"
     r"regras internas|suas regras|como (?:voce )?foi programad\w*|te programaram|sua programacao|sua configuracao)\b"
@@ -229,8 +231,12 @@ def write_request(norm: str) -> bool:
     return False
 
 
-def screen(norm: str, refusal_rule: str = "") -> Screen | None:
-    """Emergencies first, then declines by kind. ``refusal_rule``: the router's other-person rule, if any."""
+def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:
+    """Emergencies first, then declines by kind. ``refusal_rule``: the router's other-person rule, if any.
+
+    The topic words are also read on the text without spelling correction ("votar" is not "voltar")."""
+    if raw:
+        norm = f"{norm} | {basic_normalize(raw)}"
     kind = emergency_kind(norm)
     if kind:
         return Screen("emergency", kind)
@@ -254,7 +260,7 @@ def screen(norm: str, refusal_rule: str = "") -> Screen | None:
         return Screen("decline", "medical", "out_of_scope")
     if _POLITICS.search(norm):
         return Screen("decline", "politics", "out_of_scope")
-    if _INVESTMENT.search(norm):
+    if _INVESTMENT.search(norm) and not re.search(r"\b(?:solar|placas?|paine\w*|led|aquecedor)\b", norm):
         return Screen("decline", "investment", "out_of_scope")
     return None
 

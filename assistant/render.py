@@ -128,6 +128,10 @@ def flat_fields(result: ToolResult[Any]) -> Mapping[str, str]:
             for k2, v2 in v.items():
                 if not isinstance(v2, dict | list):
                     out[f"{key}_{k2}"] = (v2, units.get(f"{key}.{k2}", units.get(k2, _guess_unit(k2))))
+                if k2 == "request_type" and isinstance(v2, str):
+                    name_key = f"deadlines.request_type.{v2}"
+                    name = t(name_key if has(name_key) else "deadlines.request_type.solicitacao_geral")
+                    out[f"{key}_request_name"] = (name, "")
         elif not isinstance(v, list):
             unit = units.get(key, _guess_unit(key))
             out[key] = (v, unit)

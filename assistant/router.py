@@ -116,6 +116,8 @@ _OTHER_PERSON = re.compile(
     r"sogr\w*|cunhad\w*|genro|nora|filh\w*|namorad\w*|esposa|marido|mulher|colega|inquilin\w*|sobrinh\w*|padrasto|madrasta|"
     r"enteado|enteada|socio|socia|funcionari\w*|empregad\w*|parente\w*|familia)|"
     r"(?:do|da) (?:fulano|fulana|ciclano|beltrano)|de quem mora)\b|"
+    r"\b(?:o |a )?(?:meu|minha) (?:inquilin\w*|locatari\w*|sogr\w*|ex[- ]?(?:mulher|marido|esposa)|patrao|patroa|"
+    r"chefe|cunhad\w*)\b.{0,25}\b(?:consum\w*|gast\w*|pag\w*|dev\w*|usa|usando)\b|"
     r"\bquanto (?:o |a )?(?:meu|minha|nosso|nossa) (?:irma\w*|pai|mae|primo|prima|tio|tia|avo|avos|amig\w*|chefe|patrao|"
     r"patroa|sogr\w*|cunhad\w*|genro|nora|filh\w*|namorad\w*|esposa|marido|colega|inquilin\w*|sobrinh\w*|vizinh\w*)\b"
     r".{0,12}\b(?:gastou|gasta|consumiu|consome|pagou|paga|usou|deve)\b"
@@ -126,7 +128,7 @@ _OTHER_UNIT = re.compile(
 _ASKS_DATA = re.compile(
     r"consum\w*|\bconta\b|contas|fatura\w*|dados|instalac\w*|medidor\w*|leitura\w*|gast\w*|\bcpf|telefone|endereco|"
     r"\bnome\b|\bkwh\b|\bpag\w*|saldo|creditos|\bcadastr\w*|\buc\b|\bcliente\w*|titular\w*|debito|divida|valor|"
-    r"\bveio\b|\bvem\b|\balt[oa]\b|\bcar[oa]\b|\bdevendo\b|\bluz\b|\benergia\b"
+    r"\bveio\b|\bvem\b|\balt[oa]\b|\bcar[oa]\b|\bdevendo\b"
 )
 # Comparisons with anonymous aggregates ("média dos vizinhos", "casas parecidas") are not someone else's data.
 _AGGREGATE_COMPARISON = re.compile(
@@ -207,8 +209,34 @@ _PROCESS_QUESTION = re.compile(
     r"\b(?:qual|que) (?:e |eh )?(?:o )?horario (?:e |eh |de )?(?:a )?(?:ponta|pico)\b|\bque horas? (?:e|comeca|vai) (?:a )?(?:ponta|pico)\b"
 )
 _SOCIAL_TARIFF = re.compile(r"\btarifa social\b|\bbaixa renda\b|\bbolsa familia\b|\bcadunico\b|\bsalario minimo\b|\bbeneficio\b")
+# Rules of late payment and refunds ("quanto vou pagar de multa?", "devolvem em dobro?"): the knowledge base.
+_RULE_MONEY = re.compile(
+    r"\b(?:multa|juros)\b.{0,30}\b(?:vou|vai|cobra\w*|e de|e quanto|fica|acontece)\b|"
+    r"\b(?:vou|vai|cobra\w*|quanto)\b.{0,30}\b(?:de )?(?:multa|juros)\b|\bem dobro\b|\brestitui\w*|\brepeticao de indebito\b"
+)
+# Debts: negotiating or splitting them needs a person.
+_DEBT_DEAL = re.compile(
+    r"\b(?:acordo|parcelar|parcelamento|parcela|negociar|renegociar|negociacao)\b.{0,40}\b(?:divida|debito|conta|contas|luz|atrasad\w*)|"
+    r"\b(?:devendo|divida|debito|atrasad\w*)\b.{0,40}\b(?:acordo|parcelar|parcelamento|negociar|renegociar)\b|"
+    r"\b(?:da|tem como|posso|consigo) (?:para |pra )?parcelar\b"
+)
+# "quanto economizo se desligar essas coisas?": savings from a change of habit, not the tariff comparison.
+_SAVINGS_IF = re.compile(
+    r"\beconomiz\w*\b.{0,25}\bse (?:eu )?(?:deslig\w*|tirar|tirasse|trocar|trocasse|apagar|parar)\b|"
+    r"\bse (?:eu )?(?:deslig\w*|tirar|tirasse) .{0,30}\beconomiz"
+)
+_PROFILE_WORDS = re.compile(
+    r"\b(?:horario|hora|horas|madrugada|de noite|a noite|de dia|pico|parado|base|perfil|curva|dia e (?:de )?noite)\b"
+)
+# "será que é o ar que eu comprei?": is this appliance to blame for the bill?
+_APPLIANCE_BLAME = re.compile(
+    r"\b(?:sera que|e|eh|foi)\s+(?:o|a)\s+(?:ar|ar-condicionado|chuveir\w*|geladeira|freezer|aquecedor|secadora)\b|"
+    r"\b(?:ar|ar-condicionado|chuveir\w*|geladeira|freezer)\b.{0,30}\b(?:culpa|pesando|comendo|responsavel|vilao)\b"
+)
 _THANKS = re.compile(r"\b(?:valeu|obrigad\w*|brigad\w*|agradec\w*|vlw|muito obrigad\w*)\b")
 _HANDOFF_ACTION = re.compile(
+    r"\b(?:quero|desejo|gostaria de|preciso|vou) (?:registrar|abrir|fazer|formalizar) (?:uma )?(?:reclamacao|queixa)\b|"
+    r"\breclamacao formal\b|"
     r"\b(?:abre|abra|abrir|registra|registre|registrar|faz|faca|fazer)\b.{0,20}\b(?:reclamacao|protocolo|chamado|"
     r"solicitacao|ocorrencia)\b.{0,15}\b(?:pra mim|para mim|por mim|entao|ai)\b|"
     r"\b(?:me passa|me passe|me transfere|me transfira|me encaminha)\b.{0,20}\b(?:alguem|pessoa|atendente|humano)\b|"
@@ -256,7 +284,7 @@ _CONTENT_CUES = re.compile(
 
 
 _OWN_REFERENCE = re.compile(
-    r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui em casa|nossa|nosso|estou|gastei|paguei|consumi)\b"
+    r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui|nossa|nosso|estou|tenho|gastei|paguei|consumi)\b"
 )
 
 
@@ -542,8 +570,25 @@ class OfflineRouter:
         if intent in ("other_customer", "out_of_scope") and self.audience == "customer" and neighbour_comparison(s):
             intent = next((i for i, _ in preds if i not in NON_TOOL_INTENTS), "consumption_summary")
             return Route(intent, max(conf, 0.5), rule="own_comparison", alternatives=tuple(preds[:2]))
+        if (
+            self.audience == "customer"
+            and intent == "consumption_profile"
+            and re.search(r"\bquanto\b.{0,25}\b(?:gast\w*|consum\w*|deu|foi)\b", s)
+            and not _PROFILE_WORDS.search(s)
+        ):  # "quanto gastei no feriado?": a quantity over a period, not the daily shape
+            return Route("consumption_summary", conf, rule="quantity", alternatives=tuple(preds[:2]))
+        if self.audience == "customer" and intent in ("explain_bill", "search_knowledge") and _APPLIANCE_BLAME.search(s):
+            return Route("appliance_breakdown", max(conf, 0.5), rule="appliance_blame", alternatives=tuple(preds[:2]))
         if intent == "gd_credits" and _CREDIT_RULE.search(s):
             return Route("search_knowledge", conf, rule="credit_rule", alternatives=tuple(preds[:2]))
+        if (
+            self.audience == "customer"
+            and intent == "search_knowledge"
+            and _OWN_REQUEST.search(s)
+            and any(i == "deadline_status" for i, _ in preds[1:3])
+            and re.search(r"\bprazo|\bdemor|\batras|\bate agora\b|\bainda nao\b|\bno prazo\b|\bnada\b", s)
+        ):
+            return Route("deadline_status", conf, rule="own_request", alternatives=tuple(preds[:2]))
         if intent == "deadline_status" and not _OWN_REQUEST.search(s):
             return Route("search_knowledge", conf, rule="no_own_request", alternatives=tuple(preds[:2]))
         if self.audience == "customer" and intent in ("gd_credits", "search_knowledge") and _OWN_CREDITS.search(s):
@@ -570,7 +615,15 @@ class OfflineRouter:
             return Route("thanks", 1.0, rule="thanks")
         if _HANDOFF_ACTION.search(s):
             return Route("handoff_to_agent", 1.0, rule="handoff_action")
-        if _PROCESS_QUESTION.search(s):
+        if _CREDIT_RULE.search(s):
+            return Route("search_knowledge", 1.0, rule="credit_rule")
+        if _DEBT_DEAL.search(s):
+            return Route("handoff_to_agent", 1.0, rule="debt_deal")
+        if _RULE_MONEY.search(s) and not re.search(r"\b(?:minha|na) (?:conta|fatura) (?:de|veio)\b", s):
+            return Route("search_knowledge", 1.0, rule="rule_money")
+        if _SAVINGS_IF.search(s) and not re.search(r"\bbranca\b|\btarifa\b", s):
+            return Route("efficiency_tips", 1.0, rule="savings_if")
+        if _PROCESS_QUESTION.search(s) and not re.search(r"\b(?:meu|minha|da minha|do meu) (?:consumo|casa|gasto)\b", s):
             return Route("search_knowledge", 1.0, rule="process_question")
         if _FUTURE_CHECK.search(s) and not re.search(r"\b(?:gastei|consumi|paguei|gastou|consumiu)\b", s):
             return Route("forecast_bill", 1.0, rule="future_check")

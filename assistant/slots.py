@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from assistant.periods import NUM_WORDS as _NUM_WORDS  # noqa: F401  (re-exported for operator_slots)
-from assistant.periods import extract_period, previous_period  # noqa: F401  (re-exported)
+from assistant.periods import extract_period, month_back, previous_period  # noqa: F401  (re-exported)
 from assistant.text import normalize
 
 
@@ -125,7 +125,7 @@ def bill_reference(period: Any, today: dt.date) -> str:
     if isinstance(ref, str) and re.fullmatch(r"\d{4}-\d{2}", ref):
         return ref
     if ref == "month_before_last":
-        return _months_back(today, 2)
+        return month_back(today, 2)
     if isinstance(ref, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
         return ref[:7]
     return "last_bill"
@@ -138,18 +138,10 @@ def flag_month(period: Any, today: dt.date) -> str | None:
     if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
         return period[:7]
     if period == "month_before_last":
-        return _months_back(today, 2)
+        return month_back(today, 2)
     if period == "current_cycle":
         return "this_month"
     return None
-
-
-def _months_back(today: dt.date, n: int) -> str:
-    y, m = today.year, today.month - n
-    while m <= 0:
-        m += 12
-        y -= 1
-    return f"{y:04d}-{m:02d}"
 
 
 _THRESHOLD = re.compile(

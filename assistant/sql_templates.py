@@ -22,6 +22,8 @@ def _bounds(text: str, today: dt.date, default: str) -> tuple[str, str]:
 
 def match(text: str, today: dt.date) -> str | None:
     """A SELECT for the question, or None when no template fits (the copilot then says "não sei")."""
+    if re.match(r"^\s*(?:select|with)\s", text, re.IGNORECASE):
+        return text.strip().rstrip(";")  # a pasted SELECT: the guarded sql_query tool validates it
     s = normalize(text)
     m = re.search(r"\b(tr|trafo|transformador)[\s-]*([a-z]*-?\d{2,6})\b", s)
     if re.search(r"tensao media", s) and m:
@@ -51,7 +53,9 @@ def match(text: str, today: dt.date) -> str | None:
             "FROM load_profile lp JOIN installations i USING (installation_id) WHERE i.gd_kind <> 'none' "
             f"AND lp.ts >= DATE '{start}' AND lp.ts < DATE '{end}' GROUP BY lp.installation_id) t WHERE exp_wh > imp_wh"
         )
-    if m and re.search(r"instalac|medidor|clientes", s):
+    if m and re.search(r"tensao (?:minima|maxima)", s):
+        return _voltage_extremes(s, text, today, m.group(2))
+    if m and re.search(r"instalac|medidor|clientes", s) and not re.search(r"\bquant[oa]s\b", s):
         trafo = m.group(2).upper()
         trafo = trafo if trafo.startswith("TR") else f"TR-{trafo}"
         return (
@@ -110,6 +114,9 @@ def _installations_query(s: str) -> str | None:
     m = re.search(r"\b(?:alimentador|al)[\s-]*(\d{1,4})\b", s)
     if m:
         where.append(f"feeder_id = 'AL-{int(m.group(1)):03d}'")
+    m = re.search(r"\b(?:transformador|trafo|tr)[\s-]*(\d{1,4})\b", s)
+    if m:
+        where.append(f"transformer_id = 'TR-{int(m.group(1)):04d}'")
     group = None
     m = re.search(r"\bpor (\w+(?: de \w+)?)", s)
     if m:
@@ -127,3 +134,25 @@ def _installations_query(s: str) -> str | None:
 
 def _ident(v: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", v)
+
+
+def _voltage_extremes(s: str, text: str, today: dt.date, trafo_raw: str) -> str:
+    """Minimum and maximum voltage per phase of a transformer's meters, optionally between two hours."""
+    trafo = trafo_raw.upper()
+    trafo = trafo if trafo.startswith("TR") else f"TR-{trafo}"
+    start, end = _bounds(text, today, "last_week")
+    hours = re.search(r"\bentre (?:as )?(\d{1,2})\s*h?\w*\s+e\s+(?:as )?(\d{1,2})\s*h", s)
+    hour_cond = ""
+    if hours and int(hours.group(1)) < int(hours.group(2)) <= 24:
+        hour_cond = f" AND hour(v.ts) >= {int(hours.group(1))} AND hour(v.ts) < {int(hours.group(2))}"
+    cols = ", ".join(
+        f'round(min(nullif(v.v_{p}_dv, 0)) / 10.0, 1) AS "tensão mínima fase {p.upper()} (V)", '
+        f'round(max(nullif(v.v_{p}_dv, 0)) / 10.0, 1) AS "tensão máxima fase {p.upper()} (V)"'
+        for p in "abc"
+    )
+    return (
+        f'SELECT i.installation_id AS "unidade consumidora", count(*) AS "leituras", {cols} '
+        "FROM voltage_10min v JOIN installations i USING (installation_id) "
+        f"WHERE i.transformer_id = '{_ident(trafo)}' AND v.ts >= DATE '{start}' AND v.ts < DATE '{end}'{hour_cond} "
+        'GROUP BY i.installation_id ORDER BY "tensão mínima fase A (V)" NULLS LAST'
+    )

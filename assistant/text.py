@@ -167,7 +167,9 @@ _EXTRA_WORDS = (
     "janeiro fevereiro marco abril maio junho julho agosto setembro outubro novembro dezembro segunda terca quarta "
     "quinta sexta sabado domingo ontem anteontem semana passada passado retrasado retrasada ultimos ultimas "
     "quinzena feriado natal carnaval trimestre quanto quantos quantas consumo consumi gastei energia dobro triplo "
-    "aquilo aquela aquele perguntei resultado entendi medidor"
+    "aquilo aquela aquele perguntei resultado entendi medidor defeito problema problemas errado errada funcionando "
+    "funciona estranho estranha esquisito votar votacao eleicao eleicoes governo remedio peticao processo advogado "
+    "faisca faiscando fumaca queimado choque oxigenio dialise emergencia socorro"
 ).split()
 
 

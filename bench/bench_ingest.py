@@ -90,12 +90,13 @@ def main() -> None:
         csv_bytes = sum(p.stat().st_size for p in export.iterdir() if p.suffix in (".csv", ".jsonl"))
 
         # ---- our ingest (all exports; load profile figures from its files)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = admin.ingest_paths(home, [export])
-        ingest_s = time.perf_counter() - t0
+        ingest_s, ingest_cpu = time.perf_counter() - t0, time.process_time() - c0
         lp_files = [f for f in report.files if f.kind == "load_profile"]
         lp_readings = sum(f.input for f in lp_files)
         lp_s = sum(f.seconds for f in lp_files)
+        lp_cpu = ingest_cpu * lp_s / max(ingest_s, 1e-9)  # the load-profile files' share of the CPU time
         size, values, rows, total = parquet_column_bytes(
             sorted((home / "lake" / "load_profile").rglob("*.parquet"))
         )
@@ -104,16 +105,16 @@ def main() -> None:
 
         # ---- naive baselines on the same long CSV files
         lp_csv = sorted(export.glob("load_profile*.csv"))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         df = pd.concat([pd.read_csv(p) for p in lp_csv], ignore_index=True)
-        read_s = time.perf_counter() - t0
+        read_s, read_cpu = time.perf_counter() - t0, time.process_time() - c0
         naive_csv, naive_pq = naive / "load_profile_long.csv", naive / "load_profile_long.parquet"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         df.to_csv(naive_csv, index=False)
-        csv_s = read_s + time.perf_counter() - t0
-        t0 = time.perf_counter()
+        csv_s, csv_cpu = read_s + time.perf_counter() - t0, read_cpu + time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         df.to_parquet(naive_pq, index=False)
-        pq_s = read_s + time.perf_counter() - t0
+        pq_s, pq_cpu = read_s + time.perf_counter() - t0, read_cpu + time.process_time() - c0
         naive_readings = len(df)
         del df
         # bytes of each CSV line (with separators and newline), by channel
@@ -135,19 +136,21 @@ def main() -> None:
             f"quarantined {report.quarantined:,}"
         )
         print()
-        print(f"{'pipeline':<44} {'readings':>12} {'seconds':>8} {'readings/s':>12} {'bytes/reading':>14}")
         print(
-            f"{'smartmeter ingest (validate+dedup+wide ZSTD)':<44} {lp_readings:>12,} {lp_s:>8.1f} "
-            f"{lp_readings / lp_s:>12,.0f} {total / stored_readings:>14.2f}"
+            f"{'pipeline':<44} {'readings':>12} {'seconds':>8} {'readings/s':>12} {'CPU s':>7} "
+            f"{'readings/CPU-s':>14} {'bytes/reading':>14}"
         )
-        print(
-            f"{'naive pandas read_csv -> to_csv (long)':<44} {naive_readings:>12,} {csv_s:>8.1f} "
-            f"{naive_readings / csv_s:>12,.0f} {naive_csv.stat().st_size / naive_readings:>14.2f}"
-        )
-        print(
-            f"{'naive pandas -> Parquet long (snappy)':<44} {naive_readings:>12,} {pq_s:>8.1f} "
-            f"{naive_readings / pq_s:>12,.0f} {naive_pq.stat().st_size / naive_readings:>14.2f}"
-        )
+        for name, n, secs, cpu, size in (
+            ("smartmeter ingest (validate+dedup+wide ZSTD)", lp_readings, lp_s, lp_cpu, total / stored_readings),
+            ("naive pandas read_csv -> to_csv (long)", naive_readings, csv_s, csv_cpu,
+             naive_csv.stat().st_size / naive_readings),
+            ("naive pandas -> Parquet long (snappy)", naive_readings, pq_s, pq_cpu,
+             naive_pq.stat().st_size / naive_readings),
+        ):  # fmt: skip
+            print(
+                f"{name:<44} {n:>12,} {secs:>8.1f} {n / secs:>12,.0f} {cpu:>7.1f} {n / max(cpu, 1e-9):>14,.0f} "
+                f"{size:>14.2f}"
+            )
         print()
         key_bytes = sum(size.get(c, 0) for c in KEY_COLUMNS)
         print(

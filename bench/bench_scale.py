@@ -17,7 +17,7 @@ parameters). Each size is measured in its own process (``--one``) so that peak m
 The machine is shared while others work: wall time includes waiting for a core; CPU time is
 printed beside it.
 
-    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data /work/scale-data
+    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data ../scale-data
     .venv/bin/python bench/bench_scale.py --sizes 1000 --months 2 --repeat 3   # quick
 """
 
@@ -49,20 +49,23 @@ from bench_tools import CUSTOMER, label, pct, pick_installations, timed  # noqa:
 from tools.api import Scope, ToolContext, run_tool  # noqa: E402
 from tools.api.admin import build_scale_fleet  # noqa: E402
 from tools.api.export import export_powerbi  # noqa: E402
+from tools.api.quality_common import voltage_sets  # noqa: E402
 from tools.data import schema  # noqa: E402
 from tools.data.store import Store  # noqa: E402
 
 LAKE_TABLES = tuple(schema.LAKE_TABLES)
 CHANNEL_COLUMNS = {col: code for code, (col, _s) in schema.CHANNELS.items()}
+# fmt: off
 MONTH_JOBS: list[tuple[str, str, dict[str, Any], str]] = [
-    # (label, tool, args, what its readings are)
-    ("DRP ranking", "quality_ranking", {"indicator": "DRP", "level": "meter", "limit": 50}, "voltage"),
-    ("DRC ranking", "quality_ranking", {"indicator": "DRC", "level": "meter", "limit": 50}, "voltage"),
-    ("DIC ranking", "quality_ranking", {"indicator": "DIC", "level": "meter", "limit": 50}, "events"),
-    ("FIC ranking", "quality_ranking", {"indicator": "FIC", "level": "meter", "limit": 50}, "events"),
+    # (label, tool, args, what its readings are; "2x": the tool also computes the previous period)
+    ("DRP ranking (month + previous)", "quality_ranking", {"indicator": "DRP", "level": "meter"}, "voltage 2x"),
+    ("DRC ranking (month + previous)", "quality_ranking", {"indicator": "DRC", "level": "meter"}, "voltage 2x"),
+    ("DIC ranking (month + previous)", "quality_ranking", {"indicator": "DIC", "level": "meter"}, "events 2x"),
+    ("FIC ranking (month + previous)", "quality_ranking", {"indicator": "FIC", "level": "meter"}, "events 2x"),
     ("compensation exposure", "compensation_exposure", {}, "voltage+events"),
     ("data completeness", "data_completeness", {}, "load_profile"),
 ]
+# fmt: on
 
 
 # ---------------------------------------------------------------------------------- storage
@@ -180,6 +183,8 @@ def tools(home: Path, today: dt.date, ids: list[str], args: argparse.Namespace) 
 
 
 def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
+    if kind.endswith(" 2x"):  # the period and the previous period of the same length
+        kind, start = kind[:-3], start - (end - start)
     period = [dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time())]
     n = 0
     if "voltage" in kind:
@@ -200,6 +205,22 @@ def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
     return int(n)
 
 
+def _failed(result: Any) -> bool:
+    """``timed`` returns ("error", name, message) when the call raised a ToolError."""
+    return isinstance(result, tuple) and len(result) == 3 and result[0] == "error"
+
+
+def _figures(readings: int, wall_ms: float, cpu_ms: float, ok: bool) -> dict[str, Any]:
+    return {
+        "s": wall_ms / 1000,
+        "cpu_s": cpu_ms / 1000,
+        "readings": readings,
+        "readings_per_s": readings / max(wall_ms / 1000, 1e-9),
+        "readings_per_cpu_s": readings / max(cpu_ms / 1000, 1e-9),
+        "ok": ok,
+    }
+
+
 def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]:
     """Fleet jobs over the last full month of data (the month to date when there is none)."""
     with Store(home, read_only=True) as s:
@@ -213,31 +234,24 @@ def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]
     store = _open(home, args.threads)
     ctx = ToolContext(store=store, scope=Scope.operator(), today=today)
     try:
+        # the monthly DRP/DRC of every installation: one set-based query (quality_voltage_sets.sql)
+        t0 = dt.datetime.combine(month_start, dt.time())
+        t1 = dt.datetime.combine(month_end, dt.time())
+        t_ext = min(t1 + dt.timedelta(days=7), dt.datetime.combine(today, dt.time()))
+        n = _readings(store, "voltage", month_start, t_ext.date())
+        w, c, sets = timed(lambda: voltage_sets(store, t0, t1, t_ext))
+        out["DRP/DRC voltage sets (fleet, month)"] = _figures(n, w, c, not _failed(sets))
         for lab, tool, targs, kind in MONTH_JOBS:
             n = _readings(store, kind, month_start, month_end)
             w, c, result = timed(
                 lambda tool=tool, targs=targs: run_tool(tool, ctx, None, {**targs, "period": period})
             )
-            ok = not isinstance(result, tuple)
-            out[lab] = {
-                "s": w / 1000,
-                "cpu_s": c / 1000,
-                "readings": n,
-                "readings_per_s": n / (w / 1000),
-                "ok": ok,
-            }
+            out[lab] = _figures(n, w, c, not _failed(result))
         n = _readings(store, "all", month_start, month_end)
         tmp = Path(tempfile.mkdtemp(prefix="bench_scale_pbi_"))
         try:
             w, c, _ = timed(lambda: export_powerbi(store, tmp, formats=("parquet",)))
-            out["Power BI export (all months)"] = {
-                "s": w / 1000,
-                "cpu_s": c / 1000,
-                "readings": n,
-                "readings_per_s": n / (w / 1000),
-                "readings_per_cpu_s": n / max(c / 1000, 1e-6),
-                "ok": True,
-            }
+            out["Power BI export (all months)"] = _figures(n, w, c, True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     finally:
@@ -391,7 +405,9 @@ def main() -> None:
     p.add_argument("--months", type=int, default=13)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--data", default="/work/scale-data", help="where fleet homes are built (outside the repo)"
+        "--data",
+        default=str(Path(__file__).resolve().parents[2] / "scale-data"),
+        help="where fleet homes are built (outside the repo; default ../scale-data beside it)",
     )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=5)

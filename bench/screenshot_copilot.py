@@ -3,8 +3,9 @@
     .venv/bin/python bench/screenshot_copilot.py --home /tmp/copilot_home [--out docs/screenshots]
 
 Starts ``streamlit run operator_ui/streamlit_app.py`` on a free port with ``SMARTMETER_HOME``,
-asks one question on the Copiloto page (home) and opens the Qualidade de tensão page, saving
-``copilot-home.png`` and ``copilot-quality.png``. Never downloads a browser: it uses
+asks one question on the Copiloto page (home) and opens every other page, saving
+``copilot-home.png`` and ``copilot-<page>.png`` (quality, compensation, events, completeness, costs,
+service). Never downloads a browser: it uses
 ``/usr/bin/chromium`` (``playwright install`` is not needed).
 """
 
@@ -25,6 +26,15 @@ from tests.channels.server import CHROMIUM_FLAGS as ARGS  # noqa: E402
 from tests.channels.server import free_port  # noqa: E402
 
 QUESTION = "Quais transformadores tiveram mais violações de DRP na última semana?"
+#: every other page (URL path, whether it draws a chart); the service page shows the newest case
+PAGES = (
+    ("quality", True),
+    ("compensation", True),
+    ("events", True),
+    ("completeness", True),
+    ("costs", True),
+    ("service", False),
+)
 
 
 def wait_healthy(url: str, timeout: float = 90.0) -> None:
@@ -78,13 +88,16 @@ def shoot(url: str, out: Path) -> list[Path]:
         target = out / "copilot-home.png"
         fit_and_save(page, target)
         saved.append(target)
-        page.set_viewport_size({"width": 1440, "height": 1000})
-        page.goto(url + "/quality", wait_until="domcontentloaded")
-        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
-        wait_idle(page)
-        target = out / "copilot-quality.png"
-        fit_and_save(page, target)
-        saved.append(target)
+        for name, charted in PAGES:
+            page.set_viewport_size({"width": 1440, "height": 1000})
+            page.goto(f"{url}/{name}", wait_until="domcontentloaded")
+            page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=120_000)
+            if charted:
+                page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
+            wait_idle(page)
+            target = out / f"copilot-{name}.png"
+            fit_and_save(page, target)
+            saved.append(target)
         browser.close()
     return saved
 
@@ -113,6 +126,8 @@ def main() -> int:
         "false",
         "--server.fileWatcherType",
         "none",
+        "--client.toolbarMode",
+        "viewer",
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -26,7 +26,7 @@ def _slug(text: str) -> str:
 def sections(body: str) -> list[tuple[str, str]]:
     """(heading, markdown) pairs; the introduction has an empty heading."""
     out: list[tuple[str, str]] = []
-    heading, buf = "", []
+    heading, buf = "", list[str]()
     for line in body.splitlines():
         if line.startswith("## "):
             if heading or "".join(buf).strip():

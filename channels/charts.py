@@ -45,7 +45,7 @@ class Series:
 def series(chart: dict[str, Any]) -> Series:
     data = [r for r in (chart.get("data") or []) if isinstance(r, dict)]
     key = str(chart.get("key", ""))
-    title = t(f"chart.{key}") if key and has(f"chart.{key}") else ""
+    title = str(chart.get("title") or (t(f"chart.{key}") if key and has(f"chart.{key}") else ""))
     if not data:
         return Series(title, "", [], [], [])
     first = data[0]
@@ -61,9 +61,51 @@ def series(chart: dict[str, Any]) -> Series:
         labels.append(short)
         long_labels.append(long)
     values = [_num(r.get(value_key)) or 0.0 for r in data]
-    if unit == "W" and label_key == "hour" and has("chart.hourly_w"):
+    if unit == "W" and label_key == "hour" and not chart.get("title") and has("chart.hourly_w"):
         title = t("chart.hourly_w")
     return Series(title, unit, labels, long_labels, values)
+
+
+def drawable(chart: dict[str, Any]) -> bool:
+    """Two bars or more: a single bar says nothing the sentence does not."""
+    return len(series(chart).values) >= 2
+
+
+def with_hour_of_day(charts: list[dict[str, Any]], results: list[Any], store: Any) -> list[dict[str, Any]]:
+    """A one-day consumption ("ontem") is drawn by hour: that day's kWh in each hour (0h…23h), read
+    through the profile tool under the same installation's scope. Other charts pass through."""
+    out = []
+    for chart in charts:
+        data = chart.get("data") or []
+        hourly = _day_by_hour(results, store) if chart.get("key") in ("daily", "daily_kwh", "by_day") and len(data) == 1 else None
+        out.append(hourly or chart)
+    return out
+
+
+def _day_by_hour(results: list[Any], store: Any) -> dict[str, Any] | None:
+    from tools.api import Scope, ToolContext, run_tool
+    from tools.errors import ToolError
+
+    for r in results:
+        prov = getattr(r, "provenance", None)
+        period = getattr(prov, "period", None)
+        inst = getattr(prov, "installation_id", None)
+        if getattr(r, "tool", "") != "consumption_summary" or period is None or inst is None or period.start != period.end:
+            continue
+        ctx = ToolContext(store=store, scope=Scope("integrator", frozenset({inst})))
+        day = period.start.isoformat()
+        try:
+            profile = run_tool("consumption_profile", ctx, inst, {"period": {"start": day, "end": day}})
+        except ToolError:
+            return None
+        hours = getattr(profile.value, "hourly", None) or []
+        data = [{"hour": int(h.hour), "kwh": round(float(h.mean_w or 0) / 1000, 3)} for h in hours
+                if getattr(h, "mean_w", None) is not None]
+        if len(data) < 2:
+            return None
+        title = f"Consumo por hora em {period.start.strftime('%d/%m/%Y')} (kWh)"
+        return {"kind": "bar", "key": "day_by_hour", "title": title, "data": data}
+    return None
 
 
 def _value_field(row: dict[str, Any]) -> tuple[str | None, str]:
@@ -106,9 +148,11 @@ def _label(raw: Any, key: str) -> tuple[str, str]:
 
 
 def _fmt(value: float, unit: str, step: float | None = None) -> str:
-    decimals = 0 if (step is None and abs(value) >= 100) or (step is not None and step >= 1) else 1
-    if step is not None and step < 0.1:
-        decimals = 2
+    """pt-BR number with its unit; axis ticks get the decimals their step needs (2,5 → 1 decimal)."""
+    if step is None:
+        decimals = 0 if abs(value) >= 100 else 1
+    else:
+        decimals = next((d for d in (0, 1, 2, 3) if abs(step * 10**d - round(step * 10**d)) < 1e-9), 3)
     num = format_number(round(value, decimals), decimals)
     if unit == "R$":
         return f"R$ {num}"
@@ -133,7 +177,7 @@ def _x_ticks(n: int, max_labels: int) -> list[int]:
     return list(range(0, n, every))
 
 
-def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int = 200) -> str:
+def to_svg(chart: dict[str, Any], title: str = "", width: int = 300, height: int = 190) -> str:
     s = series(chart)
     if not s.values or len(s.values) < 2:  # one bar says nothing a sentence does not
         return ""
@@ -150,12 +194,12 @@ def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{html.escape(title)}" width="100%" class="chart-svg">',
-        f'<text x="0" y="13" font-size="12" font-weight="600" fill="{_AXIS}">{html.escape(title)}</text>',
+        f'<text x="0" y="13" font-size="12.5" font-weight="600" fill="{_AXIS}">{html.escape(title)}</text>',
     ]
     for v, label in zip(ticks, tick_texts, strict=True):
         y = pad_t + plot_h * (1 - v / top)
         parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{width - pad_r}" y2="{y:.1f}" stroke="{_GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{pad_l - 4}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end" fill="{_AXIS}">'
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 3.5:.1f}" font-size="10.5" text-anchor="end" fill="{_AXIS}">'
                      f"{html.escape(label)}</text>")
     for i, v in enumerate(s.values):
         h = plot_h * (v / top)
@@ -168,7 +212,7 @@ def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int
         )
     for i in _x_ticks(n, 6 if n > 12 else 12):
         parts.append(
-            f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 5}" font-size="10" text-anchor="middle" '
+            f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 5}" font-size="10.5" text-anchor="middle" '
             f'fill="{_AXIS}">{html.escape(s.labels[i])}</text>'
         )
     parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - pad_r}" y2="{pad_t + plot_h}" stroke="{_AXIS}"/>')

@@ -30,6 +30,7 @@ class ChannelSettings(BaseSettings):
     rate_per_phone_per_min: int = 20
     rate_anonymous_per_min: int = 120
     cors_origins: str = ""
+    voice_attendants: str = ""  # the attendants' number a URA call is transferred to (<Dial>); empty = call back
 
     def missing_secrets(self) -> list[str]:
         """Environment variables the WhatsApp route needs and lacks (or holds a known/weak value)."""

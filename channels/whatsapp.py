@@ -32,6 +32,35 @@ def phone_of(from_field: str) -> str:
     return re.sub(r"^whatsapp:", "", from_field or "").strip()
 
 
+_FIGURE = re.compile(r"R\$ ?-?[\d.]+,\d{2}|-?\d[\d.]*(?:,\d+)? ?(?:kWh|kW|W|h|%)(?![\w])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ⚠])")
+SHORT_LINE = 160
+
+
+def format_reply(text: str) -> str:
+    """A chat reply in WhatsApp's own markup: ``**x**`` → ``*x*``, Markdown headers → bold lines,
+    "- " bullets → "• ", long paragraphs broken one sentence per line, and the first figure in bold
+    when the reply marks none."""
+    out: list[str] = []
+    marked = "**" in text
+    for raw in text.strip().splitlines():
+        line = raw.rstrip()
+        heading = re.match(r"^#{1,6}\s+(.*)$", line)
+        if heading:
+            line = f"*{heading.group(1).replace('**', '').strip()}*"
+        line = re.sub(r"\*\*(.+?)\*\*", r"*\1*", line)
+        line = re.sub(r"^\s*[-*]\s+", "• ", line)
+        if len(line) > SHORT_LINE:
+            out.extend(_SENTENCE_END.split(line))
+        else:
+            out.append(line)
+    result = "\n".join(out)
+    result = re.sub(r"\n{3,}", "\n\n", result)
+    if not marked:
+        result = _FIGURE.sub(lambda m: f"*{m.group(0)}*", result, count=1)
+    return result
+
+
 def split_message(text: str, limit: int = MAX_CHARS) -> list[str]:
     """Split at paragraph/line/word boundaries so each part has at most ``limit`` characters."""
     parts: list[str] = []

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import enum
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.i18n import has, t
-from assistant.render import clean_source, flat_fields, fmt_value, issue_text
+from assistant.operator_answers import operator_issue_text
+from assistant.render import clean_source, flat_fields, fmt_value
+from tools.api.fleet.common import place_name
 from tools.types import Step, ToolResult, TrailRef
 
 #: Preferred (label column, value column, chart kind) for a tool's list fields.
@@ -62,6 +65,17 @@ CODE_LABELS: dict[str, str] = {
 
 
 # ----------------------------------------------------------------------------- labels and values
+
+
+def money_words(text: str) -> str:
+    """ "-R$ 13,90" → "R$ 13,90 a menos" (a sign before money is easy to miss)."""
+    m = re.fullmatch(r"-\s?(R\$\s?[\d.,]+)", text.strip())
+    return t("ui.money_less", amount=m.group(1)) if m else text
+
+
+def md(text: str) -> str:
+    """Text for Streamlit Markdown: "$" kept literal (two R$ amounts would otherwise render as LaTeX)."""
+    return str(text).replace("$", "\\$")
 
 
 def label(name: str) -> str:
@@ -111,15 +125,48 @@ def code_label(prefix: str, value: Any) -> Any:
             return t(key)
         except (KeyError, IndexError):
             return value
+    vendor = re.fullmatch(r"vendor_(?:event|alarm)_(\d+)", value)
+    if vendor:  # a manufacturer code outside the standard table
+        return t("ui.vendor_event", code=vendor.group(1))
     return value
 
 
+def _cell_text(v: Any) -> Any:
+    """A cell of a mixed column: numbers and months in pt-BR ("1,5", "11/2026"), empty for None."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, bool):
+        return t("ui.yes") if v else t("ui.no")
+    if isinstance(v, int | float | Decimal):
+        return fmt_value(v)
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}", v):
+        return f"{v[5:]}/{v[:4]}"
+    return v
+
+
+def is_id_column(name: str) -> bool:
+    """Identifiers (installation, transformer, request...) are text: never "40.010.023"."""
+    leaf = name.rsplit(".", 1)[-1]
+    return leaf in ID_COLUMNS or leaf.endswith("_id") or leaf == "id"
+
+
 def translated(df: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A display copy with coded columns translated and pt-BR headers."""
+    """A display copy: coded columns translated, ids as text, empty cells blank, pt-BR headers."""
     out = df.copy()
     for col, prefix in CODE_LABELS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, p=prefix: code_label(p, v))
+    for col in out.columns:
+        if str(col) in PLACE_COLUMNS:
+            out[col] = out[col].map(lambda v: place_name(v) if isinstance(v, str) else v)
+        if is_id_column(str(col)):
+            out[col] = out[col].map(
+                lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            )
+        elif out[col].dtype == object:
+            out[col] = out[col].map(_cell_text)
+        elif pd.api.types.is_float_dtype(out[col]) and str(col) not in FRACTION_COLUMNS:
+            out[col] = out[col].round(2)  # no "30,278" nor R$ with three decimals
     return out.rename(columns=dict(names) if names else headers(list(out.columns)))
 
 
@@ -198,10 +245,11 @@ def scalar_fields(result: ToolResult[Any], limit: int = _MAX_METRICS) -> list[tu
 
 
 def fmt(result: ToolResult[Any], name: str) -> str:
-    """One value field of ``result`` formatted for people (unit from the result)."""
+    """One value field of ``result`` formatted for people (unit from the result); a negative amount
+    of money reads "R$ 13,90 a menos"."""
     formatted = flat_fields(result)
     if name in formatted:
-        return formatted[name]
+        return money_words(formatted[name])
     return fmt_value(getattr(result.value, name, None), result.units.get(name, ""))
 
 
@@ -214,13 +262,17 @@ def metrics(items: Sequence[tuple[str, str]], columns: int = 4) -> None:
         return
     cols = st.columns(min(columns, len(items)))
     for i, (lab, val) in enumerate(items):
-        cols[i % len(cols)].metric(lab, val)
+        cols[i % len(cols)].metric(md(lab), val)
 
 
 def result_metrics(result: ToolResult[Any], names: Sequence[str], columns: int = 4) -> None:
     metrics([(label(n), fmt(result, n)) for n in names], columns=columns)
 
 
+#: Municipality columns shown as officially written (the register stores ASCII names).
+PLACE_COLUMNS = frozenset({"region", "municipality"})
+#: Identifier columns shown as text (no thousands separator).
+ID_COLUMNS = frozenset({"installation_id", "request_id", "order_id", "entity_id", "group_id", "code", "id"})
 #: Fraction columns (0..1) shown as percentages.
 FRACTION_COLUMNS = frozenset({"completeness", "drop_share", "swing_pct", "pct", "share", "coverage"})
 #: Units worth a header suffix.
@@ -232,7 +284,11 @@ def column_config(df: pd.DataFrame) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
     for col in df.columns:
         s = df[col]
+        if is_id_column(str(col)):
+            cfg[col] = st.column_config.TextColumn()
+            continue
         if pd.api.types.is_bool_dtype(s):
+            cfg[col] = st.column_config.CheckboxColumn(disabled=True)
             continue
         if pd.api.types.is_numeric_dtype(s):
             cfg[col] = st.column_config.NumberColumn(
@@ -299,8 +355,74 @@ def to_parquet(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color: str | None = None) -> None:
-    """Bar or line chart of ``y`` by ``x`` (optionally one series per ``color`` value), pt-BR labels."""
+#: Vega-Lite locale for pt-BR (d3-format / d3-time-format): 1.234,5 · R$ 1.234,56 · 12/10/2026 · out
+PT_BR_LOCALE: dict[str, Any] = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["R$ ", ""]},
+    "time": {
+        "dateTime": "%A, %e de %B de %Y. %X",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["domingo", "segunda", "terça", "quarta", "quinta", "sexta", "sábado"],
+        "shortDays": ["dom", "seg", "ter", "qua", "qui", "sex", "sáb"],
+        "months": [
+            "janeiro",
+            "fevereiro",
+            "março",
+            "abril",
+            "maio",
+            "junho",
+            "julho",
+            "agosto",
+            "setembro",
+            "outubro",
+            "novembro",
+            "dezembro",
+        ],
+        "shortMonths": ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"],
+    },
+}
+#: d3 number formats per unit (read with PT_BR_LOCALE)
+UNIT_FORMATS: dict[str, str] = {
+    "R$": "$,.2f",
+    "R$/medidor": "$,.4f",
+    "%": ",.1f",
+    "fraction": ".1%",
+    "kWh": ",.1f",
+    "h": ",.1f",
+    "count": ",d",
+}
+DATE_FORMAT = "%d/%m/%Y"
+SERIES_COLORS = ("#1f4e79", "#a9c4e0", "#e07b39", "#6b6b6b")
+
+
+def _number_format(column: str, unit: str | None) -> str:
+    if column in FRACTION_COLUMNS:
+        return ".1%"
+    if unit and unit in UNIT_FORMATS:
+        return UNIT_FORMATS[unit]
+    if column.endswith(("_rs", "_brl")) or column in ("compensation", "compensation_owed", "amount_rs"):
+        return "$,.2f"
+    if column.startswith("n_") or column in ("n_events", "n_meters", "n_requests", "open", "due_soon"):
+        return ",d"
+    return ",.2~f"
+
+
+def chart(
+    df: pd.DataFrame,
+    x: str,
+    y: str | list[str],
+    kind: str = "bar",
+    color: str | None = None,
+    unit: str | None = None,
+    limit: float | None = None,
+    limit_label: str | None = None,
+    title: str | None = None,
+) -> None:
+    """Bar or line chart of ``y`` by ``x`` with pt-BR axes and tooltips (Vega-Lite locale and formats);
+    ``limit`` draws the regulatory limit as a dashed line with its value."""
+    import altair as alt
+
     ys = [y] if isinstance(y, str) else list(y)
     needed = [x, *ys, *([color] if color else [])]
     if df.empty or not all(c in df.columns for c in needed):
@@ -308,30 +430,128 @@ def chart(df: pd.DataFrame, x: str, y: str | list[str], kind: str = "bar", color
     data = df[needed].copy()
     if x in CODE_LABELS:
         data[x] = data[x].map(lambda v: code_label(CODE_LABELS[x], v))
-    if not pd.api.types.is_numeric_dtype(data[x]):
+    if x in PLACE_COLUMNS:
+        data[x] = data[x].map(lambda v: place_name(v) if isinstance(v, str) else v)
+    monthly = bool(data[x].notna().any() and data[x].dropna().astype(str).str.fullmatch(r"\d{4}-\d{2}").all())
+    temporal = (
+        monthly
+        or pd.api.types.is_datetime64_any_dtype(data[x])
+        or (data[x].notna().any() and data[x].dropna().map(lambda v: isinstance(v, dt.date)).all())
+    )
+    date_format = "%b/%Y" if monthly else DATE_FORMAT
+    if temporal:
+        data[x] = pd.to_datetime(data[x])
+    elif not pd.api.types.is_numeric_dtype(data[x]) or x.endswith("_id"):
         data[x] = data[x].astype(str)
     for c in ys:
         data[c] = pd.to_numeric(data[c], errors="coerce")
     names = headers(list(data.columns))
-    data = data.rename(columns=names)
-    yl = [names[c] for c in ys]
-    common: dict[str, Any] = {
-        "x": names[x],
-        "y": yl if len(yl) > 1 else yl[0],
-        "x_label": names[x],
-        "y_label": yl[0] if len(yl) == 1 else "",
-        "color": names[color] if color else None,
-    }
-    if kind == "bar":
-        st.bar_chart(data, stack=False if (color or len(yl) > 1) else None, sort=False, **common)
+    fmt = _number_format(ys[0], unit)
+    series = t("ui.chart_series")
+    color_field: str | None
+    if len(ys) > 1:  # one bar per y column, side by side (current vs previous)
+        long = data.melt(id_vars=[x], value_vars=ys, var_name="_series", value_name="_value")
+        long["_series"] = long["_series"].map(lambda c: names[c])
+        data, yname, color_field = long.rename(columns={x: names[x]}), "_value", "_series"
+        y_title = unit_title(ys[0], unit)
     else:
-        st.line_chart(data, **common)
+        data = data.rename(columns=names)
+        yname, color_field = names[ys[0]], (names[color] if color else None)
+        y_title = unit_title(ys[0], unit, names[ys[0]])
+    xname = names[x]
+    horizontal = (
+        kind == "bar"
+        and not temporal
+        and len(ys) == 1
+        and not color_field
+        and limit is None
+        and data[xname].astype(str).str.len().max() > 14
+    )
+    x_enc = (
+        alt.X(f"{xname}:T", title=xname, axis=alt.Axis(format=date_format, labelAngle=0))
+        if temporal
+        else alt.X(
+            f"{xname}:{'Q' if kind == 'line' and pd.api.types.is_numeric_dtype(data[xname]) else 'N'}",
+            title=xname,
+            sort=None,
+            axis=alt.Axis(labelAngle=0, labelLimit=140, labelOverlap=True),
+        )
+    )
+    tooltip = [
+        alt.Tooltip(f"{xname}:T", title=xname, format=date_format)
+        if temporal
+        else alt.Tooltip(f"{xname}:N", title=xname),
+        alt.Tooltip(f"{yname}:Q", title=y_title, format=fmt),
+    ]
+    enc: dict[str, Any] = {
+        "x": x_enc,
+        "y": alt.Y(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        "tooltip": tooltip,
+    }
+    if color_field:
+        if color_field == "_series":  # the current period darkest, the previous lighter
+            scale = alt.Scale(domain=[names[c] for c in ys], range=list(SERIES_COLORS[: len(ys)]))
+            enc["color"] = alt.Color(f"{color_field}:N", title=series, scale=scale)
+        else:
+            enc["color"] = alt.Color(f"{color_field}:N", title=color_field, legend=alt.Legend(labelLimit=320))
+        enc["tooltip"] = [
+            *tooltip,
+            alt.Tooltip(f"{color_field}:N", title=series if color_field == "_series" else color_field),
+        ]
+        if kind == "bar":
+            enc["xOffset"] = alt.XOffset(f"{color_field}:N")
+    base = alt.Chart(data)
+    if fmt == ".1%" and kind == "bar":  # 99 % vs 100 %: dots on a scale that does not start at zero
+        enc["y"] = alt.Y(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+        layer = base.mark_point(filled=True, size=140)
+    else:
+        layer = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
+    if horizontal:  # long category names: read them on the left, bars to the right
+        enc["x"], enc["y"] = (
+            alt.X(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+            alt.Y(f"{xname}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        )
+    chart_ = layer.encode(**enc)
+    if limit is not None:
+        one = alt.Data(values=[{"_limit": float(limit), "_label": limit_label or t("ui.limit")}])  # inline
+        rule = (
+            alt.Chart(one)
+            .mark_rule(color="#c62828", strokeDash=[6, 4], size=2)
+            .encode(
+                y=alt.Y("_limit:Q"),
+                tooltip=[
+                    alt.Tooltip("_label:N", title=t("ui.limit")),
+                    alt.Tooltip("_limit:Q", title=t("ui.value"), format=fmt),
+                ],
+            )
+        )
+        text = (
+            alt.Chart(one)
+            .mark_text(align="right", dx=-4, dy=-6, color="#c62828", fontWeight="bold")
+            .encode(y=alt.Y("_limit:Q"), x=alt.value("width"), text=alt.Text("_label:N"))
+        )
+        chart_ = alt.layer(chart_, rule, text)
+    if title:
+        chart_ = chart_.properties(title=title)
+    chart_ = chart_.properties(height=320).configure(locale=PT_BR_LOCALE)
+    st.altair_chart(chart_, width="stretch")
+
+
+def unit_title(column: str, unit: str | None, name: str | None = None) -> str:
+    """An axis title with its unit ("Compensação (R$)")."""
+    base = name or label(column)
+    shown = {"fraction": "%", "count": ""}.get(unit or "", unit or "")
+    if not shown and (column.endswith("_rs") or column.endswith("_brl")):
+        shown = "R$"
+    if not shown and column.endswith("_kwh"):
+        shown = "kWh"
+    return f"{base} ({shown})" if shown and f"({shown})" not in base else base
 
 
 def issues(result: ToolResult[Any]) -> None:
     seen: set[str] = set()
     for issue in result.issues:
-        text = issue_text(issue.code, issue.data)
+        text = operator_issue_text(issue.code, dict(issue.data))
         if text in seen:
             continue
         seen.add(text)
@@ -347,9 +567,37 @@ def _step_label(step: Step) -> str:
     return step.key.rsplit(".", 1)[-1].replace("_", " ")
 
 
+#: what an internal note refers to, in words (ui.source_kind.<kind>); first match wins
+_SOURCE_KINDS: tuple[tuple[str, str], ...] = (
+    ("limits", r"limit"),
+    ("fx", r"fx_brl|ptax|c[aâ]mbio|exchange"),
+    ("fio_b", r"fio b|custo administrativo|inspec"),
+    ("tariff", r"\btusd\b|\bREH\b|tarif"),
+    ("postos", r"\bponta\b|intermedi"),
+    ("cloud_prices", r"\bS3\b|EBS|\bMSK\b|m6i|egress|PUT|sa-east|us-east|azure|gcp|blob|bigquery|snowflake"),
+    ("onprem_prices", r"ceph|minio|server|socket|FTE|kafka|redpanda|vcpu"),
+    ("platform", r"orchestration|monitoring|storage-cost"),
+    ("records", r"10-year|records"),
+)
+
+
+def source_words(source: str) -> str:
+    """A source in plain words: the citable reference ("REN 1.000/2021, art. 440"), or what an
+    internal note is about ("preços públicos dos provedores"), never the note itself."""
+    cited = clean_source(source)
+    if cited:
+        return re.sub(r"\bpar\.\s*", "§ ", cited.replace(" and ", " e "))
+    for kind, pattern in _SOURCE_KINDS:
+        if re.search(pattern, source, re.IGNORECASE):
+            return t(f"ui.source_kind.{kind}")
+    return t("ui.source_kind.other")
+
+
 def _ref_text(ref: TrailRef) -> str:
-    status = t(f"ui.status.{ref.status}") if has(f"ui.status.{ref.status}") else ref.status
-    return f"{ref.source} ({status})"
+    words = source_words(ref.source)
+    if ref.status == "confirmed":
+        return words
+    return f"{words} ({t(f'ui.status.{ref.status}') if has(f'ui.status.{ref.status}') else ref.status})"
 
 
 def trail_frame(result: ToolResult[Any]) -> pd.DataFrame:
@@ -359,10 +607,8 @@ def trail_frame(result: ToolResult[Any]) -> pd.DataFrame:
         rows.append(
             {
                 "step": _step_label(step),
-                "formula": step.formula,
                 "output": fmt_value(out, step.unit) if out is not None else "",
-                "unit": step.unit,
-                "refs": "; ".join(_ref_text(r) for r in step.refs),
+                "refs": "; ".join(dict.fromkeys(_ref_text(r) for r in step.refs)),
             }
         )
     return pd.DataFrame(rows)
@@ -392,8 +638,11 @@ def trail(result: ToolResult[Any], key: str, expanded: bool = False) -> None:
                 params = next((s.inputs for s in result.trail if s.sql == sql and s.inputs), None)
                 st.code(sql.strip(), language="sql")
                 if params:
-                    st.caption(
-                        t("ui.sql_params") + " " + ", ".join(f"{k}={_short(v)}" for k, v in params.items())
+                    st.caption(t("ui.sql_params"))
+                    st.code(
+                        "\n".join(f"{k} = {_short(v)}" for k, v in params.items()),
+                        language=None,
+                        wrap_lines=True,
                     )
                 if i >= 7:
                     break
@@ -406,16 +655,14 @@ def _short(v: Any) -> str:
 
 
 def citations(result: ToolResult[Any]) -> None:
+    """Sources in plain words; a "valor de referência" badge when any value is not confirmed."""
     refs = list(result.citations) + [r for s in result.trail for r in s.refs]
-    shown: dict[str, TrailRef] = {}
-    for ref in refs:
-        src = clean_source(ref.source) or ref.source
-        if src and src not in shown:
-            shown[src] = ref
-    if shown:
-        st.caption(
-            t("ui.sources") + " " + "; ".join(_ref_text(TrailRef(s, r.status)) for s, r in shown.items())
-        )
+    shown = list(dict.fromkeys(source_words(r.source) for r in refs))
+    if not shown:
+        return
+    if any(r.status != "confirmed" for r in refs):
+        st.badge(t("ui.reference_badge"), icon=":material/info:", color="orange")
+    st.caption(md(t("ui.sources") + " " + "; ".join(shown)))
 
 
 def provenance(result: ToolResult[Any]) -> None:
@@ -436,18 +683,29 @@ def show_result(result: ToolResult[Any], key: str) -> None:
     """Everything about one result: issues, value cards, tables (+ chart), trail, SQL, sources, downloads."""
     provenance(result)
     issues(result)
-    metrics([(label(n), v) for n, v in scalar_fields(result)])
+    metrics([(label(n), money_words(v)) for n, v in scalar_fields(result)])
     tables = record_fields(result)
     if result.tool == "sql_query":
         tables = {"rows": pd.DataFrame([dict(r) for r in result.value.rows])}
     charted = False
     for name, df in tables.items():
-        st.markdown(f"**{label(name)}**")
+        st.markdown(md(f"**{label(name)}**"))
         spec = CHARTS.get((result.tool, name))
         if not charted and len(df) > 1:
             x, y, kind = spec or _guess_chart(df)
             if x and y:
-                chart(df, x, y, kind)
+                value = result.value
+                limit = getattr(value, "limit", None) if result.tool == "quality_ranking" else None
+                unit = getattr(value, "unit", "") or ""
+                chart(
+                    df,
+                    x,
+                    y,
+                    kind,
+                    unit=result.units.get(y) or unit or None,
+                    limit=float(limit) if limit is not None else None,
+                    limit_label=f"{t('ui.limit')}: {fmt_value(limit, unit)}" if limit is not None else None,
+                )
                 charted = True
         table(df, f"{key}-{name}", download=f"{result.tool}_{name}", units=result.units)
     if not tables:

@@ -47,6 +47,26 @@ def _consumption_sentence(cons: ToolResult[Any]) -> str:
     )
 
 
+#: turns that are not the customer's question (asking for a person, greetings, identification)
+_NOT_A_QUESTION = frozenset(
+    {"handoff_to_agent", "greeting", "thanks", "identify", "clarify", "capabilities", None}
+)
+
+
+def case_question(summary: Mapping[str, Any]) -> str:
+    """What the customer actually asked: the last message in words before "quero falar com atendente"
+    (identification digits and requests for a person are not the question)."""
+    for turn in reversed(list(summary.get("history") or [])):
+        text = str(turn.get("text") or "")
+        if (
+            turn.get("role") == "user"
+            and turn.get("intent") not in _NOT_A_QUESTION
+            and sum(c.isalpha() for c in text) >= 3  # not the CPF digits or an installation number
+        ):
+            return text
+    return str(summary.get("question") or "")
+
+
 def suggested_reply(
     summary: Mapping[str, Any],
     bill: ToolResult[Any] | None = None,
@@ -54,7 +74,7 @@ def suggested_reply(
 ) -> str:
     """Greeting, what the customer asked, the figures already checked, and the next step."""
     parts = [t("ui.reply.greeting")]
-    question = str(summary.get("question") or "").strip()
+    question = case_question(summary).strip()
     if question:
         parts.append(t("ui.reply.question", question=question))
     if consumption is not None and not consumption.disqualified:

@@ -68,8 +68,16 @@ _EMPTY = (
     (re.compile(r"—|–\s*$"), "dash placeholder"),
     (re.compile(r"\w\(s\)|\(es\)|\(ões\)"), "(s) plural"),
     (re.compile(r"-\s?R\$"), "negative money sign"),
-    (re.compile(r"(?<![\d.,])1 (interrupções|dias|dicas|leituras|vezes|eventos|medidores|tentativas|horas|meses)\b"), "plural after 1"),
-    (re.compile(r"(?<![\d.,])(?:[02-9]|\d{2,}) (interrupção|dica|leitura|tentativa|medidor)\b"), "singular after n"),
+    (
+        re.compile(
+            r"(?<![\d.,])1 (interrupções|dias|dicas|leituras|vezes|eventos|medidores|tentativas|horas|meses)\b"
+        ),
+        "plural after 1",
+    ),
+    (
+        re.compile(r"(?<![\d.,])(?:[02-9]|\d{2,}) (interrupção|dica|leitura|tentativa|medidor)\b"),
+        "singular after n",
+    ),
     (re.compile(r":\s*[;.,]|\(\s*\)|R\$\s*[;.,]|R\$\s*$|\S  +\S", re.M), "empty value"),
     (re.compile(r"\+\d+\)"), "(+N) counter"),
     (re.compile(r"…\s*\(\+"), "ellipsis counter"),

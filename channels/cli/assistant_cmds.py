@@ -11,11 +11,11 @@ import click
 from assistant import Assistant, AssistantDeps, ChatRequest
 from assistant.evaluation import format_report, load_cases, run_eval
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, require_home
 
 
 def _assistant(ctx: click.Context, today: str | None) -> Assistant:
-    deps = AssistantDeps.from_home(home_of(ctx), today=dt.date.fromisoformat(today) if today else None)
+    deps = AssistantDeps.from_home(require_home(ctx), today=dt.date.fromisoformat(today) if today else None)
     return Assistant(deps)
 
 
@@ -80,7 +80,7 @@ def eval_cmd(ctx: click.Context, customer_set: Path | None, operator_set: Path |
     from assistant.evaluation import run_realistic, shared_eval_dir
     from tools.api.admin import demo_metadata
 
-    home = home_of(ctx)
+    home = require_home(ctx)
     assistant = _assistant(ctx, today)
     meta = demo_metadata(home)
     scen = meta.get("scenarios", {})

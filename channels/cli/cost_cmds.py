@@ -31,7 +31,8 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--meters", type=int, default=None, help="Meters of the selected group (default: growth path)."
     ),
-    click.option("--group", type=click.Choice(["A", "B"]), default=None),
+    click.option("--group", type=click.Choice(["A", "B"], case_sensitive=False), default=None,
+                 help="Tariff group A or B."),
     click.option(
         "--phases", type=click.IntRange(1, 3), default=None, help="Answer for 1-, 2- or 3-phase meters."
     ),

@@ -6,6 +6,7 @@ All of them go through :mod:`tools.api.admin` (channels never touch the data lay
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, require_home
 from tools.api import admin
 from tools.types import to_jsonable
 
@@ -139,17 +140,42 @@ def demo_data_cmd(
 
 
 @main.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-process files whose content was already ingested.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only the ingest report as JSON.")
+@click.option("--kafka", "kafka", default=None, metavar="BOOTSTRAP",
+              help="Consume the meter-reads topic from these brokers (host:port[,...]) instead of files.")
+@click.option("--topic", default="meter-reads", show_default=True, help="Kafka topic (with --kafka).")
+@click.option("--group", default="smartmeter-ingest", show_default=True, help="Consumer group (with --kafka).")
+@click.option("--partition", "partitions", multiple=True, type=click.IntRange(0),
+              help="Read these partitions (assign; repeat) instead of joining the group's rebalance.")
+@click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1),
+              help="Messages per batch (one validation, swap and offset commit each).")
+@click.option("--idle-timeout", default=10.0, show_default=True, type=float,
+              help="Stop after this many seconds without messages (0: run until stopped).")
+@click.option("--max-batches", default=None, type=click.IntRange(1), help="Stop after this many batches.")
 @click.pass_context
 def ingest_cmd(
-    ctx: click.Context, paths: tuple[Path, ...], force: bool, progress: bool | None, as_json: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    force: bool,
+    progress: bool | None,
+    as_json: bool,
+    kafka: str | None,
+    **stream: Any,
 ) -> None:
-    """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined)."""
+    """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined),
+    or the live meter-reads topic with --kafka."""
+    if kafka:
+        if paths:
+            raise click.UsageError("give files or --kafka, not both")
+        _ingest_kafka(ctx, kafka, as_json, **stream)
+        return
+    if not paths:
+        raise click.UsageError("nothing to ingest: give files or directories, or --kafka BOOTSTRAP")
     report = admin.ingest_paths(home_of(ctx), paths, progress=_progress(progress), force=force)
     if as_json:
         echo_json(report_dict(report))
@@ -160,6 +186,42 @@ def ingest_cmd(
             click.echo(f"ignored (not a data file): {path}", err=True)
     if report.errors:
         raise SystemExit(1)
+
+
+def _ingest_kafka(ctx: click.Context, bootstrap: str, as_json: bool, **opt: Any) -> None:
+    """One line per committed batch (a JSON object with --json), then the totals.
+
+    ``opt``: the --topic, --group, --partition, --batch-size, --idle-timeout, --max-batches values."""
+    from tools.api.stream import ingest_kafka
+
+    def on_batch(rep: admin.FileReport, offsets: dict[int, int]) -> None:
+        if as_json:
+            click.echo(json.dumps({"batch": to_jsonable(rep), "committed_offsets": offsets}, default=str))
+        else:
+            done = ", ".join(f"p{p}@{o}" for p, o in sorted(offsets.items()))
+            click.echo(
+                f"batch {rep.input:>8} records: accepted {rep.accepted}, duplicate {rep.duplicate}, "
+                f"quarantined {rep.quarantined}; committed {done}"
+            )
+
+    report = ingest_kafka(
+        home_of(ctx),
+        bootstrap,
+        opt["topic"],
+        group=opt["group"],
+        partitions=list(opt["partitions"]) or None,
+        batch_messages=opt["batch_size"],
+        idle_s=opt["idle_timeout"] or None,
+        max_batches=opt["max_batches"],
+        on_batch=on_batch,
+    )
+    if as_json:
+        click.echo(json.dumps({"total": report_dict(report)}, default=str))
+    else:
+        click.echo(
+            f"total {report.input} records in {len(report.files)} batches: accepted {report.accepted}, "
+            f"duplicate {report.duplicate}, quarantined {report.quarantined}; balanced: {report.balanced}"
+        )
 
 
 @main.command("setup")
@@ -235,7 +297,7 @@ def installations_cmd(
     as_json: bool,
 ) -> None:
     """List installations with their key attributes (never name, CPF or phone)."""
-    rows = admin.list_installations(home_of(ctx), group=group, gd=gd, modality=modality, limit=limit)
+    rows = admin.list_installations(require_home(ctx), group=group.upper() if group else None, gd=gd, modality=modality, limit=limit)
     if as_json:
         echo_json(rows)
         return
@@ -265,3 +327,90 @@ def _cell(v: object) -> str:
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
+
+
+# ----------------------------------------------------------------------------- fleet jobs
+
+
+@main.group("fleet")
+def fleet_group() -> None:
+    """Fleet jobs (DRP/DRC, DIC/FIC, exposure, completeness, consumption, outages, tamper,
+    deadlines, Power BI) as Parquet result tables, on DuckDB or Spark over the same lake."""
+
+
+@fleet_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def fleet_list_cmd(as_json: bool) -> None:
+    """The fleet jobs and the tables each writes."""
+    from tools.fleetjobs import JOBS
+
+    if as_json:
+        echo_json({j.name: {"summary": j.summary, "tables": list(j.tables)} for j in JOBS.values()})
+        return
+    for j in JOBS.values():
+        click.echo(f"{j.name:<13} {j.summary}")
+        click.echo(f"{'':<13} -> {', '.join(j.tables)}")
+
+
+@fleet_group.command("run")
+@click.argument("job")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--master", default="local[2]", show_default=True,
+              help="Spark master URL (spark://host:7077, yarn, k8s://...; with --engine spark).")
+@click.option("--lake", default=None, help="Lake URI for Spark (default <home>/lake; s3a://..., abfss://...).")
+@click.option("--out", default=None, help="Where the result tables go (default <home>/fleet).")
+@click.option("--period", default=None, help="Period label (default last_month): last_week, 2026-10...")
+@click.option("--today", default=None, callback=_date, help="The data's today (default: from the store).")
+@click.option("--conf", "conf", multiple=True, help="Extra Spark setting key=value (repeat).")
+@click.option("--json", "as_json", is_flag=True, help="Print the job results as JSON.")
+@click.pass_context
+def fleet_run_cmd(
+    ctx: click.Context,
+    job: str,
+    engine: str,
+    master: str,
+    lake: str | None,
+    out: str | None,
+    period: str | None,
+    today: dt.date | None,
+    conf: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run JOB (or ``all``) and write its result tables as Parquet under <out>/<job>/."""
+    from tools.fleetjobs import run
+
+    settings = {}
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--conf")
+        settings[key] = value
+    results = run(
+        home_of(ctx),
+        job,
+        engine=engine,
+        master=master,
+        lake=lake,
+        out=out,
+        period=period,
+        today=today,
+        conf=settings,
+        note=None if as_json else (lambda line: click.echo(f"  {line}")),
+    )
+    if as_json:
+        echo_json(results)
+        return
+    for r in results:
+        click.echo(f"{r.job} on {r.engine} (today {r.today}): {len(r.tables)} tables in {r.seconds:.1f} s")
+
+
+@fleet_group.command("publish")
+@click.option("--lake", default=None, help="Local lake directory (default <home>/lake).")
+@click.pass_context
+def fleet_publish_cmd(ctx: click.Context, lake: str | None) -> None:
+    """Snapshot the register tables (installations without customer keys, event codes, service
+    requests) to <lake>/_registers/, for engines that read only the lake."""
+    from tools.fleetjobs import publish
+
+    for table, rows in publish(home_of(ctx), lake).items():
+        click.echo(f"{table}: {rows} rows")

@@ -15,7 +15,7 @@ import click
 
 from assistant.i18n import format_date, format_number, t
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, require_home
 from tools.api.export import export_powerbi
 
 
@@ -45,7 +45,7 @@ def export_group() -> None:
 @click.pass_context
 def export_powerbi_cmd(ctx: click.Context, out: Path, formats: tuple[str, ...], as_json: bool) -> None:
     """Star schema for Power BI (see docs/powerbi.md)."""
-    home = home_of(ctx)
+    home = require_home(ctx)
     if not (home / "smartmeter.duckdb").exists():
         raise click.ClickException(t("error.no_data"))
     result = export_powerbi(home, out, formats or ("parquet", "csv"))

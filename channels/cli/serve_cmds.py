@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from importlib import resources
@@ -11,7 +12,7 @@ import click
 
 from channels.apikeys import ApiKeyStore
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, require_home
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -52,7 +53,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, 
             "the WhatsApp webhook needs real secrets; missing or too weak: " + ", ".join(missing)
             + f" (at least {16} characters). Set them in the environment, or run `serve --demo` on loopback."
         )
-    os.environ["SMARTMETER_HOME"] = str(home_of(ctx))
+    os.environ["SMARTMETER_HOME"] = str(require_home(ctx))
     os.environ.setdefault("SMARTMETER_PUBLIC_URL", public_url or f"http://{host}:{port}")
     if public_url:
         os.environ["SMARTMETER_PUBLIC_URL"] = public_url
@@ -68,10 +69,41 @@ def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, 
 def copilot_cmd(ctx: click.Context, port: int, host: str) -> None:
     """The Streamlit operator copilot."""
     app = str(resources.files("operator_ui") / "streamlit_app.py")
-    env = dict(os.environ, SMARTMETER_HOME=str(home_of(ctx)))
+    env = dict(os.environ, SMARTMETER_HOME=str(require_home(ctx)))
     cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", host,
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    raise SystemExit(subprocess.call(cmd, env=env))
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "viewer"]  # no "Deploy" menu for operators
+    raise SystemExit(run_child(cmd, env))
+
+
+def run_child(cmd: list[str], env: dict[str, str], grace_s: float = 10.0) -> int:
+    """Run a server child; SIGTERM/SIGINT/SIGHUP to this process stop the child too (it releases its port).
+
+    The child gets SIGTERM and ``grace_s`` seconds, then SIGKILL. Returns the child's exit code
+    (0 when it was stopped on request)."""
+    child = subprocess.Popen(cmd, env=env)
+    stopping: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        if child.poll() is None:
+            child.terminate()
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    waited = 0.0
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                waited = waited + 0.5 if stopping else 0.0
+                if waited >= grace_s:
+                    child.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else code
 
 
 @main.group("apikey")
@@ -163,7 +195,7 @@ def alerts_cmd(ctx: click.Context, installations: tuple[str, ...], as_json: bool
     from channels.proactive import high_bill_alerts
     from tools.api.admin import open_store
 
-    settings = ChannelSettings(home=str(home_of(ctx)))
+    settings = ChannelSettings(home=str(require_home(ctx)))
     store = open_store(home_of(ctx), read_only=True)
     outcomes = high_bill_alerts(store, settings, list(installations) or None)
     if as_json:

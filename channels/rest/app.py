@@ -22,7 +22,7 @@ from channels.config import ChannelSettings, get_settings
 from channels.ratelimit import RateLimiter
 from channels.rest import problems
 from channels.rest.limits import BodyLimit, safe_request_id
-from channels.rest.routes import chat, data, misc, whatsapp
+from channels.rest.routes import chat, data, misc, voice, whatsapp
 from channels.rest.schemas import ProblemPublic, problem_responses
 from channels.rest.validation import on_validation, reject_unknown_query
 from tools.errors import ToolError
@@ -44,6 +44,7 @@ TAGS = [
     {"name": "custos", "description": "Custos de dados de medição: exige chave de operador."},
     {"name": "conhecimento", "description": "Artigos da base de conhecimento citados nas respostas."},
     {"name": "whatsapp", "description": "Webhook do Twilio e imagens de gráficos."},
+    {"name": "voz", "description": "URA: webhook de voz do Twilio (identificação pelo teclado, pergunta falada)."},
     {"name": "saúde", "description": "Verificações de funcionamento."},
 ]
 
@@ -84,7 +85,7 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, problems.on_http)
     app.add_exception_handler(Exception, _on_unexpected)
-    for module in (chat, data, whatsapp, misc):
+    for module in (chat, data, whatsapp, voice, misc):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -128,6 +129,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             for status, entry in problem_responses(*_EXTRA_STATUSES.get(path, ())).items():
                 responses.setdefault(str(status), entry)
+            if path == "/v1/channels/whatsapp" and "200" in responses:
+                responses["200"] = {"description": "Resposta em TwiML (uma ou mais mensagens, com imagem quando há gráfico).",
+                                    "content": {"application/xml": {"schema": {"type": "string"}, "example":
+                                                "<Response><Message>Pronto, identificação confirmada.</Message></Response>"}}}
             if responses.get("200", {}).get("description") == "Successful Response":
                 responses["200"]["description"] = "Resposta."
             params = op.get("parameters", [])
@@ -145,6 +150,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         "HTTPValidationError" in str(content["application/json"]):
                     resp["content"] = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemPublic"}}}
                     resp["description"] = "Parâmetros inválidos: `errors` diz qual campo e quais valores são aceitos."
+    _share_parameter_descriptions(spec)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     app.openapi_schema = spec
@@ -154,3 +160,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` with several worker processes (settings from the environment)."""
     return create_app(get_settings())
+
+
+def _share_parameter_descriptions(spec: dict[str, Any]) -> None:
+    """A parameter declared by a dependency (e.g. the path's ``installation_id``) gets the description the
+    routes give it."""
+    ops = [op for item in spec.get("paths", {}).values() for op in item.values()]
+    known = {("path", "installation_id"): "Número da instalação (unidade consumidora), só dígitos.",
+             ("path", "token"): "Token assinado e temporário recebido na mensagem do WhatsApp."}
+    known.update({(p["in"], p["name"]): p["description"] for op in ops for p in op.get("parameters", [])
+                  if p.get("description")})
+    for op in ops:
+        for p in op.get("parameters", []):
+            if not p.get("description") and (p["in"], p["name"]) in known:
+                p["description"] = known[(p["in"], p["name"])]

@@ -117,19 +117,25 @@
     (r.charts || []).forEach(function (c) {
       if (c.svg) { var box = el("figure", "chart"); box.innerHTML = c.svg; li.appendChild(box); }
     });
-    if (r.detail) {
+    var cites = r.citations && r.citations.length ? citationLinks(r.citations) : null;
+    if (r.detail) { // the working and its sources sit behind "Como calculei"
       var d = el("details", "how");
       d.appendChild(el("summary", null, "Como calculei"));
-      d.appendChild(richText(el("div", "detail"), r.detail));
+      d.appendChild(richText(el("div", "detail"), String(r.detail).replace(/^\s*Como calculei:?\s*\n?/, "")));
+      if (cites) d.appendChild(cites);
       li.appendChild(d);
-    }
-    if (r.citations && r.citations.length) {
-      var cites = citationLinks(r.citations);
-      if (cites) li.appendChild(cites);
+    } else if (cites) {
+      li.appendChild(cites);
     }
     log.appendChild(li);
     scrollToStart(li);
     return li;
+  }
+
+  // The server's quick replies; "Como calculou?" is dropped when the "Como calculei" button is already there.
+  function suggestionsFor(r) {
+    var list = (r.suggestions || []).filter(function (s) { return !(r.detail && /^como calculou/i.test(s)); });
+    return list.length ? list : (identified ? PERSONAL : GENERAL);
   }
 
   function setSuggestions(list) {
@@ -213,7 +219,7 @@
       typing.remove();
       li.querySelector(".state").textContent = "";
       addReply(r);
-      setSuggestions(r.suggestions && r.suggestions.length ? r.suggestions : (identified ? PERSONAL : GENERAL));
+      setSuggestions(suggestionsFor(r));
       setBusy(false);
       return r;
     }, function (err) {
@@ -292,7 +298,7 @@
         document.getElementById("cpf4").value = "";
       }
       addReply(r);
-      setSuggestions(r.suggestions && r.suggestions.length ? r.suggestions : (identified ? PERSONAL : GENERAL));
+      setSuggestions(suggestionsFor(r));
     }, function (err) {
       done();
       identFail(err.message);

@@ -11,8 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.i18n import t
+from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import LEVELS, call, option_label, period_picker
+from tools.api.fleet.common import place_name
 
 ITEM_COLUMNS = [
     "installation_id",
@@ -88,12 +90,12 @@ if exposure is not None:
     )
     st.subheader(t("ui.exposure_by", level=t(f"ui.levels.{group_by}")))
     groups = ui.frame(ev.groups)
-    ui.chart(groups, "group_id", "amount_rs", "bar")
+    ui.chart(groups, "group_id", "amount_rs", "bar", unit="R$")
     ui.table(groups, "c-groups", download="exposicao_continuidade_grupos")
     st.subheader(t("ui.violations"))
     ui.table(ui.frame(ev.items), "c-items", ITEM_COLUMNS, download="violacoes_continuidade")
     if ev.due:
-        st.markdown(f"**{t('ui.due_credits', days=days)}**")
+        st.markdown(ui.md(f"**{t('ui.due_credits', days=days)}**"))
         ui.table(ui.frame(ev.due), "c-due", ITEM_COLUMNS)
     ui.trail(exposure, "c-exp")
 
@@ -109,6 +111,16 @@ if ranking is not None:
         ]
     )
     flagged = [e for e in ranking.value.entities if e.violated or e.at_risk]
+    top = ui.frame(ranking.value.entities[:30])
+    ui.chart(
+        top,
+        "entity_id",
+        "value",
+        "bar",
+        unit=ranking.value.unit,
+        limit=float(ranking.value.limit),
+        limit_label=f"{t('ui.limit_of', indicator=rank_ind)}: {fmt_value(ranking.value.limit, ranking.value.unit)}",
+    )
     if flagged:
         ui.table(ui.frame(flagged), "c-rank", RANK_COLUMNS, download=f"limite_{rank_ind.lower()}")
     else:
@@ -129,24 +141,26 @@ if deadlines is not None:
         ]
     )
     due = ui.frame(dv.due_soon)
-    st.markdown(f"**{t('ui.calendar', days=days)}**")
+    st.markdown(ui.md(f"**{t('ui.calendar', days=days)}**"))
     if due.empty:
         st.info(t("ui.nothing_due", days=days))
     else:
-        ui.chart(ui.calendar_frame(due, "due_date"), "due_date", "n_requests", "bar")
+        calendar = ui.calendar_frame(due, "due_date")
+        if len(calendar) > 1:  # one day is a number, not a calendar
+            ui.chart(calendar, "due_date", "n_requests", "bar", unit="count")
         ui.table(due, "c-dl-due", REQUEST_COLUMNS, download="prazos_a_vencer")
-    st.markdown(f"**{t('ui.late_requests')}**")
+    st.markdown(ui.md(f"**{t('ui.late_requests')}**"))
     ui.table(ui.frame(dv.late), "c-dl-late", REQUEST_COLUMNS, download="prazos_vencidos")
-    st.markdown(f"**{t('ui.flagged_requests')}**")
+    st.markdown(ui.md(f"**{t('ui.flagged_requests')}**"))
     ui.table(ui.frame(dv.flagged), "c-dl-flag", REQUEST_COLUMNS)
-    st.markdown(f"**{t('ui.deadline_groups')}**")
+    st.markdown(ui.md(f"**{t('ui.deadline_groups')}**"))
     groups = ui.frame(dv.groups)
     if not groups.empty:
         groups["group"] = [
-            f"{r} · {ui.code_label('deadlines.request_type', k)}"
+            f"{place_name(r)} · {ui.code_label('deadlines.request_type', k)}"
             for r, k in zip(groups["region"], groups["request_type"], strict=True)
         ]
-        ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar")
+        ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar", unit="count")
     ui.table(
         groups,
         "c-dl-groups",

@@ -56,7 +56,7 @@ if result is not None:
     ui.result_metrics(result, ["n_complete", "n_without_readings", "n_silent", "n_zero_while_communicating"])
     st.subheader(t("ui.completeness_by_group"))
     by_group = ui.frame(v.by_group)
-    ui.chart(by_group, "group_code", "completeness", "bar")
+    ui.chart(by_group, "group_code", "completeness", "bar", unit="fraction")
     ui.table(by_group, "d-group", download="completude_por_grupo")
     st.subheader(t("ui.silent_meters", days=silent_days))
     ui.table(ui.frame(v.silent), "d-silent", METER_COLUMNS, download="medidores_silenciosos")

@@ -37,7 +37,7 @@ if question:
 
 if not history:
     with st.chat_message("assistant"):
-        st.markdown(t("copilot.greeting"))
+        st.markdown(ui.md(t("copilot.greeting")))
         cols = st.columns(len(SUGGESTIONS))
         for col, key in zip(cols, SUGGESTIONS, strict=True):
             col.button(t(key), key=f"sugg-{key}", on_click=queue_question, args=(t(key),))
@@ -46,9 +46,9 @@ if not history:
 def _render_turn(i: int, turn: ChatTurn, latest: bool) -> None:
     resp = turn.response
     with st.chat_message("user"):
-        st.markdown(turn.question)
+        st.markdown(ui.md(turn.question))
     with st.chat_message("assistant"):
-        st.markdown(resp.reply.replace("\n", "  \n"))
+        st.markdown(ui.md(resp.reply.replace("\n", "  \n")))
         intent = f"intent.{resp.intent}"
         st.caption(
             t(
@@ -62,7 +62,7 @@ def _render_turn(i: int, turn: ChatTurn, latest: bool) -> None:
             st.warning(t(f"refusal.{resp.refused}") if has(f"refusal.{resp.refused}") else resp.refused)
         for j, result in enumerate(resp.results):
             if len(resp.results) > 1:
-                st.markdown(f"**{t('ui.result_n', n=j + 1)}**")
+                st.markdown(ui.md(f"**{t('ui.result_n', n=j + 1)}**"))
             if latest:
                 ui.show_result(result, key=f"chat-{i}-{j}")
             else:
@@ -71,7 +71,7 @@ def _render_turn(i: int, turn: ChatTurn, latest: bool) -> None:
         if resp.citations and not resp.results:
             with st.expander(t("ui.sources")):
                 for c in resp.citations:
-                    st.markdown(f"- **{c.get('source', '')}** {c.get('excerpt', '')}")
+                    st.markdown(ui.md(f"- **{c.get('source', '')}** {c.get('excerpt', '')}"))
         if latest and resp.suggestions:
             cols = st.columns(min(4, len(resp.suggestions)))
             for k, text in enumerate(resp.suggestions[:4]):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.i18n import format_brl, format_number, t
+from assistant.i18n import format_brl, format_month, format_number, t
+from assistant.operator_answers import provider_words, scenario_words
 from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui.app_pages._common import ALL, call, option_label
@@ -98,7 +99,8 @@ if result is not None:
     cols = st.columns(len(v.scenarios))
     for col, sc in zip(cols, v.scenarios, strict=True):
         with col, st.container(border=True):
-            st.subheader(t(f"ui.infra.{sc.infrastructure}") + f" · {sc.provider}")
+            name = provider_words(sc.provider)
+            st.subheader(name[:1].upper() + name[1:])
             ui.metrics(
                 [
                     (t("ui.per_meter_month"), _brl(sc.answer_brl_per_meter_month, 4)),
@@ -108,21 +110,34 @@ if result is not None:
                 ],
                 columns=2,
             )
-            st.caption(t("ui.eval_month", month=sc.eval_month, usd=format_number(sc.answer_usd_month, 2)))
+            st.caption(
+                ui.md(
+                    t(
+                        "ui.eval_month",
+                        month=format_month(sc.eval_month),
+                        usd=format_number(sc.answer_usd_month, 2),
+                    )
+                )
+            )
     if v.comparison:
-        st.markdown(f"**{t('ui.comparison')}**")
-        ui.table(
-            ui.frame(v.comparison), "k-cmp", ["name", "versus", "brl_month", "brl_per_meter_month", "pct"]
-        )
+        st.markdown(ui.md(f"**{t('ui.comparison')}**"))
+        cmp = ui.frame(v.comparison)
+        for name_col in ("name", "versus"):
+            if name_col in cmp.columns:
+                cmp[name_col] = cmp[name_col].map(lambda n: scenario_words(str(n)))
+        ui.table(cmp, "k-cmp", ["name", "versus", "brl_month", "brl_per_meter_month", "pct"])
 
     lines = pd.concat(
-        [ui.frame(sc.lines).assign(scenario=t(f"ui.infra.{sc.infrastructure}")) for sc in v.scenarios],
+        [ui.frame(sc.lines).assign(scenario=provider_words(sc.provider)) for sc in v.scenarios],
         ignore_index=True,
     )
     if not lines.empty:
         lines["line"] = lines["key"].map(lambda k: ui.code_label("cost.line", k))
+        lines["category"] = lines["category"].map(lambda k: ui.code_label("cost.category", k))
+        lines["price_status"] = lines["price_status"].map(lambda k: ui.code_label("ui.status", k))
+        lines["unit"] = lines["unit"].map(lambda k: ui.code_label("ui.cost_unit", k))
     st.subheader(t("ui.monthly_cost_lines"))
-    ui.chart(lines, "line", "brl_month", "bar", color="scenario")
+    ui.chart(lines, "line", "brl_month", "bar", color="scenario", unit="R$")
     ui.table(
         lines,
         "k-lines",
@@ -131,16 +146,16 @@ if result is not None:
     )
 
     timeline = pd.concat(
-        [ui.frame(sc.timeline).assign(scenario=t(f"ui.infra.{sc.infrastructure}")) for sc in v.scenarios],
+        [ui.frame(sc.timeline).assign(scenario=provider_words(sc.provider)) for sc in v.scenarios],
         ignore_index=True,
     )
     if not timeline.empty:
         st.subheader(t("ui.monthly_cost_timeline"))
-        ui.chart(timeline, "month", "usd_month", "line", color="scenario")
+        ui.chart(timeline, "month", "brl_month", "line", color="scenario", unit="R$")
 
     st.subheader(t("ui.sensitivity"))
     sens = ui.frame(v.sensitivity)
-    ui.chart(sens, "parameter", "swing_brl", "bar")
+    ui.chart(sens, "parameter", "swing_brl", "bar", unit="R$")
     ui.table(
         sens,
         "k-sens",

@@ -82,7 +82,7 @@ if result is not None:
     with left:
         st.subheader(t("ui.by_code"))
         by_code = ui.frame(v.by_code)
-        ui.chart(by_code.head(15), "key", "n_events", "bar")
+        ui.chart(by_code.head(15), "key", "n_events", "bar", unit="count")
         ui.table(
             by_code,
             "e-code",
@@ -92,7 +92,7 @@ if result is not None:
     with right:
         st.subheader(t("ui.by_group", level=t(f"ui.levels.{group_by}")))
         by_group = ui.frame(v.by_group)
-        ui.chart(by_group.head(15), "group_id", "n_events", "bar")
+        ui.chart(by_group.head(15), "group_id", "n_events", "bar", unit="count")
         ui.table(by_group, "e-group", download="eventos_por_grupo")
 
     st.subheader(t("ui.outages"))

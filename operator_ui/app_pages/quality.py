@@ -107,7 +107,15 @@ if ranking is not None:
     ]
     st.subheader(t("ui.ranking_of", level=t(f"ui.levels_plural.{level}"), indicator=indicator))
     df = ui.frame(shown)
-    ui.chart(df.head(30), "entity_id", ["value", "previous"], "bar")
+    ui.chart(
+        df.head(30),
+        "entity_id",
+        ["value", "previous"],
+        "bar",
+        unit=v.unit,
+        limit=float(v.limit),
+        limit_label=f"{t('ui.limit_of', indicator=indicator)}: {fmt_value(v.limit, v.unit)}",
+    )
     ui.table(df, "q-rank", RANK_COLUMNS, download=f"ranking_{indicator.lower()}_{level}", units=units)
     ui.trail(ranking, "q-rank")
 
@@ -151,7 +159,7 @@ if exposure is not None:
         ]
     )
     if chosen is None:
-        ui.chart(ui.frame(ev.groups), "group_id", "amount_rs", "bar")
+        ui.chart(ui.frame(ev.groups), "group_id", "amount_rs", "bar", unit="R$")
     items = [i for i in ev.items if i.installation_id in scope_meters]
     ui.table(ui.frame(items), "q-exp", ITEM_COLUMNS, download="compensacao_tensao", units={"amount_rs": "R$"})
     ui.trail(exposure, "q-exp")

@@ -16,7 +16,7 @@ from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui import resources
 from operator_ui.app_pages._common import ALL, call, option_label
-from operator_ui.replies import suggested_reply
+from operator_ui.replies import case_question, suggested_reply
 
 st.title(t("ui.page.service"))
 st.caption(t("ui.service_hint"))
@@ -36,11 +36,12 @@ rows = [
     {
         "id": h["id"],
         "created_at": fmt_value(str(h["created_at"])[:16].replace("T", " ")),
-        "channel": h["channel"],
+        "channel": ui.code_label("ui.channel", str(h["channel"])),
         "reason": h["summary"].get("reason", h["reason"]),
         "identified": bool(h["summary"].get("identified")),
-        "installation_id": h["installation_id"],
-        "status": h["status"],
+        "installation_id": h["installation_id"] or "—",
+        "question": case_question(h["summary"]),
+        "status": ui.code_label("ui.case_status", str(h["status"])),
     }
     for h in queue
 ]
@@ -54,14 +55,14 @@ inst = case.get("installation_id") or summary.get("installation_id")
 
 ui.metrics(
     [
-        (t("ui.field.channel"), str(case["channel"])),
-        (t("ui.identified"), t("ui.yes") if summary.get("identified") else t("ui.no")),
-        (t("ui.field.installation_id"), str(inst or "—")),
-        (t("ui.field.status"), str(case["status"])),
+        (t("ui.field.channel"), ui.code_label("ui.channel", str(case["channel"]))),
+        (t("ui.field.installation_id"), str(inst) if inst else t("ui.not_identified_short")),
+        (t("ui.phone"), str(summary.get("phone") or "—")),
+        (t("ui.field.status"), ui.code_label("ui.case_status", str(case["status"]))),
     ]
 )
-st.markdown(f"**{t('ui.question')}** {summary.get('question', '')}")
-st.markdown(f"**{t('ui.reason')}** {summary.get('reason', '')}")
+st.markdown(ui.md(f"**{t('ui.question')}** {case_question(summary)}"))
+st.markdown(ui.md(f"**{t('ui.reason')}** {summary.get('reason', '')}"))
 
 consumption = bill = None
 if inst:
@@ -72,7 +73,7 @@ if inst:
         if consumption is not None:
             ui.result_metrics(consumption, ["total_kwh", "kwh_per_day", "vs_previous_pct"], columns=2)
             daily = ui.frame(consumption.value.daily)
-            ui.chart(daily, "day", "kwh", "bar")
+            ui.chart(daily, "day", "kwh", "bar", unit="kWh")
             ui.trail(consumption, "h-cons")
     with right:
         st.subheader(t("ui.last_bill"))
@@ -95,7 +96,7 @@ if inst:
             drivers = ui.frame(bill.value.drivers)
             if not drivers.empty:
                 drivers["key"] = drivers["key"].map(lambda k: ui.code_label("", k) if k else k)
-                st.markdown(f"**{t('ui.bill_drivers')}**")
+                st.markdown(ui.md(f"**{t('ui.bill_drivers')}**"))
                 ui.table(drivers, "h-drivers", ["key", "previous", "current", "delta_rs"])
             ui.trail(bill, "h-bill")
 else:
@@ -112,8 +113,8 @@ for i, tool_call in enumerate(summary.get("tool_calls") or []):
     name, args = tool_call.get("name"), tool_call.get("arguments") or {}
     result = resources.replay(str(name), inst, args)
     if result is not None:
-        st.markdown(f"**{ui.code_label('intent', name)}**")
-        ui.trail(result, f"h-replay-{i}")
+        with st.expander(ui.code_label("ui.tool", name), expanded=replayed == 0):
+            ui.show_result(result, key=f"h-replay-{i}")
         replayed += 1
 if summary.get("last_detail"):
     with st.expander(t("ui.detail_shown"), expanded=replayed == 0):

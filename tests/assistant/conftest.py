@@ -23,35 +23,31 @@ def tiny_assistant(tiny_home: Path) -> Assistant:  # noqa: F811 (the imported fi
 
 
 @pytest.fixture(scope="session")
-def kb_home(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+def kb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The knowledge index, built once (the demo store is built with knowledge=False).
 
-    None when the knowledge builder is not available. ``SMARTMETER_TEST_KNOWLEDGE_HOME`` keeps
-    the index between runs (the build is incremental there).
+    ``SMARTMETER_TEST_KNOWLEDGE_HOME`` keeps the index between runs (the build is incremental
+    there). An index without chunks is a failure, never a reason to skip the tests that use it.
     """
-    try:
-        from assistant.admin import build_knowledge_index
-    except ImportError:  # pragma: no cover - knowledge area not installed
-        return None
+    from assistant.admin import build_knowledge_index
+
     kept = os.environ.get("SMARTMETER_TEST_KNOWLEDGE_HOME")
     home = Path(kept) if kept else tmp_path_factory.mktemp("assistant-kb")
     report = build_knowledge_index(home)
-    if not report.get("chunks"):
-        return None
+    assert report.get("chunks"), f"the knowledge index has no chunks: {report}"
     return home
 
 
 @pytest.fixture(scope="session")
 def demo_deps(
-    demo_home: Path, demo_store, kb_home: Path | None, tmp_path_factory: pytest.TempPathFactory
+    demo_home: Path, demo_store, kb_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AssistantDeps:  # type: ignore[no-untyped-def]
     """Deps over the shared demo store; audit log and sessions kept out of the shared home."""
     home = tmp_path_factory.mktemp("assistant-home")
     deps = AssistantDeps(home=home, store=demo_store, sessions=SessionStore())
-    if kb_home is not None:
-        from assistant.knowledge_tool import make_retriever
+    from assistant.knowledge_tool import make_retriever
 
-        deps._retriever = make_retriever(kb_home)
+    deps._retriever = make_retriever(kb_home)
     return deps
 
 

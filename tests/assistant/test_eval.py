@@ -9,6 +9,7 @@ result of the same turn. Latency is reported by ``smartmeter eval``, not asserte
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -62,6 +63,20 @@ def test_replies_are_whatsapp_sized_and_in_portuguese(reports: dict[str, EvalRep
     for case in reports[name].cases:
         assert 0 < len(case.reply) <= 1600, case.id
         assert "Traceback" not in case.reply and "{" not in case.reply, case.id  # no raw placeholders
+        words = re.findall(r"[a-záàâãéêíóôõúç]+", case.reply.lower())
+        assert any(w in _PT_WORDS for w in words), (case.id, case.reply)  # Portuguese...
+        assert not set(words) & _EN_WORDS, (
+            case.id,
+            sorted(set(words) & _EN_WORDS),
+            case.reply,
+        )  # ...not English
+        assert not _US_MONEY.search(case.reply), (case.id, case.reply)  # R$ 1.234,56, never R$ 1,234.56
+
+
+#: function words only Portuguese uses (and English ones a pt-BR reply never contains)
+_PT_WORDS = frozenset("de do da dos das que você sua seu não é em para com no na pelo pela uma".split())
+_EN_WORDS = frozenset("the and your you please sorry with from this that which would there".split())
+_US_MONEY = re.compile(r"R\$\s?\d{1,3}(,\d{3})*\.\d{2}\b")
 
 
 def test_refusals_and_no_tool_cases_call_no_tool(reports: dict[str, EvalReport]) -> None:

@@ -183,12 +183,21 @@ def test_models_build_offline_when_allowed(monkeypatch: pytest.MonkeyPatch, prov
         llm_model="m",
     )
     model = build_model(settings)
-    assert model is not None
+    # the client of the provider, pointed at the configured endpoint and model, deterministic
+    expected = {
+        "openai": ("ChatOpenAI", "openai_api_base", "model_name", "m"),
+        "azure": ("AzureChatOpenAI", "azure_endpoint", "deployment_name", "dep"),
+        "ollama": ("ChatOllama", "base_url", "model", "m"),
+    }[provider]
+    cls, endpoint_attr, model_attr, model_name = expected
+    assert type(model).__name__ == cls
+    assert getattr(model, endpoint_attr) == "http://127.0.0.1:9/v1"
+    assert getattr(model, model_attr) == model_name
+    assert model.temperature == 0  # type: ignore[attr-defined]
 
 
 def test_model_can_search_the_knowledge_base(demo_deps: AssistantDeps) -> None:
-    if demo_deps.retriever() is None:
-        pytest.skip("no knowledge index")
+    assert demo_deps.retriever() is not None  # the session builds the index (conftest.kb_home)
     plain = "Os créditos de energia solar têm prazo de validade; veja a fonte citada."
     a = _assistant(
         demo_deps, _call("search_knowledge", {"query": "validade dos créditos"}), AIMessage(content=plain)

@@ -25,7 +25,7 @@ def test_operator_slots_extended():
     s = extract_operator_slots(
         "quais religacoes estao vencendo nas proximas 4 horas", "deadline_exposure", TODAY
     )
-    assert s == {"due_within_hours": 4}
+    assert s == {"due_within_hours": 4, "request_type": "religacao"}
     s = extract_operator_slots("medidores mudos ha mais de 5 dias", "data_completeness", TODAY)
     assert s == {"silent_days": 5}
     s = extract_operator_slots("consumo por posto tarifario em setembro", "fleet_consumption", TODAY)
@@ -38,3 +38,27 @@ def test_allowed_values_come_from_the_tool_models():
     assert allowed_values("fleet_consumption", "group_by") == ("group", "class", "feeder", "posto")
     assert allowed_values("events_summary", "group_by") == ("meter", "transformer", "feeder")
     assert allowed_values("no_such_tool", "group_by") == ()
+
+
+PLACES = ("Campinas", "Ribeirão Preto", "Sorocaba")
+
+
+def test_filters_named_in_the_question():
+    s = extract_operator_slots("religacoes vencendo hoje em campinas", "deadline_exposure", TODAY, PLACES)
+    assert s["request_type"] == "religacao" and s["region"] == "Campinas"
+    assert s["due_within_days"] == 0  # due by the end of the data's today
+    s = extract_operator_slots(
+        "ligações novas atrasadas em Ribeirao Preto", "deadline_exposure", TODAY, PLACES
+    )
+    assert s["request_type"] == "ligacao_nova" and s["region"] == "Ribeirao Preto"
+    s = extract_operator_slots("piores trafos do al-2 em drp", "quality_ranking", TODAY, PLACES)
+    assert "feeder" not in s  # "al-2" is not a feeder id (AL-002 has three digits)
+    s = extract_operator_slots("tampa violada no AL-001 desde 1º de setembro", "events_summary", TODAY)
+    assert s["period"] == {"start": "2026-09-01", "end": "2026-11-25"} and s["code"] == "tamper"
+
+
+def test_storage_cost_providers_and_gd():
+    s = extract_operator_slots("compara azure x gcp pra 500 mil medidores", "storage_cost", TODAY)
+    assert s["infrastructure"] == ["azure", "gcp"] and s["meters"] == 500_000
+    s = extract_operator_slots("custo na aws dos medidores com GD", "storage_cost", TODAY)
+    assert s["provider"] == "aws" and s["pv"] is True

@@ -15,8 +15,16 @@ from channels.config import ChannelSettings
 from channels.rest.app import create_app
 
 #: Debian Chromium headless in a closed sandbox (no background networking, no first-run work)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -33,12 +41,20 @@ def running_server(settings: ChannelSettings, port: int | None = None) -> Iterat
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 180  # start-up trains the routers: slow on a loaded 2-core machine
+    while True:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.05)
+            pass
+        if not thread.is_alive() or time.monotonic() > deadline:  # uvicorn gave up, or start-up hung
+            break
+        time.sleep(0.1)
+    if not server.started:
+        server.should_exit = True
+        thread.join(timeout=10)
+        raise RuntimeError(f"the test server at {base} did not start")
     try:
         yield base
     finally:

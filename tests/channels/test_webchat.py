@@ -134,7 +134,9 @@ def test_phone_identification_reply_in_view_and_errors_in_words(demo_home, brows
         # a data reply: its figure, and its first line in view above the input
         _ask(page, "quanto consumi ontem?")
         assert kwh in page.inner_text("li.msg.bot:last-child")
+        assert page.locator("li.msg.bot:last-child svg rect").count() == 24  # "ontem" drawn hour by hour
         _assert_reply_start_visible(page)
+        _shot(page, "webchat-2b-ontem-por-hora.png")
         # a long reply with a chart: the page scrolls to the start of the reply, not to its end
         _ask(page, "quanto consumi nos últimos 30 dias?")
         assert page.locator("li.msg.bot:last-child svg rect").count() >= 20
@@ -143,8 +145,13 @@ def test_phone_identification_reply_in_view_and_errors_in_words(demo_home, brows
         _ask(page, "explique minha última conta")
         _assert_reply_start_visible(page)
         _shot(page, "webchat-3-conta.png")
-        page.locator("li.msg.bot:last-child summary").click()
+        _ask(page, "mostre a conta linha por linha")
+        assert "TUSD" in page.inner_text("li.msg.bot:last-child .reply")
+        _assert_reply_start_visible(page)
+        _shot(page, "webchat-3b-conta-linhas.png")
+        page.locator("li.msg.bot:last-child details.how summary").click()
         assert page.locator("li.msg.bot:last-child .detail").is_visible()
+        assert not page.inner_text("li.msg.bot:last-child .detail").startswith("Como calculei")  # said once, on the button
         _ask(page, "faltou energia ontem?")
         _assert_reply_start_visible(page)
         _shot(page, "webchat-4-falta-de-energia.png")
@@ -217,3 +224,34 @@ def test_reply_markup_is_escaped_and_bold_rendered(demo_home, browser):
         assert cited.is_visible() and "Quando há compensação" in cited.inner_text()
         assert page.locator("main.article strong").count() >= 3 and "**" not in page.inner_text("main.article")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_docs_render_with_the_network_off(demo_home, browser):
+    """/docs and /redoc draw the API from packaged assets: every request off this server is refused."""
+    port = free_port()
+    settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}")
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(f"http://127.0.0.1:{port}/") or url.startswith("data:") or url.startswith("blob:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    with running_server(settings, port) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", only_local)
+        page.goto(base + "/docs")
+        page.wait_for_selector(".swagger-ui .opblock", timeout=60_000)
+        assert page.locator(".swagger-ui .opblock").count() >= 15
+        assert "Smart-meter assistant API" in page.inner_text(".swagger-ui .info")
+        page.wait_for_selector(".swagger-ui .auth-wrapper .authorize", timeout=10_000)  # the X-API-Key scheme
+        _shot(page, "docs-offline.png")
+        page.goto(base + "/redoc")
+        page.wait_for_selector(".api-content h2", timeout=60_000)
+        assert "Ranking por DRP" in page.inner_text(".api-content")
+        _shot(page, "redoc-offline.png")
+    # nothing the pages need comes from outside; ReDoc's bundle only asks for its "powered by" logo (blocked, not drawn)
+    assert [u for u in outside if not u.startswith("https://cdn.redoc.ly/redoc/logo")] == []

@@ -422,3 +422,15 @@ def test_demo_data_writes_the_service_requests(fleet: Any, tmp_path: Path) -> No
         assert req.late
     finally:
         store.close()
+
+
+def test_group_a_voltages_are_the_vt_secondary(fleet: Any) -> None:
+    """Group A meters export 10-minute voltages too, read at the VT secondary: 13.800/115 V gives
+    115/sqrt(3) = 66,4 V phase-neutral, inside the MT adequada band 0,93-1,05 x 66,4 = 61,7-69,7 V."""
+    _, meta, con = fleet
+    ids = scenario_ids(meta, "group_a")
+    n, mean = _rows(
+        con, "SELECT count(*), avg(voltage_v) FROM v10 WHERE list_contains(?, installation_id)", [ids]
+    )[0]
+    assert n > 0
+    assert 61.7 < mean < 69.7

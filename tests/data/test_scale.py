@@ -162,3 +162,26 @@ def test_reuse_keeps_an_existing_fleet(homes: dict[str, Path]) -> None:
     meta = build_scale_fleet(homes["direct"], METERS, months=MONTHS, workers=1)
     assert meta["build"]["params"]["meters"] == METERS
     assert _digest(homes["direct"]) == before
+
+
+def test_installation_files_and_scoped_sql_read_only_its_buckets(homes: dict[str, Path]) -> None:
+    """A single-installation query opens one file a month (its bucket), with the view's rows."""
+    with Store(homes["split"], read_only=True) as s:
+        months = sorted(p.name for p in (homes["split"] / "lake" / "load_profile").glob("month=*"))
+        for iid in ("40010001", "40010040"):
+            files = s.installation_files("load_profile", iid)
+            assert len(files) == len(months)  # one bucket holds it in each month
+            has = {
+                r[0]
+                for r in s.rows(
+                    f"SELECT DISTINCT filename FROM read_parquet({files!r}, filename = true) WHERE installation_id = ?",
+                    [iid],
+                )
+            }
+            assert has == set(files)
+            sql = "SELECT ts, import_wh, month FROM load_profile WHERE installation_id = ? ORDER BY ts"
+            scoped = s.scope_sql(sql, iid)
+            assert "read_parquet" in scoped and scoped != sql
+            assert s.rows(scoped, [iid]) == s.rows(sql, [iid])
+        assert s.installation_files("load_profile", "49999999") == []
+        assert s.installation_files("load_profile", "40010001", ("2099-01", "2099-12")) == []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from knowledge.chunking import load_articles
 from knowledge.evaluation import format_retrieval_eval, load_questions, run_retrieval_eval
 
@@ -36,7 +34,6 @@ def test_labelled_set_is_sound():
     assert len({q.text for q in questions}) == len(questions)
 
 
-@pytest.mark.skipif(not SHARED_SETS.is_dir(), reason="shared eval sets not packaged")
 def test_every_shared_knowledge_question_is_labelled():
     labelled = {q.origin.removeprefix("shared:") for q in load_questions() if q.origin.startswith("shared:")}
     needed = []

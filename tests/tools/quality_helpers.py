@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tests.lake import with_load_profile_columns
+from tests.lake import insert_installations, with_load_profile_columns, write_lake
+from tools.data.store import Store
 
 WEEK_START = dt.datetime(2026, 11, 16)  # a Monday
 STEP = dt.timedelta(minutes=10)
@@ -85,3 +89,19 @@ def load_profile_frame(
         }
     )
     return with_load_profile_columns(lp)
+
+
+@contextmanager
+def small_store(
+    home: Path, rows: list[dict[str, object]], tables: Mapping[str, pd.DataFrame]
+) -> Iterator[Store]:
+    """A real store at ``home``: register ``rows`` and lake ``tables`` ({table: frame}), views fresh."""
+    store = Store(home)
+    try:
+        insert_installations(store, rows)
+        for table, frame in tables.items():
+            write_lake(home, table, frame)
+        store.refresh_views()
+        yield store
+    finally:
+        store.close()

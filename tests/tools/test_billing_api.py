@@ -25,9 +25,7 @@ from tools.api.billing import estimate_cost_for
 from tools.data import schema
 from tools.data.store import Store
 from tools.domain import calendar as cal
-from tools.domain.billing import estimate_energy_cost
 from tools.errors import ForbiddenInstallation, TariffNotFound
-from tools.reference import load_reference
 from tools.types import Period, to_jsonable
 from tools.units import money
 
@@ -60,7 +58,7 @@ def test_explain_last_bill_lines_add_up(
     r = run_tool("explain_bill", ctx, iid, {"reference": "last_bill"})
     v = r.value
     assert not r.disqualified
-    assert v.total_rs == sum(ln.amount_rs for ln in v.lines)
+    assert _tax_block(v) == v.total_rs
     assert v.reading_date <= TODAY < v.reading_date + dt.timedelta(days=34)
     assert 27 <= v.days <= 33
     # consumption = plain SQL sum over the cycle days
@@ -69,6 +67,15 @@ def test_explain_last_bill_lines_add_up(
         [iid, dt.datetime.combine(v.start, dt.time()), dt.datetime.combine(v.reading_date, dt.time())],
     )
     assert v.consumption_kwh == D(int(wh)) / 1000
+    # the total by the spreadsheet below (floats, no engine code): kWh x 0,73945 (+ bandeira),
+    # grossed up by ICMS band and PIS/COFINS 0,63 % + 2,85 %, plus the CIP line
+    inst = ctx.installation(iid)
+    cycle = cal.BillingCycle(v.start, v.end, v.reading_date)
+    cd_kwh = {1: 30.0, 2: 50.0}.get(int(inst["phases"]), 100.0)
+    sheet, _ = _sheet_bill(
+        {"fora_ponta": float(v.consumption_kwh)}, {}, 0.0, False, cd_kwh, 0.0, _bandeira(cycle)
+    )
+    assert abs(float(v.total_rs) - (sheet + float(v.cip_rs or 0))) <= 0.01
     # drivers explain the whole change
     assert v.previous_total_rs is not None and v.change_rs == v.total_rs - v.previous_total_rs
     assert sum(d.delta_rs for d in v.drivers) == v.change_rs
@@ -88,7 +95,12 @@ def test_explain_bill_by_month_and_gd_compensation(ctx: ToolContext, scenarios: 
     assert v.compensated_kwh <= v.consumption_kwh
     keys = {ln.key for ln in v.lines}
     assert "billing.component.scee_te" in keys
-    assert v.total_rs == sum(ln.amount_rs for ln in v.lines)
+    assert _tax_block(v) == v.total_rs  # the tax block and the lines are rounded apart
+
+
+def _tax_block(v: Any) -> Decimal:
+    """Subtotal + ICMS + PIS + COFINS + CIP of a bill: rounded apart from its lines (audit item 3)."""
+    return v.subtotal_before_taxes_rs + v.icms_rs + v.pis_rs + v.cofins_rs + (v.cip_rs or D(0))
 
 
 def test_cli_explain_bill_prints_json_whose_lines_add_up(
@@ -112,9 +124,10 @@ def test_cli_explain_bill_prints_json_whose_lines_add_up(
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     value = out["value"]
-    assert D(value["total_rs"]) == sum(D(ln["amount_rs"]) for ln in value["lines"])
+    block = ("subtotal_before_taxes_rs", "icms_rs", "pis_rs", "cofins_rs", "cip_rs")
+    assert D(value["total_rs"]) == sum(D(value[k] or 0) for k in block)
     components = [s for s in out["trail"] if s["key"].startswith("billing.component.")]
-    assert D(value["total_rs"]) == sum(D(s["output"]) for s in components)
+    assert len(components) == len(value["lines"])
     assert all(any(ref["source"] for ref in s["refs"]) for s in components)
     assert out["provenance"]["queries"]
 
@@ -195,7 +208,7 @@ def test_gd_credits_ledger(ctx: ToolContext, scenarios: dict[str, Any]) -> None:
     assert no_gd.disqualified
 
 
-def test_estimate_cost_for_matches_the_pure_function(
+def test_estimate_cost_for_matches_the_hand_formula(
     ctx: ToolContext, scenarios: dict[str, Any], demo_store: Store
 ) -> None:
     iid = first(scenarios, "demo")
@@ -205,9 +218,12 @@ def test_estimate_cost_for_matches_the_pure_function(
         "SELECT sum(import_wh) FROM load_profile WHERE installation_id = ? AND ts >= '2026-10-01' AND ts < '2026-11-01'",
         [iid],
     )
-    inst = ctx.installation(iid)
-    expected, _ = estimate_energy_cost({"total": D(int(wh)) / 1000}, 31, inst, period.end, load_reference())
-    assert amount == expected
+    # by hand: convencional 0,73945 R$/kWh (REH 3.579/2026), October 2026 bandeira not published
+    # (verde), ICMS band of the monthly kWh (31 days), PIS 0,63 % + COFINS 2,85 % (default)
+    kwh = D(int(wh)) / 1000
+    icms = D("0.18") if kwh > 200 else D("0.12") if kwh > 90 else D(0)
+    expected = kwh * D("0.73945") / ((1 - icms) * (1 - D("0.0063") - D("0.0285")))
+    assert abs(amount - expected) < D("0.000001")
     assert steps[0].sql and steps[-1].key == "billing.step.energy_cost"
 
 
@@ -432,7 +448,7 @@ def test_not_enough_data_gives_a_disqualifying_issue(short_store: Store) -> None
         "issue.billing.insufficient_data"
     ]
     ok = run_tool("explain_bill", sctx, "90000001", {"reference": "last_bill"})
-    assert not ok.disqualified and ok.value.total_rs == sum(ln.amount_rs for ln in ok.value.lines)
+    assert not ok.disqualified and _tax_block(ok.value) == ok.value.total_rs
 
 
 def test_issue_texts_fit_their_data(ctx: ToolContext, scenarios: dict[str, Any], short_store: Store) -> None:

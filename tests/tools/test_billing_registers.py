@@ -14,8 +14,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from tests.lake import insert_installations, write_lake
-from tests.tools.quality_helpers import installation_row, load_profile_frame
+from tests.tools.quality_helpers import installation_row, load_profile_frame, small_store
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.data.store import Store
 
@@ -39,16 +38,11 @@ def _registers(iid: str, days: int) -> pd.DataFrame:
 
 @pytest.fixture()
 def gap_store(tmp_path):  # type: ignore[no-untyped-def]
-    home = tmp_path / "home"
-    store = Store(home)
-    insert_installations(store, [installation_row("UC-G", phases=1, cycle_day=10)])
     lp = load_profile_frame("UC-G", "2026-09-01", "2026-11-25 23:45", 100)
     lp = lp[pd.to_datetime(lp["ts"]).dt.date != GAP_DAY]  # one day of intervals never arrived
-    write_lake(home, "load_profile", lp)
-    write_lake(home, "billing_registers", _registers("UC-G", 87))  # 01/09 .. 26/11 00:00
-    store.refresh_views()
-    yield store
-    store.close()
+    tables = {"load_profile": lp, "billing_registers": _registers("UC-G", 87)}  # 01/09 .. 26/11 00:00
+    with small_store(tmp_path / "home", [installation_row("UC-G", phases=1, cycle_day=10)], tables) as store:
+        yield store
 
 
 def test_bill_with_a_gap_uses_the_register_delta(gap_store: Store) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.lake import insert_installations, write_lake
-from tests.tools.quality_helpers import installation_row, load_profile_frame
+from tests.tools.quality_helpers import installation_row, load_profile_frame, small_store
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality_common import continuity_rules
 from tools.data.store import Store
@@ -169,24 +169,17 @@ def test_continuity_tool_matches_hand_computation(outage_store: Store) -> None:
 @pytest.fixture()
 def september_store(tmp_path):  # type: ignore[no-untyped-def]
     """Three interruptions in September 2026: 05/09 5 h, 12/09 4 h, 19/09 14:00-14:48 (0,8 h)."""
-    home = tmp_path / "home"
-    store = Store(home)
-    insert_installations(store, [installation_row("UC-7")])
     starts = [dt.datetime(2026, 9, 5, 8), dt.datetime(2026, 9, 12, 8), dt.datetime(2026, 9, 19, 14)]
-    minutes = [300, 240, 48]
     ts, codes = [], []
-    for s, mins in zip(starts, minutes, strict=True):
+    for s, mins in zip(starts, [300, 240, 48], strict=True):
         ts += [s, s + dt.timedelta(minutes=mins)]
         codes += [c.POWER_DOWN, c.POWER_UP]
-    ev = pd.DataFrame({"ts": ts, "code": codes})
-    ev["installation_id"] = "UC-7"
-    ev["code"] = ev["code"].astype("Int16")
-    ev["value"] = None
-    write_lake(home, "events", ev[["installation_id", "ts", "code", "value"]])
-    write_lake(home, "load_profile", load_profile_frame("UC-7", "2026-09-01", "2026-10-14 23:45", 50))
-    store.refresh_views()
-    yield store
-    store.close()
+    ev = pd.DataFrame(
+        {"installation_id": "UC-7", "ts": ts, "code": pd.array(codes, dtype="Int16"), "value": None}
+    )
+    tables = {"events": ev, "load_profile": load_profile_frame("UC-7", "2026-09-01", "2026-10-14 23:45", 50)}
+    with small_store(tmp_path / "home", [installation_row("UC-7")], tables) as store:
+        yield store
 
 
 def test_one_day_asked_gives_the_whole_month_and_the_days_interruptions(september_store: Store) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
-from tests.lake import insert_installations, write_lake
-from tests.tools.quality_helpers import installation_row, load_profile_frame
+from tests.tools.quality_helpers import installation_row, load_profile_frame, small_store
 from tools.api.context import Scope, ToolContext, run_tool
 from tools.data.store import Store
 
@@ -22,19 +22,13 @@ D = Decimal
 
 @pytest.fixture()
 def gd_store(tmp_path):  # type: ignore[no-untyped-def]
-    home = tmp_path / "home"
-    store = Store(home)
     row = installation_row(
         "UC-S", cycle_day=10, gd_kind="local", gd_class="GD2", gd_kwp=3.0, gd_since=dt.date(2024, 1, 1)
     )
-    insert_installations(store, [row])
     lp = load_profile_frame("UC-S", "2026-08-01", "2026-11-25 23:45", 100)
-    lp["export_wh"] = 20
-    lp["export_wh"] = lp["export_wh"].astype("Int32")
-    write_lake(home, "load_profile", lp)
-    store.refresh_views()
-    yield store
-    store.close()
+    lp["export_wh"] = pd.array([20] * len(lp), dtype="Int32")
+    with small_store(tmp_path / "home", [row], {"load_profile": lp}) as store:
+        yield store
 
 
 def test_gd_credits_one_window_for_every_figure(gd_store: Store) -> None:

@@ -28,7 +28,8 @@ from tools.domain.storage_cost_sim import Fleet, Overheads, Tiering, flat_fleet,
 from tools.domain.storage_cost_volume import ProductRates
 from tools.errors import InvalidArguments
 
-EVAL = Path("/work/shared/eval/operator_dev.jsonl")
+#: the shared eval set, beside the repository (../shared/ from the repo root, as in CI)
+EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "operator_dev.jsonl"
 
 
 def close(got: float, want: float, tol: float = 0.05) -> bool:

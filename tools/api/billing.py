@@ -226,7 +226,7 @@ def _setup(
     span_sql = ""
     if span:
         span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
-        found = ctx.store.rows(span_sql, [installation_id])
+        found = ctx.store.rows(ctx.store.scope_sql(span_sql, installation_id), [installation_id])
         first = found[0][0] if found and found[0][0] is not None else None
         last = found[0][1] if found and found[0][1] is not None else None
     cd = row.get("cycle_day")
@@ -281,7 +281,7 @@ def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
             dt.datetime.combine(start, dt.time()),
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
         ]
-        df = call.ctx.store.df(sql, params)
+        df = call.ctx.store.df(call.ctx.store.scope_sql(sql, call.installation_id), params)
         n_rows = len(df)
     else:
         sql = POSTO_SLOTS_SQL
@@ -366,7 +366,7 @@ def _register_usages(
     first = usages[0].cycle.start
     last = (min(usages[-1].cycle.end, end_cap) if end_cap else usages[-1].cycle.end) + dt.timedelta(days=1)
     df = call.ctx.store.df(
-        REGISTER_SQL,
+        call.ctx.store.scope_sql(REGISTER_SQL, call.installation_id),
         [call.installation_id, dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time())],
     )
     if df.empty:

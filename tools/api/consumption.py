@@ -58,14 +58,22 @@ LEFT JOIN load_profile lp
   ON lp.installation_id = $installation AND lp.ts >= w.wstart AND lp.ts < w.wend
 GROUP BY w.basis"""
 
+#: at most this many similar homes are compared (the nearest installation ids of the same class,
+#: subgroup and phases, half on each side): the answer costs the same in a fleet of 1k or 1M
+PEER_LIMIT = 400
+
 PEERS_SQL = """WITH me AS (
   SELECT customer_class, subgroup, phases FROM installations WHERE installation_id = $installation
-), peers AS (
+), cand AS (
   SELECT i.installation_id
   FROM installations i JOIN me
     ON i.customer_class = me.customer_class AND i.subgroup = me.subgroup AND i.phases = me.phases
   WHERE i.installation_id <> $installation
     AND coalesce(i.gd_kind, 'none') = 'none' AND coalesce(i.gd_kwp, 0) = 0
+), peers AS (  -- the nearest ids on each side: a bounded sample whatever the fleet size
+  (SELECT installation_id FROM cand WHERE installation_id > $installation ORDER BY installation_id LIMIT {half})
+  UNION ALL
+  (SELECT installation_id FROM cand WHERE installation_id < $installation ORDER BY installation_id DESC LIMIT {half})
 ), usage AS (
   SELECT lp.installation_id,
          sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
@@ -82,7 +90,7 @@ SELECT count(*) AS peers,
        (SELECT customer_class FROM me) AS customer_class,
        (SELECT subgroup FROM me) AS subgroup,
        (SELECT phases FROM me) AS phases
-FROM usage"""
+FROM usage""".replace("{half}", str(PEER_LIMIT // 2))
 
 #: the same as WINDOWS_SQL over the per-day aggregate (``$wN_start`` / ``$wN_end`` are DATEs)
 WINDOWS_DAILY_SQL = """SELECT w.basis,
@@ -233,7 +241,8 @@ def fetch_intervals(
         "month_lo": lo,
         "month_hi": hi,
     }
-    return ctx.store.df(INTERVALS_SQL, params), INTERVALS_SQL
+    sql = ctx.store.scope_sql(INTERVALS_SQL, installation_id, (lo, hi))  # only its files
+    return ctx.store.df(sql, params), INTERVALS_SQL
 
 
 def fetch_windows(

@@ -169,7 +169,8 @@ def fetch_interruptions(
     store: Store, installation_id: str, start: dt.datetime, end: dt.datetime
 ) -> list[cont.Interruption]:
     """Power-down/up pairs of one installation around ``[start, end)``."""
-    ev = store.df(_POWER_SQL, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
+    sql = store.scope_sql(_POWER_SQL, installation_id)  # only the files that may hold it
+    ev = store.df(sql, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
     return cont.pair_power_events(ev)
 
 
@@ -196,7 +197,9 @@ def voltage_quality(
     # the nominal voltage in force in the period (versioned register), not the latest
     in_force = ctx.installation_on(installation_id, period.start)
     band = q.meter_band(in_force["nominal_voltage_v"], rules, text(in_force.get("group_code")))
-    readings = ctx.store.df(_READINGS_SQL, [installation_id, start, end_ext])
+    readings = ctx.store.df(
+        ctx.store.scope_sql(_READINGS_SQL, installation_id), [installation_id, start, end_ext]
+    )
     if readings.empty:
         raise NoData("no voltage readings", installation_id=installation_id, period=period.label)
     intr = fetch_interruptions(ctx.store, installation_id, start, end_ext)

@@ -27,8 +27,9 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from tools.data import schema
+from tools.data import lakefile, schema
 from tools.data.calibration_sample import SampleSpec, events_table, generate_tables
 
 CALIBRATION_FILE = "calibration.json"
@@ -39,8 +40,8 @@ EVENT_SAMPLE_METERS = 2000
 ROW_COLUMNS = ("installation_id", "ts", "interval_min", "quality")
 LP_VALUE_COLUMNS = tuple(c for c in schema.LOAD_PROFILE_COLUMNS if c not in ROW_COLUMNS)
 VOLTAGE_COLUMNS = ("v_a_dv", "v_b_dv", "v_c_dv")
-#: How the lake writes Parquet (DuckDB COPY): kept in one place so calibration and ingest agree.
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+#: How the lake writes Parquet: ``tools.data.lakefile`` (shared with the ingest and the scale generator).
+PARQUET_OPTIONS = lakefile.DESCRIPTION
 
 
 # ------------------------------------------------------------------------------ writing
@@ -59,19 +60,27 @@ def writer_connection() -> duckdb.DuckDBPyConnection:
 
 
 def write_lake_table(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, lake: Path, table: str) -> None:
-    """Write ``frame`` as lake table ``table``: typed columns, sorted, Hive month partitions, ZSTD."""
+    """Write ``frame`` as lake table ``table`` exactly as the ingest writes it (``tools.data.lakefile``:
+    typed columns, lake order, Hive month partitions, per-column encodings, ZSTD)."""
     cols = schema.LAKE_TABLES[table]
-    keys = schema.LAKE_KEYS[table]
     sel = ", ".join(f"CAST({c} AS {t.split()[0]}) AS {c}" for c, t in cols.items())
     con.register("_calib_frame", frame)
     try:
-        target = lake / table
-        target.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY (SELECT {sel}, strftime(ts, '%Y-%m') AS month FROM _calib_frame "
-            f"ORDER BY {', '.join(keys)}) TO '{target}' "
-            f"({PARQUET_OPTIONS}, PARTITION_BY (month), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{{i}}')"
-        ).fetchall()
+        months = [
+            m
+            for (m,) in con.execute(
+                "SELECT DISTINCT strftime(ts, '%Y-%m') FROM _calib_frame ORDER BY 1"
+            ).fetchall()
+        ]
+        for month in months:
+            target = lake / table / f"month={month}"
+            target.mkdir(parents=True, exist_ok=True)
+            lakefile.copy_sorted(
+                con,
+                f"SELECT {sel} FROM _calib_frame WHERE strftime(ts, '%Y-%m') = '{month}'",
+                table,
+                target / lakefile.part_name(0),
+            )
     finally:
         con.unregister("_calib_frame")
 
@@ -371,7 +380,7 @@ def calibrate(
         "version": CALIBRATION_VERSION,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "layout": "parquet_zstd_wide",
-        "writer": f"duckdb {duckdb.__version__} COPY ({PARQUET_OPTIONS}, PARTITION_BY month)",
+        "writer": f"pyarrow {pa.__version__} ({PARQUET_OPTIONS}), month partitions",
         "source": {
             "kind": "generated",
             "generator": "tools.data.calibration_sample",

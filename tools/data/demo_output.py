@@ -214,13 +214,12 @@ def stream_lines(parts: list[tuple[MeterIntervals, np.ndarray]], ids: list[str])
 def voltage_table(
     state: BatchState, recs: list[dict[str, Any]], grid: Grid, keep_fn: Any, id_dict: pa.Array
 ) -> pa.Table:
-    """10-minute voltage rows (phase A/B/C) of Group B meters; windows with any interruption are omitted."""
+    """10-minute voltage rows (phase A/B/C); windows with any interruption are omitted. Group A
+    meters record the voltage transformers' secondary (phase-neutral ~66,4 V for 13,8 kV)."""
     rows, ts, ph, val = [], [], [], []
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
     for k, row in enumerate(state.rows):
         r = recs[int(row)]
-        if r["kind"] == "group_a":
-            continue
         on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
         keep = on_ok & keep_fn(int(row), t10)
         n_k = int(keep.sum())

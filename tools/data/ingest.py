@@ -293,7 +293,8 @@ def _ts_sql(x: str) -> str:
 
 
 def _num_sql(x: str) -> str:
-    return f"TRY_CAST(replace({x}, ',', '.') AS DOUBLE)"
+    # the decimal-comma rewrite only for values that do not parse as they are (hot path: no copy)
+    return f"coalesce(TRY_CAST({x} AS DOUBLE), TRY_CAST(replace({x}, ',', '.') AS DOUBLE))"
 
 
 def _nz(col: str, present: Iterable[str]) -> str:

@@ -40,6 +40,11 @@ ORDER: dict[str, tuple[str, ...]] = {
     "events": ("installation_id", "ts", "code"),
     "billing_registers": ("installation_id", "ts", "register", "posto"),
 }
+#: One line for reports (calibration.json "writer").
+DESCRIPTION = (
+    f"Parquet, ZSTD level {COMPRESSION_LEVEL}, {ROW_GROUP_SIZE:,}-row groups, page index; "
+    "BYTE_STREAM_SPLIT energy/current, DELTA_BINARY_PACKED time/voltage/registers, dictionary ids"
+)
 _BYTE_SPLIT = frozenset(
     [c for code, (c, _s) in schema.CHANNELS.items() if code not in schema.VOLTAGE_CHANNELS] + ["value"]
 )

@@ -12,19 +12,17 @@ Implementations:
   ``.csv.gz`` too). The kind comes from the file-name prefix and is checked against the header.
 * :class:`JsonlStreamSource`: a ``meter_reads*.jsonl`` file, one meter-read message per line
   as a "meter reads" Kafka topic carries them; flattened to long load-profile records.
-* :class:`KafkaSource`: the plug-in point for a live topic (needs ``confluent_kafka``, which is
-  not a dependency of this project): it consumes a batch of messages, stages them through the
-  same JSON path and commits the offsets only after the batch is stored.
+* :class:`KafkaSource`: one batch of messages polled from a live topic (``confluent-kafka``, the
+  ``kafka`` extra; the loop is :mod:`tools.data.kafka_ingest`), staged through the same JSON path.
 """
 
 from __future__ import annotations
 
 import abc
 import csv
+import dataclasses
 import gzip
 import hashlib
-import importlib
-import itertools
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -306,16 +304,21 @@ def _sniff_delim(header_line: str) -> str:
 # ---------------------------------------------------------------------------------- JSON lines
 
 
-def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Staged:
-    """Stage a JSON-lines file of meter-read messages as long load-profile records."""
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, kind: str, keep_blank: bool = False) -> Staged:
+    """Stage a JSON-lines file of meter-read messages as long load-profile records.
+
+    Blank lines are skipped in files; with ``keep_blank`` (one message a line, from a topic) an
+    empty message is a record too (``malformed_json``), so every message is accounted for.
+    """
     t = _token()
     lines, msg, raw, rejects = f"_lines_{t}", f"_msg_{t}", f"_raw_{t}", f"_rejects_{t}"
+    keep = "OR line_no < n" if keep_blank else ""
     con.execute(
         f"""CREATE TEMP TABLE {lines} AS
         SELECT line_no, rtrim(line, chr(13)) AS line FROM (
-          SELECT unnest(s) AS line, generate_subscripts(s, 1) AS line_no
+          SELECT unnest(s) AS line, generate_subscripts(s, 1) AS line_no, len(s) AS n
           FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(?))
-        ) WHERE trim(line) <> ''""",
+        ) WHERE trim(line) <> '' {keep}""",
         [str(path)],
     )
     con.execute(
@@ -381,53 +384,95 @@ class JsonlStreamSource(FileSource):
         return _stage_jsonl(con, self.path, self.kind)
 
 
-class KafkaSource(Source):
-    """Plug-in point for a live "meter reads" topic (same message format as the stream files).
+@dataclass(frozen=True, slots=True)
+class KafkaMessage:
+    """One message of a "meter reads" topic: where it sits and its raw value."""
 
-    Consumes up to ``max_messages`` (or until ``timeout_s`` without messages), stages them like
-    :class:`JsonlStreamSource` and commits the consumer offsets in :meth:`done`, i.e. only after
-    the batch is stored; a crash before that re-delivers the batch, which the idempotent ingest
-    absorbs as duplicates. Needs ``confluent_kafka`` (not a project dependency).
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+
+
+class KafkaSource(Source):
+    """One batch of messages polled from a live "meter reads" topic (same format as the stream files).
+
+    The consumer loop (:mod:`tools.data.kafka_ingest`) polls the batch, then ingests it through the
+    same staging, validation, quarantine and crash-safe partition swap as a file; it commits the
+    offsets only after the swap. The fingerprint names the (topic, partition, offset range) of the
+    batch, so a batch re-delivered whole after a crash is recognised in ``ingest_log``; a batch cut
+    differently is absorbed by the dedup. Quarantined records carry topic, partition and offset,
+    and their ``line_no`` is the message's offset.
     """
 
     kind = "load_profile"
 
-    def __init__(
-        self,
-        topic: str,
-        bootstrap_servers: str,
-        group_id: str = "smartmeter-ingest",
-        max_messages: int = 100_000,
-        timeout_s: float = 10.0,
-    ) -> None:
-        try:
-            kafka = importlib.import_module("confluent_kafka")
-        except ImportError as exc:
-            raise SourceError("kafka_unavailable", f"kafka:{topic}", "pip install confluent-kafka") from exc
-        self.name = f"kafka:{topic}"
+    def __init__(self, topic: str, messages: list[KafkaMessage]) -> None:
         self.topic = topic
-        self.max_messages = max_messages
-        self.timeout_s = timeout_s
-        self._consumer = kafka.Consumer(
-            {"bootstrap.servers": bootstrap_servers, "group.id": group_id, "enable.auto.commit": False}
-        )
-        self._consumer.subscribe([topic])
+        self.name = f"kafka:{topic}"
+        self.messages = messages
         self._spool: Path | None = None
+
+    def fingerprint(self) -> str | None:
+        if not self.messages:
+            return None
+        ranges: dict[int, list[int]] = {}
+        for m in self.messages:
+            ranges.setdefault(m.partition, []).append(m.offset)
+        text = ";".join(f"{self.topic}:{p}:{min(o)}-{max(o)}:{len(o)}" for p, o in sorted(ranges.items()))
+        return hashlib.sha256(("kafka\n" + text).encode()).hexdigest()
+
+    def size_bytes(self) -> int:
+        return sum(len(m.value) for m in self.messages)
+
+    def next_offsets(self) -> dict[int, int]:
+        """Per partition, the offset to commit once the batch is stored (last offset + 1)."""
+        out: dict[int, int] = {}
+        for m in self.messages:
+            out[m.partition] = max(out.get(m.partition, -1), m.offset + 1)
+        return out
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as spool:
             self._spool = Path(spool.name)
-            for _ in itertools.repeat(None, self.max_messages):
-                message = self._consumer.poll(self.timeout_s)
-                if message is None:
-                    break
-                if message.error():
-                    continue
-                spool.write(bytes(message.value()).replace(b"\n", b" ") + b"\n")
-        return _stage_jsonl(con, self._spool, self.kind)
+            for m in self.messages:  # one message a line (a newline inside a value would split it)
+                spool.write(m.value.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
+        staged = _stage_jsonl(con, self._spool, self.kind, keep_blank=True)
+        offs = f"_koffs_{_token()}"
+        con.execute(f"CREATE TEMP TABLE {offs} (line_no BIGINT, kpartition INTEGER, koffset BIGINT)")
+        con.execute(
+            f"INSERT INTO {offs} SELECT * FROM (SELECT unnest(?) AS line_no, unnest(?) AS kpartition, unnest(?) AS koffset)",
+            [
+                list(range(1, len(self.messages) + 1)),
+                [m.partition for m in self.messages],
+                [m.offset for m in self.messages],
+            ],
+        )
+        topic = sql_str(self.topic)
+        # malformed messages: the raw value wrapped with where it came from; line_no = offset
+        con.execute(
+            f"""UPDATE {staged.rejects} SET
+                  record = CAST(to_json(struct_pack(topic := {topic}, partition := o.kpartition,
+                                                    "offset" := o.koffset, message := {staged.rejects}.record)) AS VARCHAR),
+                  line_no = o.koffset
+                FROM {offs} o WHERE o.line_no = {staged.rejects}.line_no"""
+        )
+        where = f"(SELECT o.{{col}} FROM {offs} o WHERE o.line_no = r._line)"
+        record_sql = (
+            f"CAST(to_json(struct_pack(topic := {topic}, partition := {where.format(col='kpartition')}, "
+            f"\"offset\" := {where.format(col='koffset')}, "
+            + ", ".join(f"{c} := r.{c}" for c in _STREAM_FIELDS)
+            + ")) AS VARCHAR)"
+        )
+        line_sql = f"(SELECT o.koffset FROM {offs} o WHERE o.line_no = ({{idx}} // {_RID_STRIDE}))"
+        return dataclasses.replace(
+            staged,
+            record_sql=record_sql,
+            line_sql=line_sql,
+            temp_tables=(*staged.temp_tables, offs),
+        )
 
     def done(self) -> None:
-        self._consumer.commit(asynchronous=False)
         if self._spool is not None:
             self._spool.unlink(missing_ok=True)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -51,7 +52,8 @@ import duckdb
 import pandas as pd
 
 from tools.data import schema, usage
-from tools.data.sqltext import sql_str
+from tools.data.lakeindex import index_for
+from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ LAKE_SWAPS_COLUMNS: dict[str, str] = {
     "tmp_dir": "VARCHAR",  # directory name under lake/<table>/ holding the new partition
     "old_dir": "VARCHAR",  # name the current partition is moved to before removal
 }
+
+_SCOPED = re.compile(r"\bFROM\s+(" + "|".join(schema.LAKE_TABLES) + r")\s+WHERE\b")
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -255,6 +259,35 @@ class Store:
     def partition_files(self, table: str, month: str) -> list[Path]:
         """The visible Parquet files of one month partition (empty if the month has no data)."""
         return sorted((self.lake / table / partition_dir_name(month)).glob("*.parquet"))
+
+    def installation_files(
+        self, table: str, installation_id: str, months: tuple[str, str] | None = None
+    ) -> list[str]:
+        """The visible Parquet files of ``table`` that may hold ``installation_id`` (their footer
+        min/max of installation_id spans it), optionally only of months ``[lo, hi]`` (YYYY-MM).
+
+        A single-installation query over these files opens one or two files a month whatever the
+        fleet size (the view opens every file). See :class:`tools.data.lakeindex.LakeIndex`.
+        """
+        return index_for(self.lake / table).files_for(installation_id, months)
+
+    def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
+        """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold
+        ``installation_id`` (the query must filter on that installation). Same rows as the view."""
+
+        def repl(m: re.Match[str]) -> str:
+            table = m.group(1)
+            files = self.installation_files(table, installation_id, months)
+            if not files:
+                return m.group(0)
+            src = (
+                f"read_parquet({sql_str_list(files)}, hive_partitioning = true, "
+                "hive_types = {'month': VARCHAR})"
+            )
+            cols = ", ".join(schema.LAKE_TABLES[table])
+            return f"FROM (SELECT {cols}, month FROM {src}) AS {table} WHERE"
+
+        return _SCOPED.sub(repl, sql)
 
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))

@@ -43,7 +43,7 @@ PLATFORM = "platform"  # the product column of fixed lines (not attributable to 
 PER_METER_Q = Decimal("0.000001")
 RAW_CSV_B_PER_READING = 48.0  # storage-cost.md §0: CSV long export
 MDM_REF = TrailRef(
-    "REN 1.000/2021 art. 435 and art. 659 par. 2 (10-year records; applied to meter data)", "unconfirmed"
+    "REN 1.000/2021, art. 435 e art. 659, par. 2 (10-year records; applied to meter data)", "unconfirmed"
 )
 MODEL_REF = TrailRef("shared/domain/storage-cost.md section 5", "reference")
 
@@ -105,6 +105,7 @@ class TimelinePoint:
     archive_tb: float  # object-store data held (one copy)
     usd_month: Decimal
     usd_per_meter_month: Decimal
+    brl_month: Decimal = Decimal(0)  # usd_month at the scenario's exchange rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,13 @@ def _timeline(
         if st.label.endswith("-12") or st.index == len(states) - 1:
             arc = (MonthState.total(st.warm) + MonthState.total(st.cold)) / 1e12
             points.append(
-                TimelinePoint(st.label, st.total_meters, arc, money(usd), _per(usd, st.total_meters))
+                TimelinePoint(
+                    st.label,
+                    st.total_meters,
+                    arc,
+                    money(usd),
+                    _per(usd, st.total_meters),
+                    money(usd * d(sc.fx_brl_per_usd)),
+                )
             )
     return tuple(points), horizon

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tools.domain.storage_cost import Scenario, ScenarioResult
 
 MDM_REF = TrailRef(
-    "REN 1.000/2021 art. 435 and art. 659 par. 2 (10-year records; applied to meter data)", "unconfirmed"
+    "REN 1.000/2021, art. 435 e art. 659, par. 2 (10-year records; applied to meter data)", "unconfirmed"
 )
 MODEL_REF = TrailRef("shared/domain/storage-cost.md section 5", "reference")
 
@@ -57,7 +57,7 @@ def scenario_steps(
                 for s in sc.fleet.segments
             },
             "B/row",
-            (TrailRef("shared/domain/storage-cost.md 2.2 and 5.2", "reference"),),
+            (TrailRef("shared/domain/storage-cost.md 2.2 e 5.2", "reference"),),
         ),
     ]
     for s in sc.fleet.segments:

@@ -85,7 +85,7 @@ def _voltage(inp: JobInput, _engine: Any) -> list[Query]:
     for ind in ("DRP", "DRC"):
         sql, params = ranking_query(inp.store, inp.today, ind, "transformer", period, nom_end)
         out.append(Query(f"ranking_{ind.lower()}_transformer", sql, params))
-    sets = {k: v for k, v in out[0].params.items() if k not in ("indicator", "level", "limit_pct", "ongoing")}
+    sets = {k: v for k, v in out[0].params.items() if k not in ("indicator", "level", "limit_pct", "ongoing", "scope")}
     return [Query("voltage_sets", sql_file("quality_voltage_sets.sql"), sets), *out]
 
 
@@ -209,8 +209,8 @@ def _tamper(inp: JobInput, _engine: Any) -> list[Query]:
 def _deadlines(inp: JobInput, _engine: Any) -> list[Query]:
     """Anexo IV deadline exposure: open requests and those closed in the last 60 days, with the evidence."""
     as_of = dt.datetime.combine(inp.today, dt.time())
-    since = as_of - dt.timedelta(days=dl.DeadlineExposureArgs().lookback_days)
-    sql, params = dl.requests_query(inp.store, as_of, since=since, ref=load_reference())
+    since = as_of - dt.timedelta(days=dl.DeadlineExposureArgs.model_fields["lookback_days"].default)
+    sql, params = dl.requests_query(inp.store, as_of, since=since)
     return [Query("deadline_requests", sql, params)]
 
 

@@ -80,14 +80,54 @@ def run_job(
     return res
 
 
-def duck_engine(store: Store) -> DuckEngine:
-    return DuckEngine(store)
+def run(
+    home: str | Path,
+    job: str,
+    *,
+    engine: str = "duckdb",
+    master: str = "local[2]",
+    lake: str | None = None,
+    out: str | None = None,
+    period: str | None = None,
+    today: dt.date | None = None,
+    conf: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
+) -> list[JobResult]:
+    """Run ``job`` (or every job for ``all``) on the store at ``home`` with ``engine``.
+
+    DuckDB reads the home's lake; Spark reads ``lake`` (default the home's lake: its register
+    snapshot is refreshed first; for an object-store lake, publish it there beforehand).
+    Results go under ``out`` (default ``<home>/fleet``).
+    """
+    names = sorted(JOBS) if job == "all" else [job]
+    for name in names:
+        if name not in JOBS:
+            raise InvalidArguments("unknown fleet job", job=name, known=["all", *sorted(JOBS)])
+    if engine not in ("duckdb", "spark"):
+        raise InvalidArguments("unknown engine", engine=engine, known=["duckdb", "spark"])
+    target = out or str(Path(home) / "fleet")
+    with Store(home, read_only=True) as store:
+        day = today or store.data_today()
+        if day is None:
+            raise InvalidArguments("the store has no load profile: give --today", home=str(home))
+        eng: Any
+        if engine == "duckdb":
+            eng = DuckEngine(store)
+        else:
+            from tools.data.engines.spark import SparkEngine  # pyspark: the optional extra ``spark``
+
+            if lake is None or "://" not in lake:
+                publish_registers(store, lake)
+            eng = SparkEngine(lake or str(store.lake), master, conf)
+        try:
+            return [run_job(eng, name, target, today=day, period=period, note=note) for name in names]
+        finally:
+            eng.close()
 
 
-def spark_engine(store: Store | None, lake: str | None, master: str) -> Any:
-    """A Spark engine over ``lake`` (default: the store's lake, its register snapshot refreshed first)."""
-    from tools.data.engines.spark import SparkEngine  # pyspark is an optional extra
 
-    if store is not None and (lake is None or "://" not in lake):
-        publish_registers(store, lake)
-    return SparkEngine(lake or str(store.lake if store else ""), master)
+
+def publish(home: str | Path, lake: str | None = None) -> dict[str, int]:
+    """Write the register snapshot of the store at ``home`` under ``<lake>/_registers/``."""
+    with Store(home, read_only=True) as store:
+        return publish_registers(store, lake)

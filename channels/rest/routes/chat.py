@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from assistant import ChatRequest
 from assistant.i18n import has, t
-from channels.charts import to_svg
+from channels.charts import to_svg, with_hour_of_day
 from channels.rest.deps import AssistantDep, OptionalKeyDep, SettingsDep
 from channels.rest.problems import Problem
 from channels.rest.schemas import ChatRequestBody, ChatResponsePublic
@@ -46,7 +46,8 @@ def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: 
                     address=client if key is None else None)
     )
     out = resp.to_dict()
-    for chart in out.get("charts", []):
+    out["charts"] = with_hour_of_day(out.get("charts", []), resp.results, assistant.deps.store)
+    for chart in out["charts"]:
         title_key = f"chart.{chart.get('key', '')}"
         chart["svg"] = to_svg(chart, title=t(title_key) if has(title_key) else "")
     return out

@@ -14,7 +14,7 @@ from assistant import ChatRequest
 from assistant.i18n import t
 from assistant.session import phone_binding
 from channels import whatsapp
-from channels.charts import to_png
+from channels.charts import drawable, to_png, with_hour_of_day
 from channels.rest.deps import AssistantDep, SettingsDep
 from channels.rest.media import sign
 from channels.rest.problems import Problem
@@ -56,15 +56,16 @@ async def whatsapp_webhook(request: Request, assistant: AssistantDep, settings: 
             sessions.set_reply(sid, body)
         return Response(content=body, media_type="application/xml")
     media_url = None
-    if resp.charts:
+    charts = [c for c in with_hour_of_day(resp.charts, resp.results, assistant.deps.store) if drawable(c)]
+    if charts:
         media_id = secrets.token_hex(8)
         media_dir = request.app.state.media_dir
         media_dir.mkdir(parents=True, exist_ok=True)
-        (media_dir / f"{media_id}.png").write_bytes(to_png(resp.charts[0]))
+        (media_dir / f"{media_id}.png").write_bytes(to_png(charts[0]))
         _expire_old(media_dir, settings.media_ttl_s)
         token = sign({"id": media_id}, settings.media_secret, settings.media_ttl_s)
         media_url = f"{settings.public_url.rstrip('/')}/v1/media/{token}.png"
-    body = whatsapp.twiml(whatsapp.split_message(resp.reply), media_url)
+    body = whatsapp.twiml(whatsapp.split_message(whatsapp.format_reply(resp.reply)), media_url)
     if sid:
         sessions.set_reply(sid, body)
     return Response(content=body, media_type="application/xml")

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.quality_common import continuity_rules, sql_file, tusd_for
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain.periods import month_bounds
 from tools.errors import InvalidArguments
-from tools.types import Period, Step, TrailRef
+from tools.types import Issue, Period, Step, TrailRef
 from tools.units import money, wh_to_kwh
 
 Level = Literal["meter", "transformer", "feeder"]
@@ -153,3 +158,62 @@ def kwh_of(wh: Any) -> Decimal:
 
 def money_of(x: Any) -> Decimal:
     return money(Decimal(repr(float(x))))
+
+
+def municipalities(store: Store) -> tuple[str, ...]:
+    """The municipalities of the installation register, as spelled there (filters and pickers)."""
+    rows = store.rows(
+        "SELECT DISTINCT municipality FROM installations WHERE municipality IS NOT NULL ORDER BY 1"
+    )
+    return tuple(str(r[0]) for r in rows)
+
+
+class PlaceFilter(BaseModel):
+    """Filters shared by the fleet tools: where in the network (all optional, combined with AND)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    feeder: str | None = Field(None, description="filter: feeder id, e.g. AL-001")
+    transformer: str | None = Field(None, description="filter: transformer id, e.g. TR-0011")
+    region: str | None = Field(
+        None, description="filter: municipality of the installation register (accents and case ignored)"
+    )
+
+
+def scope_ids(store: Store, f: PlaceFilter, use_transformer: bool = True) -> list[str] | None:
+    """Installations inside the filters (None = no filter; ``["-"]`` = a filter nothing matches)."""
+    transformer = f.transformer if use_transformer else None
+    if not (f.feeder or transformer or f.region):
+        return None
+    rows = store.rows(
+        "SELECT installation_id FROM installations "
+        "WHERE (CAST(? AS VARCHAR) IS NULL OR upper(feeder_id) = upper(CAST(? AS VARCHAR))) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR upper(transformer_id) = upper(CAST(? AS VARCHAR))) "
+        "AND (CAST(? AS VARCHAR) IS NULL "
+        "     OR strip_accents(lower(municipality)) = strip_accents(lower(CAST(? AS VARCHAR)))) "
+        "ORDER BY installation_id",
+        [f.feeder, f.feeder, transformer, transformer, f.region, f.region],
+    )
+    return [str(r[0]) for r in rows] or ["-"]
+
+
+def scope_issue(f: PlaceFilter, ids: list[str] | None) -> list[Issue]:
+    """A warning when the filters match no installation (a mistyped feeder or municipality)."""
+    if ids != ["-"]:
+        return []
+    named = ", ".join(x for x in (f.feeder, f.transformer, f.region) if x)
+    return [Issue("fleet.issue.filter_matches_nothing", "warning", {"filter": named})]
+
+
+@cache
+def _place_names() -> dict[str, str]:
+    text = (resources.files("tools.reference") / "data" / "places.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text)["names"])
+
+
+def place_name(name: str | None) -> str:
+    """A municipality as officially written ("Ribeirao Preto" in the register → "Ribeirão Preto")."""
+    if not name:
+        return ""
+    key = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower().strip()
+    return _place_names().get(key, str(name))

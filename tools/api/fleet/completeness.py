@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,10 @@ class CompletenessArgs(BaseModel):
 
     period: str | dict[str, str] | None = "last_week"
     silent_days: int = Field(3, ge=1, le=365)
+    group_by: Literal["group", "class", "feeder", "transformer", "municipality"] = Field(
+        "group",
+        description="rows of by_group: group A/B, customer class, feeder, transformer or municipality",
+    )
     group: str | None = Field(None, description="group A/B or customer class")
     limit: int = Field(20, ge=1, le=500)
 
@@ -103,10 +107,23 @@ def data_completeness(
             else (Decimal(int(received)) / Decimal(int(expected))).quantize(Decimal("0.0001"))
         )
 
-    by_group = tuple(
-        GroupCompleteness(str(r.group_code), int(r.n_meters), frac(r.received, r.expected), int(r.n_without))
-        for r in sdf[sdf["all_groups"] == 0].sort_values("group_code").itertuples()
-    )
+    if args.group_by == "group":
+        by_group = tuple(
+            GroupCompleteness(
+                str(r.group_code), int(r.n_meters), frac(r.received, r.expected), int(r.n_without)
+            )
+            for r in sdf[sdf["all_groups"] == 0].sort_values("group_code").itertuples()
+        )
+        by_sql = ""
+    else:
+        by_sql = with_parts("fleet_completeness_by.sql", completeness=part)
+        gdf = ctx.store.df(by_sql, {**params, "group_by": args.group_by})
+        by_group = tuple(
+            GroupCompleteness(
+                str(r.group_key), int(r.n_meters), frac(r.received, r.expected), int(r.n_without)
+            )
+            for r in gdf.itertuples()
+        )
     value = DataCompleteness(
         period=period,
         group=args.group,
@@ -125,6 +142,15 @@ def data_completeness(
     )
     trail = (
         sql_step("fleet.step.completeness_summary", sum_sql, params, len(sdf)),
+        *(
+            (
+                sql_step(
+                    "fleet.step.completeness_by", by_sql, {**params, "group_by": args.group_by}, len(by_group)
+                ),
+            )
+            if by_sql
+            else ()
+        ),
         sql_step(
             "fleet.step.completeness_lists",
             list_sql,

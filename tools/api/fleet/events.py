@@ -9,13 +9,16 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from tools.api.context import ToolContext
 from tools.api.fleet.common import (
     Level,
+    PlaceFilter,
     opt_dec,
     opt_ts,
+    scope_ids,
+    scope_issue,
     sql_step,
 )
 from tools.api.quality_common import reference_versions, sql_file
@@ -28,7 +31,7 @@ from tools.types import Issue, Period, Provenance, ToolResult
 # ----------------------------------------------------------------------------- events_summary
 
 
-class EventsArgs(BaseModel):
+class EventsArgs(PlaceFilter):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     period: str | dict[str, str] | None = "last_week"
@@ -142,6 +145,15 @@ def resolve_codes(store: Store, code: str | int | None, kind: str | None) -> lis
 _POWER_CODES = [schema.EVENT_POWER_DOWN, schema.ALARM_LAST_GASP]
 
 
+def _topology_of(ctx: ToolContext, ids: list[str]) -> tuple[set[str], set[str]]:
+    """Feeders and transformers of the given installations."""
+    rows = ctx.store.rows(
+        "SELECT DISTINCT feeder_id, transformer_id FROM installations WHERE list_contains(?, installation_id)",
+        [ids],
+    )
+    return {str(f) for f, _ in rows if f}, {str(t) for _, t in rows if t}
+
+
 def events_summary(
     ctx: ToolContext, installation_id: str | None, args: EventsArgs
 ) -> ToolResult[EventsSummary]:
@@ -155,7 +167,9 @@ def events_summary(
         "kind": args.kind,
         "codes": codes or None,
         "level": args.group_by,
+        "scope": scope_ids(ctx.store, args),
     }
+    inside = set(params["scope"]) if params["scope"] is not None else None
     sql = sql_file("fleet_events_summary.sql")
     df = ctx.store.df(sql, params)
     trail = [sql_step("fleet.step.events_query", sql, params, len(df))]
@@ -196,6 +210,13 @@ def events_summary(
         o_sql = sql_file("fleet_outage_inference.sql")
         odf = ctx.store.df(o_sql, o_params)
         outages = tuple(_outage(r) for r in odf.to_dict("records"))
+        if inside is not None:
+            feeders, transformers = _topology_of(ctx, params["scope"])
+            outages = tuple(
+                o
+                for o in outages
+                if o.entity_id in transformers or (o.level == "feeder" and o.entity_id in feeders)
+            )
         in_outages = int(odf["n_down"].sum()) if not odf.empty else 0
         down_meters = ctx.store.scalar(
             "SELECT count(DISTINCT installation_id) FROM events WHERE ts >= ? AND ts < ? AND list_contains(?, code)",
@@ -214,9 +235,13 @@ def events_summary(
         }
         t_sql = sql_file("fleet_tamper_ntl.sql")
         tdf = ctx.store.df(t_sql, t_params)
-        tamper = tuple(_tamper(r) for r in tdf.to_dict("records"))
+        tamper = tuple(
+            x
+            for x in (_tamper(r) for r in tdf.to_dict("records"))
+            if inside is None or x.installation_id in inside
+        )
         trail.append(sql_step("fleet.step.tamper_ntl", t_sql, t_params, len(tdf)))
-    issues: list[Issue] = []
+    issues: list[Issue] = scope_issue(args, params["scope"])
     if outages or isolated:
         issues.append(
             Issue(

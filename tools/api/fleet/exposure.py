@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from tools.api.context import ToolContext
 from tools.api.fleet.common import (
@@ -14,10 +14,13 @@ from tools.api.fleet.common import (
     DAY,
     VOLTAGE_INDICATORS,
     Level,
+    PlaceFilter,
     critical_params,
     day_ts,
     indicator_list,
     limit_params,
+    scope_ids,
+    scope_issue,
     sql_step,
     tusd_map,
     with_parts,
@@ -31,7 +34,7 @@ from tools.types import Issue, Period, Provenance, Step, ToolResult
 # ----------------------------------------------------------------------------- compensation_exposure
 
 
-class ExposureArgs(BaseModel):
+class ExposureArgs(PlaceFilter):
     model_config = ConfigDict(extra="ignore")
 
     period: str | dict[str, str] | None = "this_month"
@@ -135,6 +138,12 @@ def compensation_exposure(
                 (cr.compensation_ref, cr.kei_ref, cr.limits_ref, *tusd_refs),
             )
         )
+    scope = scope_ids(ctx.store, args)
+    if scope is not None:
+        inside = set(scope)
+        items = [i for i in items if i.installation_id in inside]
+        volt_rs = sum((i.amount_rs for i in items if i.indicator.startswith("DR")), Decimal(0))
+        cont_rs = sum((i.amount_rs for i in items if not i.indicator.startswith("DR")), Decimal(0))
     groups, due, total = q.summarize_exposure(items, args.group_by, ctx.data_today, args.due_within_days)
     due_rs = sum((i.amount_rs for i in due), Decimal(0))
     trail.append(
@@ -147,7 +156,7 @@ def compensation_exposure(
             (),
         )
     )
-    issues: list[Issue] = [Issue("fleet.issue.exposure_estimate", "warning", {})]
+    issues: list[Issue] = [*scope_issue(args, scope), Issue("fleet.issue.exposure_estimate", "warning", {})]
     if tusd_fallback:
         issues.append(
             Issue(

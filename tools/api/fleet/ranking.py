@@ -8,19 +8,22 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from tools.api.context import ToolContext
 from tools.api.fleet.common import (
     DAY,
     VOLTAGE_INDICATORS,
     Level,
+    PlaceFilter,
     critical_params,
     day_ts,
     limit_params,
     months_between,
     nominal_end,
     previous_period,
+    scope_ids,
+    scope_issue,
     sql_step,
     with_parts,
 )
@@ -33,7 +36,7 @@ from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 # ----------------------------------------------------------------------------- quality_ranking
 
 
-class RankingArgs(BaseModel):
+class RankingArgs(PlaceFilter):
     model_config = ConfigDict(extra="ignore")
 
     indicator: Literal["DRP", "DRC", "DIC", "FIC", "DMIC"] = "DRP"
@@ -66,16 +69,29 @@ class QualityRanking:
 
 
 def _ranking_frame(
-    ctx: ToolContext, indicator: str, level: str, period: Period, nom_end: dt.date
+    ctx: ToolContext,
+    indicator: str,
+    level: str,
+    period: Period,
+    nom_end: dt.date,
+    scope: list[str] | None = None,
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    sql, params = ranking_query(ctx.store, ctx.data_today, indicator, level, period, nom_end)
+    sql, params = ranking_query(ctx.store, ctx.data_today, indicator, level, period, nom_end, scope)
     return ctx.store.df(sql, params), sql, params
 
 
 def ranking_query(
-    store: Store, data_today: dt.date, indicator: str, level: str, period: Period, nom_end: dt.date
+    store: Store,
+    data_today: dt.date,
+    indicator: str,
+    level: str,
+    period: Period,
+    nom_end: dt.date,
+    scope: list[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of one ranking (also run by the fleet jobs on Spark)."""
+    """The SQL and parameters of one ranking (also run by the fleet jobs on Spark).
+
+    ``scope``: only these installations (the place filters), ``None`` = the whole fleet."""
     start, end = period.start_ts(), period.end_ts_exclusive()
     ongoing = nom_end > period.end
     if indicator in VOLTAGE_INDICATORS:
@@ -83,7 +99,7 @@ def ranking_query(
         end_ext = end if ongoing else max(end, min(end + 7 * DAY, day_ts(data_today)))
         params = voltage_params(store, start, end, end_ext)
         lim = rules.drp_lim_pct if indicator == "DRP" else rules.drc_lim_pct
-        params.update(indicator=indicator, level=level, limit_pct=float(lim), ongoing=ongoing)
+        params.update(indicator=indicator, level=level, limit_pct=float(lim), ongoing=ongoing, scope=scope)
         sql = with_parts("fleet_ranking_voltage.sql", voltage_sets="quality_voltage_sets.sql")
     else:
         crules = continuity_rules()
@@ -103,6 +119,7 @@ def ranking_query(
             "months": months,
             "last_month": months[-1],
             "scale": scale / observed,
+            "scope": scope,
         }
         sql = with_parts("fleet_ranking_continuity.sql", continuity_monthly="fleet_continuity_monthly.sql")
     return sql, params
@@ -121,8 +138,16 @@ def quality_ranking(
     nom_end = nominal_end(args.period, period)
     ongoing = nom_end > period.end
     prev = previous_period(period, nom_end)
-    cur_df, sql, params = _ranking_frame(ctx, args.indicator, args.level, period, nom_end)
-    prev_df, _, prev_params = _ranking_frame(ctx, args.indicator, args.level, prev, prev.end)
+    # a transformer (feeder) named at its own level asks for its position: the ranking stays whole
+    place = args.model_copy(
+        update={
+            "transformer": args.transformer if args.level == "meter" else None,
+            "feeder": args.feeder if args.level != "feeder" else None,
+        }
+    )
+    scope = scope_ids(ctx.store, place)
+    cur_df, sql, params = _ranking_frame(ctx, args.indicator, args.level, period, nom_end, scope)
+    prev_df, _, prev_params = _ranking_frame(ctx, args.indicator, args.level, prev, prev.end, scope)
     if args.indicator in VOLTAGE_INDICATORS:
         vr = voltage_rules()
         limit = vr.drp_lim_pct if args.indicator == "DRP" else vr.drc_lim_pct
@@ -134,7 +159,10 @@ def quality_ranking(
         unit = "count" if args.indicator == "FIC" else "h"
         refs = (continuity_rules().compensation_ref, lim.ref)
     entities = q.rank_entities(cur_df, prev_df, limit, args.limit)
-    issues: list[Issue] = [Issue("fleet.issue.indicative_meter_data", "warning", {})]
+    issues: list[Issue] = [
+        *scope_issue(place, scope),
+        Issue("fleet.issue.indicative_meter_data", "warning", {}),
+    ]
     if args.indicator not in VOLTAGE_INDICATORS:
         issues.append(Issue("continuity.issue.limits_reference", "warning", {"conjunto_id": "*"}))
     if ongoing:

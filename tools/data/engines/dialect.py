@@ -49,7 +49,7 @@ class DialectError(ValueError):
 # ----------------------------------------------------------------------------- parameters
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     """A typed SQL literal for a bound parameter (DuckDB types, generated later for Spark)."""
     if value is None:
         return exp.Null()
@@ -63,7 +63,7 @@ def literal(value: Any) -> exp.Expression:
             raise DialectError(f"parameter value {value!r} has no SQL literal")
         return exp.cast(exp.Literal.number(repr(f)), exp.DataType.build("DOUBLE"))
     if isinstance(value, dt.datetime):
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP", dialect="duckdb"))
     if isinstance(value, dt.date):
         return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
     if isinstance(value, str):
@@ -75,10 +75,10 @@ def literal(value: Any) -> exp.Expression:
     raise DialectError(f"unsupported parameter type {type(value).__name__}")
 
 
-def bind(tree: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
+def bind(tree: exp.Expr, params: Mapping[str, Any]) -> exp.Expr:
     """Replace every ``$name`` placeholder by the literal of ``params[name]``."""
 
-    def sub(node: exp.Expression) -> exp.Expression:
+    def sub(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder | exp.Parameter):
             name = node.name
             if name not in params:
@@ -92,7 +92,7 @@ def bind(tree: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
 # ----------------------------------------------------------------------------- rewrites
 
 
-def _unnest_arg(node: exp.Expression) -> exp.Expression | None:
+def _unnest_arg(node: exp.Expr) -> exp.Expr | None:
     """The argument of ``unnest(x)`` (through an alias), or None."""
     inner = node.this if isinstance(node, exp.Alias) else node
     if isinstance(inner, exp.Unnest) and len(inner.expressions) == 1:
@@ -102,7 +102,7 @@ def _unnest_arg(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
-def _array_items(node: exp.Expression) -> tuple[list[exp.Expression], exp.DataType | None] | None:
+def _array_items(node: exp.Expr) -> tuple[list[exp.Expr], exp.DataType | None] | None:
     """Items of a literal array (possibly under a CAST to T[]), with the element type of the cast."""
     elem: exp.DataType | None = None
     if isinstance(node, exp.Cast):
@@ -117,15 +117,15 @@ def _array_items(node: exp.Expression) -> tuple[list[exp.Expression], exp.DataTy
     return None
 
 
-def _typed(item: exp.Expression, elem: exp.DataType | None) -> exp.Expression:
+def _typed(item: exp.Expr, elem: exp.DataType | None) -> exp.Expr:
     return exp.cast(item, elem.copy()) if elem is not None else item
 
 
-def _parameter_table(select: exp.Select) -> exp.Expression | None:
+def _parameter_table(select: exp.Select) -> exp.Expr | None:
     """``SELECT [DISTINCT] unnest(l1) AS a, unnest(l2) AS b`` (no FROM) as a VALUES table."""
     if select.args.get("from_") or select.args.get("from") or not select.expressions:
         return None
-    cols: list[tuple[str, list[exp.Expression], exp.DataType | None]] = []
+    cols: list[tuple[str, list[exp.Expr], exp.DataType | None]] = []
     for e in select.expressions:
         arg = _unnest_arg(e)
         if arg is None:
@@ -201,8 +201,8 @@ def _asof(select: exp.Select) -> None:
     r_col, flip = (cmp_.this, False) if cmp_.this.table == right else (cmp_.expression, True)
     ge = isinstance(cmp_, exp.GTE | exp.GT) != flip  # right >= left: the first right row after
     agg = exp.Min if ge else exp.Max
-    group: list[exp.Expression] = []
-    new_exprs: list[exp.Expression] = []
+    group: list[exp.Expr] = []
+    new_exprs: list[exp.Expr] = []
     for e in select.expressions:
         inner = e.this if isinstance(e, exp.Alias) else e
         if isinstance(inner, exp.Column) and inner.table == right:
@@ -217,19 +217,50 @@ def _asof(select: exp.Select) -> None:
     select.set("group", exp.Group(expressions=group))
 
 
-def _r(node: exp.Expression) -> exp.Expression:
+def _grouping_aliases(select: exp.Select) -> None:
+    """``GROUP BY GROUPING SETS ((key), ())`` / ``GROUPING(key)`` on a select alias: Spark wants the
+    aliased expression itself there (DuckDB resolves the alias)."""
+    group = select.args.get("group")
+    if not isinstance(group, exp.Group):
+        return
+    sets = [g for g in group.expressions if isinstance(g, exp.GroupingSets)]
+    if not sets:
+        return
+    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias) and not isinstance(e.this, exp.Grouping)}
+
+    def sub(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and not node.table and node.name in aliases:
+            return aliases[node.name].copy()
+        return node
+
+    for gs in sets:
+        gs.replace(gs.transform(sub))
+    for g in select.find_all(exp.Grouping):
+        g.replace(g.transform(sub))
+
+
+def _r(node: exp.Expr) -> exp.Expr:
     """A rewritten copy of a child that a rewrite moves into a new node (not visited again)."""
     return node.copy().transform(_rewrite)
 
 
-def _rewrite(node: exp.Expression) -> exp.Expression:
+def _rewrite(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Select):
         table = _parameter_table(node)
         if table is not None:
             return table
         _long_format(node)
         _asof(node)
+        _grouping_aliases(node)
         return node
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
+        # the FILTER belongs to the aggregate, inside the sort: array_sort(collect_list(x) FILTER (...))
+        agg = node.this
+        inner = agg.this.this if isinstance(agg.this, exp.Order) else agg.this
+        fn = "collect_set" if isinstance(inner, exp.Distinct) else "collect_list"
+        arg = inner.expressions[0] if isinstance(inner, exp.Distinct) else inner
+        filtered = exp.Filter(this=exp.func(fn, _r(arg)), expression=_r(node.expression))
+        return exp.func("array_sort", filtered)
     if isinstance(node, exp.GenerateSeries) and node.args.get("is_end_exclusive"):
         end = node.args["end"]
         seq = exp.func("sequence", _r(node.args["start"]), _r(end), _r(node.args["step"]))
@@ -264,6 +295,13 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                     expression=exp.Literal.number(1_000_000)),
             exp.DataType.build("BIGINT"),
         )
+    if isinstance(node, exp.Round) and node.args.get("decimals") is not None:
+        # DuckDB rounds a DOUBLE as round(x * 10^n) / 10^n in binary; Spark's round(x, n) rounds the
+        # shortest decimal text of x (129.635 -> 129.64 where DuckDB gives 129.63)
+        scale = exp.cast(exp.Pow(this=exp.Literal.number(10), expression=_r(node.args["decimals"])),
+                         exp.DataType.build("DOUBLE"))
+        scaled = exp.Mul(this=exp.cast(_r(node.this), exp.DataType.build("DOUBLE")), expression=scale)
+        return exp.Div(this=exp.Round(this=scaled), expression=scale.copy())
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", _r(node.this))
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
@@ -279,16 +317,38 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 
 
 @functools.lru_cache(maxsize=256)
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     tree = sqlglot.parse_one(sql, read="duckdb")
     if tree is None:
         raise DialectError("empty SQL")
     return tree
 
 
+def _unique_nested_ctes(tree: exp.Expr) -> None:
+    """Suffix the names of CTEs nested in another CTE (sqlglot hoists them to the top for Spark,
+    where an inner ``sets`` would clash with an outer one); references inside their scope follow."""
+    n = 0
+    for cte in list(tree.find_all(exp.CTE)):
+        body = cte.this
+        inner = body.args.get("with_") or body.args.get("with")
+        if not isinstance(inner, exp.With):
+            continue
+        n += 1
+        names = {c.alias_or_name: f"{c.alias_or_name}__{n}" for c in inner.expressions}
+        for c in inner.expressions:
+            c.set("alias", exp.TableAlias(this=exp.to_identifier(names[c.alias_or_name])))
+        for table in body.find_all(exp.Table):
+            if not table.args.get("db") and table.name in names:
+                alias = table.alias
+                table.set("this", exp.to_identifier(names[table.name]))
+                if not alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name.rsplit("__", 1)[0])))
+
+
 def to_spark(sql: str, params: Mapping[str, Any] | None = None) -> str:
     """The DuckDB statement ``sql`` with ``params`` bound, as one Spark SQL statement."""
     tree = bind(_parse(sql).copy(), params or {})
+    _unique_nested_ctes(tree)
     # literals first (parameters bound as DOUBLE casts are left alone), then the structural rewrites
     tree = tree.transform(_rewrite)
     return tree.sql(dialect="spark")

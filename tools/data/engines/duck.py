@@ -61,7 +61,7 @@ class DuckEngine:
         """Write the result of ``sql`` as one Parquet file at ``target``; returns its rows."""
         out = Path(target)
         out.parent.mkdir(parents=True, exist_ok=True)
-        reader = self._cur.execute(sql, dict(params or {})).fetch_record_batch(256_000)
+        reader = self._cur.sql(sql, params=dict(params or {}) or None).to_arrow_reader(256_000)
         rows = 0
         with pq.ParquetWriter(str(out), reader.schema, compression="zstd") as writer:
             for batch in reader:

@@ -20,7 +20,8 @@ WITH req AS (
     AND (CAST($installation AS VARCHAR) IS NULL OR r.installation_id = CAST($installation AS VARCHAR))
     AND (CAST($request_id AS VARCHAR) IS NULL OR r.request_id = CAST($request_id AS VARCHAR))
     AND (CAST($region AS VARCHAR) IS NULL
-         OR lower(coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality)) = lower(CAST($region AS VARCHAR)))
+         OR strip_accents(lower(coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality)))
+            = strip_accents(lower(CAST($region AS VARCHAR))))
     AND (CAST($types AS VARCHAR[]) IS NULL OR list_contains(CAST($types AS VARCHAR[]), r.request_type))
     AND (CAST($since AS TIMESTAMP) IS NULL
          OR lower(coalesce(CAST(r.status AS VARCHAR), 'open')) NOT IN ('closed', 'cancelled')

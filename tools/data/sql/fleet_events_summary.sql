@@ -1,6 +1,6 @@
 -- events_summary: events/alarms by topology group and code, with subtotals (GROUPING SETS).
 -- Parameters: $start, $end (TIMESTAMP); $kind ('event' | 'alarm' | NULL); $codes INTEGER[] (NULL = all);
---   $level 'meter' | 'transformer' | 'feeder'
+--   $level 'meter' | 'transformer' | 'feeder'; $scope VARCHAR[] (installations inside the filters, NULL = all)
 WITH e AS (
     SELECT e.installation_id, e.ts, e.code, c.kind, c.key, c.category,
            CASE CAST($level AS VARCHAR)
@@ -13,6 +13,7 @@ WITH e AS (
     WHERE e.ts >= CAST($start AS TIMESTAMP) AND e.ts < CAST($end AS TIMESTAMP)
       AND (CAST($kind AS VARCHAR) IS NULL OR c.kind = CAST($kind AS VARCHAR))
       AND (CAST($codes AS INTEGER[]) IS NULL OR list_contains(CAST($codes AS INTEGER[]), e.code))
+      AND (CAST($scope AS VARCHAR[]) IS NULL OR list_contains(CAST($scope AS VARCHAR[]), e.installation_id))
 )
 SELECT group_id, code, any_value(kind) AS kind, any_value(key) AS key, any_value(category) AS category,
        count(*) AS n_events, count(DISTINCT installation_id) AS n_meters,

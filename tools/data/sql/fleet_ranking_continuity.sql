@@ -43,6 +43,7 @@ ent AS (
     JOIN installations i ON i.installation_id = p.installation_id
     LEFT JOIN lim l ON l.conjunto_id IS NOT DISTINCT FROM i.conjunto_id AND l.area IS NOT DISTINCT FROM i.area
                    AND l.group_code IS NOT DISTINCT FROM i.group_code AND l.subgroup IS NOT DISTINCT FROM i.subgroup
+    WHERE CAST($scope AS VARCHAR[]) IS NULL OR list_contains(CAST($scope AS VARCHAR[]), i.installation_id)
 )
 SELECT entity_id,
        any_value(feeder_id) AS feeder_id,

@@ -28,6 +28,7 @@ ent AS (
            p.n_valid, p.complete
     FROM per_meter p
     JOIN installations i ON i.installation_id = p.installation_id
+    WHERE CAST($scope AS VARCHAR[]) IS NULL OR list_contains(CAST($scope AS VARCHAR[]), i.installation_id)
 )
 SELECT entity_id,
        any_value(feeder_id) AS feeder_id,

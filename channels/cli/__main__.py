@@ -1,0 +1,5 @@
+"""``python -m channels.cli``."""
+
+from channels.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The copilot honours the question: filters applied and echoed on the first line, an empty default
+period widened in words, "quem vai estourar" ranking the units projected to exceed, providers priced
+as asked. On the session demo store, through the same engine as the copilot page."""
+
+from __future__ import annotations
+
+import itertools
+
+from assistant import Assistant, ChatRequest
+from tools.api import Scope, ToolContext, run_tool
+
+_ids = itertools.count()
+
+
+def _ask(bot: Assistant, text: str):
+    return bot.chat(
+        ChatRequest(text=text, session_id=f"op-ans-{next(_ids)}", channel="cli", audience="operator")
+    )
+
+
+def _tool(bot: Assistant, name: str, **args):
+    ctx = ToolContext(store=bot.deps.store, scope=Scope.operator(), today=bot.deps.data_today())
+    return run_tool(name, ctx, None, args)
+
+
+def test_deadline_filters_are_applied_and_echoed(demo_assistant):
+    resp = _ask(demo_assistant, "religações que vencem hoje em campinas")
+    call = resp.tool_calls[0]
+    assert call["name"] == "deadline_exposure"
+    assert call["arguments"]["request_type"] == "religacao"
+    assert call["arguments"]["region"].lower() == "campinas"
+    assert call["arguments"]["due_within_days"] == 0
+    first = resp.reply.splitlines()[0]
+    assert "religação" in first and "Campinas" in first and "hoje" in first
+
+
+def test_an_empty_default_week_is_widened_to_90_days(demo_assistant):
+    week = _tool(demo_assistant, "events_summary", code="tamper")  # the tool's default: last week
+    wide = _tool(demo_assistant, "events_summary", code="tamper", period="last_90_days")
+    suspects = sum(1 for x in wide.value.tamper if x.possible_ntl)
+    assert not any(x.possible_ntl for x in week.value.tamper) and suspects > 0  # the demo's tamper cases
+    resp = _ask(demo_assistant, "tem alguma suspeita de fraude em medidor?")
+    assert [c["arguments"].get("period") for c in resp.tool_calls] == [None, "last_90_days"]
+    assert "Nenhuma suspeita de violação no período" in resp.reply
+    assert f"Nos últimos 90 dias: Alarmes de violação: {len(wide.value.tamper)} medidores" in resp.reply
+    assert f"(suspeita de perda não técnica): {suspects}." in resp.reply
+
+
+def test_who_will_exceed_ranks_the_units_projected_to_exceed(demo_assistant):
+    resp = _ask(demo_assistant, "quem vai estourar o DRP esse mes?")
+    call = resp.tool_calls[0]
+    assert call["name"] == "quality_ranking"
+    assert call["arguments"]["level"] == "meter" and call["arguments"]["indicator"] == "DRP"
+    assert resp.reply.startswith("Unidades com projeção de passar o limite de DRP")
+    assert "R$ 0,00" not in resp.reply
+
+
+def test_providers_are_priced_as_asked(demo_assistant):
+    resp = _ask(demo_assistant, "quanto sai azure contra gcp pra 500 mil medidores")
+    call = resp.tool_calls[0]
+    assert call["name"] == "storage_cost"
+    assert call["arguments"]["infrastructure"] == ["azure", "gcp"]
+    assert "nuvem Azure" in resp.reply and "nuvem GCP" in resp.reply and "AWS" not in resp.reply
+
+
+def test_a_feeder_filter_narrows_the_exposure(demo_assistant):
+    whole = _tool(demo_assistant, "compensation_exposure", indicator=["DRP", "DRC"], period="last_month")
+    by_feeder = {g.group_id: g.amount_rs for g in whole.value.groups}
+    resp = _ask(demo_assistant, "compensação de DRP e DRC do AL-001 no mes passado")
+    call = resp.tool_calls[0]
+    assert call["arguments"]["feeder"] == "AL-001"
+    value = call["result"]["value"]
+    assert float(value["total_rs"]) == float(by_feeder.get("AL-001", 0))
+    assert "alimentador AL-001" in resp.reply.splitlines()[0]

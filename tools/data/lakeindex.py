@@ -1,0 +1,92 @@
+"""Which lake files may hold an installation: min/max of ``installation_id`` per file, per month.
+
+A month partition holds one file per installation bucket (``tools.data.lakefile``), so a
+single-installation question needs one or two files a month; the lake views, in contrast, let
+DuckDB open every file of every month, which grows with the fleet. :class:`LakeIndex` reads each
+file's footer statistics once and keeps them until the month partition changes. A partition is
+only ever replaced whole, by renaming a new directory into place (``Store.apply_swap``, the scale
+generator), so a month directory's inode and mtime identify its content: checking costs one
+``stat`` per month, not per file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+_LOW, _HIGH = "", "\U0010ffff"
+
+
+@dataclass(frozen=True, slots=True)
+class _Month:
+    key: tuple[int, int]  # (inode, mtime_ns) of the month directory
+    files: tuple[tuple[str, str, str], ...]  # (min id, max id, path), by path
+
+
+def _id_range(path: str) -> tuple[str, str]:
+    """Min and max installation_id in a file's row-group statistics (everything when unknown)."""
+    try:
+        md = pq.ParquetFile(path).metadata
+        col = md.schema.names.index("installation_id")
+        lo, hi = _HIGH, _LOW
+        for g in range(md.num_row_groups):
+            st = md.row_group(g).column(col).statistics
+            if st is None or not st.has_min_max:
+                return _LOW, _HIGH
+            lo, hi = min(lo, str(st.min)), max(hi, str(st.max))
+        return (lo, hi) if md.num_row_groups else (_HIGH, _LOW)
+    except (OSError, ValueError):  # unreadable or without the column: let DuckDB decide
+        return _LOW, _HIGH
+
+
+class LakeIndex:
+    """Per-month file ranges of one lake table directory (thread-safe). Footers are read lazily,
+    only for the months asked about, and kept per process (:func:`index_for`)."""
+
+    def __init__(self, table_dir: Path) -> None:
+        self.table_dir = table_dir
+        self._months: dict[str, _Month] = {}
+        self._lock = threading.Lock()
+
+    def files_for(self, installation_id: str, months: tuple[str, str] | None = None) -> list[str]:
+        lo_m, hi_m = months or ("", "9999-99")
+        try:
+            entries = sorted(
+                (e.name[len("month=") :], e)
+                for e in os.scandir(self.table_dir)
+                if e.name.startswith("month=") and e.is_dir()
+            )
+        except FileNotFoundError:
+            return []
+        out: list[str] = []
+        for month, e in entries:
+            if not lo_m <= month <= hi_m:
+                continue
+            st = e.stat()
+            key = (st.st_ino, st.st_mtime_ns)
+            with self._lock:
+                cur = self._months.get(month)
+            if cur is None or cur.key != key:
+                files = sorted(f.path for f in os.scandir(e.path) if f.name.endswith(".parquet"))
+                cur = _Month(key, tuple((*_id_range(f), f) for f in files))
+                with self._lock:
+                    self._months[month] = cur
+            out += [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
+        return out
+
+
+_INDEXES: dict[Path, LakeIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(table_dir: Path) -> LakeIndex:
+    """The process-wide index of a lake table directory (shared by every Store on that lake)."""
+    key = table_dir.resolve()
+    with _INDEXES_LOCK:
+        if key not in _INDEXES:
+            _INDEXES[key] = LakeIndex(key)
+        return _INDEXES[key]
