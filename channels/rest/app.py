@@ -102,6 +102,7 @@ _KEY_HEADERS = {"x-api-key", "authorization"}
 _EXTRA_STATUSES: dict[str, tuple[int, ...]] = {
     "/v1/chat": (401, 403, 413, 429),
     "/v1/channels/whatsapp": (403, 413, 429, 503),
+    "/v1/channels/voice": (403, 413, 422, 429, 503),
     "/v1/media/{token}.png": (410,),
     "/readyz": (503,),
     "/v1/knowledge/articles/{article_id}": (404,),
