@@ -12,6 +12,7 @@ catalogue template (:func:`assistant.render.render_one`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from assistant.render_detail import detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
 from tools.types import ToolResult
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ what the question asks
 
@@ -297,7 +300,11 @@ def compose(
             answers.append(Answer([issue_text(issue.code, issue.data)]))
             continue
         fn = _COMPOSERS.get(r.tool)
-        ans = fn(r, cues, slots) if fn else None
+        try:
+            ans = fn(r, cues, slots) if fn else None
+        except (KeyError, IndexError, TypeError, ValueError, ArithmeticError):  # a shape not foreseen
+            log.warning("answers.compose_failed", extra={"tool": r.tool}, exc_info=True)
+            ans = None
         if ans is None:
             ans = Answer([render_one(r.tool, r, dict(slots))])
         answers.append(ans)
@@ -369,8 +376,12 @@ def kwh(x: Any, decimals: int = 1) -> str:
 
 
 def pct(x: Any) -> str:
+    """A fraction as a percentage without sign ("50%", "13,4%")."""
     d = _dec(x)
-    return format_pct(abs(d), 1) if d is not None else ""
+    if d is None:
+        return ""
+    d = abs(d)
+    return format_pct(d, 0 if (d * 100) == (d * 100).to_integral_value() else 1)
 
 
 def day(x: Any) -> str:
@@ -779,7 +790,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
             out.append(t("answer.consumption.month" + no_cost, **f))
         else:
             out.append(t("answer.consumption.range" + no_cost, **f))
-    else:  # the asked detail first, then the period's total
+    elif cues.threshold is None or not cues.threshold_kwh:  # the asked detail first, then the total
         if single_day:
             out.append(t("answer.consumption.day" + no_cost, **f))
         else:
@@ -980,8 +991,10 @@ def _appliances(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     base = {"start": day(p.get("start")), "end": day(p.get("end")), "total": kwh(v.get("total_kwh"))}
 
     def fields(i: Mapping[str, Any]) -> dict[str, str]:
+        name = _app_name(str(i["appliance"]))
         return {
-            "name": _app_name(str(i["appliance"])),
+            "name": name,
+            "Name": name[:1].upper() + name[1:],
             "low": kwh(i.get("kwh_low")),
             "high": kwh(i.get("kwh_high")),
             "share_low": pct(i.get("share_low")),
@@ -1268,10 +1281,10 @@ def _profile(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
         ]
     base = t(
         "answer.profile.base",
-        base_w=fmt_value(v.get("base_load_w"), "W"),
+        base_w=step_value(v.get("base_load_w"), "W"),
         base_kwh=kwh(v.get("base_load_kwh_day")),
     )
-    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=fmt_value(v.get("peak_hour_w"), "W"))
+    peak = t("answer.profile.peak", hour=v.get("peak_hour"), peak_w=step_value(v.get("peak_hour_w"), "W"))
     night = t("answer.profile.night", night=pct(v.get("night_share")))
     if re.search(r"madrugada|noite|dormindo", cues.norm):
         out += [base, night]
@@ -1341,26 +1354,31 @@ def _define_term(cues: Cues) -> str | None:
 
 
 def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
-    """The sentence of the passages that answers the question first, then the rest of its passage.
+    """The sentence that answers the question first, then the rest of the top passage.
 
-    "o que é …" about a known term starts with its one-sentence definition (``answer.define``).
+    "o que é …" about a known term starts with its one-sentence definition (``answer.define``);
+    otherwise a sentence of the top article (any of its retrieved passages) that shares clearly
+    more words with the question than the passage's opening leads, and the passage follows.
     """
     cues = read_cues(query)
-    top = _clean_passage(str(passages[0].get("text", "")))
-    sentences = [x.strip() for x in _SENTENCE.split(top.replace("\n", "\n ")) if x.strip()]
+    top_id = passages[0].get("article_id")
+    top = _split(str(passages[0].get("text", "")))
+    if not top:
+        return _define_term(cues) or ""
+    same_article = [
+        x for p in passages[1:] if p.get("article_id") == top_id for x in _split(str(p.get("text", "")))
+    ]
     q = _words(query)
     first = _define_term(cues)
-    if not sentences:
-        return first or ""
-    overlap = [len(q & _words(x)) for x in sentences]
-    best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
-    if overlap[best] < overlap[0] + 2:  # move a sentence forward only when it clearly answers better
-        best = 0
+    rest = top
     if first is None:
-        first = sentences[best]
-        rest = [x for i, x in enumerate(sentences) if i != best]
-    else:
-        rest = sentences
+        candidates = top + [x for x in same_article if x not in top]
+        overlap = [len(q & _words(x)) for x in candidates]
+        best = max(range(len(candidates)), key=lambda i: (overlap[i], -i))
+        if overlap[best] <= overlap[0]:
+            best = 0
+        first = candidates[best]
+        rest = [x for x in top if x != first]
     body: list[str] = []
     size = len(first)
     for x in rest:
@@ -1369,3 +1387,8 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
         body.append(x)
         size += len(x) + 1
     return Answer([first, *body]).text()
+
+
+def _split(text: str) -> list[str]:
+    clean = _clean_passage(text)
+    return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]

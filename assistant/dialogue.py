@@ -45,6 +45,11 @@ _MONEY = re.compile(r"\b(?:compensa\w*|direito|desconto|receb\w*|dinheiro|credit
 _ASKS_RULE = re.compile(
     r"\b(?:posso|pode|podem|consigo|da para|tem como|e permitido|e proibido|e possivel|como funciona|o que e|o que significa)\b"
 )
+#: Router rules whose decision a follow-up never overrides.
+_DECISIVE = frozenset(
+    {"thanks", "handoff_action", "debt_deal", "process_question", "credit_rule", "rule_money", "savings_if",
+     "vague_problem", "social_tariff"}
+)
 _OWN_REQUEST_WORDS = re.compile(r"\b(?:pedi|paguei|abri|solicitei|fiz|cortaram|religaram|meu pedido|minha reclamacao)\b")
 _MONEY_TOOLS = frozenset({"deadline_status", "voltage_quality", "continuity_indicators"})
 CORRECTION_RE = re.compile(
@@ -97,7 +102,7 @@ def _resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tu
     words = norm.split()
     if not last or last in NON_TOOL_INTENTS or last == "handoff_to_agent":
         return route, ""
-    if route.rule and route.rule not in ("no_domain_term", "no_own_request", "content_free", "own_credits"):
+    if route.rule in _DECISIVE or route.intent in ("other_customer", "write_request"):
         return route, ""  # a precise rule decided (a decline, a handoff, a process question...)
     if route.intent == "handoff_to_agent" and route.confidence >= 0.4:
         return route, ""

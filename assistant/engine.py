@@ -233,6 +233,9 @@ class Assistant:
         if state.audience == "customer":
             rule = self.router("customer").refusal_rule(turn.text, state.installation_id)
             found = policy.screen(norm, rule, raw=turn.text)
+            if found is not None and found.action == "emergency":  # seen only on the uncorrected spelling
+                policy.emergency(self.deps, turn, found.kind)
+                return
             if found is not None:
                 policy.decline(turn, found)
                 return

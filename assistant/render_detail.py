@@ -63,7 +63,8 @@ def step_value(output: Any, unit: str) -> str:
     if u == "factor":
         return format_number(d, 4)
     if u in ("fraction", "ratio", "share"):
-        return format_pct(d, 2 if abs(d) < Decimal("0.1") else 1)
+        text = format_pct(abs(d), 2 if abs(d) < Decimal("0.1") else 1)
+        return t("answer.unit.brl_negative", value=text) if d < 0 else text
     if u in ("BRL", "R$", "R$ (with taxes)"):
         return t("answer.unit.brl_negative", value=format_brl(-d)) if d < 0 else format_brl(d)
     if u == "W":

@@ -225,8 +225,18 @@ _SAVINGS_IF = re.compile(
     r"\beconomiz\w*\b.{0,25}\bse (?:eu )?(?:deslig\w*|tirar|tirasse|trocar|trocasse|apagar|parar)\b|"
     r"\bse (?:eu )?(?:deslig\w*|tirar|tirasse) .{0,30}\beconomiz"
 )
+_PROFILE_WORDS = re.compile(
+    r"\b(?:horario|hora|horas|madrugada|de noite|a noite|de dia|pico|parado|base|perfil|curva|dia e (?:de )?noite)\b"
+)
+# "será que é o ar que eu comprei?": is this appliance to blame for the bill?
+_APPLIANCE_BLAME = re.compile(
+    r"\b(?:sera que|e|eh|foi)\s+(?:o|a)\s+(?:ar|ar-condicionado|chuveir\w*|geladeira|freezer|aquecedor|secadora)\b|"
+    r"\b(?:ar|ar-condicionado|chuveir\w*|geladeira|freezer)\b.{0,30}\b(?:culpa|pesando|comendo|responsavel|vilao)\b"
+)
 _THANKS = re.compile(r"\b(?:valeu|obrigad\w*|brigad\w*|agradec\w*|vlw|muito obrigad\w*)\b")
 _HANDOFF_ACTION = re.compile(
+    r"\b(?:quero|desejo|gostaria de|preciso|vou) (?:registrar|abrir|fazer|formalizar) (?:uma )?(?:reclamacao|queixa)\b|"
+    r"\breclamacao formal\b|"
     r"\b(?:abre|abra|abrir|registra|registre|registrar|faz|faca|fazer)\b.{0,20}\b(?:reclamacao|protocolo|chamado|"
     r"solicitacao|ocorrencia)\b.{0,15}\b(?:pra mim|para mim|por mim|entao|ai)\b|"
     r"\b(?:me passa|me passe|me transfere|me transfira|me encaminha)\b.{0,20}\b(?:alguem|pessoa|atendente|humano)\b|"
@@ -560,6 +570,15 @@ class OfflineRouter:
         if intent in ("other_customer", "out_of_scope") and self.audience == "customer" and neighbour_comparison(s):
             intent = next((i for i, _ in preds if i not in NON_TOOL_INTENTS), "consumption_summary")
             return Route(intent, max(conf, 0.5), rule="own_comparison", alternatives=tuple(preds[:2]))
+        if (
+            self.audience == "customer"
+            and intent == "consumption_profile"
+            and re.search(r"\bquanto\b.{0,25}\b(?:gast\w*|consum\w*|deu|foi)\b", s)
+            and not _PROFILE_WORDS.search(s)
+        ):  # "quanto gastei no feriado?": a quantity over a period, not the daily shape
+            return Route("consumption_summary", conf, rule="quantity", alternatives=tuple(preds[:2]))
+        if self.audience == "customer" and intent in ("explain_bill", "search_knowledge") and _APPLIANCE_BLAME.search(s):
+            return Route("appliance_breakdown", max(conf, 0.5), rule="appliance_blame", alternatives=tuple(preds[:2]))
         if intent == "gd_credits" and _CREDIT_RULE.search(s):
             return Route("search_knowledge", conf, rule="credit_rule", alternatives=tuple(preds[:2]))
         if (
@@ -604,7 +623,7 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="rule_money")
         if _SAVINGS_IF.search(s) and not re.search(r"\bbranca\b|\btarifa\b", s):
             return Route("efficiency_tips", 1.0, rule="savings_if")
-        if _PROCESS_QUESTION.search(s):
+        if _PROCESS_QUESTION.search(s) and not re.search(r"\b(?:meu|minha|da minha|do meu) (?:consumo|casa|gasto)\b", s):
             return Route("search_knowledge", 1.0, rule="process_question")
         if _FUTURE_CHECK.search(s) and not re.search(r"\b(?:gastei|consumi|paguei|gastou|consumiu)\b", s):
             return Route("forecast_bill", 1.0, rule="future_check")

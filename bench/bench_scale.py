@@ -17,7 +17,7 @@ parameters). Each size is measured in its own process (``--one``) so that peak m
 The machine is shared while others work: wall time includes waiting for a core; CPU time is
 printed beside it.
 
-    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data /work/scale-data
+    .venv/bin/python bench/bench_scale.py --sizes 1000,10000,100000 --data ../scale-data
     .venv/bin/python bench/bench_scale.py --sizes 1000 --months 2 --repeat 3   # quick
 """
 
@@ -55,35 +55,17 @@ from tools.data.store import Store  # noqa: E402
 
 LAKE_TABLES = tuple(schema.LAKE_TABLES)
 CHANNEL_COLUMNS = {col: code for code, (col, _s) in schema.CHANNELS.items()}
+# fmt: off
 MONTH_JOBS: list[tuple[str, str, dict[str, Any], str]] = [
     # (label, tool, args, what its readings are; "2x": the tool also computes the previous period)
-    (
-        "DRP ranking (month + previous)",
-        "quality_ranking",
-        {"indicator": "DRP", "level": "meter"},
-        "voltage 2x",
-    ),
-    (
-        "DRC ranking (month + previous)",
-        "quality_ranking",
-        {"indicator": "DRC", "level": "meter"},
-        "voltage 2x",
-    ),
-    (
-        "DIC ranking (month + previous)",
-        "quality_ranking",
-        {"indicator": "DIC", "level": "meter"},
-        "events 2x",
-    ),
-    (
-        "FIC ranking (month + previous)",
-        "quality_ranking",
-        {"indicator": "FIC", "level": "meter"},
-        "events 2x",
-    ),
+    ("DRP ranking (month + previous)", "quality_ranking", {"indicator": "DRP", "level": "meter"}, "voltage 2x"),
+    ("DRC ranking (month + previous)", "quality_ranking", {"indicator": "DRC", "level": "meter"}, "voltage 2x"),
+    ("DIC ranking (month + previous)", "quality_ranking", {"indicator": "DIC", "level": "meter"}, "events 2x"),
+    ("FIC ranking (month + previous)", "quality_ranking", {"indicator": "FIC", "level": "meter"}, "events 2x"),
     ("compensation exposure", "compensation_exposure", {}, "voltage+events"),
     ("data completeness", "data_completeness", {}, "load_profile"),
 ]
+# fmt: on
 
 
 # ---------------------------------------------------------------------------------- storage
@@ -223,6 +205,22 @@ def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
     return int(n)
 
 
+def _failed(result: Any) -> bool:
+    """``timed`` returns ("error", name, message) when the call raised a ToolError."""
+    return isinstance(result, tuple) and len(result) == 3 and result[0] == "error"
+
+
+def _figures(readings: int, wall_ms: float, cpu_ms: float, ok: bool) -> dict[str, Any]:
+    return {
+        "s": wall_ms / 1000,
+        "cpu_s": cpu_ms / 1000,
+        "readings": readings,
+        "readings_per_s": readings / max(wall_ms / 1000, 1e-9),
+        "readings_per_cpu_s": readings / max(cpu_ms / 1000, 1e-9),
+        "ok": ok,
+    }
+
+
 def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]:
     """Fleet jobs over the last full month of data (the month to date when there is none)."""
     with Store(home, read_only=True) as s:
@@ -242,39 +240,18 @@ def jobs(home: Path, today: dt.date, args: argparse.Namespace) -> dict[str, Any]
         t_ext = min(t1 + dt.timedelta(days=7), dt.datetime.combine(today, dt.time()))
         n = _readings(store, "voltage", month_start, t_ext.date())
         w, c, sets = timed(lambda: voltage_sets(store, t0, t1, t_ext))
-        out["DRP/DRC voltage sets (fleet, month)"] = {
-            "s": w / 1000,
-            "cpu_s": c / 1000,
-            "readings": n,
-            "readings_per_s": n / (w / 1000),
-            "readings_per_cpu_s": n / max(c / 1000, 1e-6),
-            "ok": not isinstance(sets, tuple),
-        }
+        out["DRP/DRC voltage sets (fleet, month)"] = _figures(n, w, c, not _failed(sets))
         for lab, tool, targs, kind in MONTH_JOBS:
             n = _readings(store, kind, month_start, month_end)
             w, c, result = timed(
                 lambda tool=tool, targs=targs: run_tool(tool, ctx, None, {**targs, "period": period})
             )
-            ok = not isinstance(result, tuple)
-            out[lab] = {
-                "s": w / 1000,
-                "cpu_s": c / 1000,
-                "readings": n,
-                "readings_per_s": n / (w / 1000),
-                "ok": ok,
-            }
+            out[lab] = _figures(n, w, c, not _failed(result))
         n = _readings(store, "all", month_start, month_end)
         tmp = Path(tempfile.mkdtemp(prefix="bench_scale_pbi_"))
         try:
             w, c, _ = timed(lambda: export_powerbi(store, tmp, formats=("parquet",)))
-            out["Power BI export (all months)"] = {
-                "s": w / 1000,
-                "cpu_s": c / 1000,
-                "readings": n,
-                "readings_per_s": n / (w / 1000),
-                "readings_per_cpu_s": n / max(c / 1000, 1e-6),
-                "ok": True,
-            }
+            out["Power BI export (all months)"] = _figures(n, w, c, True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     finally:
@@ -428,7 +405,9 @@ def main() -> None:
     p.add_argument("--months", type=int, default=13)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--data", default="/work/scale-data", help="where fleet homes are built (outside the repo)"
+        "--data",
+        default=str(Path(__file__).resolve().parents[2] / "scale-data"),
+        help="where fleet homes are built (outside the repo; default ../scale-data beside it)",
     )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=5)

@@ -177,7 +177,7 @@ def _x_ticks(n: int, max_labels: int) -> list[int]:
     return list(range(0, n, every))
 
 
-def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int = 200) -> str:
+def to_svg(chart: dict[str, Any], title: str = "", width: int = 300, height: int = 190) -> str:
     s = series(chart)
     if not s.values or len(s.values) < 2:  # one bar says nothing a sentence does not
         return ""
@@ -194,12 +194,12 @@ def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{html.escape(title)}" width="100%" class="chart-svg">',
-        f'<text x="0" y="13" font-size="12" font-weight="600" fill="{_AXIS}">{html.escape(title)}</text>',
+        f'<text x="0" y="13" font-size="12.5" font-weight="600" fill="{_AXIS}">{html.escape(title)}</text>',
     ]
     for v, label in zip(ticks, tick_texts, strict=True):
         y = pad_t + plot_h * (1 - v / top)
         parts.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{width - pad_r}" y2="{y:.1f}" stroke="{_GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{pad_l - 4}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end" fill="{_AXIS}">'
+        parts.append(f'<text x="{pad_l - 4}" y="{y + 3.5:.1f}" font-size="10.5" text-anchor="end" fill="{_AXIS}">'
                      f"{html.escape(label)}</text>")
     for i, v in enumerate(s.values):
         h = plot_h * (v / top)
@@ -212,7 +212,7 @@ def to_svg(chart: dict[str, Any], title: str = "", width: int = 340, height: int
         )
     for i in _x_ticks(n, 6 if n > 12 else 12):
         parts.append(
-            f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 5}" font-size="10" text-anchor="middle" '
+            f'<text x="{pad_l + i * bw + bw / 2:.1f}" y="{height - 5}" font-size="10.5" text-anchor="middle" '
             f'fill="{_AXIS}">{html.escape(s.labels[i])}</text>'
         )
     parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - pad_r}" y2="{pad_t + plot_h}" stroke="{_AXIS}"/>')

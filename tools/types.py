@@ -147,6 +147,6 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
         return obj.item()
-    if isinstance(obj, float):  # NaN → null; binary artefacts (7.736549999999999) → 12 significant digits
-        return float(format(obj, ".12g")) if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, float):  # NaN → null; binary artefacts (7.736549999999999) → 10 significant digits
+        return float(format(obj, ".10g")) if obj == obj and obj not in (float("inf"), float("-inf")) else None
     return obj

@@ -165,19 +165,14 @@ def ingest_cmd(
     progress: bool | None,
     as_json: bool,
     kafka: str | None,
-    topic: str,
-    group: str,
-    partitions: tuple[int, ...],
-    batch_size: int,
-    idle_timeout: float,
-    max_batches: int | None,
+    **stream: Any,
 ) -> None:
     """Ingest MDM CSV jobs and meter_reads*.jsonl stream files (idempotent; bad records quarantined),
     or the live meter-reads topic with --kafka."""
     if kafka:
         if paths:
             raise click.UsageError("give files or --kafka, not both")
-        _ingest_kafka(ctx, kafka, topic, group, partitions, batch_size, idle_timeout, max_batches, as_json)
+        _ingest_kafka(ctx, kafka, as_json, **stream)
         return
     if not paths:
         raise click.UsageError("nothing to ingest: give files or directories, or --kafka BOOTSTRAP")
@@ -193,18 +188,10 @@ def ingest_cmd(
         raise SystemExit(1)
 
 
-def _ingest_kafka(
-    ctx: click.Context,
-    bootstrap: str,
-    topic: str,
-    group: str,
-    partitions: tuple[int, ...],
-    batch_size: int,
-    idle_timeout: float,
-    max_batches: int | None,
-    as_json: bool,
-) -> None:
-    """One line per committed batch (a JSON object with --json), then the totals."""
+def _ingest_kafka(ctx: click.Context, bootstrap: str, as_json: bool, **opt: Any) -> None:
+    """One line per committed batch (a JSON object with --json), then the totals.
+
+    ``opt``: the --topic, --group, --partition, --batch-size, --idle-timeout, --max-batches values."""
     from tools.api.stream import ingest_kafka
 
     def on_batch(rep: admin.FileReport, offsets: dict[int, int]) -> None:
@@ -220,12 +207,12 @@ def _ingest_kafka(
     report = ingest_kafka(
         home_of(ctx),
         bootstrap,
-        topic,
-        group=group,
-        partitions=list(partitions) or None,
-        batch_messages=batch_size,
-        idle_s=idle_timeout or None,
-        max_batches=max_batches,
+        opt["topic"],
+        group=opt["group"],
+        partitions=list(opt["partitions"]) or None,
+        batch_messages=opt["batch_size"],
+        idle_s=opt["idle_timeout"] or None,
+        max_batches=opt["max_batches"],
         on_batch=on_batch,
     )
     if as_json:

@@ -31,14 +31,27 @@ def _cases(path: Path) -> list[dict[str, Any]]:
 
 
 def _eval_files() -> dict[str, Path]:
-    """Customer sets (single-turn and conversations), by "shared/…" or "own/…" name.
+    """Customer sets (single-turn and conversations), by "shared/…" or "own/…" name; a file whose
+    content repeats another's is swept once.
 
     The operator sets are swept with the copilot pages (the copilot's own test uses this checker).
     """
     assert SHARED_EVAL.is_dir(), f"the shared eval sets must sit beside the repository: {SHARED_EVAL}"
     files = {f"shared/{p.name}": p for p in sorted(SHARED_EVAL.glob("*.jsonl"))}
     files |= {f"own/{p.name}": p for p in sorted(OWN_EVAL.glob("*.jsonl"))}
-    return {k: p for k, p in files.items() if not p.name.startswith("operator")}
+    out: dict[str, Path] = {}
+    seen: set[str] = set()
+    for name, path in files.items():
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("operator") or text in seen:
+            continue
+        seen.add(text)
+        out[name] = path
+    return out
+
+
+def _params() -> list[tuple[str, int]]:
+    return [(name, i) for name, path in _eval_files().items() for i in range(len(_cases(path)))]
 
 
 def _problems_of(where: str, resp: ChatResponse) -> list[str]:
@@ -56,55 +69,47 @@ def _installation(assistant: Assistant, wanted: str | None) -> str:
     return DEMO_CUSTOMER
 
 
-def _sweep_file(assistant: Assistant, path: Path) -> list[str]:
-    audience = "customer"
+def _sweep_case(assistant: Assistant, name: str, cases: list[dict[str, Any]], i: int) -> list[str]:
+    case = cases[i]
     problems: list[str] = []
-    cases = _cases(path)
-    by_id = {c.get("id"): c for c in cases}
-    for i, case in enumerate(cases):
-        assistant.deps.sessions = SessionStore()
-        if "turns" in case:  # a conversation: turn by turn in one session, identified or not
-            inst = case.get("installation") if case.get("identified") else None
-            session = None
-            for j, turn in enumerate(case["turns"]):
-                resp = assistant.chat(
-                    ChatRequest(
-                        text=turn["text"],
-                        session_id=session,
-                        channel=case.get("channel", "web"),
-                        installation_id=_installation(assistant, inst) if inst else None,
-                        phone=case.get("phone"),
-                    )
-                )
-                session = resp.session_id
-                problems += _problems_of(f"{path.name} {case['id']}.{j} {turn['text']!r}", resp)
-            continue
-        session = f"sweep-{path.stem}-{i}"
-        inst = _installation(assistant, case.get("installation")) if audience == "customer" else None
-
-        def ask(text: str, inst: str | None = inst, session: str = session) -> ChatResponse:
-            return assistant.chat(
+    if "turns" in case:  # a conversation: turn by turn in one session, identified or not
+        inst = case.get("installation") if case.get("identified") else None
+        session = None
+        for j, turn in enumerate(case["turns"]):
+            resp = assistant.chat(
                 ChatRequest(
-                    text=text, session_id=session, channel="cli", audience=audience, installation_id=inst
+                    text=turn["text"],
+                    session_id=session,
+                    channel=case.get("channel", "web"),
+                    installation_id=_installation(assistant, inst) if inst else None,
+                    phone=case.get("phone"),
                 )
             )
+            session = resp.session_id
+            problems += _problems_of(f"{name} {case['id']}.{j} {turn['text']!r}", resp)
+        return problems
+    session = f"sweep-{name}-{i}"
+    inst = _installation(assistant, case.get("installation"))
 
-        parent = by_id.get(case.get("after", ""))
-        if parent is not None:
-            ask(parent["text"])
-        problems += _problems_of(f"{path.name} {case['id']} {case['text']!r}", ask(case["text"]))
-    return problems
+    def ask(text: str) -> ChatResponse:
+        return assistant.chat(ChatRequest(text=text, session_id=session, channel="cli", installation_id=inst))
+
+    parent = next((c for c in cases if c.get("id") == case.get("after")), None) if case.get("after") else None
+    if parent is not None:
+        ask(parent["text"])
+    return problems + _problems_of(f"{name} {case['id']} {case['text']!r}", ask(case["text"]))
 
 
-@pytest.mark.parametrize("name", list(_eval_files()))
-def test_every_eval_reply_reads_clean(demo_assistant: Assistant, name: str) -> None:
-    path = _eval_files()[name]
+@pytest.mark.parametrize(("name", "i"), _params())
+def test_every_eval_reply_reads_clean(demo_assistant: Assistant, name: str, i: int) -> None:
+    cases = _cases(_eval_files()[name])
     home_sessions = demo_assistant.deps.sessions
+    demo_assistant.deps.sessions = SessionStore()
     try:
-        problems = _sweep_file(demo_assistant, path)
+        problems = _sweep_case(demo_assistant, name, cases, i)
     finally:
         demo_assistant.deps.sessions = home_sessions
-    assert not problems, f"{len(problems)} problems, first ones:\n" + "\n".join(problems[:25])
+    assert not problems, "\n".join(problems)
 
 
 # ------------------------------------------------------------------ the checker itself

@@ -159,6 +159,12 @@ def test_malformed_input_is_a_4xx_problem_never_a_500(api):
     assert "indicator" in body["detail"] and "DMIC" in body["detail"]
     r = httpx.get(base + "/v1/fleet/quality-ranking", params={"peroid": "2026-10"}, headers=oper)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "peroid"  # a typo is not silently ignored
+    for body in ({"text": 5}, {"text": "oi", "channel": "fax"}, {"text": ""}, {"text": "oi", "audience": "root"}, [], "oi"):
+        r = httpx.post(base + "/v1/chat", json=body)
+        assert r.status_code == 422, (body, r.text[:200])
+        _check(api, "/v1/chat", "post", r)
+    r = httpx.post(base + "/v1/chat", json={"text": "oi", "channel": "fax"})
+    assert r.json()["errors"][0]["field"] == "channel" and "whatsapp" in r.json()["errors"][0]["allowed"]
     r = httpx.post(base + "/v1/chat", content=b"{bad", headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     r = httpx.post(base + "/v1/chat", content=b'{"text": "' + b"a" * 10_000_000 + b'"}',

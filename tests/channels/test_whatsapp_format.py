@@ -67,9 +67,11 @@ def test_chart_axes_units_and_pt_br_labels():
 
 
 @pytest.mark.integration
-def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home):
-    meta = demo_metadata(demo_home)
-    cust = meta["demo_customer"]
+def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home, demo_store):
+    # a customer no other test talks to (their WhatsApp session would continue here), read from the register
+    [(inst, phone, cpf)] = demo_store.rows(
+        "SELECT installation_id, phone, cpf FROM customers WHERE installation_id = '40010003'")
+    cust = {"installation_id": inst, "phone": phone, "cpf_last4": cpf[-4:]}
     port = free_port()
     settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}", twilio_auth_token=TOKEN,
                                rate_per_phone_per_min=1000)

@@ -51,27 +51,13 @@ def _types_with(ref: DeadlineReference, **match: Any) -> list[str]:
 
 
 def fetch_requests(
-    store: Store,
-    as_of: dt.datetime,
-    *,
-    installation_id: str | None = None,
-    request_id: str | None = None,
-    region: str | None = None,
-    types: Sequence[str] | None = None,
-    since: dt.datetime | None = None,
-    ref: DeadlineReference | None = None,
+    store: Store, as_of: dt.datetime, **query: Any
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    """Requests with the meter's evidence, in one set-based query (requests x events/voltage)."""
-    sql, params = requests_query(
-        store,
-        as_of,
-        installation_id=installation_id,
-        request_id=request_id,
-        region=region,
-        types=types,
-        since=since,
-        ref=ref,
-    )
+    """Requests with the meter's evidence, in one set-based query (requests x events/voltage).
+
+    ``query``: the filters of :func:`requests_query` (installation_id, request_id, region, types,
+    since, ref)."""
+    sql, params = requests_query(store, as_of, **query)
     return store.df(sql, params), sql, params
 
 

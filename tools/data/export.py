@@ -83,7 +83,10 @@ SELECT date_key, installation_id, phase,
        count(*) AS n_readings,
        count(*) FILTER (WHERE NOT valid) AS n_below_01pu,
        min(v_dv) FILTER (WHERE valid) / 10.0 AS v_min,
-       round(avg(v_dv) FILTER (WHERE valid) / 10.0, 2) AS v_avg,
+       -- mean of the readings [0.1 V] to 0.01 V, half up on the exact mean (integer arithmetic: the same
+       -- on every engine, where round() of a DOUBLE ties differently in DuckDB and Spark)
+       (20 * sum(v_dv) FILTER (WHERE valid) + count(*) FILTER (WHERE valid))
+           // nullif(2 * count(*) FILTER (WHERE valid), 0) / 100.0 AS v_avg,
        max(v_dv) FILTER (WHERE valid) / 10.0 AS v_max,
        count(*) FILTER (WHERE band = 0) AS n_adequada,
        count(*) FILTER (WHERE band = 1) AS n_precaria,

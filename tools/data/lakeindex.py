@@ -44,39 +44,49 @@ def _id_range(path: str) -> tuple[str, str]:
 
 
 class LakeIndex:
-    """Per-month file ranges of one lake table directory (thread-safe)."""
+    """Per-month file ranges of one lake table directory (thread-safe). Footers are read lazily,
+    only for the months asked about, and kept per process (:func:`index_for`)."""
 
     def __init__(self, table_dir: Path) -> None:
         self.table_dir = table_dir
         self._months: dict[str, _Month] = {}
         self._lock = threading.Lock()
 
-    def _refresh(self) -> dict[str, _Month]:
-        seen: dict[str, _Month] = {}
+    def files_for(self, installation_id: str, months: tuple[str, str] | None = None) -> list[str]:
+        lo_m, hi_m = months or ("", "9999-99")
         try:
-            entries = list(os.scandir(self.table_dir))
+            entries = sorted(
+                (e.name[len("month=") :], e)
+                for e in os.scandir(self.table_dir)
+                if e.name.startswith("month=") and e.is_dir()
+            )
         except FileNotFoundError:
-            entries = []
-        for e in entries:
-            if not e.name.startswith("month=") or not e.is_dir():
+            return []
+        out: list[str] = []
+        for month, e in entries:
+            if not lo_m <= month <= hi_m:
                 continue
             st = e.stat()
             key = (st.st_ino, st.st_mtime_ns)
-            month = e.name[len("month=") :]
-            cur = self._months.get(month)
+            with self._lock:
+                cur = self._months.get(month)
             if cur is None or cur.key != key:
                 files = sorted(f.path for f in os.scandir(e.path) if f.name.endswith(".parquet"))
                 cur = _Month(key, tuple((*_id_range(f), f) for f in files))
-            seen[month] = cur
-        return seen
-
-    def files_for(self, installation_id: str, months: tuple[str, str] | None = None) -> list[str]:
-        with self._lock:
-            self._months = self._refresh()
-            snapshot = dict(self._months)
-        lo_m, hi_m = months or ("", "9999-99")
-        out: list[str] = []
-        for month in sorted(snapshot):
-            if lo_m <= month <= hi_m:
-                out += [p for lo, hi, p in snapshot[month].files if lo <= installation_id <= hi]
+                with self._lock:
+                    self._months[month] = cur
+            out += [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
         return out
+
+
+_INDEXES: dict[Path, LakeIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(table_dir: Path) -> LakeIndex:
+    """The process-wide index of a lake table directory (shared by every Store on that lake)."""
+    key = table_dir.resolve()
+    with _INDEXES_LOCK:
+        if key not in _INDEXES:
+            _INDEXES[key] = LakeIndex(key)
+        return _INDEXES[key]

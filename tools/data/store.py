@@ -38,7 +38,7 @@ import duckdb
 import pandas as pd
 
 from tools.data import schema, usage
-from tools.data.lakeindex import LakeIndex
+from tools.data.lakeindex import index_for
 from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,6 @@ class Store:
         #: False makes every tool read the lake views (the pre-aggregate query path; benchmarks)
         self.aggregates_enabled = True
         self._usage_fp: usage.Fingerprint | None = None  # lake fingerprint the aggregates match
-        self._lake_index: dict[str, LakeIndex] = {}
         self.con = self._connect()
         if not self.read_only:
             self._init_schema()
@@ -157,11 +156,7 @@ class Store:
         A single-installation query over these files opens one or two files a month whatever the
         fleet size (the view opens every file). See :class:`tools.data.lakeindex.LakeIndex`.
         """
-        with self._lock:
-            index = self._lake_index.get(table)
-            if index is None:
-                index = self._lake_index[table] = LakeIndex(self.lake / table)
-        return index.files_for(installation_id, months)
+        return index_for(self.lake / table).files_for(installation_id, months)
 
     def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
         """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold

@@ -85,7 +85,7 @@ def _voltage(inp: JobInput, _engine: Any) -> list[Query]:
     for ind in ("DRP", "DRC"):
         sql, params = ranking_query(inp.store, inp.today, ind, "transformer", period, nom_end)
         out.append(Query(f"ranking_{ind.lower()}_transformer", sql, params))
-    sets = {k: v for k, v in out[0].params.items() if k not in ("indicator", "level", "limit_pct", "ongoing")}
+    sets = {k: v for k, v in out[0].params.items() if k not in ("indicator", "level", "limit_pct", "ongoing", "scope")}
     return [Query("voltage_sets", sql_file("quality_voltage_sets.sql"), sets), *out]
 
 

@@ -1,0 +1,196 @@
+"""Answer composition: the first sentence answers the question asked (values worked by hand)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from assistant.answers import compose, read_cues
+from assistant.render_detail import detail_text, step_value
+from tests.text_sweep import text_problems
+from tools.types import Period, Provenance, Step, ToolResult, decimal_text
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def _reply(
+    tool: str, value: dict[str, Any], text: str, slots: dict[str, Any] | None = None, **kw: Any
+) -> str:
+    result = ToolResult(tool=tool, value=value, **kw)
+    reply, _, _ = compose(tool, [result], text, slots or {}, TODAY)
+    assert text_problems(reply) == [], reply
+    return reply
+
+
+def test_cues_read_the_number_and_its_direction() -> None:
+    c = read_cues("vai passar de 250 esse mes?")
+    assert (c.threshold, c.threshold_kwh, c.below) == (Decimal(250), False, False)
+    c = read_cues("to juntando dinheiro pro natal, a luz desse mes vai ficar abaixo de 180?")
+    assert (c.threshold, c.below) == (Decimal(180), True)
+    c = read_cues("gastei mais de 300 kwh em outubro?")
+    assert (c.threshold, c.threshold_kwh) == (Decimal(300), True)
+    assert read_cues("oq é essa TUSD").line == "tusd" and read_cues("oq é essa TUSD").define
+    assert read_cues("me explica linha por linha a ultima conta").lines
+    assert read_cues("me da 3 dicas").count == 3
+
+
+FORECAST = {
+    "bill_month": "2026-12",
+    "total_rs": "203.91",
+    "low_rs": "173.59",
+    "high_rs": "212.72",
+    "kwh_projected": "218.258",
+    "days_elapsed": 8,
+    "days_total": 30,
+    "kwh_to_date": "58.202",
+    "last_bill_total_rs": "198.97",
+}
+
+
+def test_yes_no_with_a_number_answers_first() -> None:
+    # 250 is above the whole range: "não"; 200 is inside it: "pode passar"; 180 "abaixo" is inside too
+    assert _reply("forecast_bill", FORECAST, "vai passar de 250?").startswith(
+        "**Não** deve passar de R$ 250,00: a previsão é de R$ 203,91, entre R$ 173,59 e R$ 212,72"
+    )
+    assert _reply("forecast_bill", FORECAST, "vai passar de 200?").startswith("**Pode passar** de R$ 200,00")
+    assert _reply("forecast_bill", FORECAST, "fica abaixo de 220 reais?").startswith(
+        "**Sim**, deve ficar abaixo de R$ 220,00"
+    )
+    assert _reply("forecast_bill", FORECAST, "vai ficar abaixo de 180?").startswith("**Pode ficar** abaixo")
+
+
+BILL = {
+    "bill_month": "2026-11",
+    "start": "2026-10-19",
+    "end": "2026-11-17",
+    "days": 30,
+    "consumption_kwh": "212.968",
+    "total_rs": "198.97",
+    "icms_rate": "0.18",
+    "icms_rs": "35.81",
+    "pis_rs": "1.03",
+    "cofins_rs": "4.65",
+    "cip_rs": "0",
+    "previous_bill_month": "2026-10",
+    "previous_total_rs": "212.87",
+    "change_rs": "-13.90",
+    "lines": [
+        {
+            "key": "billing.component.tusd",
+            "posto": "total",
+            "quantity": "212.968",
+            "unit": "kWh",
+            "amount_rs": "120.88",
+        },
+        {
+            "key": "billing.component.te",
+            "posto": "total",
+            "quantity": "212.968",
+            "unit": "kWh",
+            "amount_rs": "78.09",
+        },
+    ],
+    "drivers": [
+        {"key": "billing.driver.days", "delta_rs": "-6.87", "previous": 31, "current": 30},
+        {"key": "billing.driver.consumption", "delta_rs": "-7.03", "previous": "7.350", "current": "7.099"},
+        {"key": "billing.driver.tariff", "delta_rs": "0.00", "previous": "0.73945", "current": "0.73945"},
+    ],
+}
+
+
+def test_why_the_bill_changed_gives_direction_then_drivers_in_rs() -> None:
+    reply = _reply("explain_bill", BILL, "minha conta veio um absurdo esse mes, oq aconteceu??")
+    assert reply.startswith("Sua conta de novembro/2026 **caiu R$ 13,90**: veio R$ 198,97, contra R$ 212,87")
+    # the larger driver first; the zero tariff driver is not a reason
+    assert reply.index("R$ 7,03 a menos") < reply.index("R$ 6,87 a menos")
+    assert "menos dias (30 dias contra 31)" in reply and "reajuste" not in reply
+
+
+def test_a_bill_line_is_defined_with_this_customers_value() -> None:
+    reply = _reply("explain_bill", BILL, "esse tal de TUSD na minha conta é taxa de que?")
+    assert reply.startswith("A TUSD (Tarifa de Uso do Sistema de Distribuição)")
+    assert "essa linha foi de **R$ 120,88**" in reply
+    lines = _reply("explain_bill", BILL, "me explica linha por linha a ultima conta")
+    assert "• TUSD (uso do sistema de distribuição) (213,0 kWh): R$ 120,88" in lines
+    assert "• TE (tarifa de energia) (213,0 kWh): R$ 78,09" in lines
+
+
+def test_outage_says_when_and_how_long() -> None:
+    value = {
+        "months": [
+            {
+                "month": "2026-11",
+                "dic_h": "0.8",
+                "dmic_h": "0.8",
+                "fic": 1,
+                "violated": [],
+                "compensation_rs": "0",
+                "payment_deadline": None,
+            }
+        ],
+        "limits": {"dic_h": "8", "fic": "5", "dmic_h": "4"},
+        "interruptions": [
+            {
+                "start": "2026-11-25T19:42:10",
+                "end": "2026-11-25T20:30:05",
+                "minutes": "47.9",
+                "counted": True,
+                "reason": "long",
+            },
+        ],
+    }
+    prov = Provenance(period=Period(dt.date(2026, 11, 1), dt.date(2026, 11, 25), "this_month"), today=TODAY)
+    reply = _reply("continuity_indicators", value, "faltou luz ontem de noite aqui", provenance=prov)
+    assert reply.startswith(
+        "Sim, registrei uma falta de energia em 25/11/2026: **das 19h42 às 20h30** (48 min)."
+    )
+    assert "não há compensação a receber por novembro/2026" in reply
+    plain = _reply("continuity_indicators", value, "quantas vezes caiu a luz esse mes?", provenance=prov)
+    assert plain.startswith(
+        "Em novembro/2026 registrei **1 interrupção** de 3 minutos ou mais: 25/11, das 19h42"
+    )
+
+
+def test_tips_are_listed_not_counted() -> None:
+    value = {
+        "period": {"start": "2026-10-27", "end": "2026-11-25"},
+        "tips": [
+            {
+                "key": "tip.standby.unplug",
+                "appliance": "standby",
+                "placeholders": {"standby_w": 71, "saving_kwh_low": "7.344", "saving_kwh_high": "14.688"},
+            },
+            {
+                "key": "tip.ac.setpoint",
+                "appliance": "air_conditioning",
+                "placeholders": {"saving_kwh_low": "2.0", "saving_kwh_high": "5.0", "ac_kwh_month": "25.0"},
+            },
+        ],
+    }
+    reply = _reply("efficiency_tips", value, "me da umas dicas")
+    assert reply.startswith("Aqui vão 2 dicas para o seu consumo de 27/10/2026 a 25/11/2026:\n• ")
+    assert "de 7,3 a 14,7 kWh por mês" in reply and "entre 2,0 e 5,0 kWh por mês" in reply
+
+
+def test_como_calculei_reads_as_steps_with_units() -> None:
+    assert step_value(1, "readings") == "1 leitura" and step_value(5856, "readings") == "5.856 leituras"
+    assert step_value(Decimal("-263.11"), "R$") == "R$ 263,11 a menos"
+    assert step_value(Decimal("0.73945"), "R$/kWh") == "R$ 0,73945 por kWh"
+    trail = (
+        Step("consumption.step.total", {}, "sum(import_wh) / 1000", Decimal("221.074"), "kWh"),
+        Step("an.unknown.step_key", {}, "x * y", 3, ""),
+    )
+    detail = detail_text([ToolResult(tool="consumption_summary", value={}, trail=trail)])
+    assert (
+        detail.splitlines()[1]
+        == "• Consumo total do período: soma das leituras de energia ativa consumida: 221,1 kWh"
+    )
+    assert "sum(" not in detail and "unknown" not in detail and text_problems(detail) == []
+
+
+def test_decimals_serialise_fixed_point() -> None:
+    assert decimal_text(Decimal("0E-8")) == "0"
+    assert decimal_text(Decimal("9.170000000000000000000000000")) == "9.17"
+    assert decimal_text(Decimal("1.263481345961408225768954747")) == "1.26348135"
+    assert decimal_text(Decimal("13.90")) == "13.90" and decimal_text(Decimal("-13.90")) == "-13.90"
