@@ -212,9 +212,7 @@ def contracted_demand(
     try:
         azul_rates, azul_refs, _ = _rates(d, "azul", usages, "demand")
     except TariffNotFound:
-        issues.append(
-            Issue("issue.demand.azul_not_available", "warning", {"subgroup": d.facts.subgroup})
-        )
+        issues.append(Issue("issue.demand.azul_not_available", "warning", {"subgroup": d.facts.subgroup}))
     else:
         per = {
             p: [
@@ -232,12 +230,19 @@ def contracted_demand(
             p_plan.months_at_recommended,
             fp_plan.months_at_recommended,
         )
-        steps += [_plan_step("demand.step.azul", p_plan, azul_refs), _plan_step("demand.step.azul", fp_plan, ())]
+        steps += [
+            _plan_step("demand.step.azul", p_plan, azul_refs),
+            _plan_step("demand.step.azul", fp_plan, ()),
+        ]
         verde_e, v_erefs, _ = _rates(d, "verde", usages, "energy")
         azul_e, a_erefs, _ = _rates(d, "azul", usages, "energy")
         kwh = [cu.usage.kwh for cu in usages]
-        verde_total = verde.recommended_cost_rs + sum((energy_rs(k, r) for k, r in zip(kwh, verde_e, strict=True)), ZERO)
-        azul_total = azul.demand_cost_rs + sum((energy_rs(k, r) for k, r in zip(kwh, azul_e, strict=True)), ZERO)
+        verde_total = verde.recommended_cost_rs + sum(
+            (energy_rs(k, r) for k, r in zip(kwh, verde_e, strict=True)), ZERO
+        )
+        azul_total = azul.demand_cost_rs + sum(
+            (energy_rs(k, r) for k, r in zip(kwh, azul_e, strict=True)), ZERO
+        )
         cheaper = "azul" if azul_total < verde_total else "verde"
         steps.append(
             Step(

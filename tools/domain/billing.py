@@ -1031,7 +1031,11 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
     if ga is not None:
         for p, rate in ga.demand_rate.items():
             charge = demand_charge(
-                ga.demand_kw.get(p, ZERO), ga.contracted_kw.get(p, ZERO), rate, ga.tolerance, ga.overrun_factor
+                ga.demand_kw.get(p, ZERO),
+                ga.contracted_kw.get(p, ZERO),
+                rate,
+                ga.tolerance,
+                ga.overrun_factor,
             )
             add(
                 "billing.component.demand",

@@ -135,7 +135,13 @@ def month_costs(
         demand_rs, overrun_rs = money(c.demand_rs), money(c.overrun_rs)
         out.append(
             MonthCost(
-                m.month, m.measured_kw, m.rate, c.billed_kw, demand_rs, c.overrun_kw, overrun_rs,
+                m.month,
+                m.measured_kw,
+                m.rate,
+                c.billed_kw,
+                demand_rs,
+                c.overrun_kw,
+                overrun_rs,
                 demand_rs + overrun_rs,
             )
         )
@@ -205,6 +211,9 @@ def optimise_azul(
         return p, fp
     p_min = optimise("ponta", ponta, tolerance, factor, cur.get("ponta"), minimum_kw)
     fp_min = optimise("fora_ponta", fora_ponta, tolerance, factor, cur.get("fora_ponta"), minimum_kw)
-    if p_min.recommended_cost_rs + fp.recommended_cost_rs < p.recommended_cost_rs + fp_min.recommended_cost_rs:
+    if (
+        p_min.recommended_cost_rs + fp.recommended_cost_rs
+        < p.recommended_cost_rs + fp_min.recommended_cost_rs
+    ):
         return p_min, fp
     return p, fp_min
