@@ -163,6 +163,26 @@ def test_demo_reply_in_portuguese(ctx: ToolContext) -> None:
     assert "a menos por ano" in reply and "horária azul" in reply
 
 
+def test_demo_azul_installation_is_not_priced_in_azul(ctx: ToolContext) -> None:
+    """40010014 is A4 azul (400 kW); no A4 azul tariff is loaded: only the verde option, no invented
+    azul value, no saving claimed against a contract that could not be priced."""
+    from assistant.render import render
+
+    r = run_tool("contracted_demand", ctx, "40010014", {})
+    v = r.value
+    assert (v.modality, v.verdict, v.azul, v.current_cost_rs, v.saving_rs) == (
+        "azul",
+        "azul_not_priced",
+        None,
+        None,
+        None,
+    )
+    assert r.issues[0].code == "issue.demand.azul_not_available"
+    reply, _, _ = render("contracted_demand", [r], {}, TODAY)
+    assert reply.startswith("Sua instalação está na modalidade horária azul")
+    assert "400 kW" in reply
+
+
 def test_customer_sees_only_their_installation(demo_store: Store) -> None:
     cctx = ToolContext(store=demo_store, scope=Scope.customer("40010001"), today=TODAY)
     with pytest.raises(ForbiddenInstallation):

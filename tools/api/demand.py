@@ -68,7 +68,7 @@ class ContractedDemand:
     """The contracted demand with the lowest annual cost (before taxes) and the current one."""
 
     modality: str  # the installation's modality (verde | azul)
-    verdict: str  # reduce | increase | keep | no_contract
+    verdict: str  # reduce | increase | keep | no_contract | azul_not_priced
     contracted_kw: Decimal | None
     recommended_kw: Decimal
     current_cost_rs: Decimal | None  # verde demand + ultrapassagem over the months, current contract
@@ -212,7 +212,8 @@ def contracted_demand(
     try:
         azul_rates, azul_refs, _ = _rates(d, "azul", usages, "demand")
     except TariffNotFound:
-        issues.append(Issue("issue.demand.azul_not_available", "warning", {"subgroup": d.facts.subgroup}))
+        # first: the reply shows the first two warnings
+        issues.insert(0, Issue("issue.demand.azul_not_available", "warning", {"subgroup": d.facts.subgroup}))
     else:
         per = {
             p: [
@@ -254,8 +255,11 @@ def contracted_demand(
             )
         )
 
-    saving = verde.saving_rs
-    if contracted is None:
+    saving, current_cost = verde.saving_rs, verde.current_cost_rs
+    if d.facts.modality == "azul" and azul is None:
+        # the current (azul) contract cannot be priced: only the verde option is shown
+        verdict, saving, current_cost = "azul_not_priced", None, None
+    elif contracted is None:
         verdict = "no_contract"
     elif saving is not None and saving > 0 and verde.recommended_kw < contracted:
         verdict = "reduce"
@@ -278,7 +282,7 @@ def contracted_demand(
         verdict=verdict,
         contracted_kw=contracted,
         recommended_kw=verde.recommended_kw,
-        current_cost_rs=verde.current_cost_rs,
+        current_cost_rs=current_cost,
         recommended_cost_rs=verde.recommended_cost_rs,
         saving_rs=saving,
         max_measured_kw=verde.max_measured_kw,
