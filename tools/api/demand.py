@@ -273,7 +273,8 @@ def contracted_demand(
             inputs={"minimum_kw": minimum, "tolerance": tolerance, "overrun_factor": factor},
             formula="contracted >= minimum; one value per posto during the contract; modality change "
             "after 12 cycles without change, within 3 cycles of the RTP, or with a demand/voltage change",
-            output=verdict,
+            output=minimum,
+            unit="kW",
             refs=(REF_MINIMUM, REF_PER_POSTO, REF_MODALITY_CHANGE),
         )
     )
