@@ -43,6 +43,7 @@ from typing import Any
 
 from tools.domain.billing_reference import Lookup, ReferenceData, TariffSegment, weakest
 from tools.domain.calendar import MAX_CYCLE_DAYS, MIN_CYCLE_DAYS
+from tools.domain.contracted_demand import REF_BILLED as REF_DEMAND
 from tools.domain.contracted_demand import demand_charge, prorated_rate
 from tools.domain.gd import Allocation, CreditLot, allocate, apply_floor
 from tools.errors import TariffNotFound
@@ -69,8 +70,6 @@ REF_NO_DOUBLE = TrailRef("REN 1.000/2021, art. 655-I, par. 2", "confirmed")
 REF_SOCIAL = TrailRef("REN 1.000/2021, art. 179", "confirmed")
 REF_BANDEIRA_SOCIAL = TrailRef("REN 1.000/2021, art. 309", "confirmed")
 REF_CIP = TrailRef("CF, art. 149-A", "confirmed")
-REF_DEMAND = TrailRef("REN 1.000/2021, art. 294", "confirmed")
-REF_OVERRUN = TrailRef("REN 1.000/2021, art. 301", "unconfirmed")  # factor 2 per REN 414/2010 art. 93
 REF_REACTIVE = TrailRef("REN 1.000/2021, arts. 302-304", "confirmed")
 #: a tariff change inside a cycle is pro-rated by days (distributor practice, basis UNCONFIRMED)
 REF_PRORATA = TrailRef("", "unconfirmed")
