@@ -74,7 +74,9 @@ def test_tariff_what_if_reports_the_shifted_scenario(demo_assistant: Assistant) 
     assert what_if.tool_calls[0]["arguments"] == {"shift": "peak_to_offpeak"}
     value = what_if.tool_calls[0]["result"]["value"]
     assert value["branca_shifted"] is not None
-    assert what_if.reply.startswith("Simulação") and what_if.reply != base.reply
+    # the first sentence answers the what-if: the shifted scenario (default 30% of ponta + intermediário)
+    first = what_if.reply.split("\n")[0]
+    assert "passando 30% do consumo da ponta" in first and what_if.reply != base.reply
 
 
 def test_handoff_summary_carries_the_conversation(demo_assistant: Assistant) -> None:
