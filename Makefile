@@ -28,7 +28,7 @@ run: setup ## set up and start the API + web chat and the operator copilot
 	@echo "API + web chat: http://127.0.0.1:$(API_PORT)/   (OpenAPI: http://127.0.0.1:$(API_PORT)/docs)"
 	@echo "Operator copilot: http://127.0.0.1:$(UI_PORT)/"
 	$(BIN)/smartmeter --home $(HOME_DIR) copilot --port $(UI_PORT) & \
-	$(BIN)/smartmeter --home $(HOME_DIR) serve --port $(API_PORT); \
+	$(BIN)/smartmeter --home $(HOME_DIR) serve --demo --port $(API_PORT); \
 	kill %1 2>/dev/null || true
 
 lint: venv ## ruff, mypy and import-linter

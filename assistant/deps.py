@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class AssistantDeps:
     settings: AssistantSettings = field(default_factory=get_settings)
     today: dt.date | None = None
     _retriever: Any = None
+    _today_generation: int | None = None  # store generation "today" was computed at (None: given)
     _retriever_failed: bool = False
 
     @classmethod
@@ -46,8 +48,11 @@ class AssistantDeps:
         return cls(home=home, store=store, sessions=sessions, settings=s, today=today)
 
     def data_today(self) -> dt.date:
-        if self.today is None:
+        """The data's today (cached; computed again when the store moved to newer data after an ingest)."""
+        generation = getattr(self.store, "generation", 0)
+        if self.today is None or (self._today_generation is not None and self._today_generation != generation):
             self.today = self.store.data_today() or dt.date.today()
+            self._today_generation = generation
         return self.today
 
     # ------------------------------------------------------------------ knowledge
@@ -71,11 +76,11 @@ class AssistantDeps:
         return search_knowledge(retriever, query, audience=audience, k=3)
 
     # ------------------------------------------------------------------ audit
-    def audit(self, req: ChatRequest, resp: ChatResponse, state: SessionState) -> None:
-        """One JSON line per turn; personal data masked."""
+    def audit(self, req: ChatRequest, resp: ChatResponse, state: SessionState, logged_text: str | None = None) -> None:
+        """One JSON line per turn; personal data masked, text capped, file readable by its owner only."""
         path = self.home / "logs" / "audit.jsonl"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             entry = {
                 "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "session_id": resp.session_id,
@@ -83,7 +88,7 @@ class AssistantDeps:
                 "audience": req.audience,
                 "identified": resp.identified,
                 "installation_tail": (state.installation_id or "")[-4:] or None,
-                "text": mask(req.text),
+                "text": logged_text if logged_text is not None else mask(req.text[:2000]),
                 "intent": resp.intent,
                 "slots": resp.slots,
                 "tool_calls": [
@@ -96,7 +101,8 @@ class AssistantDeps:
                 "engine": resp.engine,
                 "latency_ms": resp.latency_ms,
             }
-            with path.open("a", encoding="utf-8") as fh:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         except OSError:
             log.warning("audit.write_failed")

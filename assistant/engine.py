@@ -60,6 +60,7 @@ _PROBLEM_OPTIONS = {"continuity_indicators": "no_power", "explain_bill": "bill_w
 # Confidence below which the classifier's guess is not used: a clarifying question or "não sei".
 CLARIFY_BELOW = 0.2  # measured on the realistic dev set: wrong guesses sit above 0.25 (averaged model)
 DONT_KNOW_BELOW = 0.12
+LOGGED_TEXT_CHARS = 2000  # a message kept in the history and the audit log is cut here
 
 
 @dataclass
@@ -71,6 +72,7 @@ class ChatRequest:
     phone: str | None = None  # channel-verified phone (WhatsApp "From")
     audience: str = "customer"  # customer | operator
     binding: str | None = None  # who may continue the session (channel + key/phone); None = in-process
+    address: str | None = None  # caller's network address (identification attempts are limited per address)
 
 
 @dataclass
@@ -160,9 +162,11 @@ class Assistant:
         t0 = time.perf_counter()
         state = self.deps.sessions.load(req.session_id, req.channel, req.audience, binding=req.binding)
         state.audience = req.audience
+        state.address = req.address
         if req.phone and not state.phone:
             state.phone = req.phone
         turn = _Turn(state=state, text=req.text.strip())
+        logged_text = policy.mask_for_log(req.text, state)[:LOGGED_TEXT_CHARS]  # before the turn: a CPF reply
         if req.installation_id and req.audience == "customer":
             identification.pre_identify(self.deps, state, req.installation_id)
         try:
@@ -171,9 +175,7 @@ class Assistant:
             turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
             state.failures += 1
         latency = (time.perf_counter() - t0) * 1000
-        state.history.append(
-            {"role": "user", "text": policy.mask_for_log(req.text, state), "intent": turn.intent}
-        )
+        state.history.append({"role": "user", "text": logged_text, "intent": turn.intent})
         said: dict[str, Any] = {"role": "assistant", "text": turn.reply[:500]}
         if turn.tool_calls:  # for the handoff summary: which tools answered, with which arguments
             said["tools"] = [{"name": c["name"], "arguments": c.get("arguments")} for c in turn.tool_calls]
@@ -200,7 +202,7 @@ class Assistant:
             awaiting=None if state.installation_id else state.awaiting,
             results=turn.results,
         )
-        self.deps.audit(req, resp, state)
+        self.deps.audit(req, resp, state, logged_text=logged_text)
         return resp
 
     # ------------------------------------------------------------------ turn handling
@@ -251,7 +253,39 @@ class Assistant:
             turn.intent = "show_detail"
             turn.reply = render.fit(state.last_detail) if state.last_detail else t("chat.no_previous")
             return
+        if state.audience == "customer" and self._answer_both(turn):
+            return
         self._answer(turn)
+
+    def _answer_both(self, turn: _Turn) -> bool:
+        """Two questions in one message ("quanto gastei em outubro e quando vence a conta?"): when each
+        part alone routes confidently to a different tool, answer both, the first part first."""
+        parts = dialogue.split_questions(turn.text)
+        if len(parts) != 2:
+            return False
+        router = self.router("customer")
+        routes = [router.route(p, own_installation=turn.state.installation_id) for p in parts]
+        intents = [r.intent for r in routes]
+        if (
+            intents[0] == intents[1]
+            or any(i not in registry.names("customer") or i == "search_knowledge" for i in intents)
+            or any(r.confidence < 0.4 and not r.rule for r in routes)
+        ):
+            return False
+        first, second = _Turn(state=turn.state, text=parts[0]), _Turn(state=turn.state, text=parts[1])
+        self._answer(first, routes[0])
+        if not first.tool_calls:  # identification asked, a failure...: that answer alone
+            _merge(turn, first, "")
+            return True
+        self._answer(second, routes[1])
+        _merge(turn, first, "")
+        turn.tool_calls += second.tool_calls
+        turn.results += second.results
+        turn.citations += second.citations
+        turn.charts += second.charts
+        turn.reply = render.fit("\n\n".join(x for x in (first.reply, second.reply) if x))
+        turn.detail = "\n\n".join(x for x in (first.detail, second.detail) if x)
+        return True
 
     def _answer(self, turn: _Turn, forced: Route | None = None) -> None:
         state = turn.state
@@ -535,7 +569,7 @@ def _merge(turn: _Turn, sub: _Turn, intro: str) -> None:
     turn.tool_calls = sub.tool_calls
     turn.results = sub.results
     turn.citations = sub.citations
-    turn.reply = f"{intro}\n\n{sub.reply}" if sub.reply else intro
+    turn.reply = (f"{intro}\n\n{sub.reply}" if intro else sub.reply) if sub.reply else intro
     turn.detail = sub.detail
     turn.refused = sub.refused
     turn.handoff = sub.handoff

@@ -2,6 +2,12 @@
 4 digits of the titular's CPF; or a pre-identified call from an integrator key.
 
 Personal figures are shown only after this; the tool layer enforces the scope again.
+
+Brute force (H1): failures are counted per installation, per phone and per caller address across
+sessions and channels (``SessionStore.id_guard``). After ``ID_LOCK_AFTER`` failures an
+installation (or phone) is locked — the right digits no longer work — until a person releases it
+(``smartmeter identification unlock``); one handoff is queued when it locks, not one per attempt.
+An address that keeps failing waits longer and longer between attempts.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.i18n import t
-from assistant.session import SessionState
+from assistant.session import ID_LOCK_AFTER, SessionState, guard_subjects
 from tools.api import identity
 
 if TYPE_CHECKING:
@@ -34,6 +40,8 @@ def start(deps: AssistantDeps, turn: _Turn) -> None:
     turn.refused = "not_identified"
     if state.phone:
         candidate = identity.installation_for_phone(deps.store, state.phone)
+        if candidate and _blocked(deps, turn, candidate):
+            return
         if candidate:
             state.candidate_installation = candidate
             state.awaiting = "cpf"
@@ -79,9 +87,14 @@ def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) ->
             return False  # a general question meanwhile: answer it
         inst = m.group(0)
         turn.intent = "identify"
+        if _blocked(deps, turn, None):
+            return True
         if not identity.installation_exists(deps.store, inst):
             turn.reply = t("identify.unknown_installation")
+            deps.sessions.id_failure(guard_subjects(None, state.phone, state.address))
             _fail(deps, turn)
+            return True
+        if _blocked(deps, turn, inst):
             return True
         state.candidate_installation = inst
         state.awaiting = "cpf"
@@ -92,7 +105,10 @@ def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) ->
             return False
         turn.intent = "identify"
         cand = state.candidate_installation
+        if cand and _blocked(deps, turn, cand):  # locked: even the right digits do not work
+            return True
         if cand and identity.verify(deps.store, cand, digits[-4:] if len(digits) != 11 else digits):
+            deps.sessions.id_success(guard_subjects(cand, state.phone, None))
             state.installation_id = cand
             state.identified_by = "phone+cpf" if state.phone else "installation+cpf"
             state.awaiting = None
@@ -102,9 +118,31 @@ def consume_identification_input(deps: AssistantDeps, turn: _Turn, norm: str) ->
             turn.reply = t("identify.success", installation_tail=cand[-4:])
             return True
         turn.reply = ""
-        _fail(deps, turn)
+        failures, newly_locked = deps.sessions.id_failure(guard_subjects(cand, state.phone, state.address))
+        if cand:
+            _fail(deps, turn, remaining=ID_LOCK_AFTER - failures, handoff=newly_locked)
+        else:
+            _fail(deps, turn)
         return True
     return False
+
+
+def _blocked(deps: AssistantDeps, turn: _Turn, installation_id: str | None) -> bool:
+    """Refuse the attempt when the installation/phone is locked or the address must wait."""
+    state = turn.state
+    locked, wait_s = deps.sessions.id_guard(guard_subjects(installation_id, state.phone, state.address))
+    if not locked and wait_s <= 0:
+        return False
+    turn.intent = "identify"
+    turn.refused = "not_identified"
+    state.awaiting = None
+    state.candidate_installation = None
+    if locked:
+        turn.reply = t("identify.locked_person")
+    else:
+        minutes = max(1, round(wait_s / 60))
+        turn.reply = t("identify.wait", minutes=f"{minutes} minuto" if minutes == 1 else f"{minutes} minutos")
+    return True
 
 
 def _only_cpf_digits(norm: str, digits: str) -> bool:
@@ -113,17 +151,19 @@ def _only_cpf_digits(norm: str, digits: str) -> bool:
     return len(digits) in (4, 11) and not words.strip()
 
 
-def _fail(deps: AssistantDeps, turn: _Turn) -> None:
+def _fail(deps: AssistantDeps, turn: _Turn, remaining: int | None = None, handoff: bool = True) -> None:
     from assistant import policy
 
     state = turn.state
     state.id_attempts += 1
-    remaining = deps.settings.identification_attempts - state.id_attempts
+    if remaining is None:
+        remaining = deps.settings.identification_attempts - state.id_attempts
     if remaining <= 0:
         state.awaiting = None
         state.candidate_installation = None
         turn.reply = t("identify.locked")
-        policy.handoff(deps, turn, "handoff.reason_identification")
+        if handoff:  # one handoff when the installation locks, not one per attempt afterwards
+            policy.handoff(deps, turn, "handoff.reason_identification")
         return
     if not turn.reply:
         turn.reply = t("identify.failed", remaining=remaining)

@@ -5,16 +5,26 @@ from __future__ import annotations
 import logging
 import re
 
-_CPF = re.compile(r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b")
+_CPF = re.compile(r"\b\d{3}[.\s]?\d{3}[.\s]?\d{3}[-/.\s]?\d{2}\b")
+_CEP = re.compile(r"\b\d{5}-\d{3}\b|(?i:\bcep\b:?\s*)\d{5}-?\d{3}\b")
+_API_KEY = re.compile(r"\bsm_[0-9a-f]{8}_[A-Za-z0-9_-]{16,}")
+_HEX_SECRET = re.compile(r"\b[0-9a-fA-F]{32,}\b")  # Twilio auth tokens and the like
+_ONLY_DIGITS = re.compile(r"^[\s\d.\-/]{4,20}$")  # a reply that is just digits: the CPF confirmation
 _PHONE = re.compile(r"(?:\+?55\s?)?\(?\d{2}\)?\s?9?\d{4}[-\s]?\d{4}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_NAME = re.compile(r"\b(meu nome e|meu nome é|me chamo|sou o|sou a)\s+([A-ZÀ-Ü][\wÀ-ü]+(?:\s+[A-ZÀ-Ü][\wÀ-ü]+)*)", re.I)
+_NAME = re.compile(r"\b(meu nome e|meu nome é|me chamo|sou o|sou a|aqui é o|aqui é a|aqui e o|aqui e a|nome do titular é|"
+                   r"nome do titular e|titular é|titular e|nome:)\s+([A-ZÀ-Ü][\wÀ-ü]+(?:\s+[A-ZÀ-Ü][\wÀ-ü]+)*)", re.I)
 _DIGITS4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 def mask(text: str, extra: tuple[str, ...] = ()) -> str:
     """Replace personal data with placeholders; ``extra`` = known values (e.g. the titular's name)."""
-    s = _CPF.sub("[CPF]", text)
+    if _ONLY_DIGITS.match(text):
+        return _DIGITS4.sub("[####]", _CPF.sub("[CPF]", text))
+    s = _API_KEY.sub("[CHAVE]", text)
+    s = _HEX_SECRET.sub("[SEGREDO]", s)
+    s = _CPF.sub("[CPF]", s)
+    s = _CEP.sub("[CEP]", s)
     s = _EMAIL.sub("[EMAIL]", s)
     s = _PHONE.sub("[TELEFONE]", s)
     s = _NAME.sub(lambda m: f"{m.group(1)} [NOME]", s)
@@ -44,9 +54,13 @@ def mask_confirmation(text: str) -> str:
 
 
 class MaskingFilter(logging.Filter):
-    """Logging filter that masks personal data in every record's message."""
+    """Logging filter that masks personal data (and the configured secrets) in every record's message."""
+
+    def __init__(self, secrets: tuple[str | None, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask(str(record.getMessage()))
+        record.msg = mask(str(record.getMessage()), self.secrets)[:4000]
         record.args = ()
         return True

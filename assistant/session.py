@@ -31,6 +31,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: Identification guard: failures before an installation/phone is locked (a person releases it);
+#: failures an address may make before waiting; first wait, doubled per further failure; cap.
+ID_LOCK_AFTER = 3
+ID_FREE_PER_ADDRESS = 5
+ID_BASE_DELAY_S = 60.0
+ID_MAX_DELAY_S = 3600.0
 #: Identification (and the whole conversation) expires after this much inactivity by default.
 DEFAULT_IDLE_S = 30 * 60
 MAX_HISTORY = 20
@@ -39,6 +45,22 @@ MAX_HISTORY = 20
 def new_session_id() -> str:
     """A server-issued session id: 192 random bits."""
     return f"s-{secrets.token_urlsafe(24)}"
+
+
+def _guard_key(subject: str) -> str:
+    """Guard subjects are stored hashed except installation ids (not personal data)."""
+    kind, _, value = subject.partition(":")
+    return subject if kind == "inst" else f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def guard_subjects(installation_id: str | None, phone: str | None, address: str | None) -> list[str]:
+    """The subjects one identification attempt counts against (installation first)."""
+    out = [f"inst:{installation_id}"] if installation_id else []
+    if phone:
+        out.append(f"phone:{phone}")
+    if address:
+        out.append(f"addr:{address}")
+    return out
 
 
 def phone_binding(phone: str) -> str:
@@ -51,6 +73,7 @@ class SessionState:
     session_id: str
     channel: str = "web"
     binding: str | None = None  # who may continue this session (None: an in-process caller)
+    address: str | None = None  # the caller's network address this turn (identification rate limit)
     audience: str = "customer"
     installation_id: str | None = None  # identified installation (LGPD scope)
     identified_by: str | None = None  # phone+cpf | installation+cpf | integrator
@@ -93,6 +116,7 @@ class SessionStore:
                 id TEXT PRIMARY KEY, session_id TEXT, installation_id TEXT, channel TEXT, reason TEXT,
                 summary TEXT, status TEXT, created_at TEXT);
             CREATE TABLE IF NOT EXISTS seen_messages (message_id TEXT PRIMARY KEY, reply TEXT, created_at TEXT);
+            CREATE TABLE IF NOT EXISTS id_guard (subject TEXT PRIMARY KEY, failures INTEGER, last REAL, locked INTEGER);
             """
         )
         self.db.commit()
@@ -131,7 +155,9 @@ class SessionStore:
     def save(self, state: SessionState) -> None:
         state.history = state.history[-MAX_HISTORY:]
         now = self.clock()
-        payload = json.dumps(asdict(state), ensure_ascii=False, default=str)
+        data = asdict(state)
+        data["address"] = None  # per turn only: not kept
+        payload = json.dumps(data, ensure_ascii=False, default=str)
         with self._lock:
             row = self.db.execute("SELECT binding, created_at FROM chat_sessions WHERE session_id = ?",
                                   [state.session_id]).fetchone()
@@ -159,6 +185,63 @@ class SessionStore:
             state.last_intent = ctx.get("last_intent")
             state.last_slots = ctx.get("last_slots") or {}
             state.history = (ctx.get("history") or []) + state.history
+
+    # -------------------------------------------------------------- identification guard (H1)
+    def id_guard(self, subjects: list[str]) -> tuple[bool, float]:
+        """``(locked, wait_s)`` over ``subjects`` (``inst:…``, ``phone:…``, ``addr:…``).
+
+        An installation or a phone with ``ID_LOCK_AFTER`` failures is locked until a person
+        releases it (:meth:`id_release`); an address gets ``ID_FREE_PER_ADDRESS`` failures free,
+        then waits ``ID_BASE_DELAY_S`` doubling with every further failure (at most an hour).
+        """
+        now = self.clock()
+        locked, wait = False, 0.0
+        with self._lock:
+            for subject in subjects:
+                row = self.db.execute("SELECT failures, last, locked FROM id_guard WHERE subject = ?",
+                                      [_guard_key(subject)]).fetchone()
+                if row is None:
+                    continue
+                failures, last, is_locked = int(row[0]), float(row[1]), bool(row[2])
+                locked = locked or is_locked
+                if subject.startswith("addr:") and failures >= ID_FREE_PER_ADDRESS:
+                    delay = min(ID_BASE_DELAY_S * 2 ** (failures - ID_FREE_PER_ADDRESS), ID_MAX_DELAY_S)
+                    wait = max(wait, last + delay - now)
+        return locked, max(0.0, wait)
+
+    def id_failure(self, subjects: list[str]) -> tuple[int, bool]:
+        """Count one failed identification on each subject; returns (failures of the first subject,
+        True when this failure locked an installation or phone that was not locked)."""
+        now = self.clock()
+        first, newly = 0, False
+        with self._lock:
+            for i, subject in enumerate(subjects):
+                key = _guard_key(subject)
+                row = self.db.execute("SELECT failures, locked FROM id_guard WHERE subject = ?", [key]).fetchone()
+                failures = (int(row[0]) if row else 0) + 1
+                was_locked = bool(row[1]) if row else False
+                lock = was_locked or (not subject.startswith("addr:") and failures >= ID_LOCK_AFTER)
+                newly = newly or (lock and not was_locked)
+                self.db.execute("INSERT OR REPLACE INTO id_guard VALUES (?, ?, ?, ?)", [key, failures, now, int(lock)])
+                if i == 0:
+                    first = failures
+            self.db.commit()
+        return first, newly
+
+    def id_success(self, subjects: list[str]) -> None:
+        """A confirmed identification clears the failures of its installation and phone (not of the address)."""
+        with self._lock:
+            for subject in subjects:
+                if not subject.startswith("addr:"):
+                    self.db.execute("DELETE FROM id_guard WHERE subject = ? AND locked = 0", [_guard_key(subject)])
+            self.db.commit()
+
+    def id_release(self, subject: str) -> bool:
+        """A person releases a locked installation or phone (``smartmeter identification unlock``)."""
+        with self._lock:
+            cur = self.db.execute("DELETE FROM id_guard WHERE subject = ?", [_guard_key(subject)])
+            self.db.commit()
+        return cur.rowcount > 0
 
     # -------------------------------------------------------------- handoff queue
     def add_handoff(self, state: SessionState, reason: str, summary: dict[str, Any]) -> str:
@@ -201,6 +284,12 @@ class SessionStore:
         with self._lock:
             row = self.db.execute("SELECT reply FROM seen_messages WHERE message_id = ?", [message_id]).fetchone()
         return row[0] if row else None
+
+    def set_reply(self, message_id: str, reply: str) -> None:
+        """The answer given to a processed message (a channel retry gets the same answer)."""
+        with self._lock:
+            self.db.execute("UPDATE seen_messages SET reply = ? WHERE message_id = ?", [reply, message_id])
+            self.db.commit()
 
     def remember(self, message_id: str, reply: str) -> bool:
         """Record a processed message; False if it was already recorded."""

@@ -85,7 +85,7 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, SMARTMETER_RATE_PER_KEY_PER_MIN=str(10**9))
     exe = Path(sys.executable).parent / "smartmeter"
-    server = subprocess.Popen([str(exe), "--home", args.home, "serve", "--port", str(port), "--workers", str(args.procs)],
+    server = subprocess.Popen([str(exe), "--home", args.home, "serve", "--demo", "--port", str(port), "--workers", str(args.procs)],
                               env=env)
     base = f"http://127.0.0.1:{port}"
     try:

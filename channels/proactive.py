@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class AlertOutcome:
     installation_id: str
     sent: bool
-    reason: str  # sent | below_last_bill | disabled | tool_error | twilio_error
+    reason: str  # sent | below_last_bill | disabled | not_configured | tool_error | twilio_error
     message_sid: str | None = None
 
 
@@ -42,6 +42,9 @@ def high_bill_alerts(store: Any, settings: ChannelSettings, installation_ids: li
             continue
         if not settings.proactive_enabled:
             outcomes.append(AlertOutcome(inst, False, "disabled"))
+            continue
+        if not settings.twilio_auth_token:  # never sent with a default token
+            outcomes.append(AlertOutcome(inst, False, "not_configured"))
             continue
         body = t("whatsapp.proactive_high_bill", estimate=format_brl(value.total_rs), last=format_brl(value.last_bill_total_rs))
         try:

@@ -14,6 +14,8 @@ from channels.apikeys import ApiKeyStore
 from channels.cli import main
 from channels.cli.common import echo_json, home_of, require_home
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1")
@@ -21,11 +23,36 @@ from channels.cli.common import echo_json, home_of, require_home
 @click.option("--public-url", default=None, help="Public URL Twilio calls (for the signature check).")
 @click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True,
               help="Worker processes (one per core: the assistant is CPU-bound Python).")
+@click.option("--demo", is_flag=True,
+              help="Demo mode: loopback only; missing secrets are replaced by random ones for this run.")
 @click.pass_context
-def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, workers: int) -> None:
-    """REST API, web chat and WhatsApp webhook (FastAPI on uvicorn)."""
+def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, workers: int, demo: bool) -> None:
+    """REST API, web chat and WhatsApp webhook (FastAPI on uvicorn).
+
+    The WhatsApp webhook needs SMARTMETER_TWILIO_AUTH_TOKEN and SMARTMETER_MEDIA_SECRET (at least
+    16 characters, no example value); without them ``serve`` refuses to start, unless ``--demo``.
+    """
+    import secrets
+
     import uvicorn
 
+    from channels.config import ChannelSettings
+
+    missing = ChannelSettings().missing_secrets()
+    if demo:
+        if host not in _LOOPBACK:
+            raise click.UsageError(f"--demo serves on loopback only (127.0.0.1), not on {host}.")
+        for env in missing:  # random for this run: a forged webhook cannot know them
+            os.environ[env] = secrets.token_urlsafe(32)
+        os.environ["SMARTMETER_DEMO"] = "1"
+        if missing:
+            click.echo("demo mode: random " + ", ".join(missing) + " for this run (WhatsApp webhook not usable "
+                       "from Twilio)", err=True)
+    elif missing:
+        raise click.ClickException(
+            "the WhatsApp webhook needs real secrets; missing or too weak: " + ", ".join(missing)
+            + f" (at least {16} characters). Set them in the environment, or run `serve --demo` on loopback."
+        )
     os.environ["SMARTMETER_HOME"] = str(require_home(ctx))
     os.environ.setdefault("SMARTMETER_PUBLIC_URL", public_url or f"http://{host}:{port}")
     if public_url:
@@ -87,17 +114,73 @@ def apikey_group() -> None:
 @apikey_group.command("create")
 @click.option("--name", required=True, help="Who uses the key (e.g. app-cpfl).")
 @click.option("--scope", type=click.Choice(["integrator", "operator"]), required=True)
-@click.option("--installations", default="*", help="Comma-separated installation ids for integrators ('*' = all).")
+@click.option("--installations", default=None,
+              help="Comma-separated installation ids an integrator key may see (required for integrators).")
+@click.option("--all", "all_installations", is_flag=True, help="Grant an integrator key every installation.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def apikey_create(ctx: click.Context, name: str, scope: str, installations: str, as_json: bool) -> None:
+def apikey_create(ctx: click.Context, name: str, scope: str, installations: str | None, all_installations: bool,
+                  as_json: bool) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    insts = tuple(x.strip() for x in installations.split(",") if x.strip()) or ("*",)
+    insts: tuple[str, ...] = ()
+    if scope == "integrator":
+        if all_installations == (installations is not None):
+            raise click.UsageError("an integrator key needs --installations ID,ID… or --all (exactly one)")
+        insts = ("*",) if all_installations else tuple(x.strip() for x in (installations or "").split(",") if x.strip())
+        if not insts or "*" in insts and not all_installations:
+            raise click.UsageError("--installations needs installation ids ('*' only through --all)")
     key = ApiKeyStore(home_of(ctx)).create(name, scope, insts)  # type: ignore[arg-type]
     if as_json:
-        echo_json({"api_key": key, "scope": scope, "installations": list(insts)})
+        echo_json({"api_key": key, "scope": scope, "installations": list(insts) or ["*"]})
     else:
         click.echo(key)
+
+
+@apikey_group.command("revoke")
+@click.argument("key_id")
+@click.pass_context
+def apikey_revoke(ctx: click.Context, key_id: str) -> None:
+    """Revoke a key (KEY_ID is the part after ``sm_``); running servers refuse it at once."""
+    if key_id.startswith("sm_"):
+        key_id = key_id.split("_")[1]
+    if not ApiKeyStore(home_of(ctx)).revoke(key_id):
+        raise click.ClickException(f"no key {key_id}")
+    click.echo(f"revoked {key_id}")
+
+
+@apikey_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def apikey_list(ctx: click.Context, as_json: bool) -> None:
+    """The keys (id, name, scope, installations); never their secrets."""
+    keys = ApiKeyStore(home_of(ctx)).list()
+    if as_json:
+        echo_json(keys)
+        return
+    for k in keys:
+        insts = k["installations"]
+        click.echo(f"{k['key_id']}  {k['scope']:<10}  {k['name']}  {','.join(insts) if isinstance(insts, list) else ''}")
+
+
+@main.group("identification")
+def identification_group() -> None:
+    """Customer identification: release an installation or phone locked after failed attempts."""
+
+
+@identification_group.command("unlock")
+@click.option("--installation", "installation_id", default=None, help="Installation number to release.")
+@click.option("--phone", default=None, help="Phone (E.164, e.g. +5519990010001) to release.")
+@click.pass_context
+def identification_unlock(ctx: click.Context, installation_id: str | None, phone: str | None) -> None:
+    """A person releases a lock (after checking who the customer is by other means)."""
+    from assistant.session import SessionStore
+
+    if not installation_id and not phone:
+        raise click.UsageError("give --installation or --phone")
+    sessions = SessionStore(home_of(ctx) / "assistant.sqlite")
+    released = [s for s in ([f"inst:{installation_id}"] if installation_id else [])
+                + ([f"phone:{phone}"] if phone else []) if sessions.id_release(s)]
+    click.echo(f"released {len(released)} lock(s)")
 
 
 @main.command("alerts")

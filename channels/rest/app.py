@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from channels.apikeys import ApiKeyStore
 from channels.config import ChannelSettings, get_settings
 from channels.ratelimit import RateLimiter
 from channels.rest import problems
+from channels.rest.limits import BodyLimit, safe_request_id
 from channels.rest.routes import chat, data, misc, voice, whatsapp
 from channels.rest.schemas import ProblemPublic, problem_responses
 from channels.rest.validation import on_validation, reject_unknown_query
@@ -66,19 +66,20 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.apikeys = ApiKeyStore(settings.home)
-    app.state.limiter = RateLimiter()
+    app.state.limiter = RateLimiter(Path(settings.home) / "ratelimit.sqlite")  # shared by the workers
     app.state.media_dir = Path(settings.home) / "media"  # on disk: several worker processes serve one home
     for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskingFilter())
+        handler.addFilter(MaskingFilter((settings.twilio_auth_token, settings.media_secret)))
 
     @app.middleware("http")
     async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+        rid = safe_request_id(request.headers.get("X-Request-ID"))
         request.state.request_id = rid
         response = await call_next(request)
         response.headers["X-Request-ID"] = rid
         return response
 
+    app.add_middleware(BodyLimit)
     app.add_exception_handler(problems.Problem, problems.on_problem)
     app.add_exception_handler(ToolError, problems.on_tool_error)
     app.add_exception_handler(RequestValidationError, on_validation)
@@ -100,7 +101,8 @@ _KEY_HEADERS = {"x-api-key", "authorization"}
 #: error statuses a route can answer besides its own declarations (documented for integrators)
 _EXTRA_STATUSES: dict[str, tuple[int, ...]] = {
     "/v1/chat": (401, 403, 413, 429),
-    "/v1/channels/whatsapp": (403, 413, 429),
+    "/v1/channels/whatsapp": (403, 413, 429, 503),
+    "/v1/channels/voice": (403, 413, 422, 429, 503),
     "/v1/media/{token}.png": (410,),
     "/readyz": (503,),
     "/v1/knowledge/articles/{article_id}": (404,),

@@ -66,10 +66,37 @@ async def on_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status, exc.code, exc.context or None)
 
 
+_FIELD_MESSAGES = {
+    "error.invalid_period": "Data inválida: {value}. Use uma data que exista (mês de 01 a 12, dia do mês) "
+                            "entre 2000 e dois anos à frente.",
+    "error.invalid_arguments": "Valor não aceito: {value}.",
+}
+
+
+def tool_error_fields(exc: ToolError) -> dict[str, Any] | None:
+    """``errors`` + ``detail`` naming the argument a tool refused (when it says which)."""
+    ctx = exc.context
+    errors: list[dict[str, Any]] = []
+    if "field" in ctx:
+        message = _FIELD_MESSAGES.get(exc.code, "Valor inválido: {value}.").format(value=ctx.get("value", ""))
+        err: dict[str, Any] = {"field": ctx["field"], "location": "query", "message": message}
+        if ctx.get("allowed"):
+            err["allowed"] = list(ctx["allowed"])
+            err["message"] += " Use um destes: " + ", ".join(map(str, ctx["allowed"])) + "."
+        errors.append(err)
+    for e in ctx.get("errors") or []:
+        loc = [str(x) for x in e.get("loc", ())]
+        errors.append({"field": ".".join(loc) or "body", "location": "query", "message": "Valor inválido."})
+    if not errors:
+        return None
+    first = errors[0]
+    return {"errors": errors, "detail": f"Parâmetro inválido: {first['field']}. {first['message']}"}
+
+
 async def on_tool_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ToolError)
     status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 422)
-    return problem_response(request, status, exc.code)
+    return problem_response(request, status, exc.code, tool_error_fields(exc) if status == 422 else None)
 
 
 async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -80,6 +107,11 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # a body that cannot be parsed: a validation problem of the field "body"
+        return problem_response(request, 422, "problem.validation", {
+            "errors": [{"field": "body", "location": "body", "message": "O corpo não pôde ser lido (JSON ou formulário inválido)."}],
+            "detail": "Parâmetro inválido: body. O corpo não pôde ser lido (JSON ou formulário inválido)."})
     code = {401: "problem.unauthorized", 403: "problem.forbidden", 404: "problem.not_found",
-            405: "problem.method_not_allowed", 429: "problem.rate_limited"}.get(exc.status_code, "problem.generic")
+            405: "problem.method_not_allowed", 413: "problem.payload_too_large",
+            429: "problem.rate_limited"}.get(exc.status_code, "problem.generic")
     return problem_response(request, exc.status_code, code)

@@ -60,7 +60,7 @@ def test_for_the_ear_keeps_the_answer_and_drops_the_rest():
 def call(demo_home):
     home = demo_home
     port = free_port()
-    settings = ChannelSettings(home=str(home), public_url=f"http://127.0.0.1:{port}", twilio_auth_token=TOKEN,
+    settings = ChannelSettings(home=str(home), public_url=f"http://127.0.0.1:{port}", twilio_auth_token=TOKEN, media_secret="voice-test-media-secret-0123",
                                rate_anonymous_per_min=1000, rate_per_phone_per_min=1000, voice_attendants=ATTENDANTS)
     with running_server(settings, port) as base:
         def post(step: str, token: str | None = None, **form: str) -> ET.Element:

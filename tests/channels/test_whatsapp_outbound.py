@@ -71,7 +71,7 @@ def test_high_bill_alert_uses_forecast_and_respects_the_setting(demo_home):
         base = f"http://127.0.0.1:{server.server_port}"
         off = high_bill_alerts(store, ChannelSettings(proactive_enabled=False, twilio_api_base=base), above[:1])
         assert [o.reason for o in off] == ["disabled"] and _Stub.received == []
-        on = high_bill_alerts(store, ChannelSettings(proactive_enabled=True, twilio_api_base=base), above[:1])
+        on = high_bill_alerts(store, ChannelSettings(proactive_enabled=True, twilio_api_base=base, twilio_auth_token="outbound-test-token-0123"), above[:1])
     finally:
         server.shutdown()
     assert [o.reason for o in on] == ["sent"] and on[0].message_sid == "SM_stub_1"

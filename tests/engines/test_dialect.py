@@ -52,3 +52,9 @@ def test_asof_join_becomes_join_and_min():
 
 def test_decimal_literals_divide_as_double_like_duckdb():
     assert to_spark("SELECT 1440.0 * a / b FROM t") == "SELECT CAST(1440.0 AS DOUBLE) * a / b FROM t"
+
+
+def test_strip_accents_becomes_translate():
+    sql = to_spark("SELECT strip_accents(lower(region)) FROM t")
+    assert sql.startswith("SELECT TRANSLATE(LOWER(region), 'áàâãäåéèêëíìîïóòôõöúùûüçñý")
+    assert ", 'aaaaaaeeeeiiiiooooouuuucny" in sql

@@ -215,6 +215,7 @@ def _reset_store(home: Path) -> None:
     for name in ("smartmeter.duckdb", "smartmeter.duckdb.wal"):
         (home / name).unlink(missing_ok=True)
     shutil.rmtree(home / "lake", ignore_errors=True)
+    shutil.rmtree(home / "snapshots", ignore_errors=True)  # readers' copies of the old catalogue
 
 
 def list_installations(

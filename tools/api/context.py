@@ -128,6 +128,7 @@ def run_tool(
 ) -> ToolResult[Any]:
     """Validate arguments, enforce scope and run a registered tool."""
     from tools import registry  # local: registry imports api modules
+    from tools.api.arg_guard import check_args
 
     spec = registry.get(name)
     if "operator" not in spec.audience or ctx.scope.kind != "operator":
@@ -139,6 +140,7 @@ def run_tool(
         parsed = spec.args_model.model_validate(dict(args or {}))
     except ValidationError as exc:
         raise InvalidArguments("invalid arguments", tool=name, errors=exc.errors(include_url=False)) from exc
+    check_args(parsed, ctx.today)  # dates and horizons: InvalidPeriod naming the field, never a 500
     if spec.needs_installation and installation_id is not None:
         ctx.installation(installation_id)  # existence + scope
     return spec.fn(ctx, installation_id, parsed)

@@ -145,7 +145,7 @@ def guarded_connection(store: Store) -> duckdb.DuckDBPyConnection:
         finally:
             cur.close()
         for table in _LAKE_VIEWS:
-            con.execute(store.lake_view_sql(table))
+            con.execute(store.lake_view_sql(table, absolute=True))
         con.execute(store.outages_view_sql())
         lake = str(store.lake.resolve()).rstrip("/") + "/"
         con.execute(f"SET allowed_directories = ['{lake.replace(chr(39), chr(39) * 2)}']")

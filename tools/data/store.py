@@ -22,15 +22,29 @@ DuckDB transaction as the quarantine rows and the ``ingest_log`` entry (the comm
 swaps directories with renames and clears the journal. :meth:`Store.recover` (run at every
 read-write open and before every ingest) rolls committed swaps forward and discards
 uncommitted temporary directories.
+
+One writer, many readers (H4): a read-only Store never opens ``smartmeter.duckdb`` (a DuckDB
+file lock would stop the ingest). The writer publishes a **snapshot** of the catalogue —
+``snapshots/snap-<ns>.duckdb``, named by ``snapshots/CURRENT`` — after it opens, after every
+ingest (``refresh_views``) and when it closes; readers open the current snapshot read-only and
+switch to a newer one at their next query. A reader in the same process as a live writer shares
+the writer's connection instead (DuckDB allows one configuration per file per process).
+
+Relocatable (issue 15 #8): the lake views name their Parquet files *relative to the home*
+(``lake/<table>/month=*/*.parquet``) and every connection — writer, reader, snapshot — is opened
+with DuckDB's ``file_search_path`` set to the home's absolute path, resolved at each open; so a
+copied home, or a service started from another working directory, reads its own lake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +82,19 @@ _SCOPED = re.compile(r"\bFROM\s+(" + "|".join(schema.LAKE_TABLES) + r")\s+WHERE\
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
+SNAPSHOT_DIR = "snapshots"
+SNAPSHOT_POINTER = "CURRENT"
+
+#: Open read-write Stores of this process, by database path (readers share their connection).
+_WRITERS: dict[Path, Store] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _private(path: Path) -> None:
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
 
 
 def _ddl(table: str, cols: dict[str, str]) -> str:
@@ -83,30 +110,116 @@ class Store:
     """The embedded meter-data store."""
 
     def __init__(self, home: str | Path, read_only: bool = False) -> None:
-        self.home = Path(home)
+        self.home = Path(home).resolve()  # absolute: independent of the working directory
         self.home.mkdir(parents=True, exist_ok=True)
         self.lake = self.home / "lake"
         self.db_path = self.home / "smartmeter.duckdb"
+        self.snapshot_dir = self.home / SNAPSHOT_DIR
         self.read_only = read_only and self.db_path.exists()
         self._lock = threading.Lock()
         #: False makes every tool read the lake views (the pre-aggregate query path; benchmarks)
         self.aggregates_enabled = True
         self._usage_fp: usage.Fingerprint | None = None  # lake fingerprint the aggregates match
+        #: increases whenever a reader switches to a newer snapshot (callers cache "today" by it)
+        self.generation = 0
+        self._snapshot: str | None = None  # name of the snapshot a reader has open
+        self._shared = False  # a reader sharing a same-process writer's connection
+        self._retired: list[duckdb.DuckDBPyConnection] = []
         self.con = self._connect()
         if not self.read_only:
+            with _WRITERS_LOCK:
+                _WRITERS[self.db_path] = self
+            _private(self.db_path)
             self._init_schema()
             self.recover()
         self.refresh_views()
 
+    def _config(self) -> dict[str, Any]:
+        return {"file_search_path": str(self.home)}  # the views' relative lake paths resolve here
+
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        if not self.read_only:
+            return duckdb.connect(str(self.db_path), config=self._config())
+        with _WRITERS_LOCK:
+            writer = _WRITERS.get(self.db_path)
+        if writer is not None:
+            # This process holds the read-write connection (DuckDB refuses a second configuration
+            # of one file): share it, and keep this Store read-only by contract.
+            self._shared = True
+            return duckdb.connect(str(self.db_path), config=self._config())
+        name = self._current_snapshot() or self._bootstrap_snapshot()
+        self._snapshot = name
+        return duckdb.connect(str(self.snapshot_dir / name), read_only=True, config=self._config())
+
+    # ------------------------------------------------------------------ snapshots (one writer, many readers)
+    def _current_snapshot(self) -> str | None:
         try:
-            return duckdb.connect(str(self.db_path), read_only=self.read_only)
-        except duckdb.ConnectionException:
-            if not self.read_only:
-                raise
-            # The same process already holds a read-write connection to this file (DuckDB
-            # refuses a second configuration): share it, and keep this Store read-only by contract.
-            return duckdb.connect(str(self.db_path))
+            name = (self.snapshot_dir / SNAPSHOT_POINTER).read_text().strip()
+        except OSError:
+            return None
+        return name if name and (self.snapshot_dir / name).is_file() else None
+
+    def _bootstrap_snapshot(self) -> str:
+        """A home written before snapshots existed: take one from the database file (no writer is open)."""
+        con = duckdb.connect(str(self.db_path), read_only=True, config=self._config())
+        try:
+            con.execute("SELECT 1").fetchall()
+            return self._copy_to_snapshot()
+        finally:
+            con.close()
+
+    def _copy_to_snapshot(self) -> str:
+        self.snapshot_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = f"snap-{time.time_ns()}.duckdb"
+        tmp = self.snapshot_dir / f".{name}.tmp"
+        shutil.copyfile(self.db_path, tmp)
+        wal = self.db_path.with_name(self.db_path.name + ".wal")
+        if wal.exists() and wal.stat().st_size > 0:  # not checkpointed (a crash): keep its log beside it
+            shutil.copyfile(wal, self.snapshot_dir / f"{name}.wal")
+        _private(tmp)
+        os.replace(tmp, self.snapshot_dir / name)
+        pointer = self.snapshot_dir / f".{SNAPSHOT_POINTER}.{os.getpid()}.tmp"
+        pointer.write_text(name)
+        os.replace(pointer, self.snapshot_dir / SNAPSHOT_POINTER)
+        keep = {name, f"{name}.wal"}
+        for old in sorted(self.snapshot_dir.glob("snap-*"))[:-4]:  # readers may still hold the last ones
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+        return name
+
+    def publish_snapshot(self) -> str | None:
+        """Writer: checkpoint and publish the catalogue for readers in other processes."""
+        if self.read_only:
+            return None
+        try:
+            with self._lock:
+                self.con.execute("CHECKPOINT")
+                return self._copy_to_snapshot()
+        except (duckdb.Error, OSError):
+            log.warning("snapshot not published", exc_info=True)
+            return None
+
+    def _maybe_switch(self) -> None:
+        """Reader: move to the writer's newer snapshot, if there is one (cheap: one small file read)."""
+        if not self.read_only or self._shared:
+            return
+        name = self._current_snapshot()
+        if name is None or name == self._snapshot:
+            return
+        with self._lock:
+            if name == self._snapshot:
+                return
+            try:
+                con = duckdb.connect(str(self.snapshot_dir / name), read_only=True, config=self._config())
+            except duckdb.Error:
+                log.warning("snapshot %s not opened; staying on %s", name, self._snapshot, exc_info=True)
+                return
+            old, self.con, self._snapshot = self.con, con, name
+            self._usage_fp = None
+            self.generation += 1
+            for retired in self._retired[:-1]:  # cursors of the previous generation may still run
+                retired.close()
+            self._retired = [*self._retired[-1:], old]
 
     # ------------------------------------------------------------------ schema
     def _init_schema(self) -> None:
@@ -179,13 +292,15 @@ class Store:
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))
 
-    def lake_view_sql(self, table: str) -> str:
-        """``CREATE OR REPLACE VIEW <table>`` over the lake at its absolute path (typed and empty
-        when the table has no files); the path is resolved from the home at every call."""
+    def lake_view_sql(self, table: str, absolute: bool = False) -> str:
+        """``CREATE OR REPLACE VIEW <table>`` over the lake (typed and empty when the table has no
+        files). The glob is relative to the home (resolved by the connection's ``file_search_path``),
+        or absolute for a connection of its own (the guarded SQL)."""
         cols = schema.LAKE_TABLES[table]
         if self.has_lake_data(table):
             sel = ", ".join(cols)
-            glob = str((self.lake / table).resolve() / "month=*" / "*.parquet")
+            base = (self.lake / table).resolve() if absolute else Path("lake") / table
+            glob = str(base / "month=*" / "*.parquet")
             return (
                 f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
                 f"{sql_str(glob)}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
@@ -198,7 +313,8 @@ class Store:
         return _OUTAGES_VIEW
 
     def refresh_views(self) -> None:
-        """(Re)create the views over the lake; empty typed views when a table has no files."""
+        """(Re)create the views over the lake, refresh the usage aggregates and publish a snapshot
+        for readers (a reader has nothing to do: its snapshot's views resolve in its own home)."""
         if self.read_only:
             return
         with self._lock:
@@ -206,6 +322,7 @@ class Store:
                 self.con.execute(self.lake_view_sql(table))
             self.con.execute(_OUTAGES_VIEW)
         self.sync_usage()
+        self.publish_snapshot()
 
     # ------------------------------------------------------------------ usage aggregates
     def sync_usage(self) -> list[str]:
@@ -309,22 +426,31 @@ class Store:
 
     # ------------------------------------------------------------------ queries
     def cursor(self) -> duckdb.DuckDBPyConnection:
+        self._maybe_switch()
         return self.con.cursor()
+
+    def _run(self, fetch: Any, sql: str, params: list[Any] | dict[str, Any] | None) -> Any:
+        """A reader retries once when an ingest swapped a lake partition under the query."""
+        for attempt in (0, 1):
+            cur = self.cursor()
+            try:
+                return fetch(cur.execute(sql, params or []))
+            except duckdb.IOException:
+                if not self.read_only or attempt:
+                    raise
+                log.info("lake changed during a read; retrying")
+            finally:
+                cur.close()
+        raise AssertionError("unreachable")
 
     def df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a parameterised query and return a DataFrame (thread-safe cursor)."""
-        cur = self.con.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
+        frame: pd.DataFrame = self._run(lambda c: c.df(), sql, params)
+        return frame
 
     def rows(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        cur = self.con.cursor()
-        try:
-            return cur.execute(sql, params or []).fetchall()
-        finally:
-            cur.close()
+        out: list[tuple[Any, ...]] = self._run(lambda c: c.fetchall(), sql, params)
+        return out
 
     def scalar(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
         r = self.rows(sql, params)
@@ -333,18 +459,15 @@ class Store:
     def data_today(self) -> dt.date | None:
         """The data's "today": the day after the latest complete day of load-profile data.
 
-        Never one meter's word: it is the *median* over installations of each one's last reading
-        (a meter with a wrong clock, or one that kept reporting after the others stopped, moves
-        nothing; future readings are also quarantined at ingest, ``future_timestamp``).
+        Never one meter's word: it is the latest reading reached by at least half of the
+        installations (the upper median of each one's last reading), so a meter with a wrong clock,
+        or one that kept reporting after the others stopped, moves nothing; future readings are
+        also quarantined at ingest (``future_timestamp``).
         """
         if self.usage_ready():
-            last = self.scalar(
-                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id)"
-            )
+            last = self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id"))
         else:
-            last = self.scalar(
-                "SELECT quantile_disc(m, 0.5) FROM (SELECT max(ts) AS m FROM load_profile GROUP BY installation_id)"
-            )
+            last = self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(ts) AS m FROM load_profile GROUP BY installation_id"))
         if last is None:
             return None
         # ts is the interval start and intervals are <= 60 min: a day whose last interval starts at
@@ -352,6 +475,14 @@ class Store:
         return (last + dt.timedelta(minutes=60)).date()
 
     def close(self) -> None:
+        if not self.read_only:
+            self.publish_snapshot()
+            with _WRITERS_LOCK:
+                if _WRITERS.get(self.db_path) is self:
+                    del _WRITERS[self.db_path]
+        for retired in self._retired:
+            retired.close()
+        self._retired = []
         self.con.close()
 
     def __enter__(self) -> Store:
@@ -360,6 +491,14 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+# The last reading reached by at least half of the installations: the ceil(n/2)-th latest of the
+# per-installation last readings.
+_HALF_OF_METERS = """
+SELECT m FROM (
+  SELECT m, row_number() OVER (ORDER BY m DESC) AS rn, count(*) OVER () AS n FROM ({per_meter}) WHERE m IS NOT NULL
+) WHERE rn = (n + 1) // 2
+"""
 
 # Interruptions from power-down/up pairs: each power_down is matched with the next power_up of
 # the same installation. Duration in minutes; PRODIST counts interruptions of >= 3 minutes.

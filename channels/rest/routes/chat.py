@@ -12,7 +12,9 @@ from channels.charts import to_svg, with_hour_of_day
 from channels.rest.deps import AssistantDep, OptionalKeyDep, SettingsDep
 from channels.rest.problems import Problem
 from channels.rest.schemas import ChatRequestBody, ChatResponsePublic
+from channels.rest.validation import with_detail
 
+MAX_SESSION_ID = 128
 router = APIRouter(prefix="/v1", tags=["chat"])
 
 
@@ -28,16 +30,20 @@ def chat(body: ChatRequestBody, request: Request, assistant: AssistantDep, key: 
             raise Problem(403, "problem.forbidden")
     if body.audience == "operator" and (key is None or key.scope != "operator"):
         raise Problem(401 if key is None else 403, "problem.forbidden")
-    if key is None:
-        client = request.client.host if request.client else "anon"
-        if not request.app.state.limiter.allow(f"ip:{client}", settings.rate_anonymous_per_min):
-            raise Problem(429, "problem.rate_limited")
+    client = request.client.host if request.client else "anon"
+    if key is None and not request.app.state.limiter.allow(f"ip:{client}", settings.rate_anonymous_per_min):
+        raise Problem(429, "problem.rate_limited")
+    if body.session_id is not None and len(body.session_id) > MAX_SESSION_ID:
+        raise Problem(422, "problem.validation", **with_detail([{
+            "field": "session_id", "location": "body",
+            "message": f"Texto longo demais: no máximo {MAX_SESSION_ID} caracteres."}]))
     # The session is bound to this caller: a session id opened by another key, anonymously, or by
     # WhatsApp is not loaded here (the caller gets a fresh, server-issued id).
     binding = "rest:anonymous" if key is None else f"rest:key:{key.key_id}"
     resp = assistant.chat(
         ChatRequest(text=body.text, session_id=body.session_id, channel=body.channel,
-                    installation_id=body.installation_id, audience=body.audience, binding=binding)
+                    installation_id=body.installation_id, audience=body.audience, binding=binding,
+                    address=client if key is None else None)
     )
     out = resp.to_dict()
     out["charts"] = with_hour_of_day(out.get("charts", []), resp.results, assistant.deps.store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from typing import Annotated, Any
 
@@ -27,10 +28,15 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", tags=["saúde"], summary="O armazenamento está pronto para responder", response_model=None,
             responses={200: {"model": ReadyPublic, "description": "Pronto, com o dia dos dados e a contagem."}})
 def readyz(assistant: AssistantDep) -> dict[str, Any]:
-    status = store_status(assistant.deps.store)
+    try:
+        status = store_status(assistant.deps.store)
+        today = assistant.deps.data_today().isoformat()
+    except Exception as exc:  # noqa: BLE001 - an unreadable store is "not ready" (503), never a 500
+        logging.getLogger("smartmeter.rest").warning("readyz: store not readable: %s", type(exc).__name__)
+        raise Problem(503, "problem.generic") from exc
     if not status.get("installations"):
         raise Problem(503, "problem.generic")
-    return {"status": "ready", "data_today": assistant.deps.data_today().isoformat(), **status}
+    return {"status": "ready", "data_today": today, **status}
 
 
 @router.get("/v1/media/{token}.png", tags=["whatsapp"], summary="Imagem de gráfico por URL assinada e temporária",

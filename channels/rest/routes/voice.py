@@ -39,6 +39,8 @@ async def voice_webhook(request: Request, assistant: AssistantDep, settings: Set
                         step: Step = Query("start", description="Passo da ligação.")) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     url = settings.public_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if settings.missing_secrets() or settings.twilio_auth_token is None:  # never a default token
+        raise Problem(503, "problem.whatsapp_unconfigured")
     if not whatsapp.valid_signature(settings.twilio_auth_token, url, form, request.headers.get("X-Twilio-Signature")):
         raise Problem(403, "problem.bad_signature")
     sessions = assistant.deps.sessions

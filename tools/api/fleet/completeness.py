@@ -90,6 +90,8 @@ def data_completeness(
     part = "fleet_completeness_daily.sql" if ctx.store.usage_ready() else "fleet_completeness.sql"
     sum_sql = with_parts("fleet_completeness_summary.sql", completeness=part)
     sdf = ctx.store.df(sum_sql, params)
+    numeric = sdf.select_dtypes("number").columns
+    sdf[numeric] = sdf[numeric].fillna(0)  # a group with no meters sums to NULL: zero, not a 500
     list_sql = with_parts("fleet_completeness_list.sql", completeness=part)
     lists = {
         k: ctx.store.df(list_sql, {**params, "list": k, "limit": args.limit})

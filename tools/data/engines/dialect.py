@@ -17,6 +17,7 @@ a FROM (long format)
 ``list(DISTINCT x ORDER BY x)``                 ``array_sort(collect_set(x))``
 ``list(x)`` (any order)                         ``array_sort(collect_list(x))``
 ``microsecond(ts)``                             fraction of ``extract(SECOND FROM ts)``
+``strip_accents(x)``                            ``translate(x, 'áàâã…', 'aaaa…')`` (Latin letters)
 ``to_days(n)``                                  ``make_dt_interval(n)``
 ``HUGEINT``                                     ``DECIMAL(38, 0)``
 ``1440.0`` (DECIMAL literal)                    ``CAST(1440.0 AS DOUBLE)`` (DuckDB divides
@@ -239,6 +240,10 @@ def _grouping_aliases(select: exp.Select) -> None:
         g.replace(g.transform(sub))
 
 
+_ACCENTED = "áàâãäåéèêëíìîïóòôõöúùûüçñýÿÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑÝ"
+_PLAIN = "aaaaaaeeeeiiiiooooouuuucnyyAAAAAAEEEEIIIIOOOOOUUUUCNY"
+
+
 def _r(node: exp.Expr) -> exp.Expr:
     """A rewritten copy of a child that a rewrite moves into a new node (not visited again)."""
     return node.copy().transform(_rewrite)
@@ -302,6 +307,10 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
                          exp.DataType.build("DOUBLE"))
         scaled = exp.Mul(this=exp.cast(_r(node.this), exp.DataType.build("DOUBLE")), expression=scale)
         return exp.Div(this=exp.Round(this=scaled), expression=scale.copy())
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "strip_accents":
+        # Spark has no strip_accents: the accented Latin letters (Portuguese and its neighbours)
+        return exp.func("translate", _r(node.expressions[0]), exp.Literal.string(_ACCENTED),
+                        exp.Literal.string(_PLAIN))
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", _r(node.this))
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
