@@ -505,9 +505,9 @@ def _deadline_window(r: ToolResult[Any], slots: dict[str, Any]) -> str:
     if slots.get("_due") == "today":
         return t("op.due_today", date=format_date(v.as_of))
     if slots.get("_due") == "tomorrow":
-        return t("op.due_tomorrow", date=format_date(v.window_end - dt.timedelta(days=1)))
+        return t("op.due_tomorrow")
     if slots.get("_due") == "week":
-        return t("op.due_week", date=format_date(v.window_end - dt.timedelta(days=1)))
+        return t("op.due_week")
     if slots.get("due_within_hours") is not None:
         return t("op.due_hours", hours=slots["due_within_hours"], end=_v(end))
     days = slots.get("due_within_days", 7)

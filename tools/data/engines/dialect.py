@@ -36,6 +36,7 @@ import datetime as dt
 import decimal
 import functools
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -240,8 +241,19 @@ def _grouping_aliases(select: exp.Select) -> None:
         g.replace(g.transform(sub))
 
 
-_ACCENTED = "áàâãäåéèêëíìîïóòôõöúùûüçñýÿÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑÝ"
-_PLAIN = "aaaaaaeeeeiiiiooooouuuucnyyAAAAAAEEEEIIIIOOOOOUUUUCNY"
+def _accent_table() -> tuple[str, str]:
+    """Latin letters with diacritics (Latin-1 Supplement and Extended-A) and their base letters."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x180):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            accented.append(ch)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+_ACCENTED, _PLAIN = _accent_table()
 
 
 def _r(node: exp.Expr) -> exp.Expr:
