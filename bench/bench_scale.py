@@ -299,9 +299,10 @@ def build(meters: int, args: argparse.Namespace) -> Path:
     )
     b = meta["build"]
     reused = time.perf_counter() - t0 < b["wall_s"] / 2
+    cpu = f"{b['cpu_s']:.0f} s CPU" if b.get("cpu_s") is not None else "CPU not recorded"
     print(
         f"fleet {meters:,} x {args.months} months: {'reused' if reused else 'built'} {home} "
-        f"(build {b['wall_s']:.0f} s wall, {b['cpu_s']:.0f} s CPU)",
+        f"(build {b['wall_s']:.0f} s wall, {cpu})",
         flush=True,
     )
     return home
