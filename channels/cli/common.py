@@ -53,8 +53,9 @@ def tool_error_text(code: str, context: dict[str, Any], tool: str = "") -> tuple
             if e["message"].startswith("Campo não aceito"):
                 e["message"] = "Argumento não aceito por esta ferramenta. Aceitos: " + ", ".join(accepted) + "."
                 e["allowed"] = accepted
-    if code == "error.invalid_period" and context.get("label"):
-        message = f"{message} ({context['label']}). Use AAAA-MM, AAAA-MM-DD, AAAA ou um rótulo como yesterday, last_30_days, last_month."
+    label = context.get("label") or context.get("value")
+    if code == "error.invalid_period" and label:
+        message = f"{message} ({label}). Use AAAA-MM, AAAA-MM-DD, AAAA ou um rótulo como yesterday, last_30_days, last_month."
     if code == "error.unknown_tool":
         from tools import registry
 
