@@ -288,3 +288,19 @@ def remember(state: SessionState, intent: str, slots: dict[str, Any], text: str,
         state.last_slots["query"] = text
     if intent == "explain_bill" and isinstance(bill_month, str) and re.fullmatch(r"\d{4}-\d{2}", bill_month):
         state.last_slots["bill_month"] = bill_month  # "e a anterior?" counts back from the month shown
+
+
+_SPLIT = re.compile(
+    r"\?\s+(?=\S)|\s+(?:e tambem|e tb|e tbm|alem disso|e ainda)\s+|"
+    r"\s+e\s+(?=(?:qnd|quando|quanto|qnto|qto|qual|quais|como|se|onde)\b)"
+)
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions of one message ("quanto gastei em outubro e qnd vence minha conta?" → two), each
+    of three words or more; one part when there is no clear second question."""
+    parts = [p.strip(" ,.;") for p in _SPLIT.split(text.strip())]
+    parts = [p for p in parts if p]
+    if len(parts) != 2 or any(len(p.split()) < 3 for p in parts):
+        return [text]
+    return parts

@@ -235,6 +235,9 @@ class Assistant:
         if state.audience == "customer":
             rule = self.router("customer").refusal_rule(turn.text, state.installation_id)
             found = policy.screen(norm, rule, raw=turn.text)
+            if found is not None and found.action == "emergency":  # seen only on the uncorrected spelling
+                policy.emergency(self.deps, turn, found.kind)
+                return
             if found is not None:
                 policy.decline(turn, found)
                 return
@@ -250,7 +253,39 @@ class Assistant:
             turn.intent = "show_detail"
             turn.reply = render.fit(state.last_detail) if state.last_detail else t("chat.no_previous")
             return
+        if state.audience == "customer" and self._answer_both(turn):
+            return
         self._answer(turn)
+
+    def _answer_both(self, turn: _Turn) -> bool:
+        """Two questions in one message ("quanto gastei em outubro e quando vence a conta?"): when each
+        part alone routes confidently to a different tool, answer both, the first part first."""
+        parts = dialogue.split_questions(turn.text)
+        if len(parts) != 2:
+            return False
+        router = self.router("customer")
+        routes = [router.route(p, own_installation=turn.state.installation_id) for p in parts]
+        intents = [r.intent for r in routes]
+        if (
+            intents[0] == intents[1]
+            or any(i not in registry.names("customer") or i == "search_knowledge" for i in intents)
+            or any(r.confidence < 0.4 and not r.rule for r in routes)
+        ):
+            return False
+        first, second = _Turn(state=turn.state, text=parts[0]), _Turn(state=turn.state, text=parts[1])
+        self._answer(first, routes[0])
+        if not first.tool_calls:  # identification asked, a failure...: that answer alone
+            _merge(turn, first, "")
+            return True
+        self._answer(second, routes[1])
+        _merge(turn, first, "")
+        turn.tool_calls += second.tool_calls
+        turn.results += second.results
+        turn.citations += second.citations
+        turn.charts += second.charts
+        turn.reply = render.fit("\n\n".join(x for x in (first.reply, second.reply) if x))
+        turn.detail = "\n\n".join(x for x in (first.detail, second.detail) if x)
+        return True
 
     def _answer(self, turn: _Turn, forced: Route | None = None) -> None:
         state = turn.state
@@ -534,7 +569,7 @@ def _merge(turn: _Turn, sub: _Turn, intro: str) -> None:
     turn.tool_calls = sub.tool_calls
     turn.results = sub.results
     turn.citations = sub.citations
-    turn.reply = f"{intro}\n\n{sub.reply}" if sub.reply else intro
+    turn.reply = (f"{intro}\n\n{sub.reply}" if intro else sub.reply) if sub.reply else intro
     turn.detail = sub.detail
     turn.refused = sub.refused
     turn.handoff = sub.handoff

@@ -502,8 +502,12 @@ def _deadlines(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, boo
 def _deadline_window(r: ToolResult[Any], slots: dict[str, Any]) -> str:
     v = r.value
     end = v.window_end
-    if slots.get("due_within_days") == 0:
+    if slots.get("_due") == "today":
         return t("op.due_today", date=format_date(v.as_of))
+    if slots.get("_due") == "tomorrow":
+        return t("op.due_tomorrow")
+    if slots.get("_due") == "week":
+        return t("op.due_week")
     if slots.get("due_within_hours") is not None:
         return t("op.due_hours", hours=slots["due_within_hours"], end=_v(end))
     days = slots.get("due_within_days", 7)

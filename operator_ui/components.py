@@ -396,6 +396,11 @@ DATE_FORMAT = "%d/%m/%Y"
 SERIES_COLORS = ("#1f4e79", "#a9c4e0", "#e07b39", "#6b6b6b")
 
 
+def _ticks(fmt: str) -> dict[str, Any]:
+    """Counts get whole-number ticks (no "0, 0, 1, 1, 1" axis)."""
+    return {"tickMinStep": 1} if fmt == ",d" else {}
+
+
 def _number_format(column: str, unit: str | None) -> str:
     if column in FRACTION_COLUMNS:
         return ".1%"
@@ -485,7 +490,7 @@ def chart(
     ]
     enc: dict[str, Any] = {
         "x": x_enc,
-        "y": alt.Y(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        "y": alt.Y(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt, **_ticks(fmt))),
         "tooltip": tooltip,
     }
     if color_field:
@@ -502,13 +507,18 @@ def chart(
             enc["xOffset"] = alt.XOffset(f"{color_field}:N")
     base = alt.Chart(data)
     if fmt == ".1%" and kind == "bar":  # 99 % vs 100 %: dots on a scale that does not start at zero
-        enc["y"] = alt.Y(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+        enc["y"] = alt.Y(
+            f"{yname}:Q",
+            title=y_title,
+            axis=alt.Axis(format=fmt, **_ticks(fmt)),
+            scale=alt.Scale(zero=False),
+        )
         layer = base.mark_point(filled=True, size=140)
     else:
         layer = base.mark_bar() if kind == "bar" else base.mark_line(point=True)
     if horizontal:  # long category names: read them on the left, bars to the right
         enc["x"], enc["y"] = (
-            alt.X(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+            alt.X(f"{yname}:Q", title=y_title, axis=alt.Axis(format=fmt, **_ticks(fmt))),
             alt.Y(f"{xname}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         )
     chart_ = layer.encode(**enc)

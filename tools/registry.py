@@ -25,6 +25,7 @@ _MODULES = (
     "tools.api.fleet",
     "tools.api.deadlines",
     "tools.api.costs",
+    "tools.api.demand",
     "tools.api.sql",
 )
 

@@ -53,9 +53,11 @@ def tool_error_text(code: str, context: dict[str, Any], tool: str = "") -> tuple
             if e["message"].startswith("Campo não aceito"):
                 e["message"] = "Argumento não aceito por esta ferramenta. Aceitos: " + ", ".join(accepted) + "."
                 e["allowed"] = accepted
-    label = context.get("label") or context.get("value")
-    if code == "error.invalid_period" and label:
-        message = f"{message} ({label}). Use AAAA-MM, AAAA-MM-DD, AAAA ou um rótulo como yesterday, last_30_days, last_month."
+    if code == "error.invalid_period":
+        label = context.get("label") or context.get("value")
+        given = f" ({label})" if label else ""
+        message = (f"{message}{given} Use AAAA-MM (mês de 01 a 12), AAAA-MM-DD, AAAA ou um rótulo como yesterday, "
+                   "last_30_days, last_month.")
     if code == "error.unknown_tool":
         from tools import registry
 

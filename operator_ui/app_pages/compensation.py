@@ -160,7 +160,9 @@ if deadlines is not None:
             f"{place_name(r)} · {ui.code_label('deadlines.request_type', k)}"
             for r, k in zip(groups["region"], groups["request_type"], strict=True)
         ]
-        ui.chart(groups, "group", ["open", "due_soon", "open_late", "closed_late"], "bar", unit="count")
+        owed = groups[groups["compensation_owed"] > 0]
+        if len(owed) > 1:  # what the late requests cost, by region and type
+            ui.chart(owed, "group", "compensation_owed", "bar", unit="R$")
     ui.table(
         groups,
         "c-dl-groups",

@@ -3,6 +3,8 @@ the tariff what-if, and WhatsApp-sized replies."""
 
 from __future__ import annotations
 
+import re
+
 from assistant import Assistant, ChatRequest
 from assistant.session import SessionStore
 
@@ -74,7 +76,9 @@ def test_tariff_what_if_reports_the_shifted_scenario(demo_assistant: Assistant) 
     assert what_if.tool_calls[0]["arguments"] == {"shift": "peak_to_offpeak"}
     value = what_if.tool_calls[0]["result"]["value"]
     assert value["branca_shifted"] is not None
-    assert what_if.reply.startswith("Simulação") and what_if.reply != base.reply
+    # the first sentence answers the what-if: the shifted scenario (default 30% of ponta + intermediário)
+    first = what_if.reply.split("\n")[0]
+    assert re.search(r"passando 30(,0)?% do consumo da ponta", first) and what_if.reply != base.reply
 
 
 def test_handoff_summary_carries_the_conversation(demo_assistant: Assistant) -> None:

@@ -63,7 +63,8 @@ def test_replies_are_whatsapp_sized_and_in_portuguese(reports: dict[str, EvalRep
     for case in reports[name].cases:
         assert 0 < len(case.reply) <= 1600, case.id
         assert "Traceback" not in case.reply and "{" not in case.reply, case.id  # no raw placeholders
-        words = re.findall(r"[a-záàâãéêíóôõúç]+", case.reply.lower())
+        prose = _SQL.sub("", case.reply)  # the guarded-SQL answer shows its query: code, not prose
+        words = re.findall(r"[a-záàâãéêíóôõúç]+", prose.lower())
         assert any(w in _PT_WORDS for w in words), (case.id, case.reply)  # Portuguese...
         assert not set(words) & _EN_WORDS, (
             case.id,
@@ -74,8 +75,11 @@ def test_replies_are_whatsapp_sized_and_in_portuguese(reports: dict[str, EvalRep
 
 
 #: function words only Portuguese uses (and English ones a pt-BR reply never contains)
-_PT_WORDS = frozenset("de do da dos das que você sua seu não é em para com no na pelo pela uma".split())
+_PT_WORDS = frozenset(
+    "de do da dos das e o os as que você sua seu não é há em para com no na pelo pela uma nenhum nenhuma sem por".split()
+)
 _EN_WORDS = frozenset("the and your you please sorry with from this that which would there".split())
+_SQL = re.compile(r"\b(?:SELECT|WITH)\b.*", re.DOTALL)  # a query runs to the end of the reply
 _US_MONEY = re.compile(r"R\$\s?\d{1,3}(,\d{3})*\.\d{2}\b")
 
 

@@ -29,7 +29,7 @@ def test_deadline_filters_are_applied_and_echoed(demo_assistant):
     assert call["name"] == "deadline_exposure"
     assert call["arguments"]["request_type"] == "religacao"
     assert call["arguments"]["region"].lower() == "campinas"
-    assert call["arguments"]["due_within_days"] == 0
+    assert call["arguments"]["due_within_days"] == 1  # 26/11 00:00 → 27/11 00:00: due today
     first = resp.reply.splitlines()[0]
     assert "religação" in first and "Campinas" in first and "hoje" in first
 

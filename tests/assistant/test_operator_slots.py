@@ -46,7 +46,7 @@ PLACES = ("Campinas", "Ribeirão Preto", "Sorocaba")
 def test_filters_named_in_the_question():
     s = extract_operator_slots("religacoes vencendo hoje em campinas", "deadline_exposure", TODAY, PLACES)
     assert s["request_type"] == "religacao" and s["region"] == "Campinas"
-    assert s["due_within_days"] == 0  # due by the end of the data's today
+    assert s["due_within_days"] == 1  # from the data's today at 00:00 to the end of that day
     s = extract_operator_slots(
         "ligações novas atrasadas em Ribeirao Preto", "deadline_exposure", TODAY, PLACES
     )

@@ -194,3 +194,17 @@ def test_vague_problem_gets_one_question_with_quick_replies(tiny_assistant: Assi
     (r,) = _talk(tiny_assistant, "cl1", "ta com defeito aqui")
     assert r.intent == "clarify" and not r.tool_calls
     assert r.reply.startswith("Qual é o problema") and 3 <= len(r.suggestions) <= 4
+
+
+def test_two_questions_in_one_message_are_both_answered(demo_assistant: Assistant) -> None:
+    (r,) = _talk(demo_assistant, "two1", "quanto consumi em setembro e qual foi a bandeira de setembro?")
+    assert [c["name"] for c in r.tool_calls] == ["consumption_summary", "tariff_flag"]
+    assert r.slots == {"period": "2026-09"}  # the first question's arguments
+    assert "kWh" in r.reply and "bandeira" in r.reply.lower()
+
+
+def test_one_question_with_and_is_not_split() -> None:
+    from assistant.dialogue import split_questions
+
+    assert split_questions("faltou luz ontem e voltou de madrugada") == ["faltou luz ontem e voltou de madrugada"]
+    assert split_questions("quanto gastei ontem? e quanto vai dar a conta?") == ["quanto gastei ontem", "e quanto vai dar a conta?"]

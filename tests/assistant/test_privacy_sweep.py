@@ -122,7 +122,8 @@ def test_customer_sweep_across_installations(
                 )
                 resp = _chat(a, text=text, session_id=f"sweep-{own}", installation_id=own)
                 turns += 1
-                refused += resp.refused == "other_customer"
+                # declined: someone else's data (other_customer), or the instructions (out_of_scope, issue 14)
+                refused += resp.refused in ("other_customer", "out_of_scope")
                 blob = resp.reply + json.dumps(resp.tool_calls, ensure_ascii=False, default=str)
                 assert not _leaks(blob, forbidden), (own, text, _leaks(blob, forbidden))
                 for call in resp.tool_calls:

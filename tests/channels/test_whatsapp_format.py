@@ -74,7 +74,7 @@ def test_signed_whatsapp_conversation_cpf_before_asked_and_chart(demo_home, demo
     cust = {"installation_id": inst, "phone": phone, "cpf_last4": cpf[-4:]}
     port = free_port()
     settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}", twilio_auth_token=TOKEN,
-                               media_secret="format-test-media-secret-0123", rate_per_phone_per_min=1000)
+                               media_secret="whatsapp-format-media-secret-0123", rate_per_phone_per_min=1000)
     transcript: list[str] = []
     media: list[str] = []
     with running_server(settings, port) as base:

@@ -52,3 +52,12 @@ def test_asof_join_becomes_join_and_min():
 
 def test_decimal_literals_divide_as_double_like_duckdb():
     assert to_spark("SELECT 1440.0 * a / b FROM t") == "SELECT CAST(1440.0 AS DOUBLE) * a / b FROM t"
+
+
+def test_strip_accents_becomes_translate():
+    sql = to_spark("SELECT strip_accents(lower(region)) FROM t")
+    assert sql.startswith("SELECT TRANSLATE(LOWER(region), '")
+    accented, plain = sql.split("'")[1], sql.split("'")[3]
+    table = dict(zip(accented, plain, strict=True))
+    # the Portuguese letters with diacritics map to their base letters
+    assert [table[c] for c in "\u00e3\u00e1\u00e2\u00e0\u00e9\u00ea\u00ed\u00f3\u00f4\u00f5\u00fa\u00e7\u00c3\u00c7"] == list("aaaaeeiooouc" + "AC")

@@ -1161,6 +1161,39 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
     )
 
 
+# ============================================================================ helper for the demand tool
+
+
+@dataclass(frozen=True, slots=True)
+class CycleDemands:
+    """The last complete cycles of an installation with their measured demand per posto, read
+    through the bill's query path (:func:`_slots`, :func:`tools.domain.billing_usage.cycle_usages`)."""
+
+    facts: InstallationFacts
+    reference: ReferenceData
+    today: dt.date
+    usages: tuple[CycleUsage, ...]
+    steps: tuple[Step, ...]
+    queries: tuple[str, ...]
+
+
+def cycle_demands(ctx: ToolContext, installation_id: str, months: int = 12) -> CycleDemands:
+    """The last ``months`` complete cycles (Group A: calendar months) that start inside the data,
+    with each cycle's 15-minute maximum demand per posto (``usage.demand_kw``) and coverage."""
+    call = _setup(ctx, installation_id)
+    cycles = [_last_complete(call)]
+    while len(cycles) < months:
+        cycles.insert(0, _previous(call, cycles[0]))
+    if call.first_day is not None:
+        cycles = [c for c in cycles if c.end >= call.first_day]
+    if call.last_day is None or not cycles:
+        raise NoData("no interval data", installation_id=installation_id)
+    usages, _ = _usages(call, cycles)
+    return CycleDemands(
+        call.facts, call.reference, call.today, tuple(usages), tuple(call.steps), tuple(call.queries)
+    )
+
+
 # ============================================================================ helper for the consumption tools
 
 
@@ -1248,7 +1281,9 @@ __all__ = [
     "ForecastBillArgs",
     "GdCreditsArgs",
     "TariffFlagArgs",
+    "CycleDemands",
     "compare_tariffs",
+    "cycle_demands",
     "estimate_cost_for",
     "explain_bill",
     "forecast_bill",

@@ -27,7 +27,7 @@ class _Month:
     files: tuple[tuple[str, str, str], ...]  # (min id, max id, path), by path
 
 
-def _id_range(path: str) -> tuple[str, str]:
+def id_range(path: str) -> tuple[str, str]:
     """Min and max installation_id in a file's row-group statistics (everything when unknown)."""
     try:
         md = pq.ParquetFile(path).metadata
@@ -72,7 +72,7 @@ class LakeIndex:
                 cur = self._months.get(month)
             if cur is None or cur.key != key:
                 files = sorted(f.path for f in os.scandir(e.path) if f.name.endswith(".parquet"))
-                cur = _Month(key, tuple((*_id_range(f), f) for f in files))
+                cur = _Month(key, tuple((*id_range(f), f) for f in files))
                 with self._lock:
                     self._months[month] = cur
             out += [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
@@ -90,3 +90,19 @@ def index_for(table_dir: Path) -> LakeIndex:
         if key not in _INDEXES:
             _INDEXES[key] = LakeIndex(key)
         return _INDEXES[key]
+
+
+def disjoint_groups(paths: list[str]) -> list[list[str]]:
+    """``paths`` grouped so that no installation has rows in two groups (files whose
+    installation_id ranges overlap end in the same group); each group can be aggregated alone."""
+    spans = sorted((*id_range(p), p) for p in paths)
+    groups: list[list[str]] = []
+    hi_cur = None
+    for lo, hi, p in spans:
+        if groups and hi_cur is not None and lo <= hi_cur:
+            groups[-1].append(p)
+            hi_cur = max(hi_cur, hi)
+        else:
+            groups.append([p])
+            hi_cur = hi
+    return groups

@@ -109,8 +109,11 @@ def partition_dir_name(month: str) -> str:
 class Store:
     """The embedded meter-data store."""
 
-    def __init__(self, home: str | Path, read_only: bool = False) -> None:
+    def __init__(self, home: str | Path, read_only: bool = False, memory_limit: str | None = None) -> None:
+        """``memory_limit`` (e.g. "4GB") bounds DuckDB's memory (it spills to disk beyond it);
+        default DuckDB's own (80 % of RAM)."""
         self.home = Path(home).resolve()  # absolute: independent of the working directory
+        self._memory_limit = memory_limit
         self.home.mkdir(parents=True, exist_ok=True)
         self.lake = self.home / "lake"
         self.db_path = self.home / "smartmeter.duckdb"
@@ -135,7 +138,10 @@ class Store:
         self.refresh_views()
 
     def _config(self) -> dict[str, Any]:
-        return {"file_search_path": str(self.home)}  # the views' relative lake paths resolve here
+        config: dict[str, Any] = {"file_search_path": str(self.home)}  # the views' relative lake paths
+        if self._memory_limit:
+            config["memory_limit"] = self._memory_limit
+        return config
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if not self.read_only:

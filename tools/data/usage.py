@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from tools.data.lakeindex import disjoint_groups
 from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
@@ -142,19 +143,27 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> Fingerprint:
 
 
 def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str) -> None:
-    """Aggregate one month partition's files into the temp table ``temp`` (hourly rows + last_ts)."""
-    flist = sql_str_list(files)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {temp} AS
-        SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
+    """Aggregate one month partition's files into the temp table ``temp`` (hourly rows + last_ts).
+
+    Files whose installation ranges do not overlap (the lake's installation buckets) are
+    aggregated one group at a time, so memory follows the bucket, not the fleet; ``slots`` is
+    the popcount of a 4-bit mask of the 15-minute quarters seen (= count(DISTINCT minute // 15),
+    without a per-group hash set).
+    """
+    groups = disjoint_groups([str(f) for f in files]) or [[]]
+    for k, group in enumerate(groups):
+        select = f"""SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
                CAST(sum(import_wh) AS BIGINT) AS import_wh, CAST(sum(export_wh) AS BIGINT) AS export_wh,
                CAST(sum(interval_min) AS INTEGER) AS minutes, CAST(count(import_wh) AS INTEGER) AS readings,
-               CAST(count(DISTINCT minute(ts) // 15) AS SMALLINT) AS slots,
+               CAST(bit_count(bit_or(CAST(1 AS INTEGER) << CAST(minute(ts) // 15 AS INTEGER))) AS SMALLINT) AS slots,
                CAST(count(*) AS SMALLINT) AS rows,
                CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated, max(ts) AS last_ts
-        FROM read_parquet({flist})
+        FROM read_parquet({sql_str_list(group)})
         GROUP BY ALL"""
-    )
+        if k == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {select}")
+        else:
+            con.execute(f"INSERT INTO {temp} {select}")
 
 
 def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str | None, str | None]]) -> None:

@@ -43,6 +43,8 @@ from typing import Any
 
 from tools.domain.billing_reference import Lookup, ReferenceData, TariffSegment, weakest
 from tools.domain.calendar import MAX_CYCLE_DAYS, MIN_CYCLE_DAYS
+from tools.domain.contracted_demand import REF_BILLED as REF_DEMAND
+from tools.domain.contracted_demand import demand_charge, prorated_rate
 from tools.domain.gd import Allocation, CreditLot, allocate, apply_floor
 from tools.errors import TariffNotFound
 from tools.types import Issue, Step, TrailRef
@@ -68,8 +70,6 @@ REF_NO_DOUBLE = TrailRef("REN 1.000/2021, art. 655-I, par. 2", "confirmed")
 REF_SOCIAL = TrailRef("REN 1.000/2021, art. 179", "confirmed")
 REF_BANDEIRA_SOCIAL = TrailRef("REN 1.000/2021, art. 309", "confirmed")
 REF_CIP = TrailRef("CF, art. 149-A", "confirmed")
-REF_DEMAND = TrailRef("REN 1.000/2021, art. 294", "confirmed")
-REF_OVERRUN = TrailRef("REN 1.000/2021, art. 301", "unconfirmed")  # factor 2 per REN 414/2010 art. 93
 REF_REACTIVE = TrailRef("REN 1.000/2021, arts. 302-304", "confirmed")
 #: a tariff change inside a cycle is pro-rated by days (distributor practice, basis UNCONFIRMED)
 REF_PRORATA = TrailRef("", "unconfirmed")
@@ -733,7 +733,7 @@ def resolve_inputs(
         demand_postos = list(demand_segs[0].records)
         demand_rate: dict[str, Decimal] = {}
         for p in demand_postos:
-            tot = sum((s.records[p].tusd * s.days for s in demand_segs), ZERO) / days
+            tot = prorated_rate(demand_segs, p, days)
             demand_rate[p] = tot
             tariff_refs += [s.records[p].ref.trail() for s in demand_segs]
             steps.append(
@@ -1029,19 +1029,30 @@ def compute_bill(inputs: BillInputs, extra_issues: Sequence[Issue] = ()) -> Bill
     ga = inputs.group_a
     if ga is not None:
         for p, rate in ga.demand_rate.items():
-            measured = ga.demand_kw.get(p, ZERO)
-            contracted = ga.contracted_kw.get(p, ZERO)
-            billed = max(measured, contracted)
-            add("billing.component.demand", p, billed, "kW", rate, billed * rate, (*tariff_refs, REF_DEMAND))
-            if contracted > 0 and measured > contracted * (ONE + ga.tolerance):
-                over = measured - contracted
+            charge = demand_charge(
+                ga.demand_kw.get(p, ZERO),
+                ga.contracted_kw.get(p, ZERO),
+                rate,
+                ga.tolerance,
+                ga.overrun_factor,
+            )
+            add(
+                "billing.component.demand",
+                p,
+                charge.billed_kw,
+                "kW",
+                rate,
+                charge.demand_rs,
+                (*tariff_refs, REF_DEMAND),
+            )
+            if charge.overrun_kw > 0:
                 add(
                     "billing.component.demand_overrun",
                     p,
-                    over,
+                    charge.overrun_kw,
                     "kW",
                     rate * ga.overrun_factor,
-                    over * ga.overrun_factor * rate,
+                    charge.overrun_rs,
                     (
                         *tariff_refs,
                         TrailRef(

@@ -17,6 +17,7 @@ a FROM (long format)
 ``list(DISTINCT x ORDER BY x)``                 ``array_sort(collect_set(x))``
 ``list(x)`` (any order)                         ``array_sort(collect_list(x))``
 ``microsecond(ts)``                             fraction of ``extract(SECOND FROM ts)``
+``strip_accents(x)``                            ``translate(x, 'áàâã…', 'aaaa…')`` (Latin letters)
 ``to_days(n)``                                  ``make_dt_interval(n)``
 ``HUGEINT``                                     ``DECIMAL(38, 0)``
 ``1440.0`` (DECIMAL literal)                    ``CAST(1440.0 AS DOUBLE)`` (DuckDB divides
@@ -35,6 +36,7 @@ import datetime as dt
 import decimal
 import functools
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -239,6 +241,21 @@ def _grouping_aliases(select: exp.Select) -> None:
         g.replace(g.transform(sub))
 
 
+def _accent_table() -> tuple[str, str]:
+    """Latin letters with diacritics (Latin-1 Supplement and Extended-A) and their base letters."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x180):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            accented.append(ch)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+_ACCENTED, _PLAIN = _accent_table()
+
+
 def _r(node: exp.Expr) -> exp.Expr:
     """A rewritten copy of a child that a rewrite moves into a new node (not visited again)."""
     return node.copy().transform(_rewrite)
@@ -302,6 +319,10 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
                          exp.DataType.build("DOUBLE"))
         scaled = exp.Mul(this=exp.cast(_r(node.this), exp.DataType.build("DOUBLE")), expression=scale)
         return exp.Div(this=exp.Round(this=scaled), expression=scale.copy())
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "strip_accents":
+        # Spark has no strip_accents: the accented Latin letters (Portuguese and its neighbours)
+        return exp.func("translate", _r(node.expressions[0]), exp.Literal.string(_ACCENTED),
+                        exp.Literal.string(_PLAIN))
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", _r(node.this))
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:

@@ -146,11 +146,11 @@ class SparkStore:
     # ------------------------------------------------------------------ Store query interface
     def sql(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """The Spark DataFrame of one DuckDB statement (parameters bound)."""
+        if params and not isinstance(params, Mapping):
+            raise TypeError("the Spark engine takes named parameters ($name) only")
         return self.spark.sql(to_spark(sql, params))
 
     def df(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        if params is not None and not isinstance(params, Mapping):
-            raise TypeError("the Spark engine takes named parameters ($name) only")
         return self.sql(sql, params).toPandas()
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:

@@ -108,14 +108,19 @@ def build_direct(
     rows_per_file: int = lakefile.ROWS_PER_FILE,
     progress: bool = False,
     note: Callable[[str], None] | None = None,
+    memory_limit: str = "4GB",
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Generate a fleet into the (empty) store at ``home``; returns the demo metadata with a
-    ``build`` section (timings, rows per table, lake bytes)."""
+    ``build`` section (timings, rows per table, lake bytes). ``memory_limit`` bounds DuckDB
+    (aggregates, compaction). ``resume`` finishes a build whose lake is complete (registers,
+    aggregates, metadata; the generation figures are then not known)."""
     global _JOB
     note = note or (lambda _s: None)
     home = Path(home)
     lake = home / "lake"
-    if lake.exists() and any(lake.rglob("*.parquet")):
+    resumed = lake.exists() and any(lake.rglob("*.parquet"))
+    if resumed and not resume:
         raise FileExistsError(f"{lake} already holds data; build a scale fleet into an empty home")
     t0, c0 = time.perf_counter(), time.process_time()
     start = add_months(end, -months) + dt.timedelta(days=1)
@@ -126,52 +131,61 @@ def build_direct(
     weather = make_weather(seed, start, (end - start).days + 1)
     inst = fleet.inst
     buckets = plan_buckets(fleet, _batches(fleet), rows_per_file)
-    staging = home / ".lake-build"
-    shutil.rmtree(staging, ignore_errors=True)
-    workers = max(1, min(workers, len(buckets)))
-    _JOB = _Job(
-        lake=staging,
-        fleet=fleet,
-        sched=sched,
-        weather=weather,
-        recs=inst.to_dict("records"),
-        id_dict=pa.array(inst["installation_id"].tolist()),
-        buckets=buckets,
-        chunks=month_chunks(start, end),
-        start=start,
-        v_start=v_start,
-        voltage_rows=voltage_sample(fleet, voltage_every),
-        seed=seed,
-        threads=1 if workers > 1 else 2,
-    )
     setup_s = time.perf_counter() - t0
-    n_months = len(_JOB.chunks)
-    bar = tqdm(total=len(buckets) * n_months, disable=not progress, desc="scale fleet", unit="bucket-month")
     totals: dict[str, int] = {}
     worker_cpu = 0.0
-    try:
-        if workers == 1:
-            for b in range(len(buckets)):  # inline: this process's CPU time already counts it
-                _add(totals, _run_bucket(b, bar.update))
-        else:
-            with mp.get_context("fork").Pool(workers) as pool:
-                for res in pool.imap_unordered(_run_bucket, range(len(buckets))):
-                    worker_cpu += _add(totals, res)
-                    bar.update(n_months)
-    finally:
-        bar.close()
-        _JOB = None
-    note("compacting the small tables")
-    t_c = time.perf_counter()
-    compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
-    compact_s = time.perf_counter() - t_c
+    compact_s = 0.0
+    workers = max(1, min(workers, len(buckets)))
+    if not resumed:
+        staging = home / ".lake-build"
+        shutil.rmtree(staging, ignore_errors=True)
+        _JOB = _Job(
+            lake=staging,
+            fleet=fleet,
+            sched=sched,
+            weather=weather,
+            recs=inst.to_dict("records"),
+            id_dict=pa.array(inst["installation_id"].tolist()),
+            buckets=buckets,
+            chunks=month_chunks(start, end),
+            start=start,
+            v_start=v_start,
+            voltage_rows=voltage_sample(fleet, voltage_every),
+            seed=seed,
+            threads=1 if workers > 1 else 2,
+        )
+        n_months = len(_JOB.chunks)
+        bar = tqdm(
+            total=len(buckets) * n_months, disable=not progress, desc="scale fleet", unit="bucket-month"
+        )
+        try:
+            if workers == 1:
+                for b in range(len(buckets)):  # inline: this process's CPU time already counts it
+                    _add(totals, _run_bucket(b, bar.update))
+            else:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    for res in pool.imap_unordered(_run_bucket, range(len(buckets))):
+                        worker_cpu += _add(totals, res)
+                        bar.update(n_months)
+        finally:
+            bar.close()
+            _JOB = None
+        note("compacting the small tables")
+        t_c = time.perf_counter()
+        compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
+        compact_s = time.perf_counter() - t_c
+        if lake.exists():  # empty table directories of an earlier open
+            shutil.rmtree(lake)
+        staging.rename(lake)
+    else:  # a build stopped after the lake was complete: registers and aggregates only
+        for table in schema.LAKE_TABLES:
+            totals[table] = sum(
+                pq.ParquetFile(f).metadata.num_rows for f in (lake / table).glob("month=*/*.parquet")
+            )
     lake_s = time.perf_counter() - t0 - setup_s
     note("registers and aggregates")
-    if lake.exists():
-        shutil.rmtree(lake)
-    staging.rename(lake)
     t1 = time.perf_counter()
-    with Store(home) as store:  # creates the schema and views, builds the usage aggregates
+    with Store(home, memory_limit=memory_limit) as store:  # schema, views, usage aggregates
         t_reg = time.perf_counter()
         write_registers(store, fleet)
         store.refresh_views()
@@ -188,6 +202,7 @@ def build_direct(
     meta["build"] = {
         "params": {**args, "direct": True, "voltage_every": voltage_every},
         "buckets": len(buckets),
+        "resumed": resumed,
         "workers": workers,
         "rows": totals,
         "setup_s": round(setup_s, 2),
@@ -213,7 +228,7 @@ def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
     """Merge the per-bucket files of each month of ``tables`` into files of about
     ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
     would mean many tiny files for every query to open)."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": "3GB"})
     try:
         for table in tables:
             for month_dir in sorted((lake / table).glob("month=*")):
