@@ -285,6 +285,8 @@ _CONTENT_CUES = re.compile(
 
 _OWN_REFERENCE = re.compile(
     r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui|nossa|nosso|estou|tenho|gastei|paguei|consumi)\b"
+    # "gasto mais que meu vizinho?": the verb in the first person, not the noun ("o gasto do vizinho")
+    r"|(?<!\bo )(?<!\bdo )(?<!\bno )(?<!\bseu )(?<!\bum )\b(?:gasto|pago)\b"
 )
 
 
