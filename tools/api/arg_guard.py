@@ -94,7 +94,7 @@ def check_period(field: str, value: Any, today: dt.date) -> None:
     try:
         period = resolve_period(value, today)
     except InvalidPeriod:
-        raise
+        return  # a label only the tool knows (current_cycle...): the tool reads it
     except (ValueError, OverflowError, TypeError) as exc:
         raise _bad(field, value, "period") from exc
     if period.end < period.start:
