@@ -54,7 +54,8 @@ def tool_error_text(code: str, context: dict[str, Any], tool: str = "") -> tuple
                 e["message"] = "Argumento não aceito por esta ferramenta. Aceitos: " + ", ".join(accepted) + "."
                 e["allowed"] = accepted
     if code == "error.invalid_period":
-        given = f" ({context['label']})" if context.get("label") else ""
+        label = context.get("label") or context.get("value")
+        given = f" ({label})" if label else ""
         message = (f"{message}{given} Use AAAA-MM (mês de 01 a 12), AAAA-MM-DD, AAAA ou um rótulo como yesterday, "
                    "last_30_days, last_month.")
     if code == "error.unknown_tool":

@@ -12,8 +12,7 @@ from tools.api.admin import demo_metadata
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "rest-demo-twilio-token-0123"  # strong test secrets: the WhatsApp route refuses missing or weak ones
-MEDIA_SECRET = "rest-demo-media-secret-0123"
+TWILIO_TOKEN = "rest-demo-twilio-token-0123"  # a real-looking secret: defaults are refused
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def demo_server(demo_home):
     operator = keys.create("ops", "operator")
     port = free_port()
     settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}", rate_anonymous_per_min=10_000,
-                                twilio_auth_token=TOKEN, media_secret=MEDIA_SECRET)
+                               twilio_auth_token=TWILIO_TOKEN, media_secret="rest-demo-media-secret-0123")
     with running_server(settings, port) as base:
         yield {"base": base, "inst": inst, "integrator": integrator, "operator": operator, "meta": meta}
 
@@ -98,7 +97,7 @@ def test_whatsapp_chart_is_sent_as_signed_expiring_media(demo_server):
 
     def send(body: str, sid: str) -> str:
         form = {"From": f"whatsapp:{cust['phone']}", "Body": body, "MessageSid": sid}
-        sig = RequestValidator(TOKEN).compute_signature(url, form)
+        sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
         r = httpx.post(url, data=form, headers={"X-Twilio-Signature": sig}, timeout=60)
         assert r.status_code == 200
         return r.text

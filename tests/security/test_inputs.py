@@ -19,6 +19,7 @@ from tests.channels.server import running_server
 from tests.tiny import build_tiny
 from tools.api import Scope, ToolContext, run_tool
 from tools.api.admin import open_store
+from tools.api.arg_guard import check_period
 from tools.errors import InvalidArguments, InvalidPeriod
 
 TODAY = dt.date(2026, 11, 26)
@@ -45,6 +46,7 @@ def ctx(home: Path) -> ToolContext:
     ("gd_credits", {"period": "9999-12"}, "period"),
     ("tariff_flag", {"period": "0000-01"}, "period"),
     ("quality_ranking", {"period": "last_0_days"}, "period"),
+    ("consumption_summary", {"period": ["2026-10", "2026-13"]}, "period[1]"),  # each of two periods
     ("storage_cost", {"eval_month": "1900-01"}, "eval_month"),
     ("storage_cost", {"eval_month": "9999-12"}, "eval_month"),
 ])
@@ -66,6 +68,10 @@ def test_unknown_group_is_invalid_arguments(ctx: ToolContext, group: str) -> Non
 def test_valid_dates_still_pass(ctx: ToolContext) -> None:
     run_tool("tariff_flag", ctx, "40010001", {"period": "2026-10"})
     run_tool("tariff_flag", ctx, "40010001", {"period": "2024-02-29"})  # a real leap day
+    # labels the tool resolves itself, and two periods to compare, are not refused by the guard
+    run_tool("tariff_flag", ctx, "40010001", {"period": "next_month"})
+    for period in ("current_cycle", "last_bill", ["2026-10", "2026-08"]):
+        check_period("period", period, TODAY)  # raises InvalidPeriod if refused
 
 
 def test_rest_bad_dates_are_422_problems(home: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tools.domain.periods import resolve_period
+from tools.domain.periods import TOOL_LABELS, resolve_period
 from tools.errors import InvalidArguments, InvalidPeriod
 
 MIN_YEAR = 2000
@@ -71,8 +71,14 @@ def check_day(field: str, value: str, today: dt.date) -> None:
 def check_period(field: str, value: Any, today: dt.date) -> None:
     if value is None or value == "":
         return
+    if isinstance(value, list):  # two periods to compare: each is checked on its own
+        for i, item in enumerate(value):
+            check_period(f"{field}[{i}]", item, today)
+        return
     if isinstance(value, str):
         text = value.strip()
+        if text in TOOL_LABELS:
+            return  # the tool resolves it (installation's cycle, next month)
         if _DAY.match(text):
             check_day(field, text, today)
         elif _MONTH.match(text):
@@ -88,7 +94,7 @@ def check_period(field: str, value: Any, today: dt.date) -> None:
     try:
         period = resolve_period(value, today)
     except InvalidPeriod:
-        raise
+        return  # a label only the tool knows (current_cycle...): the tool reads it
     except (ValueError, OverflowError, TypeError) as exc:
         raise _bad(field, value, "period") from exc
     if period.end < period.start:

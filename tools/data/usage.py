@@ -146,7 +146,8 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
     """Aggregate one month partition's files into the temp table ``temp`` (hourly rows + last_ts).
 
     Files whose installation ranges do not overlap (the lake's installation buckets) are
-    aggregated one group at a time, so memory follows the bucket, not the fleet; ``slots`` is
+    aggregated one group at a time, in installation order (the table ends up sorted by
+    installation, day, hour), so memory follows the bucket, not the fleet; ``slots`` is
     the popcount of a 4-bit mask of the 15-minute quarters seen (= count(DISTINCT minute // 15),
     without a per-group hash set).
     """
@@ -159,7 +160,8 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
                CAST(count(*) AS SMALLINT) AS rows,
                CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated, max(ts) AS last_ts
         FROM read_parquet({sql_str_list(group)})
-        GROUP BY ALL"""
+        GROUP BY ALL
+        ORDER BY installation_id, day, hour"""
         if k == 0:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {select}")
         else:
@@ -170,29 +172,30 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
     """Replace the rows of each month by its staged temp table (``{month: (temp, fingerprint)}``;
     ``(None, None)``: the partition is gone).
 
-    Runs inside the caller's transaction. The new rows go in with one INSERT per table sorted by
-    (installation_id, day, hour), so DuckDB's per-row-group min/max on installation_id (and on
-    day) let a single-installation query skip most of the table.
+    Runs inside the caller's transaction. Each month goes in with one INSERT per table in
+    (installation_id, day, hour) order (the staged table is already in that order, see
+    :func:`stage_month`), so DuckDB's per-row-group min/max on installation_id (and on day) let a
+    single-installation query read one row group per month; one month at a time keeps the memory
+    to one month's rows.
     """
     for table in TABLES:
         con.execute(
             f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)]
         )
     parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
-    if not parts:
-        return
-    union = " UNION ALL ".join(f"SELECT {sql_str(m)} AS month, * FROM {t}" for m, t, _fp in parts)
-    con.execute(
-        f"INSERT INTO usage_hourly SELECT installation_id, month, day, hour, import_wh, export_wh, "
-        f"minutes, readings, slots, rows, estimated FROM ({union}) ORDER BY installation_id, day, hour"
-    )
-    con.execute(
-        f"""INSERT INTO usage_daily
-        SELECT installation_id, month, day, sum(import_wh), sum(export_wh), sum(minutes), sum(readings),
-               sum(slots), sum(rows), sum(estimated), max(last_ts)
-        FROM ({union}) GROUP BY installation_id, month, day ORDER BY installation_id, day"""
-    )
-    con.executemany("INSERT INTO usage_sources VALUES (?, ?)", [[m, fp] for m, _t, fp in parts])
+    for m, t, _fp in parts:
+        con.execute(
+            f"INSERT INTO usage_hourly SELECT installation_id, {sql_str(m)}, day, hour, import_wh, export_wh, "
+            f"minutes, readings, slots, rows, estimated FROM {t}"
+        )
+        con.execute(
+            f"""INSERT INTO usage_daily
+            SELECT installation_id, {sql_str(m)}, day, sum(import_wh), sum(export_wh), sum(minutes),
+                   sum(readings), sum(slots), sum(rows), sum(estimated), max(last_ts)
+            FROM {t} GROUP BY installation_id, day ORDER BY installation_id, day"""
+        )
+    if parts:
+        con.executemany("INSERT INTO usage_sources VALUES (?, ?)", [[m, fp] for m, _t, fp in parts])
 
 
 def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:

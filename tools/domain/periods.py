@@ -21,6 +21,10 @@ from tools.types import Period
 
 _DAY = dt.timedelta(days=1)
 
+#: labels resolved by the tool that reads them, not here: the installation's billing cycle
+#: (``current_cycle``, ``last_bill``) and the tariff flag's ``next_month``
+TOOL_LABELS = frozenset({"current_cycle", "last_bill", "next_month"})
+
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     start = dt.date(year, month, 1)
