@@ -26,7 +26,8 @@ def demo_server(demo_home):
     settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}", rate_anonymous_per_min=10_000,
                                twilio_auth_token=TWILIO_TOKEN, media_secret="rest-demo-media-secret-0123")
     with running_server(settings, port) as base:
-        yield {"base": base, "inst": inst, "integrator": integrator, "operator": operator, "meta": meta}
+        yield {"base": base, "inst": inst, "integrator": integrator, "operator": operator, "meta": meta,
+               "home": demo_home}
 
 
 def _get(s, path, key="integrator", **params):
@@ -102,6 +103,13 @@ def test_whatsapp_chart_is_sent_as_signed_expiring_media(demo_server):
         assert r.status_code == 200
         return r.text
 
+    # a fresh conversation for this number: other tests on the shared demo home may have left one open
+    import sqlite3
+
+    from assistant.session import phone_binding
+
+    with sqlite3.connect(s["home"] / "assistant.sqlite") as db:
+        db.execute("DELETE FROM chat_sessions WHERE binding = ?", [phone_binding(cust["phone"])])
     send("quanto consumi na semana passada?", "SMd1")
     twiml = send(cust["cpf_last4"], "SMd2")  # identification answers the pending question
     media = re.search(r"<Media>(.*?)</Media>", twiml)
