@@ -285,6 +285,8 @@ _CONTENT_CUES = re.compile(
 
 _OWN_REFERENCE = re.compile(
     r"\b(?:eu|meu|minha|meus|minhas|pra mim|para mim|comigo|aqui|nossa|nosso|estou|tenho|gastei|paguei|consumi)\b"
+    # "gasto mais que meu vizinho?": the verb in the first person, not the noun ("o gasto do vizinho")
+    r"|(?<!\bo )(?<!\bdo )(?<!\bno )(?<!\bseu )(?<!\bum )\b(?:gasto|pago)\b"
 )
 
 
@@ -574,8 +576,14 @@ class OfflineRouter:
         ):
             preds = preds[1:] + [(intent, conf)]
             intent, conf = preds[0]
-        if intent in ("other_customer", "out_of_scope") and self.audience == "customer" and neighbour_comparison(s):
+        if (
+            intent in ("other_customer", "out_of_scope", "consumption_profile")
+            and self.audience == "customer"
+            and neighbour_comparison(s)
+        ):
             intent = next((i for i, _ in preds if i not in NON_TOOL_INTENTS), "consumption_summary")
+            if intent == "consumption_profile":  # the comparison with similar homes is in the summary
+                intent = "consumption_summary"
             return Route(intent, max(conf, 0.5), rule="own_comparison", alternatives=tuple(preds[:2]))
         if (
             self.audience == "customer"

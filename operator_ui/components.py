@@ -61,7 +61,12 @@ CODE_LABELS: dict[str, str] = {
     "infrastructure": "cost.infra",
     "type": "ui.order_type",
     "priority": "ui.priority",
+    "basis": "ui.basis",
+    "reason": "ui.interruption_reason",
+    "period.label": "ui.periods",
 }
+#: Value fields that are not data for people (the reply's phrase keys): never shown as a table.
+HIDDEN_RECORDS = frozenset({"answer"})
 
 
 # ----------------------------------------------------------------------------- labels and values
@@ -195,7 +200,10 @@ def frame(items: Iterable[Any]) -> pd.DataFrame:
         row: dict[str, Any] = {}
         _flatten("", item, row)
         rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    # a nested record missing in some rows (``period=None``) leaves an empty stub beside its leaves
+    stubs = [c for c in df.columns if any(str(o).startswith(f"{c}.") for o in df.columns) and df[c].isna().all()]
+    return df.drop(columns=stubs)
 
 
 def record_fields(result: ToolResult[Any]) -> dict[str, pd.DataFrame]:
@@ -210,6 +218,8 @@ def record_fields(result: ToolResult[Any]) -> dict[str, pd.DataFrame]:
     )
     out: dict[str, pd.DataFrame] = {}
     for name, v in fields.items():
+        if name in HIDDEN_RECORDS:
+            continue
         if (
             isinstance(v, list | tuple)
             and v

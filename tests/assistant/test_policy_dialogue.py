@@ -105,8 +105,9 @@ def test_another_installation_is_told_plainly(tiny_assistant: Assistant) -> None
     assert r.reply.startswith("Não consigo ver outra instalação")
 
 
-def test_a_neighbour_comparison_answers_with_own_figures(demo_assistant: Assistant) -> None:
-    (r,) = _talk(demo_assistant, "nb1", "gasto mais q o meu vizinho? meu consumo ta normal?")
+@pytest.mark.parametrize("text", ["gasto mais q o meu vizinho? meu consumo ta normal?", "gasto mais que meu vizinho?"])
+def test_a_neighbour_comparison_answers_with_own_figures(demo_assistant: Assistant, text: str) -> None:
+    (r,) = _talk(demo_assistant, "nb-" + text[-12:], text)
     assert r.refused is None and r.tool_calls and r.tool_calls[0]["name"] == "consumption_summary"
     assert "casas parecidas" in r.reply
 

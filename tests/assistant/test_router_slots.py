@@ -144,6 +144,7 @@ def test_what_if_shift(text, shift, pct):
     [
         "meu consumo é maior que o dos vizinhos?",  # an anonymous aggregate, not a neighbour's data
         "gasto mais que outras casas parecidas?",
+        "gasto mais que meu vizinho?",  # own figures vs similar homes (issue 14), not the neighbour's
         "como mudar o nome do titular da conta?",
         "posso usar meus créditos solares na casa da minha mãe?",
         "a luz do meu vizinho também caiu ontem, tenho direito a compensação?",
