@@ -38,7 +38,7 @@ from assistant.render import (
     render,
     render_one,
 )
-from assistant.render_detail import detail_text, step_value
+from assistant.render_detail import as_decimal, detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
 from tools.types import ToolResult
@@ -331,34 +331,25 @@ def _v(result: ToolResult[Any]) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
-def _dec(x: Any) -> Decimal | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        return Decimal(str(x))
-    except InvalidOperation:
-        return None
-
-
 def brl(x: Any) -> str:
-    d = _dec(x)
+    d = as_decimal(x)
     return format_brl(d) if d is not None else ""
 
 
 def brl_abs(x: Any) -> str:
-    d = _dec(x)
+    d = as_decimal(x)
     return format_brl(abs(d)) if d is not None else ""
 
 
 def signed_brl(x: Any) -> str:
     """ "R$ 13,90 a menos" / "R$ 6,87 a mais" (never "-R$ 13,90")."""
-    d = _dec(x) or Decimal(0)
+    d = as_decimal(x) or Decimal(0)
     return f"{format_brl(abs(d))} {t('answer.word.less') if d < 0 else t('answer.word.more')}"
 
 
 def money(x: Any) -> str:
     """R$ for an amount that may be a credit: "R$ 10,00 a menos" rather than "-R$ 10,00"."""
-    d = _dec(x)
+    d = as_decimal(x)
     if d is None:
         return ""
     return signed_brl(d) if d < 0 else format_brl(d)
@@ -371,13 +362,13 @@ def _join_and(items: list[str]) -> str:
 
 
 def kwh(x: Any, decimals: int = 1) -> str:
-    d = _dec(x)
+    d = as_decimal(x)
     return format_kwh(d, decimals) if d is not None else ""
 
 
 def pct(x: Any) -> str:
     """A fraction as a percentage without sign ("50%", "13,4%")."""
-    d = _dec(x)
+    d = as_decimal(x)
     if d is None:
         return ""
     d = abs(d)
@@ -406,7 +397,7 @@ def _join(items: list[str]) -> str:
 
 def _line_amount(v: Mapping[str, Any], key: str) -> Decimal | None:
     found = [
-        _dec(ln.get("amount_rs"))
+        as_decimal(ln.get("amount_rs"))
         for ln in v.get("lines") or []
         if isinstance(ln, dict) and ln.get("key") == f"billing.component.{key}"
     ]
@@ -421,7 +412,7 @@ def _line_amounts(v: Mapping[str, Any], key: str) -> list[Decimal]:
         d
         for ln in v.get("lines") or []
         if isinstance(ln, dict) and ln.get("key") == f"billing.component.{key}"
-        for d in [_dec(ln.get("amount_rs"))]
+        for d in [as_decimal(ln.get("amount_rs"))]
         if d is not None
     ]
 
@@ -438,13 +429,13 @@ _DRIVER_MIN = Decimal("0.005")
 
 def _driver_text(d: Mapping[str, Any]) -> str | None:
     key = str(d.get("key", "")).rsplit(".", 1)[-1]
-    delta = _dec(d.get("delta_rs"))
+    delta = as_decimal(d.get("delta_rs"))
     if delta is None or abs(delta) < _DRIVER_MIN:
         return None
     sd = signed_brl(delta)
     prev, cur = d.get("previous"), d.get("current")
     if key == "days":
-        more = (_dec(cur) or 0) > (_dec(prev) or 0)
+        more = (as_decimal(cur) or 0) > (as_decimal(prev) or 0)
         return t(
             "answer.bill.driver.days_more" if more else "answer.bill.driver.days_less",
             current=days_word(cur),
@@ -452,7 +443,7 @@ def _driver_text(d: Mapping[str, Any]) -> str | None:
             delta=sd,
         )
     if key == "consumption":
-        kind = "consumption_more" if (_dec(cur) or 0) > (_dec(prev) or 0) else "consumption_less"
+        kind = "consumption_more" if (as_decimal(cur) or 0) > (as_decimal(prev) or 0) else "consumption_less"
         return t(f"answer.bill.driver.{kind}", current=kwh(cur), previous=kwh(prev), delta=sd)
     if key == "icms":
         return t("answer.bill.driver.icms", previous=pct(prev), current=pct(cur), delta=sd)
@@ -463,7 +454,7 @@ def _driver_text(d: Mapping[str, Any]) -> str | None:
 
 def _drivers(v: Mapping[str, Any], top: int = 3) -> str | None:
     drivers = [d for d in v.get("drivers") or [] if isinstance(d, dict)]
-    drivers.sort(key=lambda d: -abs(_dec(d.get("delta_rs")) or Decimal(0)))
+    drivers.sort(key=lambda d: -abs(as_decimal(d.get("delta_rs")) or Decimal(0)))
     texts = [x for x in (_driver_text(d) for d in drivers[:top]) if x]
     return t("answer.bill.drivers", items=_join(texts)) if texts else None
 
@@ -483,7 +474,7 @@ def _bill_fields(v: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _why(v: Mapping[str, Any], f: Mapping[str, str]) -> list[str]:
-    change = _dec(v.get("change_rs"))
+    change = as_decimal(v.get("change_rs"))
     if change is None:
         return [t("answer.bill.no_previous", **f)]
     kind = "why_up" if change > 0 else ("why_down" if change < 0 else "why_same")
@@ -504,7 +495,7 @@ def _bill_lines(v: Mapping[str, Any], f: Mapping[str, str]) -> list[str]:
         posto = ln.get("posto")
         if posto and posto != "total" and has(f"billing.posto.{posto}"):
             label = f"{label}, {t(f'billing.posto.{posto}')}"
-        qty, unit = _dec(ln.get("quantity")), str(ln.get("unit") or "")
+        qty, unit = as_decimal(ln.get("quantity")), str(ln.get("unit") or "")
         amount = money(ln.get("amount_rs"))
         if qty is not None and unit.lower() == "kwh" and qty > 0:
             out.append(t("answer.bill.line_qty", label=label, quantity=kwh(qty), amount=amount))
@@ -533,8 +524,8 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
         out.append(
             t(
                 "answer.bill.demand_value",
-                demand=fmt_value(_dec(demand.get("quantity")), "kW") if demand else "",
-                overrun=fmt_value(_dec(over.get("quantity")), "kW"),
+                demand=fmt_value(as_decimal(demand.get("quantity")), "kW") if demand else "",
+                overrun=fmt_value(as_decimal(over.get("quantity")), "kW"),
                 amount=brl(over.get("amount_rs")),
                 **f,
             )
@@ -567,7 +558,7 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
             t("answer.define.icms"),
         ]
     elif line == "cip":
-        cip = _dec(v.get("cip_rs"))
+        cip = as_decimal(v.get("cip_rs"))
         out.append(t("answer.bill.cip_value", amount=brl(cip), **f) if cip else t("answer.bill.cip_not_in"))
     elif line == "bandeira":
         amount = _line_amount(v, "bandeira")
@@ -613,7 +604,7 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
     if v.get("total_rs") is None:
         return None
     f = _bill_fields(v)
-    change = _dec(v.get("change_rs"))
+    change = as_decimal(v.get("change_rs"))
     nxt = t("answer.next.explain_bill")
     if cues.meter:
         nxt = t("answer.next.meter_check")
@@ -659,7 +650,7 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
 @composer("forecast_bill")
 def _forecast(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
     v = _v(result)
-    total, low, high = _dec(v.get("total_rs")), _dec(v.get("low_rs")), _dec(v.get("high_rs"))
+    total, low, high = as_decimal(v.get("total_rs")), as_decimal(v.get("low_rs")), as_decimal(v.get("high_rs"))
     if total is None:
         return None
     f = {
@@ -685,7 +676,7 @@ def _forecast(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> 
         out.append(t("answer.forecast.base", **f))
     else:
         out.append(t("answer.forecast.no_range", **f))
-    last = _dec(v.get("last_bill_total_rs"))
+    last = as_decimal(v.get("last_bill_total_rs"))
     if last is not None and cues.threshold is None:
         diff = next(
             (
@@ -736,7 +727,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
     out: list[str] = []
     no_cost = "_kwh" if not f["cost"] else ""
     if cues.threshold is not None and cues.threshold_kwh:
-        total = _dec(v.get("total_kwh")) or Decimal(0)
+        total = as_decimal(v.get("total_kwh")) or Decimal(0)
         f["threshold"] = format_kwh(cues.threshold, 0)
         if cues.below:
             kind = "below_yes" if total < cues.threshold else "below_no"
@@ -747,9 +738,9 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         pk = v["peak_day"]
         out.append(t("answer.consumption.peak_day", day=day(pk.get("day")), kwh=kwh(pk.get("kwh"))))
     elif cues.low_day and v.get("daily"):
-        daily = [d for d in v["daily"] if _dec(d.get("kwh")) is not None and (d.get("coverage") or 0) >= 0.9]
+        daily = [d for d in v["daily"] if as_decimal(d.get("kwh")) is not None and (d.get("coverage") or 0) >= 0.9]
         if daily:
-            low = min(daily, key=lambda d: _dec(d.get("kwh")) or Decimal(0))
+            low = min(daily, key=lambda d: as_decimal(d.get("kwh")) or Decimal(0))
             out.append(t("answer.consumption.low_day", day=day(low.get("day")), kwh=kwh(low.get("kwh"))))
     elif cues.ponta and v.get("by_posto"):
         ponta = next((b for b in v["by_posto"] if b.get("posto") == "ponta"), None)
@@ -764,7 +755,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
             )
     similar = v.get("similar_homes") or {}
     if cues.similar and similar.get("change_pct") is not None and not out:
-        ch = _dec(similar.get("change_pct")) or Decimal(0)
+        ch = as_decimal(similar.get("change_pct")) or Decimal(0)
         kind = "similar_above" if ch > 0 else "similar_below"
         out.append(
             t(
@@ -796,7 +787,7 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         else:
             key = "answer.consumption.month" if whole_month else "answer.consumption.range"
             out.append(t(key + no_cost, **f))
-    prev = _dec(v.get("vs_previous_pct"))
+    prev = as_decimal(v.get("vs_previous_pct"))
     if prev is not None and not cues.similar and abs(prev) >= Decimal("0.001"):
         out.append(
             t(
@@ -820,7 +811,7 @@ def _hhmm(ts: str) -> str:
 
 
 def _duration(minutes: Any) -> str:
-    m = _dec(minutes)
+    m = as_decimal(minutes)
     if m is None:
         return ""
     total = int(m.to_integral_value())
@@ -866,7 +857,7 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
         "dmic": _hours(target.get("dmic_h")),
         "dic_lim": _hours(limits.get("dic_h")),
         "dmic_lim": _hours(limits.get("dmic_h")),
-        "fic_lim": fmt_value(_dec(limits.get("fic")), "count"),
+        "fic_lim": fmt_value(as_decimal(limits.get("fic")), "count"),
         "amount": brl(target.get("compensation_rs")),
         "deadline": day(target.get("payment_deadline")),
     }
@@ -894,7 +885,7 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     violated = bool(target.get("violated"))
     if cues.limit:
         out.append(t("answer.continuity.limit_yes" if violated else "answer.continuity.limit_no", **f))
-        if violated and (_dec(target.get("compensation_rs")) or 0) > 0:
+        if violated and (as_decimal(target.get("compensation_rs")) or 0) > 0:
             out.append(t("answer.continuity.compensation_yes", **f))
     else:
         in_month = [i for i in counted if str(i.get("start", ""))[:7] == str(target.get("month"))]
@@ -910,7 +901,7 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
                 )
             else:
                 out.append(t("answer.continuity.none", month=f["month"]))
-        if violated and (_dec(target.get("compensation_rs")) or 0) > 0:
+        if violated and (as_decimal(target.get("compensation_rs")) or 0) > 0:
             out.append(t("answer.continuity.above", **f))
         elif in_month or cues.yesterday:
             out.append(t("answer.continuity.within", **f))
@@ -930,7 +921,7 @@ def _tariffs(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
     v = _v(result)
     conv = (v.get("convencional") or {}).get("total_rs")
     branca = (v.get("branca") or {}).get("total_rs")
-    savings = _dec(v.get("savings_branca_rs"))
+    savings = as_decimal(v.get("savings_branca_rs"))
     if conv is None or branca is None or savings is None:
         return None
     f = {
@@ -943,7 +934,7 @@ def _tariffs(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
     }
     out: list[str] = []
     shifted = v.get("branca_shifted") or {}
-    shifted_savings = _dec(v.get("savings_branca_shifted_rs"))
+    shifted_savings = as_decimal(v.get("savings_branca_shifted_rs"))
     if shifted.get("total_rs") is not None and shifted_savings is not None:
         f.update(
             pct=pct(v.get("shift_pct")),
@@ -1006,13 +997,13 @@ def _appliances(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     chosen = next((i for i in items if i["appliance"] == asked), None)
     out: list[str] = []
     if chosen is not None:
-        if (_dec(chosen.get("kwh_high")) or 0) <= 0:
+        if (as_decimal(chosen.get("kwh_high")) or 0) <= 0:
             out.append(t("answer.appliance.one_none", **fields(chosen)))
         else:
             out.append(t("answer.appliance.one", **fields(chosen)))
     else:
         ranked = sorted(
-            (i for i in items if i["appliance"] != "other"), key=lambda i: -(_dec(i.get("kwh_mid")) or 0)
+            (i for i in items if i["appliance"] != "other"), key=lambda i: -(as_decimal(i.get("kwh_mid")) or 0)
         )
         if not ranked:
             return None
@@ -1020,7 +1011,7 @@ def _appliances(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
         rest = [
             t("answer.appliance.other_item", **fields(i))
             for i in ranked[1:]
-            if (_dec(i.get("kwh_high")) or 0) > 0
+            if (as_decimal(i.get("kwh_high")) or 0) > 0
         ]
         if rest:
             out.append(t("answer.appliance.others", items=_join(rest)))
@@ -1037,7 +1028,7 @@ def _tip_text(tip: Mapping[str, Any]) -> str | None:
         return None
     ph = {}
     for k, val in (tip.get("placeholders") or {}).items():
-        d = _dec(val)
+        d = as_decimal(val)
         if d is None:
             ph[k] = str(val)
         elif k.endswith("_w"):
@@ -1094,11 +1085,11 @@ def _gd(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer
     cycles = [c for c in v.get("cycles") or [] if isinstance(c, dict)]
     table = [x for x in v.get("balance_by_expiry") or [] if isinstance(x, list | tuple) and len(x) == 2]
     out: list[str] = []
-    balance = _dec(v.get("balance_kwh"))
+    balance = as_decimal(v.get("balance_kwh"))
     bal = t("answer.gd.balance", balance=kwh(balance)) if balance else t("answer.gd.no_balance")
     asked_month = slots.get("period") if isinstance(slots.get("period"), str) else None
     if cues.expired:
-        expired = [c for c in cycles if (_dec(c.get("credits_expired_kwh")) or 0) > 0]
+        expired = [c for c in cycles if (as_decimal(c.get("credits_expired_kwh")) or 0) > 0]
         if expired:
             out.append(
                 t(
@@ -1124,7 +1115,7 @@ def _gd(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer
         )
         out.append(bal)
     elif cues.max_month and cycles:
-        top = max(cycles, key=lambda c: _dec(c.get("injected_kwh")) or 0)
+        top = max(cycles, key=lambda c: as_decimal(c.get("injected_kwh")) or 0)
         out.append(
             t("answer.gd.max_cycle", month=month(top.get("bill_month")), kwh=kwh(top.get("injected_kwh")))
         )
@@ -1203,7 +1194,7 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
                 **f,
             )
         )
-        effect = _dec(v.get("effect_rs"))
+        effect = as_decimal(v.get("effect_rs"))
         if effect:
             out.append(t("answer.flag.effect", effect=brl(effect), **f))
         elif v.get("kwh_month") is not None:

@@ -29,7 +29,8 @@ _COUNT_UNITS = {
 }
 
 
-def _dec(x: Any) -> Decimal | None:
+def as_decimal(x: Any) -> Decimal | None:
+    """A number from a tool result as a Decimal (None for missing, booleans and non-numbers)."""
     if x is None or isinstance(x, bool):
         return None
     try:
@@ -45,7 +46,7 @@ def step_value(output: Any, unit: str) -> str:
     if isinstance(output, bool):
         return t("answer.unit.yes") if output else t("answer.unit.no")
     u = (unit or "").strip()
-    d = _dec(output)
+    d = as_decimal(output)
     if d is None:
         return "" if isinstance(output, str) and "_" in output else fmt_value(output, u)
     key = _COUNT_UNITS.get(u)
