@@ -50,3 +50,18 @@ def test_consent_latest_decision_wins_and_history_is_kept(tmp_path):
     hist = consent_history(tmp_path, "40010001")
     assert [(c.granted, c.details) for c in hist] == [(True, {"hour": 8}), (False, {})]
     assert hist[0].at.utcoffset() == timedelta(hours=-3)
+
+
+def test_a_notice_is_claimed_once_and_a_failed_send_can_retry(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from tools.data.notices import claim_notice, mark_delivered, notices, release_notice
+
+    at = datetime(2026, 11, 26, 8, 0, tzinfo=timezone(timedelta(hours=-3)))
+    assert claim_notice(tmp_path, "40010001", "daily_digest", "2026-11-25", "whatsapp", at)
+    assert not claim_notice(tmp_path, "40010001", "daily_digest", "2026-11-25", "whatsapp", at)  # second run: no resend
+    assert claim_notice(tmp_path, "40010001", "daily_digest", "2026-11-26", "whatsapp", at)  # another day
+    release_notice(tmp_path, "40010001", "daily_digest", "2026-11-26")  # Twilio failed
+    assert claim_notice(tmp_path, "40010001", "daily_digest", "2026-11-26", "whatsapp", at)
+    mark_delivered(tmp_path, "40010001", "daily_digest", "2026-11-26", "SM123")
+    assert [(n.key, n.message_sid) for n in notices(tmp_path, "40010001")] == [("2026-11-25", None), ("2026-11-26", "SM123")]
