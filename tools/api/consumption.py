@@ -74,11 +74,12 @@ PEERS_SQL = """WITH me AS (
   (SELECT installation_id FROM cand WHERE installation_id > $installation ORDER BY installation_id LIMIT {half})
   UNION ALL
   (SELECT installation_id FROM cand WHERE installation_id < $installation ORDER BY installation_id DESC LIMIT {half})
-), usage AS (
+), usage AS (  -- the id range of the peers lets the scan skip the row groups of everyone else
   SELECT lp.installation_id,
          sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
   FROM load_profile lp JOIN peers p ON p.installation_id = lp.installation_id
   WHERE lp.ts >= $start AND lp.ts < $end AND lp.month BETWEEN $month_lo AND $month_hi
+    AND lp.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
   GROUP BY lp.installation_id
   HAVING sum(lp.interval_min) >= $min_minutes
 )
@@ -107,12 +108,14 @@ PEERS_DAILY_SQL = PEERS_SQL.replace(
          sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
   FROM load_profile lp JOIN peers p ON p.installation_id = lp.installation_id
   WHERE lp.ts >= $start AND lp.ts < $end AND lp.month BETWEEN $month_lo AND $month_hi
+    AND lp.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
   GROUP BY lp.installation_id
   HAVING sum(lp.interval_min) >= $min_minutes""",
     """  SELECT d.installation_id,
          sum(d.import_wh) / 1000.0 / (sum(d.minutes) / 1440.0) AS kwh_day
   FROM usage_daily d JOIN peers p ON p.installation_id = d.installation_id
   WHERE d.day >= $start AND d.day < $end
+    AND d.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
   GROUP BY d.installation_id
   HAVING sum(d.minutes) >= $min_minutes""",
 )
