@@ -485,12 +485,11 @@ class Store:
             fp = self._usage_fp  # the aggregates are a function of the lake files: so is the answer
             if fp is not None and self._today is not None and self._today[0] == fp:
                 return self._today[1]
-            last = self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id"))
-            today = _day_after(last)
+            today = _day_after(self.scalar(_HALF_OF_METERS.format(per_meter=_LAST_PER_METER_DAILY)))
             if fp is not None:
                 self._today = (fp, today)
             return today
-        return _day_after(self.scalar(_HALF_OF_METERS.format(per_meter="SELECT max(ts) AS m FROM load_profile GROUP BY installation_id")))
+        return _day_after(self.scalar(_HALF_OF_METERS.format(per_meter=_LAST_PER_METER_LAKE)))
 
     def close(self) -> None:
         if not self.read_only:
@@ -515,6 +514,9 @@ def _day_after(last: dt.datetime | None) -> dt.date | None:
     23:00 or later is complete, so "today" is the next day; otherwise the last day is "today"."""
     return None if last is None else (last + dt.timedelta(minutes=60)).date()
 
+
+_LAST_PER_METER_DAILY = "SELECT max(last_ts) AS m FROM usage_daily GROUP BY installation_id"
+_LAST_PER_METER_LAKE = "SELECT max(ts) AS m FROM load_profile GROUP BY installation_id"
 
 # The last reading reached by at least half of the installations: the ceil(n/2)-th latest of the
 # per-installation last readings.
