@@ -56,7 +56,11 @@ _DETAIL_RE = re.compile(
 _OPTION_1 = re.compile(r"^(?:a |o |opcao )?(?:1|primeir[oa]|um|a de cima)$")
 _OPTION_2 = re.compile(r"^(?:a |o |opcao )?(?:2|segund[oa]|dois|a outra|a de baixo)$")
 # "tá dando problema": the three problems people mean, with their quick-reply labels (policy.option.*).
-_PROBLEM_OPTIONS = {"continuity_indicators": "no_power", "explain_bill": "bill_wrong", "voltage_quality": "weak_light"}
+_PROBLEM_OPTIONS = {
+    "continuity_indicators": "no_power",
+    "explain_bill": "bill_wrong",
+    "voltage_quality": "weak_light",
+}
 # Confidence below which the classifier's guess is not used: a clarifying question or "não sei".
 CLARIFY_BELOW = 0.2  # measured on the realistic dev set: wrong guesses sit above 0.25 (averaged model)
 DONT_KNOW_BELOW = 0.12
@@ -313,11 +317,15 @@ class Assistant:
         if not route.rule and route.confidence < CLARIFY_BELOW:
             # one clarifying question with the likeliest two or three readings, never a bare "não sei"
             alts = [i for i, p in route.alternatives if p >= 0.4 * route.confidence]
-            options = [route.intent] + [i for i in alts if i not in NON_TOOL_INTENTS and i != "handoff_to_agent"]
+            options = [route.intent] + [
+                i for i in alts if i not in NON_TOOL_INTENTS and i != "handoff_to_agent"
+            ]
             if len(options) >= 2 or route.confidence < DONT_KNOW_BELOW:
                 self._clarify(turn, options[:3] if len(options) >= 2 else [], open_question=len(options) < 2)
                 return
-        if state.audience == "customer" and route.intent in CUSTOMER_PERSONAL_TOOLS | GENERAL_TOOLS - {"search_knowledge"}:
+        if state.audience == "customer" and route.intent in CUSTOMER_PERSONAL_TOOLS | GENERAL_TOOLS - {
+            "search_knowledge"
+        }:
             bad = invalid_date(turn.slot_text or turn.text, self.deps.data_today())
             if bad:  # "dia 30 de fevereiro", "conta de janeiro de 1970": say so, never answer another date
                 turn.reply = t("policy.date.invalid", what=bad)
@@ -327,12 +335,36 @@ class Assistant:
             turn.slot_text or turn.text, route.intent, state, turn.follow_up, self.deps.data_today()
         )
         if state.audience == "operator":  # the municipality filter, from the store's register
-            turn.slots.update(place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store)))
+            turn.slots.update(
+                place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store))
+            )
         if route.intent == "sql_query" and "sql" not in turn.slots and self._llm_model is None:
-            policy.dont_know(turn, route)
-            return
-        if state.audience == "customer" and not state.installation_id and route.intent == "tariff_flag" and (
-            "period" not in turn.slots
+            # no SQL written and no template for it: the next tool the classifier saw answers instead
+            # ("consulta sql com o total de kwh por alimentador" → fleet consumption by feeder)
+            fallback = next(
+                (
+                    i
+                    for i, _ in route.alternatives
+                    if i in registry.names("operator") and i not in ("sql_query", "search_knowledge")
+                ),
+                None,
+            )
+            if fallback is None:
+                policy.dont_know(turn, route)
+                return
+            route = Route(fallback, route.confidence, rule="sql_fallback", alternatives=route.alternatives)
+            turn.intent = route.intent
+            turn.slots = dialogue.slots_for(
+                turn.slot_text or turn.text, route.intent, state, turn.follow_up, self.deps.data_today()
+            )
+            turn.slots.update(
+                place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store))
+            )
+        if (
+            state.audience == "customer"
+            and not state.installation_id
+            and route.intent == "tariff_flag"
+            and ("period" not in turn.slots)
         ):  # a general flag question before identification: the rule, not the customer's effect
             route = Route("search_knowledge", route.confidence, rule="flag_rule")
             turn.intent = route.intent
@@ -350,7 +382,9 @@ class Assistant:
         if turn.results and not any(r.disqualified for r in turn.results):
             state.failures = 0
         intent = turn.intent if turn.intent in registry.names() else route.intent
-        month = _value_field(turn.results[0], "bill_month") if intent == "explain_bill" and turn.results else None
+        month = (
+            _value_field(turn.results[0], "bill_month") if intent == "explain_bill" and turn.results else None
+        )
         dialogue.remember(state, intent, turn.slots, turn.knowledge_query or turn.text, month)
 
     def _clarify(
@@ -363,7 +397,9 @@ class Assistant:
         labels = [t(f"intent.{o}") for o in options if _has(f"intent.{o}")]
         if question:
             turn.reply = t(question)
-            turn.suggestions = [t(f"policy.option.{_PROBLEM_OPTIONS[o]}") for o in options] + [t("policy.option.agent")]
+            turn.suggestions = [t(f"policy.option.{_PROBLEM_OPTIONS[o]}") for o in options] + [
+                t("policy.option.agent")
+            ]
         elif open_question or len(labels) < 2:
             turn.reply = t("chat.clarify_open") if state.audience == "customer" else t("copilot.clarify_open")
             turn.suggestions = policy.default_suggestions(state.audience)
@@ -424,7 +460,9 @@ class Assistant:
             result = self._run(turn, intent, slots)
             if result is None:
                 return
-        reply, detail, charts = answers.compose(intent, turn.results, turn.text, turn.slots, self.deps.data_today(), turn.state.audience)
+        reply, detail, charts = answers.compose(
+            intent, turn.results, turn.text, turn.slots, self.deps.data_today(), turn.state.audience
+        )
         turn.reply, turn.detail, turn.charts = reply, detail, charts
         turn.citations.extend(render.citations_of(turn.results))
         if any(r.disqualified for r in turn.results):

@@ -26,6 +26,7 @@ from assistant.i18n import (
     format_pct,
     has,
     t,
+    upper_first,
 )
 from tools.domain.periods import add_months
 from tools.types import Step, ToolResult, to_jsonable
@@ -268,7 +269,7 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
 
 
 def _generic(tool: str, fields: Mapping[str, str]) -> str:
-    lines = [t(f"intent.{tool}").capitalize() + ":"] if has(f"intent.{tool}") else []
+    lines = [upper_first(t(f"intent.{tool}")) + ":"] if has(f"intent.{tool}") else []
     for key in list(fields)[:8]:
         val = fields[key]
         label = catalogue().get(f"field.{key}", key.replace("_", " "))
