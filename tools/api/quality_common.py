@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from tools.data.sqlfiles import sql_file  # re-exported: deadlines and the fleet jobs read it here
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain import quality as q
@@ -50,12 +51,6 @@ def voltage_rules() -> q.VoltageRules:
 @cache
 def continuity_rules() -> cont.ContinuityRules:
     return cont.parse_continuity_rules(reference_data())
-
-
-@cache
-def sql_file(name: str) -> str:
-    """A named query from ``tools/data/sql`` (``quality_*`` / ``fleet_*`` files)."""
-    return (resources.files("tools.data") / "sql" / name).read_text(encoding="utf-8")
 
 
 def text(x: Any) -> str | None:

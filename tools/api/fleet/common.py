@@ -14,7 +14,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.api.quality_common import continuity_rules, sql_file, tusd_for
+from tools.api.quality_common import continuity_rules, tusd_for
+from tools.data.sqlfiles import with_parts as with_parts  # re-exported: the fleet tools and jobs read it here
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain.periods import month_bounds
@@ -65,14 +66,6 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
         out.append(cur.strftime("%Y-%m"))
         cur = month_bounds(cur.year, cur.month)[1] + DAY
     return out
-
-
-def with_parts(name: str, **parts: str) -> str:
-    """A fleet SQL file with ``{{part}}`` placeholders replaced by other SQL files."""
-    sql = sql_file(name)
-    for key, part in parts.items():
-        sql = sql.replace("{{" + key + "}}", sql_file(part))
-    return sql
 
 
 def param_text(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from tools.api.fleet.common import (
     scope_issue,
     sql_step,
 )
-from tools.api.quality_common import reference_versions, sql_file
+from tools.api.quality_common import reference_versions
 from tools.data import schema
+from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 from tools.domain.periods import resolve_period
 from tools.errors import InvalidArguments
