@@ -19,12 +19,17 @@ def usage_source(store: Store) -> UsageSource:
     return "daily" if store.usage_ready() else "lake"
 
 
-def with_usage(name: str, source: UsageSource) -> str:
+def with_usage(name: str, source: UsageSource, *, one_installation: bool = False) -> str:
     """The SQL file ``name`` with its ``{{usage}}`` part read from ``source``.
 
     The part has the columns ``installation_id``, ``t`` (interval start TIMESTAMP for the lake,
-    DATE for the aggregate), ``import_wh``, ``minutes`` and ``month`` (YYYY-MM)."""
-    return sql_file(name).replace("{{usage}}", sql_file(_USAGE_FILES[source]).rstrip())
+    DATE for the aggregate), ``import_wh``, ``minutes`` and ``month`` (YYYY-MM).
+    ``one_installation``: the part keeps only ``$installation`` (``FROM load_profile WHERE``, which
+    :meth:`~tools.data.store.Store.scope_sql` narrows to the files that may hold it)."""
+    part = sql_file(_USAGE_FILES[source]).rstrip()
+    if one_installation:
+        part += " WHERE installation_id = $installation"
+    return sql_file(name).replace("{{usage}}", part)
 
 
 def month_span(start: dt.date, end: dt.date) -> tuple[str, str]:
