@@ -19,6 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from tools.data.queries import quality as quality_queries
+from tools.data.queries import register
+from tools.data.queries.common import usage_source
 from tools.data.sqlfiles import sql_file  # re-exported: deadlines and the fleet jobs read it here
 from tools.data.store import Store
 from tools.domain import continuity as cont
@@ -91,7 +94,7 @@ def band_tr(nominals: Sequence[float]) -> list[float]:
 
 
 def fleet_nominals(store: Store) -> list[float]:
-    return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+    return register.nominal_voltages(store)
 
 
 def voltage_params(
@@ -182,22 +185,8 @@ def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
 def month_kwh(store: Store, installation_id: str, month_start: dt.date) -> tuple[Decimal, int, int, str]:
     """(kWh imported in the calendar month, days with data, days in month, SQL)."""
     _, m_end = month_bounds(month_start.year, month_start.month)
-    if store.usage_ready():  # one row per installation-day with data (tools/data/usage.py)
-        sql = (
-            "SELECT coalesce(sum(import_wh), 0) AS wh, count(*) AS days "
-            "FROM usage_daily WHERE installation_id = ? AND day >= ? AND day < ?"
-        )
-        start: dt.date = month_start
-        end: dt.date = m_end + dt.timedelta(days=1)
-    else:
-        sql = (
-            "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
-            "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
-        )
-        start = dt.datetime.combine(month_start, dt.time())
-        end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
-    wh, days = store.rows(sql, [installation_id, start, end])[0]
-    return Decimal(int(wh)) / 1000, int(days), m_end.day, sql
+    wh, days, sql = quality_queries.month_energy(store, installation_id, month_start, m_end, usage_source(store))
+    return Decimal(wh) / 1000, days, m_end.day, sql
 
 
 def monthly_eusd(
