@@ -1,20 +1,18 @@
 """Helpers shared by the quality-area tools (:mod:`tools.api.quality`, :mod:`tools.api.fleet`,
 :mod:`tools.api.deadlines`, :mod:`tools.api.export`).
 
-The parsed ``tools/reference/quality_limits.json`` and the rules built from it, the named SQL
-files of ``tools/data/sql``, the PRODIST band table as SQL list parameters, and the EUSD of an
+The rules built from ``tools/reference/quality_limits.json`` (read by
+:mod:`tools.reference.quality`), the named SQL files of ``tools/data/sql``, the PRODIST band table as SQL list parameters, and the EUSD of an
 installation-month (TUSD from the billing reference).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
@@ -29,21 +27,15 @@ from tools.domain import quality as q
 from tools.domain.periods import month_bounds
 from tools.errors import TariffNotFound
 from tools.reference import load_reference
+from tools.reference.quality import quality_limits, quality_versions
 from tools.types import Issue, Step, TrailRef
 from tools.units import d
 
-REFERENCE_FILE = "quality_limits.json"
-REFERENCE_VERSION_KEY = "quality_limits"
-
 # ----------------------------------------------------------------------------- reference + SQL
 
-
-@cache
-def reference_data() -> dict[str, Any]:
-    """The parsed ``quality_limits.json`` (numbers as Decimal)."""
-    text = (resources.files("tools") / "reference" / REFERENCE_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text, parse_float=Decimal)
-    return data
+#: the parsed ``quality_limits.json`` and its version for provenance (loaded by tools.reference)
+reference_data = quality_limits
+reference_versions = quality_versions
 
 
 @cache
@@ -59,10 +51,6 @@ def continuity_rules() -> cont.ContinuityRules:
 def text(x: Any) -> str | None:
     """A register attribute as str, None for SQL NULL / NaN."""
     return None if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
-
-
-def reference_versions() -> dict[str, str]:
-    return {REFERENCE_VERSION_KEY: str(reference_data().get("version", ""))}
 
 
 def band_params(nominals: Sequence[float | int | Decimal]) -> dict[str, list[float]]:
