@@ -69,7 +69,7 @@ def generate_demo(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write the seeded synthetic fleet as MDM exports into ``out``; returns its metadata."""
-    from tools.data import demo  # the generator is imported only when demo data is made
+    from tools.demo import generator as demo  # the generator is imported only when demo data is made
 
     return demo.generate(Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress)
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tools.data.calibration import calibrate as _calibrate_data
 from tools.data.calibration import load_calibration, measure_lake
-from tools.data.calibration_sample import SampleSpec
 from tools.data.queries.lake import COMPOSITION_SQL, lake_composition
 from tools.data.store import Store
+from tools.demo.calibration import calibrate as _calibrate_data
+from tools.demo.calibration_sample import SampleSpec
 from tools.domain.storage_cost_coef import (
     LIT_EVENT,
     LIT_QEE,
