@@ -24,6 +24,7 @@ from typing import Any
 
 from tools.data import ingest as _ingest
 from tools.data.ingest import FileReport, IngestReport
+from tools.data.queries import register
 from tools.data.store import Store
 
 __all__ = [
@@ -42,28 +43,6 @@ __all__ = [
 DEMO_END = dt.date(2026, 11, 25)  # contracts.md: the demo fleet ends on 2026-11-25
 DEMO_METADATA = "demo_metadata.json"
 DEMO_EXPORT = "demo_export"
-
-#: Columns ``list_installations`` may return: attributes only, never the customer register.
-INSTALLATION_LISTING = (
-    "installation_id",
-    "group_code",
-    "subgroup",
-    "customer_class",
-    "subclass",
-    "phases",
-    "nominal_voltage_v",
-    "tariff_modality",
-    "gd_kind",
-    "gd_kwp",
-    "gd_class",
-    "distributor",
-    "municipality",
-    "feeder_id",
-    "transformer_id",
-    "cycle_day",
-    "interval_min",
-)
-
 
 def open_store(home: str | Path, read_only: bool = False) -> Store:
     return Store(home, read_only=read_only)
@@ -90,7 +69,7 @@ def generate_demo(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write the seeded synthetic fleet as MDM exports into ``out``; returns its metadata."""
-    from tools.data import demo  # the generator is imported only when demo data is made
+    from tools.demo import generator as demo  # the generator is imported only when demo data is made
 
     return demo.generate(Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress)
 
@@ -206,7 +185,7 @@ def _has_data(home: Path) -> bool:
         return False
     with Store(home, read_only=True) as store:  # a check: no recovery or aggregate sync needed
         return bool(
-            store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations")
+            store.has_lake_data("load_profile") and register.installation_count(store)
         )
 
 
@@ -227,22 +206,5 @@ def list_installations(
 ) -> list[dict[str, Any]]:
     """Installations with their key attributes (no name, CPF or phone: the customer register
     is never read here)."""
-    where: list[str] = ["1 = 1"]
-    params: list[Any] = []
-    if group:
-        where.append("group_code = ?")
-        params.append(group.upper())
-    if gd is not None:
-        where.append(
-            "(coalesce(gd_kind, 'none') <> 'none')" if gd else "(coalesce(gd_kind, 'none') = 'none')"
-        )
-    if modality:
-        where.append("lower(tariff_modality) = ?")
-        params.append(modality.lower())
-    sql = f"SELECT {', '.join(INSTALLATION_LISTING)} FROM installations WHERE {' AND '.join(where)} ORDER BY installation_id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
     with Store(home, read_only=True) as store:
-        rows = store.rows(sql, params)
-    return [dict(zip(INSTALLATION_LISTING, row, strict=True)) for row in rows]
+        return register.list_installations(store, group=group, gd=gd, modality=modality, limit=limit)

@@ -7,7 +7,7 @@ factors, multiplicative noise scaled with the interval, electric-shower spikes, 
 with net metering, reactive quadrants, voltages with feeder-level noise and load drop,
 currents from power. Quantised as a meter records it: integer Wh/varh, 0.1 V, 0.01 A.
 Group A meters get a commercial/industrial daytime plateau and 4 fiscal reads a day.
-Independent of the demo generator (``tools/data/demo.py``) on purpose.
+Independent of the demo generator (``tools/demo/generator.py``) on purpose.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tools.data import demo_names
+from tools.demo import names as demo_names
 
 ID_BASE = 40010000
 

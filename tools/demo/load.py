@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.data.demo_calendar import STEP_S, Grid, Weather
+from tools.demo.calendar import STEP_S, Grid, Weather
 
 # fmt: off
 _WEEKDAY_SHAPE = np.array([0.05, 0.04, 0.04, 0.04, 0.05, 0.15, 0.5, 0.7, 0.35, 0.2, 0.2, 0.25,

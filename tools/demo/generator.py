@@ -23,12 +23,12 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from tools.data import schema
-from tools.data.demo_calendar import fmt_s, make_grid, make_weather, month_chunks, to_s
-from tools.data.demo_crafted import CRAFTED_CASES, crafted_voltage_week
-from tools.data.demo_events import Schedule, build_schedule
-from tools.data.demo_fleet import Fleet, build_fleet
-from tools.data.demo_grid import simulate
-from tools.data.demo_output import (
+from tools.demo.calendar import fmt_s, make_grid, make_weather, month_chunks, to_s
+from tools.demo.crafted import CRAFTED_CASES, crafted_voltage_week
+from tools.demo.events import Schedule, build_schedule
+from tools.demo.fleet import Fleet, build_fleet
+from tools.demo.grid import simulate
+from tools.demo.output import (
     Registers,
     Sink,
     events_table,
@@ -41,8 +41,8 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
-from tools.data.demo_requests import FILE_NAME as REQUESTS_FILE
-from tools.data.demo_requests import generate_service_requests
+from tools.demo.service_requests import FILE_NAME as REQUESTS_FILE
+from tools.demo.service_requests import generate_service_requests
 from tools.domain.calendar import cycle_containing
 from tools.domain.periods import add_months
 
@@ -344,7 +344,7 @@ def _metadata(
     scen = {k: v for k, v in scen.items() if v not in ([], None, "")}
     details = {k: v for k, v in sched.meta.items() if k not in ("outages",)}
     return {
-        "generator": "tools.data.demo",
+        "generator": "tools.demo.generator",
         "format_version": 1,
         "args": args,
         "period": {"start": str(start), "end": str(end)},
