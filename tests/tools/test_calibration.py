@@ -152,12 +152,6 @@ def test_calibrated_rows_against_literature(calibrated_home: Path) -> None:
     json.dumps(res.to_dict())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression (issue 18 note): since the lake writer's per-column encodings, the calibration "
-    "sample's Group A model compresses worse than the demo's, so the load profile is predicted 25 % high; "
-    "the sample must use the demo's Group A model. strict: this fails as soon as the prediction is back in range.",
-)
 def test_demo_lake_predicted_within_10_percent(calibrated_home: Path, tmp_path: Path) -> None:
     """The real generator + ingest (issue 2): the calibrated estimator predicts its lake's bytes.
 

@@ -6,8 +6,11 @@ consumption, a three-peak residential day (shower peaks morning and evening), AR
 factors, multiplicative noise scaled with the interval, electric-shower spikes, rooftop PV
 with net metering, reactive quadrants, voltages with feeder-level noise and load drop,
 currents from power. Quantised as a meter records it: integer Wh/varh, 0.1 V, 0.01 A.
-Group A meters get a commercial/industrial daytime plateau and 4 fiscal reads a day.
-Independent of the demo generator (``tools/demo/generator.py``) on purpose.
+Group B is independent of the demo generator on purpose. Group A meters (indirect metering:
+VT secondary voltages, primary currents, a capacitor bank) are simulated with the demo fleet's
+own Group A model (``tools.demo.load.group_a`` and ``tools.demo.grid.simulate``, aggregated by
+``tools.demo.output.intervals``), so the calibration measures how the demo's Group A load profile
+compresses; they get 4 fiscal reads a day.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ import numpy as np
 import pandas as pd
 
 from tools.data import schema
+from tools.demo import fleet as demo_fleet
+from tools.demo.calendar import make_grid, make_weather
+from tools.demo.events import Schedule
+from tools.demo.grid import simulate
+from tools.demo.output import intervals
+from tools.demo.windows import Windows
 
 DAYS_PER_MONTH = 30.44
 
@@ -61,35 +70,101 @@ def _load_wh(
     day: np.ndarray,
     weekday: np.ndarray,
 ) -> np.ndarray:
-    """Active energy consumed per interval [Wh], float (before PV netting and rounding)."""
+    """Group B active energy consumed per interval [Wh], float (before PV netting and rounding)."""
     iv = spec.interval_min
     days = int(day.max()) + 1
-    if spec.group == "A":
-        monthly_kwh = rng.lognormal(np.log(30_000.0), 0.8, n)
-        shift = rng.normal(0.0, 0.5, (n, 1))
-        h = hours[None, :] - shift
-        plateau = 1.0 / (1 + np.exp(-(h - 7.5) * 2)) * 1.0 / (1 + np.exp((h - 18.5) * 2))
-        shape = 0.35 + 1.6 * plateau * np.where(weekday[None, :] < 5, 1.0, 0.45)
-        sigma = 0.12 * np.sqrt(15.0 / iv)
-    else:
-        mult = {1: 1.0, 2: 1.8, 3: 3.0}[spec.phases]
-        monthly_kwh = rng.lognormal(np.log(150.0), 0.6, n) * mult
-        shift = rng.normal(0.0, 0.6, (n, 1))
-        h = hours[None, :] - shift
-        shape = 0.45 + 0.9 * _gauss(h, 6.8, 0.9) + 0.5 * _gauss(h, 12.3, 1.2) + 1.6 * _gauss(h, 19.8, 1.7)
-        shape = shape * np.where(weekday[None, :] >= 5, 1.08, 1.0)
-        sigma = 0.4 * np.sqrt(15.0 / iv)
+    mult = {1: 1.0, 2: 1.8, 3: 3.0}[spec.phases]
+    monthly_kwh = rng.lognormal(np.log(150.0), 0.6, n) * mult
+    shift = rng.normal(0.0, 0.6, (n, 1))
+    h = hours[None, :] - shift
+    shape = 0.45 + 0.9 * _gauss(h, 6.8, 0.9) + 0.5 * _gauss(h, 12.3, 1.2) + 1.6 * _gauss(h, 19.8, 1.7)
+    shape = shape * np.where(weekday[None, :] >= 5, 1.08, 1.0)
     shape = shape / shape.mean(axis=1, keepdims=True)
+    sigma = 0.4 * np.sqrt(15.0 / iv)
     daily = np.exp(_ar1(rng, (n, days), 0.7, 0.12))[:, day]
     mean_wh = (monthly_kwh * 1000.0 / (DAYS_PER_MONTH * 24.0) * iv / 60.0)[:, None]
     noise = rng.lognormal(-0.5 * sigma**2, sigma, (n, hours.size))
     wh = mean_wh * shape * daily * noise
-    if spec.group == "B":  # electric showers: 5.5 kW for 5-15 min, morning and evening
-        rate = 0.4 * (0.25 * _gauss(hours, 6.8, 0.8) + 0.35 * _gauss(hours, 19.5, 1.5)) * iv / 60.0
-        hit = rng.random((n, hours.size)) < rate[None, :]
-        minutes = np.minimum(rng.uniform(5, 15, (n, hours.size)), iv)
-        wh = wh + hit * 5500.0 * minutes / 60.0
-    return np.asarray(wh)
+    # electric showers: 5.5 kW for 5-15 min, morning and evening
+    rate = 0.4 * (0.25 * _gauss(hours, 6.8, 0.8) + 0.35 * _gauss(hours, 19.5, 1.5)) * iv / 60.0
+    hit = rng.random((n, hours.size)) < rate[None, :]
+    minutes = np.minimum(rng.uniform(5, 15, (n, hours.size)), iv)
+    return np.asarray(wh + hit * 5500.0 * minutes / 60.0)
+
+
+def _group_a(
+    spec: SampleSpec, rng: np.random.Generator, n: int, start: dt.date, days: int, id_offset: int
+) -> dict[str, np.ndarray]:
+    """Load-profile channels of ``n`` Group A meters from the demo fleet's model.
+
+    The meters are the demo's extra Group A installations (contracted demand 80-500 kW, verde or
+    azul) on their own feeders, without outages or scenario events; with ``spec.pv`` a rooftop
+    plant is added. Values in the lake's units: Wh/varh, 0.1 V, 0.01 A.
+    """
+    seed = int(rng.integers(0, 2**31 - 1))
+    rows = [demo_fleet._meter_params(id_offset + k + 1, "group_a_extra", seed) for k in range(n)]
+    inst = pd.DataFrame(rows)
+    inst["interval_min"] = spec.interval_min
+    if spec.pv:
+        inst["gd_kwp"] = np.round(rng.lognormal(np.log(4.0), 0.4, n) * np.sqrt(10.0), 1)
+    transformers, feeders = demo_fleet._topology(inst, seed)
+    demo_fleet._place(inst, transformers, feeders)
+    inst["distributor"] = feeders.set_index("feeder_no").loc[inst["feeder_no"], "distributor"].to_numpy()
+    inst["tariff_modality"] = inst["modality"]
+    fleet = demo_fleet.Fleet(inst=inst, customers=pd.DataFrame(), transformers=transformers, feeders=feeders)
+    none = Windows.empty()
+    calm = Schedule(none, none, none, none, none, {}, {}, {}, {}, pd.DataFrame())
+    grid = make_grid(start.strftime("%Y-%m"), start, start + dt.timedelta(days=days - 1), start)
+    all_rows = np.arange(n)
+    state = simulate(fleet, all_rows, grid, make_weather(seed, start, days), calm, seed)
+    meters = intervals(state, inst.to_dict("records"), grid)
+    out = {}
+    for k, code in enumerate(meters[0].channels):
+        values = np.stack([m.values[k] for m in meters]) * schema.CHANNELS[code][1]
+        out[code] = np.rint(values).astype(np.int64)
+    return out
+
+
+def _group_b(
+    spec: SampleSpec,
+    rng: np.random.Generator,
+    n: int,
+    hours: np.ndarray,
+    day: np.ndarray,
+    weekday: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Load-profile channels of ``n`` Group B meters (lake units: Wh/varh, 0.1 V, 0.01 A)."""
+    iv = spec.interval_min
+    load = _load_wh(spec, rng, n, hours, day, weekday)
+    gen = _pv_wh(spec, rng, n, hours, day) if spec.pv else np.zeros_like(load)
+    imp = np.rint(np.clip(load - gen, 0, None)).astype(np.int64)
+    exp_ = np.rint(np.clip(gen - load, 0, None)).astype(np.int64)
+    pf = rng.uniform(0.86, 0.98, (n, 1))
+    tan = np.sqrt(1 - pf**2) / pf
+    ch = {
+        "AE_FWD": imp,
+        "AE_REV": exp_,
+        "RE_Q1": np.rint(imp * tan * rng.lognormal(0, 0.15, imp.shape)).astype(np.int64),
+        "RE_Q4": np.where(
+            (imp > 0) & (rng.random(imp.shape) < 0.08), np.rint(rng.exponential(3.0, imp.shape)), 0
+        ).astype(np.int64),
+        "RE_Q2": np.where(
+            (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.05, imp.shape)), 0
+        ).astype(np.int64),
+        "RE_Q3": np.where(
+            (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.08, imp.shape)), 0
+        ).astype(np.int64),
+    }
+    nominal = np.where(rng.random(n) < 0.8, 127.0, 220.0) * (1 + rng.uniform(-0.04, 0.045, n))
+    kw = (imp + exp_) / (iv / 60.0) / 1000.0
+    volts = _voltage_dv(spec, rng, n, hours, kw / spec.phases, nominal, iv)
+    split = rng.dirichlet([4.0] * spec.phases, n)
+    for p, name in enumerate("ABC"[: spec.phases]):
+        amps = kw * 1000.0 * split[:, p : p + 1] / (np.maximum(volts[p], 500) / 10.0 * pf)
+        amps = amps * rng.lognormal(0, 0.05, amps.shape)
+        ch[f"V_{name}"] = volts[p].astype(np.int64)
+        ch[f"I_{name}"] = np.rint(amps * 100).astype(np.int64)
+    return ch
 
 
 def _pv_wh(
@@ -144,54 +219,32 @@ def generate_tables(
     weekday = (np.asarray(start.weekday()) + day) % 7
     ids = _ids(n, id_offset)
 
-    load = _load_wh(spec, rng, n, hours, day, weekday)
-    gen = _pv_wh(spec, rng, n, hours, day) if spec.pv else np.zeros_like(load)
-    imp = np.rint(np.clip(load - gen, 0, None)).astype(np.int64)
-    exp_ = np.rint(np.clip(gen - load, 0, None)).astype(np.int64)
-    pf = rng.uniform(0.86, 0.98, (n, 1))
-    tan = np.sqrt(1 - pf**2) / pf
-    q1 = np.rint(imp * tan * rng.lognormal(0, 0.15, imp.shape)).astype(np.int64)
-    q4 = np.where((imp > 0) & (rng.random(imp.shape) < 0.08), np.rint(rng.exponential(3.0, imp.shape)), 0)
-    q2 = np.where(
-        (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.05, imp.shape)), 0
-    )
-    q3 = np.where(
-        (exp_ > 0) & (rng.random(imp.shape) < 0.3), np.rint(exp_ * rng.uniform(0, 0.08, imp.shape)), 0
-    )
-
-    nominal = np.where(rng.random(n) < 0.8, 127.0, 220.0) * (1 + rng.uniform(-0.04, 0.045, n))
-    kw = (imp + exp_) / (iv / 60.0) / 1000.0
-    volts = _voltage_dv(spec, rng, n, hours, kw / spec.phases, nominal, iv)
-    split = rng.dirichlet([4.0] * spec.phases, n)
+    if spec.group == "A":
+        ch = _group_a(spec, rng, n, start, days, id_offset)
+    else:
+        ch = _group_b(spec, rng, n, hours, day, weekday)
+    imp, exp_ = ch["AE_FWD"], ch["AE_REV"]
     lp: dict[str, object] = {
         "installation_id": np.repeat(ids, steps),
         "ts": np.tile(ts, n),
         "interval_min": iv,
-        "import_wh": imp.ravel(),
-        "export_wh": exp_.ravel(),
-        "q1_varh": q1.ravel(),
-        "q2_varh": q2.ravel().astype(np.int64),
-        "q3_varh": q3.ravel().astype(np.int64),
-        "q4_varh": q4.ravel().astype(np.int64),
         "quality": 0,
     }
-    for p, name in enumerate(("a", "b", "c")):
-        if p < spec.phases:
-            v = volts[p]
-            amps = kw * 1000.0 * split[:, p : p + 1] / (np.maximum(v, 500) / 10.0 * pf)
-            amps = amps * rng.lognormal(0, 0.05, amps.shape)
-            lp[f"v_{name}_dv"] = v.ravel()
-            lp[f"i_{name}_ca"] = np.rint(amps * 100).astype(np.int64).ravel()
+    for code, (col, _scale) in schema.CHANNELS.items():
+        if code in ch:
+            lp[col] = ch[code].ravel()
         else:
-            lp[f"v_{name}_dv"] = pd.array([None] * (n * steps), dtype="Int32")
-            lp[f"i_{name}_ca"] = pd.array([None] * (n * steps), dtype="Int32")
+            lp[col] = pd.array([None] * (n * steps), dtype="Int32")
     load_profile = pd.DataFrame(lp)
+    nominal = np.where(rng.random(n) < 0.8, 127.0, 220.0) * (1 + rng.uniform(-0.04, 0.045, n))
 
     return {
         "load_profile": load_profile,
         "voltage_10min": _voltage_10min(spec, rng, n, ids, start, days, nominal),
         "events": events_table(spec, rng, ids, t0, days),
-        "billing_registers": _registers(spec, rng, ids, t0, days, imp, exp_, q1, q4, per_day),
+        "billing_registers": _registers(
+            spec, rng, ids, t0, days, imp, exp_, ch["RE_Q1"], ch["RE_Q4"], per_day
+        ),
     }
 
 

@@ -19,6 +19,8 @@ WITH me AS (
          sum(u.import_wh) / 1000.0 / (sum(u.minutes) / 1440.0) AS kwh_day
   FROM ({{usage}}) u JOIN peers p ON p.installation_id = u.installation_id
   WHERE u.t >= $start AND u.t < $end AND u.month BETWEEN $month_lo AND $month_hi
+    -- the id range of the peers lets the scan skip the row groups of everyone else
+    AND u.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
   GROUP BY u.installation_id
   HAVING sum(u.minutes) >= $min_minutes
 )
