@@ -171,7 +171,8 @@ def extract_threshold(text: str) -> dict[str, Any] | None:
 _ASK = re.compile(
     r"\b(?:quero|queria|gostaria de|preciso|vou|pode|podem|poderia|consegue|consigo|da pra|da para|tem como|"
     r"me ajuda a|favor|posso|bora)\b(?:\s+\w+){0,4}?\s+(?:abrir|registrar|fazer|solicitar|pedir|formalizar|"
-    r"protocolar|entrar com|mandar|agendar|marcar|reclamar|religar|trocar|mudar|passar|migrar|aderir|voltar|ir)\b|"
+    r"protocolar|entrar com|mandar|agendar|marcar|reclamar|religar|trocar|mudar|passar|migrar|aderir|voltar|ir|"
+    r"verifi\w*|aferi\w*|inspecion\w*|religu\w*|vistori\w*)\b|"
     r"^(?:abre|abra|abrir|registra|registre|solicito|solicitar|faz|faca|manda|agenda|agende|pede|peca|peco|"
     r"quero)\b"
 )

@@ -69,14 +69,14 @@ def outbox_frame(result: ToolResult[Any]) -> pd.DataFrame:
             "request_type": name(r.request_type),
             "installation_id": r.installation_id,
             "channel": t(f"ui.channel.{r.channel}") if has(f"ui.channel.{r.channel}") else r.channel,
-            "due": when(r.due_at) if r.deadline_unit == "hours" else fmt_value(r.due_date),
+            "regulated_deadline": when(r.due_at) if r.deadline_unit == "hours" else fmt_value(r.due_date),
             "status": t(f"service.status.{r.status}") if has(f"service.status.{r.status}") else r.status,
             "overdue": t("ui.yes") if r.overdue else t("ui.no"),
             "exported": t("ui.yes") if r.exported_at is not None else t("ui.no"),
         }
         for r in result.value.requests
     ]
-    columns = ["protocol", "created_at", "request_type", "installation_id", "channel", "due", "status", "overdue",
+    columns = ["protocol", "created_at", "request_type", "installation_id", "channel", "regulated_deadline", "status", "overdue",
                "exported"]
     return pd.DataFrame(rows, columns=columns)
 
