@@ -291,7 +291,7 @@ def compose(
     The operator copilot keeps its own reply layout (:func:`assistant.render.render`).
     """
     if audience != "customer":
-        return render(intent, results, dict(slots), today)
+        return render(intent, results, dict(slots), today, audience)
     cues = read_cues(text)
     answers: list[Answer] = []
     for r in results:

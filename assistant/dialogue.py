@@ -48,7 +48,7 @@ _ASKS_RULE = re.compile(
 #: Router rules whose decision a follow-up never overrides.
 _DECISIVE = frozenset(
     {"thanks", "handoff_action", "debt_deal", "process_question", "credit_rule", "rule_money", "savings_if",
-     "vague_problem", "social_tariff"}
+     "vague_problem", "social_tariff", "open_request"}
 )
 _OWN_REQUEST_WORDS = re.compile(r"\b(?:pedi|paguei|abri|solicitei|fiz|cortaram|religaram|meu pedido|minha reclamacao)\b")
 _MONEY_TOOLS = frozenset({"deadline_status", "voltage_quality", "continuity_indicators"})
@@ -249,6 +249,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
             rtype = prev_slots.get("request_type")
         if rtype:
             slots["request_type"] = rtype
+        elif intent == "deadline_status" and follow_up == "same" and prev_slots.get("request_id"):
+            slots["request_id"] = prev_slots["request_id"]  # "e meu pedido?" right after opening one
     return slots
 
 

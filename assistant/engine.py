@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, dialogue, identification, operator_answers, policy, render
+from assistant import answers, dialogue, identification, operator_answers, policy, render, service_requests
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.operator_slots import known_places, operator_route, place_slots
@@ -245,6 +245,8 @@ class Assistant:
             if found is not None:
                 policy.decline(turn, found)
                 return
+        if state.audience == "customer" and service_requests.answer_pending(self, turn, norm):
+            return  # the answer to a proposed service request: "sim" opens it, "não" cancels
         if state.clarify_options:
             options, original = state.clarify_options, state.clarify_text or ""
             state.clarify_options, state.clarify_text = [], None
@@ -301,6 +303,9 @@ class Assistant:
             if state.audience == "operator":
                 route = operator_route(turn.text, route)
         turn.intent = route.intent
+        if route.intent == service_requests.INTENT:
+            service_requests.propose(self, turn)
+            return
         if route.intent == "clarify":
             if route.rule == "vague_problem":
                 self._clarify(turn, list(_PROBLEM_OPTIONS), question="policy.clarify.problem")
@@ -504,7 +509,7 @@ class Assistant:
             if state.audience == "operator"
             else (Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous())
         )
-        return ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today())
+        return ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today(), now=self.deps.now())
 
     def _llm_turn(self, turn: _Turn, intent: str) -> bool:
         """LLM routes and phrases; tools compute. False → the caller uses the offline path."""

@@ -251,7 +251,9 @@ def _cell(v: Any) -> str:
     return fmt_value(v)
 
 
-def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str:
+def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any], audience: str = "customer") -> str:
+    """The reply sentence of one result; an operator gets ``reply.<tool>.operator.<variant>`` when the
+    catalogue has it (about the installation, not "sua")."""
     if tool == "sql_query" and not result.disqualified:
         return sql_reply(result)
     fields = flat_fields(result)
@@ -260,6 +262,8 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
         return issue_text(issue.code, issue.data)
     chosen = _VARIANTS[tool](result, slots) if tool in _VARIANTS else ""
     keys = ([chosen] if chosen.startswith("reply.") else [f"reply.{tool}.{chosen}"]) if chosen else []
+    if audience == "operator" and chosen and not chosen.startswith("reply."):
+        keys.insert(0, f"reply.{tool}.operator.{chosen}")
     keys.append(f"reply.{tool}")
     for key in keys:
         text = _template(key, fields)
@@ -307,10 +311,10 @@ def _placeholder(key: str, value: Any) -> str:
 
 
 def render(
-    intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date
+    intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date, audience: str = "customer"
 ) -> tuple[str, str, list[dict[str, Any]]]:
     """Reply (WhatsApp-sized), detail ("como calculei") and chart data."""
-    parts = [render_one(intent, r, slots) for r in results]
+    parts = [render_one(intent, r, slots, audience) for r in results]
     reply = "\n\n".join(p for p in parts if p)
     warnings = _warnings(results)
     if warnings:

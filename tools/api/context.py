@@ -57,11 +57,22 @@ class ToolContext:
     store: Store
     scope: Scope
     today: dt.date | None = None
+    #: the instant of the call, local wall-clock time with its UTC offset (the channel's clock);
+    #: read only by tools that record something (a service request's opening). None: now.
+    now: dt.datetime | None = None
     _installations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
             self.today = self.store.data_today() or dt.date.today()
+
+    def clock(self) -> dt.datetime:
+        """The instant of the call with its offset (``now``, else the system clock in Sao Paulo time)."""
+        if self.now is not None:
+            if self.now.tzinfo is None:
+                raise ValueError("ToolContext.now must carry its UTC offset")
+            return self.now
+        return dt.datetime.now(dt.timezone(dt.timedelta(hours=-3)))
 
     @property
     def data_today(self) -> dt.date:
