@@ -57,6 +57,8 @@ class ToolContext:
     store: Store
     scope: Scope
     today: dt.date | None = None
+    channel: str = "rest"  # where the caller is (consents record it): web | whatsapp | voice | rest | operator
+    now: dt.datetime | None = None  # the wall clock of writes (None: now, UTC)
     _installations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +69,10 @@ class ToolContext:
     def data_today(self) -> dt.date:
         assert self.today is not None
         return self.today
+
+    def clock(self) -> dt.datetime:
+        """When a write happens (timezone-aware)."""
+        return self.now if self.now is not None else dt.datetime.now(dt.UTC)
 
     def installation(self, installation_id: str) -> dict[str, Any]:
         """The installation's attributes, after the scope check (read once per context)."""
