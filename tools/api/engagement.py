@@ -62,6 +62,8 @@ class MessageSubscriptionArgs(_Args):
     action: Literal["subscribe", "unsubscribe", "stop_all", "resume"] = Field(
         description="subscribe/unsubscribe the daily digest; stop_all: every proactive message; resume: undo stop_all.")
     hour: int | None = Field(default=None, ge=0, le=23, description="Local hour for the daily digest (8-20).")
+    purpose: Literal["daily_digest", "goal_alerts"] = Field(
+        default="daily_digest", description="What unsubscribe stops: the daily digest or the goal alert.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +235,9 @@ def message_subscription(ctx: ToolContext, installation_id: str, args: MessageSu
         changed.append("daily_digest")
         granted = True
     elif args.action == "unsubscribe":
-        if consent.has_consent(home, installation_id, "daily_digest"):
-            consent.record_consent(home, installation_id, "daily_digest", ch, False, at, {})
-            changed.append("daily_digest")
+        if consent.has_consent(home, installation_id, args.purpose):
+            consent.record_consent(home, installation_id, args.purpose, ch, False, at, {})
+            changed.append(args.purpose)
         granted = False
     elif args.action == "stop_all":
         for purpose in PROACTIVE_PURPOSES:
