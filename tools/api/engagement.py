@@ -136,7 +136,7 @@ def goal_report(ctx: ToolContext, installation_id: str, *, just_set: bool = Fals
     proj, fc = _projection(ctx, installation_id)
     progress, steps = eng.goal_progress(goal.amount, goal.unit, proj)
     savings: tuple[eng.Saving, ...] = ()
-    trail: list[Step] = [*fc.trail[:1], *steps]
+    trail: list[Step] = [*(s for s in fc.trail if s.key in ("billing.step.meter_data", "billing.step.forecast_rate")), *steps]
     if progress.status != "on_track" and progress.days_remaining > 0:
         savings, tips = _savings(ctx, installation_id, progress.days_remaining)
         trail.append(Step("engagement.step.savings", {"days_remaining": progress.days_remaining,
