@@ -94,7 +94,7 @@ def _amount(raw: str) -> Decimal | None:
 
 
 def goal_slots(text: str) -> dict[str, Any]:
-    """``{"amount": Decimal, "unit": "brl" | "kwh"}`` read from the message (what is missing is left out)."""
+    """``{"amount": "180.5", "unit": "brl" | "kwh"}`` read from the message (what is missing is left out)."""
     norm = normalize(text).replace("r $", "r$")
     low = text.lower()
     m = re.search(r"(r\$\s*)?(\d[\d.]*(?:,\d{1,2})?)\s*(kwh|kw/h|kw h|quilowatts?|quilowatt-hora|reais|real|conto|pila|r\$)?", norm)
@@ -102,13 +102,13 @@ def goal_slots(text: str) -> dict[str, Any]:
     if m:
         amount = _amount(m.group(2))
         if amount is not None:
-            out["amount"] = amount
+            out["amount"] = format(amount.normalize(), "f")
         unit = m.group(3) or ""
         out["unit"] = "kwh" if unit.startswith(("kw", "quilo")) else "brl"
     else:
         w = re.search(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?: e (\w+))?", norm)
         if w:
-            out["amount"] = Decimal(_WORD_NUMBERS[w.group(1)])
+            out["amount"] = str(_WORD_NUMBERS[w.group(1)])
             out["unit"] = "kwh" if re.search(r"\bkwh\b|quilowatt", norm) else "brl"
     if "kwh" in low and "unit" not in out:
         out["unit"] = "kwh"
