@@ -28,9 +28,15 @@ from channels.whatsapp import send_whatsapp
 from tools.api import Scope, ToolContext, run_tool
 from tools.api.engagement import DIGEST_DEFAULT_HOUR
 from tools.api.identity import alert_recipients
-from tools.data.consent import consented, has_consent
-from tools.data.goals import goals_in_force
-from tools.data.notices import claim_notice, mark_delivered, notices, release_notice
+from tools.api.notices import (
+    claim_notice,
+    consented,
+    goals_in_force,
+    has_consent,
+    mark_delivered,
+    notices,
+    release_notice,
+)
 from tools.domain.engagement import goal_alert_due
 from tools.errors import ToolError
 from tools.types import to_jsonable
