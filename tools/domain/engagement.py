@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from tools.types import Step, TrailRef
+from tools.types import Step
 from tools.units import money
 
 GoalUnit = Literal["brl", "kwh"]
@@ -32,7 +32,6 @@ ALERT_MIN_REMAINING = 5
 TYPICAL_DAYS = 28
 #: a day counts for the typical day with readings for at least this share of its minutes
 TYPICAL_MIN_COVERAGE = 0.9
-GOAL_REF = TrailRef("Projeção do ciclo: forecast_bill (REN 1.000/2021 art. 284, leitura por medição)", "reference")
 
 
 def kwh_q(x: Decimal) -> Decimal:
@@ -102,7 +101,7 @@ def goal_progress(goal: Decimal, unit: GoalUnit, p: CycleProjection) -> tuple[Go
         spent_x = p.kwh_to_date * price
         projected, low, high = p.total_rs, p.low_rs or p.total_rs, p.high_rs or p.total_rs
         steps.append(Step("engagement.step.average_price", {"total_rs": p.total_rs, "kwh_projected": p.kwh_projected},
-                          "total_rs / kwh_projected", price, "BRL/kWh", (GOAL_REF,)))
+                          "total_rs / kwh_projected", price, "BRL/kWh"))
         steps.append(Step("engagement.step.spent_rs", {"kwh_to_date": p.kwh_to_date, "price_rs_kwh": price},
                           "kwh_to_date * price_rs_kwh", money(spent_x), "BRL"))
     else:
@@ -124,7 +123,7 @@ def goal_progress(goal: Decimal, unit: GoalUnit, p: CycleProjection) -> tuple[Go
     steps.append(Step("engagement.step.projection", {"spent": spent, "days_remaining": remaining,
                                                      "pace_per_day": pace},
                       "spent + days_remaining * pace_per_day", in_unit(projected, unit),
-                      "BRL" if unit == "brl" else "kWh", (GOAL_REF,)))
+                      "BRL" if unit == "brl" else "kWh"))
     if budget is not None:
         steps.append(Step("engagement.step.daily_budget", {"goal": goal, "spent": spent, "days_remaining": remaining},
                           "(goal - spent) / days_remaining", budget, "BRL/day" if unit == "brl" else "kWh/day"))
