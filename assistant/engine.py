@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, dialogue, identification, operator_answers, policy, render, service_requests
+from assistant import answers, answers_engagement, dialogue, identification, operator_answers, policy, render, service_requests
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.operator_slots import known_places, operator_route, place_slots
@@ -23,7 +23,7 @@ from assistant.router import NON_TOOL_INTENTS, OfflineRouter, Route, neighbour_c
 from assistant.session import SessionState
 from assistant.text import normalize
 from tools import registry
-from tools.api import Scope, ToolContext, run_tool
+from tools.api import Scope, ToolContext, identity, run_tool
 from tools.errors import ToolError
 from tools.types import ToolResult, to_jsonable
 
@@ -42,6 +42,10 @@ CUSTOMER_PERSONAL_TOOLS = frozenset(
         "voltage_quality",
         "efficiency_tips",
         "deadline_status",
+        "daily_digest",
+        "goal_progress",
+        "set_goal",
+        "message_subscription",
     }
 )
 # tariff_flag works without identification (the month's flag) and adds the customer's effect when identified.
@@ -217,10 +221,12 @@ class Assistant:
             if policy.is_opt_out(norm):
                 state.opted_out = True
                 turn.intent, turn.reply = "opt_out", t("chat.opted_out")
+                self._consents(turn, "stop_all")  # "parar" also revokes the proactive purposes (LGPD log)
                 return
             if policy.is_opt_in(norm) and state.opted_out:
                 state.opted_out = False
                 turn.intent, turn.reply = "opt_in", t("chat.opted_in")
+                self._consents(turn, "resume")  # what "parar" switched off, and only that
                 return
             emergency = policy.emergency_kind(norm)
             if emergency:
@@ -262,6 +268,28 @@ class Assistant:
         if state.audience == "customer" and self._answer_both(turn):
             return
         self._answer(turn)
+
+    def _consents(self, turn: _Turn, action: str) -> None:
+        """Record "parar" / "voltar" in the consent log: the identified installation, or the one
+        registered to the phone the channel verified (stopping messages needs no identification)."""
+        state = turn.state
+        inst = state.installation_id
+        if inst is None and state.phone and state.channel == "whatsapp":
+            inst = identity.installation_for_phone(self.deps.store, state.phone)
+        if inst is None:
+            return
+        ctx = ToolContext(store=self.deps.store, scope=Scope.customer(inst), today=self.deps.data_today(),
+                          channel=state.channel)
+        try:
+            result = run_tool("message_subscription", ctx, inst, {"action": action})
+        except ToolError:
+            log.warning("consent.%s_failed", action)
+            return
+        turn.tool_calls.append({"name": "message_subscription", "arguments": {"action": action}, "result": result.to_dict()})
+        if result.value.purposes:
+            names = [t(f"engagement.purpose.{p}") for p in result.value.purposes]
+            key = "engagement.stopped" if action == "stop_all" else "engagement.resumed"
+            turn.reply = f"{turn.reply} {t(key, purposes=answers_engagement.join_and(names))}"
 
     def _answer_both(self, turn: _Turn) -> bool:
         """Two questions in one message ("quanto gastei em outubro e quando vence a conta?"): when each
@@ -339,6 +367,10 @@ class Assistant:
         turn.slots = dialogue.slots_for(
             turn.slot_text or turn.text, route.intent, state, turn.follow_up, self.deps.data_today()
         )
+        if route.intent == "set_goal" and "amount" not in turn.slots:  # "quero uma meta": which one?
+            turn.reply = t("engagement.ask_amount")
+            turn.suggestions = [t("engagement.suggest.goal_brl"), t("engagement.suggest.goal_kwh")]
+            return
         if state.audience == "operator":  # the municipality filter, from the store's register
             turn.slots.update(
                 place_slots(turn.slot_text or turn.text, route.intent, known_places(self.deps.store))
@@ -509,7 +541,9 @@ class Assistant:
             if state.audience == "operator"
             else (Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous())
         )
-        return ToolContext(store=self.deps.store, scope=scope, today=self.deps.data_today(), now=self.deps.now())
+        return ToolContext(
+            store=self.deps.store, scope=scope, today=self.deps.data_today(), now=self.deps.now(), channel=state.channel
+        )
 
     def _llm_turn(self, turn: _Turn, intent: str) -> bool:
         """LLM routes and phrases; tools compute. False → the caller uses the offline path."""

@@ -398,6 +398,11 @@ def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
     """Small series the web chat / copilot can draw (daily consumption, tariff comparison...)."""
     raw = jsonable_value(result)
     charts: list[dict[str, Any]] = []
+    if result.tool in ("goal_progress", "set_goal") and isinstance(raw, dict) and isinstance(raw.get("progress"), dict):
+        g = raw["progress"]  # the web chat's goal card: spent, projection and its range against the goal
+        keys = ("goal", "spent", "projected", "projected_low", "projected_high", "share_elapsed", "status",
+                "daily_budget", "days_remaining", "days_elapsed", "days_total")
+        return [{"kind": "goal", "key": "goal_progress", "unit": raw.get("unit"), **{k: g.get(k) for k in keys}}]
     if isinstance(raw, dict):
         for key in ("daily", "daily_kwh", "series", "by_day", "hourly", "by_hour", "monthly"):
             series = raw.get(key)

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from assistant.slots import asked_request_type
+from assistant.engagement import rule as engagement_rule
 from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]
@@ -627,6 +628,9 @@ class OfflineRouter:
     @staticmethod
     def _customer_rule(s: str, raw: str) -> Route | None:
         """Precise rules that decide before the classifier (each checked on unseen wording)."""
+        found = engagement_rule(s)
+        if found is not None:
+            return Route(found, 1.0, rule="engagement")
         if _THANKS.search(s) and "?" not in raw and len(s.split()) <= 14 and not re.search(r"\b(?:mas|porem|so que)\b", s):
             return Route("thanks", 1.0, rule="thanks")
         if _HANDOFF_ACTION.search(s):

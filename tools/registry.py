@@ -28,6 +28,7 @@ _MODULES = (
     "tools.api.demand",
     "tools.api.sql",
     "tools.api.service_requests",
+    "tools.api.engagement",
 )
 
 

@@ -108,6 +108,8 @@ def build_demo(
     meta = demo_metadata(home)
     build = meta.get("build", {})
     if build.get("params") == params and _has_data(home):
+        if _seed_engagement(home, meta, seed, end):
+            _write_meta(home, meta)
         return meta
     out = home / DEMO_EXPORT
     if out.exists():
@@ -135,10 +137,29 @@ def build_demo(
         "generate_s": round(t1 - t0, 2),
         "ingest_s": round(t2 - t1, 2),
     }
+    _seed_engagement(home, meta, seed, end)
     _write_meta(home, meta)
     if not keep_export:
         shutil.rmtree(out, ignore_errors=True)
     return meta
+
+
+def _seed_engagement(home: Path, meta: dict[str, Any], seed: int, end: dt.date) -> bool:
+    """The goal scenarios (on track; above the goal in the third week) belong to the seed-7 fleet
+    ending on DEMO_END: seeded into the operational state and named in the metadata."""
+    from tools.data.demo_engagement import GOAL_SCENARIOS, seed_engagement
+
+    if seed != 7 or end != DEMO_END:
+        return False
+    meters = int((meta.get("args") or {}).get("meters") or 0)
+    present = {sc[0] for sc in GOAL_SCENARIOS.values() if int(sc[0][-4:]) <= meters}
+    seed_engagement(home, present)
+    names = {name: sc[0] for name, sc in GOAL_SCENARIOS.items() if sc[0] in present}
+    scenarios = meta.setdefault("scenarios", {})
+    if all(scenarios.get(k) == v for k, v in names.items()):
+        return False
+    scenarios.update(names)
+    return True
 
 
 def build_scale_fleet(

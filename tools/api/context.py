@@ -57,8 +57,9 @@ class ToolContext:
     store: Store
     scope: Scope
     today: dt.date | None = None
+    channel: str = "rest"  # where the caller is (consents record it): web | whatsapp | voice | rest | operator
     #: the instant of the call, local wall-clock time with its UTC offset (the channel's clock);
-    #: read only by tools that record something (a service request's opening). None: now.
+    #: read only by tools that record something (a service request's opening, a consent). None: now.
     now: dt.datetime | None = None
     _installations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
