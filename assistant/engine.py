@@ -42,6 +42,7 @@ CUSTOMER_PERSONAL_TOOLS = frozenset(
         "voltage_quality",
         "efficiency_tips",
         "deadline_status",
+        "challenge_status",
     }
 )
 # tariff_flag works without identification (the month's flag) and adds the customer's effect when identified.

@@ -27,6 +27,7 @@ _MODULES = (
     "tools.api.costs",
     "tools.api.demand",
     "tools.api.sql",
+    "tools.api.engagement",
 )
 
 
