@@ -28,6 +28,7 @@ _MODULES = (
     "tools.api.demand",
     "tools.api.sql",
     "tools.api.engagement",
+    "tools.api.outage_notices",
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from tools.data import ingest as _ingest
 from tools.data.ingest import FileReport, IngestReport
+from tools.data.demo_engagement import seed_engagement
 from tools.data.store import Store
 
 __all__ = [
@@ -129,6 +130,7 @@ def build_demo(
     meta = demo_metadata(home)
     build = meta.get("build", {})
     if build.get("params") == params and _has_data(home):
+        seed_engagement(home, meta)
         return meta
     out = home / DEMO_EXPORT
     if out.exists():
@@ -157,6 +159,7 @@ def build_demo(
         "ingest_s": round(t2 - t1, 2),
     }
     _write_meta(home, meta)
+    seed_engagement(home, meta)
     if not keep_export:
         shutil.rmtree(out, ignore_errors=True)
     return meta
