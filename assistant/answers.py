@@ -1393,4 +1393,4 @@ def _split(text: str) -> list[str]:
 
 
 # composers kept in their own modules register themselves on import (after everything above exists)
-from assistant import answers_engagement  # noqa: E402,F401
+from assistant import answers_challenges  # noqa: E402,F401

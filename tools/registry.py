@@ -27,7 +27,7 @@ _MODULES = (
     "tools.api.costs",
     "tools.api.demand",
     "tools.api.sql",
-    "tools.api.engagement",
+    "tools.api.challenges",
     "tools.api.outage_notices",
 )
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from tools.data import ingest as _ingest
 from tools.data.ingest import FileReport, IngestReport
-from tools.data.demo_engagement import seed_engagement
 from tools.data.store import Store
 
 __all__ = [
@@ -114,6 +113,24 @@ def build_demo(
     progress: bool = False,
     keep_export: bool = False,
 ) -> dict[str, Any]:
+    """:func:`build_fleet_demo`, then the challenge and outage-notice scenarios in the operational
+    state (:mod:`tools.data.demo_challenges`: the 12 opt-ins of TR-0012, the shower challenge)."""
+    from tools.data.demo_challenges import seed_challenges
+
+    meta = build_fleet_demo(home, meters, months, seed, end, progress, keep_export)
+    seed_challenges(home, meta)
+    return meta
+
+
+def build_fleet_demo(
+    home: str | Path,
+    meters: int = 60,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    progress: bool = False,
+    keep_export: bool = False,
+) -> dict[str, Any]:
     """Generate the demo fleet into ``home/demo_export`` and ingest it. Idempotent: does nothing
     when ``home`` already holds a demo built with the same parameters. The export CSVs are removed
     after a successful ingest unless ``keep_export`` (they are ~40x the size of the lake).
@@ -130,7 +147,6 @@ def build_demo(
     meta = demo_metadata(home)
     build = meta.get("build", {})
     if build.get("params") == params and _has_data(home):
-        seed_engagement(home, meta)
         return meta
     out = home / DEMO_EXPORT
     if out.exists():
@@ -159,7 +175,6 @@ def build_demo(
         "ingest_s": round(t2 - t1, 2),
     }
     _write_meta(home, meta)
-    seed_engagement(home, meta)
     if not keep_export:
         shutil.rmtree(out, ignore_errors=True)
     return meta

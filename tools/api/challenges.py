@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.api.consumption import fetch_intervals, fetch_peers, posto_classifier
 from tools.api.context import ToolContext
 from tools.data import consent as consent_data
-from tools.data import engagement as eng_data
+from tools.data import challenges as eng_data
 from tools.data import notices as notice_data
 from tools.domain import appliances as appl
 from tools.domain import gamification as g

@@ -11,12 +11,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tools.data import consent, engagement, notices
+from tools.data import challenges, consent, notices
 
 BRT = dt.timezone(dt.timedelta(hours=-3))
 
 
-def seed_engagement(home: str | Path, meta: dict[str, Any]) -> None:
+def seed_challenges(home: str | Path, meta: dict[str, Any]) -> None:
     scen = meta.get("scenarios", {})
     details = meta.get("details", {})
     end = dt.date.fromisoformat(meta["period"]["end"])
@@ -29,8 +29,8 @@ def seed_engagement(home: str | Path, meta: dict[str, Any]) -> None:
     for inst in scen.get("shower_challenge", []):
         start = dt.date.fromisoformat(challenge["start"])
         joined = dt.datetime.combine(start, dt.time(8, 0), tzinfo=BRT)
-        for name in engagement.CHALLENGES:
-            engagement.enrol(home, str(inst), name, start, "whatsapp", joined)
+        for name in challenges.CHALLENGES:
+            challenges.enrol(home, str(inst), name, start, "whatsapp", joined)
     y = details.get("yesterday_outage")
     if not y or not opted:
         return
