@@ -359,13 +359,14 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
         steps.append(goal_step)
     enrol = [e for e in eng_data.enrolments(home) if period.start - dt.timedelta(days=6) <= e.start <= period.end]
     participants = sorted({e.installation_id for e in enrol})
-    awards = [a for a in eng_data.awards_of(home) if a.reason in ("ponta_week", "shower") and a.installation_id in participants]
     last_day = ctx.data_today - dt.timedelta(days=1)
     pb = tb = pa = ta = ZERO
-    for e in {(e.installation_id, e.start) for e in enrol}:
-        sub = ToolContext(store=ctx.store, scope=ctx.scope, today=ctx.today)
-        inst = sub.installation(e[0])
-        _, _, shares, _, _, _ = week_measures(sub, e[0], inst, e[1], last_day)
+    completed = 0
+    for inst_id, start in sorted({(e.installation_id, e.start) for e in enrol}):
+        inst = ctx.installation(inst_id)
+        ponta, shower, shares, _, _, _ = week_measures(ctx, inst_id, inst, start, last_day)
+        joined = {e.challenge for e in enrol if (e.installation_id, e.start) == (inst_id, start)}
+        completed += sum(1 for ch in (ponta, shower) if ch.challenge in joined and ch.complete_week and ch.completed)
         pb += shares["ponta_before_kwh"]
         tb += shares["total_before_kwh"]
         pa += shares["ponta_after_kwh"]
@@ -373,7 +374,7 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
     before = (pb / tb).quantize(g.SHARE_Q) if tb > 0 else None
     after = (pa / ta).quantize(g.SHARE_Q) if ta > 0 else None
     steps.append(Step("engagement.step.participation",
-                      {"enrolments": len(enrol), "participants": len(participants), "completed": len(awards)},
+                      {"enrolments": len(enrol), "participants": len(participants), "completed": completed},
                       "ponta kWh / total kWh on working days, pooled over participants: 28 days before vs the week",
                       {"before": before, "after": after}, "fraction", (g.REF_METHOD,)))
     since = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=-3)))
@@ -388,7 +389,7 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
     value = EngagementFigures(
         period=period, opt_ins=opt, goals_set=setters, goal_setters_under=under,
         goal_under_share=(Decimal(under) / Decimal(setters)).quantize(g.SHARE_Q) if setters else None,
-        participants=len(participants), enrolments=len(enrol), completed=len(awards),
+        participants=len(participants), enrolments=len(enrol), completed=completed,
         ponta_share_before=before, ponta_share_after=after,
         outage_notices_down=len(down), outage_notices_up=len(up),
         outage_outages=len({n.key for n in down + up}), calls_avoided_estimate=calls,
