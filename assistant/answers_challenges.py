@@ -14,7 +14,8 @@ from assistant.answers import Answer, Cues, _v, brl, composer, day, kwh, month, 
 from assistant.i18n import format_number, t
 from tools.types import ToolResult
 
-_POINTS = re.compile(r"\bpont\w*|\bselo\w*|\bmedalh\w*|\bconquist\w*|\bbadge")
+_POINTS = re.compile(r"\bpontos?\b|\bpontuac\w*")
+_BADGES = re.compile(r"\bselos?\b|\bmedalh\w*|\bconquist\w*|\bbadges?\b")
 _SHOWER = re.compile(r"\bchuveiro|\bbanho")
 _STREAK = re.compile(r"\bsequencia|\bseguid\w*|\bmeta diaria|\bdias? (?:na|dentro da) meta|\bstreak")
 _MONTH = re.compile(r"\bano passado|\bmesmo mes")
@@ -72,6 +73,13 @@ def _points(v: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _badges(v: Mapping[str, Any]) -> list[str]:
+    badges = [t(f"engagement.badge.{b}") for b in v.get("badges") or []]
+    if not badges:
+        return [t("answer.challenge.badges_none")]
+    return [t("answer.challenge.badges_yes", count=len(badges), badges=", ".join(badges))]
+
+
 def _streak(v: Mapping[str, Any]) -> list[str]:
     s = v.get("streak") or {}
     if not s:
@@ -106,6 +114,8 @@ def challenge_answer(result: ToolResult[Any], cues: Cues, slots: Mapping[str, An
         lines = [t("answer.challenge.summary_head", month_label=month(v.get("month_label")),
                    points=format_number(int(v.get("points_month") or 0), 0))]
         lines += _ponta(v, last)[:1] + _shower(v) + _streak(v) + _month(v)
+    elif _BADGES.search(norm) and not _POINTS.search(norm):
+        lines = _badges(v) + _points(v)[:1]
     elif _POINTS.search(norm):
         lines = _points(v) + _rank(v)
     elif _SHOWER.search(norm):
@@ -118,6 +128,8 @@ def challenge_answer(result: ToolResult[Any], cues: Cues, slots: Mapping[str, An
         lines = _rank(v)
     else:
         lines = _ponta(v, last) + _shower(v)[:1] + _points(v)[:1]
+        if not v.get("joined"):
+            lines = [t("answer.challenge.not_joined", start=day((v.get("ponta_week") or {}).get("start")))] + lines
     lines = [x for x in lines if x]
     if not lines:
         return None
