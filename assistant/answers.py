@@ -1390,3 +1390,7 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
 def _split(text: str) -> list[str]:
     clean = _clean_passage(text)
     return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]
+
+
+# composers kept in their own modules register themselves on import (after everything above exists)
+from assistant import answers_challenges  # noqa: E402,F401

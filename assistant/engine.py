@@ -46,6 +46,7 @@ CUSTOMER_PERSONAL_TOOLS = frozenset(
         "goal_progress",
         "set_goal",
         "message_subscription",
+        "challenge_status",
     }
 )
 # tariff_flag works without identification (the month's flag) and adds the customer's effect when identified.

@@ -29,6 +29,8 @@ _MODULES = (
     "tools.api.sql",
     "tools.api.service_requests",
     "tools.api.engagement",
+    "tools.api.challenges",
+    "tools.api.outage_notices",
 )
 
 

@@ -59,7 +59,7 @@ def twilio() -> Iterator[str]:
 
 @pytest.fixture()
 def seeded(demo_store, tmp_path: Path) -> OpHome:  # type: ignore[no-untyped-def]
-    from tools.data.demo_engagement import seed_engagement
+    from tools.demo.engagement import seed_engagement
 
     seed_engagement(tmp_path)  # 40010016 (on track) and 40010049 (above the goal on day 17), digest at 8h
     return OpHome(demo_store, tmp_path)

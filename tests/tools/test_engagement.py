@@ -114,7 +114,7 @@ def test_on_track_scenario_worked_by_hand(demo_store, tmp_path):
     day 16 of 30 with 49,812 kWh so far. Price 81,31 / 93,398 = 0,870575 R$/kWh; spent 49,812 x 0,870575
     = R$ 43,37; budget (100 - 43,3651) / 14 = R$ 4,05 a day = 4,6 kWh."""
     from tools.api import run_tool
-    from tools.data.demo_engagement import seed_engagement
+    from tools.demo.engagement import seed_engagement
 
     store = OpHome(demo_store, tmp_path)
     seed_engagement(tmp_path)
@@ -132,7 +132,7 @@ def test_week3_scenario_crosses_the_goal_on_day_17(demo_store, tmp_path):
     lake, and the projection kWh + pace x days left, by hand; the R$ of each day is forecast_bill's.
     The alert is due first on 26/11 (day 17, third week): R$ 191,13 > R$ 190,00, 13 days left."""
     from tools.api import run_tool
-    from tools.data.demo_engagement import seed_engagement
+    from tools.demo.engagement import seed_engagement
 
     store = OpHome(demo_store, tmp_path)
     seed_engagement(tmp_path)

@@ -92,6 +92,24 @@ def build_demo(
     progress: bool = False,
     keep_export: bool = False,
 ) -> dict[str, Any]:
+    """:func:`build_fleet_demo`, then the challenge and outage-notice scenarios in the operational
+    state (:mod:`tools.demo.challenges`: the 12 opt-ins of TR-0012, the shower challenge)."""
+    from tools.demo.challenges import seed_challenges
+
+    meta = build_fleet_demo(home, meters, months, seed, end, progress, keep_export)
+    seed_challenges(home, meta)
+    return meta
+
+
+def build_fleet_demo(
+    home: str | Path,
+    meters: int = 60,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    progress: bool = False,
+    keep_export: bool = False,
+) -> dict[str, Any]:
     """Generate the demo fleet into ``home/demo_export`` and ingest it. Idempotent: does nothing
     when ``home`` already holds a demo built with the same parameters. The export CSVs are removed
     after a successful ingest unless ``keep_export`` (they are ~40x the size of the lake).
@@ -147,7 +165,7 @@ def build_demo(
 def _seed_engagement(home: Path, meta: dict[str, Any], seed: int, end: dt.date) -> bool:
     """The goal scenarios (on track; above the goal in the third week) belong to the seed-7 fleet
     ending on DEMO_END: seeded into the operational state and named in the metadata."""
-    from tools.data.demo_engagement import GOAL_SCENARIOS, seed_engagement
+    from tools.demo.engagement import GOAL_SCENARIOS, seed_engagement
 
     if seed != 7 or end != DEMO_END:
         return False
