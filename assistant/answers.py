@@ -291,7 +291,7 @@ def compose(
     The operator copilot keeps its own reply layout (:func:`assistant.render.render`).
     """
     if audience != "customer":
-        return render(intent, results, dict(slots), today)
+        return render(intent, results, dict(slots), today, audience)
     cues = read_cues(text)
     answers: list[Answer] = []
     for r in results:
@@ -724,6 +724,13 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
         "cost": brl(v.get("estimated_cost_brl")),
         "period": words if (whole_month or single_day) else f"{day(p.get('start'))} a {day(p.get('end'))}",
     }
+    last_n = re.fullmatch(r"last_(\d+)_days", str(p.get("label") or ""))
+    if last_n:  # "últimos 30 dias": echo the span the person asked for, then its dates
+        f["span"] = t("answer.consumption.span_last_days", n=last_n.group(1), start=f["start"], end=f["end"])
+        f["period_in"] = f["span"][0].lower() + f["span"][1:]
+    else:
+        f["span"] = t("answer.consumption.span_range", start=f["start"], end=f["end"])
+        f["period_in"] = t("answer.consumption.period_in", period=f["period"])
     out: list[str] = []
     no_cost = "_kwh" if not f["cost"] else ""
     if cues.threshold is not None and cues.threshold_kwh:
@@ -1383,3 +1390,7 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
 def _split(text: str) -> list[str]:
     clean = _clean_passage(text)
     return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]
+
+
+# composers kept in their own modules register themselves on import (after everything above exists)
+from assistant import answers_challenges  # noqa: E402,F401

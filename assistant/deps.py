@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ class AssistantDeps:
     sessions: SessionStore
     settings: AssistantSettings = field(default_factory=get_settings)
     today: dt.date | None = None
+    clock: Callable[[], dt.datetime] | None = None  # the turn's instant with its offset (None: the system clock)
     _retriever: Any = None
     _today_generation: int | None = None  # store generation "today" was computed at (None: given)
     _retriever_failed: bool = False
@@ -54,6 +56,10 @@ class AssistantDeps:
             self.today = self.store.data_today() or dt.date.today()
             self._today_generation = generation
         return self.today
+
+    def now(self) -> dt.datetime | None:
+        """The instant of this turn (a service request opened now is stamped with it); None: the system clock."""
+        return self.clock() if self.clock is not None else None
 
     # ------------------------------------------------------------------ knowledge
     def retriever(self) -> Any:

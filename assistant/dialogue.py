@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from assistant import engagement
 from assistant.operator_slots import extract_operator_slots
 from assistant.periods import extract_period, previous_period
 from assistant.router import NON_TOOL_INTENTS, Route, in_domain
@@ -48,7 +49,7 @@ _ASKS_RULE = re.compile(
 #: Router rules whose decision a follow-up never overrides.
 _DECISIVE = frozenset(
     {"thanks", "handoff_action", "debt_deal", "process_question", "credit_rule", "rule_money", "savings_if",
-     "vague_problem", "social_tariff"}
+     "vague_problem", "social_tariff", "open_request"}
 )
 _OWN_REQUEST_WORDS = re.compile(r"\b(?:pedi|paguei|abri|solicitei|fiz|cortaram|religaram|meu pedido|minha reclamacao)\b")
 _MONEY_TOOLS = frozenset({"deadline_status", "voltage_quality", "continuity_indicators"})
@@ -102,6 +103,8 @@ def _resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tu
     words = norm.split()
     if not last or last in NON_TOOL_INTENTS or last == "handoff_to_agent":
         return route, ""
+    if route.rule == "engagement" or last in ("set_goal", "message_subscription"):
+        return route, ""  # a goal or a subscription is decided by its own words, never inherited
     if route.rule in _DECISIVE or route.intent in ("other_customer", "write_request"):
         return route, ""  # a precise rule decided (a decline, a handoff, a process question...)
     if route.intent == "handoff_to_agent" and route.confidence >= 0.4:
@@ -187,6 +190,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
         return prev_slots if intent == state.last_intent else {}
     if state.audience == "operator":
         return _operator_slots(text, intent, state, follow_up, today, prev_slots)
+    if intent in engagement.INTENTS:
+        return engagement.slots(text, intent)
     slots: dict[str, Any] = {}
     norm = normalize(text)
     period = extract_period(text, today)
@@ -249,6 +254,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
             rtype = prev_slots.get("request_type")
         if rtype:
             slots["request_type"] = rtype
+        elif intent == "deadline_status" and follow_up == "same" and prev_slots.get("request_id"):
+            slots["request_id"] = prev_slots["request_id"]  # "e meu pedido?" right after opening one
     return slots
 
 

@@ -103,3 +103,8 @@ def format_month(value: dt.date | str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:7] + "-01")
     return _babel_date(value, "MMMM/yyyy", locale=LOCALE)
+
+
+def upper_first(text: str) -> str:
+    """The first letter in upper case, the rest as written (``str.capitalize`` would lower "DRP", "R$")."""
+    return text[:1].upper() + text[1:]

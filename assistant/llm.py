@@ -83,8 +83,8 @@ def make_tools(
     tools: list[StructuredTool] = []
     for name in registry.names("operator" if audience == "operator" else "customer"):
         spec = registry.get(name)
-        if audience == "customer" and "customer" not in spec.audience:
-            continue
+        if (audience == "customer" and "customer" not in spec.audience) or spec.writes:
+            continue  # a write (opening a request) is called by the dialogue on the customer's "sim", never by a model
 
         def _call(_name: str = name, **kwargs: Any) -> str:
             try:

@@ -10,11 +10,12 @@ and both figures are given ("nenhuma suspeita em 19/11 a 25/11; 3 suspeitas nos 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from assistant.i18n import format_brl, format_date, format_month, has, t
+from assistant.i18n import format_brl, format_date, format_month, has, t, upper_first
 from assistant.render import charts_of, fmt_value, issue_text, render_one, trail_text
 from tools.api.fleet.common import place_name
 from tools.domain.periods import month_bounds
@@ -227,7 +228,7 @@ def _ranking(r: ToolResult[Any], slots: dict[str, Any], at_risk: bool) -> tuple[
         )
         return topic, body, True
     if not v.entities:
-        return topic, t("op.ranking.empty", indicator=ind).capitalize() + ".", False
+        return topic, upper_first(t("op.ranking.empty", indicator=ind)) + ".", False
     shown = v.entities[: min(len(v.entities), int(slots.get("limit") or MAX_ITEMS), 10)]
     items = [t("op.ranking.item", id=e.entity_id, value=_unit_value(e.value, unit)) for e in shown]
     body = t(
@@ -377,7 +378,7 @@ def _completeness(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, 
         )
     ]
     if v.by_group and (slots.get("group_by") or len(v.by_group) > 1):
-        by = t(f"op.by.{slots.get('group_by', 'group')}").capitalize()
+        by = upper_first(t(f"op.by.{slots.get('group_by', 'group')}"))
         named = slots.get("group_by") == "municipality"
         items = [
             t(
@@ -421,7 +422,7 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
             )
             for row in v.rows[:8]
         ]
-        parts.append(t("op.consumption.rows", by=t(f"op.by.{v.group_by}").capitalize(), items=_join(items)))
+        parts.append(t("op.consumption.rows", by=upper_first(t(f"op.by.{v.group_by}")), items=_join(items)))
     if v.branca is not None and (not slots.get("group_by") or "branca" in str(slots.get("_topic", ""))):
         b = v.branca
         parts.append(
@@ -668,7 +669,7 @@ def _compose(intent: str, r: ToolResult[Any], slots: dict[str, Any]) -> tuple[st
         return _deadline_status(r, slots)
     if intent == "continuity_indicators":
         return _continuity(r, slots)
-    topic = t(f"intent.{intent}").capitalize() if has(f"intent.{intent}") else intent
+    topic = upper_first(t(f"intent.{intent}")) if has(f"intent.{intent}") else intent
     return topic, render_one(intent, r, slots), True
 
 
@@ -719,6 +720,9 @@ def answer(
         period_words = ""
     elif period is not None:
         period_words = period_text(period)
+        last_n = re.fullmatch(r"last_(\d+)_days", str(slots.get("period") or ""))
+        if last_n:  # echo the window asked for ("últimos 7 dias"), then its dates
+            period_words = f"{t('op.last_days', days=last_n.group(1))} ({period_words})"
     else:
         period_words = ""
     extra = _cost_params(slots) if intent == "storage_cost" else []
@@ -737,17 +741,17 @@ def answer(
         if wider is not None and not wider.disqualified:
             results.append(wider)
             wider_body = (
-                _compose(intent, wider, slots)[1] or _empty_text(intent, wider, slots).capitalize() + "."
+                _compose(intent, wider, slots)[1] or upper_first(_empty_text(intent, wider, slots)) + "."
             )
             body = t(
                 "op.empty_wider",
-                empty=_empty_text(intent, result, slots).capitalize(),
+                empty=upper_first(_empty_text(intent, result, slots)),
                 period=period_text(period),
                 wider_period=t("op.last_days", days=WIDER_DAYS),
                 wider=wider_body,
             )
     elif not found and not body:
-        body = _empty_text(intent, result, slots).capitalize() + "."
+        body = upper_first(_empty_text(intent, result, slots)) + "."
     lines = [head + ":", body.strip()]
     caveat = _caveat(results)
     if caveat:

@@ -19,6 +19,7 @@ from assistant.slots import _NUM_WORDS, extract_period
 from assistant.text import normalize, strip_accents
 from tools import registry
 from tools.api.fleet.common import ALL_INDICATORS, municipalities
+from tools.domain import request_types as rt
 from tools.errors import ToolError
 
 #: group_by values a tool takes although its argument model has no ``Literal`` for them
@@ -73,19 +74,19 @@ def _number_pt(s: str) -> int | None:
 
 #: deadline request types and families (keys of ``tools/reference/deadlines.json``), most specific first
 _REQUEST_TYPES: tuple[tuple[str, str], ...] = (
-    ("religacao_urgencia", r"religa\w* (?:de )?urgen|urgencia"),
-    ("religacao", r"\breliga|\breligam|\breligar"),
-    ("ligacao_nova", r"\bligac\w* nova|\bnovas? ligac|\bligacoes novas|\bconexao nova|\bnova conexao"),
-    ("reclamacao_com_visita", r"reclama\w* com visita|reclama\w* (?:que )?(?:precisa|exige|tem|teve) visita"),
-    ("reclamacao_sem_visita", r"reclama\w* sem visita"),
-    ("reclamacao", r"\breclama"),
+    (rt.RECONNECTION_URGENT, r"religa\w* (?:de )?urgen|urgencia"),
+    (rt.FAMILY_RECONNECTION, r"\breliga|\breligam|\breligar"),
+    (rt.FAMILY_NEW_CONNECTION, r"\bligac\w* nova|\bnovas? ligac|\bligacoes novas|\bconexao nova|\bnova conexao"),
+    (rt.COMPLAINT_WITH_VISIT, r"reclama\w* com visita|reclama\w* (?:que )?(?:precisa|exige|tem|teve) visita"),
+    (rt.COMPLAINT_NO_VISIT, r"reclama\w* sem visita"),
+    (rt.FAMILY_COMPLAINT, r"\breclama"),
     (
-        "verificacao_tensao",
+        rt.VOLTAGE_COMPLAINT,
         r"verifica\w* (?:de |do nivel de )?tensao|medic\w* de tensao|reclama\w* de tensao",
     ),
-    ("ressarcimento", r"ressarc|\bdanos? (?:eletric|em equipamento)|aparelhos? queimad"),
-    ("inspecao_medidor", r"afericao|inspecao (?:do |de )?medidor|aferir"),
-    ("troca_modalidade_tarifaria", r"troca de (?:tarifa|modalidade)|mudanca de modalidade"),
+    (rt.FAMILY_DAMAGE, r"ressarc|\bdanos? (?:eletric|em equipamento)|aparelhos? queimad"),
+    (rt.METER_INSPECTION, r"afericao|inspecao (?:do |de )?medidor|aferir"),
+    (rt.MODALITY_CHANGE, r"troca de (?:tarifa|modalidade)|mudanca de modalidade"),
 )
 _FEEDER_RE = re.compile(r"\bal[- ]?(\d{3})\b")
 _TRANSFORMER_RE = re.compile(r"\btr[- ]?(\d{4})\b")

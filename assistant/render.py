@@ -26,6 +26,7 @@ from assistant.i18n import (
     format_pct,
     has,
     t,
+    upper_first,
 )
 from tools.domain.periods import add_months
 from tools.types import Step, ToolResult, to_jsonable
@@ -250,7 +251,9 @@ def _cell(v: Any) -> str:
     return fmt_value(v)
 
 
-def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str:
+def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any], audience: str = "customer") -> str:
+    """The reply sentence of one result; an operator gets ``reply.<tool>.operator.<variant>`` when the
+    catalogue has it (about the installation, not "sua")."""
     if tool == "sql_query" and not result.disqualified:
         return sql_reply(result)
     fields = flat_fields(result)
@@ -259,6 +262,8 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
         return issue_text(issue.code, issue.data)
     chosen = _VARIANTS[tool](result, slots) if tool in _VARIANTS else ""
     keys = ([chosen] if chosen.startswith("reply.") else [f"reply.{tool}.{chosen}"]) if chosen else []
+    if audience == "operator" and chosen and not chosen.startswith("reply."):
+        keys.insert(0, f"reply.{tool}.operator.{chosen}")
     keys.append(f"reply.{tool}")
     for key in keys:
         text = _template(key, fields)
@@ -268,7 +273,7 @@ def render_one(tool: str, result: ToolResult[Any], slots: dict[str, Any]) -> str
 
 
 def _generic(tool: str, fields: Mapping[str, str]) -> str:
-    lines = [t(f"intent.{tool}").capitalize() + ":"] if has(f"intent.{tool}") else []
+    lines = [upper_first(t(f"intent.{tool}")) + ":"] if has(f"intent.{tool}") else []
     for key in list(fields)[:8]:
         val = fields[key]
         label = catalogue().get(f"field.{key}", key.replace("_", " "))
@@ -306,10 +311,10 @@ def _placeholder(key: str, value: Any) -> str:
 
 
 def render(
-    intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date
+    intent: str, results: list[ToolResult[Any]], slots: dict[str, Any], today: dt.date, audience: str = "customer"
 ) -> tuple[str, str, list[dict[str, Any]]]:
     """Reply (WhatsApp-sized), detail ("como calculei") and chart data."""
-    parts = [render_one(intent, r, slots) for r in results]
+    parts = [render_one(intent, r, slots, audience) for r in results]
     reply = "\n\n".join(p for p in parts if p)
     warnings = _warnings(results)
     if warnings:
@@ -393,6 +398,11 @@ def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
     """Small series the web chat / copilot can draw (daily consumption, tariff comparison...)."""
     raw = jsonable_value(result)
     charts: list[dict[str, Any]] = []
+    if result.tool in ("goal_progress", "set_goal") and isinstance(raw, dict) and isinstance(raw.get("progress"), dict):
+        g = raw["progress"]  # the web chat's goal card: spent, projection and its range against the goal
+        keys = ("goal", "spent", "projected", "projected_low", "projected_high", "share_elapsed", "status",
+                "daily_budget", "days_remaining", "days_elapsed", "days_total")
+        return [{"kind": "goal", "key": "goal_progress", "unit": raw.get("unit"), **{k: g.get(k) for k in keys}}]
     if isinstance(raw, dict):
         for key in ("daily", "daily_kwh", "series", "by_day", "hourly", "by_hour", "monthly"):
             series = raw.get(key)

@@ -90,6 +90,9 @@ class SessionState:
     opted_out: bool = False
     clarify_options: list[str] = field(default_factory=list)  # intents offered in a clarifying question
     clarify_text: str | None = None  # the ambiguous question, answered once the customer picks an option
+    # a service request proposed and waiting for the customer's explicit "sim" (assistant/service_requests.py):
+    # {"id": server-issued key, "tool": "open_service_request", "args": {...}}
+    pending_action: dict[str, Any] | None = None
 
 
 class SessionStore:

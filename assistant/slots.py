@@ -13,6 +13,7 @@ from typing import Any
 from assistant.periods import NUM_WORDS as _NUM_WORDS  # noqa: F401  (re-exported for operator_slots)
 from assistant.periods import extract_period, month_back, previous_period  # noqa: F401  (re-exported)
 from assistant.text import normalize
+from tools.domain import request_types as _rt
 
 
 def extract_compare(text: str) -> str | None:
@@ -98,15 +99,16 @@ def extract_appliance(text: str) -> str | None:
 
 # ------------------------------------------------------------------ requests, bills, flags, thresholds
 
+#: (request type or family of tools.domain.request_types, pattern): every key resolves to deadline rules.
 _REQUEST_TYPES = (
-    ("religacao_urgente", r"religa\w* urgente|urgencia"),
-    ("religacao", r"religa|religam|volta(r)? a (luz|energia)|quando (volta|religam)|paguei"),
-    ("ligacao_nova", r"ligacao nova|nova ligacao|ligar (a )?energia (nova|pela primeira)"),
-    ("verificacao_tensao", r"tensao|voltagem"),
-    ("ressarcimento_danos", r"ressarc|queim|dano"),
-    ("inspecao_medidor", r"aferi|inspec|vistoria|medidor"),
-    ("reclamacao", r"reclama"),
-    ("troca_modalidade", r"troca de (tarifa|modalidade)|mudar (de )?tarifa"),
+    (_rt.RECONNECTION_URGENT, r"religa\w* urgente|urgencia"),
+    (_rt.FAMILY_RECONNECTION, r"religa|religam|volta(r)? a (luz|energia)|quando (volta|religam)|paguei"),
+    (_rt.FAMILY_NEW_CONNECTION, r"ligacao nova|nova ligacao|ligar (a )?energia (nova|pela primeira)"),
+    (_rt.VOLTAGE_COMPLAINT, r"tensao|voltagem"),
+    (_rt.DAMAGE_CLAIM, r"ressarc|queim|dano"),
+    (_rt.METER_INSPECTION, r"aferi|inspec|vistoria|medidor"),
+    (_rt.FAMILY_COMPLAINT, r"reclama"),
+    (_rt.MODALITY_CHANGE, r"troca de (tarifa|modalidade)|mudar (de )?tarifa|tarifa branca"),
 )
 
 
@@ -162,3 +164,58 @@ def extract_threshold(text: str) -> dict[str, Any] | None:
     unit = "kWh" if m.group(2) == "kwh" else "R$"
     below = bool(re.search(r"\b(?:menos|abaixo|baixo|menor)\b", m.group(0)))
     return {"value": value, "unit": unit, "direction": "below" if below else "above"}
+
+
+# ------------------------------------------------------------------ a request the customer asks to open (issue 21)
+
+_ASK = re.compile(
+    r"\b(?:quero|queria|gostaria de|preciso|vou|pode|podem|poderia|consegue|consigo|da pra|da para|tem como|"
+    r"me ajuda a|favor|posso|bora)\b(?:\s+\w+){0,4}?\s+(?:abrir|registrar|fazer|solicitar|pedir|formalizar|"
+    r"protocolar|entrar com|mandar|agendar|marcar|reclamar|religar|trocar|mudar|passar|migrar|aderir|voltar|ir|"
+    r"verifi\w*|aferi\w*|inspecion\w*|religu\w*|vistori\w*)\b|"
+    r"^(?:abre|abra|abrir|registra|registre|solicito|solicitar|faz|faca|manda|agenda|agende|pede|peca|peco|"
+    r"quero)\b"
+)
+_NOT_AN_ASK = re.compile(
+    r"\b(?:como|onde|qual|quais|quanto tempo|quando|prazo|vale a pena|compensa|sera que|devo|o que e|"
+    r"meu pedido|minha reclamacao|ja pedi|ja abri)\b|\bnao\s+(?:\w+\s+){0,2}?(?:quero|precisa|preciso)\b"
+)
+_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        _rt.VOLTAGE_COMPLAINT,
+        re.compile(
+            r"\b(?:reclama\w*|queixa|chamado|pedido|verificac\w*|vistoria|visita|inspec\w*|verifica\w*)\b.{0,40}"
+            r"\b(?:tensao|voltagem|luz fraca|energia fraca|luz oscilando|luz piscando)\b|"
+            r"\b(?:tensao|voltagem)\b.{0,30}\breclama\w*"
+        ),
+    ),
+    (
+        _rt.METER_INSPECTION,
+        re.compile(
+            r"\b(?:verifica\w*|aferic\w*|aferir|inspec\w*|inspecionar|vistoria|teste|testar|conferir|"
+            r"checar|revisao|revisar|avaliar)\b.{0,30}\b(?:medidor|relogio)\b"
+        ),
+    ),
+    (
+        _rt.MODALITY_CHANGE,
+        re.compile(
+            r"\b(?:troca\w*|mudanc\w*|muda\w*|passa\w*|migra\w*|ader\w*|adesao|entrar|ir|voltar|volta)\b.{0,30}"
+            r"\b(?:tarifa branca|branca|convencional|modalidade)\b|^quero (?:a |pra |para )?(?:tarifa )?branca\b"
+        ),
+    ),
+    (_rt.RECONNECTION, re.compile(r"\breliga\w*|\breligamento\b")),
+    (
+        _rt.DAMAGE_CLAIM,
+        re.compile(r"\bressarc\w*|\bindeniza\w*|\bdanos? eletric\w*|\b(?:queim\w*|danific\w*)\b"),
+    ),
+)
+
+
+def asked_request_type(norm: str) -> str | None:
+    """The request a customer asks to open (normalised text), or None (a question about one is not an ask)."""
+    if not _ASK.search(norm) or _NOT_AN_ASK.search(norm):
+        return None
+    for rtype, pattern in _TYPES:
+        if pattern.search(norm):
+            return rtype
+    return None

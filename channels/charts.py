@@ -177,7 +177,72 @@ def _x_ticks(n: int, max_labels: int) -> list[int]:
     return list(range(0, n, every))
 
 
+def _goal_amount(x: Any, unit: str) -> str:
+    from assistant.i18n import format_brl, format_kwh
+
+    v = _num(x)
+    if v is None:
+        return ""
+    return format_brl(round(v, 2)) if unit == "brl" else format_kwh(round(v, 1))
+
+
+def goal_svg(chart: dict[str, Any], width: int = 300) -> str:
+    """The goal card of the web chat: what was spent, the projection and its range against the goal
+    (a bar with the goal marked), the share of the cycle gone and what still fits per day."""
+    unit = str(chart.get("unit") or "brl")
+    goal, spent, proj = _num(chart.get("goal")), _num(chart.get("spent")), _num(chart.get("projected"))
+    low, high = _num(chart.get("projected_low")), _num(chart.get("projected_high"))
+    if goal is None or spent is None or proj is None or goal <= 0:
+        return ""
+    above = chart.get("status") in ("above", "already_over")
+    top = max(goal, proj, high or 0.0) * 1.08
+    x0, bar_w, bar_y, bar_h = 8.0, width - 16.0, 44.0, 22.0
+
+    def x(v: float) -> float:
+        return x0 + bar_w * min(max(v, 0.0), top) / top
+
+    share = _num(chart.get("share_elapsed")) or 0.0
+    color = "#b3261e" if above else _BAR
+    f = {"goal": _goal_amount(goal, unit), "spent": _goal_amount(spent, unit), "projected": _goal_amount(proj, unit),
+         "low": _goal_amount(low, unit), "high": _goal_amount(high, unit), "share": f"{round(share * 100):d}%",
+         "budget": _goal_amount(chart.get("daily_budget"), unit), "remaining": str(chart.get("days_remaining") or 0)}
+    title = t("chart.goal.title", **f)
+    status = t("chart.goal.above" if above else "chart.goal.on_track", **f)
+    lines = [t("chart.goal.spent", **f), t("chart.goal.projection", **f)]
+    if chart.get("daily_budget") is not None:
+        lines.append(t("chart.goal.budget", **f))
+    height = int(bar_y + bar_h + 26 + 18 * len(lines))
+    e = html.escape
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}: '
+        f'{e(status)}" width="100%" class="chart-svg goal-card">',
+        f'<text x="{x0}" y="14" font-size="13" font-weight="700" fill="{_AXIS}">{e(title)}</text>',
+        f'<text x="{x0}" y="32" font-size="12" font-weight="600" fill="{color}">{e(status)}</text>',
+        f'<rect x="{x0}" y="{bar_y}" width="{bar_w:.1f}" height="{bar_h}" rx="6" fill="#e7ece8"/>',
+    ]
+    if low is not None and high is not None:  # the projection's range
+        parts.append(f'<rect x="{x(low):.1f}" y="{bar_y + 6}" width="{max(x(high) - x(low), 1):.1f}" height="{bar_h - 12}" '
+                     f'fill="{color}" opacity="0.25"><title>{e(t("chart.goal.projection", **f))}</title></rect>')
+    parts.append(f'<rect x="{x0}" y="{bar_y}" width="{max(x(spent) - x0, 1):.1f}" height="{bar_h}" rx="6" fill="{_BAR}">'
+                 f'<title>{e(t("chart.goal.spent", **f))}</title></rect>')
+    parts.append(f'<line x1="{x(proj):.1f}" y1="{bar_y - 3}" x2="{x(proj):.1f}" y2="{bar_y + bar_h + 3}" stroke="{color}" '
+                 f'stroke-width="3" stroke-dasharray="4 2"/>')
+    gx = x(goal)
+    parts.append(f'<line x1="{gx:.1f}" y1="{bar_y - 6}" x2="{gx:.1f}" y2="{bar_y + bar_h + 6}" stroke="{_AXIS}" stroke-width="2"/>')
+    anchor = "end" if gx > width - 60 else "middle"
+    parts.append(f'<text x="{gx:.1f}" y="{bar_y + bar_h + 18}" font-size="11" text-anchor="{anchor}" fill="{_AXIS}">'
+                 f'{e(t("chart.goal.goal_mark"))}</text>')
+    y = bar_y + bar_h + 36
+    for line in lines:
+        parts.append(f'<text x="{x0}" y="{y:.0f}" font-size="12" fill="{_AXIS}">{e(line)}</text>')
+        y += 18
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def to_svg(chart: dict[str, Any], title: str = "", width: int = 300, height: int = 190) -> str:
+    if chart.get("kind") == "goal":
+        return goal_svg(chart, width)
     s = series(chart)
     if not s.values or len(s.values) < 2:  # one bar says nothing a sentence does not
         return ""

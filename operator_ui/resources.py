@@ -111,6 +111,12 @@ def handoffs(status: str | None = None) -> list[dict[str, Any]]:
     return assistant().deps.sessions.handoffs(status=status, limit=200)
 
 
+def service_queue() -> ToolResult[Any]:
+    """The service requests the assistant opened (the CRM outbox), read at every run: never cached."""
+    ctx = ToolContext(store=assistant().deps.store, scope=Scope.operator(), today=data_today())
+    return run_tool("service_request_queue", ctx, None, {})
+
+
 def close_handoff(handoff_id: str) -> None:
     assistant().deps.sessions.close_handoff(handoff_id)
 

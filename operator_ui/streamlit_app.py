@@ -27,6 +27,7 @@ nav = st.navigation(
             st.Page(PAGES / "compensation.py", title=t("ui.page.compensation"), icon=":material/payments:"),
             st.Page(PAGES / "events.py", title=t("ui.page.events"), icon=":material/notifications:"),
             st.Page(PAGES / "completeness.py", title=t("ui.page.completeness"), icon=":material/rule:"),
+            st.Page(PAGES / "engagement.py", title=t("engagement.page.title"), icon=":material/emoji_events:"),
         ],
         t("ui.section.platform"): [
             st.Page(PAGES / "costs.py", title=t("ui.page.costs"), icon=":material/savings:"),

@@ -85,7 +85,7 @@ def test_readme_lists_every_tool():
 
 
 def test_readme_catalogue_is_generated_from_the_registry():
-    from tools.catalog import render_readme
+    from scripts.catalog import render_readme
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render_readme(text) == text, "run: python -m tools.catalog --write"
+    assert render_readme(text) == text, "run: python -m scripts.catalog --write"

@@ -27,6 +27,10 @@ _MODULES = (
     "tools.api.costs",
     "tools.api.demand",
     "tools.api.sql",
+    "tools.api.service_requests",
+    "tools.api.engagement",
+    "tools.api.challenges",
+    "tools.api.outage_notices",
 )
 
 
@@ -45,6 +49,7 @@ class ToolSpec:
     needs_installation: bool
     summary: str  # one line, English, for docs and the LLM tool description
     cites: tuple[str, ...] = ()  # regulation articles the tool applies
+    writes: bool = False  # records something (a service request): never offered to an LLM, called on confirmation
 
 
 @cache

@@ -203,3 +203,41 @@ def alerts_cmd(ctx: click.Context, installations: tuple[str, ...], as_json: bool
     else:
         sent = sum(o.sent for o in outcomes)
         click.echo(f"{sent} alert(s) sent, {len(outcomes) - sent} skipped")
+
+
+@main.command("engage")
+@click.option("--digests/--no-digests", default=True, show_default=True, help="Send the D-1 digests that are due.")
+@click.option("--goals/--no-goals", default=True, show_default=True, help="Send the goal alerts that are due.")
+@click.option("--installation", "installations", multiple=True, help="Limit to these installations.")
+@click.option("--now", "now_text", default=None, help="Wall clock to run as (ISO 8601 with offset; default: now).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def engage_cmd(ctx: click.Context, digests: bool, goals: bool, installations: tuple[str, ...], now_text: str | None,
+               as_json: bool) -> None:
+    """Send the D-1 digests and goal alerts that are due (opt-in, quiet hours 21h-8h, one digest a day,
+    one goal alert a cycle; only when SMARTMETER_PROACTIVE_ENABLED=1). Run it hourly (cron)."""
+    import datetime as dt
+    from dataclasses import asdict
+
+    from channels.config import ChannelSettings
+    from channels.proactive import daily_digests, goal_alerts
+    from tools.api.admin import open_store
+
+    now = None
+    if now_text:
+        try:
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601, e.g. 2026-11-26T08:05:00-03:00", param_hint="--now") from None
+        if now.tzinfo is None:
+            raise click.BadParameter("give the UTC offset, e.g. -03:00", param_hint="--now")
+    settings = ChannelSettings(home=str(require_home(ctx)))
+    store = open_store(home_of(ctx), read_only=True)
+    only = list(installations) or None
+    outcomes = (daily_digests(store, settings, now, only) if digests else []) + (
+        goal_alerts(store, settings, now, only) if goals else [])
+    if as_json:
+        echo_json([asdict(o) for o in outcomes])
+    else:
+        sent = sum(o.sent for o in outcomes)
+        click.echo(f"{sent} message(s) sent, {len(outcomes) - sent} not due or skipped")

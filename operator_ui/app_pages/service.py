@@ -1,8 +1,10 @@
-"""Atendimento: the assistant's human-handoff queue; for a chosen case the customer's consumption
-chart, the last bill explained, the conversation, the tool trails and a suggested reply.
+"""Atendimento: the service requests the assistant opened (the CRM outbox, ``service_request_queue``),
+then the assistant's human-handoff queue; for a chosen case the customer's consumption chart, the
+last bill explained, the conversation, the tool trails and a suggested reply.
 
-Tools: ``consumption_summary``, ``explain_bill`` and a replay of the tools the assistant called
-(installation from the case, operator scope). Queue: ``assistant.session.SessionStore.handoffs``.
+Tools: ``service_request_queue``, ``consumption_summary``, ``explain_bill`` and a replay of the tools
+the assistant called (installation from the case, operator scope). Queue:
+``assistant.session.SessionStore.handoffs``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,38 @@ import json
 
 import streamlit as st
 
-from assistant.i18n import t
+from assistant.i18n import has, t
 from assistant.render import fmt_value
 from operator_ui import components as ui
 from operator_ui import resources
 from operator_ui.app_pages._common import ALL, call, option_label
 from operator_ui.replies import case_question, suggested_reply
+from operator_ui.service_orders import outbox_frame
+from tools.errors import ToolError
 
 st.title(t("ui.page.service"))
+
+st.subheader(t("ui.service_requests.title"))
+st.caption(t("ui.service_requests.hint"))
+try:
+    opened = resources.service_queue()
+except ToolError as exc:
+    st.error(t(exc.code) if has(exc.code) else t("error.tool"))
+    opened = None
+if opened is not None and opened.value.requests:
+    ui.metrics(
+        [
+            (t("ui.service_requests.open"), fmt_value(opened.value.open)),
+            (t("ui.service_requests.overdue"), fmt_value(opened.value.overdue)),
+            (t("ui.service_requests.pending_export"), fmt_value(opened.value.pending_export)),
+        ],
+        columns=3,
+    )
+    ui.table(outbox_frame(opened), "sr-queue", download="pedidos_do_assistente")
+elif opened is not None:
+    st.info(t("ui.service_requests.empty"))
+
+st.subheader(t("ui.queue"))
 st.caption(t("ui.service_hint"))
 status = st.radio(
     t("ui.queue_status"),
@@ -45,7 +71,6 @@ rows = [
     }
     for h in queue
 ]
-st.subheader(t("ui.queue"))
 ui.table(ui.frame(rows), "h-queue")
 labels = {r["id"]: f"{r['id']} · {r['created_at']} · {r['reason']}" for r in rows}
 chosen = st.selectbox(t("ui.case"), list(labels), format_func=lambda x: labels[x], key="h_sel")

@@ -72,3 +72,12 @@ def test_a_feeder_filter_narrows_the_exposure(demo_assistant):
     value = call["result"]["value"]
     assert float(value["total_rs"]) == float(by_feeder.get("AL-001", 0))
     assert "alimentador AL-001" in resp.reply.splitlines()[0]
+
+
+def test_upper_first_keeps_acronyms_and_currency() -> None:
+    from assistant.i18n import upper_first
+
+    # str.capitalize would give "Nenhuma compensação estimada (r$ 0,00)" and "Ranking de drp"
+    assert upper_first("nenhuma compensação estimada (R$ 0,00)") == "Nenhuma compensação estimada (R$ 0,00)"
+    assert upper_first("ranking de DRP") == "Ranking de DRP"
+    assert upper_first("") == ""

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from tools.data.demo import crafted_voltage_week, generate, scenario_ids
+from tools.demo.generator import crafted_voltage_week, generate, scenario_ids
 
 END = dt.date(2026, 11, 25)
 

@@ -200,6 +200,36 @@ def test_service_page_shows_the_case(demo_home, handoff_id):
     assert [m.name for m in at.chat_message][:2] == ["user", "assistant"]
 
 
+def test_service_page_shows_the_requests_the_assistant_opened(demo_home, demo_store):
+    """Issue 21: a request a customer confirmed in the chat is in the copilot's queue, in pt-BR."""
+    import datetime as dt
+
+    from assistant import Assistant, AssistantDeps, ChatRequest
+    from assistant.session import SessionStore
+    from tools.data.opstate import opstate_for
+
+    deps = AssistantDeps(home=demo_home, store=demo_store, sessions=SessionStore(),
+                         clock=lambda: dt.datetime(2026, 11, 26, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=-3))))
+    bot = Assistant(deps)
+    try:
+        for text in ("queria que verificassem meu medidor", "sim"):
+            resp = bot.chat(ChatRequest(text=text, session_id="ui-sr", channel="whatsapp", installation_id="40010001"))
+        protocol = resp.tool_calls[0]["result"]["value"]["protocol"]
+        at = _page("service")
+        assert not at.exception, at.exception
+        table = next(df.value for df in at.dataframe if "Protocolo" in df.value.columns)
+        row = table[table["Protocolo"] == protocol].iloc[0]
+        assert row["Prazo regulatório"] == "28/12/2026"  # 30 days (art. 250): Sat 26/12 -> Mon 28/12/2026
+        assert row["Criado em"] == "26/11/2026 10:15"
+        assert (row["Tipo de pedido"], row["Situação"], row["Canal"]) == (
+            "inspeção (aferição) do medidor", "aberto", "WhatsApp"
+        )
+        assert _metric(at, "Em aberto") == "1"
+    finally:
+        with opstate_for(demo_home).transaction() as db:
+            db.execute("DELETE FROM service_outbox")
+
+
 def _questions(*ids: str) -> list[dict[str, Any]]:
     cases = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [c for c in cases if c["id"] in ids]

@@ -11,14 +11,9 @@ import pytest
 
 from tools.api.cost_calibration import calibrate, calibration_specs, current_calibration, lake_check
 from tools.api.costs import CostParams, estimate
-from tools.data.calibration import (
-    calibrate_lake,
-    lake_bytes,
-    load_calibration,
-    measure_lake,
-    write_sample,
-)
-from tools.data.calibration_sample import SampleSpec
+from tools.data.calibration import calibrate_lake, lake_bytes, load_calibration, measure_lake
+from tools.demo.calibration import write_sample
+from tools.demo.calibration_sample import SampleSpec
 from tools.domain.storage_cost_coef import Coefficients, default_segments
 from tools.domain.storage_cost_volume import ProductRates, predict_lake_bytes
 

@@ -163,6 +163,15 @@ def test_demo_reply_in_portuguese(ctx: ToolContext) -> None:
     assert "a menos por ano" in reply and "horária azul" in reply
 
 
+def test_operator_reply_speaks_about_the_installation(ctx: ToolContext) -> None:
+    from assistant.render import render
+
+    r = run_tool("contracted_demand", ctx, "40010013", {})
+    reply, _, _ = render("contracted_demand", [r], {}, TODAY, audience="operator")
+    assert reply.startswith("A demanda contratada da instalação 40010013, de 150 kW, está acima do necessário")
+    assert "Sua " not in reply and " sua " not in reply and "você" not in reply
+
+
 def test_demo_azul_installation_is_not_priced_in_azul(ctx: ToolContext) -> None:
     """40010014 is A4 azul (400 kW); no A4 azul tariff is loaded: only the verde option, no invented
     azul value, no saving claimed against a contract that could not be priced."""

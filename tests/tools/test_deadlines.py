@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tools.data.demo_requests import HEADER, generate_service_requests
+from tools.demo.service_requests import HEADER, generate_service_requests
 from tools.domain import deadlines as dl
 from tools.domain.deadline_reference import load_reference, resolve_request_types
 

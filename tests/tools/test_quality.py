@@ -323,7 +323,7 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
 def test_generator_crafted_weeks(
     case: str, nlp: int, nlc: int, drp: str, drc: str, discarded: int, nominal: int
 ) -> None:
-    from tools.data.demo import CRAFTED_CASES, crafted_voltage_week
+    from tools.demo.generator import CRAFTED_CASES, crafted_voltage_week
 
     n_p, n_c, n_int = CRAFTED_CASES[case]
     long = crafted_voltage_week("UC-X", WEEK_START, nominal, n_p, n_c, n_int, phases=3)
@@ -337,7 +337,7 @@ def test_generator_crafted_weeks(
 
 
 def test_generator_crafted_week_compensation_by_hand() -> None:
-    from tools.data.demo import crafted_voltage_week
+    from tools.demo.generator import crafted_voltage_week
 
     long = crafted_voltage_week("UC-X", WEEK_START, 220, 31, 6, phases=3)
     s = q.voltage_indicators(_wide(long), q.band_for(220, R), R, period_end=WEEK_END).sets[0]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tools.api import Scope, ToolContext, run_tool
-from tools.api.cost_prices import load_books
 from tools.api.costs import CostParams, estimate
 from tools.data.store import Store
 from tools.domain.storage_cost import Scenario, Selection, run_scenario
@@ -27,6 +26,7 @@ from tools.domain.storage_cost_pricing import cost_lines
 from tools.domain.storage_cost_sim import Fleet, Overheads, Tiering, flat_fleet, simulate, volume_model
 from tools.domain.storage_cost_volume import ProductRates
 from tools.errors import InvalidArguments
+from tools.reference.prices.catalogue import load_books
 
 #: the shared eval set, beside the repository (../shared/ from the repo root, as in CI)
 EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "operator_dev.jsonl"

@@ -24,6 +24,7 @@ from typing import Any
 
 from tools.data import ingest as _ingest
 from tools.data.ingest import FileReport, IngestReport
+from tools.data.queries import register
 from tools.data.store import Store
 
 __all__ = [
@@ -42,28 +43,6 @@ __all__ = [
 DEMO_END = dt.date(2026, 11, 25)  # contracts.md: the demo fleet ends on 2026-11-25
 DEMO_METADATA = "demo_metadata.json"
 DEMO_EXPORT = "demo_export"
-
-#: Columns ``list_installations`` may return: attributes only, never the customer register.
-INSTALLATION_LISTING = (
-    "installation_id",
-    "group_code",
-    "subgroup",
-    "customer_class",
-    "subclass",
-    "phases",
-    "nominal_voltage_v",
-    "tariff_modality",
-    "gd_kind",
-    "gd_kwp",
-    "gd_class",
-    "distributor",
-    "municipality",
-    "feeder_id",
-    "transformer_id",
-    "cycle_day",
-    "interval_min",
-)
-
 
 def open_store(home: str | Path, read_only: bool = False) -> Store:
     return Store(home, read_only=read_only)
@@ -90,7 +69,7 @@ def generate_demo(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write the seeded synthetic fleet as MDM exports into ``out``; returns its metadata."""
-    from tools.data import demo  # the generator is imported only when demo data is made
+    from tools.demo import generator as demo  # the generator is imported only when demo data is made
 
     return demo.generate(Path(out), meters=meters, months=months, seed=seed, end=end, progress=progress)
 
@@ -105,6 +84,24 @@ def demo_metadata(home: str | Path) -> dict[str, Any]:
 
 
 def build_demo(
+    home: str | Path,
+    meters: int = 60,
+    months: int = 13,
+    seed: int = 7,
+    end: dt.date = DEMO_END,
+    progress: bool = False,
+    keep_export: bool = False,
+) -> dict[str, Any]:
+    """:func:`build_fleet_demo`, then the challenge and outage-notice scenarios in the operational
+    state (:mod:`tools.demo.challenges`: the 12 opt-ins of TR-0012, the shower challenge)."""
+    from tools.demo.challenges import seed_challenges
+
+    meta = build_fleet_demo(home, meters, months, seed, end, progress, keep_export)
+    seed_challenges(home, meta)
+    return meta
+
+
+def build_fleet_demo(
     home: str | Path,
     meters: int = 60,
     months: int = 13,
@@ -129,6 +126,8 @@ def build_demo(
     meta = demo_metadata(home)
     build = meta.get("build", {})
     if build.get("params") == params and _has_data(home):
+        if _seed_engagement(home, meta, seed, end):
+            _write_meta(home, meta)
         return meta
     out = home / DEMO_EXPORT
     if out.exists():
@@ -156,10 +155,29 @@ def build_demo(
         "generate_s": round(t1 - t0, 2),
         "ingest_s": round(t2 - t1, 2),
     }
+    _seed_engagement(home, meta, seed, end)
     _write_meta(home, meta)
     if not keep_export:
         shutil.rmtree(out, ignore_errors=True)
     return meta
+
+
+def _seed_engagement(home: Path, meta: dict[str, Any], seed: int, end: dt.date) -> bool:
+    """The goal scenarios (on track; above the goal in the third week) belong to the seed-7 fleet
+    ending on DEMO_END: seeded into the operational state and named in the metadata."""
+    from tools.demo.engagement import GOAL_SCENARIOS, seed_engagement
+
+    if seed != 7 or end != DEMO_END:
+        return False
+    meters = int((meta.get("args") or {}).get("meters") or 0)
+    present = {sc[0] for sc in GOAL_SCENARIOS.values() if int(sc[0][-4:]) <= meters}
+    seed_engagement(home, present)
+    names = {name: sc[0] for name, sc in GOAL_SCENARIOS.items() if sc[0] in present}
+    scenarios = meta.setdefault("scenarios", {})
+    if all(scenarios.get(k) == v for k, v in names.items()):
+        return False
+    scenarios.update(names)
+    return True
 
 
 def build_scale_fleet(
@@ -206,7 +224,7 @@ def _has_data(home: Path) -> bool:
         return False
     with Store(home, read_only=True) as store:  # a check: no recovery or aggregate sync needed
         return bool(
-            store.has_lake_data("load_profile") and store.scalar("SELECT count(*) FROM installations")
+            store.has_lake_data("load_profile") and register.installation_count(store)
         )
 
 
@@ -227,22 +245,5 @@ def list_installations(
 ) -> list[dict[str, Any]]:
     """Installations with their key attributes (no name, CPF or phone: the customer register
     is never read here)."""
-    where: list[str] = ["1 = 1"]
-    params: list[Any] = []
-    if group:
-        where.append("group_code = ?")
-        params.append(group.upper())
-    if gd is not None:
-        where.append(
-            "(coalesce(gd_kind, 'none') <> 'none')" if gd else "(coalesce(gd_kind, 'none') = 'none')"
-        )
-    if modality:
-        where.append("lower(tariff_modality) = ?")
-        params.append(modality.lower())
-    sql = f"SELECT {', '.join(INSTALLATION_LISTING)} FROM installations WHERE {' AND '.join(where)} ORDER BY installation_id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
     with Store(home, read_only=True) as store:
-        rows = store.rows(sql, params)
-    return [dict(zip(INSTALLATION_LISTING, row, strict=True)) for row in rows]
+        return register.list_installations(store, group=group, gd=gd, modality=modality, limit=limit)

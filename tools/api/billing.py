@@ -1,11 +1,11 @@
 """Billing tools: ``explain_bill``, ``forecast_bill``, ``compare_tariffs``, ``gd_credits``,
 ``tariff_flag``; and :func:`estimate_cost_for` for the consumption tools.
 
-Each tool reads the installation's interval data with one parameterised query over the
-``load_profile`` view, aggregated to 15-minute slots (the SQL is in the trail and in the
-provenance), classifies the slots into postos (:mod:`tools.domain.calendar`), builds the
-installation's reading cycles (27-33 days from ``cycle_day``; Group A: calendar month) and
-calls the pure engine (:mod:`tools.domain.billing`, :mod:`tools.domain.gd`,
+Each tool reads the installation's interval data with one query of
+:mod:`tools.data.queries.billing` over the ``load_profile`` view, aggregated to 15-minute slots
+(the SQL is in the trail and in the provenance), classifies the slots into postos
+(:mod:`tools.domain.calendar`), builds the installation's reading cycles (27-33 days from
+``cycle_day``; Group A: calendar month) and calls the pure engine (:mod:`tools.domain.billing`, :mod:`tools.domain.gd`,
 :mod:`tools.domain.tariffs`) with the reference data of :mod:`tools.reference`.
 
 Group B data comes from the ``usage_hourly`` aggregate (:mod:`tools.data.usage`) when
@@ -35,6 +35,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.api.context import ToolContext
+from tools.data.queries import billing as queries
+from tools.data.queries.common import usage_source
 from tools.domain import calendar
 from tools.domain.billing import (
     Bill,
@@ -82,48 +84,6 @@ ZERO = Decimal(0)
 MIN_CYCLE_COVERAGE = 0.75
 _AUDIENCE: tuple[Literal["customer", "operator"], ...] = ("customer", "operator")
 
-#: 15-minute slots of one installation (sums of the interval readings that start in the slot).
-SLOTS_SQL = (
-    "SELECT CAST(ts AS DATE) AS day, "
-    "CAST(floor((hour(ts) * 60 + minute(ts)) / 15) * 15 AS INTEGER) AS slot, "
-    "coalesce(sum(import_wh), 0) AS import_wh, coalesce(sum(export_wh), 0) AS export_wh, "
-    "coalesce(sum(q1_varh), 0) AS q1_varh, coalesce(sum(q4_varh), 0) AS q4_varh, "
-    "count(import_wh) AS readings "
-    "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ? "
-    "GROUP BY 1, 2 ORDER BY 1, 2"
-)
-SPAN_SQL = "SELECT min(ts) AS first_ts, max(ts) AS last_ts FROM load_profile WHERE installation_id = ?"
-#: first and last day with data, from the per-day aggregate (only the dates are used)
-SPAN_DAILY_SQL = (
-    "SELECT min(day) AS first_day, max(day) AS last_day FROM usage_daily WHERE installation_id = ?"
-)
-
-#: Group B: one row per day and posto from the hourly aggregate. ``slot`` = the first minute of
-#: the posto that day (the pure code re-classifies it to the same posto); ``slot_rows`` = the
-#: number of 15-minute slots with data (the row count SLOTS_SQL would return). Parameters:
-#: installation, first day, last day, fora-ponta days (DATE[]), posto of each hour on working days.
-POSTO_SLOTS_SQL = """WITH h AS (
-  SELECT day, hour, import_wh, export_wh, readings, slots,
-         CASE WHEN list_contains(CAST($fp_days AS DATE[]), day) THEN 'fora_ponta'
-              ELSE list_extract(CAST($hour_posto AS VARCHAR[]), hour + 1) END AS posto
-  FROM usage_hourly
-  WHERE installation_id = $installation AND day >= $start AND day <= $end
-)
-SELECT day, CAST(min(hour) AS INTEGER) * 60 AS slot,
-       coalesce(sum(import_wh), 0) AS import_wh, coalesce(sum(export_wh), 0) AS export_wh,
-       CAST(0 AS DOUBLE) AS q1_varh, CAST(0 AS DOUBLE) AS q4_varh,
-       CAST(sum(readings) AS BIGINT) AS readings, CAST(sum(slots) AS BIGINT) AS slot_rows
-FROM h GROUP BY day, posto ORDER BY day, slot"""
-#: the cumulative active-energy registers (003 import, 103 export; posto total) read at 00:00
-#: of each day in ``[?, ?]``: a cycle's energy is the difference between the readings at the
-#: start of its first day and at the start of the day after its last (REN 1.000 art. 284).
-REGISTER_SQL = (
-    "SELECT ts, register, max(value_wh) AS value_wh FROM billing_registers "
-    "WHERE installation_id = ? AND posto = 'total' AND register IN ('003', '103') "
-    "AND ts >= ? AND ts <= ? AND hour(ts) = 0 AND minute(ts) = 0 AND second(ts) = 0 "
-    "GROUP BY 1, 2"
-)
-_NO_DAY = dt.date(1900, 1, 1)  # stands for an empty DATE[] (an empty list has no type for the binder)
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -225,10 +185,7 @@ def _setup(
     first = last = None
     span_sql = ""
     if span:
-        span_sql = SPAN_DAILY_SQL if ctx.store.usage_ready() else SPAN_SQL
-        found = ctx.store.rows(ctx.store.scope_sql(span_sql, installation_id), [installation_id])
-        first = found[0][0] if found and found[0][0] is not None else None
-        last = found[0][1] if found and found[0][1] is not None else None
+        first, last, span_sql = queries.data_span(ctx.store, installation_id, usage_source(ctx.store))
     cd = row.get("cycle_day")
     iv = row.get("interval_min")
     return _Call(
@@ -275,25 +232,11 @@ def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
     """
     postos = _hour_postos(call, start, end) if call.ctx.store.usage_ready() else None
     if postos is None:
-        sql = SLOTS_SQL
-        params: list[Any] | dict[str, Any] = [
-            call.installation_id,
-            dt.datetime.combine(start, dt.time()),
-            dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-        ]
-        df = call.ctx.store.df(call.ctx.store.scope_sql(sql, call.installation_id), params)
+        df, sql = queries.slots(call.ctx.store, call.installation_id, start, end)
         n_rows = len(df)
     else:
-        sql = POSTO_SLOTS_SQL
         fp_days, hour_posto = postos
-        params = {
-            "installation": call.installation_id,
-            "start": start,
-            "end": end,
-            "fp_days": fp_days or [_NO_DAY],
-            "hour_posto": hour_posto,
-        }
-        df = call.ctx.store.df(sql, params)
+        df, sql = queries.posto_slots(call.ctx.store, call.installation_id, start, end, fp_days, hour_posto)
         n_rows = int(df.pop("slot_rows").sum())
     if sql not in call.queries:
         call.queries.append(sql)
@@ -365,14 +308,11 @@ def _register_usages(
         return usages
     first = usages[0].cycle.start
     last = (min(usages[-1].cycle.end, end_cap) if end_cap else usages[-1].cycle.end) + dt.timedelta(days=1)
-    df = call.ctx.store.df(
-        call.ctx.store.scope_sql(REGISTER_SQL, call.installation_id),
-        [call.installation_id, dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time())],
-    )
+    df, register_sql = queries.midnight_registers(call.ctx.store, call.installation_id, first, last)
     if df.empty:
         return usages
-    if REGISTER_SQL not in call.queries:
-        call.queries.append(REGISTER_SQL)
+    if register_sql not in call.queries:
+        call.queries.append(register_sql)
     at = {(pd.Timestamp(r.ts).date(), str(r.register)): int(r.value_wh) for r in df.itertuples()}
     out: list[CycleUsage] = []
     for cu in usages:
@@ -407,7 +347,7 @@ def _register_usages(
                     TrailRef("REN 1.000/2021, art. 284", "confirmed"),
                     TrailRef("REN 1.000/2021, art. 657", "confirmed"),
                 ),
-                sql=REGISTER_SQL,
+                sql=register_sql,
             )
         )
         out.append(replace(cu, usage=replace(cu.usage, kwh=kwh, injected=inj)))
@@ -1083,7 +1023,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
                 formula="kWh of the month (projected by the daily average when incomplete)",
                 output=q_kwh(kwh),
                 unit="kWh",
-                sql=SLOTS_SQL,
+                sql=queries.slots_sql(),
             )
         )
     on = m_start

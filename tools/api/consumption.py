@@ -2,8 +2,8 @@
 ``appliance_breakdown`` and ``efficiency_tips``.
 
 Each tool: resolve the period against the data's "today" (billing-cycle labels through
-:mod:`tools.domain.calendar`), read the installation's interval data with parameterised SQL
-over the ``load_profile`` view (``ts`` = interval start, ``import_wh`` / ``export_wh`` per
+:mod:`tools.domain.calendar`), read the installation's interval data through the typed queries of
+:mod:`tools.data.queries.consumption` (``ts`` = interval start, ``import_wh`` / ``export_wh`` per
 interval), call the pure functions of :mod:`tools.domain.consumption`,
 :mod:`tools.domain.profile`, :mod:`tools.domain.appliances` and
 :mod:`tools.domain.efficiency`, and return a typed :class:`~tools.types.ToolResult` whose trail
@@ -30,6 +30,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.api.context import ToolContext
+from tools.data.queries import consumption as queries
+from tools.data.queries.common import usage_source
 from tools.domain import appliances as appl
 from tools.domain import consumption as cons
 from tools.domain import efficiency as eff
@@ -41,85 +43,6 @@ from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 
 PeriodArg = str | dict[str, str]
 DATA_REF = TrailRef("REN 1.000/2021 art. 284 (interval data of the meter)", "confirmed")
-
-INTERVALS_SQL = """SELECT ts, interval_min, import_wh, export_wh, quality
-FROM load_profile
-WHERE installation_id = $installation AND ts >= $start AND ts < $end
-  AND month BETWEEN $month_lo AND $month_hi
-ORDER BY ts"""
-
-#: one row per comparison window; ``{windows}`` is a list of ``($wN_basis, $wN_start, $wN_end)``
-#: tuples of bound parameters (the text itself never holds a value)
-WINDOWS_SQL = """SELECT w.basis,
-       coalesce(sum(lp.import_wh), 0) AS import_wh,
-       coalesce(sum(lp.interval_min), 0) AS covered_minutes
-FROM (VALUES {windows}) AS w(basis, wstart, wend)
-LEFT JOIN load_profile lp
-  ON lp.installation_id = $installation AND lp.ts >= w.wstart AND lp.ts < w.wend
-GROUP BY w.basis"""
-
-#: at most this many similar homes are compared (the nearest installation ids of the same class,
-#: subgroup and phases, half on each side): the answer costs the same in a fleet of 1k or 1M
-PEER_LIMIT = 400
-
-PEERS_SQL = """WITH me AS (
-  SELECT customer_class, subgroup, phases FROM installations WHERE installation_id = $installation
-), cand AS (
-  SELECT i.installation_id
-  FROM installations i JOIN me
-    ON i.customer_class = me.customer_class AND i.subgroup = me.subgroup AND i.phases = me.phases
-  WHERE i.installation_id <> $installation
-    AND coalesce(i.gd_kind, 'none') = 'none' AND coalesce(i.gd_kwp, 0) = 0
-), peers AS (  -- the nearest ids on each side: a bounded sample whatever the fleet size
-  (SELECT installation_id FROM cand WHERE installation_id > $installation ORDER BY installation_id LIMIT {half})
-  UNION ALL
-  (SELECT installation_id FROM cand WHERE installation_id < $installation ORDER BY installation_id DESC LIMIT {half})
-), usage AS (  -- the id range of the peers lets the scan skip the row groups of everyone else
-  SELECT lp.installation_id,
-         sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
-  FROM load_profile lp JOIN peers p ON p.installation_id = lp.installation_id
-  WHERE lp.ts >= $start AND lp.ts < $end AND lp.month BETWEEN $month_lo AND $month_hi
-    AND lp.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
-  GROUP BY lp.installation_id
-  HAVING sum(lp.interval_min) >= $min_minutes
-)
-SELECT count(*) AS peers,
-       median(kwh_day) AS median_kwh_day,
-       quantile_cont(kwh_day, 0.25) AS p25_kwh_day,
-       quantile_cont(kwh_day, 0.75) AS p75_kwh_day,
-       avg(CASE WHEN kwh_day < $this_kwh_day THEN 1.0 ELSE 0.0 END) AS share_below,
-       (SELECT customer_class FROM me) AS customer_class,
-       (SELECT subgroup FROM me) AS subgroup,
-       (SELECT phases FROM me) AS phases
-FROM usage""".replace("{half}", str(PEER_LIMIT // 2))
-
-#: the same as WINDOWS_SQL over the per-day aggregate (``$wN_start`` / ``$wN_end`` are DATEs)
-WINDOWS_DAILY_SQL = """SELECT w.basis,
-       coalesce(sum(d.import_wh), 0) AS import_wh,
-       coalesce(sum(d.minutes), 0) AS covered_minutes
-FROM (VALUES {windows}) AS w(basis, wstart, wend)
-LEFT JOIN usage_daily d
-  ON d.installation_id = $installation AND d.day >= w.wstart AND d.day < w.wend
-GROUP BY w.basis"""
-
-#: the same as PEERS_SQL over the per-day aggregate (``$start`` / ``$end`` are DATEs)
-PEERS_DAILY_SQL = PEERS_SQL.replace(
-    """  SELECT lp.installation_id,
-         sum(lp.import_wh) / 1000.0 / (sum(lp.interval_min) / 1440.0) AS kwh_day
-  FROM load_profile lp JOIN peers p ON p.installation_id = lp.installation_id
-  WHERE lp.ts >= $start AND lp.ts < $end AND lp.month BETWEEN $month_lo AND $month_hi
-    AND lp.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
-  GROUP BY lp.installation_id
-  HAVING sum(lp.interval_min) >= $min_minutes""",
-    """  SELECT d.installation_id,
-         sum(d.import_wh) / 1000.0 / (sum(d.minutes) / 1440.0) AS kwh_day
-  FROM usage_daily d JOIN peers p ON p.installation_id = d.installation_id
-  WHERE d.day >= $start AND d.day < $end
-    AND d.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
-  GROUP BY d.installation_id
-  HAVING sum(d.minutes) >= $min_minutes""",
-)
-assert PEERS_DAILY_SQL != PEERS_SQL
 
 #: peers must have readings for at least this share of the period
 PEER_MIN_COVERAGE = 0.9
@@ -228,77 +151,48 @@ def resolve(ctx: ToolContext, inst: Mapping[str, Any], spec: PeriodArg | None) -
     return resolve_period(spec, today)
 
 
-def _months(start: dt.date, end: dt.date) -> tuple[str, str]:
-    return f"{start.year:04d}-{start.month:02d}", f"{end.year:04d}-{end.month:02d}"
-
-
 def fetch_intervals(
     ctx: ToolContext, installation_id: str, start: dt.date, end: dt.date
 ) -> tuple[pd.DataFrame, str]:
     """Interval readings of ``[start, end]`` (closed dates)."""
-    lo, hi = _months(start, end)
-    params = {
-        "installation": installation_id,
-        "start": dt.datetime.combine(start, dt.time()),
-        "end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-        "month_lo": lo,
-        "month_hi": hi,
-    }
-    sql = ctx.store.scope_sql(INTERVALS_SQL, installation_id, (lo, hi))  # only its files
-    return ctx.store.df(sql, params), INTERVALS_SQL
+    return queries.intervals(ctx.store, installation_id, start, end)
 
 
 def fetch_windows(
     ctx: ToolContext, installation_id: str, windows: Mapping[str, Period]
 ) -> tuple[list[cons.WindowTotal], str]:
     """Energy and covered minutes of each comparison window (one query)."""
-    params: dict[str, Any] = {"installation": installation_id}
-    rows_sql = []
-    daily = ctx.store.usage_ready()
-    for n, (basis, p) in enumerate(windows.items()):
-        start, end = (
-            (p.start, p.end + dt.timedelta(days=1)) if daily else (p.start_ts(), p.end_ts_exclusive())
-        )
-        params.update({f"w{n}_basis": basis, f"w{n}_start": start, f"w{n}_end": end})
-        rows_sql.append(f"($w{n}_basis, $w{n}_start, $w{n}_end)")
-    sql = (WINDOWS_DAILY_SQL if daily else WINDOWS_SQL).format(windows=", ".join(rows_sql))
-    rows = {r[0]: r for r in ctx.store.rows(sql, params)}
+    spans = {basis: (p.start, p.end) for basis, p in windows.items()}
+    rows, sql = queries.windows(ctx.store, installation_id, spans, usage_source(ctx.store))
     out = []
     for basis, p in windows.items():
         r = rows.get(basis)
-        out.append(cons.WindowTotal(basis, p, int(r[1]) if r else 0, int(r[2]) if r else 0))
+        out.append(cons.WindowTotal(basis, p, r.import_wh if r else 0, r.covered_minutes if r else 0))
     return out, sql
 
 
 def fetch_peers(
     ctx: ToolContext, installation_id: str, period: Period, this_kwh_day: Decimal
 ) -> tuple[cons.PeerStats, str]:
-    lo, hi = _months(period.start, period.end)
-    params: dict[str, Any] = {
-        "installation": installation_id,
-        "start": period.start_ts(),
-        "end": period.end_ts_exclusive(),
-        "month_lo": lo,
-        "month_hi": hi,
-        "min_minutes": int(PEER_MIN_COVERAGE * period.days * 1440),
-        "this_kwh_day": float(this_kwh_day),
-    }
-    sql = PEERS_SQL
-    if ctx.store.usage_ready():
-        sql = PEERS_DAILY_SQL
-        params.update(start=period.start, end=period.end + dt.timedelta(days=1))
-        del params["month_lo"], params["month_hi"]
-    r = ctx.store.rows(sql, params)[0]
+    r, sql = queries.peers(
+        ctx.store,
+        installation_id,
+        period.start,
+        period.end,
+        min_minutes=int(PEER_MIN_COVERAGE * period.days * 1440),
+        this_kwh_day=float(this_kwh_day),
+        source=usage_source(ctx.store),
+    )
     return (
         cons.PeerStats(
-            peers=int(r[0]),
-            median_kwh_day=r[1],
-            p25_kwh_day=r[2],
-            p75_kwh_day=r[3],
-            share_below=r[4],
-            customer_class=str(r[5] or ""),
-            subgroup=str(r[6] or ""),
-            phases=int(r[7] or 0),
+            peers=r.peers,
+            median_kwh_day=r.median_kwh_day,
+            p25_kwh_day=r.p25_kwh_day,
+            p75_kwh_day=r.p75_kwh_day,
+            share_below=r.share_below,
+            customer_class=r.customer_class,
+            subgroup=r.subgroup,
+            phases=r.phases,
         ),
         sql,
     )

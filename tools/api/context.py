@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import duckdb
 from pydantic import ValidationError
 
+from tools.data.queries import register
 from tools.data.store import Store
 from tools.errors import ForbiddenInstallation, InvalidArguments, NotIdentified, UnknownInstallation
 from tools.types import ToolResult
@@ -57,11 +57,23 @@ class ToolContext:
     store: Store
     scope: Scope
     today: dt.date | None = None
+    channel: str = "rest"  # where the caller is (consents record it): web | whatsapp | voice | rest | operator
+    #: the instant of the call, local wall-clock time with its UTC offset (the channel's clock);
+    #: read only by tools that record something (a service request's opening, a consent). None: now.
+    now: dt.datetime | None = None
     _installations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
             self.today = self.store.data_today() or dt.date.today()
+
+    def clock(self) -> dt.datetime:
+        """The instant of the call with its offset (``now``, else the system clock in Sao Paulo time)."""
+        if self.now is not None:
+            if self.now.tzinfo is None:
+                raise ValueError("ToolContext.now must carry its UTC offset")
+            return self.now
+        return dt.datetime.now(dt.timezone(dt.timedelta(hours=-3)))
 
     @property
     def data_today(self) -> dt.date:
@@ -74,16 +86,9 @@ class ToolContext:
         cached = self._installations.get(installation_id)
         if cached is not None:
             return dict(cached)
-        cur = self.store.cursor()
-        try:
-            cur.execute("SELECT * FROM installations WHERE installation_id = ?", [installation_id])
-            row = cur.fetchone()
-            names = [d[0] for d in cur.description or []]
-        finally:
-            cur.close()
-        if row is None:
+        rec = register.installation(self.store, installation_id)
+        if rec is None:
             raise UnknownInstallation("unknown installation", installation_id=installation_id)
-        rec: dict[str, Any] = dict(zip(names, row, strict=True))
         self._installations[installation_id] = rec
         return dict(rec)
 
@@ -93,21 +98,8 @@ class ToolContext:
         """``(valid_from, valid_to, attributes)`` of every version of the installation register, oldest
         first (``valid_to`` inclusive, None = in force); one open version when none is stored."""
         current = self.installation(installation_id)
-        cur = self.store.cursor()
-        try:
-            cur.execute(
-                "SELECT * FROM installation_history WHERE installation_id = ? ORDER BY valid_from",
-                [installation_id],
-            )
-            rows = cur.fetchall()
-            names = [d[0] for d in cur.description or []]
-        except duckdb.Error:  # a read-only home built before the register was versioned
-            rows, names = [], []
-        finally:
-            cur.close()
         out = []
-        for row in rows:
-            rec = dict(zip(names, row, strict=True))
+        for rec in register.installation_history(self.store, installation_id):
             vf, vt = rec.pop("valid_from"), rec.pop("valid_to")
             rec.pop("recorded_at", None)
             rec.pop("source", None)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tools.data.calibration import calibrate as _calibrate_data
 from tools.data.calibration import load_calibration, measure_lake
-from tools.data.calibration_sample import SampleSpec
+from tools.data.queries.lake import COMPOSITION_SQL, lake_composition
 from tools.data.store import Store
+from tools.demo.calibration import calibrate as _calibrate_data
+from tools.demo.calibration_sample import SampleSpec
 from tools.domain.storage_cost_coef import (
     LIT_EVENT,
     LIT_QEE,
@@ -152,23 +153,6 @@ def current_calibration(home: str | Path) -> ToolResult[CalibrationValue] | None
 
 # ------------------------------------------------------------------------------ lake check
 
-_COMPOSITION_SQL = """
-SELECT i.group_code, i.phases, coalesce(i.gd_kind, 'none') <> 'none' AS pv, lp.interval_min,
-       count(DISTINCT i.installation_id) AS meters, count(*) AS lp_rows
-FROM load_profile lp JOIN installations i USING (installation_id)
-GROUP BY ALL ORDER BY ALL
-"""
-_COUNTS_SQL = """
-SELECT i.group_code,
-       (SELECT count(*) FROM events e JOIN installations x USING (installation_id) WHERE x.group_code = i.group_code),
-       (SELECT count(*) FROM billing_registers r JOIN installations x USING (installation_id)
-          WHERE x.group_code = i.group_code)
-FROM (SELECT DISTINCT group_code FROM installations) i ORDER BY 1
-"""
-_QEE_SQL = "SELECT count(v_a_dv) + count(v_b_dv) + count(v_c_dv) FROM voltage_10min"
-_DAYS_SQL = "SELECT date_diff('day', min(ts)::DATE, max(ts)::DATE) + 1 FROM load_profile"
-
-
 @dataclass(frozen=True, slots=True)
 class LakeCheckValue:
     predicted_bytes: Mapping[str, float]
@@ -187,14 +171,12 @@ def lake_check(
     """
     store = Store(home, read_only=True)
     try:
-        comp = store.rows(_COMPOSITION_SQL)
-        if not comp:
-            raise NoData("no load profile in the lake", home=str(home))
-        days = float(store.scalar(_DAYS_SQL))
-        counts = {g: (ev, reg) for g, ev, reg in store.rows(_COUNTS_SQL)}
-        qee = float(store.scalar(_QEE_SQL) or 0)
+        found = lake_composition(store)
     finally:
         store.close()
+    if not found.segments:
+        raise NoData("no load profile in the lake", home=str(home))
+    comp, days, counts, qee = found.segments, found.days, found.counts, found.voltage_values
     if coefs is None:
         cal = load_calibration(calibration_home or home) or {}
         coefs = Coefficients({k: v for k, v in cal.items() if k != "lake"})
@@ -239,7 +221,7 @@ def lake_check(
         {t: round(e, 4) for t, e in error.items()},
         "relative error",
         (CAL_REF,),
-        sql=";\n".join(s.strip() for s in (_COMPOSITION_SQL, _COUNTS_SQL, _QEE_SQL, _DAYS_SQL)),
+        sql=COMPOSITION_SQL,
     )
     return ToolResult(
         "cost_lake_check",

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.api.cost_prices import default_fx, load_books, price_catalogue_version
 from tools.data.calibration import load_calibration
 from tools.domain.storage_cost import Scenario, ScenarioResult, Selection, run_scenario
 from tools.domain.storage_cost_coef import (
@@ -34,6 +33,7 @@ from tools.domain.storage_cost_prices import PriceBook, select_book
 from tools.domain.storage_cost_sim import DEFAULT_GROWTH, Fleet, Overheads, Tiering, flat_fleet
 from tools.domain.storage_cost_volume import ProductRates
 from tools.errors import InvalidArguments
+from tools.reference.prices.catalogue import default_fx, load_books, price_catalogue_version
 from tools.registry import ToolSpec
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
 from tools.units import money

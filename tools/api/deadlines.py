@@ -8,6 +8,11 @@ PRODIST limits after a voltage complaint (window over ``voltage_10min``), the fi
 a new connection; the relay disconnect before a wrongful-suspension report gives the art. 441
 suspension time. The pure engine :mod:`tools.domain.deadlines` then counts the deadlines
 (art. 656 / art. 362) and the Anexo IV compensation (arts. 440-441). Every SQL goes in the trail.
+
+The requests the assistant opened in a conversation (the outbox, :mod:`tools.data.outbox`) are
+read together with the CRM's export, as one list: a customer asking "e meu pedido?" right after
+opening one finds it. The customer's "now" is the data's today at 00:00, or later when the system
+itself recorded a request of theirs later (the outbox is written by this running system).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.api.context import ToolContext
 from tools.api.fleet.common import opt_ts
 from tools.api.quality_common import band_params, fleet_nominals, sql_file, voltage_rules
+from tools.data import outbox
 from tools.data.store import Store
 from tools.domain import deadlines as dl
+from tools.domain import request_types as rt
 from tools.domain.deadline_reference import (
     DeadlineReference,
     DeadlineRule,
@@ -50,15 +57,38 @@ def _types_with(ref: DeadlineReference, **match: Any) -> list[str]:
     return sorted(k for k, r in ref.rules.items() if all(getattr(r, f) == v for f, v in match.items()))
 
 
+_REQUEST_COLS = "request_id, installation_id, request_type, opened_at, closed_at, status, area, region"
+_OUTBOX_SELECT = (
+    "SELECT CAST(request_id AS VARCHAR) AS request_id, CAST(installation_id AS VARCHAR) AS installation_id,"
+    " CAST(request_type AS VARCHAR) AS request_type, CAST(opened_at AS TIMESTAMP) AS opened_at,"
+    " CAST(closed_at AS TIMESTAMP) AS closed_at, CAST(status AS VARCHAR) AS status,"
+    f" CAST(area AS VARCHAR) AS area, CAST(region AS VARCHAR) AS region FROM {outbox.OUTBOX_RELATION}"
+)
+#: What the deadline query reads its requests from (``{requests}`` in deadline_requests.sql).
+CRM_REQUESTS = "service_requests"
+CRM_AND_OUTBOX = f"(SELECT {_REQUEST_COLS} FROM service_requests UNION ALL {_OUTBOX_SELECT})"
+OUTBOX_ONLY = f"({_OUTBOX_SELECT})"
+
+
 def fetch_requests(
-    store: Store, as_of: dt.datetime, **query: Any
+    store: Store,
+    as_of: dt.datetime,
+    outbox_rows: pd.DataFrame | None = None,
+    crm: bool = True,
+    **query: Any,
 ) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Requests with the meter's evidence, in one set-based query (requests x events/voltage).
 
+    ``outbox_rows``: the outbox's requests (:func:`tools.data.outbox.requests_frame`), read with
+    the CRM's export as one list; ``crm=False`` when the store has no ``service_requests`` table.
     ``query``: the filters of :func:`requests_query` (installation_id, request_id, region, types,
     since, ref)."""
-    sql, params = requests_query(store, as_of, **query)
-    return store.df(sql, params), sql, params
+    if outbox_rows is None or outbox_rows.empty:
+        sql, params = requests_query(store, as_of, **query)
+        return store.df(sql, params), sql, params
+    source = CRM_AND_OUTBOX if crm else OUTBOX_ONLY
+    sql, params = requests_query(store, as_of, source=source, **query)
+    return outbox.query_with_outbox(store, sql, params, outbox_rows), sql, params
 
 
 def requests_query(
@@ -71,8 +101,10 @@ def requests_query(
     types: Sequence[str] | None = None,
     since: dt.datetime | None = None,
     ref: DeadlineReference | None = None,
+    source: str = CRM_REQUESTS,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of :func:`fetch_requests` (also run by the fleet jobs on Spark)."""
+    """The SQL and parameters of :func:`fetch_requests` (also run by the fleet jobs on Spark, over
+    the CRM's export only: ``source`` names where the requests come from)."""
     ref = ref or load_reference()
     vr = voltage_rules()
     params: dict[str, Any] = {
@@ -99,7 +131,11 @@ def requests_query(
             params[key] = ["-"]  # an empty VARCHAR[] has no type for the binder
     if not params["b_nom"]:
         params.update({"b_nom": [0.0], "b_alo": [0.0], "b_ahi": [0.0], "b_plo": [0.0], "b_phi": [0.0]})
-    sql = sql_file("deadline_requests.sql").replace("{window_rows}", str(int(vr.set_size) - 1))
+    sql = (
+        sql_file("deadline_requests.sql")
+        .replace("{window_rows}", str(int(vr.set_size) - 1))
+        .replace("{requests}", source)
+    )
     return sql, params
 
 
@@ -345,15 +381,7 @@ def rule_info(rule: DeadlineRule, area: str) -> RuleInfo:
 
 
 #: The rule shown first for a family when the customer has no request of it.
-PRIMARY_TYPES = (
-    "religacao_normal",
-    "ligacao_nova",
-    "reclamacao_sem_visita",
-    "verificacao_tensao",
-    "inspecao_medidor",
-    "ressarcimento_danos",
-    "troca_modalidade_tarifaria",
-)
+PRIMARY_TYPES = rt.PRIMARY_TYPES
 
 
 def _main_request(records: Sequence[RequestDeadline]) -> RequestDeadline | None:
@@ -439,17 +467,23 @@ def deadline_status(
             issues.append(
                 Issue("deadlines.issue.unknown_request_type", "warning", {"request_type": args.request_type})
             )
+    mine = outbox.requests_frame(outbox.outbox_requests(ctx.store.home, installation_id))
+    if not mine.empty:  # this system recorded a request of theirs: "now" is at least that instant
+        as_of = max(as_of, pd.Timestamp(mine["opened_at"].max()).to_pydatetime())
     since = None if args.request_id else as_of - dt.timedelta(days=CUSTOMER_LOOKBACK_DAYS)
     trail: list[Step] = []
     queries: list[str] = []
     records: list[RequestDeadline] = []
     ev = pd.DataFrame()
-    if not _has_table(ctx.store, "service_requests"):
+    crm = _has_table(ctx.store, "service_requests")
+    if not crm and mine.empty:
         issues.append(Issue("deadlines.issue.no_service_requests", "warning", {}))
     elif types is None or types:
         raw, sql, _ = fetch_requests(
             ctx.store,
             as_of,
+            outbox_rows=mine,
+            crm=crm,
             installation_id=installation_id,
             request_id=args.request_id,
             types=types,
@@ -468,7 +502,8 @@ def deadline_status(
                     "types": list(types or []),
                     "request_id": args.request_id,
                 },
-                "service_requests LEFT JOIN meter evidence (ASOF joins on events, window on voltage_10min)",
+                "(service_requests UNION ALL outbox) LEFT JOIN meter evidence (ASOF joins on events, window on "
+                "voltage_10min)",
                 int(len(ev)),
                 "requests",
                 (ref.counting_ref,),
@@ -599,7 +634,9 @@ def deadline_exposure(
     with the meter's evidence; flags requests the CRM closed before (or without) the meter
     showing the service done, and those the meter shows done but the CRM keeps open."""
     ref = load_reference()
-    if not _has_table(ctx.store, "service_requests"):
+    crm = _has_table(ctx.store, "service_requests")
+    opened = outbox.requests_frame(outbox.outbox_requests(ctx.store.home, limit=100_000))
+    if not crm and opened.empty:
         raise NoData("no service requests in the store", table="service_requests")
     as_of = _as_of(ctx)
     if args.due_within_hours is not None:
@@ -618,7 +655,9 @@ def deadline_exposure(
             )
             types = ("-",)
     since = as_of - dt.timedelta(days=args.lookback_days)
-    raw, sql, params = fetch_requests(ctx.store, as_of, region=args.region, types=types, since=since, ref=ref)
+    raw, sql, params = fetch_requests(
+        ctx.store, as_of, outbox_rows=opened, crm=crm, region=args.region, types=types, since=since, ref=ref
+    )
     ev, ksql = evaluate(ctx.store, raw, as_of, ref)
     issues.extend(_common_issues(ev))
     ev = ev[~ev["state"].isin(["unknown_type", "cancelled"])]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tools.data.queries import register
 from tools.data.store import Store
 
 
@@ -19,12 +20,7 @@ def installation_for_phone(store: Store, phone: str) -> str | None:
     digits = _digits(phone)
     if not digits:
         return None
-    rows = store.rows(
-        "SELECT installation_id FROM customers WHERE regexp_replace(phone, '[^0-9]', '', 'g') = ? "
-        "ORDER BY installation_id LIMIT 1",
-        [digits],
-    )
-    return rows[0][0] if rows else None
+    return register.installation_for_phone_digits(store, digits)
 
 
 def verify(store: Store, installation_id: str, cpf_last_digits: str) -> bool:
@@ -32,19 +28,13 @@ def verify(store: Store, installation_id: str, cpf_last_digits: str) -> bool:
     digits = _digits(cpf_last_digits)
     if len(digits) < 4:
         return False
-    rows = store.rows("SELECT cpf FROM customers WHERE installation_id = ?", [installation_id])
-    return any(_digits(r[0]).endswith(digits) for r in rows)
+    return any(_digits(cpf).endswith(digits) for cpf in register.titular_cpfs(store, installation_id))
 
 
 def installation_exists(store: Store, installation_id: str) -> bool:
-    return bool(store.rows("SELECT 1 FROM installations WHERE installation_id = ?", [installation_id]))
+    return register.installation_exists(store, installation_id)
 
 
 def alert_recipients(store: Store, installation_ids: list[str] | None = None) -> list[tuple[str, str]]:
     """(installation_id, phone) pairs for proactive messages; used only by the messaging channel."""
-    sql = "SELECT installation_id, phone FROM customers WHERE phone IS NOT NULL AND phone <> ''"
-    params: list[str] = []
-    if installation_ids:
-        sql += " AND installation_id IN (SELECT unnest(?))"
-        params.append(installation_ids)  # type: ignore[arg-type]
-    return [(r[0], r[1]) for r in store.rows(sql + " ORDER BY installation_id", params)]
+    return register.alert_recipients(store, installation_ids)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from tools.api.context import ToolContext
 from tools.api.quality_common import continuity_rules, monthly_eusd, reference_versions, text, voltage_rules
+from tools.data.queries import quality as quality_queries
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain import quality as q
@@ -156,11 +157,6 @@ class VoltageQualityArgs(BaseModel):
     phase: Literal["A", "B", "C", "a", "b", "c"] | None = Field(None, description="one phase only")
 
 
-_READINGS_SQL = (
-    "SELECT ts, v_a_dv, v_b_dv, v_c_dv FROM voltage_10min "
-    "WHERE installation_id = ? AND ts >= ? AND ts < ? ORDER BY ts"
-)
-_POWER_SQL = "SELECT ts, code FROM events WHERE installation_id = ? AND code IN (1, 2) AND ts >= ? AND ts < ? ORDER BY ts, code"
 #: how far after the period valid readings may be taken to complete the last set
 SET_COMPLETION_DAYS = 7
 
@@ -169,8 +165,9 @@ def fetch_interruptions(
     store: Store, installation_id: str, start: dt.datetime, end: dt.datetime
 ) -> list[cont.Interruption]:
     """Power-down/up pairs of one installation around ``[start, end)``."""
-    sql = store.scope_sql(_POWER_SQL, installation_id)  # only the files that may hold it
-    ev = store.df(sql, [installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)])
+    ev, _ = quality_queries.power_events(
+        store, installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)
+    )
     return cont.pair_power_events(ev)
 
 
@@ -197,9 +194,7 @@ def voltage_quality(
     # the nominal voltage in force in the period (versioned register), not the latest
     in_force = ctx.installation_on(installation_id, period.start)
     band = q.meter_band(in_force["nominal_voltage_v"], rules, text(in_force.get("group_code")))
-    readings = ctx.store.df(
-        ctx.store.scope_sql(_READINGS_SQL, installation_id), [installation_id, start, end_ext]
-    )
+    readings, readings_sql = quality_queries.voltage_readings(ctx.store, installation_id, start, end_ext)
     if readings.empty:
         raise NoData("no voltage readings", installation_id=installation_id, period=period.label)
     intr = fetch_interruptions(ctx.store, installation_id, start, end_ext)
@@ -216,7 +211,7 @@ def voltage_quality(
         len(readings),
         "readings",
         (),
-        _READINGS_SQL + ";\n" + _POWER_SQL,
+        readings_sql + ";\n" + quality_queries.power_events_sql(),
     )
     trail: list[Step] = [fetch, *ind.steps]
     issues: list[Issue] = [Issue("quality.issue.indicative_only", "warning", {})]
@@ -428,7 +423,7 @@ def continuity_indicators(
             len(intr),
             "interruptions",
             (rules.compensation_ref,),
-            _POWER_SQL,
+            quality_queries.power_events_sql(),
         ),
         Step(
             "continuity.step.limits",

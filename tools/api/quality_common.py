@@ -1,45 +1,41 @@
 """Helpers shared by the quality-area tools (:mod:`tools.api.quality`, :mod:`tools.api.fleet`,
 :mod:`tools.api.deadlines`, :mod:`tools.api.export`).
 
-The parsed ``tools/reference/quality_limits.json`` and the rules built from it, the named SQL
-files of ``tools/data/sql``, the PRODIST band table as SQL list parameters, and the EUSD of an
+The rules built from ``tools/reference/quality_limits.json`` (read by
+:mod:`tools.reference.quality`), the named SQL files of ``tools/data/sql``, the PRODIST band table as SQL list parameters, and the EUSD of an
 installation-month (TUSD from the billing reference).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
+from tools.data.queries import quality as quality_queries
+from tools.data.queries import register
+from tools.data.queries.common import usage_source
+from tools.data.sqlfiles import sql_file  # re-exported: deadlines and the fleet jobs read it here
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds
 from tools.errors import TariffNotFound
 from tools.reference import load_reference
+from tools.reference.quality import quality_limits, quality_versions
 from tools.types import Issue, Step, TrailRef
 from tools.units import d
 
-REFERENCE_FILE = "quality_limits.json"
-REFERENCE_VERSION_KEY = "quality_limits"
-
 # ----------------------------------------------------------------------------- reference + SQL
 
-
-@cache
-def reference_data() -> dict[str, Any]:
-    """The parsed ``quality_limits.json`` (numbers as Decimal)."""
-    text = (resources.files("tools") / "reference" / REFERENCE_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text, parse_float=Decimal)
-    return data
+#: the parsed ``quality_limits.json`` and its version for provenance (loaded by tools.reference)
+reference_data = quality_limits
+reference_versions = quality_versions
 
 
 @cache
@@ -52,19 +48,9 @@ def continuity_rules() -> cont.ContinuityRules:
     return cont.parse_continuity_rules(reference_data())
 
 
-@cache
-def sql_file(name: str) -> str:
-    """A named query from ``tools/data/sql`` (``quality_*`` / ``fleet_*`` files)."""
-    return (resources.files("tools.data") / "sql" / name).read_text(encoding="utf-8")
-
-
 def text(x: Any) -> str | None:
     """A register attribute as str, None for SQL NULL / NaN."""
     return None if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
-
-
-def reference_versions() -> dict[str, str]:
-    return {REFERENCE_VERSION_KEY: str(reference_data().get("version", ""))}
 
 
 def band_params(nominals: Sequence[float | int | Decimal]) -> dict[str, list[float]]:
@@ -96,7 +82,7 @@ def band_tr(nominals: Sequence[float]) -> list[float]:
 
 
 def fleet_nominals(store: Store) -> list[float]:
-    return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+    return register.nominal_voltages(store)
 
 
 def voltage_params(
@@ -190,22 +176,8 @@ def eusd(kwh: Decimal, contracted_kw: Decimal, tusd: Tusd) -> Decimal:
 def month_kwh(store: Store, installation_id: str, month_start: dt.date) -> tuple[Decimal, int, int, str]:
     """(kWh imported in the calendar month, days with data, days in month, SQL)."""
     _, m_end = month_bounds(month_start.year, month_start.month)
-    if store.usage_ready():  # one row per installation-day with data (tools/data/usage.py)
-        sql = (
-            "SELECT coalesce(sum(import_wh), 0) AS wh, count(*) AS days "
-            "FROM usage_daily WHERE installation_id = ? AND day >= ? AND day < ?"
-        )
-        start: dt.date = month_start
-        end: dt.date = m_end + dt.timedelta(days=1)
-    else:
-        sql = (
-            "SELECT coalesce(sum(import_wh), 0) AS wh, count(DISTINCT CAST(ts AS DATE)) AS days "
-            "FROM load_profile WHERE installation_id = ? AND ts >= ? AND ts < ?"
-        )
-        start = dt.datetime.combine(month_start, dt.time())
-        end = dt.datetime.combine(m_end + dt.timedelta(days=1), dt.time())
-    wh, days = store.rows(sql, [installation_id, start, end])[0]
-    return Decimal(int(wh)) / 1000, int(days), m_end.day, sql
+    wh, days, sql = quality_queries.month_energy(store, installation_id, month_start, m_end, usage_source(store))
+    return Decimal(wh) / 1000, days, m_end.day, sql
 
 
 def monthly_eusd(

@@ -3,19 +3,17 @@
 One :class:`DeadlineRule` per request type (REN 1.000/2021 Anexo IV and arts. 362-365, 408-409,
 438), the compensation coefficients of arts. 440-441 (:class:`CompensationParams`), counting and
 evidence settings, and the request-type lookup by family, key or alias. The engine is
-:mod:`tools.domain.deadlines`.
+:mod:`tools.domain.deadlines`; the file is read by :mod:`tools.reference.deadlines` (this module
+does no I/O).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from tools.types import TrailRef
@@ -154,11 +152,13 @@ def parse_reference(data: Mapping[str, Any]) -> DeadlineReference:
     )
 
 
-@cache
 def load_reference() -> DeadlineReference:
-    """The packaged ``tools/reference/deadlines.json`` (read once)."""
-    text = resources.files("tools.reference").joinpath("deadlines.json").read_text(encoding="utf-8")
-    return parse_reference(json.loads(text))
+    """The packaged ``tools/reference/deadlines.json``, as read by its loader
+    (:func:`tools.reference.deadlines.load_deadline_reference`, read once): the default of the
+    functions here and in :mod:`tools.domain.deadlines` when no reference is passed."""
+    from tools.reference.deadlines import load_deadline_reference  # the loader imports this module
+
+    return load_deadline_reference()
 
 
 def resolve_request_types(query: str | None, ref: DeadlineReference | None = None) -> tuple[str, ...]:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.api.quality_common import continuity_rules, sql_file, tusd_for
+from tools.api.quality_common import continuity_rules, tusd_for
+from tools.data.queries import register
+from tools.data.sqlfiles import with_parts as with_parts  # re-exported: the fleet tools and jobs read it here
 from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain.periods import month_bounds
@@ -67,14 +69,6 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
     return out
 
 
-def with_parts(name: str, **parts: str) -> str:
-    """A fleet SQL file with ``{{part}}`` placeholders replaced by other SQL files."""
-    sql = sql_file(name)
-    for key, part in parts.items():
-        sql = sql.replace("{{" + key + "}}", sql_file(part))
-    return sql
-
-
 def param_text(params: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as they go in the trail (lists shortened)."""
     out: dict[str, Any] = {}
@@ -92,7 +86,7 @@ def sql_step(
 def limit_params(store: Store, with_dicri: bool = False) -> dict[str, list[Any]]:
     """Continuity limits per distinct (conjunto, area, group, subgroup) of the fleet, as SQL lists."""
     rules = continuity_rules()
-    combos = store.rows("SELECT DISTINCT conjunto_id, area, group_code, subgroup FROM installations")
+    combos = register.continuity_combinations(store)
     out: dict[str, list[Any]] = {
         k: [] for k in ("l_conj", "l_area", "l_group", "l_sub", "l_dic_h", "l_fic", "l_dmic_h")
     }
@@ -115,7 +109,7 @@ def limit_params(store: Store, with_dicri: bool = False) -> dict[str, list[Any]]
 def critical_params(store: Store) -> dict[str, list[Any]]:
     rules = continuity_rules()
     conj, days = [], []
-    for (cid,) in store.rows("SELECT DISTINCT conjunto_id FROM installations WHERE conjunto_id IS NOT NULL"):
+    for cid in register.conjuntos(store):
         for day in sorted(rules.critical_days_for(cid)):
             conj.append(cid)
             days.append(day)
@@ -162,10 +156,7 @@ def money_of(x: Any) -> Decimal:
 
 def municipalities(store: Store) -> tuple[str, ...]:
     """The municipalities of the installation register, as spelled there (filters and pickers)."""
-    rows = store.rows(
-        "SELECT DISTINCT municipality FROM installations WHERE municipality IS NOT NULL ORDER BY 1"
-    )
-    return tuple(str(r[0]) for r in rows)
+    return register.municipalities(store)
 
 
 class PlaceFilter(BaseModel):
@@ -185,16 +176,7 @@ def scope_ids(store: Store, f: PlaceFilter, use_transformer: bool = True) -> lis
     transformer = f.transformer if use_transformer else None
     if not (f.feeder or transformer or f.region):
         return None
-    rows = store.rows(
-        "SELECT installation_id FROM installations "
-        "WHERE (CAST(? AS VARCHAR) IS NULL OR upper(feeder_id) = upper(CAST(? AS VARCHAR))) "
-        "AND (CAST(? AS VARCHAR) IS NULL OR upper(transformer_id) = upper(CAST(? AS VARCHAR))) "
-        "AND (CAST(? AS VARCHAR) IS NULL "
-        "     OR strip_accents(lower(municipality)) = strip_accents(lower(CAST(? AS VARCHAR)))) "
-        "ORDER BY installation_id",
-        [f.feeder, f.feeder, transformer, transformer, f.region, f.region],
-    )
-    return [str(r[0]) for r in rows] or ["-"]
+    return register.installations_in_place(store, f.feeder, transformer, f.region) or ["-"]
 
 
 def scope_issue(f: PlaceFilter, ids: list[str] | None) -> list[Issue]:

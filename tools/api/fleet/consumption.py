@@ -17,6 +17,7 @@ from tools.api.fleet.common import (
     sql_step,
     with_parts,
 )
+from tools.data.queries import register
 from tools.data.store import Store
 from tools.domain.calendar import fora_ponta_days
 from tools.domain.periods import resolve_period
@@ -84,10 +85,7 @@ class FleetConsumption:
 
 def _posto_params(store: Store, period: Period) -> tuple[dict[str, Any], list[TrailRef]]:
     ref = load_reference()
-    dists = [
-        r[0]
-        for r in store.rows("SELECT DISTINCT distributor FROM installations WHERE distributor IS NOT NULL")
-    ]
+    dists = register.distributors(store)
     out: dict[str, list[Any]] = {"w_dist": [], "w_posto": [], "w_lo": [], "w_hi": []}
     refs: list[TrailRef] = []
     for dist in dists:

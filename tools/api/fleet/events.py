@@ -21,8 +21,11 @@ from tools.api.fleet.common import (
     scope_issue,
     sql_step,
 )
-from tools.api.quality_common import reference_versions, sql_file
+from tools.api.quality_common import reference_versions
 from tools.data import schema
+from tools.data.queries import events as event_queries
+from tools.data.queries import register
+from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 from tools.domain.periods import resolve_period
 from tools.errors import InvalidArguments
@@ -127,19 +130,10 @@ def resolve_codes(store: Store, code: str | int | None, kind: str | None) -> lis
     if isinstance(code, int) or str(code).strip().isdigit():
         return [int(code)]
     text = str(code).strip().lower()
-    rows = store.rows(
-        "SELECT code FROM event_codes WHERE (key = ? OR category = ?) AND (CAST(? AS VARCHAR) IS NULL OR kind = ?) ORDER BY code",
-        [text, text, kind, kind],
-    )
-    if not rows:
-        known = [
-            r[0]
-            for r in store.rows(
-                "SELECT DISTINCT key FROM event_codes WHERE key NOT LIKE 'vendor_%' ORDER BY key"
-            )
-        ]
-        raise InvalidArguments("unknown event code", code=code, known=known)
-    return [int(r[0]) for r in rows]
+    found = event_queries.codes_for(store, text, kind)
+    if not found:
+        raise InvalidArguments("unknown event code", code=code, known=event_queries.known_keys(store))
+    return found
 
 
 _POWER_CODES = [schema.EVENT_POWER_DOWN, schema.ALARM_LAST_GASP]
@@ -147,10 +141,7 @@ _POWER_CODES = [schema.EVENT_POWER_DOWN, schema.ALARM_LAST_GASP]
 
 def _topology_of(ctx: ToolContext, ids: list[str]) -> tuple[set[str], set[str]]:
     """Feeders and transformers of the given installations."""
-    rows = ctx.store.rows(
-        "SELECT DISTINCT feeder_id, transformer_id FROM installations WHERE list_contains(?, installation_id)",
-        [ids],
-    )
+    rows = register.topology_of(ctx.store, ids)
     return {str(f) for f, _ in rows if f}, {str(t) for _, t in rows if t}
 
 
@@ -218,11 +209,8 @@ def events_summary(
                 if o.entity_id in transformers or (o.level == "feeder" and o.entity_id in feeders)
             )
         in_outages = int(odf["n_down"].sum()) if not odf.empty else 0
-        down_meters = ctx.store.scalar(
-            "SELECT count(DISTINCT installation_id) FROM events WHERE ts >= ? AND ts < ? AND list_contains(?, code)",
-            [start, end, _POWER_CODES],
-        )
-        isolated = max(int(down_meters or 0) - in_outages, 0)
+        down_meters = event_queries.meters_with_codes(ctx.store, start, end, _POWER_CODES)
+        isolated = max(down_meters - in_outages, 0)
         trail.append(sql_step("fleet.step.outage_inference", o_sql, o_params, len(odf)))
     tamper: tuple[TamperFlag, ...] = ()
     if args.kind != "event" and (not codes or set(codes) & set(schema.TAMPER_CODES)):

@@ -44,12 +44,14 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from tools.data import lakefile, schema
-from tools.data.demo import _batches, _metadata, _write_events
-from tools.data.demo_calendar import Grid, Weather, make_grid, make_weather, month_chunks, to_s
-from tools.data.demo_events import Schedule, build_schedule
-from tools.data.demo_fleet import N_FIXED, Fleet, build_fleet
-from tools.data.demo_grid import simulate
-from tools.data.demo_output import (
+from tools.data.sqltext import sql_str_list
+from tools.data.store import Store
+from tools.demo.calendar import Grid, Weather, make_grid, make_weather, month_chunks, to_s
+from tools.demo.events import Schedule, build_schedule
+from tools.demo.fleet import N_FIXED, Fleet, build_fleet
+from tools.demo.generator import _batches, _metadata, _write_events
+from tools.demo.grid import simulate
+from tools.demo.output import (
     MeterIntervals,
     Registers,
     in_windows,
@@ -59,8 +61,6 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
-from tools.data.sqltext import sql_str_list
-from tools.data.store import Store
 from tools.domain.periods import add_months
 
 VOLTAGE_EVERY = 10

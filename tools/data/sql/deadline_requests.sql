@@ -5,7 +5,9 @@
 -- Parameters: $as_of, $since (TIMESTAMP); $installation, $request_id, $region; $types and the
 -- evidence type lists (VARCHAR[]); $reconnect_codes, $suspension_code; $search_days, $set_size,
 -- $max_precaria, $max_critica; band table $b_nom ... $b_phi (0.1 V). The window frame size
--- (set_size - 1 rows) is written into the text before binding: a frame takes no parameter.
+-- (set_size - 1 rows) is written into the text before binding: a frame takes no parameter, and so
+-- is {requests}: the CRM's ``service_requests`` table, or it united with the outbox rows the
+-- assistant opened (``outbox_requests``, registered by tools.data.outbox.query_with_outbox).
 WITH req AS (
   SELECT r.request_id, r.installation_id, r.request_type,
          CAST(r.opened_at AS TIMESTAMP) AS opened_at,
@@ -15,8 +17,8 @@ WITH req AS (
          coalesce(nullif(CAST(r.region AS VARCHAR), ''), i.municipality, '-') AS region,
          coalesce(i.group_code, 'B') AS group_code, i.phases,
          CAST(i.nominal_voltage_v AS DOUBLE) AS nominal_voltage_v
-  FROM service_requests r LEFT JOIN installations i ON i.installation_id = r.installation_id
-  WHERE CAST(r.opened_at AS TIMESTAMP) < $as_of
+  FROM {requests} r LEFT JOIN installations i ON i.installation_id = r.installation_id
+  WHERE CAST(r.opened_at AS TIMESTAMP) <= $as_of
     AND (CAST($installation AS VARCHAR) IS NULL OR r.installation_id = CAST($installation AS VARCHAR))
     AND (CAST($request_id AS VARCHAR) IS NULL OR r.request_id = CAST($request_id AS VARCHAR))
     AND (CAST($region AS VARCHAR) IS NULL

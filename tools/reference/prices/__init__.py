@@ -1,1 +1,1 @@
-"""Price catalogues of the cost estimator (package data, loaded by tools.api.cost_prices)."""
+"""Price catalogues of the cost estimator (package data) and their loader (:mod:`.catalogue`)."""

@@ -8,8 +8,8 @@ with net metering, reactive quadrants, voltages with feeder-level noise and load
 currents from power. Quantised as a meter records it: integer Wh/varh, 0.1 V, 0.01 A.
 Group B is independent of the demo generator on purpose. Group A meters (indirect metering:
 VT secondary voltages, primary currents, a capacitor bank) are simulated with the demo fleet's
-own Group A model (``demo_load.group_a`` and ``demo_grid.simulate``, aggregated by
-``demo_output.intervals``), so the calibration measures how the demo's Group A load profile
+own Group A model (``tools.demo.load.group_a`` and ``tools.demo.grid.simulate``, aggregated by
+``tools.demo.output.intervals``), so the calibration measures how the demo's Group A load profile
 compresses; they get 4 fiscal reads a day.
 """
 
@@ -21,12 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tools.data import demo_fleet, schema
-from tools.data.demo_calendar import make_grid, make_weather
-from tools.data.demo_events import Schedule
-from tools.data.demo_grid import simulate
-from tools.data.demo_output import intervals
-from tools.data.demo_windows import Windows
+from tools.data import schema
+from tools.demo import fleet as demo_fleet
+from tools.demo.calendar import make_grid, make_weather
+from tools.demo.events import Schedule
+from tools.demo.grid import simulate
+from tools.demo.output import intervals
+from tools.demo.windows import Windows
 
 DAYS_PER_MONTH = 30.44
 

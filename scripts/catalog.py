@@ -1,4 +1,4 @@
-"""The README's tool catalogue, generated from the registry (``python -m tools.catalog --write``).
+"""The README's tool catalogue, generated from the registry (``python -m scripts.catalog --write``).
 
 A test fails when the README section is not what this module generates (sqlite-utils' cog habit).
 """

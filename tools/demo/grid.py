@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tools.data import demo_load
-from tools.data.demo_calendar import Grid, Weather
-from tools.data.demo_events import Schedule
-from tools.data.demo_fleet import Fleet
-from tools.data.demo_windows import coverage
+from tools.demo import load as demo_load
+from tools.demo.calendar import Grid, Weather
+from tools.demo.events import Schedule
+from tools.demo.fleet import Fleet
+from tools.demo.windows import coverage
 
 A_VT_RATIO = 120.0  # Group A: indirect metering, VT 13800/115 V → secondary phase-neutral ~66.4 V
 A_PRIMARY_PN_V = 13800.0 / np.sqrt(3.0)

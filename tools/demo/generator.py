@@ -23,12 +23,12 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from tools.data import schema
-from tools.data.demo_calendar import fmt_s, make_grid, make_weather, month_chunks, to_s
-from tools.data.demo_crafted import CRAFTED_CASES, crafted_voltage_week
-from tools.data.demo_events import Schedule, build_schedule
-from tools.data.demo_fleet import Fleet, build_fleet
-from tools.data.demo_grid import simulate
-from tools.data.demo_output import (
+from tools.demo.calendar import fmt_s, make_grid, make_weather, month_chunks, to_s
+from tools.demo.crafted import CRAFTED_CASES, crafted_voltage_week
+from tools.demo.events import Schedule, build_schedule
+from tools.demo.fleet import Fleet, build_fleet, challenge_start
+from tools.demo.grid import simulate
+from tools.demo.output import (
     Registers,
     Sink,
     events_table,
@@ -41,8 +41,8 @@ from tools.data.demo_output import (
     voltage_events,
     voltage_table,
 )
-from tools.data.demo_requests import FILE_NAME as REQUESTS_FILE
-from tools.data.demo_requests import generate_service_requests
+from tools.demo.service_requests import FILE_NAME as REQUESTS_FILE
+from tools.demo.service_requests import generate_service_requests
 from tools.domain.calendar import cycle_containing
 from tools.domain.periods import add_months
 
@@ -51,6 +51,17 @@ __all__ = ["CRAFTED_CASES", "crafted_voltage_week", "generate", "scenario_ids"]
 BATCH_METERS = 96
 STREAM_DAYS = 2
 DEMO_END = dt.date(2026, 11, 25)
+
+
+#: customers who opted in to outage notices in the demo (docs/scenarios.md, ``outage_notice_opt_in``)
+OUTAGE_OPT_IN = 12
+
+
+def _outage_opt_in(inst: pd.DataFrame) -> list[str]:
+    """The first 12 installations of the demo customer's transformer (all of them when fewer)."""
+    demo_tr = inst["transformer_id"].iloc[0]
+    ids = sorted(str(i) for i in inst.loc[inst["transformer_id"] == demo_tr, "installation_id"])
+    return ids[:OUTAGE_OPT_IN]
 
 
 def scenario_ids(metadata: dict[str, Any], name: str) -> list[str]:
@@ -340,11 +351,15 @@ def _metadata(
         "rural": _ids_where(inst, inst["area"] == "rural"),
         "piratininga": _ids_where(inst, inst["distributor"] == "CPFL_PIRATININGA"),
         "nominal_220": _ids_where(inst, inst["nominal_voltage_v"] == 220),
+        "shower_challenge": _ids_where(inst, inst["shower_challenge_day"] >= 0),
+        "outage_notice_opt_in": _outage_opt_in(inst),
     }
     scen = {k: v for k, v in scen.items() if v not in ([], None, "")}
     details = {k: v for k, v in sched.meta.items() if k not in ("outages",)}
+    if scen.get("shower_challenge"):
+        details["shower_challenge"] = {"start": str(challenge_start(end)), "moved_to": "22:00-23:30"}
     return {
-        "generator": "tools.data.demo",
+        "generator": "tools.demo.generator",
         "format_version": 1,
         "args": args,
         "period": {"start": str(start), "end": str(end)},

@@ -20,10 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tools.data import schema
-from tools.data.demo_calendar import POSTO_NAMES, STEP_S, Grid
-from tools.data.demo_crafted import BANDS
-from tools.data.demo_grid import BatchState
-from tools.data.demo_windows import Windows
+from tools.demo.calendar import POSTO_NAMES, STEP_S, Grid
+from tools.demo.crafted import BANDS
+from tools.demo.grid import BatchState
+from tools.demo.windows import Windows
 
 B_ENERGY = ("AE_FWD", "AE_REV", "RE_Q1", "RE_Q4")
 A_CHANNELS = tuple(schema.CHANNELS)

@@ -8,7 +8,8 @@ streams (``seed, idx, day``), so results do not depend on how meters are batched
   evening/morning activity with a weekend shape, electric showers (Brazilian pattern: short
   4.4-7.5 kW draws, mostly 18-21 h, some 6-8 h; later mornings at weekends; "inverno" setting
   in the cold months), air conditioning only in Dec-Mar on hot days (nights, weekend
-  afternoons). Branca customers move showers out of 17-22 h.
+  afternoons). Branca customers move showers out of 17-22 h; the shower-challenge home moves
+  its evening showers to 22:00-23:30 from the challenge day on.
 - Small commerce (B3): opening hours by kind (padaria, loja, escritorio), refrigeration,
   AC during opening hours in summer.
 - Group A4: shifts on business days, base load at night, fixed capacitor bank (capacitive
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.data.demo_calendar import STEP_S, Grid, Weather
+from tools.demo.calendar import STEP_S, Grid, Weather
 
 # fmt: off
 _WEEKDAY_SHAPE = np.array([0.05, 0.04, 0.04, 0.04, 0.05, 0.15, 0.5, 0.7, 0.35, 0.2, 0.2, 0.25,
@@ -83,6 +84,9 @@ def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np
             )
         else:
             ev_h = np.clip(rng.normal(19.4, 0.8, k), 17.6, 22.3)
+        if row.shower_challenge_day >= 0:  # the shower challenge: evening showers after 22:00
+            moved = grid.day_ord[day] >= row.shower_challenge_day
+            ev_h = np.where(moved, 22.0 + (ev_h - 17.6) / (22.3 - 17.6) * 1.5, ev_h)
         mo_h = np.where(
             off, np.clip(rng.normal(9.3, 1.0, k), 7.0, 12.0), np.clip(rng.normal(6.8, 0.45, k), 5.5, 8.2)
         )

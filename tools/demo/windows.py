@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tools.data.demo_calendar import STEP_S, to_s
+from tools.demo.calendar import STEP_S, to_s
 from tools.domain.calendar import is_business_day, is_tariff_holiday, next_business_day
 
 

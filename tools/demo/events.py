@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from tools.data import schema
-from tools.data.demo_calendar import fmt_s, to_s
-from tools.data.demo_fleet import Fleet
-from tools.data.demo_windows import Windows, merge_windows, next_business_8h, suspension_day
+from tools.demo.calendar import fmt_s, to_s
+from tools.demo.fleet import Fleet
+from tools.demo.windows import Windows, merge_windows, next_business_8h, suspension_day
 from tools.domain.calendar import is_business_day
 
 DAY_S = 86400

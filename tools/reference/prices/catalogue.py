@@ -1,4 +1,4 @@
-"""Load the price catalogues (package data) and a user's contract prices.
+"""The price catalogues (package data) and a user's contract prices, loaded.
 
 Catalogue: ``tools/reference/prices/*.json`` read with importlib.resources. A user's file
 (same shape, see docs/cost-model.md) is given by path or by the ``SMARTMETER_COST_PRICES``

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tools.data import demo_names
+from tools.demo import names as demo_names
 
 ID_BASE = 40010000
 
@@ -31,6 +31,9 @@ ROLES: dict[int, str] = {
     25: "suspension", 26: "suspension", 27: "suspension", 28: "zero_consumption", 29: "ac_heavy", 30: "ordinary",
 }
 # fmt: on
+#: The home that takes the shower challenge (docs/scenarios.md, ``shower_challenge``): from the
+#: Monday of the week before the last one, its evening showers move out of the ponta.
+SHOWER_CHALLENGE_IDX = 48
 #: Scenario meters preferably placed under the weak transformers.
 WEAK_PREFERRED = (2, 8, 10, 23, 26, 29)
 N_FIXED = len(ROLES)
@@ -92,6 +95,7 @@ def _meter_params(idx: int, role: str, seed: int) -> dict[str, Any]:
         activity_w=float(rng.uniform(150, 450)),
         day_occ=float(rng.uniform(0.2, 0.8)),
         branca_shift=False,
+        shower_challenge_day=-1,
         dc_kw=0.0,
         pf=float(rng.uniform(0.92, 0.98)),
         cap_frac=0.0,
@@ -176,6 +180,11 @@ def _meter_params(idx: int, role: str, seed: int) -> dict[str, Any]:
     return p
 
 
+def challenge_start(end: dt.date) -> dt.date:
+    """Monday of the week before the one holding ``end`` (2026-11-16 for the default fleet)."""
+    return end - dt.timedelta(days=end.weekday() + 7)
+
+
 def build_fleet(meters: int, seed: int, start: dt.date, end: dt.date) -> Fleet:
     if meters < 1:
         raise ValueError("meters must be >= 1")
@@ -184,6 +193,9 @@ def build_fleet(meters: int, seed: int, start: dt.date, end: dt.date) -> Fleet:
         rows[-1] = _meter_params(meters, "group_a_verde", seed)
     df = pd.DataFrame(rows)
     df.insert(0, "installation_id", [installation_id(i) for i in df["idx"]])
+    challenge = challenge_start(end)
+    if challenge > start:
+        df.loc[df["idx"] == SHOWER_CHALLENGE_IDX, "shower_challenge_day"] = (challenge - start).days
     transformers, feeders = _topology(df, seed)
     _place(df, transformers, feeders)
     _register_columns(df, feeders, seed, start)

@@ -1,0 +1,70 @@
+"""challenge_status and engagement_figures on the demo's scenarios (docs/scenarios.md):
+``shower_challenge`` — 40010048 joined both week challenges of 2026-11-16 and from that day takes
+its evening showers at 22:00-23:30 (fora ponta); ``outage_notice_opt_in`` — 12 titulars of TR-0012.
+
+Hand-worked from the rules: CPFL Paulista B1 Branca (tariffs/cpfl_paulista.toml, R$/MWh without
+taxes) ponta 863,40 + 436,00 = 1.299,40 and fora ponta 348,01 + 276,95 = 624,96: a kWh moved out of
+the ponta is worth (1.299,40 - 624,96) / 1000 = R$ 0,67444. The week of 16/11 has 4 working days
+(Friday 20/11 is Consciência Negra); the 28 days before it have 19 (02/11 is Finados).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+
+from tools.api import Scope, ToolContext, run_tool
+from tools.errors import ForbiddenInstallation
+
+CHALLENGER = "40010048"
+
+
+def _status(store, inst: str = CHALLENGER):  # type: ignore[no-untyped-def]
+    return run_tool("challenge_status", ToolContext(store=store, scope=Scope.customer(inst)), inst, {})
+
+
+def test_shower_challenge_scenario_by_hand(demo_store) -> None:  # type: ignore[no-untyped-def]
+    r = _status(demo_store)
+    v = r.value
+    assert (v.week_start, v.week_end, v.joined) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22), ("ponta_week", "shower"))
+    sh, pw = v.shower, v.ponta_week
+    assert (sh.baseline_days, sh.week_days) == (19, 4)
+    # every evening shower moved after 22:00: no shower left in the ponta on the working days
+    assert sh.week_per_day == 0 and sh.baseline_per_day > 0 and sh.baseline_per_day % 15 == 0  # 15-min data
+    assert sh.reduction == Decimal("1.0000") and sh.completed
+    assert sh.rate_diff_rs_kwh == Decimal("0.67444")
+    assert sh.saving_branca_rs == (sh.moved_kwh * Decimal("0.67444")).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    assert abs(sh.moved_kwh - sh.baseline_kwh_per_day * 4) <= Decimal("0.002")  # all of it left the ponta (per-day figures shown rounded)
+    # the ponta itself: at least the 30 % target, and the R$ by the same rate
+    assert pw.reduction >= Decimal("0.30") and pw.completed
+    assert abs(pw.moved_kwh - (pw.baseline_kwh_per_day - pw.week_kwh_per_day) * 4) <= Decimal("0.004")
+    assert pw.saving_branca_rs == (pw.moved_kwh * Decimal("0.67444")).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    # points: 100 + 100 for the two challenges, 5 per day under the daily budget this month
+    assert v.points_total == 200 + 5 * v.streak.days_under
+    assert set(v.badges) >= {"fora_da_ponta", "banho_fora_da_ponta"}
+    again = _status(demo_store)  # computing twice never awards twice
+    assert again.value.points_total == v.points_total and again.value.new_points == 0
+    keys = {s.key for s in r.trail}
+    assert {"engagement.step.saving_branca", "engagement.step.branca_rates", "engagement.step.streak"} <= keys
+
+
+def test_a_customer_sees_only_their_own_challenges(demo_store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ForbiddenInstallation):
+        run_tool("challenge_status", ToolContext(store=demo_store, scope=Scope.customer("40010001")), CHALLENGER, {})
+
+
+def test_engagement_figures_of_the_demo(demo_store) -> None:  # type: ignore[no-untyped-def]
+    ctx = ToolContext(store=demo_store, scope=Scope.operator())
+    r = run_tool("engagement_figures", ctx, None, {"period": "last_30_days"})
+    v = r.value
+    assert v.opt_ins["outage_notices"] == 12
+    assert (v.participants, v.enrolments, v.completed) == (1, 2, 2)
+    assert v.ponta_share_after < v.ponta_share_before
+    # the demo logged yesterday's outage notices for the 12: 12 down, 12 up; 12 x 10 % = 1,2 calls
+    assert (v.outage_notices_down, v.outage_notices_up, v.outage_outages) == (12, 12, 1)
+    assert v.calls_avoided_estimate == Decimal("1.2")
+    assert any(i.code == "engagement.issue.calls_estimate" for i in r.issues)
+    with pytest.raises(ForbiddenInstallation):
+        run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.customer(CHALLENGER)), CHALLENGER, {})

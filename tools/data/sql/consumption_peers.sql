@@ -1,0 +1,35 @@
+-- Similar homes: kWh/day statistics of at most {half} x 2 installations of the same class,
+-- subgroup and phases (the nearest ids on each side: a bounded sample whatever the fleet size),
+-- without GD, with readings for at least $min_minutes of [$start, $end).
+-- {{usage}}: the usage source (usage_lake.sql, or usage_daily.sql with DATE bounds).
+WITH me AS (
+  SELECT customer_class, subgroup, phases FROM installations WHERE installation_id = $installation
+), cand AS (
+  SELECT i.installation_id
+  FROM installations i JOIN me
+    ON i.customer_class = me.customer_class AND i.subgroup = me.subgroup AND i.phases = me.phases
+  WHERE i.installation_id <> $installation
+    AND coalesce(i.gd_kind, 'none') = 'none' AND coalesce(i.gd_kwp, 0) = 0
+), peers AS (
+  (SELECT installation_id FROM cand WHERE installation_id > $installation ORDER BY installation_id LIMIT {half})
+  UNION ALL
+  (SELECT installation_id FROM cand WHERE installation_id < $installation ORDER BY installation_id DESC LIMIT {half})
+), usage AS (
+  SELECT u.installation_id,
+         sum(u.import_wh) / 1000.0 / (sum(u.minutes) / 1440.0) AS kwh_day
+  FROM ({{usage}}) u JOIN peers p ON p.installation_id = u.installation_id
+  WHERE u.t >= $start AND u.t < $end AND u.month BETWEEN $month_lo AND $month_hi
+    -- the id range of the peers lets the scan skip the row groups of everyone else
+    AND u.installation_id BETWEEN (SELECT min(installation_id) FROM peers) AND (SELECT max(installation_id) FROM peers)
+  GROUP BY u.installation_id
+  HAVING sum(u.minutes) >= $min_minutes
+)
+SELECT count(*) AS peers,
+       median(kwh_day) AS median_kwh_day,
+       quantile_cont(kwh_day, 0.25) AS p25_kwh_day,
+       quantile_cont(kwh_day, 0.75) AS p75_kwh_day,
+       avg(CASE WHEN kwh_day < $this_kwh_day THEN 1.0 ELSE 0.0 END) AS share_below,
+       (SELECT customer_class FROM me) AS customer_class,
+       (SELECT subgroup FROM me) AS subgroup,
+       (SELECT phases FROM me) AS phases
+FROM usage

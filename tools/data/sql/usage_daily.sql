@@ -1,0 +1,1 @@
+SELECT installation_id, day AS t, import_wh, minutes, month FROM usage_daily
