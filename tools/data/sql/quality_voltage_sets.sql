@@ -71,7 +71,7 @@ vday AS (
     GROUP BY r.installation_id, CAST(r.ts AS DATE)
 ),
 dstat AS (
-    SELECT v.*,
+    SELECT v.*, n.low_dv, n.a_lo, n.a_hi, n.p_lo, n.p_hi,
            $set_size >= 144 AND o.installation_id IS NULL
              AND (v.a_min IS NULL OR (v.a_min >= n.low_dv AND v.a_min >= n.a_lo AND v.a_max <= n.a_hi))
              AND (v.b_min IS NULL OR (v.b_min >= n.low_dv AND v.b_min >= n.a_lo AND v.b_max <= n.a_hi))
@@ -92,9 +92,8 @@ rl AS (
            CASE WHEN r.v_c_dv IS NULL OR r.v_c_dv < n.low_dv THEN NULL WHEN r.v_c_dv BETWEEN n.a_lo AND n.a_hi THEN 0
                 WHEN r.v_c_dv BETWEEN n.p_lo AND n.p_hi THEN 1 ELSE 2 END AS cc
     FROM voltage_10min r
-    JOIN inst n ON n.installation_id = r.installation_id
-    SEMI JOIN (SELECT installation_id, day FROM dstat WHERE NOT simple) AS x
-      ON x.installation_id = r.installation_id AND x.day = CAST(r.ts AS DATE)
+    JOIN (SELECT installation_id, day, low_dv, a_lo, a_hi, p_lo, p_hi FROM dstat WHERE NOT simple) AS n
+      ON n.installation_id = r.installation_id AND n.day = CAST(r.ts AS DATE)
     ANTI JOIN intr o ON o.installation_id = r.installation_id AND o.ts = r.ts
     WHERE r.ts >= CAST($start AS TIMESTAMP) AND r.ts < CAST($end_ext AS TIMESTAMP)
 ),
