@@ -27,7 +27,7 @@ from assistant.i18n import (
     has,
     t,
 )
-from tools.domain.periods import add_months
+from tools.api.calendar import add_months
 from tools.types import Step, ToolResult, to_jsonable
 
 

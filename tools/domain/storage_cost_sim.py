@@ -120,7 +120,7 @@ def volume_model(
         raw[layout], stored[layout] = {}, {}
         extra = overheads.duckdb_block_overhead if layout == "hot" else 1.0
         for seg in segments:
-            vols = meter_month(seg, rates, coefs, layout)  # type: ignore[arg-type]
+            vols = meter_month(seg, rates, coefs, layout)
             raw[layout][seg.key] = vols
             stored[layout][seg.key] = {p: v.bytes * overheads.factor * extra for p, v in vols.items()}
     return VolumeModel(raw, stored)
