@@ -436,7 +436,7 @@ def test_every_emitted_key_has_pt_br_text() -> None:
     root = Path(__file__).resolve().parents[2]
     files = [
         "tools/api/billing.py",
-        "tools/domain/billing.py",
+        *(str(p.relative_to(root)) for p in sorted((root / "tools/domain/billing").glob("*.py"))),
         "tools/domain/billing_drivers.py",
         "tools/domain/tariffs.py",
         "tools/domain/gd.py",
