@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tools.domain.storage_cost_coef import PRODUCTS, Coefficients, Segment
-from tools.domain.storage_cost_volume import ProductRates, ProductVolume, meter_month
+from tools.domain.storage_cost.coef import PRODUCTS, Coefficients, Segment
+from tools.domain.storage_cost.volume import ProductRates, ProductVolume, meter_month
 from tools.errors import InvalidArguments
 
 
