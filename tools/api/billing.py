@@ -47,9 +47,8 @@ from tools.domain.billing import (
     estimate_energy_cost,
     resolve_inputs,
 )
-from tools.domain.billing_drivers import Driver, explain_change
-from tools.domain.billing_reference import ReferenceData
-from tools.domain.billing_results import (
+from tools.domain.billing.drivers import Driver, explain_change
+from tools.domain.billing.results import (
     BillExplanation,
     BillForecast,
     FlagOption,
@@ -61,7 +60,7 @@ from tools.domain.billing_results import (
     lines_out,
     q_kwh,
 )
-from tools.domain.billing_usage import (
+from tools.domain.billing.usage import (
     CycleUsage,
     cycle_usages,
     daily_kwh,
@@ -70,6 +69,7 @@ from tools.domain.billing_usage import (
     quantile,
     split_register_delta,
 )
+from tools.domain.billing_reference import ReferenceData
 from tools.domain.gd import CreditLot
 from tools.domain.periods import add_months, month_bounds, resolve_period
 from tools.domain.tariffs import DEFAULT_SHIFT_PCT, TariffComparison, check_sufficiency
@@ -1107,7 +1107,7 @@ def tariff_flag(ctx: ToolContext, installation_id: str, args: TariffFlagArgs) ->
 @dataclass(frozen=True, slots=True)
 class CycleDemands:
     """The last complete cycles of an installation with their measured demand per posto, read
-    through the bill's query path (:func:`_slots`, :func:`tools.domain.billing_usage.cycle_usages`)."""
+    through the bill's query path (:func:`_slots`, :func:`tools.domain.billing.usage.cycle_usages`)."""
 
     facts: InstallationFacts
     reference: ReferenceData

@@ -3,7 +3,10 @@
 A package by responsibility, its public names re-exported here: :mod:`.model` (facts, inputs,
 usage, the bill and its lines, the rules' references), :mod:`.pricing` (tranches, cents,
 steps), :mod:`.resolve` (stage 1), :mod:`.compute` (stage 2, the line builders),
-:mod:`.estimate` (cost estimates, bill sequences).
+:mod:`.estimate` (cost estimates, bill sequences); and, imported by their callers, :mod:`.usage`
+(interval data to cycle usage), :mod:`.drivers` (what changed a bill) and :mod:`.results` (the
+tools' result shapes). The reference-data types stay in :mod:`tools.domain.billing_reference`
+(the demand rules import them, and this package imports the demand rules).
 
 Two stages, so that every factor of a bill can be swapped to explain changes:
 

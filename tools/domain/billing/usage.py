@@ -23,7 +23,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from tools.domain.billing import Usage
+from tools.domain.billing.model import Usage
 from tools.domain.calendar import BillingCycle, PostoSchedule, classify_postos
 
 ZERO = Decimal(0)

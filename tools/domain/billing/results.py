@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tools.domain.billing import Bill
-from tools.domain.billing_drivers import Driver
+from tools.domain.billing.drivers import Driver
+from tools.domain.billing.model import Bill
 from tools.domain.gd import CreditLot, balance_by_expiry
 
 ZERO = Decimal(0)
