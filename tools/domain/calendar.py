@@ -102,6 +102,7 @@ def tariff_holidays_between(start: dt.date, end: dt.date) -> frozenset[dt.date]:
 
 
 def is_tariff_holiday(d: dt.date) -> bool:
+    """Whether ``d`` is a national holiday of the tariff list (REN 1.000/2021 art. 2 XXXVIII a)."""
     return d in tariff_holidays(d.year)
 
 

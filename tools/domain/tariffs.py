@@ -104,6 +104,7 @@ def check_sufficiency(
 
 
 def sufficiency_issue(s: Sufficiency, code: str = "issue.tariffs.insufficient_data") -> Issue:
+    """The disqualifying issue of too little data for a tariff comparison (days with data vs required)."""
     return Issue(
         code,
         "disqualifying",

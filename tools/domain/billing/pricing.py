@@ -20,10 +20,12 @@ def trail_step(
     unit: str,
     refs: Sequence[TrailRef] = (),
 ) -> Step:
+    """One trail step of the bill (``inputs`` copied, ``refs`` the rules applied)."""
     return Step(key=key, inputs=dict(inputs), formula=formula, output=output, unit=unit, refs=tuple(refs))
 
 
 def rate_of(rec_tusd: Decimal, rec_te: Decimal) -> Rate:
+    """Energy rate [R$/kWh] from a tariff record's TUSD and TE [R$/MWh]."""
     return Rate(rec_tusd / KWH_PER_MWH, rec_te / KWH_PER_MWH)
 
 
@@ -73,6 +75,7 @@ def allocate_cents(exact: Sequence[Decimal]) -> list[Decimal]:
 
 
 def sum_refs(*groups: Sequence[TrailRef]) -> tuple[TrailRef, ...]:
+    """The distinct references of ``groups``, first occurrence kept (by source and status)."""
     seen: dict[tuple[str, str], TrailRef] = {}
     for g in groups:
         for r in g:

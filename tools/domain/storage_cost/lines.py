@@ -86,6 +86,7 @@ def make_line(
     weights: Mapping[Key, float] | None = None,
     **inputs: Any,
 ) -> Line:
+    """A cost line: ``qty`` [``unit``] x unit price [USD] x ``factor``, allocated by ``weights``."""
     usd = _q(qty) * price.value * d(factor) if price is not None else Decimal(0)
     return Line(key, category, fixed, qty, unit, price, usd, formula, inputs, _norm(weights or {}))
 

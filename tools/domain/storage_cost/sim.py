@@ -28,6 +28,7 @@ def month_number(label: str) -> int:
 
 
 def month_label(number: int) -> str:
+    """The inverse of :func:`month_number`: ``2026 * 12 + 0`` -> ``'2026-01'``."""
     return f"{number // 12:04d}-{number % 12 + 1:02d}"
 
 
@@ -114,6 +115,8 @@ class VolumeModel:
 def volume_model(
     segments: tuple[Segment, ...], rates: ProductRates, coefs: Coefficients, overheads: Overheads
 ) -> VolumeModel:
+    """Bytes per meter-month of every segment and product, raw and as stored (overheads
+    applied; DuckDB block overhead on the hot layout)."""
     raw: dict[str, dict[str, dict[str, ProductVolume]]] = {}
     stored: dict[str, dict[str, dict[str, float]]] = {}
     for layout in ("archive", "hot"):

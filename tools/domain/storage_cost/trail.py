@@ -19,6 +19,8 @@ def scenario_steps(
     lines: list[Line],
     res: ScenarioResult,
 ) -> list[Step]:
+    """The trail of a priced scenario: fleet, coefficients, volumes, one step per cost line,
+    totals and per-meter figures."""
     name = {"scenario": sc.name}
     steps = [
         Step(
