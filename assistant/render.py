@@ -28,7 +28,7 @@ from assistant.i18n import (
     t,
     upper_first,
 )
-from tools.domain.periods import add_months
+from tools.api.calendar import add_months
 from tools.types import Step, ToolResult, to_jsonable
 
 
