@@ -85,7 +85,7 @@ def _date(x: Any) -> str:
 
 
 def _moment(x: dt.datetime) -> str:
-    return f"{x:%d/%m/%Y} às {x:%H:%M}"
+    return f"{x:%d/%m/%Y} às {x:%H}h{x:%M}"
 
 
 def _pct(x: Any) -> str:

@@ -64,7 +64,7 @@ CASES = [
         ("Tarifa Branca", "últimas contas"),
         id="modalidade",
     ),
-    pytest.param(OWN, "pode pedir a religação da minha luz pra mim?", "confirmo", "religação", "27/11/2026 às 10:15",
+    pytest.param(OWN, "pode pedir a religação da minha luz pra mim?", "confirmo", "religação", "27/11/2026 às 10h15",
                  ("8h às 18h",), id="religacao"),
     pytest.param(
         OWN,

@@ -143,7 +143,7 @@ class ServiceQueue:
 
 def _voltage_evidence(ctx: ToolContext, inst: str, period: Any) -> tuple[dict[str, Any], list[Step], list[Issue]]:
     try:
-        vq = voltage_quality(ctx, inst, VoltageQualityArgs(period=period or "last_week"))
+        vq = voltage_quality(ctx, inst, VoltageQualityArgs(period=period or "last_week", phase=None))
     except ToolError as exc:  # no readings: the complaint is opened without the meter's evidence
         return {}, [], [Issue("service.issue.no_voltage_evidence", "warning", {"reason": exc.code})]
     v = vq.value
