@@ -25,7 +25,7 @@ from assistant import dialogue, identification
 from assistant.i18n import has, t
 from assistant.masking import mask
 from assistant.periods import extract_period
-from assistant.render import fit, fmt_value
+from assistant.render import citations_of, fit, fmt_value
 from assistant.slots import asked_request_type
 from assistant.text import normalize
 from tools.domain import request_types as rt
@@ -154,6 +154,8 @@ def _opened(v: Any) -> str:
             parts.append(t("service.opened.follow_verificacao_tensao", follow_due=_date(f.due_date)))
         elif f.request_type == "ressarcimento_verificacao":
             parts.append(t("service.opened.follow_ressarcimento", follow_due=_date(f.due_date)))
+    if v.request_type == rt.VOLTAGE_COMPLAINT and v.evidence.get("weeks"):
+        parts.append(t("deadlines.issue.meter_indicative"))
     if v.request_type in (rt.DAMAGE_CLAIM, rt.DAMAGE_CLAIM_LATE):
         parts.append(t("service.opened.describe_ressarcimento"))
         parts.append(t("service.opened.reference_note"))
@@ -192,6 +194,7 @@ def propose(bot: Assistant, turn: _Turn) -> None:
     if not v.eligible:
         turn.reply = t(str(v.refusal))
         return
+    turn.citations.extend(citations_of(turn.results))
     state.pending_action = {"id": secrets.token_urlsafe(12), "tool": OPEN_TOOL, "args": args}
     turn.reply = fit(f"{_proposal(v)}\n\n{t('service.propose.confirm_hint')}")
     turn.suggestions = [t("service.yes"), t("service.no")]
@@ -215,6 +218,7 @@ def answer_pending(bot: Assistant, turn: _Turn, norm: str) -> bool:
             turn.reply = t(str(v.refusal)) if v.refusal else t("error.tool")
             return True
         turn.reply = _opened(v)
+        turn.citations.extend(citations_of(turn.results))
         dialogue.remember(state, "deadline_status", {"request_id": v.protocol}, turn.text)
         return True
     if is_no(norm):
