@@ -166,3 +166,10 @@ def test_every_request_type_the_assistant_names_resolves_to_deadline_rules() -> 
     assert set(rt.PRIMARY_TYPES) <= set(ref.rules)
     for key, _ in (*slots._REQUEST_TYPES, *operator_slots._REQUEST_TYPES):
         assert resolve_request_types(key, ref), key
+
+
+def test_a_branca_customer_is_offered_the_way_back(home, demo_store):  # type: ignore[no-untyped-def]
+    branca = "40010007"  # Tarifa Branca home (docs/scenarios.md): the change goes back to convencional (art. 223)
+    v = run_tool("service_request_preview", _ctx(demo_store, branca), branca, {"request_type": rt.MODALITY_CHANGE}).value
+    assert v.eligible and (v.evidence["current_modality"], v.evidence["target_modality"]) == ("branca", "convencional")
+    assert v.due_date == dt.date(2026, 12, 28)
