@@ -81,7 +81,7 @@ CASES = [
         "pode abrir",
         "ressarcimento de danos elétricos",
         "11/12/2026",
-        ("07/12/2026", "geladeira ou freezer"),
+        ("27/11/2026", "alimentos ou remédios"),  # a fridge: vistoria in 1 business day (art. 613, I)
         id="ressarcimento",
     ),
 ]

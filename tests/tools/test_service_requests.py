@@ -128,6 +128,15 @@ def test_modality_change_carries_the_comparison(home, demo_store):  # type: igno
     assert r.evidence["convencional_rs"] == str(cmp.convencional.total_rs)
 
 
+def test_a_fridge_is_visited_within_one_business_day(home, demo_store):  # type: ignore[no-untyped-def]
+    args = {"request_type": rt.DAMAGE_CLAIM, "refrigerated": True}
+    v = run_tool("service_request_preview", _ctx(demo_store), OWN, args).value
+    assert {f.request_type: f.due_date for f in v.follow_ups} == {
+        rt.DAMAGE_VISIT_REFRIGERATION: dt.date(2026, 11, 27)  # 1 business day (art. 613, I): Fri 27/11/2026
+    }
+    assert v.due_date == dt.date(2026, 12, 11)
+
+
 def test_damage_reported_after_90_days_has_the_longer_deadline(home, demo_store):  # type: ignore[no-untyped-def]
     args = {"request_type": rt.DAMAGE_CLAIM, "damage_date": "2026-08-01"}  # 117 days before the request
     v = run_tool("service_request_preview", _ctx(demo_store), OWN, args).value

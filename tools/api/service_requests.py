@@ -53,6 +53,9 @@ class ServiceRequestArgs(BaseModel):
         None, description="voltage complaint: the weeks of meter readings attached (default last_week)"
     )
     damage_date: dt.date | None = Field(None, description="damage claim: the day of the damage, if known")
+    refrigerated: bool = Field(
+        False, description="damage claim: equipment that keeps food or medicine cold (vistoria in 1 business day)"
+    )
     description: str | None = Field(
         None, max_length=500, description="what the customer described (already masked by the caller)"
     )
@@ -262,7 +265,11 @@ def _draft(ctx: ToolContext, installation_id: str | None, args: ServiceRequestAr
         )
     )
     follow: list[FollowUpDeadline] = []
-    for other in rt.FOLLOW_UP_TYPES.get(args.request_type, ()):
+    others = rt.FOLLOW_UP_TYPES.get(args.request_type, ())
+    if args.request_type == rt.DAMAGE_CLAIM and args.refrigerated:
+        others = (rt.DAMAGE_VISIT_REFRIGERATION,)
+        evidence["refrigerated"] = True
+    for other in others:
         d2 = dl.deadline_for(other, local, area, ref)
         follow.append(FollowUpDeadline(other, d2.due_date, d2.amount, d2.unit, d2.article))
     value = RequestDraft(

@@ -22,6 +22,8 @@ VOLTAGE_MEASUREMENT_168H: Final = "medicao_tensao_168h"
 DAMAGE_CLAIM: Final = "ressarcimento_danos"
 DAMAGE_CLAIM_LATE: Final = "ressarcimento_danos_apos_90_dias"
 MODALITY_CHANGE: Final = "troca_modalidade_tarifaria"
+DAMAGE_VISIT: Final = "ressarcimento_verificacao"
+DAMAGE_VISIT_REFRIGERATION: Final = "ressarcimento_verificacao_refrigeracao"
 GENERAL_REQUEST: Final = "solicitacao_geral"
 
 # ---------------------------------------------------------------------------- families (deadlines.json)
@@ -88,7 +90,7 @@ OPEN_ARTICLES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 #: Deadlines that follow the opened one, shown with it (computed by the same engine).
 FOLLOW_UP_TYPES: Final[dict[str, tuple[str, ...]]] = {
     VOLTAGE_COMPLAINT: (VOLTAGE_MEASUREMENT_168H,),
-    DAMAGE_CLAIM: ("ressarcimento_verificacao",),
+    DAMAGE_CLAIM: (DAMAGE_VISIT,),  # DAMAGE_VISIT_REFRIGERATION for food or medicine refrigeration
 }
 
 #: A damage reported more than this many days after it happened has the longer result deadline
