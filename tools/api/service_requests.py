@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -430,6 +431,22 @@ def service_request_queue(
     )
     return ToolResult(tool="service_request_queue", value=value, trail=trail,
                       provenance=Provenance(today=ctx.data_today))
+
+
+def export_outbox(
+    home: str | Path, pending_only: bool = True, acknowledge_at: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The outbox rows in the documented format (``docs/outbox.md``), oldest first, for the CRM/SAP.
+
+    ``pending_only``: the rows the CRM has not acknowledged; ``acknowledge_at`` (with offset) marks
+    the rows returned as delivered (idempotent by protocol: a repeated delivery keeps the first instant).
+    """
+    rows = list(reversed(outbox.outbox_requests(home, pending_export=pending_only, limit=100_000)))
+    if acknowledge_at is not None:
+        for r in rows:
+            outbox.acknowledge(home, r.protocol, acknowledge_at)
+        rows = [outbox.get_request(home, r.protocol) or r for r in rows]
+    return [outbox.export_record(r) for r in rows]
 
 
 SPECS: tuple[ToolSpec, ...] = (
