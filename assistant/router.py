@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from assistant.slots import asked_request_type
 from assistant.engagement import rule as engagement_rule
+from assistant.slots import asked_request_type
 from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]
@@ -633,10 +633,10 @@ class OfflineRouter:
             return Route(found, 1.0, rule="engagement")
         if _THANKS.search(s) and "?" not in raw and len(s.split()) <= 14 and not re.search(r"\b(?:mas|porem|so que)\b", s):
             return Route("thanks", 1.0, rule="thanks")
-        if _HANDOFF_ACTION.search(s):
-            return Route("handoff_to_agent", 1.0, rule="handoff_action")
         if asked_request_type(s):  # "quero abrir uma reclamação da tensão": proposed, opened only on "sim"
             return Route("open_service_request", 1.0, rule="open_request")
+        if _HANDOFF_ACTION.search(s):  # a complaint of no type the assistant opens: a person takes it
+            return Route("handoff_to_agent", 1.0, rule="handoff_action")
         if _CREDIT_RULE.search(s):
             return Route("search_knowledge", 1.0, rule="credit_rule")
         if _DEBT_DEAL.search(s):
