@@ -14,7 +14,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, answers_engagement, dialogue, identification, operator_answers, policy, render, service_requests
+from assistant import (
+    answers,
+    answers_engagement,
+    dialogue,
+    identification,
+    operator_answers,
+    policy,
+    render,
+    service_requests,
+)
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.operator_slots import known_places, operator_route, place_slots
@@ -70,6 +79,15 @@ _PROBLEM_OPTIONS = {
 CLARIFY_BELOW = 0.2  # measured on the realistic dev set: wrong guesses sit above 0.25 (averaged model)
 DONT_KNOW_BELOW = 0.12
 LOGGED_TEXT_CHARS = 2000  # a message kept in the history and the audit log is cut here
+
+
+def failure_text(exc: ToolError) -> str:
+    """Why a tool could not answer, in plain words (a modality whose tariffs are not loaded is named)."""
+    if exc.code == "error.tariff_not_found" and _has(
+        f"error.tariff_not_found_modality.{exc.context.get('modality')}"
+    ):
+        return t(f"error.tariff_not_found_modality.{exc.context['modality']}")
+    return t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
 
 
 @dataclass
@@ -181,7 +199,7 @@ class Assistant:
         try:
             self._handle(turn)
         except ToolError as exc:  # defensive: never leak an exception text to a person
-            turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
+            turn.reply = failure_text(exc)
             state.failures += 1
         latency = (time.perf_counter() - t0) * 1000
         state.history.append({"role": "user", "text": logged_text, "intent": turn.intent})
@@ -279,14 +297,20 @@ class Assistant:
             inst = identity.installation_for_phone(self.deps.store, state.phone)
         if inst is None:
             return
-        ctx = ToolContext(store=self.deps.store, scope=Scope.customer(inst), today=self.deps.data_today(),
-                          channel=state.channel)
+        ctx = ToolContext(
+            store=self.deps.store,
+            scope=Scope.customer(inst),
+            today=self.deps.data_today(),
+            channel=state.channel,
+        )
         try:
             result = run_tool("message_subscription", ctx, inst, {"action": action})
         except ToolError:
             log.warning("consent.%s_failed", action)
             return
-        turn.tool_calls.append({"name": "message_subscription", "arguments": {"action": action}, "result": result.to_dict()})
+        turn.tool_calls.append(
+            {"name": "message_subscription", "arguments": {"action": action}, "result": result.to_dict()}
+        )
         if result.value.purposes:
             names = [t(f"engagement.purpose.{p}") for p in result.value.purposes]
             key = "engagement.stopped" if action == "stop_all" else "engagement.resumed"
@@ -526,7 +550,7 @@ class Assistant:
             call["error"] = exc.code
             turn.tool_calls.append(call)
             state.failures += 1
-            turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
+            turn.reply = failure_text(exc)
             if state.failures >= 3:
                 policy.handoff(self.deps, turn, "handoff.reason_failures")
             return None
@@ -543,7 +567,11 @@ class Assistant:
             else (Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous())
         )
         return ToolContext(
-            store=self.deps.store, scope=scope, today=self.deps.data_today(), now=self.deps.now(), channel=state.channel
+            store=self.deps.store,
+            scope=scope,
+            today=self.deps.data_today(),
+            now=self.deps.now(),
+            channel=state.channel,
         )
 
     def _llm_turn(self, turn: _Turn, intent: str) -> bool:
