@@ -125,6 +125,9 @@ def test_on_track_scenario_worked_by_hand(demo_store, tmp_path):
         16, 30, Decimal("81.31"), Decimal("68.30"), Decimal("86.03"))
     assert (g.status, g.spent, g.daily_budget, g.daily_budget_kwh) == ("on_track", Decimal("43.37"), Decimal("4.05"), Decimal("4.6"))
     assert not goal_alert_due(g) and r.value.savings == ()
+    for today in (dt.date(2026, 11, 17) + dt.timedelta(days=k) for k in range(9)):  # days 7 to 15: never due
+        g = run_tool("goal_progress", _ctx(store, "40010016", today=today), "40010016", {}).value.progress
+        assert g.status == "on_track" and g.projected_high < Decimal("100") and not goal_alert_due(g)
 
 
 def test_week3_scenario_crosses_the_goal_on_day_17(demo_store, tmp_path):
