@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from assistant.slots import asked_request_type
 from assistant.engagement import rule as engagement_rule
+from assistant.slots import asked_request_type
 from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]

@@ -201,7 +201,14 @@ def test_subscription_rows_and_scope(demo_store, tmp_path):
 
 
 def test_goal_rows_daily_budget_and_outcomes(tmp_path):
-    from tools.data.goals import clear_goal, current_goal, daily_budget, goal_outcomes, goals_in_force, set_goal
+    from tools.data.goals import (
+        clear_goal,
+        current_goal,
+        daily_budget,
+        goal_outcomes,
+        goals_in_force,
+        set_goal,
+    )
     from tools.data.notices import claim_notice
 
     set_goal(tmp_path, "40010001", "kwh", Decimal("310"), "web", dt.datetime(2026, 10, 20, 9, 0, tzinfo=BRT))
