@@ -445,6 +445,9 @@ def suggestions_for(intent: str, audience: str) -> list[str]:
         "consumption_summary": ["suggest.previous_month", "suggest.explain_bill", "suggest.how"],
         "explain_bill": ["suggest.how", "suggest.compare_tariffs", "suggest.forecast"],
         "compare_tariffs": ["suggest.how", "suggest.explain_bill", "suggest.agent"],
+        "goal_progress": ["engagement.suggest.tips", "engagement.suggest.digest", "suggest.how"],
+        "set_goal": ["engagement.suggest.goal_progress", "engagement.suggest.tips", "engagement.suggest.digest"],
+        "daily_digest": ["engagement.suggest.digest", "engagement.suggest.goal_progress", "suggest.how"],
     }.get(intent, ["suggest.how", "suggest.explain_bill", "suggest.agent"])
     return [t(k) for k in base]
 
