@@ -14,7 +14,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, answers_engagement, dialogue, identification, operator_answers, policy, render, service_requests
+from assistant import (
+    answers,
+    answers_engagement,
+    dialogue,
+    identification,
+    operator_answers,
+    policy,
+    render,
+    service_requests,
+)
 from assistant.deps import AssistantDeps
 from assistant.i18n import t
 from assistant.operator_slots import known_places, operator_route, place_slots

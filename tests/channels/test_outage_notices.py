@@ -88,9 +88,9 @@ def test_outage_notices_down_then_up_to_the_opted_in_only(demo_home: Path, stub:
     assert sorted(o.installation_id for o in down) == sorted(opted)
     assert all("Sabemos da falta de energia na sua região desde 19h42." in o.body for o in down)
     # nobody else on the feeder (34 installations) consented: no message to them
-    assert {o.installation_id for o in first if o.reason == "no_consent"} == set(
+    assert {o.installation_id for o in first if o.reason == "no_consent"} == {
         i for t in meta["topology"]["transformers"] if t["feeder_id"] == "AL-001" for i in t["installations"]
-    ) - set(opted) | {"40010013"}  # Group A, fed by AL-001 directly
+    } - set(opted) | {"40010013"}  # Group A, fed by AL-001 directly
     # the short outage of 18:33 (median 2,7 min) was over: its power-up notice says whether it counts,
     # by each meter's own interruption: 40010011 was off 18:33:48-18:36:51 (3 min 3 s), so it counts
     short = {o.installation_id: o.body for o in first if o.kind == "outage_up" and o.sent}

@@ -68,3 +68,15 @@ def test_engagement_figures_of_the_demo(demo_store) -> None:  # type: ignore[no-
     assert any(i.code == "engagement.issue.calls_estimate" for i in r.issues)
     with pytest.raises(ForbiddenInstallation):
         run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.customer(CHALLENGER)), CHALLENGER, {})
+
+
+def test_the_daily_budget_comes_from_the_monthly_goal(demo_store) -> None:  # type: ignore[no-untyped-def]
+    # goal_on_track (engage-a's scenario): 40010016 set R$ 100,00 per cycle
+    ctx = ToolContext(store=demo_store, scope=Scope.customer("40010016"))
+    p = run_tool("goal_progress", ctx, "40010016", {}).value.progress
+    v = run_tool("challenge_status", ctx, "40010016", {}).value
+    assert v.streak.budget_source == "goal"
+    assert v.budget_kwh == (Decimal("100") / p.price_rs_kwh / p.days_total).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+    figs = run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.operator()), None, {}).value
+    # both goal scenarios set their goal on the day of their last reading: no bill judged yet
+    assert (figs.goals_set, figs.goals_judged, figs.goal_under_share) == (2, 0, None)

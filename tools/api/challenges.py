@@ -20,9 +20,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.consumption import fetch_intervals, fetch_peers, posto_classifier
-from tools.api.context import ToolContext
-from tools.data import consent as consent_data
+from tools.api.context import ToolContext, run_tool
 from tools.data import challenges as eng_data
+from tools.data import consent as consent_data
+from tools.data import goals
 from tools.data import notices as notice_data
 from tools.domain import appliances as appl
 from tools.domain import gamification as g
@@ -154,17 +155,17 @@ def _week_inputs(grid: pd.DataFrame, step: int) -> tuple[dict[dt.date, Decimal],
 
 def _budget(ctx: ToolContext, installation_id: str, month_start: dt.date,
             daily: Mapping[dt.date, Decimal]) -> tuple[Decimal, str, Step]:
-    """The daily budget: the customer's goal when one is set, else 90 % of the 30 days before the month."""
-    try:  # monthly goals (engage-a) may not be on this branch yet
-        from tools.data import goals  # type: ignore[attr-defined]
-
-        goal = goals.daily_budget(ctx.store.home, installation_id, month_start)
-    except (ImportError, AttributeError):
-        goal = None
-    if goal is not None:
-        value = Decimal(str(goal))
-        return value, "goal", Step("engagement.step.goal_budget", {"month": f"{month_start:%Y-%m}"},
-                                   "daily budget of the monthly goal", value, "kWh", (g.REF_METHOD,))
+    """The daily budget: the customer's monthly goal spread over the cycle's days when one is set
+    (``goal_progress``), else 90 % of the average day of the 30 days before the month."""
+    if goals.current_goal(ctx.store.home, installation_id) is not None:
+        try:
+            report = run_tool("goal_progress", ctx, installation_id, {}).value
+        except ToolError:
+            report = None
+        p = report.progress if report is not None else None
+        found = g.goal_budget(p.goal, p.unit, p.days_total, p.price_rs_kwh) if p is not None else None
+        if found is not None:
+            return found[0], "goal", found[1]
     value, step = g.default_budget(daily, month_start - dt.timedelta(days=1))
     return value, "default", step
 
@@ -318,9 +319,10 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
 class EngagementFigures:
     period: Period
     opt_ins: Mapping[str, int]  # purpose -> installations opted in now
-    goals_set: int | None  # None: monthly goals not available
-    goal_setters_under: int | None
-    goal_under_share: Decimal | None
+    goals_set: int  # installations with a monthly goal in force
+    goals_judged: int  # of those, with a bill read after the goal was set
+    goal_setters_under: int  # bills at or under the goal
+    goal_under_share: Decimal | None  # under / judged
     participants: int  # installations that joined a challenge starting in the period
     enrolments: int
     completed: int  # challenges completed (awarded) by participants
@@ -333,30 +335,40 @@ class EngagementFigures:
     call_rate: Decimal
 
 
-def _goal_figures(home: Any, period: Period) -> tuple[int | None, int | None, Step | None]:
-    try:  # monthly goals (engage-a) may not be on this branch yet
-        from tools.data import goals  # type: ignore[attr-defined]
-
-        setters, under = goals.goal_outcomes(home, period.start, period.end)
-    except (ImportError, AttributeError):
-        return None, None, None
-    return int(setters), int(under), Step("engagement.step.goals", {"start": period.start, "end": period.end},
-                                          "goal setters; bills under the goal", {"set": setters, "under": under}, "")
+def _goal_figures(ctx: ToolContext) -> tuple[int, int, int, Step]:
+    """Installations with a goal in force; of those with a bill read after the goal was set, how
+    many came in at or under it (``explain_bill`` of the last bill)."""
+    setters = goals.goals_in_force(ctx.store.home)
+    judged = under = 0
+    for goal in setters:
+        try:
+            bill = run_tool("explain_bill", ctx, goal.installation_id, {"reference": "last_bill"}).value
+        except ToolError:
+            continue
+        if bill.reading_date is None or bill.reading_date <= goal.at.date():
+            continue  # no bill closed since the goal was set
+        ok = g.under_goal(goal.amount, goal.unit, bill.total_rs, bill.consumption_kwh)
+        if ok is None:
+            continue
+        judged += 1
+        under += int(ok)
+    step = Step("engagement.step.goals", {"goals_in_force": len(setters), "bills_after_goal": judged},
+                "bills read after the goal was set, at or under the goal", under, "bills", (g.REF_METHOD,))
+    return len(setters), judged, under, step
 
 
 def engagement_figures(ctx: ToolContext, installation_id: str | None, args: EngagementFiguresArgs) -> ToolResult[EngagementFigures]:
     """The distributor's engagement figures for a period (no customer named)."""
     home = ctx.store.home
     period = resolve_period(args.period, ctx.data_today, default="last_30_days")
-    opt = {p: len(consent_data.consented(home, p)) for p in consent_data.PURPOSES}
+    opt: dict[str, int] = {p: len(consent_data.consented(home, p)) for p in consent_data.PURPOSES}
     steps: list[Step] = [Step("engagement.step.opt_ins", {}, "installations whose latest decision is an opt-in",
                               opt, "installations", (TrailRef("LGPD, arts. 7º I e 8º", "confirmed"),))]
-    setters, under, goal_step = _goal_figures(home, period)
+    setters, judged, under, goal_step = _goal_figures(ctx)
+    steps.append(goal_step)
     issues: list[Issue] = []
-    if goal_step is None:
-        issues.append(Issue("engagement.issue.goals_unavailable", "warning", {}))
-    else:
-        steps.append(goal_step)
+    if setters and not judged:
+        issues.append(Issue("engagement.issue.no_bill_after_goal", "warning", {}))
     enrol = [e for e in eng_data.enrolments(home) if period.start - dt.timedelta(days=6) <= e.start <= period.end]
     participants = sorted({e.installation_id for e in enrol})
     last_day = ctx.data_today - dt.timedelta(days=1)
@@ -387,8 +399,8 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
                       (REF_CALLS,)))
     issues.append(Issue("engagement.issue.calls_estimate", "warning", {"rate_pct": 10}))
     value = EngagementFigures(
-        period=period, opt_ins=opt, goals_set=setters, goal_setters_under=under,
-        goal_under_share=(Decimal(under) / Decimal(setters)).quantize(g.SHARE_Q) if setters else None,
+        period=period, opt_ins=dict(opt), goals_set=setters, goals_judged=judged, goal_setters_under=under,
+        goal_under_share=(Decimal(under) / Decimal(judged)).quantize(g.SHARE_Q) if judged else None,
         participants=len(participants), enrolments=len(enrol), completed=completed,
         ponta_share_before=before, ponta_share_after=after,
         outage_notices_down=len(down), outage_notices_up=len(up),
