@@ -81,6 +81,15 @@ DONT_KNOW_BELOW = 0.12
 LOGGED_TEXT_CHARS = 2000  # a message kept in the history and the audit log is cut here
 
 
+def failure_text(exc: ToolError) -> str:
+    """Why a tool could not answer, in plain words (a modality whose tariffs are not loaded is named)."""
+    if exc.code == "error.tariff_not_found" and _has(
+        f"error.tariff_not_found_modality.{exc.context.get('modality')}"
+    ):
+        return t(f"error.tariff_not_found_modality.{exc.context['modality']}")
+    return t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
+
+
 @dataclass
 class ChatRequest:
     text: str
@@ -190,7 +199,7 @@ class Assistant:
         try:
             self._handle(turn)
         except ToolError as exc:  # defensive: never leak an exception text to a person
-            turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
+            turn.reply = failure_text(exc)
             state.failures += 1
         latency = (time.perf_counter() - t0) * 1000
         state.history.append({"role": "user", "text": logged_text, "intent": turn.intent})
@@ -288,14 +297,20 @@ class Assistant:
             inst = identity.installation_for_phone(self.deps.store, state.phone)
         if inst is None:
             return
-        ctx = ToolContext(store=self.deps.store, scope=Scope.customer(inst), today=self.deps.data_today(),
-                          channel=state.channel)
+        ctx = ToolContext(
+            store=self.deps.store,
+            scope=Scope.customer(inst),
+            today=self.deps.data_today(),
+            channel=state.channel,
+        )
         try:
             result = run_tool("message_subscription", ctx, inst, {"action": action})
         except ToolError:
             log.warning("consent.%s_failed", action)
             return
-        turn.tool_calls.append({"name": "message_subscription", "arguments": {"action": action}, "result": result.to_dict()})
+        turn.tool_calls.append(
+            {"name": "message_subscription", "arguments": {"action": action}, "result": result.to_dict()}
+        )
         if result.value.purposes:
             names = [t(f"engagement.purpose.{p}") for p in result.value.purposes]
             key = "engagement.stopped" if action == "stop_all" else "engagement.resumed"
@@ -535,7 +550,7 @@ class Assistant:
             call["error"] = exc.code
             turn.tool_calls.append(call)
             state.failures += 1
-            turn.reply = t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
+            turn.reply = failure_text(exc)
             if state.failures >= 3:
                 policy.handoff(self.deps, turn, "handoff.reason_failures")
             return None
@@ -552,7 +567,11 @@ class Assistant:
             else (Scope.customer(state.installation_id) if state.installation_id else Scope.anonymous())
         )
         return ToolContext(
-            store=self.deps.store, scope=scope, today=self.deps.data_today(), now=self.deps.now(), channel=state.channel
+            store=self.deps.store,
+            scope=scope,
+            today=self.deps.data_today(),
+            now=self.deps.now(),
+            channel=state.channel,
         )
 
     def _llm_turn(self, turn: _Turn, intent: str) -> bool:

@@ -232,3 +232,10 @@ def test_last_n_days_are_echoed_in_the_answer(demo_assistant: Assistant) -> None
     assert r.tool_calls and r.tool_calls[0]["name"] == "consumption_summary"
     # data today is 26/11/2026: the 30 days are 27/10 to 25/11 (today is not complete)
     assert r.reply.startswith("Nos últimos 30 dias (27/10/2026 a 25/11/2026) você consumiu")
+
+
+def test_a_bill_on_a_modality_without_tariffs_says_which_and_offers_a_person(demo_assistant: Assistant) -> None:
+    # 40010014 is Group A azul; the A4 azul tariffs of REH 3.579/2026 are not loaded (nothing invented)
+    (r,) = _talk(demo_assistant, "azul", "explica minha ultima conta", installation="40010014")
+    assert r.reply.startswith("Não consigo calcular essa conta: as tarifas da modalidade horária azul")
+    assert "atendente" in r.reply and "R$" not in r.reply
