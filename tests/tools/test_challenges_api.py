@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pytest
 
 from tools.api import Scope, ToolContext, run_tool
+from tests.tiny import tiny_home  # noqa: F401  (fixture)
 from tools.errors import ForbiddenInstallation
 
 CHALLENGER = "40010048"
@@ -80,3 +81,27 @@ def test_the_daily_budget_comes_from_the_monthly_goal(demo_store) -> None:  # ty
     figs = run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.operator()), None, {}).value
     # both goal scenarios set their goal on the day of their last reading: no bill judged yet
     assert (figs.goals_set, figs.goals_judged, figs.goal_under_share) == (2, 0, None)
+
+
+def test_joining_a_challenge_is_the_customers_own_decision(tiny_home) -> None:  # type: ignore[no-untyped-def]
+    from tools.api.admin import open_store
+    from tools.data.challenges import enrolments
+
+    store = open_store(tiny_home)
+    brt = dt.timezone(dt.timedelta(hours=-3))
+    at = dt.datetime(2026, 11, 26, 19, 5, tzinfo=brt)
+    ctx = ToolContext(store=store, scope=Scope.customer("40010001"), today=dt.date(2026, 11, 26), channel="whatsapp",
+                      now=at)
+    first = run_tool("join_challenge", ctx, "40010001", {}).value
+    # Thursday 26/11: the challenge week is the next one, Monday 30/11 to Sunday 06/12
+    assert (first.start, first.end, first.new) == (dt.date(2026, 11, 30), dt.date(2026, 12, 6), True)
+    assert first.ponta_window == "18:00-21:00"  # CPFL Paulista (postos.toml)
+    assert run_tool("join_challenge", ctx, "40010001", {"challenge": "shower"}).value.new is False
+    assert [(e.challenge, e.start, e.channel, e.at) for e in enrolments(tiny_home, "40010001")] == [
+        ("ponta_week", dt.date(2026, 11, 30), "whatsapp", at), ("shower", dt.date(2026, 11, 30), "whatsapp", at)]
+    with pytest.raises(ForbiddenInstallation):  # an operator never joins for the customer
+        run_tool("join_challenge", ToolContext(store=store, scope=Scope.operator(), today=dt.date(2026, 11, 26)),
+                 "40010001", {})
+    with pytest.raises(ForbiddenInstallation):
+        run_tool("join_challenge", ctx, "40010002", {})
+    store.close()

@@ -29,7 +29,7 @@ from tools.domain import appliances as appl
 from tools.domain import gamification as g
 from tools.domain.consumption import prepare
 from tools.domain.periods import resolve_period
-from tools.errors import ToolError
+from tools.errors import ForbiddenInstallation, ToolError
 from tools.reference import load_reference
 from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
@@ -270,8 +270,8 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
                       better, "fraction", (), q_peer))
 
     earned = g.awards(ponta, shower, streak, month, month_complete=False)
-    now = dt.datetime.combine(ctx.data_today, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=-3)))
-    new = eng_data.record_awards(home, installation_id, [(a.reason, a.key, a.points, a.badge, a.day) for a in earned], now)
+    new = eng_data.record_awards(home, installation_id, [(a.reason, a.key, a.points, a.badge, a.day) for a in earned],
+                                 ctx.clock())
     stored = eng_data.awards_of(home, installation_id)
     rows = [(a.points, a.day) for a in stored]
     badges = tuple(dict.fromkeys(a.badge for a in stored if a.badge))
@@ -310,6 +310,54 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
                                                       "challenge"), ctx.data_today, {}, (q_int, q_day, q_peer)),
         citations=(g.REF_METHOD,),
     )
+
+
+# ----------------------------------------------------------------------------- joining
+
+
+class JoinChallengeArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    challenge: Literal["ponta_week", "shower", "both"] = Field(
+        "both", description="ponta_week (a week out of the ponta), shower (the shower challenge) or both")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedChallenge:
+    installation_id: str
+    challenges: tuple[str, ...]
+    start: dt.date  # the Monday the challenge week starts
+    end: dt.date
+    baseline_start: dt.date
+    baseline_end: dt.date
+    new: bool  # False: already joined for that week
+    target_reduction: Decimal
+    ponta_window: str  # e.g. "18:00-20:59" (the distributor's ponta)
+
+
+def join_challenge(ctx: ToolContext, installation_id: str, args: JoinChallengeArgs) -> ToolResult[JoinedChallenge]:
+    """Join the week challenge(s) starting next Monday (today when today is a Monday): the customer's
+    own decision, recorded with the channel and the time."""
+    if ctx.scope.kind not in ("customer", "integrator"):
+        raise ForbiddenInstallation("only the customer joins a challenge", installation_id=installation_id)
+    inst = ctx.installation(installation_id)
+    today = ctx.data_today
+    start = today + dt.timedelta(days=(7 - today.weekday()) % 7)
+    names = eng_data.CHALLENGES if args.challenge == "both" else (args.challenge,)
+    channel = ctx.channel if ctx.channel in ("web", "whatsapp", "voice", "rest") else "rest"
+    at = ctx.clock()
+    new = [eng_data.enrol(ctx.store.home, installation_id, n, start, channel, at) for n in names]
+    sched = load_reference().posto_schedule(str(inst.get("distributor") or ""))
+    window = sched.window_text().get("ponta", "") if sched is not None else ""
+    value = JoinedChallenge(
+        installation_id, tuple(names), start, start + dt.timedelta(days=6),
+        start - dt.timedelta(days=g.BASELINE_DAYS), start - dt.timedelta(days=1), any(new),
+        g.CHALLENGE_MIN_REDUCTION, window,
+    )
+    step = Step("engagement.step.join", {"challenges": list(names), "start": start, "channel": channel},
+                "the week from the next Monday against the 28 days before it", value.new, "", (g.REF_METHOD,))
+    return ToolResult("join_challenge", value, {"target_reduction": "fraction"}, (step,),
+                      provenance=Provenance(installation_id, Period(value.baseline_start, value.end, "challenge"),
+                                            ctx.data_today, {}, ()))
 
 
 # ----------------------------------------------------------------------------- operator figures
@@ -363,7 +411,7 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
     period = resolve_period(args.period, ctx.data_today, default="last_30_days")
     opt: dict[str, int] = {p: len(consent_data.consented(home, p)) for p in consent_data.PURPOSES}
     steps: list[Step] = [Step("engagement.step.opt_ins", {}, "installations whose latest decision is an opt-in",
-                              opt, "installations", (TrailRef("LGPD, arts. 7º I e 8º", "confirmed"),))]
+                              opt, "installations", (TrailRef("LGPD, arts. 7 I e 8", "confirmed"),))]
     setters, judged, under, goal_step = _goal_figures(ctx)
     steps.append(goal_step)
     issues: list[Issue] = []
@@ -430,6 +478,15 @@ SPECS: tuple[ToolSpec, ...] = (
         summary="Energy-saving challenges measured from the meter (a week out of the ponta with the R$ it "
         "would save on Tarifa Branca, the shower challenge, days under the daily budget, the month against "
         "the same month last year), points, badges and an anonymous rank among similar homes.",
+    ),
+    ToolSpec(
+        name="join_challenge",
+        fn=join_challenge,
+        args_model=JoinChallengeArgs,
+        audience=("customer",),
+        needs_installation=True,
+        summary="Join the week challenge(s) starting next Monday: a week out of the ponta and/or the shower "
+        "challenge, measured from the meter against the 28 days before.",
     ),
     ToolSpec(
         name="engagement_figures",
