@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
-from tools.api import Scope, ToolContext, run_tool
 from tests.tiny import tiny_home  # noqa: F401  (fixture)
+from tools.api import Scope, ToolContext, run_tool
 from tools.errors import ForbiddenInstallation
 
 CHALLENGER = "40010048"
@@ -83,7 +83,7 @@ def test_the_daily_budget_comes_from_the_monthly_goal(demo_store) -> None:  # ty
     assert (figs.goals_set, figs.goals_judged, figs.goal_under_share) == (2, 0, None)
 
 
-def test_joining_a_challenge_is_the_customers_own_decision(tiny_home) -> None:  # type: ignore[no-untyped-def]
+def test_joining_a_challenge_is_the_customers_own_decision(tiny_home) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from tools.api.admin import open_store
     from tools.data.challenges import enrolments
 

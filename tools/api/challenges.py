@@ -88,6 +88,7 @@ class ChallengeStatus:
     budget_kwh: Decimal | None = None
     month_change: Decimal | None = None
     badge_count: int = 0
+    upcoming_start: dt.date | None = None  # a challenge week joined that has not started yet
 
 
 def _rate_diff(inst: Mapping[str, Any], on: dt.date) -> tuple[Decimal | None, Step | None, Issue | None]:
@@ -290,6 +291,7 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
         shower_minutes_after=shower.week_per_day, shower_reduction=shower.reduction,
         shower_saving_rs=shower.saving_branca_rs, shower_completed=shower.completed,
         streak_days=streak.current_days, budget_kwh=budget, month_change=month.change, badge_count=len(badges),
+        upcoming_start=min((e.start for e in joined_all if e.start > last_day), default=None),
     )
     if not ponta.complete_week:
         issues.append(Issue("engagement.issue.week_running", "warning", {"end": ponta.end}))
