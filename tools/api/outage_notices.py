@@ -29,7 +29,7 @@ from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 
 #: outages that started this long before ``at`` are still looked at (their power-up notice)
-LOOKBACK_H = 12
+LOOKBACK_H = 16
 POWER_CODES = (schema.EVENT_POWER_DOWN, schema.ALARM_LAST_GASP)
 REF_PRODIST = TrailRef("PRODIST Modulo 8, secao 8.2 (long interruption: 3 minutes or more)", "confirmed")
 
