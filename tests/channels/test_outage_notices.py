@@ -163,3 +163,18 @@ def test_the_power_up_of_an_evening_outage_waits_for_eight_oclock(demo_home: Pat
                if o.sent]
     assert sorted(o.outage[-5:] for o in morning) == ["18:33", "19:42"]
     assert all(o.kind == "outage_up" for o in morning)  # no "sabemos da falta" for an outage long over
+
+
+def test_cli_runs_the_job_without_sending_when_disabled(demo_home: Path) -> None:
+    from click.testing import CliRunner
+
+    from channels.cli import main
+
+    res = CliRunner().invoke(main, ["--home", str(demo_home), "outage-notices", "--now", "2026-11-25T19:50:00-03:00",
+                                    "--json"], env={"SMARTMETER_PROACTIVE_ENABLED": "0"})
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    opted = {r["installation_id"] for r in rows if r["reason"] != "no_consent"}
+    assert len(opted) == 12 and not any(r["sent"] for r in rows)  # the demo's 12 opt-ins on TR-0012
+    bad = CliRunner().invoke(main, ["--home", str(demo_home), "outage-notices", "--now", "2026-11-25T19:50:00"])
+    assert bad.exit_code != 0 and "UTC offset" in bad.output
