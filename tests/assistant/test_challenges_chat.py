@@ -32,6 +32,8 @@ def _ask(a: Assistant, text: str, session: str, inst: str = CHALLENGER):  # type
         ("quantos pontos eu tenho", "Você tem "),
         ("ganhei algum selo?", "Sim: você tem 2 selos: Semana fora da ponta, Banho fora da ponta."),
         ("e o chuveiro, consegui tirar da ponta?", "No desafio do chuveiro, os banhos no horário de ponta caíram de "),
+        ("me manda o resumo do mês dos desafios", "Resumo de novembro/2026: "),
+        ("tô gastando menos q no ano passado?", "Neste mês você está gastando "),
     ],
 )
 def test_challenge_questions_route_and_answer_first(chat: Assistant, text: str, first: str) -> None:
