@@ -128,9 +128,26 @@ def challenge_answer(result: ToolResult[Any], cues: Cues, slots: Mapping[str, An
         lines = _rank(v)
     else:
         lines = _ponta(v, last) + _shower(v)[:1] + _points(v)[:1]
-        if not v.get("joined"):
+        if v.get("upcoming_start") and not v.get("joined"):
+            lines = [t("answer.challenge.upcoming", upcoming=day(v.get("upcoming_start")),
+                       start=day((v.get("ponta_week") or {}).get("start")))] + lines
+        elif not v.get("joined"):
             lines = [t("answer.challenge.not_joined", start=day((v.get("ponta_week") or {}).get("start")))] + lines
     lines = [x for x in lines if x]
     if not lines:
         return None
     return Answer(lines, next_step=t("answer.challenge.next"))
+
+
+@composer("join_challenge")
+def join_answer(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
+    v = _v(result)
+    names = [t(f"answer.challenge.name_{c}") for c in v.get("challenges") or []]
+    if not names:
+        return None
+    window = str(v.get("ponta_window") or "")
+    hours = t("answer.challenge.window", start=window[:5], end=window[6:11]) if len(window) >= 11 else ""
+    key = "answer.challenge.joined" if v.get("new") else "answer.challenge.already_joined"
+    lines = [t(key, names=t("answer.challenge.and_in").join(names), start=day(v.get("start")), end=day(v.get("end")))]
+    lines.append(t("answer.challenge.joined_rule", target=pct(v.get("target_reduction")), hours=hours))
+    return Answer(lines, next_step=t("answer.challenge.joined_next"))

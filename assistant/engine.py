@@ -56,6 +56,7 @@ CUSTOMER_PERSONAL_TOOLS = frozenset(
         "set_goal",
         "message_subscription",
         "challenge_status",
+        "join_challenge",
     }
 )
 # tariff_flag works without identification (the month's flag) and adds the customer's effect when identified.

@@ -9,10 +9,11 @@ installation under it whose titular opted in to ``outage_notices`` gets
   this month (3 minutes or more, PRODIST Módulo 8), with the month so far from
   ``continuity_indicators`` and, when a monthly limit is already exceeded, the compensation due.
 
-Rules: one notice per (installation, kind, outage) — the notice log dedups reruns and a failed
-send is released for the next run; nothing during quiet hours (22:00-07:00: the power-up notice of
-a night outage goes at 07:00 when it is still within the look-back); at most
-:data:`MAX_PER_DAY` outage notices per installation in 24 hours. A meter that goes down alone
+Rules: one notice per (installation, kind, outage) and everything else of a send (setting, quiet hours
+21h-8h, claim, Twilio, release on failure) through :func:`channels.proactive.send_notice`, the one
+send path of the proactive messages; the power-up notice of an evening or night outage goes at 8h
+while the outage is within the plan's look-back (16 h); at most :data:`MAX_PER_DAY` outage notices
+per installation in 24 hours. A meter that goes down alone
 (its own breaker, a suspension) never gets an outage notice: it is not an outage.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from assistant.i18n import format_brl, format_date, format_number, t
 from channels.config import ChannelSettings
-from channels.whatsapp import send_whatsapp
+from channels.proactive import in_quiet_hours, send_notice
 from tools.api import Scope, ToolContext, run_tool
 from tools.api import outage_notices as api
 from tools.api.identity import alert_recipients
@@ -36,8 +37,6 @@ from tools.errors import ToolError
 log = logging.getLogger(__name__)
 
 BRT = dt.timezone(dt.timedelta(hours=-3))
-QUIET_START_H = 22
-QUIET_END_H = 7
 MAX_PER_DAY = 4
 KINDS = ("outage_down", "outage_up")
 CHANNEL = "whatsapp"
@@ -49,7 +48,7 @@ class NoticeOutcome:
     outage: str
     kind: str  # outage_down | outage_up
     sent: bool
-    reason: str  # sent | no_consent | duplicate | quiet_hours | throttled | disabled | not_configured | no_phone | twilio_error | tool_error
+    reason: str  # sent | no_consent | already_sent | quiet_hours | throttled | disabled | not_configured | no_phone | twilio_error | tool_error
     body: str = ""
     message_sid: str | None = None
 
@@ -68,11 +67,6 @@ def _duration(minutes: Decimal) -> str:
 
 def _hours(x: Any) -> str:
     return f"{format_number(Decimal(str(x)), 1)} h"
-
-
-def in_quiet_hours(at: dt.datetime) -> bool:
-    h = at.astimezone(BRT).hour
-    return h >= QUIET_START_H or h < QUIET_END_H
 
 
 def _up_body(store: Any, inst: str, outage: api.PlannedOutage, aff: api.AffectedInstallation) -> str:
@@ -118,7 +112,6 @@ def outage_notices(store: Any, settings: ChannelSettings, at: dt.datetime, state
     ids = sorted({a.installation_id for o in plan.outages for a in o.affected})
     phones = dict(alert_recipients(store, ids)) if ids else {}
     out: list[NoticeOutcome] = []
-    quiet = in_quiet_hours(at)
     for outage in plan.outages:
         for aff in outage.affected:
             inst = aff.installation_id
@@ -129,41 +122,23 @@ def outage_notices(store: Any, settings: ChannelSettings, at: dt.datetime, state
             if not api.wants_outage_notices(home, inst):
                 out.append(NoticeOutcome(inst, outage.key, kind, False, "no_consent"))
                 continue
-            if quiet:
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "quiet_hours"))
-                continue
-            if not settings.proactive_enabled:
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "disabled"))
-                continue
-            if not settings.twilio_auth_token:  # never sent with a default token
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "not_configured"))
-                continue
             phone = phones.get(inst)
             if not phone:
                 out.append(NoticeOutcome(inst, outage.key, kind, False, "no_phone"))
                 continue
             if api.already_logged(home, inst, kind, outage.key):
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "duplicate"))
+                out.append(NoticeOutcome(inst, outage.key, kind, False, "already_sent"))
                 continue
             if api.sent_since(home, inst, KINDS, at - dt.timedelta(hours=24)) >= MAX_PER_DAY:
                 out.append(NoticeOutcome(inst, outage.key, kind, False, "throttled"))
                 continue
-            if not api.claim(home, inst, kind, outage.key, CHANNEL, at):
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "duplicate"))
-                continue
-            if back:
-                body = _up_body(store, inst, outage, aff)
+            if in_quiet_hours(at) or not settings.proactive_enabled or not settings.twilio_auth_token:
+                body = ""  # nothing will go out: no need to build the text (send_notice says why)
+            elif back:
+                body = _up_body(store, inst, outage, aff) + "\n\n" + t("outage_notice.footer")
             else:
-                body = t("outage_notice.down", since=_hhmm(outage.start))
-            body = body + "\n\n" + t("outage_notice.footer")
-            try:
-                sid = send_whatsapp(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from,
-                                    phone, body, api_base=settings.twilio_api_base)
-            except RuntimeError:
-                api.release(home, inst, kind, outage.key)
-                log.warning("outage_notices.twilio_error installation_tail=%s", inst[-4:])
-                out.append(NoticeOutcome(inst, outage.key, kind, False, "twilio_error", body))
-                continue
-            api.delivered(home, inst, kind, outage.key, sid)
-            out.append(NoticeOutcome(inst, outage.key, kind, True, "sent", body, sid))
+                body = t("outage_notice.down", since=_hhmm(outage.start)) + "\n\n" + t("outage_notice.footer")
+            sent = send_notice(home, settings, inst, phone, kind, outage.key, body, at)
+            out.append(NoticeOutcome(inst, outage.key, kind, sent.sent, sent.reason, body if sent.sent else "",
+                                     sent.message_sid))
     return out

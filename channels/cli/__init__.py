@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "channels.cli.assistant_cmds",
     "channels.cli.serve_cmds",
     "channels.cli.export_cmds",
+    "channels.cli.notice_cmds",
 )
 
 

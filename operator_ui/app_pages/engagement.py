@@ -22,13 +22,13 @@ if result is not None:
     ui.provenance(result)
     st.subheader(t("engagement.page.opt_ins"))
     ui.metrics([(t(f"engagement.page.purpose_{p}"), fmt_value(n)) for p, n in v.opt_ins.items()], columns=3)
-    if v.goals_set is None:
+    ui.metrics([
+        (t("engagement.page.goals_set"), fmt_value(v.goals_set)),
+        (t("engagement.page.goals_judged"), fmt_value(v.goals_judged)),
+        (t("engagement.page.goals_under"), fmt_value(v.goal_under_share, "fraction")),
+    ], columns=3)
+    if v.goals_set and not v.goals_judged:
         st.caption(t("engagement.page.goals_na"))
-    else:
-        ui.metrics([
-            (t("engagement.page.goals_set"), fmt_value(v.goals_set)),
-            (t("engagement.page.goals_under"), fmt_value(v.goal_under_share, "fraction")),
-        ], columns=2)
     st.subheader(t("engagement.page.participants"))
     ui.metrics([
         (t("engagement.page.participants"), fmt_value(v.participants)),

@@ -32,6 +32,8 @@ def _ask(a: Assistant, text: str, session: str, inst: str = CHALLENGER):  # type
         ("quantos pontos eu tenho", "Você tem "),
         ("ganhei algum selo?", "Sim: você tem 2 selos: Semana fora da ponta, Banho fora da ponta."),
         ("e o chuveiro, consegui tirar da ponta?", "No desafio do chuveiro, os banhos no horário de ponta caíram de "),
+        ("me manda o resumo do mês dos desafios", "Resumo de novembro/2026: "),
+        ("tô gastando menos q no ano passado?", "Neste mês você está gastando "),
     ],
 )
 def test_challenge_questions_route_and_answer_first(chat: Assistant, text: str, first: str) -> None:
@@ -52,3 +54,12 @@ def test_points_answer_names_the_total_of_the_tool(chat: Assistant) -> None:
 def test_a_customer_who_did_not_join_is_told_so(chat: Assistant) -> None:
     r = _ask(chat, "como to no desafio", "other", inst="40010001")
     assert r.reply.startswith("Você não se inscreveu em um desafio desta semana")
+
+
+def test_joining_by_message_on_a_store_of_its_own(tiny_assistant: Assistant) -> None:
+    # a store of its own: joining writes the enrolment, which must not touch the shared demo home
+    r = tiny_assistant.chat(ChatRequest(text="quero participar do desafio", session_id="join", channel="whatsapp",
+                                        installation_id="40010001"))
+    assert [c["name"] for c in r.tool_calls] == ["join_challenge"]
+    assert r.reply.startswith("Pronto, você está no desafio da semana fora da ponta e no desafio do chuveiro, "
+                              "de 30/11/2026 a 06/12/2026.")

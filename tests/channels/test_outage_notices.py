@@ -88,9 +88,9 @@ def test_outage_notices_down_then_up_to_the_opted_in_only(demo_home: Path, stub:
     assert sorted(o.installation_id for o in down) == sorted(opted)
     assert all("Sabemos da falta de energia na sua região desde 19h42." in o.body for o in down)
     # nobody else on the feeder (34 installations) consented: no message to them
-    assert {o.installation_id for o in first if o.reason == "no_consent"} == set(
+    assert {o.installation_id for o in first if o.reason == "no_consent"} == {
         i for t in meta["topology"]["transformers"] if t["feeder_id"] == "AL-001" for i in t["installations"]
-    ) - set(opted) | {"40010013"}  # Group A, fed by AL-001 directly
+    } - set(opted) | {"40010013"}  # Group A, fed by AL-001 directly
     # the short outage of 18:33 (median 2,7 min) was over: its power-up notice says whether it counts,
     # by each meter's own interruption: 40010011 was off 18:33:48-18:36:51 (3 min 3 s), so it counts
     short = {o.installation_id: o.body for o in first if o.kind == "outage_up" and o.sent}
@@ -101,7 +101,7 @@ def test_outage_notices_down_then_up_to_the_opted_in_only(demo_home: Path, stub:
 
     # 19:55: a rerun sends nothing new
     again = outage_notices(store, on, _at(19, 55), state_home=tmp_path)
-    assert not any(o.sent for o in again) and {o.reason for o in again if o.installation_id in opted} == {"duplicate"}
+    assert not any(o.sent for o in again) and {o.reason for o in again if o.installation_id in opted} == {"already_sent"}
 
     # 20:35: the supply came back at 20:30 (each meter's own power-up); 48 minutes: counts in DIC/FIC
     back = [o for o in outage_notices(store, on, _at(20, 35), state_home=tmp_path) if o.sent]
@@ -122,8 +122,8 @@ def test_quiet_hours_throttle_consent_and_failed_sends(demo_home: Path, stub: st
     _opt_in(tmp_path, ["40010001", "40010003"])
     record_consent(tmp_path, "40010003", "outage_notices", "whatsapp", False, dt.datetime(2026, 11, 20, 9, 0, tzinfo=BRT))
 
-    # 22:30 is inside the quiet hours: nothing goes out and nothing is claimed
-    night = outage_notices(store, on, _at(22, 30), state_home=tmp_path)
+    # 21:30 is inside the quiet hours (21h-8h): nothing goes out and nothing is claimed
+    night = outage_notices(store, on, _at(21, 30), state_home=tmp_path)
     assert not any(o.sent for o in night)
     assert {o.reason for o in night if o.installation_id == "40010001"} == {"quiet_hours"}
     assert {o.reason for o in night if o.installation_id == "40010003"} == {"no_consent"}  # opted out since
@@ -151,4 +151,30 @@ def test_quiet_hours_throttle_consent_and_failed_sends(demo_home: Path, stub: st
         claim_notice(tmp_path, "40010001", "outage_down", f"feeder:AL-001:earlier-{k}", "whatsapp", _at(12, k))
     late = outage_notices(store, on, _at(20, 35), state_home=tmp_path)
     reasons = {o.outage[-5:]: o.reason for o in late if o.installation_id == "40010001" and o.kind == "outage_up"}
-    assert reasons == {"18:33": "duplicate", "19:42": "throttled"}
+    assert reasons == {"18:33": "already_sent", "19:42": "throttled"}
+
+
+def test_the_power_up_of_an_evening_outage_waits_for_eight_oclock(demo_home: Path, stub: str, tmp_path: Path) -> None:
+    store = open_store(demo_home, read_only=True)
+    on = ChannelSettings(proactive_enabled=True, twilio_api_base=stub, twilio_auth_token=TOKEN)
+    _opt_in(tmp_path, ["40010001"])
+    # 08:05 of 26/11: 19:42 of the day before is 12 h 23 min ago, within the 16 h look-back
+    morning = [o for o in outage_notices(store, on, dt.datetime(2026, 11, 26, 8, 5, tzinfo=BRT), state_home=tmp_path)
+               if o.sent]
+    assert sorted(o.outage[-5:] for o in morning) == ["18:33", "19:42"]
+    assert all(o.kind == "outage_up" for o in morning)  # no "sabemos da falta" for an outage long over
+
+
+def test_cli_runs_the_job_without_sending_when_disabled(demo_home: Path) -> None:
+    from click.testing import CliRunner
+
+    from channels.cli import main
+
+    res = CliRunner().invoke(main, ["--home", str(demo_home), "outage-notices", "--now", "2026-11-25T19:50:00-03:00",
+                                    "--json"], env={"SMARTMETER_PROACTIVE_ENABLED": "0"})
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    opted = {r["installation_id"] for r in rows if r["reason"] != "no_consent"}
+    assert len(opted) == 12 and not any(r["sent"] for r in rows)  # the demo's 12 opt-ins on TR-0012
+    bad = CliRunner().invoke(main, ["--home", str(demo_home), "outage-notices", "--now", "2026-11-25T19:50:00"])
+    assert bad.exit_code != 0 and "UTC offset" in bad.output

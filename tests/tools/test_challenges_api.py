@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
+from tests.tiny import tiny_home  # noqa: F401  (fixture)
 from tools.api import Scope, ToolContext, run_tool
 from tools.errors import ForbiddenInstallation
 
@@ -68,3 +69,39 @@ def test_engagement_figures_of_the_demo(demo_store) -> None:  # type: ignore[no-
     assert any(i.code == "engagement.issue.calls_estimate" for i in r.issues)
     with pytest.raises(ForbiddenInstallation):
         run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.customer(CHALLENGER)), CHALLENGER, {})
+
+
+def test_the_daily_budget_comes_from_the_monthly_goal(demo_store) -> None:  # type: ignore[no-untyped-def]
+    # goal_on_track (engage-a's scenario): 40010016 set R$ 100,00 per cycle
+    ctx = ToolContext(store=demo_store, scope=Scope.customer("40010016"))
+    p = run_tool("goal_progress", ctx, "40010016", {}).value.progress
+    v = run_tool("challenge_status", ctx, "40010016", {}).value
+    assert v.streak.budget_source == "goal"
+    assert v.budget_kwh == (Decimal("100") / p.price_rs_kwh / p.days_total).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+    figs = run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.operator()), None, {}).value
+    # both goal scenarios set their goal on the day of their last reading: no bill judged yet
+    assert (figs.goals_set, figs.goals_judged, figs.goal_under_share) == (2, 0, None)
+
+
+def test_joining_a_challenge_is_the_customers_own_decision(tiny_home) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tools.api.admin import open_store
+    from tools.data.challenges import enrolments
+
+    store = open_store(tiny_home)
+    brt = dt.timezone(dt.timedelta(hours=-3))
+    at = dt.datetime(2026, 11, 26, 19, 5, tzinfo=brt)
+    ctx = ToolContext(store=store, scope=Scope.customer("40010001"), today=dt.date(2026, 11, 26), channel="whatsapp",
+                      now=at)
+    first = run_tool("join_challenge", ctx, "40010001", {}).value
+    # Thursday 26/11: the challenge week is the next one, Monday 30/11 to Sunday 06/12
+    assert (first.start, first.end, first.new) == (dt.date(2026, 11, 30), dt.date(2026, 12, 6), True)
+    assert first.ponta_window == "18:00-21:00"  # CPFL Paulista (postos.toml)
+    assert run_tool("join_challenge", ctx, "40010001", {"challenge": "shower"}).value.new is False
+    assert [(e.challenge, e.start, e.channel, e.at) for e in enrolments(tiny_home, "40010001")] == [
+        ("ponta_week", dt.date(2026, 11, 30), "whatsapp", at), ("shower", dt.date(2026, 11, 30), "whatsapp", at)]
+    with pytest.raises(ForbiddenInstallation):  # an operator never joins for the customer
+        run_tool("join_challenge", ToolContext(store=store, scope=Scope.operator(), today=dt.date(2026, 11, 26)),
+                 "40010001", {})
+    with pytest.raises(ForbiddenInstallation):
+        run_tool("join_challenge", ctx, "40010002", {})
+    store.close()

@@ -86,3 +86,13 @@ def test_awards_only_for_finished_weeks_and_one_per_day_under_budget():
 def test_better_than_share():
     assert g.better_than_share(0.25) == D("0.75")
     assert g.better_than_share(None) is None
+
+
+def test_goal_budget_spreads_the_goal_over_the_cycle():
+    # R$ 100,00 at R$ 0,80/kWh is 125 kWh; over 30 days 4,1666... -> 4,2 kWh a day
+    assert g.goal_budget(D("100"), "brl", 30, D("0.80"))[0] == D("4.2")  # type: ignore[index]
+    assert g.goal_budget(D("150"), "kwh", 30, None)[0] == D("5.0")  # type: ignore[index]
+    assert g.goal_budget(D("100"), "brl", 30, None) is None
+    assert g.under_goal(D("100"), "brl", D("99.99"), None) is True
+    assert g.under_goal(D("150"), "kwh", D("1"), D("150.1")) is False
+    assert g.under_goal(D("150"), "kwh", D("1"), None) is None

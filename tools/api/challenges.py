@@ -20,15 +20,16 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.consumption import fetch_intervals, fetch_peers, posto_classifier
-from tools.api.context import ToolContext
-from tools.data import consent as consent_data
+from tools.api.context import ToolContext, run_tool
 from tools.data import challenges as eng_data
+from tools.data import consent as consent_data
+from tools.data import goals
 from tools.data import notices as notice_data
 from tools.domain import appliances as appl
 from tools.domain import gamification as g
 from tools.domain.consumption import prepare
 from tools.domain.periods import resolve_period
-from tools.errors import ToolError
+from tools.errors import ForbiddenInstallation, ToolError
 from tools.reference import load_reference
 from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
@@ -87,6 +88,7 @@ class ChallengeStatus:
     budget_kwh: Decimal | None = None
     month_change: Decimal | None = None
     badge_count: int = 0
+    upcoming_start: dt.date | None = None  # a challenge week joined that has not started yet
 
 
 def _rate_diff(inst: Mapping[str, Any], on: dt.date) -> tuple[Decimal | None, Step | None, Issue | None]:
@@ -154,17 +156,17 @@ def _week_inputs(grid: pd.DataFrame, step: int) -> tuple[dict[dt.date, Decimal],
 
 def _budget(ctx: ToolContext, installation_id: str, month_start: dt.date,
             daily: Mapping[dt.date, Decimal]) -> tuple[Decimal, str, Step]:
-    """The daily budget: the customer's goal when one is set, else 90 % of the 30 days before the month."""
-    try:  # monthly goals (engage-a) may not be on this branch yet
-        from tools.data import goals  # type: ignore[attr-defined]
-
-        goal = goals.daily_budget(ctx.store.home, installation_id, month_start)
-    except (ImportError, AttributeError):
-        goal = None
-    if goal is not None:
-        value = Decimal(str(goal))
-        return value, "goal", Step("engagement.step.goal_budget", {"month": f"{month_start:%Y-%m}"},
-                                   "daily budget of the monthly goal", value, "kWh", (g.REF_METHOD,))
+    """The daily budget: the customer's monthly goal spread over the cycle's days when one is set
+    (``goal_progress``), else 90 % of the average day of the 30 days before the month."""
+    if goals.current_goal(ctx.store.home, installation_id) is not None:
+        try:
+            report = run_tool("goal_progress", ctx, installation_id, {}).value
+        except ToolError:
+            report = None
+        p = report.progress if report is not None else None
+        found = g.goal_budget(p.goal, p.unit, p.days_total, p.price_rs_kwh) if p is not None else None
+        if found is not None:
+            return found[0], "goal", found[1]
     value, step = g.default_budget(daily, month_start - dt.timedelta(days=1))
     return value, "default", step
 
@@ -269,8 +271,8 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
                       better, "fraction", (), q_peer))
 
     earned = g.awards(ponta, shower, streak, month, month_complete=False)
-    now = dt.datetime.combine(ctx.data_today, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=-3)))
-    new = eng_data.record_awards(home, installation_id, [(a.reason, a.key, a.points, a.badge, a.day) for a in earned], now)
+    new = eng_data.record_awards(home, installation_id, [(a.reason, a.key, a.points, a.badge, a.day) for a in earned],
+                                 ctx.clock())
     stored = eng_data.awards_of(home, installation_id)
     rows = [(a.points, a.day) for a in stored]
     badges = tuple(dict.fromkeys(a.badge for a in stored if a.badge))
@@ -289,6 +291,7 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
         shower_minutes_after=shower.week_per_day, shower_reduction=shower.reduction,
         shower_saving_rs=shower.saving_branca_rs, shower_completed=shower.completed,
         streak_days=streak.current_days, budget_kwh=budget, month_change=month.change, badge_count=len(badges),
+        upcoming_start=min((e.start for e in joined_all if e.start > last_day), default=None),
     )
     if not ponta.complete_week:
         issues.append(Issue("engagement.issue.week_running", "warning", {"end": ponta.end}))
@@ -311,6 +314,54 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
     )
 
 
+# ----------------------------------------------------------------------------- joining
+
+
+class JoinChallengeArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    challenge: Literal["ponta_week", "shower", "both"] = Field(
+        "both", description="ponta_week (a week out of the ponta), shower (the shower challenge) or both")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedChallenge:
+    installation_id: str
+    challenges: tuple[str, ...]
+    start: dt.date  # the Monday the challenge week starts
+    end: dt.date
+    baseline_start: dt.date
+    baseline_end: dt.date
+    new: bool  # False: already joined for that week
+    target_reduction: Decimal
+    ponta_window: str  # e.g. "18:00-20:59" (the distributor's ponta)
+
+
+def join_challenge(ctx: ToolContext, installation_id: str, args: JoinChallengeArgs) -> ToolResult[JoinedChallenge]:
+    """Join the week challenge(s) starting next Monday (today when today is a Monday): the customer's
+    own decision, recorded with the channel and the time."""
+    if ctx.scope.kind not in ("customer", "integrator"):
+        raise ForbiddenInstallation("only the customer joins a challenge", installation_id=installation_id)
+    inst = ctx.installation(installation_id)
+    today = ctx.data_today
+    start = today + dt.timedelta(days=(7 - today.weekday()) % 7)
+    names = eng_data.CHALLENGES if args.challenge == "both" else (args.challenge,)
+    channel = ctx.channel if ctx.channel in ("web", "whatsapp", "voice", "rest") else "rest"
+    at = ctx.clock()
+    new = [eng_data.enrol(ctx.store.home, installation_id, n, start, channel, at) for n in names]
+    sched = load_reference().posto_schedule(str(inst.get("distributor") or ""))
+    window = sched.window_text().get("ponta", "") if sched is not None else ""
+    value = JoinedChallenge(
+        installation_id, tuple(names), start, start + dt.timedelta(days=6),
+        start - dt.timedelta(days=g.BASELINE_DAYS), start - dt.timedelta(days=1), any(new),
+        g.CHALLENGE_MIN_REDUCTION, window,
+    )
+    step = Step("engagement.step.join", {"challenges": list(names), "start": start, "channel": channel},
+                "the week from the next Monday against the 28 days before it", value.new, "", (g.REF_METHOD,))
+    return ToolResult("join_challenge", value, {"target_reduction": "fraction"}, (step,),
+                      provenance=Provenance(installation_id, Period(value.baseline_start, value.end, "challenge"),
+                                            ctx.data_today, {}, ()))
+
+
 # ----------------------------------------------------------------------------- operator figures
 
 
@@ -318,9 +369,10 @@ def challenge_status(ctx: ToolContext, installation_id: str, args: ChallengeStat
 class EngagementFigures:
     period: Period
     opt_ins: Mapping[str, int]  # purpose -> installations opted in now
-    goals_set: int | None  # None: monthly goals not available
-    goal_setters_under: int | None
-    goal_under_share: Decimal | None
+    goals_set: int  # installations with a monthly goal in force
+    goals_judged: int  # of those, with a bill read after the goal was set
+    goal_setters_under: int  # bills at or under the goal
+    goal_under_share: Decimal | None  # under / judged
     participants: int  # installations that joined a challenge starting in the period
     enrolments: int
     completed: int  # challenges completed (awarded) by participants
@@ -333,30 +385,40 @@ class EngagementFigures:
     call_rate: Decimal
 
 
-def _goal_figures(home: Any, period: Period) -> tuple[int | None, int | None, Step | None]:
-    try:  # monthly goals (engage-a) may not be on this branch yet
-        from tools.data import goals  # type: ignore[attr-defined]
-
-        setters, under = goals.goal_outcomes(home, period.start, period.end)
-    except (ImportError, AttributeError):
-        return None, None, None
-    return int(setters), int(under), Step("engagement.step.goals", {"start": period.start, "end": period.end},
-                                          "goal setters; bills under the goal", {"set": setters, "under": under}, "")
+def _goal_figures(ctx: ToolContext) -> tuple[int, int, int, Step]:
+    """Installations with a goal in force; of those with a bill read after the goal was set, how
+    many came in at or under it (``explain_bill`` of the last bill)."""
+    setters = goals.goals_in_force(ctx.store.home)
+    judged = under = 0
+    for goal in setters:
+        try:
+            bill = run_tool("explain_bill", ctx, goal.installation_id, {"reference": "last_bill"}).value
+        except ToolError:
+            continue
+        if bill.reading_date is None or bill.reading_date <= goal.at.date():
+            continue  # no bill closed since the goal was set
+        ok = g.under_goal(goal.amount, goal.unit, bill.total_rs, bill.consumption_kwh)
+        if ok is None:
+            continue
+        judged += 1
+        under += int(ok)
+    step = Step("engagement.step.goals", {"goals_in_force": len(setters), "bills_after_goal": judged},
+                "bills read after the goal was set, at or under the goal", under, "bills", (g.REF_METHOD,))
+    return len(setters), judged, under, step
 
 
 def engagement_figures(ctx: ToolContext, installation_id: str | None, args: EngagementFiguresArgs) -> ToolResult[EngagementFigures]:
     """The distributor's engagement figures for a period (no customer named)."""
     home = ctx.store.home
     period = resolve_period(args.period, ctx.data_today, default="last_30_days")
-    opt = {p: len(consent_data.consented(home, p)) for p in consent_data.PURPOSES}
+    opt: dict[str, int] = {p: len(consent_data.consented(home, p)) for p in consent_data.PURPOSES}
     steps: list[Step] = [Step("engagement.step.opt_ins", {}, "installations whose latest decision is an opt-in",
-                              opt, "installations", (TrailRef("LGPD, arts. 7º I e 8º", "confirmed"),))]
-    setters, under, goal_step = _goal_figures(home, period)
+                              opt, "installations", (TrailRef("LGPD, arts. 7 I e 8", "confirmed"),))]
+    setters, judged, under, goal_step = _goal_figures(ctx)
+    steps.append(goal_step)
     issues: list[Issue] = []
-    if goal_step is None:
-        issues.append(Issue("engagement.issue.goals_unavailable", "warning", {}))
-    else:
-        steps.append(goal_step)
+    if setters and not judged:
+        issues.append(Issue("engagement.issue.no_bill_after_goal", "warning", {}))
     enrol = [e for e in eng_data.enrolments(home) if period.start - dt.timedelta(days=6) <= e.start <= period.end]
     participants = sorted({e.installation_id for e in enrol})
     last_day = ctx.data_today - dt.timedelta(days=1)
@@ -387,8 +449,8 @@ def engagement_figures(ctx: ToolContext, installation_id: str | None, args: Enga
                       (REF_CALLS,)))
     issues.append(Issue("engagement.issue.calls_estimate", "warning", {"rate_pct": 10}))
     value = EngagementFigures(
-        period=period, opt_ins=opt, goals_set=setters, goal_setters_under=under,
-        goal_under_share=(Decimal(under) / Decimal(setters)).quantize(g.SHARE_Q) if setters else None,
+        period=period, opt_ins=dict(opt), goals_set=setters, goals_judged=judged, goal_setters_under=under,
+        goal_under_share=(Decimal(under) / Decimal(judged)).quantize(g.SHARE_Q) if judged else None,
         participants=len(participants), enrolments=len(enrol), completed=completed,
         ponta_share_before=before, ponta_share_after=after,
         outage_notices_down=len(down), outage_notices_up=len(up),
@@ -418,6 +480,15 @@ SPECS: tuple[ToolSpec, ...] = (
         summary="Energy-saving challenges measured from the meter (a week out of the ponta with the R$ it "
         "would save on Tarifa Branca, the shower challenge, days under the daily budget, the month against "
         "the same month last year), points, badges and an anonymous rank among similar homes.",
+    ),
+    ToolSpec(
+        name="join_challenge",
+        fn=join_challenge,
+        args_model=JoinChallengeArgs,
+        audience=("customer",),
+        needs_installation=True,
+        summary="Join the week challenge(s) starting next Monday: a week out of the ponta and/or the shower "
+        "challenge, measured from the meter against the 28 days before.",
     ),
     ToolSpec(
         name="engagement_figures",

@@ -29,9 +29,9 @@ from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 
 #: outages that started this long before ``at`` are still looked at (their power-up notice)
-LOOKBACK_H = 12
+LOOKBACK_H = 16
 POWER_CODES = (schema.EVENT_POWER_DOWN, schema.ALARM_LAST_GASP)
-REF_PRODIST = TrailRef("PRODIST Módulo 8, seção 8.2 (interrupção de longa duração: 3 minutos ou mais)", "confirmed")
+REF_PRODIST = TrailRef("PRODIST Modulo 8, secao 8.2 (long interruption: 3 minutes or more)", "confirmed")
 
 
 class OutagePlanArgs(BaseModel):
@@ -172,6 +172,6 @@ SPECS: tuple[ToolSpec, ...] = (
         needs_installation=False,
         summary="Outages inferred up to a moment (power-down bursts on a transformer or feeder), the installations "
         "under each one and whether their supply is back, for proactive outage notices.",
-        cites=("PRODIST Módulo 8 seção 8.2",),
+        cites=("PRODIST Modulo 8 secao 8.2",),
     ),
 )

@@ -134,12 +134,13 @@ ORDER BY 1"""
 
 def daily_usage(store: Store, installation_id: str, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, str]:
     """kWh and covered minutes per day of ``[start, end]`` (days without readings are absent)."""
+    lo, hi = f"{start:%Y-%m}", f"{end:%Y-%m}"
     params = {
         "installation": installation_id,
         "start": dt.datetime.combine(start, dt.time()),
         "end": dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-        "month_lo": f"{start:%Y-%m}",
-        "month_hi": f"{end:%Y-%m}",
+        "month_lo": lo,
+        "month_hi": hi,
     }
-    sql = store.scope_sql(DAILY_SQL, installation_id, (params["month_lo"], params["month_hi"]))
+    sql = store.scope_sql(DAILY_SQL, installation_id, (lo, hi))
     return store.df(sql, params), DAILY_SQL

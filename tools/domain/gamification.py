@@ -268,6 +268,34 @@ def default_budget(daily_kwh: Mapping[dt.date, Decimal], last_day: dt.date) -> t
     )
 
 
+def goal_budget(goal: Decimal, unit: str, days_total: int, price_rs_kwh: Decimal | None) -> tuple[Decimal, Step] | None:
+    """The daily budget of a monthly goal: the goal in kWh spread over the cycle's days (an R$ goal
+    converted at the cycle's average price); None when it cannot be converted."""
+    if days_total <= 0:
+        return None
+    if unit == "brl":
+        if not price_rs_kwh:
+            return None
+        goal_kwh = goal / price_rs_kwh
+    else:
+        goal_kwh = goal
+    budget = _q(goal_kwh / days_total, Decimal("0.1"))
+    return budget, Step(
+        "engagement.step.goal_budget",
+        {"goal": goal, "unit": unit, "days": days_total, "price_rs_kwh": price_rs_kwh},
+        "goal_kwh / days of the cycle (R$ goals: goal / average price)",
+        budget,
+        "kWh",
+        (REF_METHOD,),
+    )
+
+
+def under_goal(goal: Decimal, unit: str, bill_rs: Decimal | None, bill_kwh: Decimal | None) -> bool | None:
+    """A closed bill came in at or under the goal (None: the bill lacks the goal's unit)."""
+    value = bill_rs if unit == "brl" else bill_kwh
+    return None if value is None else value <= goal
+
+
 # ----------------------------------------------------------------------------- month vs last year
 
 
