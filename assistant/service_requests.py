@@ -28,7 +28,7 @@ from assistant.periods import extract_period
 from assistant.render import citations_of, fit, fmt_value
 from assistant.slots import asked_request_type, extract_appliance
 from assistant.text import normalize
-from tools.domain import request_types as rt
+from tools.api.vocabulary import request_types as rt
 
 if TYPE_CHECKING:
     from assistant.engine import Assistant, _Turn

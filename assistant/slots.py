@@ -13,7 +13,7 @@ from typing import Any
 from assistant.periods import NUM_WORDS as _NUM_WORDS  # noqa: F401  (re-exported for operator_slots)
 from assistant.periods import extract_period, month_back, previous_period  # noqa: F401  (re-exported)
 from assistant.text import normalize
-from tools.domain import request_types as _rt
+from tools.api.vocabulary import request_types as _rt
 
 
 def extract_compare(text: str) -> str | None:

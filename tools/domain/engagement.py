@@ -35,10 +35,12 @@ TYPICAL_MIN_COVERAGE = 0.9
 
 
 def kwh_q(x: Decimal) -> Decimal:
+    """``x`` kWh rounded to the kWh quantum (half-even), as every figure of a goal is shown."""
     return x.quantize(KWH_Q, rounding=ROUND_HALF_EVEN)
 
 
 def in_unit(x: Decimal, unit: GoalUnit) -> Decimal:
+    """``x`` rounded in the goal's unit: R$ to the cent, kWh to the kWh quantum."""
     return money(x) if unit == "brl" else kwh_q(x)
 
 
@@ -197,4 +199,5 @@ def typical_day(days: Sequence[tuple[dt.date, Decimal, float]], before: dt.date)
 
 
 def change(x: Decimal, ref: Decimal | None) -> float | None:
+    """Relative change of ``x`` against ``ref`` (0.1 = 10 % above); None without a positive reference."""
     return round(float(x / ref - 1), 4) if ref is not None and ref > 0 else None
