@@ -129,3 +129,20 @@ def test_sets_through_voltage_days_are_those_of_every_reading(gappy_store: Store
     g2 = fast[fast.installation_id == "G-2"].set_index("set_no")
     assert g2.loc[0, "set_end"] == DAY1 + dt.timedelta(days=7, minutes=90)
     assert g2.loc[1, "n_valid"] == 1008
+
+
+def test_a_home_from_before_voltage_days_is_read_from_the_readings(fresh_home: Path) -> None:
+    """A read-only store over a catalogue without the table (a home built by an earlier version):
+    every cursor sees an empty voltage_days, the store says it is not ready, and a query naming the
+    table runs (DuckDB would otherwise look the name up among Python objects and fail)."""
+    rows = pd.DataFrame({"ts": [DAY1], "v_a_dv": [1270], "v_b_dv": [None], "v_c_dv": [None]})
+    with Store(fresh_home) as store:
+        write_lake(fresh_home, "voltage_10min", _volt("V1", rows))
+        store.refresh_views()
+        store.con.execute("DROP TABLE voltage_days")
+        store.con.execute("DROP TABLE voltage_days_sources")
+        store.publish_snapshot()
+    with Store(fresh_home, read_only=True) as reader:
+        assert reader.read_only and not reader.voltage_days_ready()
+        assert reader.rows("SELECT count(*) FROM voltage_days") == [(0,)]
+        assert reader.rows("SELECT count(*) FROM voltage_days") == [(0,)]  # a second cursor too

@@ -130,6 +130,7 @@ class Store:
         self._snapshot: str | None = None  # name of the snapshot a reader has open
         self._shared = False  # a reader sharing a same-process writer's connection
         self._retired: list[duckdb.DuckDBPyConnection] = []
+        self._vdays_missing = False  # a read-only catalogue from before voltage_days (see _open)
         self.con = self._connect()
         if not self.read_only:
             with _WRITERS_LOCK:
@@ -154,7 +155,8 @@ class Store:
         it is told it is not ready, see :meth:`voltage_days_ready`)."""
         con = duckdb.connect(str(path), read_only=read_only, config=self._config())
         con.execute("SET parquet_metadata_cache = true")
-        if read_only and not voltage_days.tables_exist(con):
+        self._vdays_missing = read_only and not voltage_days.tables_exist(con)
+        if self._vdays_missing:
             con.execute(voltage_days.empty_view_sql())
         return con
 
@@ -461,7 +463,10 @@ class Store:
     # ------------------------------------------------------------------ queries
     def cursor(self) -> duckdb.DuckDBPyConnection:
         self._maybe_switch()
-        return self.con.cursor()
+        cur = self.con.cursor()
+        if self._vdays_missing:  # a temp view belongs to one connection: each cursor needs its own
+            cur.execute(voltage_days.empty_view_sql())
+        return cur
 
     def _run(self, fetch: Any, sql: str, params: list[Any] | dict[str, Any] | None) -> Any:
         """A reader retries once when an ingest swapped a lake partition under the query."""
