@@ -578,19 +578,39 @@ class _Batch:
               END AS reason
             FROM c"""
         )
-        self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
         nslots = len(spec.slots)
         aggs = ", ".join(f"max(val) FILTER (WHERE slot = {i}) AS c{i}" for i in range(nslots))
+        group = (
+            "installation_id, ts, strftime(ts, '%Y-%m') AS month, any_value(interval_min) AS interval_min, "
+            f"bit_or(quality) AS quality, {aggs}, count(slot) AS _n"
+        )
 
         def pivot(valid: str) -> None:  # _n: records folded into the row (more than its cells: repeats)
             self.x(
-                f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT installation_id, ts, strftime(ts, '%Y-%m') AS month, "
-                f"any_value(interval_min) AS interval_min, bit_or(quality) AS quality, {aggs}, count(*) AS _n "
+                f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT {group} "
                 f"FROM {valid} WHERE reason IS NULL GROUP BY installation_id, ts"
             )
 
         self.note("pivoting")
-        pivot(rec)
+        # One pass over the view: the valid records' fields (nulled on a rejected record, which
+        # every aggregate ignores) pivot into their (installation, ts) row, and the rejected
+        # records ride along as a list on the row of their key (NULL keys form a row of their own).
+        # Rows holding only rejected records are dropped once their list is in the quarantine.
+        self.x(
+            f"""CREATE OR REPLACE TEMP TABLE {new} AS
+            SELECT {group}, list(struct_pack(i := _idx, r := _r)) FILTER (WHERE _r IS NOT NULL) AS _rej
+            FROM (SELECT installation_id, ts, _idx, reason AS _r,
+                         CASE WHEN reason IS NULL THEN slot END AS slot,
+                         CASE WHEN reason IS NULL THEN val END AS val,
+                         CASE WHEN reason IS NULL THEN interval_min END AS interval_min,
+                         CASE WHEN reason IS NULL THEN quality END AS quality
+                  FROM {rec})
+            GROUP BY installation_id, ts"""
+        )
+        self.x(
+            f"INSERT INTO {self.qidx} SELECT q.i, q.r FROM (SELECT unnest(_rej) AS q FROM {new} WHERE _rej IS NOT NULL)"
+        )
+        self.x(f"DELETE FROM {new} WHERE _n = 0")
         # valid records, and per slot the cells holding a value
         row = self.x(f"SELECT sum(_n), {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
         n_ok, per_slot = int(row[0] or 0), [int(n or 0) for n in row[1:]]
