@@ -234,7 +234,7 @@ def future_limit() -> str:
     return f"TIMESTAMP '{limit.isoformat(sep=' ')}'"
 
 
-def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
+def _noter(bar: tqdm, src: Source) -> Note:
     name = Path(src.name).name
 
     def note(stage: str) -> None:
