@@ -116,7 +116,9 @@ _NEEDS_WORDS: dict[str, re.Pattern[str]] = {
         r"consegui|cumpri|ganhei)\b|"
         r"\b(?:menos|mais) (?:q|que|do que) (?:no|o|em) (?:mesmo mes (?:do|de) )?ano passado\b"  # the month-vs-last-year challenge
     ),
-    **dict.fromkeys(("set_goal", "goal_progress", "daily_digest", "message_subscription"), _ENGAGEMENT_WORDS),
+    **dict.fromkeys(("set_goal", "goal_progress", "message_subscription"), _ENGAGEMENT_WORDS),
+    # the digest is about the customer's own use ("resumo de dom casmurro" is not)
+    "daily_digest": re.compile(r"\b(?:consum\w*|gast\w*|ontem|kwh|luz|energia)\b"),
 }
 _AUTHORITY = re.compile(
     r"\b(?:sou|eu sou|falo como|aqui e|aqui quem fala e|como|na qualidade de) (?:o |a |um |uma )?(?:"
@@ -279,7 +281,7 @@ _DOMAIN = re.compile(
     r"ciclo|cobr|taxa|custo de disponibilidade|\bfio\b|raio|deslig|ligad|potencia|watt|\bdicas?\b|\bgd ?[12i]{0,2}\b|"
     r"linha por linha|item a item|\bparcial\b|\bdemanda\b|ultrapassagem|"
     # engagement: goals, the daily digest, challenges and points (issue 20)
-    r"\bmeta\b|orcamento|\bresumo\b|desafio|\bpontos\b|pontuac|medalha|\bselos?\b|conquista|sequencia"
+    r"\bmeta\b|orcamento|desafio|\bpontos\b|pontuac|medalha|\bselos?\b|conquista|sequencia"
 )
 # The copilot's own vocabulary (fleet, network, operations), on top of the customer one.
 _OPERATOR_DOMAIN = re.compile(
@@ -587,6 +589,7 @@ class OfflineRouter:
                 return found
         preds = self.clf.predict(text)
         kept = [p for p in preds if p[0] not in _NEEDS_WORDS or _NEEDS_WORDS[p[0]].search(s)]
+        gate_conf = kept[0][1] if kept else preds[0][1]  # the domain gate judges the unrenormalised figure
         if kept and len(kept) < len(preds):  # "quanto foi no horário de ponta?" is not a challenge question
             dropped = sum(c for i, c in preds if (i, c) not in kept)  # renormalised without what was dropped
             preds = [(i, c / (1 - dropped)) for i, c in kept] if dropped < 1 else kept
@@ -610,7 +613,9 @@ class OfflineRouter:
         if (
             self.audience == "customer"
             and intent == "consumption_profile"
-            and re.search(r"\bquanto\b.{0,25}\b(?:gast\w*|consum\w*|deu|foi)\b", s)
+            and re.search(
+                r"\bquanto\b.{0,25}\b(?:gast\w*|consum\w*|deu|foi)\b|\b(?:consumo|gasto) (?:de|do dia de) (?:ontem|anteontem|hoje)\b", s
+            )
             and not _PROFILE_WORDS.search(s)
         ):  # "quanto gastei no feriado?": a quantity over a period, not the daily shape
             return Route("consumption_summary", conf, rule="quantity", alternatives=tuple(preds[:2]))
@@ -634,7 +639,7 @@ class OfflineRouter:
         if self.audience == "customer" and intent == "compare_tariffs" and _SOCIAL_TARIFF.search(s):
             return Route("search_knowledge", conf, rule="social_tariff", alternatives=tuple(preds[:2]))
         # the domain gate: a confident prediction stands (the gate overrode right answers on unseen wording)
-        if not in_domain(s, self.audience) and not (conf >= 0.5 and intent not in NON_TOOL_INTENTS):
+        if not in_domain(s, self.audience) and not (min(conf, gate_conf) >= 0.5 and intent not in NON_TOOL_INTENTS):
             small_talk = intent in ("greeting", "thanks", "capabilities") and conf >= 0.4
             if not small_talk and intent not in (
                 "handoff_to_agent",

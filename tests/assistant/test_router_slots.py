@@ -251,3 +251,15 @@ def test_a_question_about_going_back_is_not_a_request_to_change() -> None:
 
     assert asked_request_type(normalize("se eu mudar pra branca e nao gostar posso voltar pra normal?")) is None
     assert asked_request_type(normalize("quero mudar pra tarifa branca")) == "troca_modalidade_tarifaria"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("escreve um resumo do livro o cortiço pra mim", "out_of_scope"),  # "resumo" alone is not the digest
+        ("o consumo de ontem veio alto e ninguem tava em casa", "consumption_summary"),  # a day's quantity
+        ("me manda o resumo do meu consumo de ontem", "daily_digest"),
+    ],
+)
+def test_digest_words_and_a_days_consumption(customer_router, text, intent):
+    assert customer_router.route(text, own_installation="40010001").intent == intent, text
