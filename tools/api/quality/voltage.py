@@ -32,7 +32,6 @@ from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
 DATA_NOTE_REF = TrailRef("REN 1.000/2021 art. 438 (regulatory measurement is the distributor's)", "confirmed")
 
 
-
 class VoltageQualityArgs(BaseModel):
     period: str | dict[str, str] | None = Field("last_week", description="period label or {start, end}")
     phase: Literal["A", "B", "C", "a", "b", "c"] | None = Field(None, description="one phase only")
@@ -40,7 +39,6 @@ class VoltageQualityArgs(BaseModel):
 
 #: how far after the period valid readings may be taken to complete the last set
 SET_COMPLETION_DAYS = 7
-
 
 
 def _data_end(ctx: ToolContext) -> dt.datetime:

@@ -35,7 +35,6 @@ def hot_threshold_w(interval: int) -> float:
     return 400.0
 
 
-
 def _run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and (exclusive) ends of the runs of consecutive True values."""
     m = np.asarray(mask, dtype=bool)

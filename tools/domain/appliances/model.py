@@ -89,7 +89,6 @@ class ApplianceBreakdown:
         return found
 
 
-
 def _band(table: Mapping[int, tuple[float, float]], interval: int) -> tuple[float, float]:
     for limit in sorted(table):
         if interval <= limit:

@@ -19,7 +19,6 @@ from tools.units import d
 _MILLI = Decimal("0.001")
 
 
-
 @dataclass(frozen=True, slots=True)
 class ExposureItem:
     """One installation-month owed (or likely owed) a compensation."""

@@ -14,7 +14,6 @@ from tools.units import d
 Level = Literal["BT", "MT", "AT"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class VoltageBand:
     """Limits for one tensao de referencia, in volts [V]."""

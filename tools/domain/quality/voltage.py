@@ -21,7 +21,6 @@ PHASES = ("a", "b", "c")
 _HUNDRED = Decimal(100)
 
 
-
 def classify_dv(values_dv: Any, band: VoltageBand) -> np.ndarray:
     """Classify readings given in 0.1 V: 0 adequada, 1 precaria, 2 critica, -1 missing."""
     v = np.asarray(values_dv, dtype="float64")
@@ -54,7 +53,6 @@ def interrupted_windows(
         e = np.datetime64(pd.Timestamp(end), "ns")
         mask |= (t < e) & (t + width > s)
     return mask
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +245,6 @@ def _indicator_steps(
             )
         )
     return tuple(steps)
-
 
 
 @dataclass(frozen=True, slots=True)
