@@ -402,7 +402,10 @@ def test_every_code_constant_in_our_modules_is_in_the_catalogue() -> None:
     pattern = re.compile(r'"((?:consumption\.(?:issue|anomaly|step)|issue\.data|tip)\.[a-z_.]+)"')
     keys = set()
     for name in files:
-        keys |= set(pattern.findall((root / "tools" / "domain" / f"{name}.py").read_text(encoding="utf-8")))
+        package = root / "tools" / "domain" / name  # a module or a package of modules
+        sources = sorted(package.glob("*.py")) if package.is_dir() else [package.with_suffix(".py")]
+        for source in sources:
+            keys |= set(pattern.findall(source.read_text(encoding="utf-8")))
     keys |= set(pattern.findall((root / "tools" / "api" / "consumption.py").read_text(encoding="utf-8")))
     # codes built from a prefix and a basis
     for basis in ("previous_period", "same_period_last_year", "requested_period"):

@@ -219,3 +219,14 @@ def monthly_eusd(
         sql,
     )
     return value, step, issues
+
+
+def fetch_interruptions(
+    store: Store, installation_id: str, start: dt.datetime, end: dt.datetime
+) -> list[cont.Interruption]:
+    """Power-down/up pairs of one installation around ``[start, end)``."""
+    ev, _ = quality_queries.power_events(
+        store, installation_id, start - dt.timedelta(days=2), end + dt.timedelta(days=2)
+    )
+    return cont.pair_power_events(ev)
+
