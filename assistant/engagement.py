@@ -34,13 +34,14 @@ _GOAL_ASK = re.compile(
     rf"\b{_GOAL_WORD}\b.{{0,30}}\b(?:ta|esta|vai|como|bem|dentro)\b"
 )
 _GOAL_PROGRESS = re.compile(
-    rf"\b{_GOAL_WORD}\b|\bquanto (?:ainda )?(?:posso|da pra|consigo) (?:gastar|usar|consumir)\b|"
+    r"\b(?:meta|orcamento)\b|\b(?:meu|minha|o meu|do meu|no meu) (?:limite|teto|objetivo)\b|\bquanto (?:ainda )?(?:posso|da pra|consigo) (?:gastar|usar|consumir)\b|"
     r"\b(?:gasto|consumo|orcamento) (?:diario|por dia) (?:que |pra |para )?(?:sobra|resta|falta|posso)\b"
 )
 # goals of the regulation or the distributor, not the customer's
 _NOT_MINE = re.compile(
     r"\b(?:aneel|continuidade|dec|fec|dic|fic|dmic|drp|drc|indicador\w*|distribuidora|regula\w*|prodist|demanda|"
-    r"contratad\w*|tensao|prazo\w*|solar|placas?|paine\w*|cartao|credito|emprestimo|parcela\w*)\b"
+    r"contratad\w*|tensao|prazo\w*|solar|placas?|paine\w*|cartao|credito|emprestimo|parcela\w*|sem luz|sem energia|"
+    r"faltou|falta de (?:luz|energia)|interrup\w*|queda\w*|apag\w*)\b"
 )
 _DAILY = r"(?:todo dia|todos os dias|diariamente|diario|diaria|cada dia|dia a dia|toda manha|todas as manhas|toda noite|d-1)"
 _SEND = r"(?:receb\w*|mand\w*|envi\w*|avis\w*|notific\w*|resumo|relatorio|boletim|mensage\w*|ativ\w*|assin\w*|inscrev\w*)"

@@ -202,6 +202,10 @@ class Assistant:
         except ToolError as exc:  # defensive: never leak an exception text to a person
             turn.reply = failure_text(exc)
             state.failures += 1
+        except Exception:  # a defect: logged with its traceback; the person gets a plain failure, not a 500
+            log.exception("chat.turn_failed intent=%s", turn.intent)
+            turn.reply, turn.tool_calls = t("chat.failure", reason=t("error.tool")), []
+            state.failures += 1
         latency = (time.perf_counter() - t0) * 1000
         state.history.append({"role": "user", "text": logged_text, "intent": turn.intent})
         said: dict[str, Any] = {"role": "assistant", "text": turn.reply[:500]}

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
 from knowledge.retriever import HybridRetriever, Passage, Retriever, audiences_for
 from tools.types import Issue, Provenance, Step, ToolResult, TrailRef
 
@@ -24,13 +22,6 @@ SUMMARY = (
 )
 
 Audience = Literal["customer", "operator"]
-
-
-class SearchKnowledgeArgs(BaseModel):
-    """Model-facing arguments (the audience comes from the session, never from the model)."""
-
-    query: str = Field(min_length=1, max_length=500, description="The question, in the user's words.")
-    k: int = Field(default=3, ge=1, le=8, description="How many passages to return.")
 
 
 @dataclass(frozen=True, slots=True)

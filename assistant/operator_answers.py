@@ -17,8 +17,8 @@ from typing import Any
 
 from assistant.i18n import format_brl, format_date, format_month, has, t, upper_first
 from assistant.render import charts_of, fmt_value, issue_text, render_one, trail_text
+from tools.api.calendar import month_bounds
 from tools.api.fleet.common import place_name
-from tools.domain.periods import month_bounds
 from tools.types import ToolResult
 
 Run = Callable[[dict[str, Any]], "ToolResult[Any] | None"]

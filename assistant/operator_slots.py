@@ -19,7 +19,7 @@ from assistant.slots import _NUM_WORDS, extract_period
 from assistant.text import normalize, strip_accents
 from tools import registry
 from tools.api.fleet.common import ALL_INDICATORS, municipalities
-from tools.domain import request_types as rt
+from tools.api.vocabulary import request_types as rt
 from tools.errors import ToolError
 
 #: group_by values a tool takes although its argument model has no ``Literal`` for them

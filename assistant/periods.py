@@ -129,7 +129,7 @@ def _last_weekday(wd: int, today: dt.date) -> dt.date:
 
 
 def _holidays(year: int) -> dict[str, tuple[dt.date, dt.date]]:
-    from tools.domain.calendar import easter
+    from tools.api.calendar import easter
 
     e = easter(year)
     one = {

@@ -28,7 +28,7 @@ from assistant.i18n import (
     t,
     upper_first,
 )
-from tools.domain.periods import add_months
+from tools.api.calendar import add_months
 from tools.types import Step, ToolResult, to_jsonable
 
 
@@ -37,6 +37,8 @@ def fmt_value(value: Any, unit: str = "") -> str:
     """Format one figure for people, by unit."""
     if value is None:
         return "—"
+    if unit == "id":
+        return str(value)
     if isinstance(value, bool):
         return "sim" if value else "não"
     if isinstance(value, dt.datetime):
@@ -173,6 +175,8 @@ def _as_decimal(v: Any) -> Decimal | None:
 
 def _guess_unit(name: str) -> str:
     n = name.lower()
+    if n.endswith("_id") or n in ("id", "protocol"):
+        return "id"  # identifiers and protocol numbers stay as written ("20261126000001", not "20.261.126...")
     if n.endswith("_kwh") or n == "kwh":
         return "kWh"
     if n.endswith(("_brl", "_rs")) or n in ("total", "amount", "brl"):
@@ -320,7 +324,7 @@ def render(
     if warnings:
         reply += "\n" + warnings
     if any(_uses_reference_values(r) for r in results):
-        reply += "\n" + t("chat.reference_value")
+        reply += "\n" + t("copilot.reference_value" if audience == "operator" else "chat.reference_value")
     from assistant.render_detail import detail_text
 
     detail = detail_text(results)
@@ -441,6 +445,9 @@ def suggestions_for(intent: str, audience: str) -> list[str]:
         "consumption_summary": ["suggest.previous_month", "suggest.explain_bill", "suggest.how"],
         "explain_bill": ["suggest.how", "suggest.compare_tariffs", "suggest.forecast"],
         "compare_tariffs": ["suggest.how", "suggest.explain_bill", "suggest.agent"],
+        "goal_progress": ["engagement.suggest.tips", "engagement.suggest.digest", "suggest.how"],
+        "set_goal": ["engagement.suggest.goal_progress", "engagement.suggest.tips", "engagement.suggest.digest"],
+        "daily_digest": ["engagement.suggest.digest", "engagement.suggest.goal_progress", "suggest.how"],
     }.get(intent, ["suggest.how", "suggest.explain_bill", "suggest.agent"])
     return [t(k) for k in base]
 

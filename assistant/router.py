@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
-from assistant.slots import asked_request_type
 from assistant.engagement import rule as engagement_rule
+from assistant.slots import asked_request_type
 from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]
@@ -104,6 +104,20 @@ _SQLISH = re.compile(
     r"\bselect\b.{1,80}\bfrom\b|\bunion\b.{0,20}\bselect\b|\bdrop\s+(?:table|view|schema|database)\b|\binsert\s+into\b|"
     r"\bdelete\s+from\b|\bupdate\s+\w+\s+set\b|;\s*-{2}|\bor\s+1\s*=\s*1\b|\btruncate\s+\w+|\balter\s+table\b"
 )
+# intents the classifier may only pick when the message names their subject: they share words
+# ("ponta", "consumo de ontem") with the consumption questions and must not take those over
+_ENGAGEMENT_WORDS = re.compile(
+    r"\b(?:meta|objetivo|limite|teto|orcamento|resumo|relatorio|boletim|todo dia|todos os dias|diariamente|"
+    r"mensage\w*|avisos?|alertas?|notificac\w*)\b"
+)
+_NEEDS_WORDS: dict[str, re.Pattern[str]] = {
+    "challenge_status": re.compile(
+        r"\b(?:desafio\w*|pontos|pontuac\w*|medalha\w*|selos?|conquista\w*|ranking|sequencia|badges?|trofeu\w*|nivel|"
+        r"consegui|cumpri|ganhei)\b|"
+        r"\b(?:menos|mais) (?:q|que|do que) (?:no|o|em) (?:mesmo mes (?:do|de) )?ano passado\b"  # the month-vs-last-year challenge
+    ),
+    **dict.fromkeys(("set_goal", "goal_progress", "daily_digest", "message_subscription"), _ENGAGEMENT_WORDS),
+}
 _AUTHORITY = re.compile(
     r"\b(?:sou|eu sou|falo como|aqui e|aqui quem fala e|como|na qualidade de) (?:o |a |um |uma )?(?:"
     r"(?:admin\w*|desenvolvedor|dev|root|suporte|gerente|supervisor|diretor|auditor|policial|delegado|juiz|"
@@ -263,7 +277,9 @@ _DOMAIN = re.compile(
     r"nuvem|frota|grupo [ab]\b|medic|demanda|reativ|kw\b|modalidade|convencional|branca|verde|vermelha|amarela|escassez|"
     r"vistoria|inspec|afer|padrao|poste|rede|fornecimento|sem luz|escuro|casa|residencia|apartamento|imovel|"
     r"ciclo|cobr|taxa|custo de disponibilidade|\bfio\b|raio|deslig|ligad|potencia|watt|\bdicas?\b|\bgd ?[12i]{0,2}\b|"
-    r"linha por linha|item a item|\bparcial\b|\bdemanda\b|ultrapassagem"
+    r"linha por linha|item a item|\bparcial\b|\bdemanda\b|ultrapassagem|"
+    # engagement: goals, the daily digest, challenges and points (issue 20)
+    r"\bmeta\b|orcamento|\bresumo\b|desafio|\bpontos\b|pontuac|medalha|\bselos?\b|conquista|sequencia"
 )
 # The copilot's own vocabulary (fleet, network, operations), on top of the customer one.
 _OPERATOR_DOMAIN = re.compile(
@@ -570,6 +586,10 @@ class OfflineRouter:
             if found is not None:
                 return found
         preds = self.clf.predict(text)
+        kept = [p for p in preds if p[0] not in _NEEDS_WORDS or _NEEDS_WORDS[p[0]].search(s)]
+        if kept and len(kept) < len(preds):  # "quanto foi no horário de ponta?" is not a challenge question
+            dropped = sum(c for i, c in preds if (i, c) not in kept)  # renormalised without what was dropped
+            preds = [(i, c / (1 - dropped)) for i, c in kept] if dropped < 1 else kept
         intent, conf = preds[0]
         if (
             intent == "other_customer"
@@ -633,10 +653,10 @@ class OfflineRouter:
             return Route(found, 1.0, rule="engagement")
         if _THANKS.search(s) and "?" not in raw and len(s.split()) <= 14 and not re.search(r"\b(?:mas|porem|so que)\b", s):
             return Route("thanks", 1.0, rule="thanks")
-        if _HANDOFF_ACTION.search(s):
-            return Route("handoff_to_agent", 1.0, rule="handoff_action")
         if asked_request_type(s):  # "quero abrir uma reclamação da tensão": proposed, opened only on "sim"
             return Route("open_service_request", 1.0, rule="open_request")
+        if _HANDOFF_ACTION.search(s):  # a complaint of no type the assistant opens: a person takes it
+            return Route("handoff_to_agent", 1.0, rule="handoff_action")
         if _CREDIT_RULE.search(s):
             return Route("search_knowledge", 1.0, rule="credit_rule")
         if _DEBT_DEAL.search(s):

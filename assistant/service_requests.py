@@ -25,10 +25,10 @@ from assistant import dialogue, identification
 from assistant.i18n import has, t
 from assistant.masking import mask
 from assistant.periods import extract_period
-from assistant.render import fit, fmt_value
-from assistant.slots import asked_request_type
+from assistant.render import citations_of, fit, fmt_value
+from assistant.slots import asked_request_type, extract_appliance
 from assistant.text import normalize
-from tools.domain import request_types as rt
+from tools.api.vocabulary import request_types as rt
 
 if TYPE_CHECKING:
     from assistant.engine import Assistant, _Turn
@@ -85,7 +85,7 @@ def _date(x: Any) -> str:
 
 
 def _moment(x: dt.datetime) -> str:
-    return f"{x:%d/%m/%Y} às {x:%H:%M}"
+    return f"{x:%d/%m/%Y} às {x:%H}h{x:%M}"
 
 
 def _pct(x: Any) -> str:
@@ -135,8 +135,10 @@ def _proposal(v: Any) -> str:
         )
         return f"{text} {t('service.propose.comparison_note', **names)}" if target_rs > current_rs else text
     if v.request_type == rt.DAMAGE_CLAIM:
-        follow = next((f for f in v.follow_ups if f.request_type == "ressarcimento_verificacao"), None)
-        return t(key, verification_due=_date(follow.due_date) if follow else "—", **common)
+        follow = next((f for f in v.follow_ups if f.request_type.startswith(rt.DAMAGE_VISIT)), None)
+        cold = follow is not None and follow.request_type == rt.DAMAGE_VISIT_REFRIGERATION
+        return t(key + ("_refrigeracao" if cold else ""), verification_due=_date(follow.due_date) if follow else "—",
+                 **common)
     return t(key, **common)
 
 
@@ -152,8 +154,10 @@ def _opened(v: Any) -> str:
     for f in v.follow_ups:
         if f.request_type == rt.VOLTAGE_MEASUREMENT_168H:
             parts.append(t("service.opened.follow_verificacao_tensao", follow_due=_date(f.due_date)))
-        elif f.request_type == "ressarcimento_verificacao":
+        elif f.request_type.startswith(rt.DAMAGE_VISIT):
             parts.append(t("service.opened.follow_ressarcimento", follow_due=_date(f.due_date)))
+    if v.request_type == rt.VOLTAGE_COMPLAINT and v.evidence.get("weeks"):
+        parts.append(t("deadlines.issue.meter_indicative"))
     if v.request_type in (rt.DAMAGE_CLAIM, rt.DAMAGE_CLAIM_LATE):
         parts.append(t("service.opened.describe_ressarcimento"))
         parts.append(t("service.opened.reference_note"))
@@ -185,6 +189,7 @@ def propose(bot: Assistant, turn: _Turn) -> None:
             args["period"] = period
     if rtype == rt.DAMAGE_CLAIM:
         args["description"] = mask(turn.text)[:500]
+        args["refrigerated"] = extract_appliance(turn.text) == "refrigeration"
     result = bot._run(turn, PREVIEW_TOOL, args)
     if result is None:
         return
@@ -192,6 +197,7 @@ def propose(bot: Assistant, turn: _Turn) -> None:
     if not v.eligible:
         turn.reply = t(str(v.refusal))
         return
+    turn.citations.extend(citations_of(turn.results))
     state.pending_action = {"id": secrets.token_urlsafe(12), "tool": OPEN_TOOL, "args": args}
     turn.reply = fit(f"{_proposal(v)}\n\n{t('service.propose.confirm_hint')}")
     turn.suggestions = [t("service.yes"), t("service.no")]
@@ -215,6 +221,7 @@ def answer_pending(bot: Assistant, turn: _Turn, norm: str) -> bool:
             turn.reply = t(str(v.refusal)) if v.refusal else t("error.tool")
             return True
         turn.reply = _opened(v)
+        turn.citations.extend(citations_of(turn.results))
         dialogue.remember(state, "deadline_status", {"request_id": v.protocol}, turn.text)
         return True
     if is_no(norm):

@@ -13,7 +13,7 @@ from typing import Any
 from assistant.periods import NUM_WORDS as _NUM_WORDS  # noqa: F401  (re-exported for operator_slots)
 from assistant.periods import extract_period, month_back, previous_period  # noqa: F401  (re-exported)
 from assistant.text import normalize
-from tools.domain import request_types as _rt
+from tools.api.vocabulary import request_types as _rt
 
 
 def extract_compare(text: str) -> str | None:
@@ -178,7 +178,9 @@ _ASK = re.compile(
 )
 _NOT_AN_ASK = re.compile(
     r"\b(?:como|onde|qual|quais|quanto tempo|quando|prazo|vale a pena|compensa|sera que|devo|o que e|"
-    r"meu pedido|minha reclamacao|ja pedi|ja abri)\b|\bnao\s+(?:\w+\s+){0,2}?(?:quero|precisa|preciso)\b"
+    r"meu pedido|minha reclamacao|ja pedi|ja abri)\b|\bnao\s+(?:\w+\s+){0,2}?(?:quero|precisa|preciso)\b|"
+    # a hypothesis or a question about the rule, not an ask: "se eu mudar ... posso voltar pra normal?"
+    r"\b(?:se eu|e se|se a gente|caso eu)\b|\b(?:posso|consigo|da pra|tem como) (?:voltar|desistir|sair)\b"
 )
 _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (

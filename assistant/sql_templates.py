@@ -12,7 +12,7 @@ import re
 
 from assistant.slots import extract_period
 from assistant.text import normalize
-from tools.domain.periods import resolve_period
+from tools.api.calendar import resolve_period
 
 
 def _bounds(text: str, today: dt.date, default: str) -> tuple[str, str]:

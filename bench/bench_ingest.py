@@ -161,6 +161,10 @@ def main() -> None:
                 f"{name:<44} {n:>12,} {secs:>8.1f} {n / secs:>12,.0f} {cpu:>7.1f} {n / max(cpu, 1e-9):>14,.0f} "
                 f"{bpr:>14.2f}"
             )
+        print(
+            f"ours against naive read_csv -> to_csv: x{csv_cpu / lp_cpu * lp_readings / naive_readings:.2f} per CPU-second, "
+            f"x{csv_s / lp_s * lp_readings / naive_readings:.2f} per wall second (targets: >= x5, >= 2 M readings/s wall)"
+        )
         print()
         key_bytes = sum(size.get(c, 0) for c in KEY_COLUMNS)
         print(

@@ -134,6 +134,7 @@ def measure(home: Path, args: argparse.Namespace) -> dict[str, Any]:
         res["open_rw_s"] = time.perf_counter() - t0
         res["open_rw_cpu_s"] = time.process_time() - c0
         today = rw.data_today() or dt.date.today()
+        res["voltage_days_ready"] = rw.voltage_days_ready()  # the DRP/DRC job reads per-day figures
         ids = pick_installations(home, rw, args.installations)
         res["usage_rows"] = {
             "hourly": rw.scalar("SELECT count(*) FROM usage_hourly"),
@@ -176,9 +177,20 @@ def tools(home: Path, today: dt.date, ids: list[str], args: argparse.Namespace) 
                 cpus[label(call)].append(c)
     store.close()
     for lab, ws in walls.items():
-        out[lab].update(p50=statistics.median(ws), p95=pct(ws, 0.95), cpu_p50=statistics.median(cpus[lab]))
+        out[lab].update(
+            p50=statistics.median(ws),
+            p95=pct(ws, 0.95),
+            cpu_p50=statistics.median(cpus[lab]),
+            cpu_p95=pct(cpus[lab], 0.95),
+        )
     every = [x for ws in walls.values() for x in ws]
-    out["all calls"] = {"p50": statistics.median(every), "p95": pct(every, 0.95)}
+    every_cpu = [x for cs in cpus.values() for x in cs]
+    out["all calls"] = {
+        "p50": statistics.median(every),
+        "p95": pct(every, 0.95),
+        "cpu_p50": statistics.median(every_cpu),
+        "cpu_p95": pct(every_cpu, 0.95),
+    }
     return out
 
 
@@ -361,14 +373,16 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
             if any(v is not None for v in vals):
                 row(f"  {code} B/reading, {interval}-minute row groups", vals, "{:.3f}", False)
     row("measure process peak RSS MB", [r["peak_rss_mb"] for r in results], "{:,.0f}")
+    row("store open read-write + aggregate sync wall s", [r.get("open_rw_s") for r in results], "{:,.2f}")
+    row("store open read-write + aggregate sync CPU s", [r.get("open_rw_cpu_s") for r in results], "{:,.2f}")
     lines += [
         "",
-        "Customer tools (ms; cold = first call on a new connection; warm over "
+        "Customer tools (ms, wall/CPU; cold = first call on a new connection; warm over "
         f"{args.repeat} repetitions x {len(results[0]['installations'])} installations):",
         "",
     ]
     lines += [
-        head.replace("figure", "tool: cold / warm p50 / p95 / CPU p50").replace(
+        head.replace("figure", "tool: cold / warm p50 / warm p95 (wall/CPU)").replace(
             "exponent b", "b (p50 / CPU)"
         ),
         "|---" * (len(sizes) + 2) + "|",
@@ -379,7 +393,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
         cells = []
         for r in results:
             t = r["tools"][lab]
-            cells.append(f"{t['cold_ms']:.0f} / {t['p50']:.1f} / {t['p95']:.1f} / {t['cpu_p50']:.1f}")
+            cells.append(
+                f"{t['cold_ms']:.0f}/{t.get('cold_cpu_ms', float('nan')):.0f} / {t['p50']:.1f}/{t['cpu_p50']:.1f}"
+                f" / {t['p95']:.1f}/{t.get('cpu_p95', float('nan')):.1f}"
+            )
         b = exponent(sizes, [r["tools"][lab]["p50"] for r in results])
         bc = exponent(sizes, [r["tools"][lab]["cpu_p50"] for r in results])
         lines.append(
@@ -387,8 +404,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> list[str]
             + " | ".join(cells)
             + f" | {'' if b is None else f'{b:+.2f}'} / {'' if bc is None else f'{bc:+.2f}'} |"
         )
-    row("all customer calls p50 ms", [r["tools"]["all calls"]["p50"] for r in results])
-    row("all customer calls p95 ms", [r["tools"]["all calls"]["p95"] for r in results])
+    row("all customer calls p50 ms wall", [r["tools"]["all calls"]["p50"] for r in results])
+    row("all customer calls p50 ms CPU", [r["tools"]["all calls"].get("cpu_p50") for r in results])
+    row("all customer calls p95 ms wall", [r["tools"]["all calls"]["p95"] for r in results])
+    row("all customer calls p95 ms CPU", [r["tools"]["all calls"].get("cpu_p95") for r in results])
     lines += [
         "",
         f"Fleet jobs over {results[0]['jobs']['period']['start']}..{results[0]['jobs']['period']['end']} "

@@ -209,6 +209,8 @@ def goal_svg(chart: dict[str, Any], width: int = 300) -> str:
     title = t("chart.goal.title", **f)
     status = t("chart.goal.above" if above else "chart.goal.on_track", **f)
     lines = [t("chart.goal.spent", **f), t("chart.goal.projection", **f)]
+    if low is not None and high is not None:
+        lines.append(t("chart.goal.range", **f))
     if chart.get("daily_budget") is not None:
         lines.append(t("chart.goal.budget", **f))
     height = int(bar_y + bar_h + 26 + 18 * len(lines))
@@ -222,7 +224,7 @@ def goal_svg(chart: dict[str, Any], width: int = 300) -> str:
     ]
     if low is not None and high is not None:  # the projection's range
         parts.append(f'<rect x="{x(low):.1f}" y="{bar_y + 6}" width="{max(x(high) - x(low), 1):.1f}" height="{bar_h - 12}" '
-                     f'fill="{color}" opacity="0.25"><title>{e(t("chart.goal.projection", **f))}</title></rect>')
+                     f'fill="{color}" opacity="0.25"><title>{e(t("chart.goal.range", **f))}</title></rect>')
     parts.append(f'<rect x="{x0}" y="{bar_y}" width="{max(x(spent) - x0, 1):.1f}" height="{bar_h}" rx="6" fill="{_BAR}">'
                  f'<title>{e(t("chart.goal.spent", **f))}</title></rect>')
     parts.append(f'<line x1="{x(proj):.1f}" y1="{bar_y - 3}" x2="{x(proj):.1f}" y2="{bar_y + bar_h + 3}" stroke="{color}" '

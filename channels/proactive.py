@@ -31,13 +31,13 @@ from tools.api.identity import alert_recipients
 from tools.api.notices import (
     claim_notice,
     consented,
+    goal_alert_due,
     goals_in_force,
     has_consent,
     mark_delivered,
     notices,
     release_notice,
 )
-from tools.domain.engagement import goal_alert_due
 from tools.errors import ToolError
 from tools.types import to_jsonable
 

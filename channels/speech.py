@@ -147,9 +147,29 @@ def _plain(m: re.Match[str]) -> str:
     return decimal_words(m.group(1), feminine)
 
 
+_PROTOCOL_RE = re.compile(r"\b(protocolo:?\s+)(\d{6,})\b", re.IGNORECASE)
+_DIGITS = ("zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove")
+
+
+def _protocol(m: re.Match[str]) -> str:
+    """A protocol number is read digit by digit (a person writes it down), never as a quantity."""
+    return m.group(1) + " ".join(_DIGITS[int(c)] for c in m.group(2))
+
+
+_REN_RE = re.compile(r"\bREN (\d{1,2})\.(\d{3})/(\d{4})")
+_ARTICLE_RE = re.compile(r"\b(arts?)\.\s")
+
+
+def _ren(m: re.Match[str]) -> str:
+    return f"resolução normativa {number_words(int(m.group(1) + m.group(2)), feminine=True)} de {number_words(int(m.group(3)))}"
+
+
 def speak(text: str) -> str:
     """Rewrite a pt-BR reply so that a pt-BR voice reads every figure as words."""
     out = text.replace("**", "")
+    out = _PROTOCOL_RE.sub(_protocol, out)
+    out = _REN_RE.sub(_ren, out)
+    out = _ARTICLE_RE.sub(lambda m: "artigos " if m.group(1) == "arts" else "artigo ", out)
     out = _MONEY_RE.sub(_money, out)
     out = _DATE_RE.sub(_date, out)
     out = _TIME_RE.sub(_time, out)

@@ -152,7 +152,7 @@ class ChromaStore:
             ids=[c.chunk_id for c in chunks],
             embeddings=np.asarray(embeddings, dtype=np.float32).tolist(),
             documents=[c.text for c in chunks],
-            metadatas=[_metadata(c) for c in chunks],  # type: ignore[misc]
+            metadatas=[_metadata(c) for c in chunks],
         )
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
@@ -174,8 +174,8 @@ class ChromaStore:
         res = self._col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=min(n, total),
-            where=build_where(audiences, topics),  # type: ignore[arg-type]
-            include=["distances"],  # type: ignore[list-item]
+            where=build_where(audiences, topics),
+            include=["distances"],
         )
         ids = res["ids"][0]
         dists = (res.get("distances") or [[]])[0]

@@ -21,35 +21,41 @@ import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-#: chat spellings -> the word they stand for (accent-free, before stopword removal)
-ABBREVIATIONS: dict[str, str] = {
-    "pq": "porque",
+#: WhatsApp spellings -> the words they stand for (accent-free): the one table shared by the
+#: assistant's normalisation (:mod:`assistant.text` adds its spelling fixes) and this tokenizer
+CHAT_ABBREVIATIONS: dict[str, str] = {
+    "pq": "por que",
     "vc": "voce",
     "vcs": "voces",
     "qto": "quanto",
     "qnto": "quanto",
     "qt": "quanto",
-    "qdo": "quando",
-    "qnd": "quando",
     "tb": "tambem",
     "tbm": "tambem",
     "hj": "hoje",
-    "msg": "mensagem",
     "q": "que",
     "n": "nao",
     "eh": "e",
     "ta": "esta",
     "to": "estou",
     "pra": "para",
-    "pro": "para",
+    "pro": "para o",
     "dps": "depois",
     "mto": "muito",
     "mt": "muito",
     "td": "tudo",
-    "cel": "celular",
     "ngm": "ninguem",
     "obg": "obrigado",
     "vlw": "valeu",
+}
+
+#: what search expands (before stopword removal): the chat spellings and a few more words
+ABBREVIATIONS: dict[str, str] = {
+    **CHAT_ABBREVIATIONS,
+    "qdo": "quando",
+    "qnd": "quando",
+    "msg": "mensagem",
+    "cel": "celular",
 }
 
 #: Portuguese function words (accent-free). Domain words are never stopwords.
@@ -109,7 +115,7 @@ def words(text: str) -> list[str]:
     """Lower-case, accent-free words with chat abbreviations expanded (stopwords kept)."""
     out = []
     for raw in _WORD.findall(strip_accents(text.lower())):
-        out.append(ABBREVIATIONS.get(raw, raw))
+        out.extend(ABBREVIATIONS.get(raw, raw).split())
     return out
 
 

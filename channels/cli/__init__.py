@@ -38,8 +38,4 @@ def main(ctx: click.Context, home: Path | None, verbose: bool) -> None:
 
 
 for _mod in _COMMAND_MODULES:
-    try:
-        importlib.import_module(_mod)
-    except ModuleNotFoundError as _exc:  # a command module not written yet
-        if _exc.name != _mod:
-            raise
+    importlib.import_module(_mod)

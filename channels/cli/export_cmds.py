@@ -1,6 +1,10 @@
 """``smartmeter export``: data for other systems.
 
     smartmeter export powerbi --out DIR [--format parquet|csv ...] [--json]
+    smartmeter export outbox [--all] [--ack]
+
+``outbox`` prints the service requests the assistant opened (one JSON line each, format in
+docs/outbox.md) for the distributor's CRM/SAP; ``--ack`` marks them delivered.
 
 Writes the Power BI star schema (facts by day: consumption by posto, voltage quality, events;
 dimensions: installation, topology, date, posto, event code) as Parquet and CSV, plus a
@@ -9,19 +13,22 @@ dimensions: installation, topology, date, posto, event code) as Parquet and CSV,
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import click
 
 from assistant.i18n import format_date, format_number, t
 from channels.cli import main
-from channels.cli.common import echo_json, require_home
+from channels.cli.common import echo_json, home_of, require_home
 from tools.api.export import export_powerbi
+from tools.api.service_requests import export_outbox
 
 
 @main.group("export")
 def export_group() -> None:
-    """Export data for other systems (Power BI)."""
+    """Export data for other systems (Power BI, the service-request outbox)."""
 
 
 @export_group.command("powerbi")
@@ -60,3 +67,14 @@ def export_powerbi_cmd(ctx: click.Context, out: Path, formats: tuple[str, ...], 
         click.echo("  " + t("export.cli.table_line", name=table.name, rows=format_number(table.rows, 0)))
     for issue in result.issues:
         click.echo(t(issue.code, **issue.data), err=True)
+
+
+@export_group.command("outbox")
+@click.option("--all", "all_rows", is_flag=True, help="Every request, not only those the CRM has not acknowledged.")
+@click.option("--ack", is_flag=True, help="Mark the rows printed as delivered to the CRM (idempotent by protocol).")
+@click.pass_context
+def export_outbox_cmd(ctx: click.Context, all_rows: bool, ack: bool) -> None:
+    """Service requests opened by the assistant, one JSON line each (see docs/outbox.md)."""
+    at = dt.datetime.now(dt.timezone(dt.timedelta(hours=-3))) if ack else None
+    for record in export_outbox(home_of(ctx), pending_only=not all_rows, acknowledge_at=at):
+        click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))

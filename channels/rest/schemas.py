@@ -46,23 +46,6 @@ class ChatResponsePublic(BaseModel):
     )
 
 
-class ToolResultPublic(BaseModel):
-    tool: str
-    value: Any
-    units: dict[str, str] = {}
-    trail: list[dict[str, Any]] = []
-    issues: list[dict[str, Any]] = []
-    provenance: dict[str, Any] = {}
-    citations: list[dict[str, Any]] = []
-    disqualified: bool = False
-
-
-class HealthPublic(BaseModel):
-    status: str
-    data_today: str | None = None
-    installations: int | None = None
-
-
 # ---------------------------------------------------------------------------------------- errors
 
 

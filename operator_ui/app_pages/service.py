@@ -10,6 +10,7 @@ the assistant called (installation from the case, operator scope). Queue:
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import streamlit as st
 
@@ -21,11 +22,13 @@ from operator_ui.app_pages._common import ALL, call, option_label
 from operator_ui.replies import case_question, suggested_reply
 from operator_ui.service_orders import outbox_frame
 from tools.errors import ToolError
+from tools.types import ToolResult
 
 st.title(t("ui.page.service"))
 
 st.subheader(t("ui.service_requests.title"))
 st.caption(t("ui.service_requests.hint"))
+opened: ToolResult[Any] | None
 try:
     opened = resources.service_queue()
 except ToolError as exc:

@@ -239,3 +239,15 @@ def test_a_bill_on_a_modality_without_tariffs_says_which_and_offers_a_person(dem
     (r,) = _talk(demo_assistant, "azul", "explica minha ultima conta", installation="40010014")
     assert r.reply.startswith("Não consigo calcular essa conta: as tarifas da modalidade horária azul")
     assert "atendente" in r.reply and "R$" not in r.reply
+
+
+def test_a_defect_in_a_tool_is_a_plain_failure_not_a_crash(tiny_assistant: Assistant, monkeypatch) -> None:
+    import assistant.engine as engine
+
+    def broken(*_a, **_k):
+        raise RuntimeError("SELECT * FROM secret_table")  # an internal detail that must not reach the person
+
+    monkeypatch.setattr(engine, "run_tool", broken)
+    (r,) = _talk(tiny_assistant, "bug1", "quanto consumi ontem?")
+    assert r.reply == "Não consegui concluir essa consulta: Não consegui concluir o cálculo agora."
+    assert "secret_table" not in r.reply and not r.tool_calls

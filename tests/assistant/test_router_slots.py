@@ -12,6 +12,7 @@ from assistant.slots import (
     extract_shift_pct,
     previous_period,
 )
+from assistant.text import normalize
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -230,3 +231,23 @@ def test_one_typo_words_are_corrected(text, fixed):
 )
 def test_typos_route_like_the_clean_text(customer_router, text, intent):
     assert customer_router.route(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # "ponta" is in the challenge phrases too: without a challenge word it is a consumption question
+        ("no mes passado quanto foi so no horario de ponta?", "consumption_summary"),
+        ("como to no desafio?", "challenge_status"),
+        ("quantos pontos eu tenho?", "challenge_status"),
+    ],
+)
+def test_challenge_questions_need_a_challenge_word(customer_router, text, intent):
+    assert customer_router.route(text, own_installation="40010001").intent == intent, text
+
+
+def test_a_question_about_going_back_is_not_a_request_to_change() -> None:
+    from assistant.slots import asked_request_type
+
+    assert asked_request_type(normalize("se eu mudar pra branca e nao gostar posso voltar pra normal?")) is None
+    assert asked_request_type(normalize("quero mudar pra tarifa branca")) == "troca_modalidade_tarifaria"

@@ -64,7 +64,7 @@ CASES = [
         ("Tarifa Branca", "últimas contas"),
         id="modalidade",
     ),
-    pytest.param(OWN, "pode pedir a religação da minha luz pra mim?", "confirmo", "religação", "27/11/2026 às 10:15",
+    pytest.param(OWN, "pode pedir a religação da minha luz pra mim?", "confirmo", "religação", "27/11/2026 às 10h15",
                  ("8h às 18h",), id="religacao"),
     pytest.param(
         OWN,
@@ -81,7 +81,7 @@ CASES = [
         "pode abrir",
         "ressarcimento de danos elétricos",
         "11/12/2026",
-        ("07/12/2026", "geladeira ou freezer"),
+        ("27/11/2026", "alimentos ou remédios"),  # a fridge: vistoria in 1 business day (art. 613, I)
         id="ressarcimento",
     ),
 ]

@@ -49,6 +49,13 @@ def test_replies_spoken_the_brazilian_way(written, spoken):
     assert speak(written) == spoken
 
 
+def test_a_protocol_is_read_digit_by_digit_and_the_rule_in_words():
+    said = speak("Protocolo 20261126000001. Até 27/11/2026 às 10h15 (REN 1.000/2021, art. 362).")
+    assert said.startswith("Protocolo dois zero dois seis um um dois seis zero zero zero zero zero um.")
+    assert "às dez horas e quinze minutos" in said
+    assert "resolução normativa mil de dois mil e vinte e um, artigo trezentos e sessenta e dois" in said
+
+
 def test_for_the_ear_keeps_the_answer_and_drops_the_rest():
     reply = ("Não: a conta deve ficar entre R$ 173 e R$ 213. Até agora foram 120 kWh.\n\n"
              "- dica 1\n- dica 2\nComo calculei: …")

@@ -61,3 +61,8 @@ def test_strip_accents_becomes_translate():
     table = dict(zip(accented, plain, strict=True))
     # the Portuguese letters with diacritics map to their base letters
     assert [table[c] for c in "\u00e3\u00e1\u00e2\u00e0\u00e9\u00ea\u00ed\u00f3\u00f4\u00f5\u00fa\u00e7\u00c3\u00c7"] == list("aaaaeeiooouc" + "AC")
+
+
+def test_to_minutes_becomes_a_day_time_interval():
+    sql = to_spark("SELECT CAST(d AS TIMESTAMP) + to_minutes(10 * k) FROM t")
+    assert sql == "SELECT CAST(d AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, 0, 10 * k) FROM t"

@@ -22,7 +22,7 @@ from tools.domain.billing import (
     estimate_energy_cost,
     resolve_inputs,
 )
-from tools.domain.billing_drivers import explain_change
+from tools.domain.billing.drivers import explain_change
 from tools.domain.tariffs import breakeven_ponta_share
 from tools.reference import load_reference
 from tools.units import money
@@ -435,9 +435,8 @@ def test_every_emitted_key_has_pt_br_text() -> None:
     cat = catalogue()
     root = Path(__file__).resolve().parents[2]
     files = [
-        "tools/api/billing.py",
-        "tools/domain/billing.py",
-        "tools/domain/billing_drivers.py",
+        *(str(p.relative_to(root)) for p in sorted((root / "tools/api/billing").glob("*.py"))),
+        *(str(p.relative_to(root)) for p in sorted((root / "tools/domain/billing").glob("*.py"))),
         "tools/domain/tariffs.py",
         "tools/domain/gd.py",
     ]

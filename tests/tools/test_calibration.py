@@ -14,8 +14,8 @@ from tools.api.costs import CostParams, estimate
 from tools.data.calibration import calibrate_lake, lake_bytes, load_calibration, measure_lake
 from tools.demo.calibration import write_sample
 from tools.demo.calibration_sample import SampleSpec
-from tools.domain.storage_cost_coef import Coefficients, default_segments
-from tools.domain.storage_cost_volume import ProductRates, predict_lake_bytes
+from tools.domain.storage_cost.coef import Coefficients, default_segments
+from tools.domain.storage_cost.volume import ProductRates, predict_lake_bytes
 
 #: The generator writes 5 register functions x 4 postos per read, 1.5 events/day (B) and 3 (A).
 SAMPLE_RATES = ProductRates(

@@ -168,7 +168,7 @@ def test_operator_reply_speaks_about_the_installation(ctx: ToolContext) -> None:
 
     r = run_tool("contracted_demand", ctx, "40010013", {})
     reply, _, _ = render("contracted_demand", [r], {}, TODAY, audience="operator")
-    assert reply.startswith("A demanda contratada da instalação 40010013, de 150 kW, está acima do necessário")
+    assert reply.startswith("A demanda contratada da instalação, de 150 kW, está acima do necessário: com ")
     assert "Sua " not in reply and " sua " not in reply and "você" not in reply
 
 

@@ -125,6 +125,9 @@ def test_on_track_scenario_worked_by_hand(demo_store, tmp_path):
         16, 30, Decimal("81.31"), Decimal("68.30"), Decimal("86.03"))
     assert (g.status, g.spent, g.daily_budget, g.daily_budget_kwh) == ("on_track", Decimal("43.37"), Decimal("4.05"), Decimal("4.6"))
     assert not goal_alert_due(g) and r.value.savings == ()
+    for today in (dt.date(2026, 11, 17) + dt.timedelta(days=k) for k in range(9)):  # days 7 to 15: never due
+        g = run_tool("goal_progress", _ctx(store, "40010016", today=today), "40010016", {}).value.progress
+        assert g.status == "on_track" and g.projected_high < Decimal("100") and not goal_alert_due(g)
 
 
 def test_week3_scenario_crosses_the_goal_on_day_17(demo_store, tmp_path):
@@ -195,3 +198,27 @@ def test_subscription_rows_and_scope(demo_store, tmp_path):
         run_tool("set_goal", _ctx(store, "40010003"), "40010004", {"amount": "150"})
     with pytest.raises(ForbiddenInstallation):  # an operator never decides for the customer
         run_tool("set_goal", ToolContext(store=store, scope=Scope.operator()), "40010003", {"amount": "150"})
+
+
+def test_goal_rows_daily_budget_and_outcomes(tmp_path):
+    from tools.data.goals import (
+        clear_goal,
+        current_goal,
+        daily_budget,
+        goal_outcomes,
+        goals_in_force,
+        set_goal,
+    )
+    from tools.data.notices import claim_notice
+
+    set_goal(tmp_path, "40010001", "kwh", Decimal("310"), "web", dt.datetime(2026, 10, 20, 9, 0, tzinfo=BRT))
+    set_goal(tmp_path, "40010002", "brl", Decimal("180"), "whatsapp", dt.datetime(2026, 11, 3, 9, 0, tzinfo=BRT))
+    set_goal(tmp_path, "40010003", "kwh", Decimal("200"), "whatsapp", dt.datetime(2026, 11, 4, 9, 0, tzinfo=BRT))
+    clear_goal(tmp_path, "40010003", "whatsapp", dt.datetime(2026, 11, 20, 9, 0, tzinfo=BRT))
+    assert current_goal(tmp_path, "40010003") is None
+    assert [g.installation_id for g in goals_in_force(tmp_path)] == ["40010001", "40010002"]
+    assert daily_budget(tmp_path, "40010001", dt.date(2026, 11, 1)) == Decimal("310") / 30  # November: 30 days
+    assert daily_budget(tmp_path, "40010001", dt.date(2026, 10, 1)) is None  # set on 20/10: not yet in force
+    assert daily_budget(tmp_path, "40010002", dt.date(2026, 12, 1)) is None  # R$: kWh depend on the tariff
+    claim_notice(tmp_path, "40010002", "goal_alert", "goal:2026-12", "whatsapp", dt.datetime(2026, 11, 18, 8, 0, tzinfo=BRT))
+    assert goal_outcomes(tmp_path, dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == (2, 1)  # 0002 alerted, 0003 not

@@ -128,6 +128,15 @@ def test_modality_change_carries_the_comparison(home, demo_store):  # type: igno
     assert r.evidence["convencional_rs"] == str(cmp.convencional.total_rs)
 
 
+def test_a_fridge_is_visited_within_one_business_day(home, demo_store):  # type: ignore[no-untyped-def]
+    args = {"request_type": rt.DAMAGE_CLAIM, "refrigerated": True}
+    v = run_tool("service_request_preview", _ctx(demo_store), OWN, args).value
+    assert {f.request_type: f.due_date for f in v.follow_ups} == {
+        rt.DAMAGE_VISIT_REFRIGERATION: dt.date(2026, 11, 27)  # 1 business day (art. 613, I): Fri 27/11/2026
+    }
+    assert v.due_date == dt.date(2026, 12, 11)
+
+
 def test_damage_reported_after_90_days_has_the_longer_deadline(home, demo_store):  # type: ignore[no-untyped-def]
     args = {"request_type": rt.DAMAGE_CLAIM, "damage_date": "2026-08-01"}  # 117 days before the request
     v = run_tool("service_request_preview", _ctx(demo_store), OWN, args).value
@@ -166,3 +175,10 @@ def test_every_request_type_the_assistant_names_resolves_to_deadline_rules() -> 
     assert set(rt.PRIMARY_TYPES) <= set(ref.rules)
     for key, _ in (*slots._REQUEST_TYPES, *operator_slots._REQUEST_TYPES):
         assert resolve_request_types(key, ref), key
+
+
+def test_a_branca_customer_is_offered_the_way_back(home, demo_store):  # type: ignore[no-untyped-def]
+    branca = "40010007"  # Tarifa Branca home (docs/scenarios.md): the change goes back to convencional (art. 223)
+    v = run_tool("service_request_preview", _ctx(demo_store, branca), branca, {"request_type": rt.MODALITY_CHANGE}).value
+    assert v.eligible and (v.evidence["current_modality"], v.evidence["target_modality"]) == ("branca", "convencional")
+    assert v.due_date == dt.date(2026, 12, 28)

@@ -12,7 +12,7 @@ from tools.api import Scope, ToolContext, run_tool
 from tools.api.costs import CostParams, estimate
 from tools.data.store import Store
 from tools.domain.storage_cost import Scenario, Selection, run_scenario
-from tools.domain.storage_cost_coef import (
+from tools.domain.storage_cost.coef import (
     Coefficients,
     Segment,
     default_segments,
@@ -20,11 +20,11 @@ from tools.domain.storage_cost_coef import (
     intervals_per_month,
     normalise_products,
 )
-from tools.domain.storage_cost_lines import Platform
-from tools.domain.storage_cost_prices import merge_overrides, parse_document, select_book
-from tools.domain.storage_cost_pricing import cost_lines
-from tools.domain.storage_cost_sim import Fleet, Overheads, Tiering, flat_fleet, simulate, volume_model
-from tools.domain.storage_cost_volume import ProductRates
+from tools.domain.storage_cost.lines import Platform
+from tools.domain.storage_cost.prices import merge_overrides, parse_document, select_book
+from tools.domain.storage_cost.pricing import cost_lines
+from tools.domain.storage_cost.sim import Fleet, Overheads, Tiering, flat_fleet, simulate, volume_model
+from tools.domain.storage_cost.volume import ProductRates
 from tools.errors import InvalidArguments
 from tools.reference.prices.catalogue import load_books
 

@@ -36,7 +36,9 @@ from tools.domain import appliances as appl
 from tools.domain import consumption as cons
 from tools.domain import efficiency as eff
 from tools.domain import profile as prof
+from tools.domain.calendar import tariff_holidays_between
 from tools.domain.periods import resolve_period
+from tools.domain.tariffs import branca_allowed
 from tools.errors import InvalidPeriod, ToolError
 from tools.registry import ToolSpec
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
@@ -224,17 +226,6 @@ def posto_classifier(
     return classify, (TrailRef(source, status),), dict(ref.versions)  # type: ignore[arg-type]
 
 
-def holidays_between(start: dt.date, end: dt.date) -> frozenset[dt.date]:
-    try:
-        from tools.domain import calendar
-    except ImportError:
-        return frozenset()
-    out: set[dt.date] = set()
-    for year in range(start.year, end.year + 1):
-        out |= set(calendar.tariff_holidays(year))
-    return frozenset(out)
-
-
 def estimate_cost(
     ctx: ToolContext, installation_id: str, period: Period, inst: Mapping[str, Any] | None = None
 ) -> tuple[tuple[Decimal, Sequence[Step]] | None, Issue | None]:
@@ -253,9 +244,6 @@ def estimate_cost(
     return (Decimal(value), tuple(steps)), None
 
 
-BRANCA_EXCLUDED_SUBCLASSES = ("baixa_renda", "desconto_social")  # REN 1.000 art. 219 II
-
-
 def _household(inst: Mapping[str, Any]) -> bool:
     return (
         str(inst.get("group_code") or "B") == "B" and str(inst.get("customer_class") or "") == "residencial"
@@ -263,10 +251,8 @@ def _household(inst: Mapping[str, Any]) -> bool:
 
 
 def _branca_eligible(inst: Mapping[str, Any]) -> bool:
-    return (
-        str(inst.get("group_code") or "B") == "B"
-        and str(inst.get("subclass") or "") not in BRANCA_EXCLUDED_SUBCLASSES
-        and str(inst.get("customer_class") or "") != "iluminacao_publica"
+    return str(inst.get("group_code") or "B") == "B" and branca_allowed(
+        str(inst.get("subclass") or ""), str(inst.get("customer_class") or "")
     )
 
 
@@ -350,7 +336,7 @@ def _profile(
         df,
         period,
         history=df,
-        holidays=holidays_between(start, period.end),
+        holidays=tariff_holidays_between(start, period.end),
         sql={"intervals": q, "history": q},
     )
     return result, df, q

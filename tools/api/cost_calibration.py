@@ -18,7 +18,7 @@ from tools.data.queries.lake import COMPOSITION_SQL, lake_composition
 from tools.data.store import Store
 from tools.demo.calibration import calibrate as _calibrate_data
 from tools.demo.calibration_sample import SampleSpec
-from tools.domain.storage_cost_coef import (
+from tools.domain.storage_cost.coef import (
     LIT_EVENT,
     LIT_QEE,
     LIT_REGISTER,
@@ -26,7 +26,7 @@ from tools.domain.storage_cost_coef import (
     Segment,
     default_segments,
 )
-from tools.domain.storage_cost_volume import ProductRates, predict_lake_bytes
+from tools.domain.storage_cost.volume import ProductRates, predict_lake_bytes
 from tools.errors import NoData
 from tools.types import Provenance, Step, ToolResult, TrailRef
 

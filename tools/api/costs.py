@@ -20,18 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.data.calibration import load_calibration
 from tools.domain.storage_cost import Scenario, ScenarioResult, Selection, run_scenario
-from tools.domain.storage_cost_coef import (
+from tools.domain.storage_cost.coef import (
     DEFAULT_INTERVAL,
     Coefficients,
     Segment,
     default_segments,
     normalise_products,
 )
-from tools.domain.storage_cost_compare import ScenarioDelta, SensitivityItem, compare, sensitivity
-from tools.domain.storage_cost_lines import Platform
-from tools.domain.storage_cost_prices import PriceBook, select_book
-from tools.domain.storage_cost_sim import DEFAULT_GROWTH, Fleet, Overheads, Tiering, flat_fleet
-from tools.domain.storage_cost_volume import ProductRates
+from tools.domain.storage_cost.compare import ScenarioDelta, SensitivityItem, compare, sensitivity
+from tools.domain.storage_cost.lines import Platform
+from tools.domain.storage_cost.prices import PriceBook, select_book
+from tools.domain.storage_cost.sim import DEFAULT_GROWTH, Fleet, Overheads, Tiering, flat_fleet
+from tools.domain.storage_cost.volume import ProductRates
 from tools.errors import InvalidArguments
 from tools.reference.prices.catalogue import default_fx, load_books, price_catalogue_version
 from tools.registry import ToolSpec

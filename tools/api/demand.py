@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.billing import CycleDemands, cycle_demands
 from tools.api.context import ToolContext
+from tools.domain.billing.usage import CycleUsage
 from tools.domain.billing_reference import ReferenceData, TariffSegment
-from tools.domain.billing_usage import CycleUsage
 from tools.domain.contracted_demand import (
     REF_BILLED,
     REF_FACTOR,

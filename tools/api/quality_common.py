@@ -95,10 +95,13 @@ def voltage_params(
     """Parameters of ``quality_voltage_sets.sql`` (one installation, or the fleet when None)."""
     rules = voltage_rules()
     noms = fleet_nominals(store)
+    midnights = start.time() == dt.time() and end_ext.time() == dt.time()
+    ready = getattr(store, "voltage_days_ready", None)  # a Store; the Spark store reads the readings
     return {
         "start": start,
         "end": end,
         "end_ext": end_ext,
+        "vdays": bool(midnights and ready is not None and ready()),
         "set_size": rules.set_size,
         "low_pu": float(rules.interruption_pu),
         "installation": installation_id,

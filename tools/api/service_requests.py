@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,6 +54,9 @@ class ServiceRequestArgs(BaseModel):
         None, description="voltage complaint: the weeks of meter readings attached (default last_week)"
     )
     damage_date: dt.date | None = Field(None, description="damage claim: the day of the damage, if known")
+    refrigerated: bool = Field(
+        False, description="damage claim: equipment that keeps food or medicine cold (vistoria in 1 business day)"
+    )
     description: str | None = Field(
         None, max_length=500, description="what the customer described (already masked by the caller)"
     )
@@ -143,7 +147,7 @@ class ServiceQueue:
 
 def _voltage_evidence(ctx: ToolContext, inst: str, period: Any) -> tuple[dict[str, Any], list[Step], list[Issue]]:
     try:
-        vq = voltage_quality(ctx, inst, VoltageQualityArgs(period=period or "last_week"))
+        vq = voltage_quality(ctx, inst, VoltageQualityArgs(period=period or "last_week", phase=None))
     except ToolError as exc:  # no readings: the complaint is opened without the meter's evidence
         return {}, [], [Issue("service.issue.no_voltage_evidence", "warning", {"reason": exc.code})]
     v = vq.value
@@ -262,7 +266,11 @@ def _draft(ctx: ToolContext, installation_id: str | None, args: ServiceRequestAr
         )
     )
     follow: list[FollowUpDeadline] = []
-    for other in rt.FOLLOW_UP_TYPES.get(args.request_type, ()):
+    others = rt.FOLLOW_UP_TYPES.get(args.request_type, ())
+    if args.request_type == rt.DAMAGE_CLAIM and args.refrigerated:
+        others = (rt.DAMAGE_VISIT_REFRIGERATION,)
+        evidence["refrigerated"] = True
+    for other in others:
         d2 = dl.deadline_for(other, local, area, ref)
         follow.append(FollowUpDeadline(other, d2.due_date, d2.amount, d2.unit, d2.article))
     value = RequestDraft(
@@ -423,6 +431,22 @@ def service_request_queue(
     )
     return ToolResult(tool="service_request_queue", value=value, trail=trail,
                       provenance=Provenance(today=ctx.data_today))
+
+
+def export_outbox(
+    home: str | Path, pending_only: bool = True, acknowledge_at: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The outbox rows in the documented format (``docs/outbox.md``), oldest first, for the CRM/SAP.
+
+    ``pending_only``: the rows the CRM has not acknowledged; ``acknowledge_at`` (with offset) marks
+    the rows returned as delivered (idempotent by protocol: a repeated delivery keeps the first instant).
+    """
+    rows = list(reversed(outbox.outbox_requests(home, pending_export=pending_only, limit=100_000)))
+    if acknowledge_at is not None:
+        for r in rows:
+            outbox.acknowledge(home, r.protocol, acknowledge_at)
+        rows = [outbox.get_request(home, r.protocol) or r for r in rows]
+    return [outbox.export_record(r) for r in rows]
 
 
 SPECS: tuple[ToolSpec, ...] = (

@@ -6,12 +6,14 @@ goal is its latest row, so "when did I set it?" has an answer and nothing is ove
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import tools.data.notices  # noqa: F401  (the notices_sent table goal_outcomes reads)
 from tools.data.opstate import opstate_for, register_tables
 
 GoalUnit = Literal["brl", "kwh"]
@@ -82,3 +84,29 @@ def goals_in_force(home: str | Path) -> list[Goal]:
         "SELECT g.* FROM goals g JOIN (SELECT installation_id, max(seq) AS seq FROM goals GROUP BY installation_id) m"
         " ON g.seq = m.seq WHERE g.amount IS NOT NULL ORDER BY g.installation_id")
     return [g for g in (_row(r) for r in rows) if g is not None]
+
+
+def daily_budget(home: str | Path, installation_id: str, month_start: date) -> Decimal | None:
+    """kWh a day of a goal in kWh in force on ``month_start`` (goal ÷ days of that month); ``None``
+    without a goal or for a goal in R$ (its kWh depend on the tariff: ``goal_progress`` has them)."""
+    rows = opstate_for(home).query(
+        "SELECT * FROM goals WHERE installation_id = ? AND substr(at, 1, 10) <= ? ORDER BY seq DESC LIMIT 1",
+        (installation_id, month_start.isoformat()))
+    goal = _row(rows[0]) if rows else None
+    if goal is None or goal.unit != "kwh":
+        return None
+    days = monthrange(month_start.year, month_start.month)[1]
+    return goal.amount / days
+
+
+def goal_outcomes(home: str | Path, start: date, end: date) -> tuple[int, int]:
+    """(installations that set a goal in ``[start, end]``, those of them sent no goal alert in that
+    period: their projection never passed the goal, as far as the alerts know)."""
+    lo, hi = start.isoformat(), end.isoformat()
+    setters = {r["installation_id"] for r in opstate_for(home).query(
+        "SELECT DISTINCT installation_id FROM goals WHERE amount IS NOT NULL AND substr(at, 1, 10) BETWEEN ? AND ?",
+        (lo, hi))}
+    alerted = {r["installation_id"] for r in opstate_for(home).query(
+        "SELECT DISTINCT installation_id FROM notices_sent WHERE kind = 'goal_alert' AND substr(at, 1, 10) BETWEEN ? AND ?",
+        (lo, hi))} if setters else set()
+    return len(setters), len(setters - alerted)

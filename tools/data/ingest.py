@@ -234,7 +234,7 @@ def future_limit() -> str:
     return f"TIMESTAMP '{limit.isoformat(sep=' ')}'"
 
 
-def _noter(bar: tqdm, src: Source) -> Note:  # type: ignore[type-arg]
+def _noter(bar: tqdm, src: Source) -> Note:
     name = Path(src.name).name
 
     def note(stage: str) -> None:
@@ -381,12 +381,19 @@ class _Batch:
         self.committed = False
         self.staged: Staged | None = None
         self.temps: list[str] = []
+        self.views: list[str] = []
 
     # -- helpers
     def tmp(self, name: str) -> str:
         t = f"_{name}_{self.t}"
         self.temps.append(t)
         return t
+
+    def view(self, name: str) -> str:
+        """Name of a temp view (a query evaluated where it is used, never stored)."""
+        v = f"_{name}_{self.t}"
+        self.views.append(v)
+        return v
 
     def x(self, sql: str, params: list[object] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, params or [])
@@ -402,6 +409,8 @@ class _Batch:
                     self.con.rollback()
                 except duckdb.Error:
                     pass
+            for v in self.views:  # views first: they read the temp tables
+                self.con.execute(f"DROP VIEW IF EXISTS {v}")
             if self.staged is not None:
                 self.staged.drop(self.con)
             for t in self.temps:
@@ -504,7 +513,7 @@ class _Batch:
     def _wide(self, spec: _Wide, st: Staged) -> None:
         """Long records (installation, ts, channel, value) → cells of the wide table, merged per month."""
         cols = st.columns
-        rec, new, slots = self.tmp("rec"), self.tmp("new"), self.tmp("slots")
+        rec, new, slots = self.view("rec"), self.tmp("new"), self.tmp("slots")
         codes = {s.code: i for i, s in enumerate(spec.slots)}
         if spec.table == "voltage_10min":
             codes.update({alias: codes[code] for alias, code in _SLOT_ALIASES.items()})
@@ -524,8 +533,11 @@ class _Batch:
         def field(col: str) -> str:  # hot path: no trim (numbers and timestamps tolerate no padding)
             return f"nullif(r.{col}, '')" if col in cols else "CAST(NULL AS VARCHAR)"
 
+        # One view from the staged records through typing and the reason CASE: scanned once for the
+        # quarantined minority and once by the pivot, never stored whole (storing 4 M validated
+        # records cost ten times computing them; docs/scale.md).
         self.x(
-            f"""CREATE TEMP TABLE {rec} AS
+            f"""CREATE TEMP VIEW {rec} AS
             WITH p AS (
               SELECT {st.idx_sql} AS _idx, {field("installation_id")} AS _iid, {field("ts")} AS _ts_raw,
                      {field(spec.slot_field)} AS _slot_raw, {field(spec.value_field)} AS _v_raw,
@@ -566,29 +578,56 @@ class _Batch:
               END AS reason
             FROM c"""
         )
-        self.x(f"INSERT INTO {self.qidx} SELECT _idx, reason FROM {rec} WHERE reason IS NOT NULL")
-        n_ok = self.one(f"SELECT count(*) FROM {rec} WHERE reason IS NULL")
-        present = [
-            int(s)
-            for (s,) in self.x(f"SELECT DISTINCT slot FROM {rec} WHERE reason IS NULL ORDER BY 1").fetchall()
-        ]
-        aggs = [
-            f"max(val) FILTER (WHERE slot = {i}) AS c{i}" if i in present else f"CAST(NULL AS BIGINT) AS c{i}"
-            for i in range(len(spec.slots))
-        ]
-        cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
-        pivot = (
-            f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT installation_id, ts, strftime(ts, '%Y-%m') AS month, "
-            f"any_value(interval_min) AS interval_min, bit_or(quality) AS quality, {', '.join(aggs)} "
-            f"FROM {rec} WHERE reason IS NULL GROUP BY installation_id, ts"
+        nslots = len(spec.slots)
+        aggs = ", ".join(f"max(val) FILTER (WHERE slot = {i}) AS c{i}" for i in range(nslots))
+        group = (
+            "installation_id, ts, strftime(ts, '%Y-%m') AS month, any_value(interval_min) AS interval_min, "
+            f"bit_or(quality) AS quality, {aggs}, count(slot) AS _n"
         )
+
+        def pivot(valid: str) -> None:  # _n: records folded into the row (more than its cells: repeats)
+            self.x(
+                f"CREATE OR REPLACE TEMP TABLE {new} AS SELECT {group} "
+                f"FROM {valid} WHERE reason IS NULL GROUP BY installation_id, ts"
+            )
+
         self.note("pivoting")
-        self.x(pivot)
-        # Each record is one cell unless a key repeats inside the input (then classify the repeats).
-        if self.one(f"SELECT sum({cells_sql}) FROM {new}") != n_ok:
-            self._in_file_duplicates(rec, ("installation_id", "ts", "slot"), mark=True)
-            self.x(pivot)
-        months = [m for (m,) in self.x(f"SELECT DISTINCT month FROM {new} ORDER BY 1").fetchall()]
+        # One pass over the view: the valid records' fields (nulled on a rejected record, which
+        # every aggregate ignores) pivot into their (installation, ts) row, and the rejected
+        # records ride along as a list on the row of their key (NULL keys form a row of their own).
+        # Rows holding only rejected records are dropped once their list is in the quarantine.
+        self.x(
+            f"""CREATE OR REPLACE TEMP TABLE {new} AS
+            SELECT {group}, list(struct_pack(i := _idx, r := _r)) FILTER (WHERE _r IS NOT NULL) AS _rej
+            FROM (SELECT installation_id, ts, _idx, reason AS _r,
+                         CASE WHEN reason IS NULL THEN slot END AS slot,
+                         CASE WHEN reason IS NULL THEN val END AS val,
+                         CASE WHEN reason IS NULL THEN interval_min END AS interval_min,
+                         CASE WHEN reason IS NULL THEN quality END AS quality
+                  FROM {rec})
+            GROUP BY installation_id, ts"""
+        )
+        self.x(
+            f"INSERT INTO {self.qidx} SELECT q.i, q.r FROM (SELECT unnest(_rej) AS q FROM {new} WHERE _rej IS NOT NULL)"
+        )
+        self.x(f"DELETE FROM {new} WHERE _n = 0")
+        # valid records, and per slot the cells holding a value
+        row = self.x(f"SELECT sum(_n), {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
+        n_ok, per_slot = int(row[0] or 0), [int(n or 0) for n in row[1:]]
+        present = [i for i in range(nslots) if per_slot[i]]
+        cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
+        # Each record is one cell unless a key repeats inside the input (then classify the repeats
+        # on a stored copy of the valid records: the rare path).
+        live = rec
+        if sum(per_slot) != n_ok:
+            live = self.tmp("valid")
+            self.x(f"CREATE TEMP TABLE {live} AS SELECT * FROM {rec} WHERE reason IS NULL")
+            self._in_file_duplicates(live, ("installation_id", "ts", "slot"), mark=True)
+            pivot(live)
+        by_month = self.x(f"SELECT month, sum({cells_sql}), count(*) FROM {new} GROUP BY 1 ORDER BY 1").fetchall()
+        month_cells = {m: int(c) for m, c, _r in by_month}
+        month_rows = {m: int(r) for m, _c, r in by_month}
+        months = sorted(month_cells)
         colnames = [s.column for s in spec.slots]
         has_meta = "interval_min" in table_cols
 
@@ -598,7 +637,7 @@ class _Batch:
         for month in months:
             self.note(f"merging {month}")
             files = self.store.partition_files(spec.table, month)
-            cells = self.one(f"SELECT sum({cells_sql}) FROM {new} WHERE month = ?", [month])
+            cells = int(month_cells[month])
             if not files:
                 self.accepted += cells
                 sel = ", ".join(
@@ -611,6 +650,7 @@ class _Batch:
                     spec.table,
                     month,
                     f"SELECT {sel} FROM {new} WHERE month = '{month}'",
+                    rows=month_rows[month],
                 )
                 continue
             flist = sql_str_list(files)
@@ -637,7 +677,7 @@ class _Batch:
             n_conf = self.one(f"SELECT count(*) FROM {conf}")
             if n_conf:
                 self.x(
-                    f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {rec} o "
+                    f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {live} o "
                     f"SEMI JOIN {conf} c ON c.installation_id = o.installation_id AND c.ts = o.ts AND c.slot = o.slot "
                     "WHERE o.reason IS NULL"
                 )
@@ -646,6 +686,9 @@ class _Batch:
             self.accepted += accepted
             if accepted == 0:
                 continue
+            # rows of the merged partition: the stored ones plus the new keys (a key is unique per file set)
+            n_stored = self.one(f"SELECT count(*) FROM read_parquet({flist})")
+            n_matched = self.one(f"SELECT count(*) FROM {cmp_}")
             sel = ", ".join(
                 [
                     "coalesce(e.installation_id, n.installation_id) AS installation_id",
@@ -668,6 +711,7 @@ class _Batch:
                 month,
                 f"SELECT {sel} FROM read_parquet({flist}) e FULL OUTER JOIN (SELECT * FROM {new} WHERE month = '{month}') n "
                 "ON e.installation_id = n.installation_id AND e.ts = n.ts",
+                rows=n_stored + month_rows[month] - n_matched,
             )
 
     def _in_file_duplicates(
@@ -987,8 +1031,11 @@ class _Batch:
             ]
 
     # ------------------------------------------------------------------ partition writes
-    def _write(self, table: str, month: str, select: str) -> None:
-        """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible)."""
+    def _write(self, table: str, month: str, select: str, rows: int | None = None) -> None:
+        """Write the new version of a month partition into a dot-prefixed temp dir (not yet visible).
+
+        ``rows`` (the partition's row count, when the caller knows it): a partition that fits one
+        file is sorted and written straight from ``select``, without a stored copy."""
         base = self.store.lake / table
         base.mkdir(parents=True, exist_ok=True)
         final = partition_dir_name(month)
@@ -997,6 +1044,9 @@ class _Batch:
         target = base / tmp_dir
         target.mkdir()
         self.note(f"writing {table}/{month}")
+        if rows is not None and rows <= self.rows_per_file:
+            lakefile.copy_sorted(self.con, select, table, target / lakefile.part_name(0))
+            return
         part = self.tmp(f"part{month.replace('-', '')}")
         self.x(f"CREATE TEMP TABLE {part} AS {select}")
         n = self.one(f"SELECT count(*) FROM {part}")

@@ -51,7 +51,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tools.data import schema, usage
+from tools.data import schema, usage, voltage_days
 from tools.data.lakeindex import index_for
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -130,6 +130,7 @@ class Store:
         self._snapshot: str | None = None  # name of the snapshot a reader has open
         self._shared = False  # a reader sharing a same-process writer's connection
         self._retired: list[duckdb.DuckDBPyConnection] = []
+        self._vdays_missing = False  # a read-only catalogue from before voltage_days (see _open)
         self.con = self._connect()
         if not self.read_only:
             with _WRITERS_LOCK:
@@ -149,9 +150,14 @@ class Store:
         """A connection with the store's settings. Parquet footers are cached per connection
         (``parquet_metadata_cache``): a customer's lake query re-reads the same one or two files a
         month, and parsing their footers was a third of its time at 10k meters. DuckDB checks each
-        cached footer against the file (a swapped partition's files are new files; tested)."""
+        cached footer against the file (a swapped partition's files are new files; tested).
+        A read-only catalogue from before ``voltage_days`` gets an empty one (the query that reads
+        it is told it is not ready, see :meth:`voltage_days_ready`)."""
         con = duckdb.connect(str(path), read_only=read_only, config=self._config())
         con.execute("SET parquet_metadata_cache = true")
+        self._vdays_missing = read_only and not voltage_days.tables_exist(con)
+        if self._vdays_missing:
+            con.execute(voltage_days.empty_view_sql())
         return con
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -267,6 +273,7 @@ class Store:
             )
             c.execute(f"INSERT INTO event_codes VALUES {values}")  # one statement: executemany is slow
         usage.create_tables(c)
+        voltage_days.create_tables(c)
         for table in schema.LAKE_TABLES:
             (self.lake / table).mkdir(parents=True, exist_ok=True)
 
@@ -351,9 +358,21 @@ class Store:
             try:
                 months = usage.sync(cur, self.lake / usage.SOURCE_TABLE)
                 self._usage_fp = usage.stored_fingerprint(cur)
+                voltage_days.sync(cur, self.lake / voltage_days.SOURCE_TABLE)
             finally:
                 cur.close()
         return months
+
+    def voltage_days_ready(self) -> bool:
+        """True when ``voltage_days`` matches the ``voltage_10min`` lake (the DRP/DRC query then
+        reads it instead of every reading; it reads the readings otherwise, same result)."""
+        if not self.aggregates_enabled:
+            return False
+        cur = self.cursor()
+        try:
+            return voltage_days.ready(cur, self.lake / voltage_days.SOURCE_TABLE)
+        finally:
+            cur.close()
 
     def rebuild_usage(self) -> list[str]:
         """Rebuild ``usage_hourly`` / ``usage_daily`` from the whole lake; returns the months built."""
@@ -444,7 +463,10 @@ class Store:
     # ------------------------------------------------------------------ queries
     def cursor(self) -> duckdb.DuckDBPyConnection:
         self._maybe_switch()
-        return self.con.cursor()
+        cur = self.con.cursor()
+        if self._vdays_missing:  # a temp view belongs to one connection: each cursor needs its own
+            cur.execute(voltage_days.empty_view_sql())
+        return cur
 
     def _run(self, fetch: Any, sql: str, params: list[Any] | dict[str, Any] | None) -> Any:
         """A reader retries once when an ingest swapped a lake partition under the query."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -204,8 +204,28 @@ def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     One transaction: a crash (or an error) leaves the previous consistent state.
     """
     create_tables(con)
+    stale = sync_months(con, table_dir, stored_fingerprint(con), stage_month, apply_months, "_usage_")
+    if stale:
+        log.info("usage aggregates rebuilt for %s", ", ".join(stale))
+    return stale
+
+
+StageFn = Callable[[duckdb.DuckDBPyConnection, Sequence[Path], str], None]
+ApplyFn = Callable[[duckdb.DuckDBPyConnection, Mapping[str, tuple[str | None, str | None]]], None]
+
+
+def sync_months(
+    con: duckdb.DuckDBPyConnection,
+    table_dir: Path,
+    stored: Fingerprint,
+    stage: StageFn,
+    apply: ApplyFn,
+    temp_prefix: str,
+) -> list[str]:
+    """The month loop of a table derived from a lake table (the usage aggregates, the voltage
+    days): stage each month whose files differ from ``stored`` into a temp table, then ``apply``
+    them all in one transaction; returns the months rebuilt."""
     lake = lake_fingerprint(table_dir)
-    stored = stored_fingerprint(con)
     stale = sorted(m for m in set(lake) | set(stored) if lake.get(m) != stored.get(m))
     if not stale:
         return []
@@ -213,15 +233,15 @@ def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     try:
         for month in stale:
             if month in lake:
-                temp = f"_usage_{month.replace('-', '')}"
+                temp = f"{temp_prefix}{month.replace('-', '')}"
                 files = sorted((table_dir / f"month={month}").glob("*.parquet"))
-                stage_month(con, files, temp)
+                stage(con, files, temp)
                 staged[month] = (temp, lake[month])
             else:
                 staged[month] = (None, None)
         con.begin()
         try:
-            apply_months(con, staged)
+            apply(con, staged)
             con.commit()
         except BaseException:
             con.rollback()
@@ -230,7 +250,6 @@ def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
         for staged_temp, _fp in staged.values():
             if staged_temp is not None:
                 con.execute(f"DROP TABLE IF EXISTS {staged_temp}")
-    log.info("usage aggregates rebuilt for %s", ", ".join(stale))
     return stale
 
 

@@ -229,12 +229,6 @@ def _run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index pairs of consecutive True values."""
-    starts, ends = _run_bounds(mask)
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
 def _hour_table(lookup: Mapping[int, float] | pd.Series) -> np.ndarray:
     """``lookup.get(hour, 0.0)`` for the hours 0..23 (index it with an array of hours)."""
     return np.array([float(lookup.get(h, 0.0)) for h in range(24)])
@@ -294,12 +288,6 @@ def detect_showers(grid: pd.DataFrame, step: int) -> tuple[np.ndarray, int]:
         shower_wh[a:b] = wh
         events += 1
     return shower_wh, events
-
-
-def _hour_profile(values: np.ndarray, hours: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
-    """Per-slot value of the ``q`` quantile of ``values`` at the same hour of day (over ``keep``)."""
-    prof = pd.Series(values[keep]).groupby(hours[keep]).quantile(q).clip(lower=0.0)
-    return _hour_table(prof)[hours]
 
 
 def _ac_excess(grid: pd.DataFrame, step: int, shower_wh: np.ndarray) -> np.ndarray:

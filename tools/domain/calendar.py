@@ -93,7 +93,16 @@ def tariff_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(days)
 
 
+def tariff_holidays_between(start: dt.date, end: dt.date) -> frozenset[dt.date]:
+    """The tariff holidays of every year from ``start``'s to ``end``'s (whole years)."""
+    out: set[dt.date] = set()
+    for year in range(start.year, end.year + 1):
+        out |= tariff_holidays(year)
+    return frozenset(out)
+
+
 def is_tariff_holiday(d: dt.date) -> bool:
+    """Whether ``d`` is a national holiday of the tariff list (REN 1.000/2021 art. 2 XXXVIII a)."""
     return d in tariff_holidays(d.year)
 
 

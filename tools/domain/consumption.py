@@ -311,6 +311,8 @@ def compare_window(
 
 
 def similar_homes(this_kwh_day: Decimal, stats: PeerStats | None) -> tuple[SimilarHomes | None, list[Issue]]:
+    """This home's use [kWh/day] against similar homes (median and quartiles); None with a warning
+    when fewer than ``FEW_SIMILAR_HOMES`` peers have enough data."""
     if stats is None or stats.peers < FEW_SIMILAR_HOMES or not stats.median_kwh_day:
         n = 0 if stats is None else stats.peers
         return None, [Issue(ISSUE_FEW_SIMILAR_HOMES, "warning", {"peers": n, "min_peers": FEW_SIMILAR_HOMES})]

@@ -35,10 +35,12 @@ TYPICAL_MIN_COVERAGE = 0.9
 
 
 def kwh_q(x: Decimal) -> Decimal:
+    """``x`` kWh rounded to the kWh quantum (half-even), as every figure of a goal is shown."""
     return x.quantize(KWH_Q, rounding=ROUND_HALF_EVEN)
 
 
 def in_unit(x: Decimal, unit: GoalUnit) -> Decimal:
+    """``x`` rounded in the goal's unit: R$ to the cent, kWh to the kWh quantum."""
     return money(x) if unit == "brl" else kwh_q(x)
 
 
@@ -130,8 +132,8 @@ def goal_progress(goal: Decimal, unit: GoalUnit, p: CycleProjection) -> tuple[Go
     value = GoalProgress(
         unit=unit, goal=goal, bill_month=p.bill_month, start=p.start, end=p.end, reading_date=p.reading_date,
         days_total=p.days_total, days_elapsed=p.days_elapsed, days_remaining=remaining,
-        share_elapsed=p.days_elapsed / p.days_total if p.days_total else 0.0,
-        spent=spent, share_of_goal=float(spent_x / goal) if goal else 0.0,
+        share_elapsed=round(p.days_elapsed / p.days_total, 4) if p.days_total else 0.0,
+        spent=spent, share_of_goal=round(float(spent_x / goal), 4) if goal else 0.0,
         projected=in_unit(projected, unit), projected_low=in_unit(low, unit), projected_high=in_unit(high, unit),
         status=status, over_by=over_by, pace_per_day=pace, daily_budget=budget, daily_budget_kwh=budget_kwh,
         price_rs_kwh=price, low_above_goal=low > goal, high_above_goal=high > goal,
@@ -197,4 +199,5 @@ def typical_day(days: Sequence[tuple[dt.date, Decimal, float]], before: dt.date)
 
 
 def change(x: Decimal, ref: Decimal | None) -> float | None:
-    return float(x / ref - 1) if ref is not None and ref > 0 else None
+    """Relative change of ``x`` against ``ref`` (0.1 = 10 % above); None without a positive reference."""
+    return round(float(x / ref - 1), 4) if ref is not None and ref > 0 else None

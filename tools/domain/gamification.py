@@ -70,10 +70,12 @@ def _q(x: Decimal, q: Decimal = KWH_Q) -> Decimal:
 
 
 def week_days(start: dt.date) -> list[dt.date]:
+    """The 7 days of a challenge week starting on ``start``."""
     return [start + dt.timedelta(days=k) for k in range(7)]
 
 
 def baseline_days(start: dt.date) -> list[dt.date]:
+    """The ``BASELINE_DAYS`` days before ``start`` (oldest first): the reference a challenge week is compared with."""
     return [start - dt.timedelta(days=k) for k in range(BASELINE_DAYS, 0, -1)]
 
 
@@ -317,6 +319,7 @@ class MonthVsLastYear:
 def month_vs_last_year(
     month: str, kwh: Decimal, days: int, ly_kwh: Decimal, ly_days: int
 ) -> tuple[MonthVsLastYear, tuple[Step, ...]]:
+    """This month's kWh per day (``kwh`` over ``days``) against the same month last year, adjusted for days."""
     per_day = kwh / days if days else ZERO
     ly_per_day = ly_kwh / ly_days if ly_days else None
     change = _q(per_day / ly_per_day - 1, SHARE_Q) if ly_per_day and days else None

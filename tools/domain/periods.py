@@ -27,12 +27,14 @@ TOOL_LABELS = frozenset({"current_cycle", "last_bill", "next_month"})
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last day of the calendar month."""
     start = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return start, nxt - _DAY
 
 
 def add_months(d: dt.date, n: int) -> dt.date:
+    """``d`` moved ``n`` calendar months (the day clipped to the target month's last day)."""
     y, m = divmod(d.month - 1 + n, 12)
     year, month = d.year + y, m + 1
     last = month_bounds(year, month)[1].day

@@ -22,6 +22,8 @@ VOLTAGE_MEASUREMENT_168H: Final = "medicao_tensao_168h"
 DAMAGE_CLAIM: Final = "ressarcimento_danos"
 DAMAGE_CLAIM_LATE: Final = "ressarcimento_danos_apos_90_dias"
 MODALITY_CHANGE: Final = "troca_modalidade_tarifaria"
+DAMAGE_VISIT: Final = "ressarcimento_verificacao"
+DAMAGE_VISIT_REFRIGERATION: Final = "ressarcimento_verificacao_refrigeracao"
 GENERAL_REQUEST: Final = "solicitacao_geral"
 
 # ---------------------------------------------------------------------------- families (deadlines.json)
@@ -61,36 +63,34 @@ PRIMARY_TYPES: Final = (
 #: primary text, ``reference`` when it is this project's reading of it.
 OPEN_ARTICLES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     VOLTAGE_COMPLAINT: (
-        ("REN 1.000/2021, art. 437, § 2 (limites de 3 % precária e 0,5 % crítica)", "confirmed"),
-        ("REN 1.000/2021, art. 438, § 1º, I (inspeção em 15 dias)", "confirmed"),
-        ("REN 1.000/2021, art. 438, § 1º, II (medição de 168 horas em 30 dias)", "confirmed"),
-        ("PRODIST Módulo 8 (medições do medidor como evidência indicativa)", "reference"),
+        ("REN 1.000/2021, art. 437, \u00a7 2", "confirmed"),  # limits: 3 % precaria, 0.5 % critica
+        ("REN 1.000/2021, art. 438, \u00a7 1, I", "confirmed"),  # inspection in 15 days
+        ("REN 1.000/2021, art. 438, \u00a7 1, II", "confirmed"),  # 168-hour measurement in 30 days
+        ("PRODIST Modulo 8 (meter readings as indicative evidence)", "reference"),
     ),
     MODALITY_CHANGE: (
-        ("REN 1.000/2021, art. 219 (Tarifa Branca opcional; vedada a baixa renda e desconto social)", "confirmed"),
-        ("REN 1.000/2021, art. 222, I (adesão em 30 dias)", "confirmed"),
-        ("REN 1.000/2021, art. 223 (volta à convencional em 30 dias; nova adesão após 180 dias)", "confirmed"),
+        ("REN 1.000/2021, art. 219, II", "confirmed"),  # Branca forbidden to baixa renda / desconto social
+        ("REN 1.000/2021, art. 222, I", "confirmed"),  # adhesion in 30 days
+        ("REN 1.000/2021, art. 223", "confirmed"),  # back to convencional in 30 days; new adhesion after 180
     ),
     RECONNECTION: (
-        ("REN 1.000/2021, art. 362, IV e V (24 horas urbana, 48 horas rural)", "confirmed"),
-        ("REN 1.000/2021, art. 362, § 2º (contagem a partir do pedido em dia útil, das 8h às 18h)", "confirmed"),
-        ("REN 1.000/2021, art. 365, § 1º, II (sem cobrança se o prazo for descumprido)", "confirmed"),
+        ("REN 1.000/2021, art. 362, IV e V", "confirmed"),  # 24 h urban, 48 h rural
+        ("REN 1.000/2021, art. 362, \u00a7 2", "confirmed"),  # count from a business-day request 08:00-18:00
+        ("REN 1.000/2021, art. 365, \u00a7 1, II", "confirmed"),  # no fee when late
     ),
-    METER_INSPECTION: (
-        ("REN 1.000/2021, art. 250 (inspeção do medidor em 30 dias; aviso de 3 dias úteis)", "confirmed"),
-    ),
+    METER_INSPECTION: (("REN 1.000/2021, art. 250", "confirmed"),),  # 30 days; 3 business days' notice
     DAMAGE_CLAIM: (
-        ("REN 1.000/2021, arts. 602 a 620 (ressarcimento de danos elétricos)", "confirmed"),
-        ("REN 1.000/2021, art. 613 (vistoria em 10 dias; 1 dia útil para geladeira ou freezer)", "confirmed"),
-        ("REN 1.000/2021, art. 617, I (resposta em 15 dias, contados do pedido quando não há vistoria)", "reference"),
-        ("REN 1.000/2021, art. 618 (pagamento, conserto ou troca em 20 dias após a resposta)", "confirmed"),
+        ("REN 1.000/2021, arts. 602-620", "confirmed"),
+        ("REN 1.000/2021, art. 613", "confirmed"),  # vistoria in 10 days; 1 business day for refrigeration
+        ("REN 1.000/2021, art. 617, I (counted from the request when there is no vistoria)", "reference"),
+        ("REN 1.000/2021, art. 618", "confirmed"),  # payment, repair or replacement in 20 days
     ),
 }
 
 #: Deadlines that follow the opened one, shown with it (computed by the same engine).
 FOLLOW_UP_TYPES: Final[dict[str, tuple[str, ...]]] = {
     VOLTAGE_COMPLAINT: (VOLTAGE_MEASUREMENT_168H,),
-    DAMAGE_CLAIM: ("ressarcimento_verificacao",),
+    DAMAGE_CLAIM: (DAMAGE_VISIT,),  # DAMAGE_VISIT_REFRIGERATION for food or medicine refrigeration
 }
 
 #: A damage reported more than this many days after it happened has the longer result deadline

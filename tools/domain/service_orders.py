@@ -43,12 +43,14 @@ def order_id(order_type: str, *parts: Any) -> str:
 
 
 def outage_priority(outage: Mapping[str, Any]) -> str:
+    """Priority of an outage inspection: high while open, medium for a long interruption, else low."""
     if outage.get("end") is None:
         return "high"
     return "medium" if outage.get("long_interruption") else "low"
 
 
 def outage_order(outage: Mapping[str, Any], created_on: str, source: Mapping[str, Any]) -> dict[str, Any]:
+    """A field-service order to inspect an inferred outage (a feeder or transformer)."""
     level = str(outage.get("level") or "")
     transformers = list(outage.get("transformers") or [])
     return {
@@ -78,6 +80,7 @@ def outage_order(outage: Mapping[str, Any], created_on: str, source: Mapping[str
 
 
 def tamper_order(flag: Mapping[str, Any], created_on: str, source: Mapping[str, Any]) -> dict[str, Any]:
+    """A field-service order to inspect a tampered meter (NTL inspection when consumption dropped)."""
     kind = "ntl_inspection" if flag.get("possible_ntl") else "tamper_inspection"
     return {
         "order_id": order_id(kind, flag.get("installation_id"), flag.get("first_tamper")),

@@ -59,6 +59,16 @@ REF_BREAKEVEN = TrailRef("REN 1.000/2021, art. 212", "confirmed")
 REF_CD_BRANCA = TrailRef("REN 1.000/2021, art. 290, par. 4", "confirmed")
 
 
+#: customer classes that may not opt for the Tarifa Branca (besides the social subclasses)
+BRANCA_EXCLUDED_CLASSES = ("iluminacao_publica",)
+
+
+def branca_allowed(subclass: str | None, customer_class: str | None) -> bool:
+    """Whether a Group B customer of this subclass and class may opt for the Tarifa Branca:
+    not the social tariff subclasses (REN 1.000/2021 art. 219 II) nor public lighting."""
+    return (subclass or "") not in SOCIAL_SUBCLASSES and (customer_class or "") not in BRANCA_EXCLUDED_CLASSES
+
+
 @dataclass(frozen=True, slots=True)
 class Sufficiency:
     window_start: dt.date
@@ -94,6 +104,7 @@ def check_sufficiency(
 
 
 def sufficiency_issue(s: Sufficiency, code: str = "issue.tariffs.insufficient_data") -> Issue:
+    """The disqualifying issue of too little data for a tariff comparison (days with data vs required)."""
     return Issue(
         code,
         "disqualifying",
@@ -220,7 +231,7 @@ def compare_tariffs(
     disq: list[Issue] = []
     if facts.group != "B":
         disq.append(Issue("issue.tariffs.not_group_b", "disqualifying", {"group": facts.group}))
-    if facts.subclass in SOCIAL_SUBCLASSES or facts.customer_class in ("iluminacao_publica",):
+    if not branca_allowed(facts.subclass, facts.customer_class):
         disq.append(Issue("issue.tariffs.branca_not_allowed", "disqualifying", {"subclass": facts.subclass}))
     if schedule is None:
         disq.append(

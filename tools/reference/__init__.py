@@ -4,6 +4,7 @@
   (``data/*.toml``): :func:`load_reference`.
 * :mod:`tools.reference.quality` — PRODIST Modulo 8 limits and compensation (``quality_limits.json``).
 * :mod:`tools.reference.deadlines` — regulated service deadlines (``deadlines.json``).
+* :mod:`tools.reference.places` — official spelling of the municipalities (``data/places.toml``).
 * :mod:`tools.reference.prices` — cloud price catalogues of the storage-cost estimator.
 
 Files are read here (importlib.resources, floats as :class:`decimal.Decimal`) and parsed into the

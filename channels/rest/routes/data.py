@@ -16,8 +16,8 @@ from channels.rest.schemas import BillsPublic, QualityPublic, problem_responses,
 from channels.rest.validation import with_detail
 from tools import registry
 from tools.api import ToolContext, run_tool
+from tools.api.calendar import add_months, resolve_period
 from tools.api.costs import CostParams
-from tools.domain.periods import add_months, resolve_period
 from tools.errors import InvalidPeriod
 
 router = APIRouter(prefix="/v1")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,6 +18,7 @@ from tools.data.store import Store
 from tools.domain import continuity as cont
 from tools.domain.periods import month_bounds
 from tools.errors import InvalidArguments
+from tools.reference.places import place_names
 from tools.types import Issue, Period, Step, TrailRef
 from tools.units import money, wh_to_kwh
 
@@ -187,15 +185,9 @@ def scope_issue(f: PlaceFilter, ids: list[str] | None) -> list[Issue]:
     return [Issue("fleet.issue.filter_matches_nothing", "warning", {"filter": named})]
 
 
-@cache
-def _place_names() -> dict[str, str]:
-    text = (resources.files("tools.reference") / "data" / "places.toml").read_text(encoding="utf-8")
-    return dict(tomllib.loads(text)["names"])
-
-
 def place_name(name: str | None) -> str:
     """A municipality as officially written ("Ribeirao Preto" in the register → "Ribeirão Preto")."""
     if not name:
         return ""
     key = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower().strip()
-    return _place_names().get(key, str(name))
+    return place_names().get(key, str(name))

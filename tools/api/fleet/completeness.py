@@ -16,8 +16,9 @@ from tools.api.fleet.common import (
     opt_dec,
     opt_ts,
     sql_step,
-    with_parts,
 )
+from tools.data.queries import fleet as fleet_queries
+from tools.data.queries.fleet import FleetSource
 from tools.domain.periods import resolve_period
 from tools.types import Period, Provenance, Step, ToolResult
 
@@ -87,16 +88,15 @@ def data_completeness(
         "group": args.group,
     }
     # per installation-day sums (usage_daily) when they match the lake; the interval rows otherwise
-    part = "fleet_completeness_daily.sql" if ctx.store.usage_ready() else "fleet_completeness.sql"
-    sum_sql = with_parts("fleet_completeness_summary.sql", completeness=part)
-    sdf = ctx.store.df(sum_sql, params)
+    source: FleetSource = "aggregate" if ctx.store.usage_ready() else "lake"
+    sdf, sum_sql = fleet_queries.completeness_summary(ctx.store, params, source)
     numeric = sdf.select_dtypes("number").columns
     sdf[numeric] = sdf[numeric].fillna(0)  # a group with no meters sums to NULL: zero, not a 500
-    list_sql = with_parts("fleet_completeness_list.sql", completeness=part)
-    lists = {
-        k: ctx.store.df(list_sql, {**params, "list": k, "limit": args.limit})
-        for k in ("worst", "silent", "zero")
-    }
+    lists, list_sql = {}, ""
+    for k in ("worst", "silent", "zero"):
+        lists[k], list_sql = fleet_queries.completeness_list(
+            ctx.store, {**params, "list": k, "limit": args.limit}, source
+        )
     tot = sdf[sdf["all_groups"] == 1]
     t = tot.iloc[0] if not tot.empty else None
 
@@ -116,8 +116,7 @@ def data_completeness(
         )
         by_sql = ""
     else:
-        by_sql = with_parts("fleet_completeness_by.sql", completeness=part)
-        gdf = ctx.store.df(by_sql, {**params, "group_by": args.group_by})
+        gdf, by_sql = fleet_queries.completeness_by(ctx.store, {**params, "group_by": args.group_by}, source)
         by_group = tuple(
             GroupCompleteness(
                 str(r.group_key), int(r.n_meters), frac(r.received, r.expected), int(r.n_without)

@@ -15,9 +15,10 @@ from tools.api.fleet.common import (
     money_of,
     opt_dec,
     sql_step,
-    with_parts,
 )
+from tools.data.queries import fleet as fleet_queries
 from tools.data.queries import register
+from tools.data.queries.fleet import FleetSource
 from tools.data.store import Store
 from tools.domain.calendar import fora_ponta_days
 from tools.domain.periods import resolve_period
@@ -137,14 +138,11 @@ def fleet_consumption(
     }
     # hour sums (usage_hourly) when they match the lake and every posto window is whole hours
     hourly = ctx.store.usage_ready() and all(m % 60 == 0 for m in (*params["w_lo"], *params["w_hi"]))
-    base = "fleet_consumption_base_hourly.sql" if hourly else "fleet_consumption_base.sql"
-    totals_sql = with_parts("fleet_consumption_totals.sql", base=base)
-    tdf = ctx.store.df(totals_sql, {**params, "group_by": args.group_by})
-    curve_file = "fleet_consumption_curve_hourly.sql" if hourly else "fleet_consumption_curve.sql"
-    curve_sql = with_parts(curve_file, base=base)
-    cdf = ctx.store.df(curve_sql, params)
-    gd_sql = with_parts("fleet_consumption_gd.sql", base=base)
-    gd = ctx.store.df(gd_sql, params).iloc[0]
+    source: FleetSource = "aggregate" if hourly else "lake"
+    tdf, totals_sql = fleet_queries.consumption_totals(ctx.store, {**params, "group_by": args.group_by}, source)
+    cdf, curve_sql = fleet_queries.load_curve(ctx.store, params, source)
+    gd_df, gd_sql = fleet_queries.gd_injection(ctx.store, params, source)
+    gd = gd_df.iloc[0]
     b_params, b_refs = _branca_params(period.end)
     branca: BrancaSummary | None = None
     trail: list[Step] = [
@@ -160,8 +158,8 @@ def fleet_consumption(
     ]
     issues: list[Issue] = []
     if b_params["t_sub"]:
-        b_sql = with_parts("fleet_consumption_branca.sql", base=base)
-        b = ctx.store.df(b_sql, {**params, **b_params}).iloc[0]
+        b_df, b_sql = fleet_queries.branca_savers(ctx.store, {**params, **b_params}, source)
+        b = b_df.iloc[0]
         branca = BrancaSummary(
             int(b["n_eligible"]), int(b["n_save"]), money_of(b["saving_rs"]), tuple(b_refs)
         )

@@ -24,8 +24,8 @@ from tools.api.fleet.common import (
 from tools.api.quality_common import reference_versions
 from tools.data import schema
 from tools.data.queries import events as event_queries
+from tools.data.queries import fleet as fleet_queries
 from tools.data.queries import register
-from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 from tools.domain.periods import resolve_period
 from tools.errors import InvalidArguments
@@ -161,8 +161,7 @@ def events_summary(
         "scope": scope_ids(ctx.store, args),
     }
     inside = set(params["scope"]) if params["scope"] is not None else None
-    sql = sql_file("fleet_events_summary.sql")
-    df = ctx.store.df(sql, params)
+    df, sql = fleet_queries.events_summary(ctx.store, params)
     trail = [sql_step("fleet.step.events_query", sql, params, len(df))]
     total = df[(df["all_groups"] == 1) & (df["all_codes"] == 1)]
     by_code_df = df[(df["all_groups"] == 1) & (df["all_codes"] == 0)].sort_values(
@@ -198,8 +197,7 @@ def events_summary(
             "codes": _POWER_CODES,
             "min_minutes": schema.INTERRUPTION_MIN_MINUTES,
         }
-        o_sql = sql_file("fleet_outage_inference.sql")
-        odf = ctx.store.df(o_sql, o_params)
+        odf, o_sql = fleet_queries.outage_inference(ctx.store, o_params)
         outages = tuple(_outage(r) for r in odf.to_dict("records"))
         if inside is not None:
             feeders, transformers = _topology_of(ctx, params["scope"])
@@ -221,8 +219,7 @@ def events_summary(
             "days": NTL_DAYS,
             "min_drop": NTL_MIN_DROP,
         }
-        t_sql = sql_file("fleet_tamper_ntl.sql")
-        tdf = ctx.store.df(t_sql, t_params)
+        tdf, t_sql = fleet_queries.tamper_ntl(ctx.store, t_params)
         tamper = tuple(
             x
             for x in (_tamper(r) for r in tdf.to_dict("records"))

@@ -23,9 +23,9 @@ from tools.api.fleet.common import (
     scope_issue,
     sql_step,
     tusd_map,
-    with_parts,
 )
 from tools.api.quality_common import continuity_rules, reference_versions, voltage_params, voltage_rules
+from tools.data.queries import fleet as fleet_queries
 from tools.domain import continuity as cont
 from tools.domain import quality as q
 from tools.domain.periods import month_bounds, resolve_period
@@ -91,8 +91,7 @@ def compensation_exposure(
             energy_start=e_start,
             energy_end=e_end,
         )
-        sql = with_parts("fleet_exposure_voltage.sql", voltage_sets="quality_voltage_sets.sql")
-        rows = ctx.store.df(sql, params)
+        rows, sql = fleet_queries.exposure_voltage(ctx.store, params)
         v_items = q.voltage_exposure(rows, vr, tusd, [i for i in indicators if i in VOLTAGE_INDICATORS])
         volt_rs = sum((i.amount_rs for i in v_items), Decimal(0))
         items += v_items
@@ -118,8 +117,7 @@ def compensation_exposure(
             "energy_start": e_start,
             "energy_end": e_end,
         }
-        sql = with_parts("fleet_exposure_continuity.sql", continuity_monthly="fleet_continuity_monthly.sql")
-        rows = ctx.store.df(sql, params)
+        rows, sql = fleet_queries.exposure_continuity(ctx.store, params)
         c_items = cont.continuity_exposure(
             rows, cr, tusd, [i for i in indicators if i not in VOLTAGE_INDICATORS]
         )

@@ -19,6 +19,7 @@ a FROM (long format)
 ``microsecond(ts)``                             fraction of ``extract(SECOND FROM ts)``
 ``strip_accents(x)``                            ``translate(x, 'áàâã…', 'aaaa…')`` (Latin letters)
 ``to_days(n)``                                  ``make_dt_interval(n)``
+``to_minutes(n)``                               ``make_dt_interval(0, 0, n)``
 ``HUGEINT``                                     ``DECIMAL(38, 0)``
 ``1440.0`` (DECIMAL literal)                    ``CAST(1440.0 AS DOUBLE)`` (DuckDB divides
                                                 decimals in DOUBLE; Spark would keep 6 places)
@@ -325,6 +326,9 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
                         exp.Literal.string(_PLAIN))
     if isinstance(node, exp.ToDays):
         return exp.func("make_dt_interval", _r(node.this))
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_minutes":
+        zero = exp.Literal.number(0)
+        return exp.func("make_dt_interval", zero, zero.copy(), _r(node.expressions[0]))
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
         return exp.DataType.build("DECIMAL(38, 0)")
     if isinstance(node, exp.Literal) and not node.is_string:

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import sqlglot
 
-from tools.data import schema
+from tools.data import schema, voltage_days
 from tools.data.engines.dialect import to_spark
 from tools.data.engines.duck import REGISTER_TABLES, REGISTERS_DIR
 from tools.data.store import _OUTAGES_VIEW
@@ -138,6 +138,9 @@ class SparkStore:
                 ) from exc
         outages = sqlglot.parse_one(_OUTAGES_VIEW, read="duckdb").expression  # the view's SELECT
         self.spark.sql(to_spark(outages.sql(dialect="duckdb"))).createOrReplaceTempView("outages")
+        # the DRP/DRC query names voltage_days; Spark computes the same figures from the readings
+        # (``voltage_params`` sets $vdays FALSE for a store without ``voltage_days_ready``)
+        self._empty(voltage_days.COLUMNS, "").createOrReplaceTempView(voltage_days.TABLE)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """A small pandas frame as a temporary view (reference tables computed in Python)."""
@@ -193,7 +196,7 @@ class SparkStore:
 
     def close(self) -> None:
         """Drop this store's views (the session is shared and stays up)."""
-        for name in (*schema.LAKE_TABLES, *REGISTER_TABLES, "outages"):
+        for name in (*schema.LAKE_TABLES, *REGISTER_TABLES, "outages", voltage_days.TABLE):
             self.spark.catalog.dropTempView(name)
 
 

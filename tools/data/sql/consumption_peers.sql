@@ -1,7 +1,7 @@
--- Similar homes: kWh/day statistics of at most {half} x 2 installations of the same class,
+-- Similar homes: kWh/day statistics of a bounded number of installations of the same class,
 -- subgroup and phases (the nearest ids on each side: a bounded sample whatever the fleet size),
 -- without GD, with readings for at least $min_minutes of [$start, $end).
--- {{usage}}: the usage source (usage_lake.sql, or usage_daily.sql with DATE bounds).
+-- The usage part is the lake's rows or the per-day aggregate's (DATE bounds).
 WITH me AS (
   SELECT customer_class, subgroup, phases FROM installations WHERE installation_id = $installation
 ), cand AS (

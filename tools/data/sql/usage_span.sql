@@ -1,3 +1,3 @@
--- First and last interval (or day) with data of one installation; {{usage}}: the usage source
--- (usage_lake.sql or usage_daily.sql) of $installation.
+-- First and last interval (or day) with data of one installation (the usage part: the lake's rows
+-- or the per-day aggregate's, of $installation).
 SELECT min(t) AS first_t, max(t) AS last_t FROM ({{usage}})

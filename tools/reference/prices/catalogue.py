@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tools.domain.storage_cost_prices import PriceBook, merge_overrides, parse_catalogue
+from tools.domain.storage_cost.prices import PriceBook, merge_overrides, parse_catalogue
 from tools.errors import InvalidArguments
 from tools.types import TrailRef
 from tools.units import d

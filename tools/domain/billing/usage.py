@@ -23,7 +23,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from tools.domain.billing import Usage
+from tools.domain.billing.model import Usage
 from tools.domain.calendar import BillingCycle, PostoSchedule, classify_postos
 
 ZERO = Decimal(0)
@@ -313,6 +313,7 @@ def daily_readings(slots: pd.DataFrame) -> dict[dt.date, int]:
 
 
 def daily_kwh(slots: pd.DataFrame) -> dict[dt.date, Decimal]:
+    """Imported energy [kWh] per day of the 15-minute ``slots`` (``import_wh`` summed)."""
     if slots.empty:
         return {}
     g = slots["import_wh"].groupby(_day_keys(slots)).sum()
@@ -330,6 +331,7 @@ def _dates(index: pd.Index) -> list[dt.date]:
 
 
 def kwh_by_posto(slots: pd.DataFrame, schedule: PostoSchedule | None, group: str = "B") -> dict[str, Decimal]:
+    """Imported energy [kWh] per posto of the ``slots`` under ``schedule`` (all fora ponta when None)."""
     if slots.empty:
         return {}
     g = slots["import_wh"].groupby(_posto_names(slots, schedule, group)).sum()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tools.domain.storage_cost_coef import (
+from tools.domain.storage_cost.coef import (
     DAYS_PER_MONTH,
     QEE_INTERVAL_MIN,
     Coefficients,

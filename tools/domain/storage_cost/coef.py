@@ -95,6 +95,8 @@ DEFAULT_INTERVAL: dict[str, int] = {"A": 5, "B": 15}
 
 
 def default_segments(interval_b: int = 15, interval_a: int = 5) -> tuple[Segment, ...]:
+    """The fleet segments (Group B by phases, with and without PV; Group A) with their shares of
+    meters and load-profile intervals [min] (storage-cost.md 2.1)."""
     segs: list[Segment] = []
     for ph, share in _B_PHASE_SHARE.items():
         pv = _B_PV_SHARE[ph]
@@ -130,6 +132,8 @@ _ENERGY_INTERVAL_POINTS = ((5.0, 1.14 / 1.25), (15.0, 1.0), (60.0, 1.44 / 1.25))
 
 
 def energy_interval_factor(interval_min: float) -> float:
+    """Bytes per value of a busy energy channel at ``interval_min`` relative to 15 min,
+    interpolated in log2(interval) (storage-cost.md 5.2)."""
     pts = _ENERGY_INTERVAL_POINTS
     x = math.log2(max(1.0, interval_min))
     xs = [math.log2(p[0]) for p in pts]

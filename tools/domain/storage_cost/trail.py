@@ -3,21 +3,12 @@ overheads, tiering, total and per-meter steps (pure)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from tools.domain.storage_cost_coef import Coefficients
-from tools.domain.storage_cost_lines import Line
-from tools.domain.storage_cost_sim import MonthState, VolumeModel
+from tools.domain.storage_cost.coef import Coefficients
+from tools.domain.storage_cost.lines import Line
+from tools.domain.storage_cost.model import MDM_REF, MODEL_REF, Scenario, ScenarioResult
+from tools.domain.storage_cost.sim import MonthState, VolumeModel
 from tools.types import Step, TrailRef
 from tools.units import money
-
-if TYPE_CHECKING:
-    from tools.domain.storage_cost import Scenario, ScenarioResult
-
-MDM_REF = TrailRef(
-    "REN 1.000/2021, art. 435 e art. 659, par. 2 (10-year records; applied to meter data)", "unconfirmed"
-)
-MODEL_REF = TrailRef("shared/domain/storage-cost.md section 5", "reference")
 
 
 def scenario_steps(
@@ -28,6 +19,8 @@ def scenario_steps(
     lines: list[Line],
     res: ScenarioResult,
 ) -> list[Step]:
+    """The trail of a priced scenario: fleet, coefficients, volumes, one step per cost line,
+    totals and per-meter figures."""
     name = {"scenario": sc.name}
     steps = [
         Step(

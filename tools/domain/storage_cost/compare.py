@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from tools.domain.storage_cost import Scenario, ScenarioResult, run_scenario
-from tools.domain.storage_cost_coef import Coefficients
-from tools.domain.storage_cost_sim import Fleet
+from tools.domain.storage_cost.coef import Coefficients
+from tools.domain.storage_cost.model import Scenario, ScenarioResult
+from tools.domain.storage_cost.scenario import run_scenario
+from tools.domain.storage_cost.sim import Fleet
 from tools.units import d
 
 

@@ -1,6 +1,6 @@
 """Cost-line primitives (pure): platform assumptions, the ``Line`` record, processing
 (ingest, VEE, roll-ups, queries in vCPU-hours), messaging load and always-on VM sizing.
-The lines themselves are built in :mod:`tools.domain.storage_cost_pricing`.
+The lines themselves are built in :mod:`tools.domain.storage_cost.pricing`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tools.domain.storage_cost_coef import DAYS_PER_MONTH
-from tools.domain.storage_cost_prices import Price
-from tools.domain.storage_cost_sim import MonthState
+from tools.domain.storage_cost.coef import DAYS_PER_MONTH
+from tools.domain.storage_cost.prices import Price
+from tools.domain.storage_cost.sim import MonthState
 from tools.units import d
 
 HOURS_PER_MONTH = 730.0
@@ -86,6 +86,7 @@ def make_line(
     weights: Mapping[Key, float] | None = None,
     **inputs: Any,
 ) -> Line:
+    """A cost line: ``qty`` [``unit``] x unit price [USD] x ``factor``, allocated by ``weights``."""
     usd = _q(qty) * price.value * d(factor) if price is not None else Decimal(0)
     return Line(key, category, fixed, qty, unit, price, usd, formula, inputs, _norm(weights or {}))
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tools.domain.storage_cost_coef import PRODUCTS, Coefficients, Segment
-from tools.domain.storage_cost_volume import ProductRates, ProductVolume, meter_month
+from tools.domain.storage_cost.coef import PRODUCTS, Coefficients, Segment
+from tools.domain.storage_cost.volume import ProductRates, ProductVolume, meter_month
 from tools.errors import InvalidArguments
 
 
@@ -28,6 +28,7 @@ def month_number(label: str) -> int:
 
 
 def month_label(number: int) -> str:
+    """The inverse of :func:`month_number`: ``2026 * 12 + 0`` -> ``'2026-01'``."""
     return f"{number // 12:04d}-{number % 12 + 1:02d}"
 
 
@@ -114,13 +115,15 @@ class VolumeModel:
 def volume_model(
     segments: tuple[Segment, ...], rates: ProductRates, coefs: Coefficients, overheads: Overheads
 ) -> VolumeModel:
+    """Bytes per meter-month of every segment and product, raw and as stored (overheads
+    applied; DuckDB block overhead on the hot layout)."""
     raw: dict[str, dict[str, dict[str, ProductVolume]]] = {}
     stored: dict[str, dict[str, dict[str, float]]] = {}
     for layout in ("archive", "hot"):
         raw[layout], stored[layout] = {}, {}
         extra = overheads.duckdb_block_overhead if layout == "hot" else 1.0
         for seg in segments:
-            vols = meter_month(seg, rates, coefs, layout)  # type: ignore[arg-type]
+            vols = meter_month(seg, rates, coefs, layout)
             raw[layout][seg.key] = vols
             stored[layout][seg.key] = {p: v.bytes * overheads.factor * extra for p, v in vols.items()}
     return VolumeModel(raw, stored)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tools.domain.storage_cost_coef import DAYS_PER_MONTH
-from tools.domain.storage_cost_lines import (
+from tools.domain.storage_cost.coef import DAYS_PER_MONTH
+from tools.domain.storage_cost.lines import (
     GB,
     HOURS_PER_MONTH,
     Key,
@@ -25,8 +25,8 @@ from tools.domain.storage_cost_lines import (
     messaging_load,
     processing,
 )
-from tools.domain.storage_cost_prices import PriceBook
-from tools.domain.storage_cost_sim import MonthState, Tiering
+from tools.domain.storage_cost.prices import PriceBook
+from tools.domain.storage_cost.sim import MonthState, Tiering
 
 #: messaging kind -> (minimum-units parameter, its default, default MB/s per unit, unit, price key,
 #: formula); a book whose kind is none of these runs its brokers on VMs ("broker_vms")

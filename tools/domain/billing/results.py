@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tools.domain.billing import Bill
-from tools.domain.billing_drivers import Driver
+from tools.domain.billing.drivers import Driver
+from tools.domain.billing.model import Bill
 from tools.domain.gd import CreditLot, balance_by_expiry
 
 ZERO = Decimal(0)
@@ -39,6 +39,7 @@ class LineOut:
 
 
 def lines_out(bill: Bill) -> tuple[LineOut, ...]:
+    """The bill's lines as the tools return them (quantities in kWh, amounts in R$)."""
     return tuple(
         LineOut(
             key=ln.key,
@@ -101,6 +102,8 @@ def explanation(
     partial: bool = False,
     modality: str = "",
 ) -> BillExplanation:
+    """What ``explain_bill`` returns for one cycle: the bill, its change from ``previous`` with the
+    ``drivers`` of it, and the data coverage (``coverage`` 0-1, shown in %)."""
     cov = Decimal(repr(round(coverage * 100, 1)))
     if bill is None:
         return BillExplanation(
@@ -269,6 +272,7 @@ class GdCredits:
 
 
 def gd_row(bill: Bill) -> GdCycleRow:
+    """One cycle of the SCEE credit table: injected, compensated and banked energy [kWh] of ``bill``."""
     a = bill.allocation
     if a is None:
         return GdCycleRow(
@@ -308,6 +312,7 @@ def gd_row(bill: Bill) -> GdCycleRow:
 def expiry_table(
     lots: Sequence[CreditLot],
 ) -> tuple[tuple[tuple[str, Decimal], ...], str | None, Decimal | None]:
+    """(kWh of credit by expiry month, the next month to expire, its kWh) of the credit ``lots``."""
     by = balance_by_expiry(lots)
     table = tuple((m, q_kwh(v)) for m, v in by.items())
     if not table:

@@ -122,6 +122,7 @@ def parse_document(doc: Mapping[str, Any], *, origin: str = "") -> dict[str, Pri
 
 
 def parse_catalogue(docs: Iterable[Mapping[str, Any]]) -> dict[str, PriceBook]:
+    """Price books of every provider document, by book id."""
     out: dict[str, PriceBook] = {}
     for doc in docs:
         out.update(parse_document(doc))

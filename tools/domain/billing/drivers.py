@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from tools.domain.billing import Bill, BillInputs, compute_bill
+from tools.domain.billing.compute import compute_bill
+from tools.domain.billing.model import Bill, BillInputs
 from tools.domain.gd import CreditLot
 from tools.types import Step, TrailRef
 
