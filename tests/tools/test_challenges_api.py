@@ -78,9 +78,14 @@ def test_the_daily_budget_comes_from_the_monthly_goal(demo_store) -> None:  # ty
     v = run_tool("challenge_status", ctx, "40010016", {}).value
     assert v.streak.budget_source == "goal"
     assert v.budget_kwh == (Decimal("100") / p.price_rs_kwh / p.days_total).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+    from tools.data.goals import goals_in_force
+
     figs = run_tool("engagement_figures", ToolContext(store=demo_store, scope=Scope.operator()), None, {}).value
-    # both goal scenarios set their goal on the day of their last reading: no bill judged yet
-    assert (figs.goals_set, figs.goals_judged, figs.goal_under_share) == (2, 0, None)
+    # other tests may set goals on the shared demo home by chat: count what is in force now
+    in_force = goals_in_force(demo_store.home)
+    assert figs.goals_set == len(in_force) >= 2
+    # the goals were set on (or after) the day of the last reading: no bill judged yet
+    assert (figs.goals_judged, figs.goal_under_share) == (0, None)
 
 
 def test_joining_a_challenge_is_the_customers_own_decision(tiny_home) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
