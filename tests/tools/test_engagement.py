@@ -222,3 +222,15 @@ def test_goal_rows_daily_budget_and_outcomes(tmp_path):
     assert daily_budget(tmp_path, "40010002", dt.date(2026, 12, 1)) is None  # R$: kWh depend on the tariff
     claim_notice(tmp_path, "40010002", "goal_alert", "goal:2026-12", "whatsapp", dt.datetime(2026, 11, 18, 8, 0, tzinfo=BRT))
     assert goal_outcomes(tmp_path, dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == (2, 1)  # 0002 alerted, 0003 not
+
+
+def test_the_same_goal_said_again_is_not_a_new_row(tmp_path):
+    from tools.data.goals import set_goal
+    from tools.data.opstate import opstate_for
+
+    at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=BRT)
+    first = set_goal(tmp_path, "40010001", "brl", Decimal("180"), "web", at)
+    again = set_goal(tmp_path, "40010001", "brl", Decimal("180.00"), "whatsapp", at + dt.timedelta(days=1))
+    assert again == first
+    set_goal(tmp_path, "40010001", "kwh", Decimal("180"), "web", at)
+    assert opstate_for(tmp_path).query("SELECT count(*) AS n FROM goals")[0]["n"] == 2

@@ -43,13 +43,17 @@ class Goal:
 
 def set_goal(home: str | Path, installation_id: str, unit: GoalUnit, amount: Decimal, channel: str,
              at: datetime) -> Goal:
-    """Record the installation's goal per cycle (it replaces the previous one)."""
+    """Record the installation's goal per cycle (it replaces the previous one); the same goal said
+    again is the goal in force, not a new row."""
     if unit not in UNITS:
         raise ValueError(f"unknown goal unit: {unit}")
     if amount <= 0:
         raise ValueError("goal must be positive")
     if at.tzinfo is None:
         raise ValueError("goal time must carry its UTC offset")
+    now = current_goal(home, installation_id)
+    if now is not None and (now.unit, now.amount) == (unit, amount):
+        return now
     with opstate_for(home).transaction() as db:
         db.execute("INSERT INTO goals (installation_id, unit, amount, channel, at) VALUES (?, ?, ?, ?, ?)",
                    (installation_id, unit, str(amount), channel, at.isoformat()))
