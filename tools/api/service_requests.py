@@ -424,7 +424,7 @@ def service_request_queue(
         Step(
             "service.step.queue",
             {"status": args.status, "pending_export": args.pending_export},
-            "SELECT * FROM service_outbox ORDER BY created_at DESC",
+            outbox.QUEUE_QUERY,
             len(items),
             "requests",
         ),

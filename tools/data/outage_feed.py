@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
+from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 
 OWN_SQL = """SELECT installation_id, start_ts, end_ts, duration_min
@@ -26,15 +26,28 @@ ORDER BY installation_id"""
 
 
 def inference_sql() -> str:
-    return (resources.files("tools.data") / "sql" / "fleet_outage_inference.sql").read_text(encoding="utf-8")
+    return sql_file("fleet_outage_inference.sql")
 
 
-def infer_outages(store: Store, start: dt.datetime, end: dt.datetime, window_min: int, min_meters: int,
-                  min_share: float, codes: Sequence[int], min_minutes: int) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+def infer_outages(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    window_min: int,
+    min_meters: int,
+    min_share: float,
+    codes: Sequence[int],
+    min_minutes: int,
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """Outages inferred from the power-down bursts of ``[start, end)`` (events after ``end`` unseen)."""
     params: dict[str, Any] = {
-        "start": start, "end": end, "window_min": window_min, "min_meters": min_meters,
-        "min_share": min_share, "codes": list(codes), "min_minutes": min_minutes,
+        "start": start,
+        "end": end,
+        "window_min": window_min,
+        "min_meters": min_meters,
+        "min_share": min_share,
+        "codes": list(codes),
+        "min_minutes": min_minutes,
     }
     sql = inference_sql()
     return store.df(sql, params), sql, params
@@ -42,8 +55,10 @@ def infer_outages(store: Store, start: dt.datetime, end: dt.datetime, window_min
 
 def installations_under(store: Store, level: str, feeder_id: str, transformers: Sequence[str]) -> list[str]:
     """Installations of the transformers (and, for a feeder outage, those fed by the feeder directly)."""
-    rows = store.rows(UNDER_SQL, {"transformers": list(transformers) or [""],
-                                  "feeder": feeder_id if level == "feeder" else None})
+    rows = store.rows(
+        UNDER_SQL,
+        {"transformers": list(transformers) or [""], "feeder": feeder_id if level == "feeder" else None},
+    )
     return [str(r[0]) for r in rows]
 
 

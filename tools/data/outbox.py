@@ -166,6 +166,10 @@ def get_request(home: str | Path, protocol: str) -> OutboxRequest | None:
     return _row(rows[0]) if rows else None
 
 
+#: what the operator's queue reads, as shown in its trail ("Como calculei")
+QUEUE_QUERY = "SELECT * FROM service_outbox ORDER BY created_at DESC"
+
+
 def outbox_requests(
     home: str | Path,
     installation_id: str | None = None,
