@@ -1,5 +1,8 @@
 """Answer composition: the first sentence answers what was asked, per question type.
 
+Size (over 600 lines): one small composer per customer tool, registered by decorator and
+independent of the others; a package per tool would only add imports.
+
 ``compose(intent, results, text, slots, today)`` turns a turn's tool results into the reply
 (answer, at most one caveat, then one next step), the "Como calculei" detail and chart data.
 What the question asked (a threshold to compare with, a bill line, "o que é", a direction, a

@@ -1,5 +1,8 @@
 """The assistant: identification, routing, tool calls, grounded pt-BR replies, handoff.
 
+Size (over 600 lines): the order of one turn (opt-out, emergencies, identification, declines,
+routing, slots, tools, answer) reads best in one place; each step calls its own module.
+
 One engine serves customers and the operator copilot (``audience``). The default engine is
 offline and deterministic (:class:`assistant.router.OfflineRouter` + catalogue templates);
 an LLM engine (``assistant.llm``) may replace routing and phrasing when configured, over the

@@ -1,6 +1,9 @@
 """Operator-copilot answers: the first line says what was asked (topic, period, filters), then the
 answer to it, then at most one caveat.
 
+Size (over 600 lines): one composer per copilot tool, independent of the others, plus the
+shared heading (topic, period, filters).
+
 Figures come from the tool results of the turn (formatted, never computed here); sentences come
 from ``op.*`` in ``assistant/messages/pt_BR/operator.toml``. When a question with no period of its
 own finds nothing in the tool's default period, the same question is asked over a wider period

@@ -1,6 +1,9 @@
 """Offline intent router: a linear classifier over character and word n-grams, trained at
 start-up from the utterance bank, plus a few high-precision rules (refusals first).
 
+Size (over 600 lines): the precise rules are regular expressions kept beside the classifier
+they override, each documented where it is defined.
+
 Deterministic: same bank → same model → same routing. No network, no model weights.
 """
 

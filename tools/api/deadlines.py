@@ -1,6 +1,9 @@
 """Regulated deadlines proven by the meter: ``deadline_status`` (customer) and
 ``deadline_exposure`` (operator).
 
+Size (over 600 lines): two tools over one evidence model (the meter's proof per request family);
+the split into evidence / status / exposure waits for the service-request outbox to settle.
+
 Both read the service requests exported by the CRM (table ``service_requests``) and join them,
 set-based, with the meter's evidence of completion: the first power-up or relay reconnect
 after a religacao request (ASOF join), the first week of 1.008 voltage readings back in the

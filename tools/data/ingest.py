@@ -1,5 +1,9 @@
 """Ingestion of MDM exports into the store: validate in SQL, quarantine, merge, swap.
 
+Size (over 600 lines): load profile, voltage, events and registers share one validation →
+quarantine → merge → swap transaction; it splits into validators and the lake writer with the
+typed single-pass rewrite measured in docs/scale.md (issue 18).
+
 Every input record ends in exactly one bucket, and ``accepted + duplicate + quarantined ==
 input`` holds per file (checked before anything is committed):
 

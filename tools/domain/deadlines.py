@@ -1,5 +1,8 @@
 """Regulated service deadlines (REN 1.000/2021 Anexo IV) and their compensation (pure).
 
+Size (over 600 lines): the Anexo IV calendar arithmetic (hours, days, dias úteis) and its
+compensation are one rule set, read and tested together.
+
 Each request type has a deadline in continuous hours, continuous days or dias uteis, with an
 urban/rural variant, taken from ``tools/reference/deadlines.json`` (parsed by
 :mod:`tools.domain.deadline_reference`). Counting follows
