@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,19 @@ def require_home(ctx: click.Context) -> Path:
             "ou SMARTMETER_HOME."
         )
     return home
+
+
+def parse_now(now_text: str | None) -> dt.datetime | None:
+    """``--now`` of the proactive jobs: an ISO 8601 instant with its UTC offset (None: not given)."""
+    if not now_text:
+        return None
+    try:
+        now = dt.datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-26T08:05:00-03:00", param_hint="--now") from None
+    if now.tzinfo is None:
+        raise click.BadParameter("give the UTC offset, e.g. -03:00", param_hint="--now")
+    return now
 
 
 def echo_json(obj: Any) -> None:

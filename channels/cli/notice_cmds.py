@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of, require_home
+from channels.cli.common import echo_json, home_of, parse_now, require_home
 
 
 @main.command("outage-notices")
@@ -23,14 +23,7 @@ def outage_notices_cmd(ctx: click.Context, now_text: str | None, as_json: bool) 
     from channels.outage_notices import outage_notices
     from tools.api.admin import open_store
 
-    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=-3)))
-    if now_text:
-        try:
-            now = dt.datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("use ISO 8601, e.g. 2026-11-25T19:50:00-03:00", param_hint="--now") from None
-        if now.tzinfo is None:
-            raise click.BadParameter("give the UTC offset, e.g. -03:00", param_hint="--now")
+    now = parse_now(now_text) or dt.datetime.now(dt.timezone(dt.timedelta(hours=-3)))
     settings = ChannelSettings(home=str(require_home(ctx)))
     store = open_store(home_of(ctx), read_only=True)
     outcomes = outage_notices(store, settings, now)

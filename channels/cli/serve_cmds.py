@@ -12,7 +12,7 @@ import click
 
 from channels.apikeys import ApiKeyStore
 from channels.cli import main
-from channels.cli.common import echo_json, home_of, require_home
+from channels.cli.common import echo_json, home_of, parse_now, require_home
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -216,21 +216,13 @@ def engage_cmd(ctx: click.Context, digests: bool, goals: bool, installations: tu
                as_json: bool) -> None:
     """Send the D-1 digests and goal alerts that are due (opt-in, quiet hours 21h-8h, one digest a day,
     one goal alert a cycle; only when SMARTMETER_PROACTIVE_ENABLED=1). Run it hourly (cron)."""
-    import datetime as dt
     from dataclasses import asdict
 
     from channels.config import ChannelSettings
     from channels.proactive import daily_digests, goal_alerts
     from tools.api.admin import open_store
 
-    now = None
-    if now_text:
-        try:
-            now = dt.datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("use ISO 8601, e.g. 2026-11-26T08:05:00-03:00", param_hint="--now") from None
-        if now.tzinfo is None:
-            raise click.BadParameter("give the UTC offset, e.g. -03:00", param_hint="--now")
+    now = parse_now(now_text)
     settings = ChannelSettings(home=str(require_home(ctx)))
     store = open_store(home_of(ctx), read_only=True)
     only = list(installations) or None
