@@ -670,10 +670,12 @@ def _forecast(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> 
     if cues.threshold is not None and not cues.threshold_kwh and low is not None and high is not None:
         th = cues.threshold
         f["threshold"] = format_brl(th)
+        # a range across the threshold still answers yes or no, by the side of the point forecast
+        lean = "yes" if (total is not None and total > th) != cues.below else "no"
         if cues.below:
-            kind = "below_yes" if high < th else ("below_no" if low >= th else "below_maybe")
+            kind = "below_yes" if high < th else ("below_no" if low >= th else f"below_maybe_{lean}")
         else:
-            kind = "above_yes" if low > th else ("above_no" if high <= th else "above_maybe")
+            kind = "above_yes" if low > th else ("above_no" if high <= th else f"above_maybe_{lean}")
         out.append(t(f"answer.forecast.{kind}", **f))
     elif low is not None and high is not None:
         out.append(t("answer.forecast.base", **f))

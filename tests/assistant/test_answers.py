@@ -49,15 +49,22 @@ FORECAST = {
 
 
 def test_yes_no_with_a_number_answers_first() -> None:
-    # 250 is above the whole range: "não"; 200 is inside it: "pode passar"; 180 "abaixo" is inside too
+    # 250 is above the whole range: "não"; 200 is inside it with the forecast (203,91) above: "provavelmente
+    # sim"; 180 "abaixo" is inside too, with the forecast above 180: "provavelmente não" fica abaixo
     assert _reply("forecast_bill", FORECAST, "vai passar de 250?").startswith(
         "**Não** deve passar de R$ 250,00: a previsão é de R$ 203,91, entre R$ 173,59 e R$ 212,72"
     )
-    assert _reply("forecast_bill", FORECAST, "vai passar de 200?").startswith("**Pode passar** de R$ 200,00")
+    assert _reply("forecast_bill", FORECAST, "vai passar de 200?").startswith(
+        "**Provavelmente sim**, deve passar de R$ 200,00: a previsão é de R$ 203,91"
+    )
+    assert _reply("forecast_bill", FORECAST, "vai passar de 210?").startswith("**Provavelmente não** passa de R$ 210,00")
     assert _reply("forecast_bill", FORECAST, "fica abaixo de 220 reais?").startswith(
         "**Sim**, deve ficar abaixo de R$ 220,00"
     )
-    assert _reply("forecast_bill", FORECAST, "vai ficar abaixo de 180?").startswith("**Pode ficar** abaixo")
+    assert _reply("forecast_bill", FORECAST, "vai ficar abaixo de 180?").startswith(
+        "**Provavelmente não** fica abaixo de R$ 180,00"
+    )
+    assert _reply("forecast_bill", FORECAST, "vai ficar abaixo de 205?").startswith("**Provavelmente sim**, deve ficar abaixo")
 
 
 BILL = {
