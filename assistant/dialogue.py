@@ -183,6 +183,18 @@ def knowledge_query(text: str, state: SessionState, follow_up: str) -> str:
     return f"{topic} {text}".strip() if topic else text
 
 
+# "nesse/desse/naquele mês", "no mesmo mês": the month just talked about (not "este mês", which is now)
+_THAT_MONTH = re.compile(r"\b(?:nesse|desse|naquele|daquele|no mesmo|do mesmo|nesse mesmo|desse mesmo)\s+mes\b")
+
+
+
+def _a_month(period: Any) -> bool:
+    """A whole month other than the current one ("2026-10", "last_month")."""
+    return isinstance(period, str) and (
+        bool(re.fullmatch(r"\d{4}-\d{2}", period)) or period in ("last_month", "month_before_last")
+    )
+
+
 def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today: dt.date) -> dict[str, Any]:
     """The tool arguments for this message: read from the text, completed from the dialogue state."""
     prev_slots = dict(state.last_slots or {}) if state.last_intent else {}
@@ -205,6 +217,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
         period = previous_period(prev_period, today)
     if period is None and follow_up == "topic":
         period = prev_period
+    if period == "this_month" and _a_month(prev_period) and _THAT_MONTH.search(norm):
+        period = prev_period  # "nesse mês" right after October is October: the month just named
     if period is None and follow_up == "same" and intent != "explain_bill":
         period = prev_slots.get("period")
     if period is None and follow_up == "same" and intent == "explain_bill" and state.last_intent == "explain_bill":

@@ -180,6 +180,14 @@ def test_follow_ups_correction_and_topic_switch(demo_assistant: Assistant, demo_
     assert r[4].tool_calls[0]["name"] == "tariff_flag" and r[4].slots == {"period": "2026-10"}
 
 
+def test_that_month_is_the_month_just_named(demo_assistant: Assistant) -> None:
+    # "nesse mês" after a named month points back to it; "este mês" is the current one
+    r = _talk(demo_assistant, "dlg-that-month", "consumo de julho", "e o chuveiro nesse mês, quanto deu?")
+    assert r[1].slots == {"period": "2026-07", "appliance": "shower"}
+    r = _talk(demo_assistant, "dlg-this-month", "consumo de julho", "e este mês, quanto gastei até agora?")
+    assert r[1].slots == {"period": "current_cycle"}
+
+
 def test_what_if_follow_ups_keep_the_scenario(demo_assistant: Assistant) -> None:
     r = _talk(
         demo_assistant,
