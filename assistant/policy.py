@@ -179,7 +179,8 @@ _CUSTOMER_WRITE = re.compile(
 _CHARGE_REMOVAL = re.compile(
     r"\b(?:tira|tire|tirar|retira|retire|retirar|some com|sumir com|esquece|esqueca)\b(?:\s+\w+){0,4}?\s+"
     r"(?:multa|multas|juros|cobranc\w*|divida|debito|taxa|religacao)\b|"
-    r"\b(?:da|de|dar|faz|faca|fazer)\s+(?:um|uma|algum|alguma|esse|o)?\s*(?:desconto|abatimento)\b"
+    r"\bme\s+(?:da|de|dar|faz|faca|fazer)\s+(?:um|uma|algum|alguma|esse|o)?\s*(?:desconto|abatimento)\b|"
+    r"\b(?:da|de|faz|faca)\s+(?:um|uma|algum|alguma)\s+(?:desconto|abatimento)\b.{0,20}\b(?:minha|meu|nessa|nesta|dessa)\b"
 )
 # a question about a process or a hypothesis, not an order: "como mudo o titular?", "se eu mudar..."
 _WRITE_CONTEXT = re.compile(r"\b(?:como|se|quando|pq|porque|por que|eles|ela|ele|quem|onde|nao)\b(?:\s+\w+){0,3}\s*$")

@@ -100,6 +100,8 @@ def test_declines_say_which_kind(text: str, kind: str, refused: str) -> None:
         "me tira uma dúvida sobre a fatura",
         "tenho direito a algum desconto na conta?",  # whether one is owed, not an order
         "da pra ter desconto de baixa renda?",
+        "a tarifa social da quanto de desconto?",  # "quanto de desconto" is a question
+        "o governo da um desconto pra quem tem baixa renda?",
     ],
 )
 def test_legitimate_questions_are_not_declined(text: str) -> None:
