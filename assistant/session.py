@@ -249,7 +249,7 @@ class SessionStore:
     # -------------------------------------------------------------- handoff queue
     def add_handoff(self, state: SessionState, reason: str, summary: dict[str, Any]) -> str:
         hid = f"h-{uuid.uuid4().hex[:10]}"
-        now = dt.datetime.now(dt.UTC).isoformat()
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()  # the store's clock: the queue's age
         with self._lock:
             self.db.execute(
                 "INSERT INTO handoffs VALUES (?, ?, ?, ?, ?, ?, 'aberto', ?)",
@@ -260,12 +260,20 @@ class SessionStore:
         return hid
 
     def handoffs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The handoff queue in the order an agent takes it: open urgent cases first, then open cases
+        by age (oldest first), then closed cases (newest first)."""
         sql = "SELECT id, session_id, installation_id, channel, reason, summary, status, created_at FROM handoffs"
         params: list[Any] = []
         if status:
             sql += " WHERE status = ?"
             params.append(status)
-        sql += " ORDER BY created_at DESC LIMIT ?"
+        # the agent's order: open cases before closed ones; among open ones, urgent (emergencies:
+        # risk to life, a fallen wire, fire...) first, then the longest waiting; closed ones newest first
+        sql += (
+            " ORDER BY status = 'aberto' DESC,"
+            " CASE WHEN status = 'aberto' THEN json_extract(summary, '$.priority') = 'urgent' END DESC,"
+            " CASE WHEN status = 'aberto' THEN created_at END ASC, created_at DESC LIMIT ?"
+        )
         params.append(limit)
         with self._lock:
             rows = self.db.execute(sql, params).fetchall()

@@ -29,16 +29,28 @@
     return e;
   }
 
+  // An amount of money ("R$ 1.234,56", "-R$ 10,00") is one unit on screen: it never wraps between
+  // "R$" and the number (a nowrap span; the server's text keeps its plain space for WhatsApp and voice).
+  var MONEY = /(-?R\$\s*-?\d[\d.]*(?:,\d+)?)/;
+
+  function appendText(parent, text) {
+    String(text).split(MONEY).forEach(function (part, k) {
+      if (!part) return;
+      parent.appendChild(k % 2 ? el("span", "money", part) : document.createTextNode(part));
+    });
+    return parent;
+  }
+
   // "**x**" → <strong>x</strong>; "## Título" → a bold line; everything else stays text.
   function richText(container, text) {
     String(text).split("\n").forEach(function (line, i) {
       if (i) container.appendChild(document.createTextNode("\n"));
       var heading = /^#{1,6}\s+(.*)$/.exec(line);
-      if (heading) { container.appendChild(el("strong", null, heading[1].replace(/\*\*/g, ""))); return; }
+      if (heading) { container.appendChild(appendText(el("strong"), heading[1].replace(/\*\*/g, ""))); return; }
       var parts = line.split(/\*\*(.+?)\*\*/);
       parts.forEach(function (part, j) {
         if (!part) return;
-        container.appendChild(j % 2 ? el("strong", null, part) : document.createTextNode(part));
+        appendText(j % 2 ? container.appendChild(el("strong")) : container, part);
       });
     });
     return container;

@@ -4,7 +4,7 @@ last bill explained, the conversation, the tool trails and a suggested reply.
 
 Tools: ``service_request_queue``, ``consumption_summary``, ``explain_bill`` and a replay of the tools
 the assistant called (installation from the case, operator scope). Queue:
-``assistant.session.SessionStore.handoffs``.
+``assistant.session.SessionStore.handoffs`` (urgent cases first, then by age; the urgency is shown).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ if not queue:
 
 rows = [
     {
+        "priority": ui.code_label("ui.handoff_priority", str(h["summary"].get("priority") or "normal")),
         "id": h["id"],
         "created_at": fmt_value(str(h["created_at"])[:16].replace("T", " ")),
         "channel": ui.code_label("ui.channel", str(h["channel"])),
@@ -75,11 +76,17 @@ rows = [
     for h in queue
 ]
 ui.table(ui.frame(rows), "h-queue")
-labels = {r["id"]: f"{r['id']} · {r['created_at']} · {r['reason']}" for r in rows}
+labels = {
+    r["id"]: " · ".join([*([r["priority"]] if h["summary"].get("priority") == "urgent" else []),
+                         r["id"], r["created_at"], r["reason"]])
+    for r, h in zip(rows, queue, strict=True)
+}
 chosen = st.selectbox(t("ui.case"), list(labels), format_func=lambda x: labels[x], key="h_sel")
 case = next(h for h in queue if h["id"] == chosen)
 summary = case["summary"]
 inst = case.get("installation_id") or summary.get("installation_id")
+if summary.get("priority") == "urgent" and case["status"] == "aberto":
+    st.error(t("ui.urgent_case"))
 
 ui.metrics(
     [

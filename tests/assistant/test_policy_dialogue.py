@@ -66,6 +66,29 @@ def test_emergency_reply_gives_safety_first_numbers_and_an_urgent_handoff(tiny_a
     assert queued and queued[0]["summary"]["priority"] == "urgent"
 
 
+def test_handoff_queue_puts_urgent_cases_first_then_the_longest_waiting() -> None:
+    from assistant.session import SessionState
+
+    now = [0.0]
+    store = SessionStore(clock=lambda: now[0])
+    ids: dict[str, str] = {}
+    # (name, seconds since epoch when queued, priority); written out of order on purpose
+    for name, at, priority in [("a", 1000, "normal"), ("b", 2000, "urgent"), ("c", 3000, "normal"),
+                               ("d", 4000, "urgent"), ("e", 500, "normal"), ("f", 600, "urgent")]:
+        now[0] = at
+        ids[name] = store.add_handoff(SessionState(session_id=f"s-{name}"), "r", {"priority": priority})
+    store.close_handoff(ids["e"])
+    store.close_handoff(ids["f"])  # a closed emergency is no longer urgent for the queue
+    order = {hid: name for name, hid in ids.items()}
+    # open: urgent b (queued at 2000) before urgent d (4000), then normal a (1000) before c (3000)
+    assert [order[h["id"]] for h in store.handoffs("aberto")] == ["b", "d", "a", "c"]
+    # everything: the open ones as above, then the closed ones newest first (f at 600, e at 500)
+    assert [order[h["id"]] for h in store.handoffs()] == ["b", "d", "a", "c", "f", "e"]
+    assert store.handoffs("aberto")[2]["created_at"] == "1970-01-01T00:16:40+00:00"  # 1000 s, UTC
+    # the limit keeps the head of the queue: the urgent cases are never cut off
+    assert [order[h["id"]] for h in store.handoffs("aberto", limit=1)] == ["b"]
+
+
 # ------------------------------------------------------------------ declines by kind
 
 

@@ -226,6 +226,36 @@ def test_reply_markup_is_escaped_and_bold_rendered(demo_home, browser):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def test_money_never_wraps_between_the_currency_and_the_number(demo_home, browser):
+    """Every "R$ 1.234,56" of a reply stays on one line at 360 px; the reply's text is unchanged."""
+    port = free_port()
+    settings = ChannelSettings(home=str(demo_home), public_url=f"http://127.0.0.1:{port}")
+    # amounts after prefixes of every length from 1 to 40 letters: at 360 px some of them fall at a line end
+    amounts = [f"R$ {k}.234,{k:02d}" for k in range(1, 41)]
+    text = " ".join(f"{'x' * k} {a}" for k, a in enumerate(amounts, start=1))
+    reply = {
+        "session_id": "s-test", "reply": f"Sua conta: **-R$ 1.234,56** de crédito.\n{text}",
+        "intent": "explain_bill", "tool_calls": [], "handoff": False, "refused": None, "latency_ms": 1.0,
+        "suggestions": [], "detail": "", "identified": False, "charts": [], "engine": "offline", "citations": [],
+    }
+    split_js = """() => Array.from(document.querySelectorAll('li.msg.bot:last-child .reply .money'))
+        .filter(s => s.getClientRects().length > 1).map(s => s.textContent)"""
+    with running_server(settings, port) as base:
+        page = browser.new_page(viewport=PHONE)
+        page.route("**/v1/chat", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                              body=json.dumps(reply)))
+        page.goto(base + "/")
+        _ask(page, "explique minha conta")
+        spans = page.locator("li.msg.bot:last-child .reply .money")
+        assert spans.all_inner_texts() == ["-R$ 1.234,56", *amounts]  # each amount, sign and "R$" included
+        assert page.inner_text("li.msg.bot:last-child strong") == "-R$ 1.234,56"  # bold still bold
+        assert page.evaluate(split_js) == []  # no amount split over two lines
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # the same text wraps inside amounts when the spans may wrap: the check above is not vacuous
+        page.add_style_tag(content=".msg .money { white-space: normal !important; }")
+        assert page.evaluate(split_js) != []
+
+
 def test_docs_render_with_the_network_off(demo_home, browser):
     """/docs and /redoc draw the API from packaged assets: every request off this server is refused."""
     port = free_port()

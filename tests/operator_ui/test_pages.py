@@ -200,6 +200,37 @@ def test_service_page_shows_the_case(demo_home, handoff_id):
     assert [m.name for m in at.chat_message][:2] == ["user", "assistant"]
 
 
+def test_service_queue_shows_an_emergency_first_and_flagged_in_pt_br(demo_home, handoff_id):
+    """A fallen wire reported after an ordinary handoff is still the first case the agent sees."""
+    from assistant import Assistant, AssistantDeps, ChatRequest
+
+    deps = AssistantDeps.from_home(demo_home)
+    try:
+        resp = Assistant(deps).chat(ChatRequest(text="caiu um fio do poste na frente de casa e está soltando faísca",
+                                                session_id="ui-test-urgent", channel="whatsapp"))
+        assert resp.handoff and resp.handoff_priority == "urgent"
+        urgent = next(h["id"] for h in deps.sessions.handoffs() if h["session_id"] == "ui-test-urgent")
+        at = _page("service")  # open cases: the default view
+        assert not at.exception, at.exception
+        table = next(df.value for df in at.dataframe if "Protocolo" in df.value.columns)
+        ids, priorities = list(table["Protocolo"]), list(table["Prioridade"])
+        assert ids.index(urgent) < ids.index(handoff_id)  # queued later, listed first
+        assert priorities[ids.index(urgent)] == "URGENTE (emergência)"
+        assert priorities[ids.index(handoff_id)] == "normal"
+        first_normal = priorities.index("normal")
+        assert set(priorities[:first_normal]) == {"URGENTE (emergência)"}  # all urgent cases come first
+        at.selectbox(key="h_sel").set_value(urgent).run()
+        assert any(e.value.startswith("Atendimento urgente: o cliente relatou uma emergência") for e in at.error)
+        at.selectbox(key="h_sel").set_value(handoff_id).run()
+        assert not any("Atendimento urgente" in e.value for e in at.error)
+    finally:
+        with deps.sessions._lock:
+            deps.sessions.db.execute("DELETE FROM handoffs WHERE session_id = 'ui-test-urgent'")
+            deps.sessions.db.commit()
+        deps.store.close()
+        deps.sessions.db.close()
+
+
 def test_service_page_shows_the_requests_the_assistant_opened(demo_home, demo_store):
     """Issue 21: a request a customer confirmed in the chat is in the copilot's queue, in pt-BR."""
     import datetime as dt

@@ -7,7 +7,6 @@ be documented for that operation.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from channels.config import ChannelSettings
 from tests.channels.server import free_port, running_server
 from tests.tiny import build_tiny
 
-EXAMPLES_PER_MODE = 3  # per operation; the whole run stays well under a minute
+EXAMPLES_PER_MODE = 3  # per operation and mode: the work is bounded by the count, not by a clock
 
 
 def _runner(strategy: object, label: str, base: str, key: str, calls: list[int], failures: list[str]) -> None:
@@ -75,8 +74,6 @@ def live(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 def test_no_server_errors_and_no_undocumented_statuses(live) -> None:  # type: ignore[no-untyped-def]
     base, key = live
-    t0 = time.monotonic()
     calls, failures = _fuzz(base, key)
     assert calls > 50
     assert not failures, "\n".join(failures[:30])
-    assert time.monotonic() - t0 < 300
