@@ -1350,7 +1350,8 @@ def knowledge_answer(
         else:
             first = best.sentence
             section = split_sentences(texts[best.passage])
-            rest = section[best.position + 1 :] + section[: best.position]
+            after, before = section[best.position + 1 :], section[: best.position]
+            rest = after + (before if best.passage == 0 else top)
         rest = [x for x in rest if x != first]
         first = first.removeprefix("• ")
     body: list[str] = []

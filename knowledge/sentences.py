@@ -45,6 +45,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("excedente", "sobra", "sobrar", "sobrando", "sobrou", "sobram", "injetada", "injetado"),
     ("unidade", "unidades", "casa", "imovel", "endereco", "apartamento", "instalacao", "residencia"),
     ("titular", "dono", "nome", "cpf", "cnpj"),
+    ("abater", "abate", "abatem", "abatido", "usar", "usado", "usados", "usadas", "aproveitar"),
     ("indevido", "indevida", "engano", "erro", "errado", "errada", "injusto"),
     ("dano", "danos", "queimou", "queimar", "queimado", "estragou", "estragar", "danificado", "danificou"),
     ("verificacao", "verificar", "vistoria", "vistoriar", "inspecao", "examinar", "avaliar"),
@@ -69,7 +70,7 @@ GENERIC: frozenset[str] = frozenset(
 )
 GENERIC_WEIGHT = 0.25
 #: a worked example repeats the question's words but does not state the rule
-EXAMPLE_WEIGHT = 0.6
+EXAMPLE_WEIGHT = 0.4
 _EXAMPLE = re.compile(r"(?:por exemplo|exemplo|ex\.)\b")
 #: words that say what *kind* of answer is wanted ("quanto tempo", "que horas", "quantos dias depois"):
 #: the cues reward the kind of answer, so these words do not count as shared words
@@ -80,7 +81,8 @@ QUESTION_WORDS: frozenset[str] = frozenset(
 #: a section heading's words count for each of its sentences at this weight
 HEADING_WEIGHT = 0.5
 
-_NUM_TIME = re.compile(r"\b\d+\s*(?:dias?|horas?|h\b|meses|mes|anos?|minutos?)|\bdia util\b|\bdias uteis\b")
+_NUM_TIME = re.compile(r"\b\d+\s*(?:dias?|horas?|h\b|meses|mes|anos?)|\bdia util\b|\bdias uteis\b")
+_DEADLINE_HEADING = re.compile(r"\b(?:prazos?|validade|quanto tempo)\b")
 _NUMBER = re.compile(r"\d")
 _HOUR = re.compile(r"\b\d{1,2}\s*h\b|\b\d{1,2}h\d{0,2}\b")
 _PERMISSION = re.compile(
@@ -102,6 +104,7 @@ _ASKS_PERMISSION = re.compile(
     r"\b(?:pode|podem|posso|podemos|permitido|proibido|da pra|da para|tem como|e possivel|consigo|"
     r"e obrigatorio|precisa|precisam|preciso|e legal)\b"
 )
+_PERMISSION_HEADING = re.compile(r"(?:quem pode|pode|posso|da para|da pra|e possivel|tem como)\b")
 _ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e isso|significa)\b")
 _ASKS_AMOUNT = re.compile(r"\b(?:quanto|quanta|quantos|quantas|qual o valor|qual a multa|qual o juros|percentual)\b")
 _ASKS_LIST = re.compile(r"\b(?:quais|quais sao|quais os|quais as|que tipos?)\b")
@@ -173,6 +176,8 @@ class _Sentence:
     toks: set[str]
     head_toks: set[str]
     lead: bool  # first sentence of its section
+    head_permission: bool  # its section heading asks who may / whether one may ("Quem pode", "Dá para…?")
+    head_deadline: bool  # its section heading is about deadlines ("Prazos de aviso", "Validade")
     example: bool  # a worked example (sentence or section)
 
 
@@ -246,8 +251,10 @@ def rank_sentences(
         for head, body in _sections(text, heads[pi] if pi < len(heads) else ""):
             head_toks = set() if _norm(head) == ignore else set(tokens(head))
             example = bool(_EXAMPLE.match(_norm(head)))
+            head_permission = _norm(head) != ignore and bool(_PERMISSION_HEADING.match(_norm(head)))
+            head_deadline = _norm(head) != ignore and bool(_DEADLINE_HEADING.search(_norm(head)))
             for k, sentence in enumerate(split_sentences(body)):
-                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0,
+                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0, head_permission, head_deadline,
                                        example or bool(_EXAMPLE.match(_norm(sentence)))))
                 si += 1
     if not sents:
@@ -263,11 +270,16 @@ def rank_sentences(
         own = x.toks & q
         overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in (x.head_toks & q) - own)
         bonus = _bonus(x.text, cues, x.passage == intro and x.position == 0) if overlap > 0 else 0.0
-        if x.example:
-            overlap *= EXAMPLE_WEIGHT  # an example illustrates the rule; the rule answers
+        if cues["permission"] and x.head_permission and overlap > 0:
+            bonus += 2.0  # "posso…?" is answered by the section on who may / whether one may
+        if cues["duration"] and x.head_deadline and overlap > 0 and _NUM_TIME.search(_norm(x.text)):
+            bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
         if cues["list"] and x.lead and x.head_toks & q:
             bonus += 1.0  # "quais são…": the section named by the question, from its start
-        scored.append(Scored(x.text, x.passage, x.position, round(overlap + bonus * _mean(weight), 6), round(overlap, 6)))
+        score = overlap + bonus * _mean(weight)
+        if x.example:
+            score *= EXAMPLE_WEIGHT  # an example illustrates the rule; the rule answers
+        scored.append(Scored(x.text, x.passage, x.position, round(score, 6), round(overlap, 6)))
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
     return [scored[i] for i in order]
 
