@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,6 +44,7 @@ from assistant.render import (
 from assistant.render_detail import as_decimal, detail_text, step_value
 from assistant.slots import extract_appliance
 from assistant.text import normalize
+from knowledge.sentences import rank_sentences, split_sentences
 from tools.types import ToolResult
 
 log = logging.getLogger(__name__)
@@ -1305,43 +1306,6 @@ def known_line_definition(key: str) -> str | None:
 
 # ------------------------------------------------------------------ knowledge answers
 
-_STOP = frozenset(
-    "a o as os de da do das dos e em no na nos nas um uma para por que com se eu meu minha sua seu isso "
-    "esse essa como qual quais quando quanto onde ja tem ter ser sao foi vai pode posso mais muito estou "
-    "esta voce ele ela eles nao sim ou ao aos pela pelo".split()
-)
-_MD_BULLET = re.compile(r"^\s*[-*]\s+", re.M)
-_MD_HEADER = re.compile(r"^\s*#+\s.*$", re.M)
-_SOURCE_LINE = re.compile(r"^\s*Fonte:.*$", re.M)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])")
-
-
-# words that name the same thing in questions and articles ("aderir" / "adesão")
-_SAME = {
-    "aderir": "adesao",
-    "ader": "adesao",
-    "mudar": "troca",
-    "trocar": "troca",
-    "cortar": "corte",
-    "cortam": "corte",
-    "cortarem": "corte",
-    "vender": "venda",
-    "devolver": "devolucao",
-}
-
-
-def _words(s: str) -> set[str]:
-    words = [_SAME.get(w, w) for w in re.findall(r"[a-z0-9]+", normalize(s))]
-    return {w[:5] for w in words if len(w) >= 3 and w not in _STOP}
-
-
-def _clean_passage(text: str) -> str:
-    text = _SOURCE_LINE.sub("", _MD_HEADER.sub("", text))
-    text = _MD_BULLET.sub("• ", text)
-    text = re.sub(r"(?<!\*)\*(?!\*)|`|__", "", text)
-    return re.sub(r"\n{2,}", "\n", text).strip()
-
-
 def _define_term(cues: Cues) -> str | None:
     if cues.who and "bandeira" in cues.norm:
         return t("answer.define.bandeira_who")
@@ -1356,32 +1320,42 @@ def _define_term(cues: Cues) -> str | None:
     return known_line_definition(cues.line) if cues.line else None
 
 
-def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
-    """The sentence that answers the question first, then the rest of the top passage.
+def knowledge_answer(
+    query: str, passages: list[dict[str, Any]], context: Sequence[Mapping[str, Any]] = ()
+) -> str:
+    """The sentence that answers the question first, then the rest of its section.
 
     "o que é …" about a known term starts with its one-sentence definition (``answer.define``);
-    otherwise a sentence of the top article (any of its retrieved passages) that shares clearly
-    more words with the question than the passage's opening leads, and the passage follows.
+    otherwise every sentence of the best article (its retrieved passages and the other sections in
+    ``context``) is scored against the question (:func:`knowledge.sentences.rank_sentences`: shared
+    words with pt-BR normalisation and synonyms, plus the kind of answer asked: a deadline, a
+    permission, a definition, a figure) and the best one leads, followed by its section.
     """
     cues = read_cues(query)
     top_id = passages[0].get("article_id")
-    top = _split(str(passages[0].get("text", "")))
+    top = split_sentences(str(passages[0].get("text", "")))
     if not top:
         return _define_term(cues) or ""
-    same_article = [
-        x for p in passages[1:] if p.get("article_id") == top_id for x in _split(str(p.get("text", "")))
-    ]
-    q = _words(query)
     first = _define_term(cues)
     rest = top
     if first is None:
-        candidates = top + [x for x in same_article if x not in top]
-        overlap = [len(q & _words(x)) for x in candidates]
-        best = max(range(len(candidates)), key=lambda i: (overlap[i], -i))
-        if overlap[best] <= overlap[0]:
-            best = 0
-        first = candidates[best]
-        rest = [x for x in top if x != first]
+        others = [p for p in [*passages[1:], *context] if p.get("article_id") == top_id]
+        others.sort(key=_chunk_position)
+        article = [passages[0], *others]
+        texts = [str(p.get("text", "")) for p in article]
+        heads = [str(p.get("section", "")) for p in article]
+        intro = next((i for i, p in enumerate(article) if _chunk_position(p) == 0), None)
+        ranked = rank_sentences(query, texts, heads, intro=intro, title=str(passages[0].get("title", "")))
+        best = ranked[0] if ranked and ranked[0].overlap > 0 else None
+        if best is None:
+            first = top[0]
+        else:
+            first = best.sentence
+            section = split_sentences(texts[best.passage])
+            after, before = section[best.position + 1 :], section[: best.position]
+            rest = after + (before if best.passage == 0 else top)
+        rest = [x for x in rest if x != first]
+        first = first.removeprefix("• ")
     body: list[str] = []
     size = len(first)
     for x in rest:
@@ -1392,9 +1366,9 @@ def knowledge_answer(query: str, passages: list[dict[str, Any]]) -> str:
     return Answer([first, *body]).text()
 
 
-def _split(text: str) -> list[str]:
-    clean = _clean_passage(text)
-    return [x.strip() for x in _SENTENCE.split(clean.replace("\n", "\n ")) if x.strip()]
+def _chunk_position(passage: Mapping[str, Any]) -> int:
+    tail = str(passage.get("chunk_id", "")).rpartition("#")[2]
+    return int(tail) if tail.isdigit() else 1_000_000
 
 
 # composers kept in their own modules register themselves on import (after everything above exists)

@@ -29,6 +29,8 @@ class KnowledgeResult:
     query: str
     audience: str
     passages: tuple[Passage, ...]
+    #: the other sections of the best article (score 0), where the sentence that answers may be
+    context: tuple[Passage, ...] = ()
 
 
 def make_retriever(home: str | Path, *, embedder: Any = None) -> HybridRetriever:
@@ -47,6 +49,16 @@ def _method(retriever: Retriever) -> tuple[str, str]:
     return str(mode), formulas.get(str(mode), str(mode))
 
 
+def _context(retriever: Retriever, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
+    article_chunks = getattr(retriever, "article_chunks", None)
+    if not passages or article_chunks is None:
+        return ()
+    have = {p.chunk_id for p in passages}
+    return tuple(
+        Passage.from_chunk(c, 0.0) for c in article_chunks(passages[0].article_id) if c.chunk_id not in have
+    )
+
+
 def search_knowledge(
     retriever: Retriever,
     query: str,
@@ -58,9 +70,12 @@ def search_knowledge(
     """Search the knowledge base for ``query`` as seen by ``audience``.
 
     Customers see customer articles; operators see operator and customer articles. Passages
-    are the best section of each of the top ``k`` articles, best first.
+    are the best section of each of the top ``k`` articles, best first; ``context`` holds the
+    other sections of the best article, so that the answer can start with the sentence that
+    carries the fact asked even when it sits in another section.
     """
     passages = tuple(retriever.search(query, k, audience=audience, topics=topics))
+    context = _context(retriever, passages)
     mode, formula = _method(retriever)
     refs: list[TrailRef] = []
     for p in passages:
@@ -105,7 +120,7 @@ def search_knowledge(
         versions["knowledge_chunks"] = str(len(chunks))
     return ToolResult(
         tool=TOOL_NAME,
-        value=KnowledgeResult(query=query, audience=str(audience), passages=passages),
+        value=KnowledgeResult(query=query, audience=str(audience), passages=passages, context=context),
         units={"score": "rrf" if mode == "hybrid" else ("bm25" if mode == "lexical" else "cosine")},
         trail=(step,),
         issues=tuple(issues),

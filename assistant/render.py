@@ -435,7 +435,8 @@ def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]
         }
         for p in passages[:3]
     ]
-    return fit(knowledge_answer(query, passages), 1300), cites
+    context = raw.get("context", []) if isinstance(raw, dict) else []
+    return fit(knowledge_answer(query, passages, context), 1300), cites
 
 
 def suggestions_for(intent: str, audience: str) -> list[str]:

@@ -271,6 +271,10 @@ class HybridRetriever:
                 break
         return out
 
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """Every indexed passage of one article, in reading order."""
+        return sorted((c for c in self.chunks if c.article_id == article_id), key=lambda c: c.position)
+
     def articles(
         self,
         query: str,

@@ -52,6 +52,7 @@ CHAT_ABBREVIATIONS: dict[str, str] = {
 #: what search expands (before stopword removal): the chat spellings and a few more words
 ABBREVIATIONS: dict[str, str] = {
     **CHAT_ABBREVIATIONS,
+    "oq": "o que",
     "qdo": "quando",
     "qnd": "quando",
     "msg": "mensagem",

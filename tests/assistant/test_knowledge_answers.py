@@ -1,0 +1,59 @@
+"""The knowledge reply opens with the sentence that carries the fact asked (packaged articles, BM25).
+
+Questions worded here (not taken from the evaluation sets); each expected fact is read from the
+article text (REN 1.000/2021, Lei 14.300/2022, PRODIST, LGPD).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.knowledge_tool import search_knowledge
+from assistant.render import knowledge_reply
+from knowledge.retriever import HybridRetriever
+
+
+@pytest.fixture(scope="module")
+def lexical() -> HybridRetriever:
+    return HybridRetriever.lexical()
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ•*])", text.strip(), maxsplit=1)[0]
+
+
+CASES = [
+    # (question, article expected on top, regex the first sentence must contain)
+    ("com quantos dias de antecedencia a companhia tem que me notificar antes de suspender a luz por divida?",
+     "corte-de-energia-regras", r"15 dias"),
+    ("eu consigo comercializar o excedente das placas fotovoltaicas?", "gd-como-funciona", r"^Não\."),
+    ("os creditos do solar podem abater a conta de outro imovel que eu tenho?", "gd-autoconsumo-remoto",
+     r"mesmo titular"),
+    ("metade das lampadas apagou e o resto da casa ta normal, o que eu faço?", "falta-de-fase", r"fase"),
+    ("com a religacao na zona rural, qual o prazo maximo?", "religacao-prazos", r"48 horas"),
+    ("a empresa tem quanto tempo pra me entregar a declaração completa dos meus dados?", "lgpd-seus-dados",
+     r"15 dias"),
+]
+
+
+@pytest.mark.parametrize(("question", "article", "fact"), CASES)
+def test_the_first_sentence_carries_the_fact(lexical: HybridRetriever, question: str, article: str,
+                                             fact: str) -> None:
+    result = search_knowledge(lexical, question, "customer", k=3)
+    assert result.value.passages[0].article_id == article
+    reply, cites = knowledge_reply(result)
+    assert re.search(fact, _first_sentence(reply)), reply
+    assert cites and cites[0]["article_id"] == article
+
+
+def test_the_other_sections_of_the_best_article_travel_as_context(lexical: HybridRetriever) -> None:
+    result = search_knowledge(lexical, "quanto tempo valem os creditos da energia solar?", "customer", k=3)
+    top = result.value.passages[0]
+    context = result.value.context
+    assert context and all(p.article_id == top.article_id and p.score == 0.0 for p in context)
+    ids = {p.chunk_id for p in result.value.passages}
+    assert not ids & {p.chunk_id for p in context}
+    article = [c.chunk_id for c in lexical.article_chunks(top.article_id)]
+    assert sorted([top.chunk_id, *(p.chunk_id for p in context)], key=article.index) == article
