@@ -185,3 +185,10 @@ def test_installation_files_and_scoped_sql_read_only_its_buckets(homes: dict[str
             assert s.rows(scoped, [iid]) == s.rows(sql, [iid])
         assert s.installation_files("load_profile", "49999999") == []
         assert s.installation_files("load_profile", "40010001", ("2099-01", "2099-12")) == []
+        # no file may hold it: an empty relation typed like the view, not the view (every file)
+        sql = "SELECT ts, import_wh, month FROM load_profile WHERE installation_id = ? ORDER BY ts"
+        for iid, months in (("49999999", None), ("40010001", ("2099-01", "2099-12"))):
+            scoped = s.scope_sql(sql, iid, months)
+            assert "read_parquet" not in scoped and "FROM load_profile" not in scoped
+            empty, view = s.df(scoped, [iid]), s.df(sql + " LIMIT 0", [iid])
+            assert empty.empty and list(empty.dtypes) == list(view.dtypes)

@@ -86,12 +86,17 @@ def fetch_requests(
     the CRM's export as one list; ``crm=False`` when the store has no ``service_requests`` table.
     ``query``: the filters of :func:`requests_query` (installation_id, request_id, region, types,
     since, ref)."""
+    iid = query.get("installation_id")
+
+    def scoped(sql: str) -> str:  # one installation: only its lake files (same rows as the views)
+        return sql if iid is None else store.scope_sql(sql, iid)
+
     if outbox_rows is None or outbox_rows.empty:
         sql, params = requests_query(store, as_of, **query)
-        return store.df(sql, params), sql, params
+        return store.df(scoped(sql), params), sql, params
     source = CRM_AND_OUTBOX if crm else OUTBOX_ONLY
     sql, params = requests_query(store, as_of, source=source, **query)
-    return outbox.query_with_outbox(store, sql, params, outbox_rows), sql, params
+    return outbox.query_with_outbox(store, scoped(sql), params, outbox_rows), sql, params
 
 
 def requests_query(
@@ -127,7 +132,7 @@ def requests_query(
         "set_size": vr.set_size,
         "max_precaria": int(vr.set_size * vr.drp_lim_pct / 100),
         "max_critica": int(vr.set_size * vr.drc_lim_pct / 100),
-        **band_params(fleet_nominals(store)),
+        **band_params(fleet_nominals(store, installation_id)),  # one installation: its own band
     }
     for key in ("types", "reconnect_types", "wrongful_types", "voltage_types", "first_reading_types"):
         if params[key] is not None and not params[key]:

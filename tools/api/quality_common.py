@@ -81,8 +81,9 @@ def band_tr(nominals: Sequence[float]) -> list[float]:
     return out
 
 
-def fleet_nominals(store: Store) -> list[float]:
-    return register.nominal_voltages(store)
+def fleet_nominals(store: Store, installation_id: str | None = None) -> list[float]:
+    """The nominal voltages whose bands a query needs: the fleet's, or one installation's own."""
+    return register.nominal_voltages(store, installation_id)
 
 
 def voltage_params(

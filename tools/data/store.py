@@ -297,13 +297,15 @@ class Store:
 
     def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
         """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold
-        ``installation_id`` (the query must filter on that installation). Same rows as the view."""
+        ``installation_id`` (the query must filter on that installation). Same rows as the view.
+        When no file may hold it (e.g. a comparison window before the first month of data), the
+        relation is empty and typed like the view: the view would open every file of the lake."""
 
         def repl(m: re.Match[str]) -> str:
             table = m.group(1)
             files = self.installation_files(table, installation_id, months)
             if not files:
-                return m.group(0)
+                return f"FROM ({_empty_lake_select(table)}) AS {table} WHERE"
             src = (
                 f"read_parquet({sql_str_list(files)}, hive_partitioning = true, "
                 "hive_types = {'month': VARCHAR})"
@@ -329,8 +331,7 @@ class Store:
                 f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, month FROM read_parquet("
                 f"{sql_str(glob)}, hive_partitioning = true, hive_types = {{'month': VARCHAR}})"
             )
-        sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in cols.items())
-        return f"CREATE OR REPLACE VIEW {table} AS SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
+        return f"CREATE OR REPLACE VIEW {table} AS {_empty_lake_select(table)}"
 
     @staticmethod
     def outages_view_sql() -> str:
@@ -529,6 +530,12 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _empty_lake_select(table: str) -> str:
+    """No rows, with the columns and types of the lake view ``table`` (``month`` included)."""
+    sel = ", ".join(f"CAST(NULL AS {t.split()[0]}) AS {c}" for c, t in schema.LAKE_TABLES[table].items())
+    return f"SELECT {sel}, CAST(NULL AS VARCHAR) AS month WHERE false"
 
 
 def _day_after(last: dt.datetime | None) -> dt.date | None:

@@ -138,9 +138,13 @@ def alert_recipients(store: Store, installation_ids: list[str] | None = None) ->
 # ----------------------------------------------------------------------------- fleet attributes
 
 
-def nominal_voltages(store: Store) -> list[float]:
-    """The distinct nominal voltages [V] of the fleet."""
-    return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+def nominal_voltages(store: Store, installation_id: str | None = None) -> list[float]:
+    """The distinct nominal voltages [V] of the fleet, or of one installation (a lookup by id: a
+    single-installation query needs only the band of its own nominal, not a scan of the register)."""
+    if installation_id is None:
+        return [r[0] for r in store.rows("SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations")]
+    sql = "SELECT DISTINCT CAST(nominal_voltage_v AS DOUBLE) FROM installations WHERE installation_id = ?"
+    return [r[0] for r in store.rows(sql, [installation_id])]
 
 
 def continuity_combinations(store: Store) -> list[tuple[Any, Any, Any, Any]]:

@@ -8,6 +8,8 @@
 -- (set_size - 1 rows) is written into the text before binding: a frame takes no parameter, and so
 -- is {requests}: the CRM's ``service_requests`` table, or it united with the outbox rows the
 -- assistant opened (``outbox_requests``, registered by tools.data.outbox.query_with_outbox).
+-- Each lake read is a ``FROM <lake view> WHERE`` on its own: for one installation,
+-- Store.scope_sql narrows it to that installation's files (the view opens every file).
 WITH req AS (
   SELECT r.request_id, r.installation_id, r.request_type,
          CAST(r.opened_at AS TIMESTAMP) AS opened_at,
@@ -30,10 +32,10 @@ WITH req AS (
          OR TRY_CAST(r.closed_at AS TIMESTAMP) >= CAST($since AS TIMESTAMP))
 ),
 supply AS (
-  SELECT e.installation_id, e.ts FROM events e
-  WHERE list_contains($reconnect_codes, e.code) AND e.ts < $as_of
-    AND e.ts >= (SELECT min(opened_at) FROM req)
-    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($reconnect_types, request_type))
+  SELECT installation_id, ts FROM events
+  WHERE list_contains($reconnect_codes, code) AND ts < $as_of
+    AND ts >= (SELECT min(opened_at) FROM req)
+    AND installation_id IN (SELECT installation_id FROM req WHERE list_contains($reconnect_types, request_type))
 ),
 reconnect AS (
   SELECT q.request_id, s.ts AS evidence_at
@@ -41,9 +43,9 @@ reconnect AS (
   ASOF JOIN supply s ON q.installation_id = s.installation_id AND s.ts >= q.opened_at
 ),
 disconnect AS (
-  SELECT e.installation_id, e.ts FROM events e
-  WHERE e.code = $suspension_code AND e.ts < $as_of
-    AND e.installation_id IN (SELECT installation_id FROM req WHERE list_contains($wrongful_types, request_type))
+  SELECT installation_id, ts FROM events
+  WHERE code = $suspension_code AND ts < $as_of
+    AND installation_id IN (SELECT installation_id FROM req WHERE list_contains($wrongful_types, request_type))
 ),
 suspension AS (
   SELECT q.request_id, x.ts AS suspension_start
@@ -53,6 +55,11 @@ suspension AS (
 bands AS (
   SELECT unnest($b_nom) AS nominal_v, unnest($b_alo) AS a_lo, unnest($b_ahi) AS a_hi,
          unnest($b_plo) AS p_lo, unnest($b_phi) AS p_hi
+),
+vlake AS (
+  SELECT installation_id, ts, v_a_dv, v_b_dv, v_c_dv FROM voltage_10min
+  WHERE ts < $as_of
+    AND installation_id IN (SELECT installation_id FROM req WHERE list_contains($voltage_types, request_type))
 ),
 vreadings AS (
   SELECT q.request_id, v.ts,
@@ -64,7 +71,7 @@ vreadings AS (
               WHEN v.v_c_dv BETWEEN b.p_lo AND b.p_hi THEN 1 ELSE 2 END AS cc
   FROM (SELECT * FROM req WHERE list_contains($voltage_types, request_type)) q
   JOIN bands b ON b.nominal_v = q.nominal_voltage_v
-  JOIN voltage_10min v ON v.installation_id = q.installation_id AND v.ts >= q.opened_at
+  JOIN vlake v ON v.installation_id = q.installation_id AND v.ts >= q.opened_at
    AND v.ts < q.opened_at + to_days(CAST($search_days AS INTEGER)) AND v.ts < $as_of
 ),
 vweeks AS (
