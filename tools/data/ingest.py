@@ -678,19 +678,24 @@ class _Batch:
         nothing staged; returns the number of records, or raises :class:`_NeedsStaging` unless
         every record would be accepted by the staged path's validation with the same value.
 
-        The raw fields are grouped by their raw key (``installation_id``, ``ts`` text): each slot
-        keeps its record's value as text (``max(CASE ...)``), interval and quality their lowest and
-        highest text, so typing, the installation join and every check of the reason ``CASE``
+        The raw fields are grouped by their raw key (``installation_id``, ``ts``, ``interval_min``
+        and ``quality`` texts): each slot keeps its record's value (``max(CASE ...)``), so the
+        timestamp parsing, the installation join and every check of the reason ``CASE``
         (``_pivot_staged``) run once per row instead of once per record. A row is accepted only
-        when its records hold one value per cell (none missing, unknown or repeated) and the
-        checks pass for each cell; keys are unique once parsed. Anything else (and a line the
-        reader cannot parse) is left to the staged path, which knows line numbers."""
+        when its records hold one value per cell (none missing, unknown, unparsable or repeated)
+        and the checks pass for each cell; keys are unique once parsed. Anything else (and a line
+        the reader cannot parse) is left to the staged path, which knows line numbers."""
         assert self.scan is not None
         cols = self.scan.columns
         table_cols = schema.LAKE_TABLES[spec.table]
         nslots = len(spec.slots)
+        # energy cells keep their text (the exponent check reads it), the others their DOUBLE: a
+        # value that does not cast leaves its cell empty, which the cell count catches
+        text = [s.family == "energy" for s in spec.slots]
         cells = ", ".join(
             f"max(CASE WHEN {spec.slot_field} = '{s.code}' THEN {spec.value_field} END) AS _r{i}"
+            if text[i]
+            else f"max(CASE WHEN {spec.slot_field} = '{s.code}' THEN TRY_CAST({spec.value_field} AS DOUBLE) END) AS _v{i}"
             for i, s in enumerate(spec.slots)
         )
         # interval and quality join the group key: records of one (installation, ts) with different
@@ -710,14 +715,17 @@ class _Batch:
         values, checks = [], []
         for i, s in enumerate(spec.slots):
             v, ctype = f"_v{i}", _base_type(table_cols[s.column])
-            values.append(f"TRY_CAST(nullif(_r{i}, '') AS DOUBLE) AS {v}")
-            check = f"{v} IS NOT NULL AND isfinite({v}) AND {v} >= 0 AND round({v} * {s.scale}) <= {_INT_MAX[ctype]}"
-            if s.family == "energy":
-                check += f" AND {v} = floor({v}) AND strpos(lower(_r{i}), 'e') = 0"
+            check = f"isfinite({v}) AND {v} >= 0 AND round({v} * {s.scale}) <= {_INT_MAX[ctype]}"
+            if text[i]:
+                values.append(f"TRY_CAST(nullif(_r{i}, '') AS DOUBLE) AS {v}")
+                check = f"{v} IS NOT NULL AND {check} AND {v} = floor({v}) AND strpos(lower(_r{i}), 'e') = 0"
             elif s.family == "voltage":
                 check += f" AND {v} <= _vmax" + (f" AND round({v} * {s.scale}) <= 32767" if ctype != "SMALLINT" else "")
-            checks.append(f"(_r{i} IS NULL OR ({check}))")
-        n_cells = " + ".join(f"(nullif(_r{i}, '') IS NOT NULL)::INTEGER" for i in range(nslots))
+            checks.append(f"({'_r' if text[i] else '_v'}{i} IS NULL OR ({check}))")
+        n_cells = " + ".join(
+            f"(nullif(_r{i}, '') IS NOT NULL)::INTEGER" if text[i] else f"(_v{i} IS NOT NULL)::INTEGER"
+            for i in range(nslots)
+        )
         ok = " AND ".join(
             [
                 "_known IS NOT NULL",
@@ -741,7 +749,7 @@ class _Batch:
                          count(*) AS _n
                   FROM ({self.scan.sql}) GROUP BY ALL
                 ), t AS (
-                  SELECT g.*, {_ts_sql("nullif(_ts_raw, '')")} AS _ts, {", ".join(values)}, {q_v} AS _q,
+                  SELECT g.*, {_ts_sql("nullif(_ts_raw, '')")} AS _ts, {"".join(f"{v}, " for v in values)}{q_v} AS _q,
                          i.installation_id AS _known, {interval} AS _interval,
                          CASE WHEN coalesce(i.nominal_voltage_v, 0) <= 1000 THEN {BT_MAX_VOLTAGE_V}
                               ELSE i.nominal_voltage_v * 1.5 END AS _vmax
