@@ -13,12 +13,14 @@ A *reading* is one channel value of one interval. Figures vary with machine load
 
     .venv/bin/python bench/bench_ingest.py                    # 500 meters x 1 month
     .venv/bin/python bench/bench_ingest.py --meters 2000 --months 1 --keep /tmp/bench
+    .venv/bin/python bench/bench_ingest.py --export ../scale-data/ingest-300/export   # reuse exports (read only)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
@@ -69,24 +71,31 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--end", default="2026-11-25")
     ap.add_argument("--keep", type=Path, default=None, help="Work in this directory and keep it.")
+    ap.add_argument(
+        "--export", type=Path, default=None, help="Reuse these MDM exports (read only) instead of generating."
+    )
     args = ap.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     work.mkdir(parents=True, exist_ok=True)
-    export, home, naive = work / "export", work / "home", work / "naive"
-    for d in (export, home, naive):
+    export, home, naive = args.export or work / "export", work / "home", work / "naive"
+    for d in (home, naive) if args.export else (export, home, naive):
         shutil.rmtree(d, ignore_errors=True)
     naive.mkdir()
     try:
         t0 = time.perf_counter()
-        admin.generate_demo(
-            export,
-            meters=args.meters,
-            months=args.months,
-            seed=args.seed,
-            end=dt.date.fromisoformat(args.end),
-        )
+        if args.export is None:
+            admin.generate_demo(
+                export,
+                meters=args.meters,
+                months=args.months,
+                seed=args.seed,
+                end=dt.date.fromisoformat(args.end),
+            )
         gen_s = time.perf_counter() - t0
+        meters = (
+            sum(1 for _ in (export / "installations.csv").open()) - 1 if args.export else args.meters
+        )  # with --export, --months must match the exports
         csv_bytes = sum(p.stat().st_size for p in export.iterdir() if p.suffix in (".csv", ".jsonl"))
 
         # ---- our ingest: registers first, then the load-profile CSV files alone (timed: wall and
@@ -137,9 +146,12 @@ def main() -> None:
 
         # ---- report
         print(
-            f"fleet: {args.meters} meters x {args.months} month(s), seed {args.seed}; generated in {gen_s:.1f} s, "
+            f"fleet: {args.export} (reused), {csv_bytes / 1e6:.1f} MB of MDM exports"
+            if args.export
+            else f"fleet: {args.meters} meters x {args.months} month(s), seed {args.seed}; generated in {gen_s:.1f} s, "
             f"{csv_bytes / 1e6:.1f} MB of MDM exports"
         )
+        print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(
             f"ingest (all {len(report.files)} files): {report.input:,} records in {ingest_s:.1f} s, CPU {ingest_cpu:.1f} s "
             f"({report.input / ingest_s:,.0f} records/s); balanced {report.balanced}; accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
@@ -170,7 +182,7 @@ def main() -> None:
         print(
             f"stored lake: {rows:,} wide rows, {total / 1e6:.2f} MB, {stored_readings / rows:.2f} readings/row, "
             f"keys (id, ts, interval, quality) {key_bytes / rows:.2f} B/row; "
-            f"{total / 1e3 / max(1, args.meters * args.months):.1f} KB per meter-month"
+            f"{total / 1e3 / max(1, meters * args.months):.1f} KB per meter-month"
         )
         print(
             f"{'channel':<8} {'column':<10} {'readings':>11} {'wide ZSTD B/reading':>20} {'naive CSV B/reading':>20}"

@@ -46,6 +46,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("unidade", "unidades", "casa", "imovel", "endereco", "apartamento", "instalacao", "residencia"),
     ("titular", "dono", "nome", "cpf", "cnpj"),
     ("abater", "abate", "abatem", "abatido", "usar", "usado", "usados", "usadas", "aproveitar"),
+    ("pedir", "pedido", "peca", "peco", "pecam", "solicitar", "solicitacao", "requerer"),
     ("indevido", "indevida", "engano", "erro", "errado", "errada", "injusto"),
     ("dano", "danos", "queimou", "queimar", "queimado", "estragou", "estragar", "danificado", "danificou"),
     ("verificacao", "verificar", "vistoria", "vistoriar", "inspecao", "examinar", "avaliar"),
@@ -86,7 +87,7 @@ _DEADLINE_HEADING = re.compile(r"\b(?:prazos?|validade|quanto tempo)\b")
 _NUMBER = re.compile(r"\d")
 _HOUR = re.compile(r"\b\d{1,2}\s*h\b|\b\d{1,2}h\d{0,2}\b")
 _PERMISSION = re.compile(
-    r"\b(?:pode|podem|nao pode|proibid\w*|vedad\w*|permitid\w*|nunca|so |somente|apenas|precisa\w*|deve\w*|"
+    r"\b(?:pode|podem|nao pode|proibid\w*|vedad\w*|permitid\w*|nunca|precisa\w*|deve\w*|"
     r"obrigad\w*|nao e|nao tem|nao ha|nao vira|nao pod\w*)"
 )
 _DEFINITION = re.compile(r"\b(?:e|sao|chama|significa|quer dizer)\b")
@@ -211,7 +212,7 @@ def _bonus(sentence: str, cues: dict[str, bool], first_of_article: bool) -> floa
     elif cues["amount"] and _NUMBER.search(s):
         bonus += 1.0
     if cues["hour"] and _HOUR.search(s):
-        bonus += 1.5
+        bonus += 2.5  # "que horas…?": a time of day is rare and is the answer
     if cues["permission"]:
         if re.match(r"(?:sim|nao)\b", s) or _PROHIBITION.search(s):
             bonus += 1.0  # a plain yes or no (or a prohibition) answers "posso…?"
@@ -270,8 +271,8 @@ def rank_sentences(
         own = x.toks & q
         overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in (x.head_toks & q) - own)
         bonus = _bonus(x.text, cues, x.passage == intro and x.position == 0) if overlap > 0 else 0.0
-        if cues["permission"] and x.head_permission and overlap > 0:
-            bonus += 2.0  # "posso…?" is answered by the section on who may / whether one may
+        if cues["permission"] and x.head_permission and x.lead and overlap > 0:
+            bonus += 1.5  # "posso…?" is answered by the rule that opens the section on who may / whether one may
         if cues["duration"] and x.head_deadline and overlap > 0 and _NUM_TIME.search(_norm(x.text)):
             bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
         if cues["list"] and x.lead and x.head_toks & q:

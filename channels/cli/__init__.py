@@ -1,4 +1,6 @@
-"""``smartmeter`` command line. One module per area registers its commands on ``main``."""
+"""``smartmeter`` command line. One module per area registers its commands on ``main``.
+
+Click's usage errors and headings reach the operators in pt-BR (``channels.cli.pt_br``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import os
 from pathlib import Path
 
 import click
+
+from channels.cli.pt_br import PtBrGroup, click_in_pt_br
 
 _COMMAND_MODULES = (
     "channels.cli.data_cmds",
@@ -24,7 +28,7 @@ def default_home() -> Path:
     return Path(os.environ.get("SMARTMETER_HOME", ".smartmeter"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PtBrGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the DuckDB file, Parquet lake, vector index and logs live "
                    "(default $SMARTMETER_HOME, else ./.smartmeter).")
@@ -37,5 +41,6 @@ def main(ctx: click.Context, home: Path | None, verbose: bool) -> None:
     ctx.obj["home"] = home or default_home()
 
 
-for _mod in _COMMAND_MODULES:
-    importlib.import_module(_mod)
+with click_in_pt_br():  # texts Click fixes when a command is declared (e.g. "pasta" of a click.Path)
+    for _mod in _COMMAND_MODULES:
+        importlib.import_module(_mod)

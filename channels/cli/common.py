@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from assistant.i18n import t
 from tools.types import to_jsonable
 
 STORE_FILE = "smartmeter.duckdb"
@@ -40,9 +41,9 @@ def parse_now(now_text: str | None) -> dt.datetime | None:
     try:
         now = dt.datetime.fromisoformat(now_text)
     except ValueError:
-        raise click.BadParameter("use ISO 8601, e.g. 2026-11-26T08:05:00-03:00", param_hint="--now") from None
+        raise click.BadParameter(t("cli.usage.now_format"), param_hint="--now") from None
     if now.tzinfo is None:
-        raise click.BadParameter("give the UTC offset, e.g. -03:00", param_hint="--now")
+        raise click.BadParameter(t("cli.usage.now_offset"), param_hint="--now")
     return now
 
 
@@ -53,7 +54,7 @@ def echo_json(obj: Any) -> None:
 
 def tool_error_text(code: str, context: dict[str, Any], tool: str = "") -> tuple[str, list[dict[str, Any]]]:
     """A tool error in plain pt-BR (never the raw key), with the invalid fields and their allowed values."""
-    from assistant.i18n import has, t
+    from assistant.i18n import has
     from channels.rest.validation import field_error
 
     message = t(code) if has(code) else t("error.tool")

@@ -19,7 +19,7 @@ import click
 from pydantic import ValidationError
 
 from channels.cli import main
-from channels.cli.common import echo_json, home_of
+from channels.cli.common import echo_json, home_of, tool_error_text
 from channels.cli.cost_report import render_html, text_summary
 from tools.api.cost_calibration import calibrate, current_calibration, lake_check
 from tools.api.costs import CostParams, estimate
@@ -139,7 +139,12 @@ def params_from(opts: dict[str, Any]) -> CostParams:
     try:
         return CostParams(**{k: v for k, v in raw.items() if v is not None})
     except ValidationError as exc:
-        raise click.BadParameter(str(exc.errors(include_url=False)[0]["msg"])) from exc
+        from channels.rest.validation import field_error  # local: FastAPI stays out of the CLI's start-up
+
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err.get("loc") or ())
+        hint = f"--{str(loc[0]).replace('_', '-')}" if loc else None
+        raise click.BadParameter(field_error({**err, "loc": ("args", *loc)})["message"], param_hint=hint) from exc
 
 
 def _run(ctx: click.Context, opts: dict[str, Any]) -> Any:
@@ -147,7 +152,8 @@ def _run(ctx: click.Context, opts: dict[str, Any]) -> Any:
     try:
         return estimate(params, home=home_of(ctx), prices_path=opts["prices_path"])
     except ToolError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.context}") from exc
+        message, errors = tool_error_text(exc.code, dict(exc.context))
+        raise click.ClickException(" ".join([message, *(f"{e['field']}: {e['message']}" for e in errors)])) from exc
 
 
 @main.group("cost", invoke_without_command=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from assistant.i18n import t
 from channels.cli import main
 from channels.cli.common import echo_json, home_of, require_home
 from tools.api import admin
@@ -31,7 +32,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter("expected YYYY-MM-DD") from exc
+        raise click.BadParameter(t("cli.usage.date_format")) from exc
 
 
 def _progress(flag: bool | None) -> bool:
@@ -128,7 +129,7 @@ def demo_data_cmd(
         )
         return
     if out is None:
-        raise click.UsageError("--out is required (or --direct to build into --home)")
+        raise click.UsageError(t("cli.usage.out_required"))
     meta = admin.generate_demo(
         out, meters=meters, months=months, seed=seed, end=end or admin.DEMO_END, progress=_progress(progress)
     )
@@ -171,11 +172,11 @@ def ingest_cmd(
     or the live meter-reads topic with --kafka."""
     if kafka:
         if paths:
-            raise click.UsageError("give files or --kafka, not both")
+            raise click.UsageError(t("cli.usage.files_or_kafka"))
         _ingest_kafka(ctx, kafka, as_json, **stream)
         return
     if not paths:
-        raise click.UsageError("nothing to ingest: give files or directories, or --kafka BOOTSTRAP")
+        raise click.UsageError(t("cli.usage.nothing_to_ingest"))
     report = admin.ingest_paths(home_of(ctx), paths, progress=_progress(progress), force=force)
     if as_json:
         echo_json(report_dict(report))
@@ -383,7 +384,7 @@ def fleet_run_cmd(
     for item in conf:
         key, sep, value = item.partition("=")
         if not sep:
-            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--conf")
+            raise click.BadParameter(t("cli.usage.conf_format", item=item), param_hint="--conf")
         settings[key] = value
     results = run(
         home_of(ctx),

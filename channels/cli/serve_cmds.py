@@ -10,6 +10,7 @@ from importlib import resources
 
 import click
 
+from assistant.i18n import t
 from channels.apikeys import ApiKeyStore
 from channels.cli import main
 from channels.cli.common import echo_json, home_of, parse_now, require_home
@@ -41,7 +42,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, 
     missing = ChannelSettings().missing_secrets()
     if demo:
         if host not in _LOOPBACK:
-            raise click.UsageError(f"--demo serves on loopback only (127.0.0.1), not on {host}.")
+            raise click.UsageError(t("cli.usage.demo_loopback", host=host))
         for env in missing:  # random for this run: a forged webhook cannot know them
             os.environ[env] = secrets.token_urlsafe(32)
         os.environ["SMARTMETER_DEMO"] = "1"
@@ -49,10 +50,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, public_url: str | None, 
             click.echo("demo mode: random " + ", ".join(missing) + " for this run (WhatsApp webhook not usable "
                        "from Twilio)", err=True)
     elif missing:
-        raise click.ClickException(
-            "the WhatsApp webhook needs real secrets; missing or too weak: " + ", ".join(missing)
-            + f" (at least {16} characters). Set them in the environment, or run `serve --demo` on loopback."
-        )
+        raise click.ClickException(t("cli.usage.missing_secrets", names=", ".join(missing), length=16))
     os.environ["SMARTMETER_HOME"] = str(require_home(ctx))
     os.environ.setdefault("SMARTMETER_PUBLIC_URL", public_url or f"http://{host}:{port}")
     if public_url:
@@ -125,10 +123,10 @@ def apikey_create(ctx: click.Context, name: str, scope: str, installations: str 
     insts: tuple[str, ...] = ()
     if scope == "integrator":
         if all_installations == (installations is not None):
-            raise click.UsageError("an integrator key needs --installations ID,ID… or --all (exactly one)")
+            raise click.UsageError(t("cli.usage.integrator_scope"))
         insts = ("*",) if all_installations else tuple(x.strip() for x in (installations or "").split(",") if x.strip())
         if not insts or "*" in insts and not all_installations:
-            raise click.UsageError("--installations needs installation ids ('*' only through --all)")
+            raise click.UsageError(t("cli.usage.installation_ids"))
     key = ApiKeyStore(home_of(ctx)).create(name, scope, insts)  # type: ignore[arg-type]
     if as_json:
         echo_json({"api_key": key, "scope": scope, "installations": list(insts) or ["*"]})
@@ -144,7 +142,7 @@ def apikey_revoke(ctx: click.Context, key_id: str) -> None:
     if key_id.startswith("sm_"):
         key_id = key_id.split("_")[1]
     if not ApiKeyStore(home_of(ctx)).revoke(key_id):
-        raise click.ClickException(f"no key {key_id}")
+        raise click.ClickException(t("cli.usage.no_key", key_id=key_id))
     click.echo(f"revoked {key_id}")
 
 
@@ -176,7 +174,7 @@ def identification_unlock(ctx: click.Context, installation_id: str | None, phone
     from assistant.session import SessionStore
 
     if not installation_id and not phone:
-        raise click.UsageError("give --installation or --phone")
+        raise click.UsageError(t("cli.usage.installation_or_phone"))
     sessions = SessionStore(home_of(ctx) / "assistant.sqlite")
     released = [s for s in ([f"inst:{installation_id}"] if installation_id else [])
                 + ([f"phone:{phone}"] if phone else []) if sessions.id_release(s)]

@@ -15,6 +15,9 @@ from channels.rest.problems import Problem, problem_response
 
 
 def _allowed(err: dict[str, Any]) -> list[str] | None:
+    if err.get("type") == "value_error":  # a model's own check: "interval must be one of (1, 5, 15)"
+        listed = re.search(r"must be one of \(([^)]*)\)", str(err.get("msg", "")))
+        return [x.strip().strip("'") for x in listed.group(1).split(",") if x.strip()] if listed else None
     expected = str((err.get("ctx") or {}).get("expected", ""))
     if not expected or err.get("type") not in ("literal_error", "enum"):
         return None
@@ -45,6 +48,9 @@ _MESSAGES = {
 }
 
 
+#: a model's own range check ("retention_years must be between 0.25 and 50")
+_BETWEEN = re.compile(r"must be between (-?[\d.]+) and (-?[\d.]+)")
+
 #: what a well-formed value looks like, for "string_pattern_mismatch" on these fields
 FORMATS = {
     "period": "Use um mês AAAA-MM (mês de 01 a 12), um dia AAAA-MM-DD, um ano AAAA ou um rótulo como "
@@ -68,6 +74,9 @@ def field_error(err: dict[str, Any]) -> dict[str, Any]:
         message = "Formato inválido. " + FORMATS[loc[-1]]
     elif allowed:
         message = "Valor não aceito. Use um destes: " + ", ".join(allowed) + "."
+    elif err.get("type") == "value_error" and (bounds := _BETWEEN.search(str(err.get("msg", "")))):
+        low, high = (x.replace(".", ",") for x in bounds.groups())
+        message = f"Deve estar entre {low} e {high}."
     else:
         template = _MESSAGES.get(str(err.get("type")), "Valor inválido.")
         try:

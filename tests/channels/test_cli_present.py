@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -59,6 +60,47 @@ def test_json_flags_and_group_case(demo_home: Path) -> None:
     assert all(r["group_code"] == "A" for r in json.loads(upper.stdout))
     help_text = _run("cost", "--help").output
     assert "[A|B]" in help_text.replace("a|b", "A|B")
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    # a missing option, a mistyped option, a missing argument, a value outside the choices or the range
+    (["apikey", "create"], "Erro: Falta a opção '--name'."),
+    (["cost", "--meter", "10"], "Erro: A opção '--meter' não existe. Você quis dizer '--meters'?"),
+    (["tool"], "Erro: Falta o argumento 'NAME'."),
+    (["cost", "--group", "C"], "Erro: Valor inválido em '--group': 'C' não é um destes: 'a', 'b'."),
+    (["cost", "--phases", "4"], "Erro: Valor inválido em '--phases': 4 está fora do intervalo 1<=x<=3."),
+    (["cost", "--meters", "muitos"], "Erro: Valor inválido em '--meters': 'muitos' não é um número válido."),
+    (["cost", "--interval", "7"],
+     "Erro: Valor inválido em --interval-minutes: Valor não aceito. Use um destes: 1, 5, 10, 15, 30, 60."),
+    (["cost", "--retention", "99"], "Erro: Valor inválido em --retention-years: Deve estar entre 0,25 e 50."),
+    (["outage-notices", "--now"], "Erro: A opção '--now' precisa de um valor."),
+    (["engage", "--now", "2026-11-26T08:05:00"],
+     "Erro: Valor inválido em --now: informe o fuso horário em relação ao UTC, por exemplo -03:00."),
+    (["identification", "unlock"], "Erro: Informe --installation ou --phone."),
+    (["exportar"], "Erro: O comando 'exportar' não existe. Você quis dizer 'export'?"),
+])
+def test_usage_errors_in_pt_br(args: list[str], error: str) -> None:
+    """Operators read Click's usage errors: plain pt-BR, the option named, no English left."""
+    res = _run(*args)
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[-1] == error
+    if len(lines) > 1:  # the usage line and where to find the options come first
+        assert lines[0].startswith("Uso: main ") and "para ver as opções" in res.output.lower()
+    assert not any(w in res.output for w in ("Error", "Usage", "Missing", "Invalid", "Try ", "is not"))
+
+
+def test_help_headings_in_pt_br_and_click_restored_afterwards() -> None:
+    help_text = _run("--help").output
+    assert help_text.startswith("Uso: main [OPTIONS] COMMAND [ARGS]...")
+    assert "Opções:" in help_text and "Comandos:" in help_text and "Mostra esta ajuda e sai." in help_text
+
+    @click.command()
+    @click.option("--n", type=int, required=True)
+    def other(n: int) -> None:
+        """Another program in the same process keeps Click's own texts."""
+
+    assert "Missing option '--n'." in CliRunner().invoke(other, []).output
 
 
 def _listening(port: int) -> bool:

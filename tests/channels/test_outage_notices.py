@@ -177,4 +177,4 @@ def test_cli_runs_the_job_without_sending_when_disabled(demo_home: Path) -> None
     opted = {r["installation_id"] for r in rows if r["reason"] != "no_consent"}
     assert len(opted) == 12 and not any(r["sent"] for r in rows)  # the demo's 12 opt-ins on TR-0012
     bad = CliRunner().invoke(main, ["--home", str(demo_home), "outage-notices", "--now", "2026-11-25T19:50:00"])
-    assert bad.exit_code != 0 and "UTC offset" in bad.output
+    assert bad.exit_code != 0 and "informe o fuso horário em relação ao UTC" in bad.output

@@ -108,7 +108,7 @@ def test_serve_refuses_default_or_missing_secrets(tmp_path: Path) -> None:
     assert out.returncode != 0 and "SMARTMETER_TWILIO_AUTH_TOKEN" in out.stderr
     assert "SMARTMETER_MEDIA_SECRET" not in out.stderr
     out = _serve(tmp_path, {}, "--demo", "--host", "0.0.0.0")
-    assert out.returncode != 0 and "loopback" in out.stderr
+    assert out.returncode != 0 and "só atende no próprio computador (127.0.0.1), não em 0.0.0.0" in out.stderr
 
 
 def test_webhook_without_secrets_is_refused_even_with_the_old_default(tmp_path: Path) -> None:

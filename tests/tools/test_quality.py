@@ -22,6 +22,7 @@ from tools.api.context import Scope, ToolContext, run_tool
 from tools.api.quality_common import voltage_rules, voltage_sets
 from tools.data.store import Store
 from tools.domain import quality as q
+from tools.domain.deadline_reference import load_reference
 
 R = voltage_rules()
 WEEK_END = WEEK_START + dt.timedelta(days=7)
@@ -205,10 +206,20 @@ def test_two_weeks_give_two_sets() -> None:
 
 
 def test_complaint_deadlines_roll_to_business_day() -> None:
-    c = q.complaint_deadlines(dt.date(2026, 11, 26), R)  # Thursday
+    c = q.complaint_deadlines(dt.date(2026, 11, 26), R, load_reference())  # Thursday
     assert c.inspection_by == dt.date(2026, 12, 11)  # +15 days, a Friday
     assert c.measurement_168h_by == dt.date(2026, 12, 28)  # +30 = Sat 26/12 -> Mon 28/12
-    assert c.consumer_request_days == 5
+    assert (c.inspection_days, c.measurement_168h_days) == (15, 30)  # art. 438 par. 1 I-II (Anexo IV)
+    assert c.consumer_request_days == 5  # art. 438 par. 2
+    assert [r.source for r in c.refs[:2]] == ["REN 1.000/2021, art. 438, § 1, I", "REN 1.000/2021, art. 438, § 1, II"]
+
+
+def test_complaint_on_a_weekend_counts_from_the_next_business_day() -> None:
+    # art. 656: a start day on a weekend moves to the next business day. Complaint on Saturday
+    # 28/11/2026 -> counted from Monday 30/11: +15 = Tue 15/12, +30 = Wed 30/12 (the same figures
+    # as the deadline engine gives any other request opened that Saturday)
+    c = q.complaint_deadlines(dt.date(2026, 11, 28), R, load_reference(), "rural")
+    assert (c.inspection_by, c.measurement_168h_by) == (dt.date(2026, 12, 15), dt.date(2026, 12, 30))
 
 
 def test_credit_deadline_two_months_after_reference_month() -> None:

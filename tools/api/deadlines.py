@@ -33,6 +33,7 @@ from tools.api.context import ToolContext
 from tools.api.fleet.common import opt_ts
 from tools.api.quality_common import band_params, fleet_nominals, sql_file, voltage_rules
 from tools.data import outbox
+from tools.data.sqlfiles import with_parts
 from tools.data.store import Store
 from tools.domain import deadlines as dl
 from tools.domain import request_types as rt
@@ -50,10 +51,6 @@ from tools.units import d, money
 
 CUSTOMER_LOOKBACK_DAYS = 90
 _ZERO = Decimal(0)
-
-
-def _has_table(store: Store, name: str) -> bool:
-    return bool(store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
 
 def _types_with(ref: DeadlineReference, **match: Any) -> list[str]:
@@ -116,12 +113,7 @@ def requests_query(
     ref = ref or load_reference()
     vr = voltage_rules()
     params: dict[str, Any] = {
-        "as_of": as_of,
-        "installation": installation_id,
-        "request_id": request_id,
-        "region": region,
-        "types": list(types) if types is not None else None,
-        "since": since,
+        **_filter_params(as_of, installation_id, request_id, region, types, since),
         "reconnect_codes": list(ref.reconnection_codes),
         "reconnect_types": _types_with(ref, evidence="reconnection"),
         "wrongful_types": _types_with(ref, wrongful_suspension=True),
@@ -134,17 +126,58 @@ def requests_query(
         "max_critica": int(vr.set_size * vr.drc_lim_pct / 100),
         **band_params(fleet_nominals(store, installation_id)),  # one installation: its own band
     }
-    for key in ("types", "reconnect_types", "wrongful_types", "voltage_types", "first_reading_types"):
+    for key in ("reconnect_types", "wrongful_types", "voltage_types", "first_reading_types"):
         if params[key] is not None and not params[key]:
             params[key] = ["-"]  # an empty VARCHAR[] has no type for the binder
     if not params["b_nom"]:
         params.update({"b_nom": [0.0], "b_alo": [0.0], "b_ahi": [0.0], "b_plo": [0.0], "b_phi": [0.0]})
-    sql = (
-        sql_file("deadline_requests.sql")
-        .replace("{window_rows}", str(int(vr.set_size) - 1))
+    return requests_sql(source), params
+
+
+def requests_sql(source: str = CRM_REQUESTS) -> str:
+    """The text of the deadline query over ``source`` (see :func:`requests_query`)."""
+    window_rows = int(voltage_rules().set_size) - 1
+    return (
+        with_parts("deadline_requests.sql", request_rows="deadline_request_rows.sql")
+        .replace("{window_rows}", str(window_rows))
         .replace("{requests}", source)
     )
-    return sql, params
+
+
+def _filter_params(
+    as_of: dt.datetime,
+    installation_id: str | None,
+    request_id: str | None,
+    region: str | None,
+    types: Sequence[str] | None,
+    since: dt.datetime | None,
+) -> dict[str, Any]:
+    """The parameters of the requests part (``deadline_request_rows.sql``)."""
+    return {
+        "as_of": as_of,
+        "installation": installation_id,
+        "request_id": request_id,
+        "region": region,
+        "types": (list(types) or ["-"]) if types is not None else None,  # an empty VARCHAR[] has no type
+        "since": since,
+    }
+
+
+def crm_requests_exist(
+    store: Store,
+    as_of: dt.datetime,
+    *,
+    installation_id: str | None = None,
+    request_id: str | None = None,
+    region: str | None = None,
+    types: Sequence[str] | None = None,
+    since: dt.datetime | None = None,
+) -> bool:
+    """Whether the CRM's export holds a request :func:`fetch_requests` would return (same filters):
+    without one, the evidence query has nothing to find, and planning it alone costs ~20 ms."""
+    sql = sql_file("deadline_request_rows.sql").replace("{requests}", CRM_REQUESTS)
+    params = _filter_params(as_of, installation_id, request_id, region, types, since)
+    return bool(store.scalar(f"SELECT count(*) > 0 FROM ({sql})", params))
 
 
 def fetch_month_kwh(
@@ -157,7 +190,9 @@ def fetch_month_kwh(
     midnights = start.time() == dt.time() and as_of.time() == dt.time()
     daily = midnights and store.usage_ready()
     sql = sql_file("deadline_month_kwh_daily.sql" if daily else "deadline_month_kwh.sql")
-    df = store.df(sql, {"ids": sorted(set(ids)), "start": start, "as_of": as_of})
+    one = sorted(set(ids))
+    run = store.scope_sql(sql, one[0]) if len(one) == 1 else sql  # one customer: its lake files only
+    df = store.df(run, {"ids": one, "start": start, "as_of": as_of})
     return df, sql
 
 
@@ -483,25 +518,27 @@ def deadline_status(
     queries: list[str] = []
     records: list[RequestDeadline] = []
     ev = pd.DataFrame()
-    crm = _has_table(ctx.store, "service_requests")
+    crm = ctx.store.has_table("service_requests")
     if not crm and mine.empty:
         issues.append(Issue("deadlines.issue.no_service_requests", "warning", {}))
     elif types is None or types:
-        raw, sql, _ = fetch_requests(
-            ctx.store,
-            as_of,
-            outbox_rows=mine,
-            crm=crm,
-            installation_id=installation_id,
-            request_id=args.request_id,
-            types=types,
-            since=since,
-            ref=ref,
-        )
+        query: dict[str, Any] = {
+            "installation_id": installation_id,
+            "request_id": args.request_id,
+            "types": types,
+            "since": since,
+        }
+        if mine.empty and not crm_requests_exist(ctx.store, as_of, **query):
+            raw, sql = pd.DataFrame(), requests_sql()
+        else:
+            raw, sql, _ = fetch_requests(ctx.store, as_of, outbox_rows=mine, crm=crm, ref=ref, **query)
         queries.append(sql)
-        ev, ksql = evaluate(ctx.store, raw, as_of, ref)
+        if raw.empty:  # no request (the usual answer): nothing to time or compensate
+            ev, ksql = raw, fetch_month_kwh(ctx.store, [], as_of, as_of)[1]
+        else:
+            ev, ksql = evaluate(ctx.store, raw, as_of, ref)
+            ev = ev[ev["state"] != "unknown_type"]
         queries.append(ksql)
-        ev = ev[ev["state"] != "unknown_type"]
         trail.append(
             Step(
                 "deadlines.step.requests",
@@ -642,7 +679,7 @@ def deadline_exposure(
     with the meter's evidence; flags requests the CRM closed before (or without) the meter
     showing the service done, and those the meter shows done but the CRM keeps open."""
     ref = load_reference()
-    crm = _has_table(ctx.store, "service_requests")
+    crm = ctx.store.has_table("service_requests")
     opened = outbox.requests_frame(outbox.outbox_requests(ctx.store.home, limit=100_000))
     if not crm and opened.empty:
         raise NoData("no service requests in the store", table="service_requests")

@@ -48,7 +48,7 @@ from tqdm import tqdm
 
 from tools.data import lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
-from tools.data.sources import Source, SourceError, Staged, is_data_file, kind_rank, open_source
+from tools.data.sources import Scan, Source, SourceError, Staged, is_data_file, kind_rank, open_source
 from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
@@ -70,6 +70,10 @@ BT_MAX_VOLTAGE_V = 600.0
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
 _SAO_PAULO = dt.timezone(dt.timedelta(hours=-3))  # no DST since 2019 (docs/data-model.md)
 _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807, "UTINYINT": 255}
+
+#: Interval-data CSV jobs first try the scan path (no staging; see ``_Batch._pivot_scan``) and are
+#: staged only when it cannot decide them alone. Tests turn it off to compare both paths.
+SCAN_PATH = True
 
 Note = Callable[[str], None]
 
@@ -145,6 +149,11 @@ class IngestReport:
 
 class IngestError(Exception):
     """The ingest could not complete a batch (nothing of it was committed)."""
+
+
+class _NeedsStaging(Exception):
+    """The scan path cannot decide this input alone (a rejected or repeated record, a line that
+    does not parse, a conflict with stored data): nothing was committed; stage it."""
 
 
 # ---------------------------------------------------------------------------------- entry points
@@ -275,11 +284,22 @@ def ingest_source(
                 seconds=time.perf_counter() - t0,
             )
     con = store.cursor()
-    batch = _Batch(store, con, src, uuid.uuid4().hex[:12], rows_per_file, note)
     try:
-        return batch.run(sha, t0)
+        scan = src.scan() if SCAN_PATH and src.kind in _WIDE else None
+        if scan is not None:
+            batch = _Batch(store, con, src, uuid.uuid4().hex[:12], rows_per_file, note, scan)
+            try:
+                return batch.run(sha, t0)
+            except _NeedsStaging as why:
+                log.info("ingest of %s: staged path (%s)", src.name, why)
+            finally:
+                batch.cleanup()
+        batch = _Batch(store, con, src, uuid.uuid4().hex[:12], rows_per_file, note)
+        try:
+            return batch.run(sha, t0)
+        finally:
+            batch.cleanup()
     finally:
-        batch.cleanup()
         con.close()
 
 
@@ -373,8 +393,10 @@ class _Batch:
         batch: str,
         rows_per_file: int,
         note: Note,
+        scan: Scan | None = None,
     ) -> None:
         self.store, self.con, self.src, self.batch = store, con, src, batch
+        self.scan = scan  # set: the scan path (interval data, nothing staged)
         self.rows_per_file = rows_per_file
         self.note = note
         self.t = batch  # temp-table suffix
@@ -427,30 +449,36 @@ class _Batch:
     # -- flow
     def run(self, sha: str | None, t0: float) -> FileReport:
         src = self.src
-        self.note("staging")
-        staged = self.staged = src.stage(self.con)
         # (_idx, reason) of records rejected after staging; rebuilt into quarantine rows at the end
         self.qidx = self.tmp("qidx")
         self.x(f"CREATE TEMP TABLE {self.qidx} (_idx BIGINT, reason VARCHAR)")
-        self.note("validating")
-        if src.kind in _WIDE:
-            self._wide(_WIDE[src.kind], staged)
-        elif src.kind in _ROW_TABLES:
-            self._rows(src.kind, staged)
-        elif src.kind in _REGISTERS:
-            self._register(src.kind, staged)
-        else:  # pragma: no cover - sources only produce known kinds
-            raise IngestError(f"unsupported kind {src.kind}")
         qst = self.tmp("qst")
-        self.x(
-            f"CREATE TEMP TABLE {qst} AS SELECT line_no, reason, record FROM {staged.rejects} UNION ALL "
-            f"SELECT {staged.line_of('q._idx')} AS line_no, q.reason, {staged.record_sql} AS record "
-            f"FROM {self.qidx} q JOIN {staged.raw} r ON {staged.idx_sql} = q._idx"
-        )
+        if self.scan is not None:  # every record valid, or _NeedsStaging: no quarantine rows
+            self.note("validating")
+            n_input = self._wide(_WIDE[src.kind], None)
+            self.x(f"CREATE TEMP TABLE {qst} (line_no BIGINT, reason VARCHAR, record VARCHAR)")
+        else:
+            self.note("staging")
+            staged = self.staged = src.stage(self.con)
+            n_input = staged.input
+            self.note("validating")
+            if src.kind in _WIDE:
+                self._wide(_WIDE[src.kind], staged)
+            elif src.kind in _ROW_TABLES:
+                self._rows(src.kind, staged)
+            elif src.kind in _REGISTERS:
+                self._register(src.kind, staged)
+            else:  # pragma: no cover - sources only produce known kinds
+                raise IngestError(f"unsupported kind {src.kind}")
+            self.x(
+                f"CREATE TEMP TABLE {qst} AS SELECT line_no, reason, record FROM {staged.rejects} UNION ALL "
+                f"SELECT {staged.line_of('q._idx')} AS line_no, q.reason, {staged.record_sql} AS record "
+                f"FROM {self.qidx} q JOIN {staged.raw} r ON {staged.idx_sql} = q._idx"
+            )
         n_q = self.one(f"SELECT count(*) FROM {qst}")
-        if self.accepted + self.duplicate + n_q != staged.input:
+        if self.accepted + self.duplicate + n_q != n_input:
             raise IngestError(
-                f"unbalanced ingest of {src.name}: {self.accepted}+{self.duplicate}+{n_q} != {staged.input}"
+                f"unbalanced ingest of {src.name}: {self.accepted}+{self.duplicate}+{n_q} != {n_input}"
             )
         # usage aggregates of the rewritten load-profile months, from their new (not yet visible) files
         usage_months = self._stage_usage()
@@ -474,7 +502,7 @@ class _Batch:
             self.x("DELETE FROM ingest_log WHERE sha256 = ?", [sha])
             self.x(
                 "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [src.name, sha, src.kind, staged.input, self.accepted, duplicate, quarantined, now],
+                [src.name, sha, src.kind, n_input, self.accepted, duplicate, quarantined, now],
             )
         self.con.commit()
         self.committed = True
@@ -488,7 +516,7 @@ class _Batch:
         return FileReport(
             source=src.name,
             kind=src.kind,
-            input=staged.input,
+            input=n_input,
             accepted=self.accepted,
             duplicate=duplicate,
             quarantined=quarantined,
@@ -514,10 +542,27 @@ class _Batch:
         return out
 
     # ------------------------------------------------------------------ wide lake tables
-    def _wide(self, spec: _Wide, st: Staged) -> None:
-        """Long records (installation, ts, channel, value) → cells of the wide table, merged per month."""
+    def _wide(self, spec: _Wide, st: Staged | None) -> int:
+        """Long records (installation, ts, channel, value) → cells of the wide table, merged per
+        month; returns the number of input records. ``st`` None: the scan path (``self.scan``)."""
+        new = self.tmp("new")
+        # `new`: one row per (installation, ts) with the cells c0..cN, month, interval_min,
+        # quality and _n (valid records folded into the row, one per cell)
+        if st is None:
+            n_input, live = self._pivot_scan(spec, new), None
+        else:
+            n_input, live = st.input, self._pivot_staged(spec, st, new)
+        self._merge_wide(spec, new, live)
+        return n_input
+
+    def _pivot_staged(self, spec: _Wide, st: Staged, new: str) -> str:
+        """Pivot of the staged records into ``new``; the rejected ones into ``self.qidx``.
+
+        Returns the relation of the validated records (``_idx``, ``reason``, key, ``slot``) for
+        the conflicts with stored data: the validation view, or a stored copy when a key
+        repeats inside the input."""
         cols = st.columns
-        rec, new, slots = self.view("rec"), self.tmp("new"), self.tmp("slots")
+        rec, slots = self.view("rec"), self.tmp("slots")
         codes = {s.code: i for i, s in enumerate(spec.slots)}
         if spec.table == "voltage_10min":
             codes.update({alias: codes[code] for alias, code in _SLOT_ALIASES.items()})
@@ -618,8 +663,6 @@ class _Batch:
         # valid records, and per slot the cells holding a value
         row = self.x(f"SELECT sum(_n), {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
         n_ok, per_slot = int(row[0] or 0), [int(n or 0) for n in row[1:]]
-        present = [i for i in range(nslots) if per_slot[i]]
-        cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
         # Each record is one cell unless a key repeats inside the input (then classify the repeats
         # on a stored copy of the valid records: the rare path).
         live = rec
@@ -628,6 +671,116 @@ class _Batch:
             self.x(f"CREATE TEMP TABLE {live} AS SELECT * FROM {rec} WHERE reason IS NULL")
             self._in_file_duplicates(live, ("installation_id", "ts", "slot"), mark=True)
             pivot(live)
+        return live
+
+    def _pivot_scan(self, spec: _Wide, new: str) -> int:
+        """The scan path: the records of ``self.scan`` pivoted into ``new`` in one statement,
+        nothing staged; returns the number of records, or raises :class:`_NeedsStaging` unless
+        every record would be accepted by the staged path's validation with the same value.
+
+        The raw fields are grouped by their raw key (``installation_id``, ``ts``, ``interval_min``
+        and ``quality`` texts): each slot keeps its record's value (``max(CASE ...)``), so the
+        timestamp parsing, the installation join and every check of the reason ``CASE``
+        (``_pivot_staged``) run once per row instead of once per record. A row is accepted only
+        when its records hold one value per cell (none missing, unknown, unparsable or repeated)
+        and the checks pass for each cell; keys are unique once parsed. Anything else (and a line
+        the reader cannot parse) is left to the staged path, which knows line numbers."""
+        assert self.scan is not None
+        cols = self.scan.columns
+        table_cols = schema.LAKE_TABLES[spec.table]
+        nslots = len(spec.slots)
+        # energy cells keep their text (the exponent check reads it), the others their DOUBLE: a
+        # value that does not cast leaves its cell empty, which the cell count catches
+        text = [s.family == "energy" for s in spec.slots]
+        cells = ", ".join(
+            f"max(CASE WHEN {spec.slot_field} = '{s.code}' THEN {spec.value_field} END) AS _r{i}"
+            if text[i]
+            else f"max(CASE WHEN {spec.slot_field} = '{s.code}' THEN TRY_CAST({spec.value_field} AS DOUBLE) END) AS _v{i}"
+            for i, s in enumerate(spec.slots)
+        )
+        # interval and quality join the group key: records of one (installation, ts) with different
+        # texts there make two rows of one key, which sends the input to the staged path
+        meta = [c for c in ("interval_min", "quality") if c in cols]
+
+        def same(c: str) -> tuple[str, str]:
+            """(field ``c`` of the row's records as DOUBLE, its check); an empty text is no value."""
+            if c not in meta:
+                return "CAST(NULL AS DOUBLE)", "true"
+            value = f"TRY_CAST(nullif(_{c}, '') AS DOUBLE)"
+            return value, f"(nullif(_{c}, '') IS NULL OR {value} IS NOT NULL)"
+
+        int_v, int_ok = same("interval_min")
+        q_v, q_ok = same("quality")
+        interval = str(spec.fixed_interval) if spec.fixed_interval else f"coalesce({int_v}, i.interval_min, 15)"
+        values, checks = [], []
+        for i, s in enumerate(spec.slots):
+            v, ctype = f"_v{i}", _base_type(table_cols[s.column])
+            check = f"isfinite({v}) AND {v} >= 0 AND round({v} * {s.scale}) <= {_INT_MAX[ctype]}"
+            if text[i]:
+                values.append(f"TRY_CAST(nullif(_r{i}, '') AS DOUBLE) AS {v}")
+                check = f"{v} IS NOT NULL AND {check} AND {v} = floor({v}) AND strpos(lower(_r{i}), 'e') = 0"
+            elif s.family == "voltage":
+                check += f" AND {v} <= _vmax" + (f" AND round({v} * {s.scale}) <= 32767" if ctype != "SMALLINT" else "")
+            checks.append(f"({'_r' if text[i] else '_v'}{i} IS NULL OR ({check}))")
+        n_cells = " + ".join(
+            f"(nullif(_r{i}, '') IS NOT NULL)::INTEGER" if text[i] else f"(_v{i} IS NOT NULL)::INTEGER"
+            for i in range(nslots)
+        )
+        ok = " AND ".join(
+            [
+                "_known IS NOT NULL",
+                "_ts IS NOT NULL",
+                f"_ts <= {future_limit()}",
+                f"{n_cells} = _n",
+                int_ok,
+                q_ok,
+                f"_interval IN ({_sql_list(INTERVALS_MIN)})",
+                "CAST(epoch(_ts) AS BIGINT) % CAST(_interval * 60 AS BIGINT) = 0",
+                "(_q IS NULL OR (_q >= 0 AND _q <= 255 AND _q = floor(_q)))",
+                *checks,
+            ]
+        )
+        self.note("pivoting")
+        try:
+            self.x(
+                f"""CREATE TEMP TABLE {new} AS
+                WITH g AS (
+                  SELECT installation_id AS _iid, ts AS _ts_raw, {"".join(f"{c} AS _{c}, " for c in meta)}{cells},
+                         count(*) AS _n
+                  FROM ({self.scan.sql}) GROUP BY ALL
+                ), t AS (
+                  SELECT g.*, {_ts_sql("nullif(_ts_raw, '')")} AS _ts, {"".join(f"{v}, " for v in values)}{q_v} AS _q,
+                         i.installation_id AS _known, {interval} AS _interval,
+                         CASE WHEN coalesce(i.nominal_voltage_v, 0) <= 1000 THEN {BT_MAX_VOLTAGE_V}
+                              ELSE i.nominal_voltage_v * 1.5 END AS _vmax
+                  FROM g LEFT JOIN installations i ON i.installation_id = g._iid
+                )
+                SELECT _iid AS installation_id, _ts AS ts, strftime(_ts, '%Y-%m') AS month,
+                       TRY_CAST(_interval AS SMALLINT) AS interval_min, TRY_CAST(coalesce(_q, 0) AS UTINYINT) AS quality,
+                       {", ".join(f"TRY_CAST(round(_v{i} * {s.scale}) AS BIGINT) AS c{i}" for i, s in enumerate(spec.slots))},
+                       _n, coalesce({ok}, false) AS _ok
+                FROM t""",
+                list(self.scan.params),
+            )
+        except duckdb.Error as exc:  # a line the reader cannot parse (the staged path keeps it apart)
+            raise _NeedsStaging(f"scan failed: {type(exc).__name__}") from exc
+        bad, n, rows, keys = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT _ok), sum(_n), count(*), count(DISTINCT (installation_id, ts)) FROM {new}"
+        ).fetchall()[0]
+        if bad or keys != rows:
+            raise _NeedsStaging(f"{bad} rows with a rejected or repeated record, {rows - keys} repeated keys")
+        return int(n or 0)
+
+    def _merge_wide(self, spec: _Wide, new: str, live: str | None) -> None:
+        """Merge the pivoted rows of ``new`` into their month partitions (dedup against the stored
+        cells; a conflicting record, found in ``live``, is quarantined)."""
+        nslots = len(spec.slots)
+        table_cols = schema.LAKE_TABLES[spec.table]
+        per_slot = [
+            int(n or 0) for n in self.x(f"SELECT {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
+        ]
+        present = [i for i in range(nslots) if per_slot[i]]
+        cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
         by_month = self.x(f"SELECT month, sum({cells_sql}), count(*) FROM {new} GROUP BY 1 ORDER BY 1").fetchall()
         month_cells = {m: int(c) for m, c, _r in by_month}
         month_rows = {m: int(r) for m, _c, r in by_month}
@@ -680,6 +833,8 @@ class _Batch:
             )
             n_conf = self.one(f"SELECT count(*) FROM {conf}")
             if n_conf:
+                if live is None:  # the scan path has no record index to quarantine them by
+                    raise _NeedsStaging(f"{n_conf} cells conflict with stored values in {month}")
                 self.x(
                     f"INSERT INTO {self.qidx} SELECT o._idx, '{Reason.DUPLICATE_CONFLICT}' FROM {live} o "
                     f"SEMI JOIN {conf} c ON c.installation_id = o.installation_id AND c.ts = o.ts AND c.slot = o.slot "

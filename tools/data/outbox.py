@@ -256,6 +256,18 @@ REQUEST_COLUMNS = ("request_id", "installation_id", "request_type", "opened_at",
 
 def requests_frame(rows: list[OutboxRequest]) -> pd.DataFrame:
     """The rows as the CRM's ``service_requests`` export (naive local times, protocol as request_id)."""
+    if not rows:  # the common case (no request opened here): a copy of the typed empty frame
+        global _EMPTY_FRAME
+        if _EMPTY_FRAME is None:
+            _EMPTY_FRAME = _frame([])
+        return _EMPTY_FRAME.copy()
+    return _frame(rows)
+
+
+_EMPTY_FRAME: pd.DataFrame | None = None
+
+
+def _frame(rows: list[OutboxRequest]) -> pd.DataFrame:
     frame = pd.DataFrame(
         [
             {

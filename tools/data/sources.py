@@ -105,6 +105,16 @@ class Staged:
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Records of one source as a ``SELECT`` (every field VARCHAR, canonical ``columns``) with its
+    parameters, evaluated where it is used: nothing staged, no record index, no line numbers."""
+
+    sql: str
+    params: tuple[object, ...]
+    columns: tuple[str, ...]
+
+
 class Source(abc.ABC):
     """A batch of MDM records of one kind."""
 
@@ -121,6 +131,11 @@ class Source(abc.ABC):
     @abc.abstractmethod
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         """Load the records into temp tables on ``con`` (see :class:`Staged`)."""
+
+    def scan(self) -> Scan | None:
+        """The records as one ``SELECT`` read where it is used (the ingest's fast path); None
+        when the source can only be staged."""
+        return None
 
     def done(self) -> None:  # noqa: B027 - optional hook
         """Called once the batch is durably stored (a stream source commits its offsets here)."""
@@ -226,6 +241,24 @@ class CsvJobSource(FileSource):
             data: bytes = f.read(1 << 20)
         return data
 
+    def _read_sql(self, options: str = "") -> str:
+        """``SELECT`` of the file's records, every field VARCHAR under its canonical name (the
+        path is the one parameter); ``options`` are extra ``read_csv`` options."""
+        cols = "{" + ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in self.header) + "}"
+        select = ", ".join(f"{_q(h)} AS {_q(c)}" for h, c in zip(self.header, self.columns, strict=True))
+        encoding = "latin-1" if self.encoding == "latin-1" else "utf-8"
+        return (
+            f"SELECT {select} FROM read_csv(?, columns = {cols}, header = true, "
+            f"delim = {sql_str(self.delim)}, quote = '\"', escape = '\"', auto_detect = false, "
+            f"encoding = '{encoding}'{options})"
+        )
+
+    def scan(self) -> Scan:
+        """The file's records as a ``SELECT``, never stored. Unlike :meth:`stage`, a line that
+        does not parse makes the statement fail (the ingest then stages the file, which keeps
+        such lines with their line numbers)."""
+        return Scan(self._read_sql(), (str(self.path),), tuple(self.columns))
+
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         t = _token()
         raw, rej, rej_scan, rejects, thr = (
@@ -235,13 +268,9 @@ class CsvJobSource(FileSource):
             f"_rejects_{t}",
             f"_rejthr_{t}",
         )
-        cols = "{" + ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in self.header) + "}"
-        select = ", ".join(f"{_q(h)} AS {_q(c)}" for h, c in zip(self.header, self.columns, strict=True))
-        encoding = "latin-1" if self.encoding == "latin-1" else "utf-8"
         con.execute(
-            f"CREATE TEMP TABLE {raw} AS SELECT {select} FROM read_csv(?, columns = {cols}, header = true, "
-            f"delim = {sql_str(self.delim)}, quote = '\"', escape = '\"', auto_detect = false, "
-            f"encoding = '{encoding}', store_rejects = true, rejects_table = '{rej}', rejects_scan = '{rej_scan}')",
+            f"CREATE TEMP TABLE {raw} AS "
+            + self._read_sql(f", store_rejects = true, rejects_table = '{rej}', rejects_scan = '{rej_scan}'"),
             [str(self.path)],
         )
         con.execute(
@@ -500,6 +529,7 @@ __all__ = [
     "CsvJobSource",
     "JsonlStreamSource",
     "KafkaSource",
+    "Scan",
     "Source",
     "SourceError",
     "Staged",

@@ -131,6 +131,7 @@ class Store:
         self._shared = False  # a reader sharing a same-process writer's connection
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._vdays_missing = False  # a read-only catalogue from before voltage_days (see _open)
+        self._has_table: dict[tuple[str, str], bool] = {}  # (snapshot, table) -> exists (has_table)
         self.con = self._connect()
         if not self.read_only:
             with _WRITERS_LOCK:
@@ -468,6 +469,18 @@ class Store:
         if self._vdays_missing:  # a temp view belongs to one connection: each cursor needs its own
             cur.execute(voltage_days.empty_view_sql())
         return cur
+
+    def has_table(self, name: str) -> bool:
+        """Whether the catalogue holds a table or view ``name``. A reader's snapshot is never
+        modified (a newer catalogue is a new snapshot), so the answer is kept per snapshot."""
+        self._maybe_switch()
+        snapshot = self._snapshot if self.read_only and not self._shared else None
+        if snapshot is not None and (snapshot, name) in self._has_table:
+            return self._has_table[(snapshot, name)]
+        found = bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+        if snapshot is not None:
+            self._has_table[(snapshot, name)] = found
+        return found
 
     def _run(self, fetch: Any, sql: str, params: list[Any] | dict[str, Any] | None) -> Any:
         """A reader retries once when an ingest swapped a lake partition under the query."""

@@ -25,6 +25,7 @@ from tools.api.quality_common import (
 )
 from tools.data.queries import quality as quality_queries
 from tools.domain import quality as q
+from tools.domain.deadline_reference import load_reference
 from tools.domain.periods import resolve_period
 from tools.errors import NoData, NotIdentified
 from tools.types import Issue, Period, Provenance, Step, ToolResult, TrailRef
@@ -112,19 +113,22 @@ def voltage_quality(
         credit = q.credit_deadline(worst.end.date(), rules)
         trail += [eusd_step, comp.step]
         issues += eusd_issues
-    complaint = q.complaint_deadlines(ctx.data_today, rules)
+    area = str(inst.get("area") or "urbana").lower()
+    complaint = q.complaint_deadlines(ctx.data_today, rules, load_reference(), area)
     trail.append(
         Step(
             "quality.step.complaint_deadlines",
             {
                 "complaint_date": ctx.data_today,
-                "inspection_days": rules.complaint.inspection_days,
-                "measurement_168h_days": rules.complaint.measurement_168h_days,
+                "area": area,
+                "inspection_days": complaint.inspection_days,
+                "measurement_168h_days": complaint.measurement_168h_days,
             },
-            "complaint_date + days, rolled to the next business day (REN 1.000 art. 656)",
+            "Anexo IV rules verificacao_tensao and medicao_tensao_168h from the complaint date, "
+            "counted per REN 1.000 art. 656 (start and due day on a business day)",
             {"inspection_by": complaint.inspection_by, "measurement_168h_by": complaint.measurement_168h_by},
             "date",
-            (rules.complaint.ref,),
+            complaint.refs,
         )
     )
     issues.append(
@@ -189,7 +193,7 @@ def voltage_quality(
         provenance=Provenance(
             installation_id, period, ctx.data_today, reference_versions(), ("voltage_10min", "events")
         ),
-        citations=(rules.limits_ref, rules.compensation_ref, rules.complaint.ref, DATA_NOTE_REF),
+        citations=(rules.limits_ref, rules.compensation_ref, *complaint.refs, DATA_NOTE_REF),
     )
 
 
@@ -242,8 +246,8 @@ def _voltage_answer(
         Phrase(
             "quality.answer.voltage.complaint_path",
             {
-                "inspection_days": rules.complaint.inspection_days,
-                "measurement_days": rules.complaint.measurement_168h_days,
+                "inspection_days": complaint.inspection_days,
+                "measurement_days": complaint.measurement_168h_days,
                 "consumer_request_days": complaint.consumer_request_days,
             },
         )

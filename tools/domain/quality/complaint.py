@@ -1,14 +1,20 @@
-"""Deadlines after a voltage complaint (REN 1.000 arts. 438 and 656) and for the compensation
-credit (pure)."""
+"""Deadlines after a voltage complaint and for the compensation credit (pure).
+
+The distributor's deadlines after a complaint (inspection, 168 h measurement: REN 1.000 art. 438,
+Anexo IV) come from the one Anexo IV engine (:func:`tools.domain.deadlines.deadline_for`, counted per
+art. 656); the consumer's own periods (asking for the 168 h measurement, notice of the
+installation) are not Anexo IV deadlines and stay in the voltage rules."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.domain.calendar import roll_forward
+from tools.domain import request_types as rt
+from tools.domain.deadline_reference import DeadlineReference
+from tools.domain.deadlines import deadline_for
 from tools.domain.quality.rules import VoltageRules
+from tools.types import TrailRef
 
 
 def end_of_month_after(day: dt.date, months: int) -> dt.date:
@@ -26,23 +32,32 @@ class ComplaintDeadlines:
     measurement_168h_by: dt.date  # 168 h measurement and laudo
     consumer_request_days: int  # days the consumer has to ask for the 168 h measurement
     install_notice_hours: int
+    inspection_days: int  # Anexo IV amounts of the two deadlines (calendar days)
+    measurement_168h_days: int
+    refs: tuple[TrailRef, ...]  # the two rules and the counting article
 
 
 def complaint_deadlines(
-    complaint_date: dt.date, rules: VoltageRules, extra_holidays: Sequence[dt.date] = ()
+    complaint_date: dt.date, rules: VoltageRules, ref: DeadlineReference, area: str = "urbana"
 ) -> ComplaintDeadlines:
-    """Distributor deadlines counted from the complaint (REN 1.000 art. 656).
+    """Distributor deadlines counted from the complaint by the Anexo IV engine (REN 1.000 art. 656).
 
-    Calendar days, the complaint day excluded; a due day on a weekend or national holiday
-    moves to the next business day (state/municipal holidays go in ``extra_holidays``).
+    Calendar days, the complaint day excluded; a complaint on a weekend or national holiday counts
+    from the next business day, and a due day on one moves to the next business day.
     """
+    opened = dt.datetime.combine(complaint_date, dt.time())
+    inspection = deadline_for(rt.VOLTAGE_COMPLAINT, opened, area, ref)
+    measurement = deadline_for(rt.VOLTAGE_MEASUREMENT_168H, opened, area, ref)
     c = rules.complaint
     return ComplaintDeadlines(
         complaint_date,
-        roll_forward(complaint_date + dt.timedelta(days=c.inspection_days), extra_holidays),
-        roll_forward(complaint_date + dt.timedelta(days=c.measurement_168h_days), extra_holidays),
+        inspection.due_date,
+        measurement.due_date,
         c.consumer_request_168h_days,
         c.install_notice_hours,
+        inspection.amount,
+        measurement.amount,
+        (ref.rules[rt.VOLTAGE_COMPLAINT].ref, ref.rules[rt.VOLTAGE_MEASUREMENT_168H].ref, ref.counting_ref, c.ref),
     )
 
 

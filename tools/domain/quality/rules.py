@@ -39,8 +39,9 @@ class VoltageBand:
 
 @dataclass(frozen=True, slots=True)
 class ComplaintRules:
-    inspection_days: int
-    measurement_168h_days: int
+    """The consumer's periods after a voltage complaint (art. 438 par. 2-3); the distributor's
+    deadlines are Anexo IV rules of the deadline engine (``deadlines.json``)."""
+
     consumer_request_168h_days: int
     install_notice_hours: int
     ref: TrailRef
@@ -113,8 +114,6 @@ def parse_voltage_rules(data: Mapping[str, Any]) -> VoltageRules:
         credit_months=int(comp["credit_months_after_reference"]),
         compensation_ref=_ref(comp),
         complaint=ComplaintRules(
-            int(c["inspection_days"]),
-            int(c["measurement_168h_days"]),
             int(c["consumer_request_168h_days"]),
             int(c["install_notice_hours"]),
             _ref(c),
