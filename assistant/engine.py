@@ -91,6 +91,22 @@ def failure_text(exc: ToolError) -> str:
         f"error.tariff_not_found_modality.{exc.context.get('modality')}"
     ):
         return t(f"error.tariff_not_found_modality.{exc.context['modality']}")
+    if exc.code == "error.query_not_allowed":
+        ctx = {
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in exc.context.items()
+            if isinstance(v, str | int | float)
+        }
+        reason = str(ctx.get("reason", ""))
+        if reason == "unknown_column" and ctx.get("candidates"):
+            reason = "unknown_column_hint"
+        key = f"error.query_reason.{reason}"
+        if _has(key):
+            try:
+                return t(key, **ctx)
+            except KeyError:  # a context value missing: the general sentence
+                pass
+        return t("error.query_not_allowed")
     return t("chat.failure", reason=t(exc.code) if _has(exc.code) else t("error.tool"))
 
 

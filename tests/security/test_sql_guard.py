@@ -121,6 +121,21 @@ def test_validate_reasons(sql: str, reason: str) -> None:
     assert exc.value.context["reason"] == reason
 
 
+def test_an_unknown_column_is_named_with_the_column_meant(store) -> None:  # type: ignore[no-untyped-def]
+    # "modality" is not a column; the register's is "tariff_modality": the refusal says both, in pt-BR
+    from assistant.engine import failure_text
+
+    with pytest.raises(QueryNotAllowed) as exc:
+        run_readonly(store, "SELECT feeder_id, count(*) FROM installations WHERE modality = 'branca' GROUP BY 1")
+    assert (exc.value.context["reason"], exc.value.context["column"]) == ("unknown_column", "modality")
+    assert exc.value.context["candidates"] == "tariff_modality"
+    assert failure_text(exc.value) == (
+        "Essa consulta não rodou: a coluna modality não existe nas visões consultadas. Você quis dizer tariff_modality?"
+    )
+    refused = QueryNotAllowed("personal data", reason="personal_data", column="cpf")
+    assert failure_text(refused) == "Essa consulta não é permitida: ela pede dados pessoais do cadastro (cpf)."
+
+
 # ---------------------------------------------------------------- end to end: a real `serve` process
 @pytest.mark.parametrize("sql", [
     "WITH customers AS (SELECT * FROM customers) SELECT * FROM customers",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import difflib
 import re
 import threading
 import uuid
@@ -215,6 +216,15 @@ def run_readonly(store: Store, sql: str, params: list[Any] | None = None, max_ro
     except duckdb.Error as exc:
         if "interrupt" in str(exc).lower():
             raise _refuse("time limit", "timeout", seconds=timeout_s) from exc
+        missing = re.search(r'column "([^"]+)" not found', str(exc))
+        if missing:  # the operator's own column name, with the view columns it may have meant
+            name = missing.group(1).lower()
+            candidates = sorted(c for c in ALLOWED_COLUMNS if name in c) or difflib.get_close_matches(
+                name, sorted(ALLOWED_COLUMNS), n=3, cutoff=0.7
+            )
+            raise _refuse(
+                "unknown column", "unknown_column", column=missing.group(1), candidates=", ".join(candidates[:3])
+            ) from exc
         raise _refuse("query failed", "execution_error", error=type(exc).__name__) from exc
     finally:
         timer.cancel()
