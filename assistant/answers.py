@@ -1319,7 +1319,7 @@ def _define_term(cues: Cues) -> str | None:
 
 
 def knowledge_answer(
-    query: str, passages: list[dict[str, Any]], context: Sequence[Mapping[str, Any]] = ()
+    query: str, passages: list[dict[str, Any]], context: Sequence[Mapping[str, Any]] = (), focus: str = ""
 ) -> str:
     """The sentence that answers the question first, then the rest of its section.
 
@@ -1327,7 +1327,8 @@ def knowledge_answer(
     otherwise every sentence of the best article (its retrieved passages and the other sections in
     ``context``) is scored against the question (:func:`knowledge.sentences.rank_sentences`: shared
     words with pt-BR normalisation and synonyms, plus the kind of answer asked: a deadline, a
-    permission, a definition, a figure) and the best one leads, followed by its section.
+    permission, a definition, a figure) and the best one leads, followed by its section. ``focus``
+    is the latest message when ``query`` also carries the conversation's topic (a follow-up).
     """
     cues = read_cues(query)
     top_id = passages[0].get("article_id")
@@ -1343,7 +1344,9 @@ def knowledge_answer(
         texts = [str(p.get("text", "")) for p in article]
         heads = [str(p.get("section", "")) for p in article]
         intro = next((i for i, p in enumerate(article) if _chunk_position(p) == 0), None)
-        ranked = rank_sentences(query, texts, heads, intro=intro, title=str(passages[0].get("title", "")))
+        ranked = rank_sentences(
+            query, texts, heads, intro=intro, title=str(passages[0].get("title", "")), focus=focus
+        )
         best = ranked[0] if ranked and ranked[0].overlap > 0 else None
         if best is None:
             first = top[0]

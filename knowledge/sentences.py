@@ -9,10 +9,13 @@ sentence that carries the fact asked, so that the reply can start with it:
    question and in an article ("vender" / "comercializar" / "venda", "corte" / "suspensão" /
    "desligar", "aviso" / "notificação") are folded onto one token;
 3. a sentence scores the weights of the question tokens it contains (rarer tokens in the article weigh
-   more; its section heading counts at half weight), plus a bonus when it has the *kind* of answer the
-   question asks for: a duration or deadline for "quanto tempo / prazo / quantos dias", a permission or
-   a prohibition for "pode / posso / é permitido", a definition for "o que é", a figure for "quanto",
-   an instruction for "o que eu faço".
+   more, words every article uses weigh little; its section heading counts at half weight), plus a
+   bonus when it has the *kind* of answer the question asks for: a duration or deadline for "quanto
+   tempo / prazo / quantos dias" (more inside a section on deadlines), a time of day for "que horas",
+   a yes/no, permission or prohibition for "pode / posso / é permitido" (more for the rule opening a
+   "Quem pode" / "Dá para…?" section), a definition for "o que é", a figure for "quanto", an
+   instruction for "o que eu faço", the start of the named section for "quais são";
+4. a worked example ("Por exemplo…", an "Exemplo" section) counts less than the rule it illustrates.
 
 :func:`best_sentence` gives the winner.
 """
@@ -59,6 +62,15 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("vizinho", "vizinha", "parente", "parentes", "sogra", "mae", "pai", "filho", "filha", "amigo", "irmao"),
 )
 
+#: expressions of several words that mean one folded word ("fim de semana" is "sábado")
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b{p}\b"), w)
+    for p, w in (
+        (r"(?:fim|fins|final|finais) de semana", "sabado"),
+        (r"meia fase|uma fase", "fase"),
+    )
+)
+
 _FOLD: dict[str, str] = {}
 for _group in SYNONYMS:
     for _w in _group:
@@ -77,7 +89,8 @@ _EXAMPLE = re.compile(r"(?:por exemplo|exemplo|ex\.)\b")
 #: the cues reward the kind of answer, so these words do not count as shared words
 QUESTION_WORDS: frozenset[str] = frozenset(
     stem(w) for w in ("tempo", "hora", "horas", "horario", "depois", "antes", "prazo", "prazos", "demora",
-                      "demorar", "dia", "dias", "mes", "meses", "ano", "anos", "minutos", "vez", "vezes")
+                      "demorar", "dia", "dias", "mes", "meses", "ano", "anos", "minutos", "vez", "vezes",
+                      "fica", "ficar", "ficam", "acontece", "acontecer")
 )
 #: a section heading's words count for each of its sentences at this weight
 HEADING_WEIGHT = 0.5
@@ -121,6 +134,9 @@ def _norm(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Search tokens with synonyms folded (the same reduction for questions and sentences)."""
+    text = _norm(text)
+    for pattern, word in PHRASES:
+        text = pattern.sub(word, text)
     return [_FOLD.get(tok, tok) for tok in tokenize(text)]
 
 
@@ -158,7 +174,8 @@ def _sections(text: str, heading: str) -> list[tuple[str, str]]:
     """``(heading, body)`` of each section of a passage: a packed passage carries its later
     sections as ``## `` lines, and its ``section`` field joins the headings with " / "."""
     out: list[tuple[str, str]] = []
-    current, buf = heading.split(" / ")[0], []
+    current = heading.split(" / ")[0]
+    buf: list[str] = []
     for line in text.splitlines():
         if line.startswith("## "):
             out.append((current, "\n".join(buf)))
@@ -232,6 +249,7 @@ def rank_sentences(
     *,
     intro: int | None = 0,
     title: str = "",
+    focus: str = "",
 ) -> list[Scored]:
     """Every sentence of ``passages`` scored against ``question``, best first (ties: earlier first).
 
@@ -241,9 +259,14 @@ def rank_sentences(
     article's introduction among ``passages`` (its first sentence is the article's definition), None
     if absent. A sentence that shares no word with the question (nor its heading) gets no cue bonus
     (a number alone does not answer); a worked example counts less than the rule it illustrates.
+
+    ``focus`` is the latest message when ``question`` also carries the conversation's topic (a
+    follow-up such as "e no fim de semana?"): the kind of answer is read from it alone and its words
+    weigh double.
     """
     q = set(tokens(question)) - QUESTION_WORDS
-    cues = _cues(question)
+    cues = _cues(focus or question)
+    focus_toks = set(tokens(focus)) if focus else set()
     heads = list(headings) if headings else ["" for _ in passages]
     ignore = _norm(title)
     sents: list[_Sentence] = []
@@ -265,11 +288,14 @@ def rank_sentences(
     for x in sents:
         for tok in x.toks & q:
             df[tok] = df.get(tok, 0) + 1
-    weight = {t: math.log(1 + n / (1 + df.get(t, 0))) * (GENERIC_WEIGHT if t in GENERIC else 1.0) for t in q}
+    weight = {
+        t: math.log(1 + n / (1 + df.get(t, 0))) * (GENERIC_WEIGHT if t in GENERIC else 1.0) * (2.0 if t in focus_toks else 1.0)
+        for t in q
+    }
     scored: list[Scored] = []
     for x in sents:
         own = x.toks & q
-        overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in (x.head_toks & q) - own)
+        overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in x.head_toks & q)
         bonus = _bonus(x.text, cues, x.passage == intro and x.position == 0) if overlap > 0 else 0.0
         if cues["permission"] and x.head_permission and x.lead and overlap > 0:
             bonus += 1.5  # "posso…?" is answered by the rule that opens the section on who may / whether one may
@@ -296,7 +322,8 @@ def best_sentence(
     *,
     intro: int | None = 0,
     title: str = "",
+    focus: str = "",
 ) -> Scored | None:
     """The sentence that best answers ``question`` (None when the passages are empty)."""
-    ranked = rank_sentences(question, passages, headings, intro=intro, title=title)
+    ranked = rank_sentences(question, passages, headings, intro=intro, title=title, focus=focus)
     return ranked[0] if ranked else None
