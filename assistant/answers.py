@@ -1235,6 +1235,9 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
 # ------------------------------------------------------------------ voltage_quality
 
 
+_PHASE_MISSING = re.compile(r"\b(?:fase|meia fase|metade d[ao]s? (?:tomadas|lampadas|casa)|parte d[ao]s? (?:tomadas|lampadas|casa))\b")
+
+
 @composer("voltage_quality")
 def _voltage(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
     v = _v(result)
@@ -1250,6 +1253,8 @@ def _voltage(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
         "drc": fmt_value(v.get("drc_lim_pct"), "%"),
     }
     out = [t("answer.voltage.above" if v.get("violated") else "answer.voltage.within", **f)]
+    if _PHASE_MISSING.search(cues.norm):  # "metade das tomadas": a missing phase, not the voltage level
+        out.insert(0, t("answer.voltage.phase"))
     if v.get("violated") and v.get("compensation_rs") is not None:
         out.append(
             t(
