@@ -49,6 +49,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("unidade", "unidades", "casa", "imovel", "endereco", "apartamento", "instalacao", "residencia"),
     ("titular", "dono", "nome", "cpf", "cnpj"),
     ("abater", "abate", "abatem", "abatido", "usar", "usado", "usados", "usadas", "aproveitar"),
+    ("adesao", "aderir", "aderi", "adesoes"),
     ("pedir", "pedido", "peca", "peco", "pecam", "solicitar", "solicitacao", "requerer"),
     ("indevido", "indevida", "engano", "erro", "errado", "errada", "injusto"),
     ("dano", "danos", "queimou", "queimar", "queimado", "estragou", "estragar", "danificado", "danificou"),
@@ -96,6 +97,7 @@ QUESTION_WORDS: frozenset[str] = frozenset(
 HEADING_WEIGHT = 0.5
 
 _NUM_TIME = re.compile(r"\b\d+\s*(?:dias?|horas?|h\b|meses|mes|anos?)|\bdia util\b|\bdias uteis\b")
+_ACTION_HEADING = re.compile(r"(?:o que fazer|como )")
 _DEADLINE_HEADING = re.compile(r"\b(?:prazos?|validade|quanto tempo)\b")
 _NUMBER = re.compile(r"\d")
 _HOUR = re.compile(r"\b\d{1,2}\s*h\b|\b\d{1,2}h\d{0,2}\b")
@@ -105,8 +107,8 @@ _PERMISSION = re.compile(
 )
 _DEFINITION = re.compile(r"\b(?:e|sao|chama|significa|quer dizer)\b")
 _INSTRUCTION = re.compile(
-    r"\b(?:faca|peca|procure|avise|ligue|desligue|verifique|veja|informe|guarde|registre|fale|use|"
-    r"confira|mostre|nao mexa|entre em contato)\b"
+    r"(?:^|[,;:]\s*)(?:• )?(?:primeiro,? )?(?:faca|peca|procure|avise|ligue|desligue|verifique|veja|olhe|informe|"
+    r"guarde|registre|fale|confira|mostre|nao mexa|entre em contato)\b"
 )
 
 _ASKS_DURATION = re.compile(
@@ -196,6 +198,7 @@ class _Sentence:
     lead: bool  # first sentence of its section
     head_permission: bool  # its section heading asks who may / whether one may ("Quem pode", "Dá para…?")
     head_deadline: bool  # its section heading is about deadlines ("Prazos de aviso", "Validade")
+    head_action: bool  # its section heading says what to do ("O que fazer…", "Como pedir")
     example: bool  # a worked example (sentence or section)
 
 
@@ -277,8 +280,9 @@ def rank_sentences(
             example = bool(_EXAMPLE.match(_norm(head)))
             head_permission = _norm(head) != ignore and bool(_PERMISSION_HEADING.match(_norm(head)))
             head_deadline = _norm(head) != ignore and bool(_DEADLINE_HEADING.search(_norm(head)))
+            head_action = _norm(head) != ignore and bool(_ACTION_HEADING.match(_norm(head)))
             for k, sentence in enumerate(split_sentences(body)):
-                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0, head_permission, head_deadline,
+                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0, head_permission, head_deadline, head_action,
                                        example or bool(_EXAMPLE.match(_norm(sentence)))))
                 si += 1
     if not sents:
@@ -301,6 +305,8 @@ def rank_sentences(
             bonus += 1.5  # "posso…?" is answered by the rule that opens the section on who may / whether one may
         if cues["duration"] and x.head_deadline and overlap > 0 and _NUM_TIME.search(_norm(x.text)):
             bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
+        if cues["action"] and x.head_action and x.lead and overlap > 0:
+            bonus += 1.0  # "o que eu faço?": the first step of the section on what to do
         if cues["list"] and x.lead and x.head_toks & q:
             bonus += 1.0  # "quais são…": the section named by the question, from its start
         score = overlap + bonus * _mean(weight)
