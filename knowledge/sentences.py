@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.text import stem, strip_accents, tokenize
+from knowledge.text import stem, strip_accents, tokenize, words
 
 _MD_BULLET = re.compile(r"^\s*[-*]\s+", re.M)
 _MD_HEADER = re.compile(r"^\s*#+\s.*$", re.M)
@@ -121,7 +121,7 @@ _ASKS_PERMISSION = re.compile(
     r"e obrigatorio|precisa|precisam|preciso|e legal)\b"
 )
 _PERMISSION_HEADING = re.compile(r"(?:quem pode|pode|posso|da para|da pra|e possivel|tem como)\b")
-_ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e isso|significa)\b")
+_ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e isso|significa|o que acontece)\b")
 _ASKS_AMOUNT = re.compile(r"\b(?:quanto|quanta|quantos|quantas|qual o valor|qual a multa|qual o juros|percentual)\b")
 _ASKS_LIST = re.compile(r"\b(?:quais|quais sao|quais os|quais as|que tipos?)\b")
 _ASKS_HOUR = re.compile(r"\b(?:que horas|horario|horarios|a noite|de madrugada)\b")
@@ -212,7 +212,7 @@ class Scored:
 
 
 def _cues(question: str) -> dict[str, bool]:
-    q = _norm(question)
+    q = " ".join(words(question))  # chat spellings expanded ("oq" -> "o que", "q" -> "que")
     return {
         "duration": bool(_ASKS_DURATION.search(q)),
         "permission": bool(_ASKS_PERMISSION.search(q)),
