@@ -1237,6 +1237,9 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
 # ------------------------------------------------------------------ voltage_quality
 
 
+_PHASE_MISSING = re.compile(r"\b(?:fase|meia fase|metade d[ao]s? (?:tomadas|lampadas|casa)|parte d[ao]s? (?:tomadas|lampadas|casa))\b")
+
+
 @composer("voltage_quality")
 def _voltage(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
     v = _v(result)
@@ -1252,6 +1255,8 @@ def _voltage(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> A
         "drc": fmt_value(v.get("drc_lim_pct"), "%"),
     }
     out = [t("answer.voltage.above" if v.get("violated") else "answer.voltage.within", **f)]
+    if _PHASE_MISSING.search(cues.norm):  # "metade das tomadas": a missing phase, not the voltage level
+        out.insert(0, t("answer.voltage.phase"))
     if v.get("violated") and v.get("compensation_rs") is not None:
         out.append(
             t(
@@ -1321,7 +1326,7 @@ def _define_term(cues: Cues) -> str | None:
 
 
 def knowledge_answer(
-    query: str, passages: list[dict[str, Any]], context: Sequence[Mapping[str, Any]] = ()
+    query: str, passages: list[dict[str, Any]], context: Sequence[Mapping[str, Any]] = (), focus: str = ""
 ) -> str:
     """The sentence that answers the question first, then the rest of its section.
 
@@ -1329,7 +1334,8 @@ def knowledge_answer(
     otherwise every sentence of the best article (its retrieved passages and the other sections in
     ``context``) is scored against the question (:func:`knowledge.sentences.rank_sentences`: shared
     words with pt-BR normalisation and synonyms, plus the kind of answer asked: a deadline, a
-    permission, a definition, a figure) and the best one leads, followed by its section.
+    permission, a definition, a figure) and the best one leads, followed by its section. ``focus``
+    is the latest message when ``query`` also carries the conversation's topic (a follow-up).
     """
     cues = read_cues(query)
     top_id = passages[0].get("article_id")
@@ -1345,7 +1351,9 @@ def knowledge_answer(
         texts = [str(p.get("text", "")) for p in article]
         heads = [str(p.get("section", "")) for p in article]
         intro = next((i for i, p in enumerate(article) if _chunk_position(p) == 0), None)
-        ranked = rank_sentences(query, texts, heads, intro=intro, title=str(passages[0].get("title", "")))
+        ranked = rank_sentences(
+            query, texts, heads, intro=intro, title=str(passages[0].get("title", "")), focus=focus
+        )
         best = ranked[0] if ranked and ranked[0].overlap > 0 else None
         if best is None:
             first = top[0]

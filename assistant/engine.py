@@ -673,7 +673,7 @@ class Assistant:
         call["result"] = result.to_dict()
         turn.tool_calls.append(call)
         turn.results.append(result)
-        turn.reply, turn.citations = render.knowledge_reply(result)
+        turn.reply, turn.citations = render.knowledge_reply(result, turn.text)
         if not turn.citations:
             policy.dont_know(turn, Route("search_knowledge", 0.0))
             return

@@ -15,11 +15,10 @@ from functools import cache
 from typing import Any, Literal
 
 from assistant.router import Route
-from assistant.slots import _NUM_WORDS, extract_period
+from assistant.slots import _NUM_WORDS, extract_period, request_type
 from assistant.text import normalize, strip_accents
 from tools import registry
 from tools.api.fleet.common import ALL_INDICATORS, municipalities
-from tools.api.vocabulary import request_types as rt
 from tools.errors import ToolError
 
 #: group_by values a tool takes although its argument model has no ``Literal`` for them
@@ -72,22 +71,6 @@ def _number_pt(s: str) -> int | None:
     return None
 
 
-#: deadline request types and families (keys of ``tools/reference/deadlines.json``), most specific first
-_REQUEST_TYPES: tuple[tuple[str, str], ...] = (
-    (rt.RECONNECTION_URGENT, r"religa\w* (?:de )?urgen|urgencia"),
-    (rt.FAMILY_RECONNECTION, r"\breliga|\breligam|\breligar"),
-    (rt.FAMILY_NEW_CONNECTION, r"\bligac\w* nova|\bnovas? ligac|\bligacoes novas|\bconexao nova|\bnova conexao"),
-    (rt.COMPLAINT_WITH_VISIT, r"reclama\w* com visita|reclama\w* (?:que )?(?:precisa|exige|tem|teve) visita"),
-    (rt.COMPLAINT_NO_VISIT, r"reclama\w* sem visita"),
-    (rt.FAMILY_COMPLAINT, r"\breclama"),
-    (
-        rt.VOLTAGE_COMPLAINT,
-        r"verifica\w* (?:de |do nivel de )?tensao|medic\w* de tensao|reclama\w* de tensao",
-    ),
-    (rt.FAMILY_DAMAGE, r"ressarc|\bdanos? (?:eletric|em equipamento)|aparelhos? queimad"),
-    (rt.METER_INSPECTION, r"afericao|inspecao (?:do |de )?medidor|aferir"),
-    (rt.MODALITY_CHANGE, r"troca de (?:tarifa|modalidade)|mudanca de modalidade"),
-)
 _FEEDER_RE = re.compile(r"\bal[- ]?(\d{3})\b")
 _TRANSFORMER_RE = re.compile(r"\btr[- ]?(\d{4})\b")
 _ORDINAL_RE = re.compile(r"(\d+)\s*[ºª°]")
@@ -105,14 +88,6 @@ def known_places(store: Any) -> tuple[str, ...]:
         except Exception:  # a store without the register: no place filter
             _PLACES[key] = ()
     return _PLACES[key]
-
-
-def request_type(norm: str) -> str | None:
-    """The service-request type or family an operator names ("religações", "ligações novas")."""
-    for key, pattern in _REQUEST_TYPES:
-        if re.search(pattern, norm):
-            return key
-    return None
 
 
 def place_in(text: str, places: Sequence[str]) -> str | None:
@@ -269,7 +244,7 @@ def _filters(text: str, s: str, intent: str, today: dt.date, places: Sequence[st
     if inst and intent not in _FLEET_TOOLS and intent not in ("storage_cost", "sql_query"):
         out["installation_id"] = inst  # a customer tool run for the installation the operator named
     if intent in ("deadline_exposure", "deadline_status"):
-        rtype = request_type(s)
+        rtype = request_type(s, "operator")
         if rtype:
             out["request_type"] = rtype
     if intent == "deadline_exposure" and "due_within_days" not in out and "due_within_hours" not in out:

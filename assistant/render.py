@@ -416,8 +416,12 @@ def charts_of(intent: str, result: ToolResult[Any]) -> list[dict[str, Any]]:
     return charts
 
 
-def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]:
-    """Knowledge answer (the sentence that answers first; sources go to the citations)."""
+def knowledge_reply(result: ToolResult[Any], message: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """Knowledge answer (the sentence that answers first; sources go to the citations).
+
+    ``message``: the customer's latest message, when the search query also carries the
+    conversation's topic (a follow-up); the kind of answer is read from it.
+    """
     from assistant.answers import knowledge_answer
 
     raw = jsonable_value(result)
@@ -436,7 +440,8 @@ def knowledge_reply(result: ToolResult[Any]) -> tuple[str, list[dict[str, Any]]]
         for p in passages[:3]
     ]
     context = raw.get("context", []) if isinstance(raw, dict) else []
-    return fit(knowledge_answer(query, passages, context), 1300), cites
+    focus = message if message and message.strip() != query.strip() else ""
+    return fit(knowledge_answer(query, passages, context, focus), 1300), cites
 
 
 def suggestions_for(intent: str, audience: str) -> list[str]:

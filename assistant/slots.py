@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from assistant.periods import NUM_WORDS as _NUM_WORDS  # noqa: F401  (re-exported for operator_slots)
 from assistant.periods import extract_period, month_back, previous_period  # noqa: F401  (re-exported)
@@ -99,23 +99,44 @@ def extract_appliance(text: str) -> str | None:
 
 # ------------------------------------------------------------------ requests, bills, flags, thresholds
 
-#: (request type or family of tools.domain.request_types, pattern): every key resolves to deadline rules.
-_REQUEST_TYPES = (
-    (_rt.RECONNECTION_URGENT, r"religa\w* urgente|urgencia"),
-    (_rt.FAMILY_RECONNECTION, r"religa|religam|volta(r)? a (luz|energia)|quando (volta|religam)|paguei"),
-    (_rt.FAMILY_NEW_CONNECTION, r"ligacao nova|nova ligacao|ligar (a )?energia (nova|pela primeira)"),
-    (_rt.VOLTAGE_COMPLAINT, r"tensao|voltagem"),
-    (_rt.DAMAGE_CLAIM, r"ressarc|queim|dano"),
-    (_rt.METER_INSPECTION, r"aferi|inspec|vistoria|medidor"),
-    (_rt.FAMILY_COMPLAINT, r"reclama"),
-    (_rt.MODALITY_CHANGE, r"troca de (tarifa|modalidade)|mudar (de )?tarifa|tarifa branca"),
+Audience = Literal["customer", "operator"]
+_BOTH: tuple[Audience, ...] = ("customer", "operator")
+_CUSTOMER: tuple[Audience, ...] = ("customer",)
+_OPERATOR: tuple[Audience, ...] = ("operator",)
+
+#: The words for a service request in a deadline question, for the customer assistant and the copilot
+#: (one table): (request type or family of ``tools.domain.request_types``, pattern on normalised
+#: text, who says it). Most specific first; every key resolves to deadline rules. A customer speaks
+#: of their own request ("paguei, quando volta a luz?"), an operator of a kind of request
+#: ("reclamações com visita", "ressarcimento de danos").
+REQUEST_WORDS: tuple[tuple[str, str, tuple[Audience, ...]], ...] = (
+    (_rt.RECONNECTION_URGENT, r"religa\w* (?:de )?urgen|urgencia", _BOTH),
+    (_rt.FAMILY_RECONNECTION, r"\breliga|\breligam", _BOTH),
+    (_rt.FAMILY_RECONNECTION, r"volta(?:r)? a (?:luz|energia)|quando (?:volta|religam)|paguei", _CUSTOMER),
+    (
+        _rt.FAMILY_NEW_CONNECTION,
+        r"\bligac\w* nova|\bnovas? ligac|\bconexao nova|\bnova conexao|ligar (?:a )?energia (?:nova|pela primeira)",
+        _BOTH,
+    ),
+    (_rt.COMPLAINT_WITH_VISIT, r"reclama\w* com visita|reclama\w* (?:que )?(?:precisa|exige|tem|teve) visita", _OPERATOR),
+    (_rt.COMPLAINT_NO_VISIT, r"reclama\w* sem visita", _OPERATOR),
+    (_rt.VOLTAGE_COMPLAINT, r"tensao|voltagem", _CUSTOMER),
+    (_rt.VOLTAGE_COMPLAINT, r"verifica\w* (?:de |do nivel de )?tensao|medic\w* de tensao|reclama\w* de tensao", _OPERATOR),
+    (_rt.DAMAGE_CLAIM, r"ressarc|queim|dano", _CUSTOMER),
+    (_rt.FAMILY_DAMAGE, r"ressarc|\bdanos? (?:eletric|em equipamento)|aparelhos? queimad", _OPERATOR),
+    (_rt.METER_INSPECTION, r"aferi|inspec|vistoria|medidor", _CUSTOMER),
+    (_rt.METER_INSPECTION, r"afericao|inspecao (?:do |de )?medidor|aferir", _OPERATOR),
+    (_rt.FAMILY_COMPLAINT, r"\breclama", _BOTH),
+    (_rt.MODALITY_CHANGE, r"troca de (?:tarifa|modalidade)|mudanca de modalidade|mudar (?:de )?tarifa", _BOTH),
+    (_rt.MODALITY_CHANGE, r"tarifa branca", _CUSTOMER),
 )
 
 
-def request_type(norm: str) -> str | None:
-    """The kind of the customer's own request a deadline question is about (normalised text)."""
-    for key, pat in _REQUEST_TYPES:
-        if re.search(pat, norm):
+def request_type(norm: str, audience: Audience = "customer") -> str | None:
+    """The request type or family a deadline question is about (normalised text): a customer's own
+    request, or the kind of request an operator names ("religações", "ligações novas")."""
+    for key, pattern, who in REQUEST_WORDS:
+        if audience in who and re.search(pattern, norm):
             return key
     return None
 

@@ -9,10 +9,13 @@ sentence that carries the fact asked, so that the reply can start with it:
    question and in an article ("vender" / "comercializar" / "venda", "corte" / "suspensão" /
    "desligar", "aviso" / "notificação") are folded onto one token;
 3. a sentence scores the weights of the question tokens it contains (rarer tokens in the article weigh
-   more; its section heading counts at half weight), plus a bonus when it has the *kind* of answer the
-   question asks for: a duration or deadline for "quanto tempo / prazo / quantos dias", a permission or
-   a prohibition for "pode / posso / é permitido", a definition for "o que é", a figure for "quanto",
-   an instruction for "o que eu faço".
+   more, words every article uses weigh little; its section heading counts at half weight), plus a
+   bonus when it has the *kind* of answer the question asks for: a duration or deadline for "quanto
+   tempo / prazo / quantos dias" (more inside a section on deadlines), a time of day for "que horas",
+   a yes/no, permission or prohibition for "pode / posso / é permitido" (more for the rule opening a
+   "Quem pode" / "Dá para…?" section), a definition for "o que é", a figure for "quanto", an
+   instruction for "o que eu faço", the start of the named section for "quais são";
+4. a worked example ("Por exemplo…", an "Exemplo" section) counts less than the rule it illustrates.
 
 :func:`best_sentence` gives the winner.
 """
@@ -24,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.text import stem, strip_accents, tokenize
+from knowledge.text import stem, strip_accents, tokenize, words
 
 _MD_BULLET = re.compile(r"^\s*[-*]\s+", re.M)
 _MD_HEADER = re.compile(r"^\s*#+\s.*$", re.M)
@@ -46,6 +49,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("unidade", "unidades", "casa", "imovel", "endereco", "apartamento", "instalacao", "residencia"),
     ("titular", "dono", "nome", "cpf", "cnpj"),
     ("abater", "abate", "abatem", "abatido", "usar", "usado", "usados", "usadas", "aproveitar"),
+    ("adesao", "aderir", "aderi", "adesoes"),
     ("pedir", "pedido", "peca", "peco", "pecam", "solicitar", "solicitacao", "requerer"),
     ("indevido", "indevida", "engano", "erro", "errado", "errada", "injusto"),
     ("dano", "danos", "queimou", "queimar", "queimado", "estragou", "estragar", "danificado", "danificou"),
@@ -57,6 +61,15 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("taxa", "cobrar", "cobrada", "cobrado", "cobranca", "gratis", "custo"),
     ("nota", "fiscal", "recibo"),
     ("vizinho", "vizinha", "parente", "parentes", "sogra", "mae", "pai", "filho", "filha", "amigo", "irmao"),
+)
+
+#: expressions of several words that mean one folded word ("fim de semana" is "sábado")
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b{p}\b"), w)
+    for p, w in (
+        (r"(?:fim|fins|final|finais) de semana", "sabado"),
+        (r"meia fase|uma fase", "fase"),
+    )
 )
 
 _FOLD: dict[str, str] = {}
@@ -77,12 +90,14 @@ _EXAMPLE = re.compile(r"(?:por exemplo|exemplo|ex\.)\b")
 #: the cues reward the kind of answer, so these words do not count as shared words
 QUESTION_WORDS: frozenset[str] = frozenset(
     stem(w) for w in ("tempo", "hora", "horas", "horario", "depois", "antes", "prazo", "prazos", "demora",
-                      "demorar", "dia", "dias", "mes", "meses", "ano", "anos", "minutos", "vez", "vezes")
+                      "demorar", "dia", "dias", "mes", "meses", "ano", "anos", "minutos", "vez", "vezes",
+                      "fica", "ficar", "ficam", "acontece", "acontecer")
 )
 #: a section heading's words count for each of its sentences at this weight
 HEADING_WEIGHT = 0.5
 
 _NUM_TIME = re.compile(r"\b\d+\s*(?:dias?|horas?|h\b|meses|mes|anos?)|\bdia util\b|\bdias uteis\b")
+_ACTION_HEADING = re.compile(r"(?:o que fazer|como )")
 _DEADLINE_HEADING = re.compile(r"\b(?:prazos?|validade|quanto tempo)\b")
 _NUMBER = re.compile(r"\d")
 _HOUR = re.compile(r"\b\d{1,2}\s*h\b|\b\d{1,2}h\d{0,2}\b")
@@ -92,8 +107,8 @@ _PERMISSION = re.compile(
 )
 _DEFINITION = re.compile(r"\b(?:e|sao|chama|significa|quer dizer)\b")
 _INSTRUCTION = re.compile(
-    r"\b(?:faca|peca|procure|avise|ligue|desligue|verifique|veja|informe|guarde|registre|fale|use|"
-    r"confira|mostre|nao mexa|entre em contato)\b"
+    r"(?:^|[,;:]\s*)(?:• )?(?:primeiro,? )?(?:faca|peca|procure|avise|ligue|desligue|verifique|veja|olhe|informe|"
+    r"guarde|registre|fale|confira|mostre|nao mexa|entre em contato)\b"
 )
 
 _ASKS_DURATION = re.compile(
@@ -106,7 +121,7 @@ _ASKS_PERMISSION = re.compile(
     r"e obrigatorio|precisa|precisam|preciso|e legal)\b"
 )
 _PERMISSION_HEADING = re.compile(r"(?:quem pode|pode|posso|da para|da pra|e possivel|tem como)\b")
-_ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e isso|significa)\b")
+_ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e isso|significa|o que acontece)\b")
 _ASKS_AMOUNT = re.compile(r"\b(?:quanto|quanta|quantos|quantas|qual o valor|qual a multa|qual o juros|percentual)\b")
 _ASKS_LIST = re.compile(r"\b(?:quais|quais sao|quais os|quais as|que tipos?)\b")
 _ASKS_HOUR = re.compile(r"\b(?:que horas|horario|horarios|a noite|de madrugada)\b")
@@ -121,6 +136,9 @@ def _norm(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Search tokens with synonyms folded (the same reduction for questions and sentences)."""
+    text = _norm(text)
+    for pattern, word in PHRASES:
+        text = pattern.sub(word, text)
     return [_FOLD.get(tok, tok) for tok in tokenize(text)]
 
 
@@ -158,7 +176,8 @@ def _sections(text: str, heading: str) -> list[tuple[str, str]]:
     """``(heading, body)`` of each section of a passage: a packed passage carries its later
     sections as ``## `` lines, and its ``section`` field joins the headings with " / "."""
     out: list[tuple[str, str]] = []
-    current, buf = heading.split(" / ")[0], []
+    current = heading.split(" / ")[0]
+    buf: list[str] = []
     for line in text.splitlines():
         if line.startswith("## "):
             out.append((current, "\n".join(buf)))
@@ -179,6 +198,7 @@ class _Sentence:
     lead: bool  # first sentence of its section
     head_permission: bool  # its section heading asks who may / whether one may ("Quem pode", "Dá para…?")
     head_deadline: bool  # its section heading is about deadlines ("Prazos de aviso", "Validade")
+    head_action: bool  # its section heading says what to do ("O que fazer…", "Como pedir")
     example: bool  # a worked example (sentence or section)
 
 
@@ -192,7 +212,7 @@ class Scored:
 
 
 def _cues(question: str) -> dict[str, bool]:
-    q = _norm(question)
+    q = " ".join(words(question))  # chat spellings expanded ("oq" -> "o que", "q" -> "que")
     return {
         "duration": bool(_ASKS_DURATION.search(q)),
         "permission": bool(_ASKS_PERMISSION.search(q)),
@@ -232,6 +252,7 @@ def rank_sentences(
     *,
     intro: int | None = 0,
     title: str = "",
+    focus: str = "",
 ) -> list[Scored]:
     """Every sentence of ``passages`` scored against ``question``, best first (ties: earlier first).
 
@@ -241,9 +262,14 @@ def rank_sentences(
     article's introduction among ``passages`` (its first sentence is the article's definition), None
     if absent. A sentence that shares no word with the question (nor its heading) gets no cue bonus
     (a number alone does not answer); a worked example counts less than the rule it illustrates.
+
+    ``focus`` is the latest message when ``question`` also carries the conversation's topic (a
+    follow-up such as "e no fim de semana?"): the kind of answer is read from it alone and its words
+    weigh double.
     """
     q = set(tokens(question)) - QUESTION_WORDS
-    cues = _cues(question)
+    cues = _cues(focus or question)
+    focus_toks = set(tokens(focus)) if focus else set()
     heads = list(headings) if headings else ["" for _ in passages]
     ignore = _norm(title)
     sents: list[_Sentence] = []
@@ -254,8 +280,9 @@ def rank_sentences(
             example = bool(_EXAMPLE.match(_norm(head)))
             head_permission = _norm(head) != ignore and bool(_PERMISSION_HEADING.match(_norm(head)))
             head_deadline = _norm(head) != ignore and bool(_DEADLINE_HEADING.search(_norm(head)))
+            head_action = _norm(head) != ignore and bool(_ACTION_HEADING.match(_norm(head)))
             for k, sentence in enumerate(split_sentences(body)):
-                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0, head_permission, head_deadline,
+                sents.append(_Sentence(pi, si, sentence, set(tokens(sentence)), head_toks, k == 0, head_permission, head_deadline, head_action,
                                        example or bool(_EXAMPLE.match(_norm(sentence)))))
                 si += 1
     if not sents:
@@ -265,16 +292,21 @@ def rank_sentences(
     for x in sents:
         for tok in x.toks & q:
             df[tok] = df.get(tok, 0) + 1
-    weight = {t: math.log(1 + n / (1 + df.get(t, 0))) * (GENERIC_WEIGHT if t in GENERIC else 1.0) for t in q}
+    weight = {
+        t: math.log(1 + n / (1 + df.get(t, 0))) * (GENERIC_WEIGHT if t in GENERIC else 1.0) * (2.0 if t in focus_toks else 1.0)
+        for t in q
+    }
     scored: list[Scored] = []
     for x in sents:
         own = x.toks & q
-        overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in (x.head_toks & q) - own)
+        overlap = sum(weight[t] for t in own) + HEADING_WEIGHT * sum(weight[t] for t in x.head_toks & q)
         bonus = _bonus(x.text, cues, x.passage == intro and x.position == 0) if overlap > 0 else 0.0
         if cues["permission"] and x.head_permission and x.lead and overlap > 0:
             bonus += 1.5  # "posso…?" is answered by the rule that opens the section on who may / whether one may
         if cues["duration"] and x.head_deadline and overlap > 0 and _NUM_TIME.search(_norm(x.text)):
             bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
+        if cues["action"] and x.head_action and x.lead and overlap > 0:
+            bonus += 1.0  # "o que eu faço?": the first step of the section on what to do
         if cues["list"] and x.lead and x.head_toks & q:
             bonus += 1.0  # "quais são…": the section named by the question, from its start
         score = overlap + bonus * _mean(weight)
@@ -296,7 +328,8 @@ def best_sentence(
     *,
     intro: int | None = 0,
     title: str = "",
+    focus: str = "",
 ) -> Scored | None:
     """The sentence that best answers ``question`` (None when the passages are empty)."""
-    ranked = rank_sentences(question, passages, headings, intro=intro, title=title)
+    ranked = rank_sentences(question, passages, headings, intro=intro, title=title, focus=focus)
     return ranked[0] if ranked else None

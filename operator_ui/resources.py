@@ -107,7 +107,7 @@ def chat(text: str, session_id: str) -> ChatResponse:
 
 
 def handoffs(status: str | None = None) -> list[dict[str, Any]]:
-    """The human-handoff queue of the assistant (newest first; read at every run)."""
+    """The human-handoff queue of the assistant (open urgent cases first, then the longest waiting; read at every run)."""
     return assistant().deps.sessions.handoffs(status=status, limit=200)
 
 

@@ -201,3 +201,21 @@ def test_decimals_serialise_fixed_point() -> None:
     assert decimal_text(Decimal("9.170000000000000000000000000")) == "9.17"
     assert decimal_text(Decimal("1.263481345961408225768954747")) == "1.26348135"
     assert decimal_text(Decimal("13.90")) == "13.90" and decimal_text(Decimal("-13.90")) == "-13.90"
+
+
+def test_half_the_house_without_power_leads_with_a_missing_phase() -> None:
+    """Some outlets dead and the rest working is a missing phase (article falta-de-fase), not the voltage level."""
+    value = {
+        "period": {"start": "2026-11-16", "end": "2026-11-22"},
+        "precaria_share": "0",
+        "critica_share": "0",
+        "drp_lim_pct": "3",
+        "drc_lim_pct": "0.5",
+        "violated": False,
+    }
+    reply = _reply("voltage_quality", value, "umas tomadas da cozinha pararam e metade da casa ta sem luz")
+    assert reply.startswith("Quando só parte das tomadas ou lâmpadas funciona, o mais provável é **falta de fase**")
+    assert "dentro dos limites da ANEEL" in reply
+    level = _reply("voltage_quality", value, "a tensão aqui ta boa?")
+    assert level.startswith("A tensão da sua casa ficou **dentro dos limites da ANEEL** de 16/11/2026 a 22/11/2026")
+    assert "fase" not in level

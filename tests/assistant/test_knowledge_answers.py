@@ -57,3 +57,14 @@ def test_the_other_sections_of_the_best_article_travel_as_context(lexical: Hybri
     assert not ids & {p.chunk_id for p in context}
     article = [c.chunk_id for c in lexical.article_chunks(top.article_id)]
     assert sorted([top.chunk_id, *(p.chunk_id for p in context)], key=article.index) == article
+
+
+def test_a_follow_up_is_answered_from_its_own_words(lexical: HybridRetriever) -> None:
+    """The search carries the topic of the previous question; the answer reads the latest message."""
+    message = "e nos finais de semana, como fica?"
+    query = f"qual é o horário de ponta da cpfl? {message}"
+    result = search_knowledge(lexical, query, "customer", k=3)
+    assert result.value.passages[0].article_id in ("eficiencia-horario-de-ponta", "tarifa-branca-o-que-e")
+    reply, _ = knowledge_reply(result, message)
+    first = _first_sentence(reply)
+    assert "sábados" in first and "fora de ponta" in first, reply

@@ -263,3 +263,29 @@ def test_a_question_about_going_back_is_not_a_request_to_change() -> None:
 )
 def test_digest_words_and_a_days_consumption(customer_router, text, intent):
     assert customer_router.route(text, own_installation="40010001").intent == intent, text
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "operator"),
+    [
+        # the same words, the same key for both
+        ("qual o prazo da religação de urgência?", "religacao_urgencia", "religacao_urgencia"),
+        ("quanto tempo para a religação?", "religacao", "religacao"),
+        ("prazo de uma ligação nova em área rural", "ligacao_nova", "ligacao_nova"),
+        ("prazo da troca de modalidade", "troca_modalidade_tarifaria", "troca_modalidade_tarifaria"),
+        ("minha reclamação sobre a fatura vence quando?", "reclamacao", "reclamacao"),
+        # a customer speaks of their own request in everyday words; an operator names a kind of request
+        ("paguei ontem, quando volta a energia?", "religacao", None),
+        ("a voltagem aqui em casa está baixa, qual o prazo?", "verificacao_tensao", None),
+        ("quantas verificações de tensão vencem hoje?", "verificacao_tensao", "verificacao_tensao"),
+        ("quantas reclamações com visita vencem essa semana?", "reclamacao", "reclamacao_com_visita"),
+        ("ressarcimento de danos elétricos atrasados", "ressarcimento_danos", "ressarcimento"),
+        ("o medidor vai ser trocado quando?", "inspecao_medidor", None),
+    ],
+)
+def test_one_table_of_request_words_for_customers_and_operators(text: str, customer: str | None,
+                                                                operator: str | None) -> None:
+    from assistant.slots import request_type
+
+    assert request_type(normalize(text)) == customer
+    assert request_type(normalize(text), "operator") == operator

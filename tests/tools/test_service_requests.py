@@ -168,12 +168,12 @@ def test_operator_queue_lists_the_outbox(home, demo_store):  # type: ignore[no-u
 
 
 def test_every_request_type_the_assistant_names_resolves_to_deadline_rules() -> None:
-    from assistant import operator_slots, slots
+    from assistant.slots import REQUEST_WORDS
 
     ref = load_reference()
     assert set(rt.OPENABLE) <= set(ref.rules)
     assert set(rt.PRIMARY_TYPES) <= set(ref.rules)
-    for key, _ in (*slots._REQUEST_TYPES, *operator_slots._REQUEST_TYPES):
+    for key, _, _ in REQUEST_WORDS:
         assert resolve_request_types(key, ref), key
 
 

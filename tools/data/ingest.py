@@ -19,7 +19,11 @@ input`` holds per file (checked before anything is committed):
 Heavy lifting is DuckDB SQL over the staged VARCHAR records (see ``tools.data.sources``):
 typing with ``TRY_CAST``, validation as one ``CASE`` per record, long→wide pivot with the
 ``schema.CHANNELS`` scales, dedup with joins against the affected month partitions. No Python
-loop touches individual records.
+loop touches individual records. Interval-data CSV jobs first take the *scan path*
+(``_Batch._pivot_scan``): the file is read by the pivot itself, nothing staged, and the checks
+run per pivoted row; any record it cannot accept as the staged path would (and any conflict with
+stored data) sends the file to the staged path, so outputs are the same either way
+(``tests/data/test_ingest_scan.py``).
 
 Lake writes are crash-safe: each affected month partition is rewritten in full (existing rows
 merged with the accepted ones, sorted by installation and time, ZSTD) into a dot-prefixed

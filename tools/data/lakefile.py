@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tools.data import schema
@@ -141,10 +142,12 @@ def write_split(
 
 
 def copy_sorted(con: duckdb.DuckDBPyConnection, select: str, table: str, path: Path) -> int:
-    """Write the rows of ``select`` (lake columns) in lake order to ``path``; returns rows."""
-    sql = f"SELECT * FROM ({select}) ORDER BY {order_sql(table)}"
-    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_SIZE)  # the connection must have no pending result
-    try:
-        return write_batches(path, table, reader)
-    finally:
-        reader.close()  # releases the connection's pending result
+    """Write the rows of ``select`` (lake columns) in lake order to ``path``; returns rows.
+
+    The rows are fetched unsorted and ordered in Arrow by the :data:`ORDER` columns alone (a
+    stable sort, bytewise on text like DuckDB's): an ``ORDER BY`` in DuckDB carries every column
+    through its sort, about three times the CPU on the load profile (docs/scale.md). Holds the
+    file's rows in memory (at most ``ROWS_PER_FILE``)."""
+    rows = con.sql(f"SELECT * FROM ({select})").to_arrow_table()  # no pending result left
+    order = pc.sort_indices(rows, sort_keys=[(c, "ascending") for c in ORDER[table]])
+    return write_batches(path, table, rows.take(order).to_batches(ROW_GROUP_SIZE))

@@ -5,6 +5,8 @@ VARCHAR under its canonical name (MDM aliases renamed once here, via ``schema.CO
 validation, typing and merging happen afterwards in SQL (``tools.data.ingest``), the same way
 for every source. Records that cannot even be parsed (a CSV line with the wrong number of
 fields, a stream line that is not a JSON object) are staged apart as rejects with their reason.
+A CSV job also offers its records as a :class:`Scan` (the same ``read_csv``, nothing stored),
+which the ingest's fast path reads straight into its pivot.
 
 Implementations:
 

@@ -51,7 +51,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tools.data import schema, usage, voltage_days
+from tools.data import peer_groups, schema, usage, voltage_days
 from tools.data.lakeindex import index_for
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -132,6 +132,7 @@ class Store:
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._vdays_missing = False  # a read-only catalogue from before voltage_days (see _open)
         self._has_table: dict[tuple[str, str], bool] = {}  # (snapshot, table) -> exists (has_table)
+        self._peers_ready: dict[str, bool] = {}  # snapshot -> peer_groups matches its register
         self.con = self._connect()
         if not self.read_only:
             with _WRITERS_LOCK:
@@ -361,6 +362,7 @@ class Store:
                 months = usage.sync(cur, self.lake / usage.SOURCE_TABLE)
                 self._usage_fp = usage.stored_fingerprint(cur)
                 voltage_days.sync(cur, self.lake / voltage_days.SOURCE_TABLE)
+                peer_groups.sync(cur)
             finally:
                 cur.close()
         return months
@@ -375,6 +377,26 @@ class Store:
             return voltage_days.ready(cur, self.lake / voltage_days.SOURCE_TABLE)
         finally:
             cur.close()
+
+    def peer_groups_ready(self) -> bool:
+        """True when ``peer_groups`` matches the installation register (the similar-homes query then
+        reads a range of it instead of scanning the register; same homes either way). Checking
+        scans the register, so a reader checks once per snapshot (a snapshot is never modified);
+        a writer, whose register may change under it, checks at every call."""
+        if not self.aggregates_enabled:
+            return False
+        self._maybe_switch()
+        snapshot = self._snapshot if self.read_only and not self._shared else None
+        if snapshot is not None and snapshot in self._peers_ready:
+            return self._peers_ready[snapshot]
+        cur = self.cursor()
+        try:
+            ok = peer_groups.ready(cur)
+        finally:
+            cur.close()
+        if snapshot is not None:
+            self._peers_ready[snapshot] = ok
+        return ok
 
     def rebuild_usage(self) -> list[str]:
         """Rebuild ``usage_hourly`` / ``usage_daily`` from the whole lake; returns the months built."""
@@ -477,7 +499,9 @@ class Store:
         snapshot = self._snapshot if self.read_only and not self._shared else None
         if snapshot is not None and (snapshot, name) in self._has_table:
             return self._has_table[(snapshot, name)]
-        found = bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+        found = bool(
+            self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        )
         if snapshot is not None:
             self._has_table[(snapshot, name)] = found
         return found

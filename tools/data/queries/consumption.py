@@ -94,7 +94,12 @@ def peers(
         "min_minutes": min_minutes,
         "this_kwh_day": this_kwh_day,
     }
-    sql = with_usage("consumption_peers.sql", source).replace("{half}", str(PEER_LIMIT // 2))
+    part = "consumption_peer_ids_groups.sql" if store.peer_groups_ready() else "consumption_peer_ids_register.sql"
+    sql = (
+        with_usage("consumption_peers.sql", source)
+        .replace("{{peer_ids}}", sql_file(part))
+        .replace("{half}", str(PEER_LIMIT // 2))
+    )
     r = store.rows(sql, params)[0]
     return (
         PeerRow(

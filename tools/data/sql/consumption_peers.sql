@@ -1,20 +1,12 @@
 -- Similar homes: kWh/day statistics of a bounded number of installations of the same class,
 -- subgroup and phases (the nearest ids on each side: a bounded sample whatever the fleet size),
 -- without GD, with readings for at least $min_minutes of [$start, $end).
+-- The CTE ``peers`` (their ids) comes from the derived ``peer_groups`` when it matches the
+-- register (consumption_peer_ids_groups.sql), else from the register (consumption_peer_ids_register.sql).
 -- The usage part is the lake's rows or the per-day aggregate's (DATE bounds).
 WITH me AS (
   SELECT customer_class, subgroup, phases FROM installations WHERE installation_id = $installation
-), cand AS (
-  SELECT i.installation_id
-  FROM installations i JOIN me
-    ON i.customer_class = me.customer_class AND i.subgroup = me.subgroup AND i.phases = me.phases
-  WHERE i.installation_id <> $installation
-    AND coalesce(i.gd_kind, 'none') = 'none' AND coalesce(i.gd_kwp, 0) = 0
-), peers AS (
-  (SELECT installation_id FROM cand WHERE installation_id > $installation ORDER BY installation_id LIMIT {half})
-  UNION ALL
-  (SELECT installation_id FROM cand WHERE installation_id < $installation ORDER BY installation_id DESC LIMIT {half})
-), usage AS (
+), {{peer_ids}}), usage AS (
   SELECT u.installation_id,
          sum(u.import_wh) / 1000.0 / (sum(u.minutes) / 1440.0) AS kwh_day
   FROM ({{usage}}) u JOIN peers p ON p.installation_id = u.installation_id
