@@ -52,52 +52,57 @@ class MeterIntervals:
 
 
 def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[MeterIntervals]:
-    """Aggregate the 5-minute physics to each meter's load-profile interval."""
-    out = []
-    for k, row in enumerate(state.rows):
-        r = recs[int(row)]
-        step = int(r["interval_min"]) // 5
+    """Aggregate the 5-minute physics to each meter's load-profile interval (the meters of one
+    interval length at once; each value is the same sum per meter and interval)."""
+    steps = np.array([int(recs[int(row)]["interval_min"]) // 5 for row in state.rows])
+    out: dict[int, MeterIntervals] = {}
+    for step in (int(s) for s in np.unique(steps)):
+        ks = np.flatnonzero(steps == step)
         n_int = grid.n // step
-        agg = _summer(n_int, step)
-        on = state.on[k]
-        vals: dict[str, np.ndarray] = {
-            "AE_FWD": np.rint(agg(state.p_imp[k]) * STEP_S / 3600.0),
-            "AE_REV": np.rint(agg(state.p_exp[k]) * STEP_S / 3600.0),
-            "RE_Q1": np.rint(agg(np.maximum(state.q[k], 0.0)) * STEP_S / 3600.0),
-            "RE_Q2": np.zeros(n_int),
-            "RE_Q3": np.zeros(n_int),
-            "RE_Q4": np.rint(agg(np.maximum(-state.q[k], 0.0)) * STEP_S / 3600.0),
-        }
-        on_sum = agg(on)
-        for j, c in enumerate("ABC"):
-            vals[f"V_{c}"] = np.round(
-                np.where(on_sum > 0, agg(state.v[k, j] * on) / np.maximum(on_sum, 1e-9), 0.0), 1
+
+        def agg(x: np.ndarray, step: int = step, n_int: int = n_int) -> np.ndarray:
+            return np.asarray(x.reshape(*x.shape[:-1], n_int, step).sum(axis=-1))
+
+        on = state.on[ks]
+        q = state.q[ks]
+        energy = np.rint(
+            np.stack(
+                [agg(state.p_imp[ks]), agg(state.p_exp[ks]), agg(np.maximum(q, 0.0)), agg(np.maximum(-q, 0.0))],
+                axis=1,
             )
-            vals[f"I_{c}"] = np.round(agg(state.i[k, j]) / step, 2)
-        chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
-        quality = np.where(
-            on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK
+            * STEP_S
+            / 3600.0
+        )  # (m, 4, n_int): AE_FWD, AE_REV, RE_Q1, RE_Q4
+        on_sum = agg(on)[:, None, :]
+        volts = np.round(
+            np.where(on_sum > 0, agg(state.v[ks] * on[:, None, :]) / np.maximum(on_sum, 1e-9), 0.0), 1
         )
-        posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
-        out.append(
-            MeterIntervals(
-                row=int(row),
+        amps = np.round(agg(state.i[ks]) / step, 2)
+        zeros = np.zeros((len(ks), 1, n_int))
+        full = np.concatenate([energy[:, :3], zeros, zeros, energy[:, 3:], volts, amps], axis=1)
+        quality = np.where(
+            on.reshape(len(ks), n_int, step).min(axis=2) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK
+        ).astype(np.uint8)
+        ts_s = grid.t0 + np.arange(n_int) * step * STEP_S
+        for m, k in enumerate(ks):
+            row = int(state.rows[k])
+            r = recs[row]
+            chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
+            posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
+            out[int(k)] = MeterIntervals(
+                row=row,
                 interval_min=int(r["interval_min"]),
                 channels=chans,
-                ts_s=grid.t0 + np.arange(n_int) * step * STEP_S,
-                values=np.stack([vals[c] for c in chans]),
-                quality=quality.astype(np.uint8),
+                ts_s=ts_s,
+                values=full[m, [_FULL_INDEX[c] for c in chans]],
+                quality=quality[m],
                 posto=posto_src[::step],
             )
-        )
-    return out
+    return [out[k] for k in range(len(state.rows))]
 
 
-def _summer(n_int: int, step: int) -> Any:
-    def agg(x: np.ndarray) -> np.ndarray:
-        return np.asarray(x.reshape(n_int, step).sum(axis=1))
-
-    return agg
+#: Position of each channel in the stacked per-interval values of :func:`intervals`.
+_FULL_INDEX = {c: k for k, c in enumerate(schema.CHANNELS)}
 
 
 def in_windows(win: Windows, row: int, ts_s: np.ndarray) -> np.ndarray:
