@@ -364,62 +364,42 @@ def _write_load_profile(
 ) -> int:
     """Wide rows (one per kept interval) of the bucket's meters, in lake order (interval, installation)."""
     order = sorted(range(len(parts)), key=lambda k: (parts[k].interval_min, parts[k].row))
-    n_ch = len(_LP_COLUMNS)
-    rows_l: list[np.ndarray] = []
-    ts_l: list[np.ndarray] = []
-    imin_l: list[np.ndarray] = []
-    qual_l: list[np.ndarray] = []
-    col_l: list[list[np.ndarray]] = [[] for _ in range(n_ch)]
-    mask_l: list[list[np.ndarray]] = [[] for _ in range(n_ch)]
-    k0 = 0
-    while k0 < len(order):  # meters of one interval length, at most _LP_BLOCK at a time
-        imin = parts[order[k0]].interval_min
-        k1 = k0
-        while k1 < len(order) and k1 - k0 < _LP_BLOCK and parts[order[k1]].interval_min == imin:
-            k1 += 1
-        block = [parts[k] for k in order[k0:k1]]
-        keep = np.stack([keeps[k] for k in order[k0:k1]])  # (g, n_int)
-        k0 = k1
-        counts = keep.sum(axis=1)
-        if not counts.any():
-            continue
-        full = np.zeros((len(block), n_ch, keep.shape[1]))
-        present = np.zeros((len(block), n_ch), bool)
-        for m, mi in enumerate(block):
-            slots = _slots(mi.channels)
-            full[m, slots] = mi.values
-            present[m, slots] = True
-        scaled = np.rint(full * _LP_SCALES[None, :, None]).astype(np.int64)
-        rows_l.append(np.repeat(np.array([mi.row for mi in block], np.int32), counts))
-        ts_l.append(np.broadcast_to(block[0].ts_s, keep.shape)[keep])
-        imin_l.append(np.full(int(counts.sum()), imin, np.int16))
-        qual_l.append(np.stack([mi.quality for mi in block])[keep])
-        for j in range(n_ch):
-            col_l[j].append(scaled[:, j, :][keep])
-            mask_l[j].append(np.repeat(~present[:, j], counts))
-    if not rows_l:
+    n = int(sum(int(keeps[k].sum()) for k in order))
+    if n == 0:
         return 0
-    n = int(sum(len(r) for r in rows_l))
+    n_ch = len(_LP_COLUMNS)
+    vals = np.zeros((n_ch, n), dtype=np.int64)
+    valid = np.zeros((n_ch, n), dtype=bool)
+    row_a = np.empty(n, np.int32)
+    ts_a = np.empty(n, np.int64)
+    imin = np.empty(n, np.int16)
+    qual = np.empty(n, np.uint8)
+    pos = 0
+    for k in order:
+        mi, keep = parts[k], keeps[k]
+        m = int(keep.sum())
+        if m == 0:
+            continue
+        sl = slice(pos, pos + m)
+        row_a[sl] = mi.row
+        ts_a[sl] = mi.ts_s[keep]
+        imin[sl] = mi.interval_min
+        qual[sl] = mi.quality[keep]
+        slots = np.array([_LP_CODES[c] for c in mi.channels])
+        vals[slots, sl] = np.rint(mi.values[:, keep] * _LP_SCALES[slots, None]).astype(np.int64)
+        valid[slots, sl] = True
+        pos += m
     cols: dict[str, pa.Array] = {
-        "installation_id": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(rows_l)), id_dict),
-        "ts": pa.array(np.concatenate(ts_l).astype("datetime64[s]")),
-        "interval_min": pa.array(np.concatenate(imin_l)),
+        "installation_id": pa.DictionaryArray.from_arrays(pa.array(row_a), id_dict),
+        "ts": pa.array(ts_a.astype("datetime64[s]")),
+        "interval_min": pa.array(imin),
     }
     for j, col in enumerate(_LP_COLUMNS):
         typ = _LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]]
-        vals = np.concatenate(col_l[j]).astype(typ.to_pandas_dtype())
-        mask = np.concatenate(mask_l[j])
-        cols[col] = pa.array(vals, type=typ, mask=mask if mask.any() else None)
-    cols["quality"] = pa.array(np.concatenate(qual_l))
+        cols[col] = pa.array(vals[j].astype(typ.to_pandas_dtype()), type=typ, mask=~valid[j])
+    cols["quality"] = pa.array(qual)
     _copy(pa.table(cols), "load_profile", part)
     return n
-
-
-_LP_BLOCK = 256
-
-
-def _slots(channels: tuple[str, ...]) -> np.ndarray:
-    return np.array([_LP_CODES[c] for c in channels])
 
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
