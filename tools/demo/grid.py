@@ -119,11 +119,12 @@ def simulate(
         rng = np.random.default_rng([seed, 770, int(grid.day_ord[0])])
         extra = grid.per_step(rng.uniform(0, 6, grid.n_days))[None, :]
         v[:, 2] = np.where(sag_after, v[:, 2] - (6.0 + 0.8 * i[:, 2] + extra), v[:, 2])
-    v[:, 1] *= 1.0 - loss
-    i[:, 1] *= 1.0 - loss
-    return BatchState(
-        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i * on[:, None], on=on
-    )
+    if loss.any():
+        v[:, 1] *= 1.0 - loss
+        i[:, 1] *= 1.0 - loss
+    if (on != 1.0).any():
+        i *= on[:, None]
+    return BatchState(rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i, on=on)
 
 
 def _src(feeder: int, grid: Grid, seed: int) -> np.ndarray:
@@ -150,53 +151,35 @@ def _voltages(
     s_va = np.sqrt(net**2 + q**2)
     v = np.zeros((n, 3, t_n))
     i = np.zeros((n, 3, t_n))
-    feeder_no = p["feeder_no"].to_numpy()
-    feeders = {int(f): _src(int(f), grid, seed) for f in np.unique(feeder_no)}
+    feeders = {int(f): _src(int(f), grid, seed) for f in np.unique(p["feeder_no"])}
     t_no = p["transformer_no"].to_numpy()
     w, elem = phase_weights(p)
     trs = fleet.transformers
-    tr_list = np.unique(t_no[t_no >= 0])
-    if len(tr_list):
-        # per transformer: phase voltages (3, T); per meter: its transformer's slot and the
-        # parameters of its transformer; the noise is one stream drawn transformer by
-        # transformer, phase by phase, meter by meter (the order of the draws is the model's)
-        v_tr = np.empty((len(tr_list), 3, t_n))
-        slot = np.full(n, -1)
-        noise_row = np.zeros((n, 3), np.int64)
-        vn_m, r_m = np.zeros(n), np.zeros(n)
+    for t in np.unique(t_no[t_no >= 0]):
+        sel = np.flatnonzero(t_no == t)
+        tr = trs.iloc[int(t)]
+        weak = bool(tr["weak"])
+        vn = float(tr["nominal_v"])
+        tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
         imb = np.array([0.0, 0.004, -0.003])[:, None]
-        base = 0
-        for k, t in enumerate(tr_list):
-            sel = np.flatnonzero(t_no == t)
-            tr = trs.iloc[int(t)]
-            weak = bool(tr["weak"])
-            vn = float(tr["nominal_v"])
-            tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
-            p_ph = np.einsum("mp,mt->pt", w[sel], net[sel])  # (3, T) net W per transformer phase
-            src = feeders[int(tr["feeder_no"])][None, :]
-            drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0) / DROP_CAP)
-            v_tr[k] = vn * (tap + src + imb - drop)
-            slot[sel], vn_m[sel], r_m[sel] = k, vn, r_s
-            m = len(sel)
-            noise_row[sel] = base + np.arange(m)[:, None] + np.arange(3)[None, :] * m
-            base += 3 * m
-        noise = rng.normal(0, 0.25, (base, t_n))
-        ph = p["phases"].to_numpy()
-        share = np.zeros((n, 3))
-        share[ph == 1] = (1.0, 0, 0)
-        share[ph == 2] = (0.55, 0.45, 0)
-        share[ph == 3] = (0.36, 0.33, 0.31)
-        mm, jj = np.nonzero((slot[:, None] >= 0) & (share > 0))
-        vn_p = vn_m[mm][:, None]
-        i_est = share[mm, jj][:, None] * s_va[mm] / vn_p
-        vj = v_tr[slot[mm], elem[mm, jj]] - r_m[mm][:, None] * i_est + noise[noise_row[mm, jj]]
-        v[mm, jj] = vj
-        i[mm, jj] = i_est * vn_p / np.maximum(vj, 1.0)
+        p_ph = np.einsum("mp,mt->pt", w[sel], net[sel])  # (3, T) net W per transformer phase
+        src = feeders[int(tr["feeder_no"])][None, :]
+        drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0) / DROP_CAP)
+        v_tr = vn * (tap + src + imb - drop)  # (3, T)
+        ph = p["phases"].to_numpy()[sel]
+        share = np.where(
+            ph[:, None] == 1, [1.0, 0, 0], np.where(ph[:, None] == 2, [0.55, 0.45, 0], [0.36, 0.33, 0.31])
+        )
+        for j in range(3):
+            i_est = share[:, j, None] * s_va[sel] / vn
+            vj = v_tr[elem[sel, j]] - r_s * i_est + rng.normal(0, 0.25, (len(sel), t_n))
+            v[sel, j] = np.where(share[:, j, None] > 0, vj, 0.0)
+            i[sel, j] = np.where(share[:, j, None] > 0, i_est * vn / np.maximum(vj, 1.0), 0.0)
     a_sel = np.flatnonzero(t_no < 0)
     if len(a_sel):
         dc = p["dc_kw"].to_numpy()[a_sel, None] * 1000.0
         for j in range(3):
-            src = np.stack([feeders[int(f)] for f in feeder_no[a_sel]])
+            src = np.stack([feeders[int(f)] for f in p["feeder_no"].to_numpy()[a_sel]])
             pu = 1.0 + 0.01 + src - 0.015 * net[a_sel] / dc + (j - 1) * 0.002
             v[a_sel, j] = A_PRIMARY_PN_V / A_VT_RATIO * pu + rng.normal(0, 0.05, (len(a_sel), t_n))
             i[a_sel, j] = s_va[a_sel] / 3.0 / (A_PRIMARY_PN_V * pu)
