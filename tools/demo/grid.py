@@ -124,7 +124,9 @@ def simulate(
         i[:, 1] *= 1.0 - loss
     if (on != 1.0).any():
         i *= on[:, None]
-    return BatchState(rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i, on=on)
+    return BatchState(
+        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i, on=on
+    )
 
 
 def _src(feeder: int, grid: Grid, seed: int) -> np.ndarray:

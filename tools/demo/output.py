@@ -67,7 +67,12 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
         q = state.q[ks]
         energy = np.rint(
             np.stack(
-                [agg(state.p_imp[ks]), agg(state.p_exp[ks]), agg(np.maximum(q, 0.0)), agg(np.maximum(-q, 0.0))],
+                [
+                    agg(state.p_imp[ks]),
+                    agg(state.p_exp[ks]),
+                    agg(np.maximum(q, 0.0)),
+                    agg(np.maximum(-q, 0.0)),
+                ],
                 axis=1,
             )
             * STEP_S
@@ -80,9 +85,9 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
         amps = np.round(agg(state.i[ks]) / step, 2)
         zeros = np.zeros((len(ks), 1, n_int))
         full = np.concatenate([energy[:, :3], zeros, zeros, energy[:, 3:], volts, amps], axis=1)
-        quality = np.where(
-            step_min(on, step) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK
-        ).astype(np.uint8)
+        quality = np.where(step_min(on, step) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK).astype(
+            np.uint8
+        )
         ts_s = grid.t0 + np.arange(n_int) * step * STEP_S
         for m, k in enumerate(ks):
             row = int(state.rows[k])
