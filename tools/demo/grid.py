@@ -87,27 +87,45 @@ def simulate(
         load = np.where(
             peak > 0, np.maximum(load, 1.15 * dc * (1 + 0.02 * np.sin(np.arange(t_n)))[None, :]), load
         )
+    # (the modifiers below are skipped where they change nothing: multiplying by 1.0 or
+    # selecting the unchanged value is exact, so the values are the same)
     tamper_since = {r: s for r, (s, _) in sch.tamper.items()}
-    factor = np.array([sch.tamper.get(int(r), (0, 1.0))[1] for r in rows])[:, None]
-    load = np.where(_after(grid, rows, tamper_since), load * factor, load)
-    load = np.where(_after(grid, rows, sch.vacant), 0.0, load)
+    tampered = _after(grid, rows, tamper_since)
+    if tampered.any():
+        factor = np.array([sch.tamper.get(int(r), (0, 1.0))[1] for r in rows])[:, None]
+        load = np.where(tampered, load * factor, load)
+    vacant = _after(grid, rows, sch.vacant)
+    if vacant.any():
+        load = np.where(vacant, 0.0, load)
     relay = 1.0 - coverage(sch.suspensions, rows, grid.t0, t_n)
     loss = coverage(sch.phase_loss, rows, grid.t0, t_n)
     on = 1.0 - coverage(sch.outages, rows, grid.t0, t_n)
-    load = load * relay * (1.0 - loss / 3.0) * on
-    pv = pv * relay * on
+    if (relay != 1.0).any():
+        load = load * relay
+        pv = pv * relay
+    if loss.any():
+        load = load * (1.0 - loss / 3.0)
+    if (on != 1.0).any():
+        load = load * on
+        pv = pv * on
     net = load - pv
-    q = np.where(net > 0, demo_load.reactive(p, load, grid), 0.0) * on
+    q = demo_load.reactive(p, load, grid)
+    q[net <= 0] = 0.0
+    if (on != 1.0).any():
+        q *= on
     v, i = _voltages(fleet, p, rows, grid, net, q, on, seed)
     sag_after = _after(grid, rows, sch.sag)
     if sag_after.any():
         rng = np.random.default_rng([seed, 770, int(grid.day_ord[0])])
         extra = grid.per_step(rng.uniform(0, 6, grid.n_days))[None, :]
         v[:, 2] = np.where(sag_after, v[:, 2] - (6.0 + 0.8 * i[:, 2] + extra), v[:, 2])
-    v[:, 1] *= 1.0 - loss
-    i[:, 1] *= 1.0 - loss
+    if loss.any():
+        v[:, 1] *= 1.0 - loss
+        i[:, 1] *= 1.0 - loss
+    if (on != 1.0).any():
+        i *= on[:, None]
     return BatchState(
-        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i * on[:, None], on=on
+        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i, on=on
     )
 
 

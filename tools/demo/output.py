@@ -52,52 +52,91 @@ class MeterIntervals:
 
 
 def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[MeterIntervals]:
-    """Aggregate the 5-minute physics to each meter's load-profile interval."""
-    out = []
-    for k, row in enumerate(state.rows):
-        r = recs[int(row)]
-        step = int(r["interval_min"]) // 5
+    """Aggregate the 5-minute physics to each meter's load-profile interval (the meters of one
+    interval length at once; each value is the same sum per meter and interval)."""
+    steps = np.array([int(recs[int(row)]["interval_min"]) // 5 for row in state.rows])
+    out: dict[int, MeterIntervals] = {}
+    for step in (int(s) for s in np.unique(steps)):
+        ks = np.flatnonzero(steps == step)
         n_int = grid.n // step
-        agg = _summer(n_int, step)
-        on = state.on[k]
-        vals: dict[str, np.ndarray] = {
-            "AE_FWD": np.rint(agg(state.p_imp[k]) * STEP_S / 3600.0),
-            "AE_REV": np.rint(agg(state.p_exp[k]) * STEP_S / 3600.0),
-            "RE_Q1": np.rint(agg(np.maximum(state.q[k], 0.0)) * STEP_S / 3600.0),
-            "RE_Q2": np.zeros(n_int),
-            "RE_Q3": np.zeros(n_int),
-            "RE_Q4": np.rint(agg(np.maximum(-state.q[k], 0.0)) * STEP_S / 3600.0),
-        }
-        on_sum = agg(on)
-        for j, c in enumerate("ABC"):
-            vals[f"V_{c}"] = np.round(
-                np.where(on_sum > 0, agg(state.v[k, j] * on) / np.maximum(on_sum, 1e-9), 0.0), 1
+
+        def agg(x: np.ndarray, step: int = step) -> np.ndarray:
+            return step_sum(x, step)
+
+        on = state.on[ks]
+        q = state.q[ks]
+        energy = np.rint(
+            np.stack(
+                [
+                    agg(state.p_imp[ks]),
+                    agg(state.p_exp[ks]),
+                    agg(np.maximum(q, 0.0)),
+                    agg(np.maximum(-q, 0.0)),
+                ],
+                axis=1,
             )
-            vals[f"I_{c}"] = np.round(agg(state.i[k, j]) / step, 2)
-        chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
-        quality = np.where(
-            on.reshape(n_int, step).min(axis=1) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK
+            * STEP_S
+            / 3600.0
+        )  # (m, 4, n_int): AE_FWD, AE_REV, RE_Q1, RE_Q4
+        on_sum = agg(on)[:, None, :]
+        volts = np.round(
+            np.where(on_sum > 0, agg(state.v[ks] * on[:, None, :]) / np.maximum(on_sum, 1e-9), 0.0), 1
         )
-        posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
-        out.append(
-            MeterIntervals(
-                row=int(row),
+        amps = np.round(agg(state.i[ks]) / step, 2)
+        zeros = np.zeros((len(ks), 1, n_int))
+        full = np.concatenate([energy[:, :3], zeros, zeros, energy[:, 3:], volts, amps], axis=1)
+        quality = np.where(step_min(on, step) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK).astype(
+            np.uint8
+        )
+        ts_s = grid.t0 + np.arange(n_int) * step * STEP_S
+        for m, k in enumerate(ks):
+            row = int(state.rows[k])
+            r = recs[row]
+            chans = channels_of(str(r["kind"]), int(r["phases"]), float(r["gd_kwp"]) > 0)
+            posto_src = grid.posto(str(r["distributor"]), "A" if r["kind"] == "group_a" else "B")
+            out[int(k)] = MeterIntervals(
+                row=row,
                 interval_min=int(r["interval_min"]),
                 channels=chans,
-                ts_s=grid.t0 + np.arange(n_int) * step * STEP_S,
-                values=np.stack([vals[c] for c in chans]),
-                quality=quality.astype(np.uint8),
+                ts_s=ts_s,
+                values=full[m, [_FULL_INDEX[c] for c in chans]],
+                quality=quality[m],
                 posto=posto_src[::step],
             )
-        )
-    return out
+    return [out[k] for k in range(len(state.rows))]
 
 
-def _summer(n_int: int, step: int) -> Any:
-    def agg(x: np.ndarray) -> np.ndarray:
-        return np.asarray(x.reshape(n_int, step).sum(axis=1))
+def step_sum(x: np.ndarray, step: int) -> np.ndarray:
+    """Sums of consecutive groups of ``step`` values along the last axis, equal to the last bit
+    to ``x.reshape(..., -1, step).sum(axis=-1)`` (numpy adds up to 7 values in order and 8-15
+    as a pairwise block of 8 then in order) but several times faster for short groups, which
+    numpy reduces one small group at a time."""
+    if step == 1:
+        return np.array(x, dtype=float)
+    c = [x[..., k::step] for k in range(step)]
+    if step < 8:
+        acc = c[0] + c[1]
+        for k in range(2, step):
+            acc += c[k]
+        return acc
+    if step >= 16:
+        return np.asarray(x.reshape(*x.shape[:-1], -1, step).sum(axis=-1))
+    acc = ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + (c[6] + c[7]))
+    for k in range(8, step):
+        acc += c[k]
+    return acc
 
-    return agg
+
+def step_min(x: np.ndarray, step: int) -> np.ndarray:
+    """Minimum of consecutive groups of ``step`` values along the last axis."""
+    acc = np.array(x[..., 0::step])
+    for k in range(1, step):
+        np.minimum(acc, x[..., k::step], out=acc)
+    return acc
+
+
+#: Position of each channel in the stacked per-interval values of :func:`intervals`.
+_FULL_INDEX = {c: k for k, c in enumerate(schema.CHANNELS)}
 
 
 def in_windows(win: Windows, row: int, ts_s: np.ndarray) -> np.ndarray:
@@ -216,29 +255,23 @@ def voltage_table(
 ) -> pa.Table:
     """10-minute voltage rows (phase A/B/C); windows with any interruption are omitted. Group A
     meters record the voltage transformers' secondary (phase-neutral ~66,4 V for 13,8 kV)."""
-    rows, ts, ph, val = [], [], [], []
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
-    for k, row in enumerate(state.rows):
-        r = recs[int(row)]
-        on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
-        keep = on_ok & keep_fn(int(row), t10)
-        n_k = int(keep.sum())
-        nph = int(r["phases"])
-        if n_k == 0:
-            continue
-        v10 = np.round(state.v[k, :nph].reshape(nph, -1, 2).mean(axis=2), 1)[:, keep]
-        rows.append(np.full(n_k * nph, row, np.int32))
-        ts.append(np.repeat(t10[keep], nph))
-        ph.append(np.tile(np.arange(nph, dtype=np.int8), n_k))
-        val.append(v10.T.ravel())
-    if not rows:
+    on_ok = step_min(state.on, 2) >= 1.0
+    keep = np.stack([on_ok[k] & keep_fn(int(row), t10) for k, row in enumerate(state.rows)])
+    sel = np.flatnonzero(keep.any(axis=1))
+    if len(sel) == 0:
         return pa.table({"x": pa.array([], pa.int8())}).slice(0, 0)
+    nph = np.array([int(recs[int(state.rows[k])]["phases"]) for k in sel])
+    v10 = np.round(step_sum(state.v[sel], 2) / 2.0, 1)  # (s, 3, T10) 10-minute means
+    # one row per kept meter, 10-minute window and phase, in that order
+    pick = keep[sel][:, :, None] & (np.arange(3)[None, None, :] < nph[:, None, None])
+    m_i, t_i, p_i = np.nonzero(pick)
     return pa.table(
         {
-            "installation_id": _ids(np.concatenate(rows), id_dict),
-            "ts": _ts(np.concatenate(ts)),
-            "phase": pa.DictionaryArray.from_arrays(pa.array(np.concatenate(ph)), pa.array(["A", "B", "C"])),
-            "voltage_v": pa.array(np.concatenate(val)),
+            "installation_id": _ids(state.rows[sel][m_i], id_dict),
+            "ts": _ts(t10[t_i]),
+            "phase": pa.DictionaryArray.from_arrays(pa.array(p_i.astype(np.int8)), pa.array(["A", "B", "C"])),
+            "voltage_v": pa.array(v10.transpose(0, 2, 1)[pick]),
         }
     )
 
@@ -247,30 +280,38 @@ def voltage_events(
     state: BatchState, recs: list[dict[str, Any]], grid: Grid
 ) -> list[tuple[int, int, int, float]]:
     """Under/over-voltage start/end events (codes 12/13, 10/11) from 10-minute means in the
-    critica band lasting at least 30 minutes; phase losses (< 50 % of nominal) excluded."""
-    ev: list[tuple[int, int, int, float]] = []
+    critica band lasting at least 30 minutes; phase losses (< 50 % of nominal) excluded.
+    Listed by meter, phase, kind (under, over) and time, a start before its end."""
     t10 = grid.t0 + np.arange(grid.n // 2) * 600
-    for k, row in enumerate(state.rows):
-        r = recs[int(row)]
-        if r["kind"] == "group_a":
-            continue
-        vn = int(r["nominal_v"])
-        crit_lo, _, _, _, prec_hi = BANDS[vn]
-        on_ok = state.on[k].reshape(-1, 2).min(axis=1) >= 1.0
-        for j in range(int(r["phases"])):
-            v10 = state.v[k, j].reshape(-1, 2).mean(axis=1)
-            for cond, c_start, c_end in (
-                ((v10 < crit_lo) & (v10 > 0.5 * vn), 12, 13),
-                (v10 > prec_hi, 10, 11),
-            ):
-                x = np.concatenate([[False], cond & on_ok, [False]]).astype(np.int8)
-                d = np.diff(x)
-                starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-                for s, e in zip(starts, ends, strict=True):
-                    if e - s >= 3:
-                        ev.append((int(row), int(t10[s] + 600), c_start, round(float(v10[s]), 1)))
-                        if e < len(t10):
-                            ev.append((int(row), int(t10[e] + 600), c_end, round(float(v10[e]), 1)))
+    ks = np.array([k for k, row in enumerate(state.rows) if recs[int(row)]["kind"] != "group_a"], dtype=int)
+    if len(ks) == 0:
+        return []
+    rows = state.rows[ks]
+    vn = np.array([int(recs[int(r)]["nominal_v"]) for r in rows])
+    nph = np.array([int(recs[int(r)]["phases"]) for r in rows])
+    crit_lo = np.array([BANDS[int(x)][0] for x in vn])[:, None, None]
+    prec_hi = np.array([BANDS[int(x)][4] for x in vn])[:, None, None]
+    on_ok = (step_min(state.on[ks], 2) >= 1.0)[:, None, :]
+    live = on_ok & (np.arange(3)[None, :, None] < nph[:, None, None])
+    v10 = step_sum(state.v[ks], 2) / 2.0  # (m, 3, T10)
+    under = (v10 < crit_lo) & (v10 > 0.5 * vn[:, None, None]) & live
+    over = (v10 > prec_hi) & live
+    cond = np.stack([under, over], axis=2)  # (m, 3, 2, T10)
+    if not cond.any():
+        return []
+    pad = np.zeros((*cond.shape[:3], 1), np.int8)
+    d = np.diff(np.concatenate([pad, cond.astype(np.int8), pad], axis=3), axis=3)
+    m_s, j_s, c_s, s_i = np.nonzero(d == 1)  # run starts and ends, in the same run order
+    e_i = np.nonzero(d == -1)[3]
+    codes = ((12, 13), (10, 11))
+    ev: list[tuple[int, int, int, float]] = []
+    n10 = len(t10)
+    for m, j, c, s, e in zip(m_s, j_s, c_s, s_i, e_i, strict=True):
+        if e - s >= 3:
+            row = int(rows[m])
+            ev.append((row, int(t10[s] + 600), codes[c][0], round(float(v10[m, j, s]), 1)))
+            if e < n10:
+                ev.append((row, int(t10[e] + 600), codes[c][1], round(float(v10[m, j, e]), 1)))
     return ev
 
 
