@@ -233,6 +233,9 @@ def sql_reply(result: ToolResult[Any], limit: int = 1300) -> str:
         t("reply.sql_query.header", rows=format_number(len(rows), 0)) if rows else t("reply.sql_query.empty")
     )
     tail = [t("reply.sql_query.sql", sql=sql)] if sql else []
+    replaced = next((i for i in result.issues if i.code == "issue.sql.column_replaced"), None)
+    if replaced is not None:  # the column the operator meant, said before the rows
+        head = t(replaced.code, **replaced.data) + " " + head
     budget = limit - len(head) - sum(len(x) + 1 for x in tail)
     lines, shown = [head], 0
     for row in rows[:MAX_SQL_ROWS]:

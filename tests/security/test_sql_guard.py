@@ -132,6 +132,14 @@ def test_an_unknown_column_is_named_with_the_column_meant(store) -> None:  # typ
     assert failure_text(exc.value) == (
         "Essa consulta não rodou: a coluna modality não existe nas visões consultadas. Você quis dizer tariff_modality?"
     )
+    # through the tool, the one obvious column is used, and said: the rows are tariff_modality's
+    ctx = ToolContext(store=store, scope=Scope.operator())
+    # (the tiny register: two installations, both "convencional")
+    sql = "SELECT count(*) AS n FROM installations WHERE modality = 'convencional'"
+    result = run_tool("sql_query", ctx, None, {"sql": sql})
+    assert [i.code for i in result.issues] == ["issue.sql.column_replaced"]
+    assert "tariff_modality = 'convencional'" in result.value.sql
+    assert result.value.rows == ({"n": 2},)
     refused = QueryNotAllowed("personal data", reason="personal_data", column="cpf")
     assert failure_text(refused) == "Essa consulta não é permitida: ela pede dados pessoais do cadastro (cpf)."
 

@@ -196,6 +196,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def with_column_meant(sql: str, refusal: QueryNotAllowed) -> tuple[str, str, str] | None:
+    """The statement with an unknown column replaced by the one view column that contains its name
+    ("modality" → "tariff_modality"), as ``(sql, column, replacement)``; None when not that case."""
+    ctx = refusal.context
+    candidates = [c for c in str(ctx.get("candidates", "")).split(", ") if c]
+    column = str(ctx.get("column", "")).lower()
+    if ctx.get("reason") != "unknown_column" or len(candidates) != 1 or column not in candidates[0]:
+        return None
+    tree = validate(sql)
+    for col in tree.find_all(exp.Column):
+        if col.name.lower() == column:
+            col.set("this", exp.to_identifier(candidates[0]))
+    return tree.sql(dialect="duckdb"), column, candidates[0]
+
+
 def run_readonly(store: Store, sql: str, params: list[Any] | None = None, max_rows: int = 500,
                  timeout_s: float = 10.0) -> SqlOutcome:
     """Validate, limit, run on a guarded connection with a time limit; check the output columns."""
