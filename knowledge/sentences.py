@@ -50,6 +50,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("titular", "dono", "nome", "cpf", "cnpj"),
     ("abater", "abate", "abatem", "abatido", "usar", "usado", "usados", "usadas", "aproveitar"),
     ("adesao", "aderir", "aderi", "adesoes"),
+    ("troca", "trocar", "mudar", "mudanca", "alterar", "alteracao"),
+    ("devolucao", "devolver", "devolvam", "reembolso", "estorno", "restituicao"),
     ("pedir", "pedido", "peca", "peco", "pecam", "solicitar", "solicitacao", "requerer"),
     ("indevido", "indevida", "engano", "erro", "errado", "errada", "injusto"),
     ("dano", "danos", "queimou", "queimar", "queimado", "estragou", "estragar", "danificado", "danificou"),

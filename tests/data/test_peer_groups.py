@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.lake import insert_installations
+from tools.data import peer_groups
 from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 
@@ -43,7 +44,8 @@ def _peer_ids(store: Store, part: str, iid: str, half: int = 2) -> list[str]:
 
 def test_rows_number_the_eligible_homes_of_each_group(fresh_home: Path) -> None:
     with _fleet(fresh_home) as store:
-        assert store.peer_groups_ready()
+        assert peer_groups.ready(store.con)
+        assert not store.peer_groups_ready()  # a writer reads the register (it may change any time)
         got = store.rows("SELECT installation_id, peer_group, eligible, pos FROM peer_groups ORDER BY 1")
     # groups in (class, subgroup, phases) order: comercial/B3/3 = 1, residencial/B1/1 = 2; N1 has none.
     # pos counts the eligible ids <= its own: A03 and A05 (GD) repeat the count of the id before them.
@@ -92,10 +94,10 @@ def test_rebuilt_when_the_register_changes(fresh_home: Path) -> None:
         store.con.execute(
             "UPDATE installations SET gd_kind = 'fotovoltaica', gd_kwp = 2.5 WHERE installation_id = 'A06'"
         )
-        assert not store.peer_groups_ready()  # the similar-homes query reads the register meanwhile
+        assert not peer_groups.ready(store.con)
         assert _peer_ids(store, "consumption_peer_ids_register.sql", "A04") == ["A01", "A02", "A07", "A08"]
         store.sync_usage()
-        assert store.peer_groups_ready()
+        assert peer_groups.ready(store.con)
         assert _peer_ids(store, "consumption_peer_ids_groups.sql", "A04") == ["A01", "A02", "A07", "A08"]
         assert store.rows("SELECT eligible, pos FROM peer_groups WHERE installation_id = 'A06'") == [
             (False, 3)
@@ -109,7 +111,7 @@ def test_an_older_home_gains_the_table_on_its_read_write_open(fresh_home: Path) 
     with Store(fresh_home, read_only=True) as reader:  # a snapshot without the table: not ready
         assert not reader.peer_groups_ready()
     with Store(fresh_home) as store:  # the read-write open builds it
-        assert store.peer_groups_ready()
+        assert peer_groups.ready(store.con)
     with Store(fresh_home, read_only=True) as reader:
         assert reader.peer_groups_ready()
         assert _peer_ids(reader, "consumption_peer_ids_groups.sql", "A04") == ["A01", "A02", "A06", "A07"]

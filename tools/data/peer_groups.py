@@ -19,7 +19,8 @@ register (``consumption_peer_ids_register.sql``), at a cost that does not grow w
 Kept like the usage aggregates: ``peer_groups_source`` records the fingerprint of the register
 columns it was built from (row count and the XOR of each row's hash); :func:`sync` rebuilds it
 when they differ (every read-write open, after each ingest: ``Store.sync_usage``) and
-:func:`ready` tells whether it matches the register (the query reads the register otherwise).
+:func:`ready` tells whether it matches the register (the query reads the register otherwise;
+a writer always does, see ``Store.peer_groups_ready``).
 """
 
 from __future__ import annotations

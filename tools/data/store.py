@@ -381,22 +381,22 @@ class Store:
     def peer_groups_ready(self) -> bool:
         """True when ``peer_groups`` matches the installation register (the similar-homes query then
         reads a range of it instead of scanning the register; same homes either way). Checking
-        scans the register, so a reader checks once per snapshot (a snapshot is never modified);
-        a writer, whose register may change under it, checks at every call."""
-        if not self.aggregates_enabled:
+        scans the register, so only a reader uses the table, checking once per snapshot (a snapshot
+        is never modified); a writer's register may change at any statement, so a writer (and a
+        reader sharing its connection) reads the register."""
+        if not self.aggregates_enabled or not self.read_only or self._shared:
             return False
         self._maybe_switch()
-        snapshot = self._snapshot if self.read_only and not self._shared else None
-        if snapshot is not None and snapshot in self._peers_ready:
-            return self._peers_ready[snapshot]
-        cur = self.cursor()
-        try:
-            ok = peer_groups.ready(cur)
-        finally:
-            cur.close()
-        if snapshot is not None:
-            self._peers_ready[snapshot] = ok
-        return ok
+        snapshot = self._snapshot
+        if snapshot is None:
+            return False
+        if snapshot not in self._peers_ready:
+            cur = self.cursor()
+            try:
+                self._peers_ready[snapshot] = peer_groups.ready(cur)
+            finally:
+                cur.close()
+        return self._peers_ready[snapshot]
 
     def rebuild_usage(self) -> list[str]:
         """Rebuild ``usage_hourly`` / ``usage_daily`` from the whole lake; returns the months built."""
