@@ -213,6 +213,27 @@ class Scored:
     overlap: float  # the lexical part of the score (no cue bonus)
 
 
+_ASKED_TERM = re.compile(
+    r"\b(?:o que (?:e|sao|significa|quer dizer)|significado de)\s+(?:essa tal de |esse tal de |a tal de |o tal de |"
+    r"esse |essa |os |as |um |uma |o |a )?([a-z][a-z0-9]{1,11})\b"
+)
+_DEFINES: dict[str, re.Pattern[str]] = {}
+
+
+def _asked_term(question: str) -> str | None:
+    """The term a definition question names ("o que é DRC mesmo?" → "drc")."""
+    m = _ASKED_TERM.search(" ".join(words(question)))
+    return m.group(1) if m else None
+
+
+def _defines(term: str) -> re.Pattern[str]:
+    """A sentence that spells ``term`` out: the term, then its expansion in brackets, a colon or "é"."""
+    # on the sentence as written: "DRC é" defines, "DIC e FIC" does not
+    pattern = re.compile(rf"\b{re.escape(term)}\b\W{{0,3}}(?:\(|:|=|é |são |significa |quer dizer )")
+    _DEFINES[term] = pattern
+    return pattern
+
+
 def _cues(question: str) -> dict[str, bool]:
     q = " ".join(words(question))  # chat spellings expanded ("oq" -> "o que", "q" -> "que")
     return {
@@ -269,8 +290,10 @@ def rank_sentences(
     follow-up such as "e no fim de semana?"): the kind of answer is read from it alone and its words
     weigh double.
     """
-    q = set(tokens(question)) - QUESTION_WORDS
     cues = _cues(focus or question)
+    term = _asked_term(question) if cues["definition"] else None
+    # the term a definition asks for always counts ("o que é o FIC": "fic" is also the stem of "ficar")
+    q = (set(tokens(question)) - QUESTION_WORDS) | ({term} & set(tokens(question)) if term else set())
     focus_toks = set(tokens(focus)) if focus else set()
     heads = list(headings) if headings else ["" for _ in passages]
     ignore = _norm(title)
@@ -309,6 +332,8 @@ def rank_sentences(
             bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
         if cues["action"] and x.head_action and x.lead and overlap > 0:
             bonus += 1.0  # "o que eu faço?": the first step of the section on what to do
+        if term and _DEFINES.get(term, _defines(term)).search(x.text.lower()):
+            bonus += 2.0  # "o que é DRC?": the sentence that spells the term out ("DRC (Duração ...)", "DRC é")
         if cues["list"] and x.lead and x.head_toks & q:
             bonus += 1.0  # "quais são…": the section named by the question, from its start
         score = overlap + bonus * _mean(weight)

@@ -58,3 +58,20 @@ def test_an_example_does_not_lead_over_the_rule() -> None:
 def test_a_sentence_sharing_no_word_gets_no_bonus() -> None:
     ranked = rank_sentences("quanto tempo?", ["O prazo é de 10 dias."], ["Prazos"])
     assert ranked[0].score == 0 and ranked[0].overlap == 0
+
+
+def test_a_definition_question_gets_the_sentence_that_spells_the_term_out() -> None:
+    # the term is an acronym whose letters are also a stem of a question word ("fic" of "ficar"):
+    # it still counts, and the line "FIC = ..." beats the one that merely mentions FIC
+    passages = [
+        "As regras de continuidade valem para cada unidade consumidora.",
+        "Os limites de DIC e FIC saem impressos na fatura todo mês.\n"
+        "- DIC = soma das horas sem energia no período;\n- FIC = quantas vezes faltou energia no período.",
+    ]
+    heads = ["Continuidade", "Indicadores"]
+    for question, expected in (
+        ("oq é o FIC?", "• FIC = quantas vezes faltou energia no período."),
+        ("o que significa DIC", "• DIC = soma das horas sem energia no período;"),
+    ):
+        best = best_sentence(question, passages, heads, intro=0, title="Continuidade")
+        assert best is not None and best.sentence == expected
