@@ -13,8 +13,7 @@ from tools.data.queries.common import with_usage
 from tools.data.sqlfiles import sql_file
 
 ROOT = Path(__file__).resolve().parents[2]
-#: the deadline tools keep their SQL until the work on them lands (issue 17, coordinated)
-SQL_EXEMPT = {"tools/api/deadlines.py"}
+SQL_EXEMPT: set[str] = set()
 _SQL = re.compile(r"\bSELECT\b[\s\S]*\bFROM\b", re.I)
 
 

@@ -31,9 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.api.context import ToolContext
 from tools.api.fleet.common import opt_ts
-from tools.api.quality_common import band_params, fleet_nominals, sql_file, voltage_rules
+from tools.api.quality_common import band_params, fleet_nominals, voltage_rules
 from tools.data import outbox
-from tools.data.sqlfiles import with_parts
+from tools.data.queries import deadlines as dq
 from tools.data.store import Store
 from tools.domain import deadlines as dl
 from tools.domain import request_types as rt
@@ -57,19 +57,6 @@ def _types_with(ref: DeadlineReference, **match: Any) -> list[str]:
     return sorted(k for k, r in ref.rules.items() if all(getattr(r, f) == v for f, v in match.items()))
 
 
-_REQUEST_COLS = "request_id, installation_id, request_type, opened_at, closed_at, status, area, region"
-_OUTBOX_SELECT = (
-    "SELECT CAST(request_id AS VARCHAR) AS request_id, CAST(installation_id AS VARCHAR) AS installation_id,"
-    " CAST(request_type AS VARCHAR) AS request_type, CAST(opened_at AS TIMESTAMP) AS opened_at,"
-    " CAST(closed_at AS TIMESTAMP) AS closed_at, CAST(status AS VARCHAR) AS status,"
-    f" CAST(area AS VARCHAR) AS area, CAST(region AS VARCHAR) AS region FROM {outbox.OUTBOX_RELATION}"
-)
-#: What the deadline query reads its requests from (``{requests}`` in deadline_requests.sql).
-CRM_REQUESTS = "service_requests"
-CRM_AND_OUTBOX = f"(SELECT {_REQUEST_COLS} FROM service_requests UNION ALL {_OUTBOX_SELECT})"
-OUTBOX_ONLY = f"({_OUTBOX_SELECT})"
-
-
 def fetch_requests(
     store: Store,
     as_of: dt.datetime,
@@ -83,17 +70,11 @@ def fetch_requests(
     the CRM's export as one list; ``crm=False`` when the store has no ``service_requests`` table.
     ``query``: the filters of :func:`requests_query` (installation_id, request_id, region, types,
     since, ref)."""
-    iid = query.get("installation_id")
-
-    def scoped(sql: str) -> str:  # one installation: only its lake files (same rows as the views)
-        return sql if iid is None else store.scope_sql(sql, iid)
-
-    if outbox_rows is None or outbox_rows.empty:
-        sql, params = requests_query(store, as_of, **query)
-        return store.df(scoped(sql), params), sql, params
-    source = CRM_AND_OUTBOX if crm else OUTBOX_ONLY
+    with_outbox = outbox_rows is not None and not outbox_rows.empty
+    source = (dq.CRM_AND_OUTBOX if crm else dq.OUTBOX_ONLY) if with_outbox else dq.CRM_REQUESTS
     sql, params = requests_query(store, as_of, source=source, **query)
-    return outbox.query_with_outbox(store, scoped(sql), params, outbox_rows), sql, params
+    rows = dq.run_requests(store, sql, params, query.get("installation_id"), outbox_rows if with_outbox else None)
+    return rows, sql, params
 
 
 def requests_query(
@@ -106,7 +87,7 @@ def requests_query(
     types: Sequence[str] | None = None,
     since: dt.datetime | None = None,
     ref: DeadlineReference | None = None,
-    source: str = CRM_REQUESTS,
+    source: str = dq.CRM_REQUESTS,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters of :func:`fetch_requests` (also run by the fleet jobs on Spark, over
     the CRM's export only: ``source`` names where the requests come from)."""
@@ -134,14 +115,9 @@ def requests_query(
     return requests_sql(source), params
 
 
-def requests_sql(source: str = CRM_REQUESTS) -> str:
+def requests_sql(source: str = dq.CRM_REQUESTS) -> str:
     """The text of the deadline query over ``source`` (see :func:`requests_query`)."""
-    window_rows = int(voltage_rules().set_size) - 1
-    return (
-        with_parts("deadline_requests.sql", request_rows="deadline_request_rows.sql")
-        .replace("{window_rows}", str(window_rows))
-        .replace("{requests}", source)
-    )
+    return dq.requests_sql(source, window_rows=int(voltage_rules().set_size) - 1)
 
 
 def _filter_params(
@@ -175,25 +151,7 @@ def crm_requests_exist(
 ) -> bool:
     """Whether the CRM's export holds a request :func:`fetch_requests` would return (same filters):
     without one, the evidence query has nothing to find, and planning it alone costs ~20 ms."""
-    sql = sql_file("deadline_request_rows.sql").replace("{requests}", CRM_REQUESTS)
-    params = _filter_params(as_of, installation_id, request_id, region, types, since)
-    return bool(store.scalar(f"SELECT count(*) > 0 FROM ({sql})", params))
-
-
-def fetch_month_kwh(
-    store: Store, ids: Sequence[str], start: dt.datetime, as_of: dt.datetime
-) -> tuple[pd.DataFrame, str]:
-    """kWh imported per installation and calendar month (for the VRC)."""
-    if not ids:
-        empty = pd.DataFrame(columns=["installation_id", "month", "import_wh", "days"])
-        return empty, sql_file("deadline_month_kwh.sql")
-    midnights = start.time() == dt.time() and as_of.time() == dt.time()
-    daily = midnights and store.usage_ready()
-    sql = sql_file("deadline_month_kwh_daily.sql" if daily else "deadline_month_kwh.sql")
-    one = sorted(set(ids))
-    run = store.scope_sql(sql, one[0]) if len(one) == 1 else sql  # one customer: its lake files only
-    df = store.df(run, {"ids": one, "start": start, "as_of": as_of})
-    return df, sql
+    return dq.crm_requests_exist(store, _filter_params(as_of, installation_id, request_id, region, types, since))
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -257,7 +215,7 @@ def evaluate(
     months = sorted(m for m in need["apuracao_month"] if isinstance(m, str))
     start = dt.datetime.fromisoformat(months[0] + "-01") - dt.timedelta(days=35) if months else as_of
     ids = sorted(set(map(str, need["installation_id"])))
-    kwh, ksql = fetch_month_kwh(store, ids, start, as_of)
+    kwh, ksql = dq.month_kwh(store, ids, start, as_of)
     return dl.compensate(attach_vrc(timed, kwh, as_of, ref), ref), ksql
 
 
@@ -534,7 +492,7 @@ def deadline_status(
             raw, sql, _ = fetch_requests(ctx.store, as_of, outbox_rows=mine, crm=crm, ref=ref, **query)
         queries.append(sql)
         if raw.empty:  # no request (the usual answer): nothing to time or compensate
-            ev, ksql = raw, fetch_month_kwh(ctx.store, [], as_of, as_of)[1]
+            ev, ksql = raw, dq.month_kwh(ctx.store, [], as_of, as_of)[1]
         else:
             ev, ksql = evaluate(ctx.store, raw, as_of, ref)
             ev = ev[ev["state"] != "unknown_type"]
