@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tools.data.queries.common import UsageSource, midnight, with_usage
+from tools.data.queries.common import UsageSource, midnight, month_span, with_usage
 from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
 
@@ -44,7 +44,7 @@ def slots(store: Store, installation_id: str, start: dt.date, end: dt.date) -> t
         "start": midnight(start),
         "end": midnight(end + dt.timedelta(days=1)),
     }
-    return store.df(store.scope_sql(sql, installation_id), params), sql
+    return store.df(store.scope_sql(sql, installation_id, month_span(start, end)), params), sql  # its months only
 
 
 def posto_slots(
@@ -75,4 +75,4 @@ def midnight_registers(
     """Import (003) and export (103) total registers [Wh] read at 00:00 of each day of ``[first, last]``."""
     sql = sql_file("billing_registers_midnight.sql")
     params = {"installation": installation_id, "start": midnight(first), "end": midnight(last)}
-    return store.df(store.scope_sql(sql, installation_id), params), sql
+    return store.df(store.scope_sql(sql, installation_id, month_span(first, last)), params), sql
