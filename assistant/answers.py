@@ -104,7 +104,7 @@ _LINES = (
     ("social", r"tarifa social|baixa renda"),
     ("gd_class", r"\bgd ?(1|2|3|i|ii|iii)\b"),
     ("tusd", r"\btusd\b"),
-    ("te", r"\bte\b(?! \w+ (?:conta|luz))"),
+    ("te", r"\b(?:o que e|significa|essa|esse|da|a|linha|valor da)\s+te\b|\bte\b(?! \w+ (?:conta|luz))"),
     ("cip", r"\bcip\b|\bcosip\b|iluminacao publica"),
     ("pis_cofins", r"\bpis\b|\bcofins\b"),
     ("icms", r"\bicms\b"),
@@ -140,7 +140,7 @@ def read_cues(text: str) -> Cues:
         line=line,
         define=bool(
             re.search(
-                r"\b(o que (e|significa|quer dizer)|que e (isso|esse|essa)|significa|quer dizer|"
+                r"\b(o que (e|significa|quer dizer|seria|seriam|sao)|que e (isso|esse|essa)|significa|quer dizer|"
                 r"taxa de que|cobranca de que|(e|sao) o que|o que vem a ser|pra que serve|para que serve|"
                 r"tal de|por que (eu )?(pago|paguei|pagar|pagando|to pagando|estou pagando)|por que (veio|vem|tem|cobra\w*)|e da cpfl)\b",
                 s,
@@ -1064,7 +1064,7 @@ def _tips(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
     p = v.get("period") or {}
     tips = [x for x in v.get("tips") or [] if isinstance(x, dict)]
     f = {"start": day(p.get("start")), "end": day(p.get("end"))}
-    appliance = slots.get("appliance")
+    appliance = slots.get("appliance") or extract_appliance(cues.norm)
     if appliance is None and re.search(r"\bar\b|ar condicionado|ar-condicionado", cues.norm):
         appliance = "air_conditioning"
     if appliance:
@@ -1073,13 +1073,14 @@ def _tips(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
     if cues.count:
         texts = texts[: cues.count]
     extra: list[str] = []
-    if appliance == "air_conditioning" and not any(x.get("appliance") == "air_conditioning" for x in tips):
-        extra.append(t("answer.tips.ac_general"))
+    general = f"answer.tips.general.{appliance}"
+    if appliance and has(general) and not any(x.get("appliance") == appliance for x in tips):
+        extra.append(t(general))  # the appliance asked about, even when the readings give no tip for it
     if cues.led:
         extra.insert(0, t("answer.tips.led"))
     if not texts and not extra:
         return Answer([t("answer.tips.none", **f)], next_step=t("answer.next.efficiency_tips"))
-    n = len(texts) + (1 if appliance == "air_conditioning" and extra else 0)
+    n = len(texts) + (1 if extra and not cues.led else 0)
     out = [t("answer.tips.head", count=t("answer.count.tip", count=max(n, 1)), **f)]
     out += [t("answer.tips.item", text=x) for x in (extra if not cues.led else extra[1:]) + texts]
     if cues.led:

@@ -138,7 +138,10 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "fire",
         re.compile(
-            r"cheiro de queimad\w*|\bfumac\w*|pegando fogo|\bem chamas\b|\bincendio\b|\bexplodiu\b|\bexplosao\b|"
+            r"cheiro de queimad\w*|\bcheir\w*\b.{0,25}\bqueimad\w*|\bfumac\w*|pegando fogo|\bem chamas\b|\bincendio\b|"
+            r"\bexplodiu\b|\bexplosao\b|"
+            r"\b(?:tomada|fio|fios|fiacao|quadro|disjuntor|medidor|relogio|padrao|interruptor)\b.{0,25}\b(?:derret\w*|"
+            r"queimando|esquentando muito|pelando de quente)|"
             r"\bfogo no (?:poste|padrao|medidor|fio|relogio|transformador)"
         ),
     ),

@@ -233,7 +233,10 @@ _SOCIAL_TARIFF = re.compile(r"\btarifa social\b|\bbaixa renda\b|\bbolsa familia\
 # Rules of late payment and refunds ("quanto vou pagar de multa?", "devolvem em dobro?"): the knowledge base.
 _RULE_MONEY = re.compile(
     r"\b(?:multa|juros)\b.{0,30}\b(?:vou|vai|cobra\w*|e de|e quanto|fica|acontece)\b|"
-    r"\b(?:vou|vai|cobra\w*|quanto)\b.{0,30}\b(?:de )?(?:multa|juros)\b|\bem dobro\b|\brestitui\w*|\brepeticao de indebito\b"
+    r"\b(?:vou|vai|cobra\w*|quanto)\b.{0,30}\b(?:de )?(?:multa|juros)\b|\bem dobro\b|\brestitui\w*|\brepeticao de indebito\b|"
+    # paying late: "quanto vou pagar se atrasar a conta?", "se eu pagar depois do vencimento, quanto fica?"
+    r"\b(?:quanto|o que|acrescimo)\b.{0,40}\b(?:se|quando) (?:eu )?(?:atrasar|pagar (?:com )?atras\w*|pagar depois do vencimento)\b|"
+    r"\b(?:se|quando) (?:eu )?(?:atrasar|pagar (?:com )?atras\w*|pagar depois do vencimento)\b.{0,40}\b(?:quanto|acrescimo|cobra\w*)\b"
 )
 # Debts: negotiating or splitting them needs a person.
 _DEBT_DEAL = re.compile(
@@ -244,7 +247,9 @@ _DEBT_DEAL = re.compile(
 # "quanto economizo se desligar essas coisas?": savings from a change of habit, not the tariff comparison.
 _SAVINGS_IF = re.compile(
     r"\beconomiz\w*\b.{0,25}\bse (?:eu )?(?:deslig\w*|tirar|tirasse|trocar|trocasse|apagar|parar)\b|"
-    r"\bse (?:eu )?(?:deslig\w*|tirar|tirasse) .{0,30}\beconomiz"
+    r"\bse (?:eu )?(?:deslig\w*|tirar|tirasse) .{0,30}\beconomiz|"
+    # "deixo a geladeira ligada ou desligo? quanto economizo": the same, asked as a choice
+    r"\b(?:deixo|deixar|desligo|desligar)\b.{0,40}\b(?:ligad[ao]|desligad[ao]|desligo)\b.{0,40}\beconomiz"
 )
 _PROFILE_WORDS = re.compile(
     r"\b(?:horario|hora|horas|madrugada|de noite|a noite|de dia|pico|parado|base|perfil|curva|dia e (?:de )?noite)\b"

@@ -180,6 +180,27 @@ def test_tips_are_listed_not_counted() -> None:
     assert "de 7,3 a 14,7 kWh por mês" in reply and "entre 2,0 e 5,0 kWh por mês" in reply
 
 
+def test_tips_lead_with_the_appliance_asked_about_even_without_a_tip_for_it() -> None:
+    # the readings gave only a standby tip; the question names the fridge: its general advice comes first
+    value = {
+        "period": {"start": "2026-10-27", "end": "2026-11-25"},
+        "tips": [
+            {
+                "key": "tip.standby.unplug",
+                "appliance": "standby",
+                "placeholders": {"standby_w": 71, "saving_kwh_low": "7.344", "saving_kwh_high": "14.688"},
+            }
+        ],
+    }
+    reply = _reply("efficiency_tips", value, "vou ficar fora um mes, desligo o freezer?")
+    assert reply.startswith("Aqui vão 2 dicas para o seu consumo de 27/10/2026 a 25/11/2026:\n• Para a geladeira: ")
+
+
+def test_te_asked_in_the_bill_is_the_te_line() -> None:
+    assert read_cues("oq seria a TE da minha conta").line == "te"
+    assert read_cues("oq seria a TE da minha conta").define
+
+
 def test_como_calculei_reads_as_steps_with_units() -> None:
     assert step_value(1, "readings") == "1 leitura" and step_value(5856, "readings") == "5.856 leituras"
     assert step_value(Decimal("-263.11"), "R$") == "R$ 263,11 a menos"

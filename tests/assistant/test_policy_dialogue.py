@@ -37,6 +37,8 @@ def _talk(a: Assistant, session: str, *texts: str, installation: str | None = "4
         ("sinto cheiro de queimado vindo do relógio de luz", "fire"),
         ("meu marido usa concentrador de oxigênio e acabou a luz agora", "life_support"),
         ("a torneira do tanque ta dando choque", "shock"),
+        ("to sentindo um cheiro estranho de plastico queimado no quadro", "fire"),
+        ("a tomada do quarto ta derretendo e escurecida", "fire"),
     ],
 )
 def test_emergencies_are_recognised_by_kind(text: str, kind: str) -> None:
@@ -50,6 +52,7 @@ def test_emergencies_are_recognised_by_kind(text: str, kind: str) -> None:
         "a tv queimou quando a luz voltou, quem paga?",  # a damaged appliance: ressarcimento
         "faltou luz ontem à noite",  # an outage without danger
         "quanto gasta o chuveiro?",
+        "essa conta ta queimando meu salario",  # a figure of speech, not a fire
     ],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:

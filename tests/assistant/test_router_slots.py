@@ -266,6 +266,21 @@ def test_digest_words_and_a_days_consumption(customer_router, text, intent):
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # paying late is a rule of the bill (multa 2 %, juros 1 % a.m.), not this month's forecast
+        ("se eu pagar a fatura com atraso de uma semana quanto fica", "search_knowledge"),
+        ("quanto cobram se eu atrasar a conta de luz", "search_knowledge"),
+        ("quanto vai dar a conta desse mês?", "forecast_bill"),
+        # a choice about an appliance, asked with the saving: tips, not the tariff or a clarification
+        ("deixar o freezer desligado no feriado economiza quanto? ou desligo so a geladeira", "efficiency_tips"),
+    ],
+)
+def test_late_payment_rules_and_savings_of_a_choice(customer_router, text, intent):
+    assert customer_router.route(text, own_installation="40010001").intent == intent, text
+
+
+@pytest.mark.parametrize(
     ("text", "customer", "operator"),
     [
         # the same words, the same key for both
