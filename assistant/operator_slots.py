@@ -155,7 +155,11 @@ def extract_operator_slots(
     if intent == "events_summary":
         if re.search(r"\balarme", s):
             out["kind"] = "alarm"
-        if re.search(r"tampa|violac|fraude|tamper|magnet|adultera", s):
+        if re.search(
+            r"tampa|violac|fraude|tamper|magnet|adultera|furto|\bgatos?\b|desvio de energia|perdas? nao tecnica|"
+            r"ligac\w* irregular|irregularidade",
+            s,
+        ):
             out["code"] = "tamper"
             out.pop("kind", None)
         elif re.search(

@@ -102,6 +102,13 @@ _PERSONAL_BULK = re.compile(
     r"\b(?:cpfs?|telefones?|celular(?:es)?|nomes?|enderecos?|e-?mails?|dados pessoais|dados cadastrais)\b.{0,25}"
     r"\b(?:todos|todas|clientes|consumidores|titulares|moradores|usuarios)\b|\bcustomers\b|\btabela customers\b"
 )
+# "a fatura do cliente X com nome e cpf": a record asked together with someone's personal fields (copilot)
+_WITH_PERSONAL = re.compile(
+    r"\b(?:com|incluindo|inclusive|mais|junto com|e tambem)\s+(?:o |a |os |as |seu |sua )?"
+    r"(?:nomes?|cpfs?|rg|telefones?|celular(?:es)?|enderecos?|e-?mails?|dados pessoais|dados cadastrais)\b"
+    r"(?!\s+d[oa]s?\s+(?:alimentador\w*|transformador\w*|trafos?|municipi\w*|cidades?|regi\w*|bairros?|eventos?|"
+    r"alarmes?|conjuntos?|subesta\w*|indicador\w*|tabelas?|colunas?|campos?|arquivos?))"
+)
 _OWN_ONLY = re.compile(r"\b(?:minha|meu) (?:conta|instalacao|casa|cadastro|fatura|uc)\b")
 _SQLISH = re.compile(
     r"\bselect\b.{1,80}\bfrom\b|\bunion\b.{0,20}\bselect\b|\bdrop\s+(?:table|view|schema|database)\b|\binsert\s+into\b|"
@@ -400,6 +407,8 @@ def in_domain(norm: str, audience: str = "customer") -> bool:
 def personal_data_request(norm: str, audience: str = "customer", raw: str = "") -> bool:
     """Asks for someone's personal data (CPF, phone, name, address) or for other people's records in bulk."""
     if _PERSONAL_BULK.search(norm) or (audience == "customer" and _BULK.search(norm)):
+        return True
+    if audience == "operator" and _WITH_PERSONAL.search(norm):
         return True
     if raw and _PERSONAL_NAMED.search(strip_accents(raw)):
         return True

@@ -55,6 +55,9 @@ def test_filters_named_in_the_question():
     assert "feeder" not in s  # "al-2" is not a feeder id (AL-002 has three digits)
     s = extract_operator_slots("tampa violada no AL-001 desde 1º de setembro", "events_summary", TODAY)
     assert s["period"] == {"start": "2026-09-01", "end": "2026-11-25"} and s["code"] == "tamper"
+    # the words for energy theft name the same alarms (tamper, with the consumption drop that follows)
+    for text in ("medidores com possivel desvio de energia", "quem ta com gato no AL-002?", "perdas não técnicas do mês"):
+        assert extract_operator_slots(text, "events_summary", TODAY).get("code") == "tamper", text
 
 
 def test_storage_cost_providers_and_gd():

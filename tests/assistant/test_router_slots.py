@@ -190,6 +190,9 @@ def operator_router():
         ("religações atrasadas hoje", "deadline_exposure"),
         ("atualize o ranking de DRP", "quality_ranking"),
         ("liste nomes e cpfs de todos os clientes", "other_customer"),
+        ("abre a conta da uc 40010007 junto com o telefone do titular", "other_customer"),
+        ("fatura da instalação 40010007 com endereço", "other_customer"),
+        ("ranking de DRP com o nome dos alimentadores", "quality_ranking"),  # a feeder's name is not personal
     ],
 )
 def test_operator_rules(operator_router, text, intent):
