@@ -208,3 +208,35 @@ def test_tools_give_the_same_results_from_the_aggregates_and_the_lake(
             assert agg == lake, (name, iid, args)
     finally:
         demo_store.aggregates_enabled = True
+
+
+def test_data_span_from_the_aggregate_reads_the_near_months_then_every_month(fresh_home: Path) -> None:
+    """First and last day with data from usage_daily over five months (2026-01..04 and 06, none in
+    May): the near query looks before 2026-03-01 (months[2]) and from 2026-04-01 (months[-2]) on.
+    S1 is answered there; S2 (March only) and S3's last day (March) come from every month."""
+    from tools.data.queries.billing import data_span
+
+    def at(*stamps: str) -> list[tuple[str, int, int | None, int | None, int]]:
+        return [(ts, 15, 10, 0, 0) for ts in stamps]
+
+    lake = pd.concat(
+        [
+            _rows("S1", at("2026-01-03 08:00", "2026-03-10 08:00", "2026-04-10 08:00", "2026-06-28 23:45")),
+            _rows("S2", at("2026-03-05 00:00", "2026-03-20 12:00")),
+            _rows("S3", at("2026-02-14 09:00", "2026-03-28 10:00")),
+        ],
+        ignore_index=True,
+    )
+    with Store(fresh_home) as store:
+        write_lake(fresh_home, "load_profile", lake)
+        store.refresh_views()
+        assert store.usage_ready()
+        assert store.usage_months() == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-06"]
+        assert data_span(store, "S1", "daily")[:2] == (dt.date(2026, 1, 3), dt.date(2026, 6, 28))
+        assert data_span(store, "S2", "daily")[:2] == (dt.date(2026, 3, 5), dt.date(2026, 3, 20))
+        assert data_span(store, "S3", "daily")[:2] == (dt.date(2026, 2, 14), dt.date(2026, 3, 28))
+        assert data_span(store, "S4", "daily")[:2] == (None, None)
+        assert data_span(store, "S3", "lake")[:2] == (
+            dt.datetime(2026, 2, 14, 9, 0),
+            dt.datetime(2026, 3, 28, 10, 0),
+        )

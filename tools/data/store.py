@@ -442,6 +442,12 @@ class Store:
             return False
         return self._usage_fp == lake
 
+    def usage_months(self) -> list[str]:
+        """The months (YYYY-MM) the usage aggregates were last seen to match the lake with (sorted;
+        empty before :meth:`usage_ready` answered True). A hint for narrowing a query (no I/O): a
+        query must give the same rows whatever it returns."""
+        return sorted(self._usage_fp or ())
+
     # ------------------------------------------------------------------ crash recovery
     def apply_swap(self, lake_table: str, month: str, tmp_dir: str, old_dir: str) -> None:
         """Make ``tmp_dir`` the visible partition of ``month`` (idempotent, safe to repeat)."""

@@ -23,12 +23,30 @@ def span_sql(source: UsageSource) -> str:
 
 def data_span(store: Store, installation_id: str, source: UsageSource) -> tuple[Any, Any, str]:
     """(first, last) interval start (lake) or day (aggregate) with data, None when there is none,
-    and the SQL."""
+    and the SQL.
+
+    From the aggregate over four months or more, the installation's days in the aggregate's first
+    two and last two months answer first (``usage_span_daily_near.sql``: those months' row groups
+    only); a bound they leave open (an installation that started or stopped in between) is read
+    from every month (``usage_span.sql``)."""
+    params: dict[str, Any] = {"installation": installation_id}
+    first = last = None
+    months = store.usage_months() if source == "daily" else []
+    if len(months) >= 4:
+        near = sql_file("usage_span_daily_near.sql")
+        near_params = {
+            **params,
+            "first_before": dt.date.fromisoformat(months[2] + "-01"),
+            "last_from": dt.date.fromisoformat(months[-2] + "-01"),
+        }
+        first, last = store.rows(near, near_params)[0]
+        if first is not None and last is not None:
+            return first, last, near
     sql = span_sql(source)
-    found = store.rows(store.scope_sql(sql, installation_id), {"installation": installation_id})
-    first = found[0][0] if found and found[0][0] is not None else None
-    last = found[0][1] if found and found[0][1] is not None else None
-    return first, last, sql
+    found = store.rows(store.scope_sql(sql, installation_id), params)
+    full_first = found[0][0] if found and found[0][0] is not None else None
+    full_last = found[0][1] if found and found[0][1] is not None else None
+    return (first if first is not None else full_first), (last if last is not None else full_last), sql
 
 
 def slots_sql() -> str:

@@ -48,12 +48,18 @@ def windows(
     """Energy and covered minutes of each window ``basis -> (first day, last day)`` (one query)."""
     params: dict[str, Any] = {"installation": installation_id}
     rows_sql = []
+    ranges = []
     for n, (basis, (first, last)) in enumerate(spans.items()):
         after = last + dt.timedelta(days=1)
         start, end = (first, after) if source == "daily" else (midnight(first), midnight(after))
         params.update({f"w{n}_basis": basis, f"w{n}_start": start, f"w{n}_end": end})
         rows_sql.append(f"($w{n}_basis, $w{n}_start, $w{n}_end)")
-    sql = with_usage("consumption_windows.sql", source).replace("{windows}", ", ".join(rows_sql))
+        ranges.append(f"(t >= $w{n}_start AND t < $w{n}_end)")
+    sql = (
+        with_usage("consumption_windows.sql", source)
+        .replace("{windows}", ", ".join(rows_sql))
+        .replace("{ranges}", " OR ".join(ranges) or "false")
+    )
     return {r[0]: WindowRow(int(r[1]), int(r[2])) for r in store.rows(sql, params)}, sql
 
 
