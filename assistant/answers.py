@@ -14,6 +14,7 @@ catalogue template (:func:`assistant.render.render_one`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -297,6 +298,15 @@ def compose(
     if audience != "customer":
         return render(intent, results, dict(slots), today, audience)
     cues = read_cues(text)
+    carried = slots.get("threshold")
+    if cues.threshold is None and isinstance(carried, Mapping) and carried.get("value") is not None:
+        # "e de 200?" after "vai passar de 250?": the dialogue carried the question, with the new number
+        cues = dataclasses.replace(
+            cues,
+            threshold=Decimal(str(carried["value"])),
+            threshold_kwh=carried.get("unit") == "kWh",
+            below=carried.get("direction") == "below",
+        )
     answers: list[Answer] = []
     for r in results:
         if r.disqualified:

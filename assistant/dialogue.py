@@ -188,6 +188,9 @@ _THAT_MONTH = re.compile(r"\b(?:nesse|desse|naquele|daquele|no mesmo|do mesmo|ne
 
 
 
+_BARE_NUMBER = re.compile(r"^\s*(?:e\s+)?(?:se\s+for\s+)?(?:de|a|o|pra|para)?\s*(?:r\$\s*)?(\d+(?:[.,]\d+)?)\s*(?:reais|kwh)?\s*[?!.]*\s*$")
+
+
 def _a_month(period: Any) -> bool:
     """A whole month other than the current one ("2026-10", "last_month")."""
     return isinstance(period, str) and (
@@ -226,6 +229,11 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
     if intent in ("consumption_summary", "forecast_bill") and period == "this_month":
         period = "current_cycle"
     threshold = extract_threshold(text)
+    bare = _BARE_NUMBER.match(norm)
+    if threshold is None and bare and follow_up == "same" and isinstance(prev_slots.get("threshold"), dict):
+        number = bare.group(1)
+        value = float(number.replace(".", "").replace(",", ".")) if "," in number else float(number)
+        threshold = {**prev_slots["threshold"], "value": value}  # "e de 200?": the same check, another number
     if threshold:
         slots["threshold"] = threshold
     if intent == "explain_bill":

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from assistant.engagement import engagement_request
 from assistant.i18n import has, t
 from assistant.masking import mask, mask_confirmation, mask_phone
-from assistant.router import Route
+from assistant.router import PHONE_ASK, Route
 from assistant.session import SessionState
-from assistant.text import basic_normalize
+from assistant.text import basic_normalize, normalize
 
 if TYPE_CHECKING:
     from assistant.deps import AssistantDeps
@@ -62,6 +62,8 @@ def apply_non_tool(deps: AssistantDeps, turn: _Turn, route: Route) -> None:
         reason = (
             "handoff.reason_topic" if _HUMAN_TOPIC.search(turn.text.lower()) else "handoff.reason_requested"
         )
+        if re.search(PHONE_ASK, normalize(turn.text)):
+            turn.reply = t("handoff.phone")  # the number asked for first, then the person offered here
         handoff(deps, turn, reason)
 
 

@@ -267,13 +267,20 @@ _APPLIANCE_BLAME = re.compile(
     r"\b(?:ar|ar-condicionado|chuveir\w*|geladeira|freezer)\b.{0,30}\b(?:culpa|pesando|comendo|responsavel|vilao)\b"
 )
 _THANKS = re.compile(r"\b(?:valeu|obrigad\w*|brigad\w*|agradec\w*|vlw|muito obrigad\w*)\b")
+# "quero ser atendido por telefone, qual o número?": the call centre's number, and a person offered
+PHONE_ASK = (
+    r"\b(?:atendid\w*|falar|ligar|atendimento)\b.{0,20}\bpor telefone\b|"
+    r"\b(?:qual|me passa|me passe|me da|tem)\b.{0,10}\b(?:o )?(?:telefone|numero|0800)\b.{0,25}"
+    r"\b(?:de voces|da cpfl|da central|do atendimento|do sac|pra ligar|para ligar|da distribuidora)\b"
+)
 _HANDOFF_ACTION = re.compile(
     r"\b(?:quero|desejo|gostaria de|preciso|vou) (?:registrar|abrir|fazer|formalizar) (?:uma )?(?:reclamacao|queixa)\b|"
     r"\breclamacao formal\b|"
     r"\b(?:abre|abra|abrir|registra|registre|registrar|faz|faca|fazer)\b.{0,20}\b(?:reclamacao|protocolo|chamado|"
     r"solicitacao|ocorrencia)\b.{0,15}\b(?:pra mim|para mim|por mim|entao|ai)\b|"
     r"\b(?:me passa|me passe|me transfere|me transfira|me encaminha)\b.{0,20}\b(?:alguem|pessoa|atendente|humano)\b|"
-    r"\b(?:alguem|atendente|pessoa)\b.{0,20}\b(?:me ligar|me liga|ligar pra mim|me retornar|falar comigo)\b"
+    r"\b(?:alguem|atendente|pessoa)\b.{0,20}\b(?:me ligar|me liga|ligar pra mim|me retornar|falar comigo)\b|"
+    + PHONE_ASK
 )
 # "vai passar de 250?", "fica abaixo de 180?": a number checked against the coming bill.
 _FUTURE_CHECK = re.compile(

@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.answers import compose, read_cues
+from assistant.dialogue import slots_for
 from assistant.render_detail import detail_text, step_value
+from assistant.session import SessionState
 from tests.text_sweep import text_problems
 from tools.types import Period, Provenance, Step, ToolResult, decimal_text
 
@@ -178,6 +180,18 @@ def test_tips_are_listed_not_counted() -> None:
     reply = _reply("efficiency_tips", value, "me da umas dicas")
     assert reply.startswith("Aqui vão 2 dicas para o seu consumo de 27/10/2026 a 25/11/2026:\n• ")
     assert "de 7,3 a 14,7 kWh por mês" in reply and "entre 2,0 e 5,0 kWh por mês" in reply
+
+
+def test_a_bare_number_after_a_yes_no_question_asks_the_same_question() -> None:
+    # "passa de 180?" then "e de 210?": the dialogue carries the check; 210 is inside the range
+    # (173,59-212,72) above the forecast 203,91: "provavelmente não" passa
+    state = SessionState(session_id="th")
+    state.last_intent = "forecast_bill"
+    state.last_slots = slots_for("passa de 180 reais?", "forecast_bill", state, "", TODAY)
+    assert state.last_slots["threshold"] == {"value": 180.0, "unit": "R$", "direction": "above"}
+    slots = slots_for("e de 210?", "forecast_bill", state, "same", TODAY)
+    assert slots["threshold"] == {"value": 210.0, "unit": "R$", "direction": "above"}
+    assert _reply("forecast_bill", FORECAST, "e de 210?", slots).startswith("**Provavelmente não** passa de R$ 210,00")
 
 
 def test_tips_lead_with_the_appliance_asked_about_even_without_a_tip_for_it() -> None:

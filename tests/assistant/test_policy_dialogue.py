@@ -255,6 +255,12 @@ def test_one_question_with_and_is_not_split() -> None:
     assert split_questions("quanto gastei ontem? e quanto vai dar a conta?") == ["quanto gastei ontem", "e quanto vai dar a conta?"]
 
 
+def test_asking_for_the_phone_number_gets_it_first_and_a_person_offered(tiny_assistant: Assistant) -> None:
+    (r,) = _talk(tiny_assistant, "phone-1", "prefiro resolver por telefone, me passa o numero da central")
+    assert r.reply.startswith("A central de atendimento da CPFL atende pelo telefone 0800 010 1010, 24 horas.")
+    assert r.handoff and not r.refused
+
+
 @pytest.mark.parametrize(
     ("text", "refused"),
     [
