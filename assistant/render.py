@@ -323,7 +323,7 @@ def render(
     """Reply (WhatsApp-sized), detail ("como calculei") and chart data."""
     parts = [render_one(intent, r, slots, audience) for r in results]
     reply = "\n\n".join(p for p in parts if p)
-    warnings = _warnings(results)
+    warnings = _warnings(results, already=reply)
     if warnings:
         reply += "\n" + warnings
     if any(_uses_reference_values(r) for r in results):
@@ -338,13 +338,14 @@ def render(
     return fit(reply), detail, charts
 
 
-def _warnings(results: list[ToolResult[Any]]) -> str:
+def _warnings(results: list[ToolResult[Any]], already: str = "") -> str:
+    """The caveats of the results, each once, leaving out one the reply already says."""
     texts = []
     for r in results:
         for issue in r.issues:
             if issue.severity == "warning" and has(issue.code):
                 txt = issue_text(issue.code, issue.data)
-                if txt not in texts:
+                if txt not in texts and txt not in already:
                     texts.append(txt)
     return "\n".join(f"⚠ {x}" for x in texts[:2])
 

@@ -217,7 +217,6 @@ _ASKED_TERM = re.compile(
     r"\b(?:o que (?:e|sao|significa|quer dizer)|significado de)\s+(?:essa tal de |esse tal de |a tal de |o tal de |"
     r"esse |essa |os |as |um |uma |o |a )?([a-z][a-z0-9]{1,11})\b"
 )
-_DEFINES: dict[str, re.Pattern[str]] = {}
 
 
 def _asked_term(question: str) -> str | None:
@@ -229,9 +228,7 @@ def _asked_term(question: str) -> str | None:
 def _defines(term: str) -> re.Pattern[str]:
     """A sentence that spells ``term`` out: the term, then its expansion in brackets, a colon or "é"."""
     # on the sentence as written: "DRC é" defines, "DIC e FIC" does not
-    pattern = re.compile(rf"\b{re.escape(term)}\b\W{{0,3}}(?:\(|:|=|é |são |significa |quer dizer )")
-    _DEFINES[term] = pattern
-    return pattern
+    return re.compile(rf"\b{re.escape(term)}\b\W{{0,3}}(?:\(|:|=|é |são |significa |quer dizer )")
 
 
 def _cues(question: str) -> dict[str, bool]:
@@ -321,6 +318,7 @@ def rank_sentences(
         t: math.log(1 + n / (1 + df.get(t, 0))) * (GENERIC_WEIGHT if t in GENERIC else 1.0) * (2.0 if t in focus_toks else 1.0)
         for t in q
     }
+    defines = _defines(term) if term else None  # compiled once per question, not per sentence
     scored: list[Scored] = []
     for x in sents:
         own = x.toks & q
@@ -332,7 +330,7 @@ def rank_sentences(
             bonus += 1.0  # "quanto tempo…?" is answered by the section on deadlines
         if cues["action"] and x.head_action and x.lead and overlap > 0:
             bonus += 1.0  # "o que eu faço?": the first step of the section on what to do
-        if term and _DEFINES.get(term, _defines(term)).search(x.text.lower()):
+        if defines is not None and defines.search(x.text.lower()):
             bonus += 2.0  # "o que é DRC?": the sentence that spells the term out ("DRC (Duração ...)", "DRC é")
         if cues["list"] and x.lead and x.head_toks & q:
             bonus += 1.0  # "quais são…": the section named by the question, from its start
