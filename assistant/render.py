@@ -28,7 +28,7 @@ from assistant.i18n import (
     t,
     upper_first,
 )
-from tools.api.calendar import add_months
+from tools.api.calendar import LOCAL_TZ, add_months
 from tools.types import Step, ToolResult, to_jsonable
 
 
@@ -41,15 +41,15 @@ def fmt_value(value: Any, unit: str = "") -> str:
         return str(value)
     if isinstance(value, bool):
         return "sim" if value else "não"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.datetime):  # an instant with its offset is shown in local time
+        return (value.astimezone(LOCAL_TZ) if value.tzinfo is not None else value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return format_date(value)
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", value):
-            return dt.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
+            return fmt_value(dt.datetime.fromisoformat(value))
         if re.fullmatch(r"\d{4}-\d{2}", value) and unit == "month":
             return format_month(value)
         try:

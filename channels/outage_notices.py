@@ -31,12 +31,12 @@ from channels.config import ChannelSettings
 from channels.proactive import in_quiet_hours, send_notice
 from tools.api import Scope, ToolContext, run_tool
 from tools.api import outage_notices as api
+from tools.api.calendar import LOCAL_TZ
 from tools.api.identity import alert_recipients
 from tools.errors import ToolError
 
 log = logging.getLogger(__name__)
 
-BRT = dt.timezone(dt.timedelta(hours=-3))
 MAX_PER_DAY = 4
 KINDS = ("outage_down", "outage_up")
 CHANNEL = "whatsapp"
@@ -102,7 +102,7 @@ def outage_notices(store: Any, settings: ChannelSettings, at: dt.datetime, state
     if at.tzinfo is None:
         raise ValueError("at must carry its UTC offset")
     home = Path(state_home) if state_home is not None else Path(store.home)
-    local = at.astimezone(BRT).replace(tzinfo=None)
+    local = at.astimezone(LOCAL_TZ).replace(tzinfo=None)
     ctx = ToolContext(store=store, scope=Scope.operator(), today=local.date() + dt.timedelta(days=1))
     try:
         plan = run_tool("outage_notice_plan", ctx, None, {"at": local}).value

@@ -19,13 +19,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from assistant.answers_engagement import action_text, digest_lines, goal_fields, join_and
 from assistant.i18n import format_brl, t
 from channels.config import ChannelSettings
 from channels.whatsapp import send_whatsapp
 from tools.api import Scope, ToolContext, run_tool
+from tools.api.calendar import LOCAL_TZ
 from tools.api.engagement import DIGEST_DEFAULT_HOUR
 from tools.api.identity import alert_recipients
 from tools.api.notices import (
@@ -85,7 +85,6 @@ def high_bill_alerts(store: Any, settings: ChannelSettings, installation_ids: li
 
 # ---------------------------------------------------------------------------------- engagement
 
-LOCAL_TZ = ZoneInfo("America/Sao_Paulo")
 QUIET_FROM_HOUR = 21  # no proactive message from 21h ...
 QUIET_UNTIL_HOUR = 8  # ... to 8h (local)
 

@@ -127,7 +127,10 @@ _ASKS_DEFINITION = re.compile(r"\b(?:o que e|o que sao|o que significa|que e iss
 _ASKS_AMOUNT = re.compile(r"\b(?:quanto|quanta|quantos|quantas|qual o valor|qual a multa|qual o juros|percentual)\b")
 _ASKS_LIST = re.compile(r"\b(?:quais|quais sao|quais os|quais as|que tipos?)\b")
 _ASKS_HOUR = re.compile(r"\b(?:que horas|horario|horarios|a noite|de madrugada)\b")
-_ASKS_ACTION = re.compile(r"\b(?:o que (?:eu )?(?:faco|fazer|devo fazer)|como (?:faco|fazer|pe[cd]o|pedir|reclamar))\b")
+_ASKS_ACTION = re.compile(
+    r"\b(?:o que (?:eu )?(?:faco|fazer|devo fazer)|como (?:e que )?(?:eu |a gente |que eu )?"
+    r"(?:faco|fazer|faz|pe[cd]o|pedir|reclamar|solicito|solicitar|consigo))\b"
+)
 
 _PROHIBITION = re.compile(r"\b(?:proibid\w*|vedad\w*|nao (?:e )?permitid\w*)")
 

@@ -7,7 +7,6 @@ logic here); this module only serialises them and lays them out as tables.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -15,10 +14,9 @@ import pandas as pd
 
 from assistant.i18n import has, t
 from assistant.render import fmt_value
+from tools.api.calendar import LOCAL_TZ
 from tools.api.export import service_orders
 from tools.types import ToolResult
-
-_LOCAL = dt.timezone(dt.timedelta(hours=-3))  # America/Sao_Paulo (no DST since 2019)
 
 
 def orders_for(result: ToolResult[Any], include_tamper_without_drop: bool = False) -> list[dict[str, Any]]:
@@ -59,7 +57,7 @@ def outbox_frame(result: ToolResult[Any]) -> pd.DataFrame:
         return t(key) if has(key) else rtype
 
     def when(x: Any) -> str:
-        local = x.astimezone(_LOCAL) if x.tzinfo is not None else x
+        local = x.astimezone(LOCAL_TZ) if x.tzinfo is not None else x
         return f"{local:%d/%m/%Y %H:%M}"
 
     rows = [

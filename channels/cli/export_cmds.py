@@ -22,6 +22,7 @@ import click
 from assistant.i18n import format_date, format_number, t
 from channels.cli import main
 from channels.cli.common import echo_json, home_of, require_home
+from tools.api.calendar import LOCAL_TZ
 from tools.api.export import export_powerbi
 from tools.api.service_requests import export_outbox
 
@@ -75,6 +76,6 @@ def export_powerbi_cmd(ctx: click.Context, out: Path, formats: tuple[str, ...], 
 @click.pass_context
 def export_outbox_cmd(ctx: click.Context, all_rows: bool, ack: bool) -> None:
     """Service requests opened by the assistant, one JSON line each (see docs/outbox.md)."""
-    at = dt.datetime.now(dt.timezone(dt.timedelta(hours=-3))) if ack else None
+    at = dt.datetime.now(LOCAL_TZ) if ack else None
     for record in export_outbox(home_of(ctx), pending_only=not all_rows, acknowledge_at=at):
         click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))

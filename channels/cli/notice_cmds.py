@@ -9,6 +9,7 @@ import click
 
 from channels.cli import main
 from channels.cli.common import echo_json, home_of, parse_now, require_home
+from tools.api.calendar import LOCAL_TZ
 
 
 @main.command("outage-notices")
@@ -23,7 +24,7 @@ def outage_notices_cmd(ctx: click.Context, now_text: str | None, as_json: bool) 
     from channels.outage_notices import outage_notices
     from tools.api.admin import open_store
 
-    now = parse_now(now_text) or dt.datetime.now(dt.timezone(dt.timedelta(hours=-3)))
+    now = parse_now(now_text) or dt.datetime.now(LOCAL_TZ)
     settings = ChannelSettings(home=str(require_home(ctx)))
     store = open_store(home_of(ctx), read_only=True)
     outcomes = outage_notices(store, settings, now)

@@ -65,7 +65,7 @@ rows = [
     {
         "priority": ui.code_label("ui.handoff_priority", str(h["summary"].get("priority") or "normal")),
         "id": h["id"],
-        "created_at": fmt_value(str(h["created_at"])[:16].replace("T", " ")),
+        "created_at": fmt_value(str(h["created_at"])),
         "channel": ui.code_label("ui.channel", str(h["channel"])),
         "reason": h["summary"].get("reason", h["reason"]),
         "identified": bool(h["summary"].get("identified")),

@@ -49,6 +49,8 @@ from tools.types import Period
 Posto = Literal["ponta", "intermediario", "fora_ponta"]
 
 _DAY = dt.timedelta(days=1)
+#: local time of the distributor's customers (America/Sao_Paulo: UTC-3, no DST since 2019)
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=-3), "BRT")
 
 # ----------------------------------------------------------------------------- holidays
 
