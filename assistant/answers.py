@@ -94,6 +94,13 @@ _THRESHOLD = re.compile(
     r"abaixo d[eo]s?|menos d[eo]|ficar abaixo d[eo]s?|fica abaixo d[eo]s?|ficar em menos d[eo])\s*"
     r"(?:r\$\s*)?(?P<num>\d{2,6}(?:[.,]\d{1,2})?)\s*(?P<unit>kwh|reais|conto|pila|r\$)?"
 )
+_DEFINE = re.compile(
+    r"\b(o que (e|significa|quer dizer|seria|seriam|sao)|que e (isso|esse|essa)|significa|quer dizer|"
+    r"taxa de que|cobranca de que|(e|sao) o que|o que vem a ser|pra que serve|para que serve|"
+    r"tal de|por que (eu )?(pago|paguei|pagar|pagando|to pagando|estou pagando)|por que (veio|vem|tem|cobra\w*)|e da cpfl)\b"
+)
+# the unit asked about ("o que é kWh", "o que significa quilowatt-hora"), not a quantity ("300 kwh")
+_KWH_TERM = re.compile(r"(?<!\d )\b(?:kwh|quilowatt[- ]?hora|kilowatt[- ]?hora)\b")
 _LINES = (
     ("scee", r"\bscee\b|energia compensada|compensad[ao]"),
     ("fio_b", r"\bfio b\b"),
@@ -128,6 +135,9 @@ def read_cues(text: str) -> Cues:
         kwh = m.group("unit") == "kwh"
         below = bool(re.match(r"(abaixo|menos|fica|ficar)", m.group("dir")))
     line = next((key for key, pat in _LINES if re.search(pat, s)), None)
+    define = bool(_DEFINE.search(s))
+    if line is None and define and _KWH_TERM.search(s):
+        line = "kwh"  # "o que é kWh?": the unit itself, the same definition on every path
     count = None
     mc = re.search(r"\b(\d|duas|dois|tres|quatro|cinco)\s+dicas?\b", s)
     if mc:
@@ -139,14 +149,7 @@ def read_cues(text: str) -> Cues:
         threshold_kwh=kwh,
         below=below,
         line=line,
-        define=bool(
-            re.search(
-                r"\b(o que (e|significa|quer dizer|seria|seriam|sao)|que e (isso|esse|essa)|significa|quer dizer|"
-                r"taxa de que|cobranca de que|(e|sao) o que|o que vem a ser|pra que serve|para que serve|"
-                r"tal de|por que (eu )?(pago|paguei|pagar|pagando|to pagando|estou pagando)|por que (veio|vem|tem|cobra\w*)|e da cpfl)\b",
-                s,
-            )
-        ),
+        define=define,
         lines=bool(
             re.search(
                 r"linha (a|por) linha|item (a|por) item|cada (cobranca|item|linha|valor)|detalh|destrinch|"
@@ -551,6 +554,8 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
             out.append(t("answer.bill.line_value", amount=_join_and([money(a) for a in amounts]), **f))
         else:
             out.append(t("answer.bill.line_absent", **f))
+    elif line == "kwh":
+        out.append(t("answer.bill.kwh_value", **f))
     elif line == "icms":
         out.append(
             t("answer.bill.icms_value", rate=pct(v.get("icms_rate")), amount=brl(v.get("icms_rs")), **f)
@@ -646,7 +651,7 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         if not cues.meter and not cues.appliance:
             nxt = t("answer.next.explain_bill")
         out = _bill_line(result, v, f, cues.line)
-        if cues.why and change:
+        if cues.why and change and cues.line != "kwh":
             out.append(t("answer.bill.change_up" if change > 0 else "answer.bill.change_down", **f))
         return Answer(out + extra, next_step=nxt)
     if cues.why or cues.meter:
@@ -1354,7 +1359,7 @@ def knowledge_answer(
     if not top:
         return _define_term(cues) or ""
     first = _define_term(cues)
-    rest = top
+    rest = [] if cues.line == "kwh" else top  # the unit's definition stands alone (no article is about it)
     if first is None:
         others = [p for p in [*passages[1:], *context] if p.get("article_id") == top_id]
         others.sort(key=_chunk_position)

@@ -174,8 +174,15 @@ def _resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tu
     return route, ""
 
 
-def knowledge_query(text: str, state: SessionState, follow_up: str) -> str:
+#: the topic a router rule already recognised, carried into the knowledge search ("tô sem luz ainda desde
+#: as 3 da tarde" is about an outage now, not about "tarde")
+RULE_TOPICS = {"outage_now": "sem energia só na minha casa, disjuntor"}
+
+
+def knowledge_query(text: str, state: SessionState, follow_up: str, rule: str = "") -> str:
     """The knowledge search for this message: a follow-up carries the conversation's topic."""
+    if rule in RULE_TOPICS:
+        return f"{RULE_TOPICS[rule]} {text}"
     if follow_up != "knowledge":
         return text
     prev = state.last_slots.get("query") if state.last_intent == "search_knowledge" else None

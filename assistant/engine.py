@@ -172,6 +172,7 @@ class _Turn:
     )
     slot_text: str = ""  # text the slots are read from (the clarified question plus the answer)
     knowledge_query: str = ""  # the knowledge search run (a follow-up carries the conversation's topic)
+    rule: str = ""  # the router rule that decided the intent ("" = the classifier)
 
 
 class Assistant:
@@ -379,7 +380,7 @@ class Assistant:
             route, turn.follow_up = dialogue.resolve(turn.text, route, state, self.deps.data_today())
             if state.audience == "operator":
                 route = operator_route(turn.text, route)
-        turn.intent = route.intent
+        turn.intent, turn.rule = route.intent, route.rule
         if route.intent == service_requests.INTENT:
             service_requests.propose(self, turn)
             return
@@ -523,7 +524,7 @@ class Assistant:
     # ------------------------------------------------------------------ tools
     def _call_tools(self, turn: _Turn, intent: str) -> None:
         if intent == "search_knowledge":
-            turn.knowledge_query = dialogue.knowledge_query(turn.text, turn.state, turn.follow_up)
+            turn.knowledge_query = dialogue.knowledge_query(turn.text, turn.state, turn.follow_up, turn.rule)
             self._knowledge(turn, turn.knowledge_query)
             return
         if turn.state.audience == "operator" and operator_answers.handles(intent, turn.slots):

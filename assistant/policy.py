@@ -176,6 +176,7 @@ _CUSTOMER_WRITE = re.compile(
     r"zera|zere|zerar|cancela|cancele|cancelar|apaga|apague|apagar|deleta|delete|deletar|exclui|exclua|excluir|remove|"
     r"remova|remover|estorna|estorne|estornar|anula|anule|anular|perdoa|perdoe|perdoar|abona|abone|abonar|desativa|"
     r"desative|desativar|desabilita|desabilite|libera|libere|aprova|aprove|aprovar|concede|conceda|conceder|"
+    r"(?<!a )(?<!da )(?<!na )(?<!uma )(?:troca|troque|trocar)|"
     r"(?:re)?tir(?:a|e|ar)\b(?!(?:\s+\w+){0,3}?\s+(?:duvidas?|segunda|2a?|foto|print|copia|extrato)\b))\b"
     rf"(?:\s+\w+){{0,6}}?\s+{_WRITE_OBJECTS}\b"
 )
@@ -187,6 +188,13 @@ _CHARGE_REMOVAL = re.compile(
     r"\bme\s+(?:da|de|dar|faz|faca|fazer)\s+(?:um|uma|algum|alguma|esse|o)?\s*(?:desconto|abatimento)\b|"
     r"\b(?:da|de|faz|faca)\s+(?:um|uma|algum|alguma)\s+(?:desconto|abatimento)\b.{0,20}\b(?:minha|meu|nessa|nesta|dessa)\b"
 )
+# "apaga meus dados": the LGPD right to deletion, asked as an order (the assistant cannot delete)
+_DATA_DELETION = re.compile(
+    r"\b(?:apaga|apague|apagar|apaguem|exclui|exclua|excluir|excluam|deleta|delete|deletar|elimina|elimine|eliminar|"
+    r"eliminem|remove|remova|remover|removam|some com|sumam com)\b(?:\s+\w+){0,3}?\s+(?:dados|cadastro|informac\w*)\b"
+)
+# "troca o vencimento pro dia 20": the due date is the customer's choice, asked through the channels
+_DUE_DATE_CHANGE = re.compile(r"\bvencimento\b")
 # a question about a process or a hypothesis, not an order: "como mudo o titular?", "se eu mudar..."
 _WRITE_CONTEXT = re.compile(r"\b(?:como|se|quando|pq|porque|por que|eles|ela|ele|quem|onde|nao)\b(?:\s+\w+){0,3}\s*$")
 
@@ -244,10 +252,23 @@ def emergency_kind(norm: str) -> str | None:
 
 def write_request(norm: str) -> bool:
     """A customer asking the assistant to change a reading, a bill, a charge or a register."""
-    for m in (*_CUSTOMER_WRITE.finditer(norm), *_CHARGE_REMOVAL.finditer(norm)):
-        if not _WRITE_CONTEXT.search(norm[: m.start()]):
-            return True
+    return _ordered(norm, _CUSTOMER_WRITE, _CHARGE_REMOVAL, _DATA_DELETION)
+
+
+def _ordered(norm: str, *patterns: re.Pattern[str]) -> bool:
+    """One of ``patterns`` as an order, not inside a question about the process ("como apago…?")."""
+    for pattern in patterns:
+        for m in pattern.finditer(norm):
+            if not _WRITE_CONTEXT.search(norm[: m.start()]):
+                return True
     return False
+
+
+def write_kind(norm: str) -> str:
+    """Which decline a write request gets: deleting one's data (LGPD), the due date, or any other change."""
+    if _ordered(norm, _DATA_DELETION):
+        return "data_deletion"
+    return "due_date" if _DUE_DATE_CHANGE.search(norm) else "write"
 
 
 def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:
@@ -260,7 +281,7 @@ def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:
     if kind:
         return Screen("emergency", kind)
     if write_request(norm) and not engagement_request(norm):  # a goal or a subscription is the customer's own
-        return Screen("decline", "write", "write_not_allowed")
+        return Screen("decline", write_kind(norm), "write_not_allowed")
     if refusal_rule:
         if refusal_rule in ("authority_claim",):
             return Screen("decline", "staff_claim", "other_customer")

@@ -236,6 +236,29 @@ _PROCESS_QUESTION = re.compile(
     r"\b(?:quero|vou) aderir\b.{0,20}\bcomo\b|"
     r"\b(?:qual|que) (?:e |eh )?(?:o )?horario (?:e |eh |de )?(?:a )?(?:ponta|pico)\b|\bque horas? (?:e|comeca|vai) (?:a )?(?:ponta|pico)\b"
 )
+# An outage happening now ("tô sem luz agora") asks what to do, not the month's indicators; a breaker that
+# keeps tripping is the house's own installation. Both are answered from the knowledge base.
+_OUTAGE_NOW = re.compile(
+    r"\b(?:to|tou|estou|estamos|tamo|tamos|ta|esta|continua|continuo|seguimos|sigo|fiquei|ficamos)\s+(?:aqui\s+)?sem\s+"
+    r"(?:luz|energia|forca)\b(?=.{0,40}\b(?:agora|ainda|so (?:na|aqui)|vizinh\w*|desde|neste momento|nesse momento|"
+    r"o que (?:eu )?(?:faco|fazer)))|"
+    r"\b(?:acabou|caiu|faltou)\s+a\s+(?:luz|energia)\b.{0,25}\b(?:agora|neste momento|nesse momento|so (?:na|aqui))\b"
+)
+_PAST_PERIOD = re.compile(
+    r"\b(?:ontem|anteontem|semana passada|mes passado|ano passado|janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|"
+    r"setembro|outubro|novembro|dezembro|compensa\w*|dic|fic|quantas vezes|quanto tempo fiquei)\b"
+)
+_BREAKER_TRIPS = re.compile(
+    r"\bdisjuntor\w*\b.{0,40}\b(?:desarm\w*|cai|caindo|caiu|desliga|desligando|pula|pulando)\b|"
+    r"\b(?:desarm\w*)\b.{0,30}\bdisjuntor\w*\b"
+)
+# reporting someone else's energy theft is a question about how to report it, not a request for their data
+_THEFT_REPORT = re.compile(
+    r"\b(?:denunc\w*|dedur\w*|report\w*|avis\w*|comunic\w*)\b.{0,50}\b(?:gato|gatos|gatonet|ligac\w* (?:irregular\w*|clandestin\w*)|"
+    r"furto|furtando|roub\w* (?:de )?(?:energia|luz)|desvi\w*)\b|"
+    r"\b(?:gato|gatos|ligac\w* (?:irregular\w*|clandestin\w*)|furt\w*|roub\w* (?:de )?(?:energia|luz)|desvi\w*)\b.{0,60}"
+    r"\b(?:denunc\w*|dedur\w*|report\w*|anonim\w*|sem me identificar)\b"
+)
 _SOCIAL_TARIFF = re.compile(r"\btarifa social\b|\bbaixa renda\b|\bbolsa familia\b|\bcadunico\b|\bsalario minimo\b|\bbeneficio\b")
 # Rules of late payment and refunds ("quanto vou pagar de multa?", "devolvem em dobro?"): the knowledge base.
 _RULE_MONEY = re.compile(
@@ -688,6 +711,10 @@ class OfflineRouter:
             return Route("handoff_to_agent", 1.0, rule="handoff_action")
         if _CREDIT_RULE.search(s):
             return Route("search_knowledge", 1.0, rule="credit_rule")
+        if _THEFT_REPORT.search(s):
+            return Route("search_knowledge", 1.0, rule="theft_report")
+        if (_OUTAGE_NOW.search(s) and not _PAST_PERIOD.search(s)) or _BREAKER_TRIPS.search(s):
+            return Route("search_knowledge", 1.0, rule="outage_now")
         if _DEBT_DEAL.search(s):
             return Route("handoff_to_agent", 1.0, rule="debt_deal")
         if _RULE_MONEY.search(s) and not re.search(r"\b(?:minha|na) (?:conta|fatura) (?:de|veio)\b", s):
