@@ -702,7 +702,7 @@ class _Batch:
             meta = tuple(c for c in ("interval_min", "quality") if c in self.scan.columns)
             try:
                 runs = ingest_fast.group_runs(
-                    ingest_fast.read_bytes(self.scan.path),
+                    ingest_fast.mapped(self.scan.path),
                     columns=self.scan.columns,
                     delim=self.scan.delim,
                     slot_field=spec.slot_field,
@@ -822,8 +822,11 @@ class _Batch:
             )
         except duckdb.Error as exc:  # a line the reader cannot parse (the staged path keeps it apart)
             raise _NeedsStaging(f"scan failed: {type(exc).__name__}") from exc
+        # keys counted by their hash: equal keys share it, so a repeated key is never missed (a
+        # collision only sends the input to the slower path)
         bad, n, rows, keys = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT _ok), sum(_n), count(*), count(DISTINCT (installation_id, ts)) FROM {new}"
+            f"SELECT count(*) FILTER (WHERE NOT _ok), sum(_n), count(*), count(DISTINCT hash(installation_id, ts)) "
+            f"FROM {new}"
         ).fetchall()[0]
         if runs is not None and keys != rows:
             return None  # runs that repeat a key: the SQL grouping may merge them

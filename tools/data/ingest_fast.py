@@ -28,6 +28,7 @@ with SQL. Nothing here decides whether a record is valid: the caller's checks ru
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class Declined(Exception):
     """The file is not in the plain export form :func:`group_runs` handles (the reason)."""
 
 
-def read_plain(data: bytes, columns: Sequence[str], delim: str) -> pa.Table:
+def read_plain(data: bytes | mmap.mmap, columns: Sequence[str], delim: str) -> pa.Table:
     """Every field of a plain CSV (``data`` with its header line) as text, or :class:`Declined`."""
     if data.find(b'"') >= 0 or data.find(b"\r") >= 0:
         raise Declined("quotes or carriage returns")
@@ -135,7 +136,7 @@ def _slots(a: pa.Array, codes: Sequence[str]) -> np.ndarray:
 
 
 def group_runs(
-    data: bytes,
+    data: bytes | mmap.mmap,
     *,
     columns: Sequence[str],
     delim: str,
@@ -191,14 +192,13 @@ def group_runs(
     seen = np.bitwise_or.reduceat(np.left_shift(np.int64(1), slot), first_rec)
     if not bool((np.bitwise_count(seen) == sizes).all()):
         raise Declined("a slot repeats inside a run")
-    run = np.cumsum(run_flag, dtype=np.int64)
-    run -= 1
+    # cell of each record, slot-major (each slot's cells contiguous): slot * n_runs + run
+    cell = np.cumsum(run_flag, dtype=np.int64)
+    cell -= 1
+    cell += slot * n_runs
     nslots = len(codes)
-    run *= nslots
-    run += slot
     flat = np.zeros(n_runs * nslots, dtype=np.float64)
-    flat[run] = value
-    cells = flat.reshape(n_runs, nslots)
+    flat[cell] = value
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for c in key_fields:
         col = pa.chunked_array(keys[c], type=pa.string())
@@ -207,13 +207,18 @@ def group_runs(
     for i in range(nslots):
         if (any_seen >> i) & 1:
             absent = ((seen >> i) & 1) == 0
-            out[f"_v{i}"] = pa.array(cells[:, i], type=pa.float64(), mask=absent if absent.any() else None)
+            cells = flat[i * n_runs : (i + 1) * n_runs]
+            out[f"_v{i}"] = pa.array(cells, type=pa.float64(), mask=absent if absent.any() else None)
         else:
             out[f"_v{i}"] = pa.nulls(n_runs, type=pa.float64())
     out["_n"] = pa.array(sizes.astype(np.int64))
     return pa.table(out)
 
 
-def read_bytes(path: Path) -> bytes:
+def mapped(path: Path) -> mmap.mmap:
+    """The file's bytes, mapped read-only (no copy); :class:`Declined` for an empty file."""
     with path.open("rb") as f:
-        return f.read()
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError as exc:  # an empty file cannot be mapped
+            raise Declined("empty file") from exc
