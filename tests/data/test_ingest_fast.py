@@ -82,6 +82,20 @@ def test_a_run_split_by_the_parse_blocks_is_one_row(monkeypatch):
     assert _rows(t) == EXPECTED_RUNS
 
 
+def test_a_run_over_many_parse_blocks_is_one_row(monkeypatch):
+    # ten channels of one interval, 40-42 bytes a line, in blocks of 64 bytes: the run crosses
+    # batches that hold nothing but its records
+    monkeypatch.setattr(ingest_fast, "BLOCK_SIZE", 64)
+    values = {"AE_FWD": "11", "AE_REV": "2", "RE_Q1": "3", "RE_Q2": "0", "RE_Q3": "0", "RE_Q4": "4"}
+    values |= {"V_A": "127.5", "V_B": "126.0", "I_A": "1.25", "I_B": "0.5"}
+    lines = [f"UC002,2026-10-01 00:00:00,15,{ch},{v},0" for ch, v in values.items()]
+    t = _runs([*lines, LINES[4]])
+    d = t.to_pydict()
+    assert d["_n"] == [10, 1] and d["_iid"] == ["UC002", "UC002"]
+    assert [d[f"_v{i}"][0] for i in range(12)] == [11, 2, 3, 0, 0, 4, 127.5, 126.0, None, 1.25, 0.5, None]
+    assert d["_ts_raw"] == ["2026-10-01 00:00:00", "2026-10-01 00:30:00"]
+
+
 def test_records_of_one_key_apart_make_two_runs():
     # the key (UC001, 00:00) comes back after 00:15: two runs (the ingest sees the repeated key)
     t = _runs([LINES[0], LINES[3], LINES[1]])
@@ -102,6 +116,7 @@ def test_a_different_quality_text_starts_a_run():
     [
         [LINES[0], 'UC001,2026-10-01 00:00:00,15,V_A,"127.4",0'],  # a quote
         [LINES[0] + "\r", LINES[1] + "\r"],  # CRLF
+        [LINES[0], LINES[1].replace("V_A", "V_A\x00")],  # NUL byte
         [LINES[0], "", LINES[1]],  # blank line
         [LINES[0], LINES[1] + ",extra"],  # a 7th field
         [LINES[0], "UC001,2026-10-01 00:00:00,15,ae_fwd,52,0"],  # slot text not exactly a code
@@ -118,7 +133,7 @@ def test_a_different_quality_text_starts_a_run():
         ["UC001,,15,AE_FWD,5,0"],  # empty timestamp
         [],  # no record
     ],
-    ids=range(17),
+    ids=range(18),
 )
 def test_anything_but_a_plain_file_is_declined(lines):
     with pytest.raises(ingest_fast.Declined):

@@ -8,14 +8,14 @@ keys and need no hash table. :func:`group_runs` builds that grouping with Arrow 
 the file is parsed by ``pyarrow.csv`` (every field text), runs are found by comparing each
 record with the previous one, and each record's value lands in its run's cell with one scatter.
 
-Contract. :func:`group_runs` returns either ``None`` (it declines: the caller groups the file the
-usual way) or a table with one row per run of adjacent records with the same raw key:
+Contract. :func:`group_runs` either raises :class:`Declined` (the caller groups the file the
+usual way) or returns a table with one row per run of adjacent records with the same raw key:
 ``_iid``, ``_ts_raw`` and one ``_<field>`` text per key field of ``meta`` (as in the file),
 ``_v<i>`` (DOUBLE, the value of slot ``i``; null when the run has no record of that slot) and
 ``_n`` (records in the run). It returns a table only when, for every record,
 
-* the file is plain (UTF-8, no quote, no carriage return, no blank line, every line with the
-  header's number of fields), so Arrow and DuckDB's ``read_csv`` read the same texts;
+* the file is plain (UTF-8, no quote, carriage return or NUL byte, no blank line, every line
+  with the header's number of fields), so Arrow and DuckDB's ``read_csv`` read the same texts;
 * the slot text is exactly one of ``codes`` and no run holds one slot twice;
 * the value is digits with at most one inner decimal point (no sign, exponent, space, ``nan``
   or ``inf``): DuckDB's ``TRY_CAST(... AS DOUBLE)`` and Arrow's cast then give the same double,
@@ -24,12 +24,16 @@ usual way) or a table with one row per run of adjacent records with the same raw
 The rows are then the scan path's groups *when the runs' keys are distinct*; the caller checks
 that (a key of two runs means records of one key that are not adjacent) and otherwise groups
 with SQL. Nothing here decides whether a record is valid: the caller's checks run on the rows.
+
+The file is mapped, not copied (:func:`mapped`; it must not change while it is read, as for the
+sha256 taken before), and parsed in blocks of :data:`BLOCK_SIZE` whose memory the next block
+reuses: on this machine first-touched pages cost more than the parse.
 """
 
 from __future__ import annotations
 
 import mmap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +41,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-#: Parse block (bytes): blocks are parsed on Arrow's threads.
-BLOCK_SIZE = 1 << 22
+#: Parse block (bytes): one record batch each.
+BLOCK_SIZE = 1 << 20
 
 
 class Declined(Exception):
     """The file is not in the plain export form :func:`group_runs` handles (the reason)."""
 
 
-def read_plain(data: bytes | mmap.mmap, columns: Sequence[str], delim: str) -> pa.Table:
-    """Every field of a plain CSV (``data`` with its header line) as text, or :class:`Declined`."""
-    if data.find(b'"') >= 0 or data.find(b"\r") >= 0:
-        raise Declined("quotes or carriage returns")
+def read_plain(data: bytes | mmap.mmap, columns: Sequence[str], delim: str) -> Iterator[pa.RecordBatch]:
+    """Every field of a plain CSV (``data`` with its header line) as text, batch after batch (a
+    batch's memory is reused by the next: fresh pages are costly here), or :class:`Declined`."""
+    if data.find(b'"') >= 0 or data.find(b"\r") >= 0 or data.find(b"\x00") >= 0:
+        raise Declined("quotes, carriage returns or NUL bytes")
     try:
-        return pacsv.read_csv(
-            pa.py_buffer(data),
+        reader = pacsv.open_csv(
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=list(columns), block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
@@ -67,6 +72,7 @@ def read_plain(data: bytes | mmap.mmap, columns: Sequence[str], delim: str) -> p
                 quoted_strings_can_be_null=False,
             ),
         )
+        yield from reader
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise Declined(f"parse: {exc}") from exc
 
@@ -147,71 +153,85 @@ def group_runs(
 ) -> pa.Table:
     """Runs of adjacent records with the same raw key, one row each (see the module docstring);
     :class:`Declined` when the file is not in that form. ``data`` is the whole file (header
-    line first), ``columns`` its canonical header."""
-    if len(codes) > 62:
+    line first), ``columns`` its canonical header.
+
+    Each parse batch gives its runs' rows (key texts, slot bit mask, record count, cells); a run
+    cut by the batch end goes on in the next batch, whose first segment is then folded into it."""
+    nslots = len(codes)
+    if nslots > 62:
         raise Declined("too many slots")
-    table = read_plain(data, columns, delim)
-    n = table.num_rows
-    if n == 0:
-        raise Declined("no records")
     key_fields = ["installation_id", "ts", *meta]
-    new_run: list[np.ndarray] = []  # per batch: record starts a run
-    slots: list[np.ndarray] = []
-    values: list[np.ndarray] = []
     keys: dict[str, list[pa.Array]] = {c: [] for c in key_fields}
+    seen: list[np.ndarray] = []  # per batch, per run: slots seen (bit mask)
+    sizes: list[np.ndarray] = []  # records
+    cells: list[np.ndarray] = []  # (runs, nslots) values
     previous: dict[str, object] = {}
-    for batch in table.to_batches():
-        if batch.num_rows == 0:
+    for batch in read_plain(data, columns, delim):
+        nb = batch.num_rows
+        if nb == 0:
             continue
-        cols = {c: batch.column(batch.schema.get_field_index(c)) for c in key_fields}
+        cols = {c: batch.column(c) for c in key_fields}
         for c in ("installation_id", "ts"):
             if int(np.diff(_text_buffers(cols[c])[0]).min()) < 1:
                 raise Declined(f"empty {c}")
-        starts = np.empty(batch.num_rows, dtype=bool)
+        starts = np.empty(nb, dtype=bool)
         same = starts[1:]
         same[:] = True
         for c in key_fields:
             same &= _same_as_previous(cols[c])
         np.logical_not(same, out=same)
-        first = {c: cols[c][0].as_py() for c in key_fields}
-        starts[0] = not previous or any(first[c] != previous[c] for c in key_fields)
-        previous = {c: cols[c][batch.num_rows - 1].as_py() for c in key_fields}
-        take = pa.array(np.flatnonzero(starts))
+        starts[0] = not previous or any(cols[c][0].as_py() != previous[c] for c in key_fields)
+        previous = {c: cols[c][nb - 1].as_py() for c in key_fields}
+        first = np.flatnonzero(starts)
         for c in key_fields:
-            keys[c].append(cols[c].take(take))
-        new_run.append(starts)
-        slots.append(_slots(batch.column(batch.schema.get_field_index(slot_field)), codes))
-        values.append(_values(batch.column(batch.schema.get_field_index(value_field))))
-    run_flag = np.concatenate(new_run)
-    slot = np.concatenate(slots)
-    value = np.concatenate(values)
-    first_rec = np.flatnonzero(run_flag)
-    n_runs = len(first_rec)
-    sizes = np.diff(np.append(first_rec, n))
-    # slots seen by each run as a bit mask: one bit per record unless a slot repeats
-    seen = np.bitwise_or.reduceat(np.left_shift(np.int64(1), slot), first_rec)
-    if not bool((np.bitwise_count(seen) == sizes).all()):
+            keys[c].append(cols[c].take(pa.array(first)))
+        slot = _slots(batch.column(slot_field), codes)
+        value = _values(batch.column(value_field))
+        # segments of the batch: its runs, after the end of the previous batch's last run if any
+        cont = not starts[0]
+        seg = np.concatenate(([0], first)) if cont else first
+        segment = np.cumsum(starts, dtype=np.int64)
+        if not cont:
+            segment -= 1
+        bits = np.bitwise_or.reduceat(np.left_shift(np.int64(1), slot), seg)
+        size = np.diff(np.append(seg, nb))
+        block = np.zeros(len(seg) * nslots, dtype=np.float64)
+        segment *= nslots
+        segment += slot
+        block[segment] = value
+        rows = block.reshape(len(seg), nslots)
+        if cont:  # fold the first segment into the run it continues (absent cells hold 0)
+            last = next(k for k in range(len(seen) - 1, -1, -1) if len(seen[k]))
+            seen[last][-1] |= bits[0]
+            sizes[last][-1] += size[0]
+            cells[last][-1] += rows[0]
+            bits, size, rows = bits[1:], size[1:], rows[1:]
+        seen.append(bits)
+        sizes.append(size)
+        cells.append(rows)
+    if not seen:
+        raise Declined("no records")
+    all_seen = np.concatenate(seen)
+    all_sizes = np.concatenate(sizes)
+    # one bit per record unless a slot repeats inside a run
+    if not bool((np.bitwise_count(all_seen) == all_sizes).all()):
         raise Declined("a slot repeats inside a run")
-    # cell of each record, slot-major (each slot's cells contiguous): slot * n_runs + run
-    cell = np.cumsum(run_flag, dtype=np.int64)
-    cell -= 1
-    cell += slot * n_runs
-    nslots = len(codes)
-    flat = np.zeros(n_runs * nslots, dtype=np.float64)
-    flat[cell] = value
+    all_cells = np.concatenate(cells)
+    n_runs = len(all_sizes)
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for c in key_fields:
-        col = pa.chunked_array(keys[c], type=pa.string())
-        out["_iid" if c == "installation_id" else "_ts_raw" if c == "ts" else f"_{c}"] = col
-    any_seen = np.bitwise_or.reduce(seen)
+        out["_iid" if c == "installation_id" else "_ts_raw" if c == "ts" else f"_{c}"] = pa.chunked_array(
+            keys[c], type=pa.string()
+        )
+    any_seen = int(np.bitwise_or.reduce(all_seen))
     for i in range(nslots):
         if (any_seen >> i) & 1:
-            absent = ((seen >> i) & 1) == 0
-            cells = flat[i * n_runs : (i + 1) * n_runs]
-            out[f"_v{i}"] = pa.array(cells, type=pa.float64(), mask=absent if absent.any() else None)
+            absent = ((all_seen >> i) & 1) == 0
+            col = np.ascontiguousarray(all_cells[:, i])
+            out[f"_v{i}"] = pa.array(col, type=pa.float64(), mask=absent if absent.any() else None)
         else:
             out[f"_v{i}"] = pa.nulls(n_runs, type=pa.float64())
-    out["_n"] = pa.array(sizes.astype(np.int64))
+    out["_n"] = pa.array(all_sizes.astype(np.int64))
     return pa.table(out)
 
 
