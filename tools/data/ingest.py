@@ -23,7 +23,9 @@ loop touches individual records. Interval-data CSV jobs first take the *scan pat
 (``_Batch._pivot_scan``): the file is read by the pivot itself, nothing staged, and the checks
 run per pivoted row; any record it cannot accept as the staged path would (and any conflict with
 stored data) sends the file to the staged path, so outputs are the same either way
-(``tests/data/test_ingest_scan.py``).
+(``tests/data/test_ingest_scan.py``). A plain CSV export in its own order (records of one key
+adjacent) is grouped by :mod:`tools.data.ingest_fast` (runs of equal keys, no hash table) and
+then checked by the same SQL (``tests/data/test_ingest_fast.py``).
 
 Lake writes are crash-safe: each affected month partition is rewritten in full (existing rows
 merged with the accepted ones, sorted by installation and time, ZSTD) into a dot-prefixed
