@@ -46,6 +46,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,16 @@ from tqdm import tqdm
 
 from tools.data import ingest_fast, lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
-from tools.data.sources import Scan, Source, SourceError, Staged, is_data_file, kind_rank, open_source
+from tools.data.sources import (
+    FileSource,
+    Scan,
+    Source,
+    SourceError,
+    Staged,
+    is_data_file,
+    kind_rank,
+    open_source,
+)
 from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
@@ -216,8 +226,15 @@ def ingest_paths(
         disable=not progress,
         leave=False,
     )
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="sha256")
     try:
-        for src in sources:
+        ahead: Future[str | None] | None = None
+        for k, src in enumerate(sources):
+            if ahead is not None:
+                ahead.exception()  # wait; a failure is met again (and reported) by ingest_source
+            # the next file's sha256 is taken on the other core while this one is ingested
+            nxt = sources[k + 1] if k + 1 < len(sources) else None
+            ahead = hashing.submit(nxt.fingerprint) if isinstance(nxt, FileSource) else None
             bar.set_postfix_str(Path(src.name).name)
             try:
                 rep = ingest_source(
@@ -233,6 +250,7 @@ def ingest_paths(
             reports.append(rep)
             bar.update(src.size_bytes())
     finally:
+        hashing.shutdown(wait=True, cancel_futures=True)
         bar.close()
         store.refresh_views()
     return IngestReport.of(reports, ignored, time.perf_counter() - t0)
