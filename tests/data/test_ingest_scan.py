@@ -127,7 +127,9 @@ def test_scan_path_gives_the_staged_result(edge, registered, tmp_path, monkeypat
     staged = _ingest(registered, tmp_path / "staged", path)
     monkeypatch.setattr(ingest, "SCAN_PATH", True)
     scanned = _ingest(registered, tmp_path / "scanned", path)
-    assert scanned == staged
+    monkeypatch.setattr(ingest, "FAST_PATH", False)  # grouped in SQL, never by ingest_fast
+    grouped = _ingest(registered, tmp_path / "grouped", path)
+    assert scanned == staged == grouped
     counts, rows, quarantined = scanned
     assert rows == expected_rows
     assert [(n, r) for n, r, _rec in quarantined] == ([expected_q] if expected_q else [])

@@ -23,7 +23,9 @@ loop touches individual records. Interval-data CSV jobs first take the *scan pat
 (``_Batch._pivot_scan``): the file is read by the pivot itself, nothing staged, and the checks
 run per pivoted row; any record it cannot accept as the staged path would (and any conflict with
 stored data) sends the file to the staged path, so outputs are the same either way
-(``tests/data/test_ingest_scan.py``).
+(``tests/data/test_ingest_scan.py``). A plain CSV export in its own order (records of one key
+adjacent) is grouped by :mod:`tools.data.ingest_fast` (runs of equal keys, no hash table) and
+then checked by the same SQL (``tests/data/test_ingest_fast.py``).
 
 Lake writes are crash-safe: each affected month partition is rewritten in full (existing rows
 merged with the accepted ones, sorted by installation and time, ZSTD) into a dot-prefixed
@@ -44,15 +46,25 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
 
-from tools.data import lakefile, quarantine, schema, usage
+from tools.data import ingest_fast, lakefile, quarantine, schema, usage
 from tools.data.quarantine import Reason
-from tools.data.sources import Scan, Source, SourceError, Staged, is_data_file, kind_rank, open_source
+from tools.data.sources import (
+    FileSource,
+    Scan,
+    Source,
+    SourceError,
+    Staged,
+    is_data_file,
+    kind_rank,
+    open_source,
+)
 from tools.data.sqltext import sql_str_list
 from tools.data.store import (
     OLD_PREFIX,
@@ -78,6 +90,8 @@ _INT_MAX = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775
 #: Interval-data CSV jobs first try the scan path (no staging; see ``_Batch._pivot_scan``) and are
 #: staged only when it cannot decide them alone. Tests turn it off to compare both paths.
 SCAN_PATH = True
+#: The scan path groups a file in export order without a hash table (``tools.data.ingest_fast``).
+FAST_PATH = True
 
 Note = Callable[[str], None]
 
@@ -212,8 +226,15 @@ def ingest_paths(
         disable=not progress,
         leave=False,
     )
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="sha256")
     try:
-        for src in sources:
+        ahead: Future[str | None] | None = None
+        for k, src in enumerate(sources):
+            if ahead is not None:
+                ahead.exception()  # wait; a failure is met again (and reported) by ingest_source
+            # the next file's sha256 is taken on the other core while this one is ingested
+            nxt = sources[k + 1] if k + 1 < len(sources) else None
+            ahead = hashing.submit(nxt.fingerprint) if isinstance(nxt, FileSource) else None
             bar.set_postfix_str(Path(src.name).name)
             try:
                 rep = ingest_source(
@@ -229,6 +250,7 @@ def ingest_paths(
             reports.append(rep)
             bar.update(src.size_bytes())
     finally:
+        hashing.shutdown(wait=True, cancel_futures=True)
         bar.close()
         store.refresh_views()
     return IngestReport.of(reports, ignored, time.perf_counter() - t0)
@@ -240,7 +262,9 @@ def _trace_refused(store: Store, exc: SourceError) -> None:
     now = dt.datetime.now().replace(microsecond=0)
     cur = store.cursor()
     try:
-        quarantine.add_file(cur, source=exc.source, kind=exc.kind, reason=exc.code, record=exc.header, now=now)
+        quarantine.add_file(
+            cur, source=exc.source, kind=exc.kind, reason=exc.code, record=exc.header, now=now
+        )
     finally:
         cur.close()
 
@@ -665,7 +689,9 @@ class _Batch:
         )
         self.x(f"DELETE FROM {new} WHERE _n = 0")
         # valid records, and per slot the cells holding a value
-        row = self.x(f"SELECT sum(_n), {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
+        row = self.x(
+            f"SELECT sum(_n), {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}"
+        ).fetchall()[0]
         n_ok, per_slot = int(row[0] or 0), [int(n or 0) for n in row[1:]]
         # Each record is one cell unless a key repeats inside the input (then classify the repeats
         # on a stored copy of the valid records: the rare path).
@@ -678,24 +704,62 @@ class _Batch:
         return live
 
     def _pivot_scan(self, spec: _Wide, new: str) -> int:
-        """The scan path: the records of ``self.scan`` pivoted into ``new`` in one statement,
-        nothing staged; returns the number of records, or raises :class:`_NeedsStaging` unless
-        every record would be accepted by the staged path's validation with the same value.
+        """The scan path: the records of ``self.scan`` pivoted into ``new``, nothing staged;
+        returns the number of records, or raises :class:`_NeedsStaging` unless every record
+        would be accepted by the staged path's validation with the same value.
 
         The raw fields are grouped by their raw key (``installation_id``, ``ts``, ``interval_min``
-        and ``quality`` texts): each slot keeps its record's value (``max(CASE ...)``), so the
-        timestamp parsing, the installation join and every check of the reason ``CASE``
-        (``_pivot_staged``) run once per row instead of once per record. A row is accepted only
-        when its records hold one value per cell (none missing, unknown, unparsable or repeated)
-        and the checks pass for each cell; keys are unique once parsed. Anything else (and a line
-        the reader cannot parse) is left to the staged path, which knows line numbers."""
+        and ``quality`` texts): each slot keeps its record's value, so the timestamp parsing, the
+        installation join and every check of the reason ``CASE`` (``_pivot_staged``) run once per
+        row instead of once per record. A file in export order is grouped by
+        ``ingest_fast.group_runs`` (runs of adjacent records, no hash table) when it accepts the
+        file and the runs' keys are distinct; otherwise by a ``GROUP BY`` over the file. A row is
+        accepted only when its records hold one value per cell (none missing, unknown, unparsable
+        or repeated) and the checks pass for each cell; keys are unique once parsed. Anything else
+        (and a line the reader cannot parse) is left to the staged path, which knows line numbers."""
+        assert self.scan is not None
+        if FAST_PATH and self.scan.path is not None:
+            meta = tuple(c for c in ("interval_min", "quality") if c in self.scan.columns)
+            try:
+                runs = ingest_fast.group_runs(
+                    ingest_fast.mapped(self.scan.path),
+                    columns=self.scan.columns,
+                    delim=self.scan.delim,
+                    slot_field=spec.slot_field,
+                    value_field=spec.value_field,
+                    codes=[s.code for s in spec.slots],
+                    meta=meta,
+                )
+            except ingest_fast.Declined as why:
+                log.info("ingest of %s: grouped in SQL (%s)", self.src.name, why)
+            else:
+                name = f"_runs_{self.t}"
+                self.con.register(name, runs)
+                try:
+                    n_input = self._pivot_groups(spec, new, name, fast=True)
+                    if n_input is not None:
+                        return n_input
+                finally:
+                    self.con.unregister(name)
+                log.info("ingest of %s: records of one key are not adjacent; grouped in SQL", self.src.name)
+                self.x(f"DROP TABLE {new}")
+        n_input = self._pivot_groups(spec, new, None, fast=False)
+        assert n_input is not None
+        return n_input
+
+    def _pivot_groups(self, spec: _Wide, new: str, runs: str | None, *, fast: bool) -> int | None:
+        """Rows of ``new`` from the groups of the scan (``runs``: the relation of
+        ``ingest_fast.group_runs``, else a ``GROUP BY`` over the file); returns the number of
+        records, None when the runs of ``runs`` repeat a key (group in SQL instead), or raises
+        :class:`_NeedsStaging`."""
         assert self.scan is not None
         cols = self.scan.columns
         table_cols = schema.LAKE_TABLES[spec.table]
         nslots = len(spec.slots)
-        # energy cells keep their text (the exponent check reads it), the others their DOUBLE: a
-        # value that does not cast leaves its cell empty, which the cell count catches
-        text = [s.family == "energy" for s in spec.slots]
+        # energy cells keep their text in the SQL grouping (the exponent check reads it), the others
+        # their DOUBLE: a value that does not cast leaves its cell empty, which the cell count
+        # catches. The fast grouping gives DOUBLEs only (its values hold no exponent).
+        text = [s.family == "energy" and not fast for s in spec.slots]
         cells = ", ".join(
             f"max(CASE WHEN {spec.slot_field} = '{s.code}' THEN {spec.value_field} END) AS _r{i}"
             if text[i]
@@ -715,7 +779,9 @@ class _Batch:
 
         int_v, int_ok = same("interval_min")
         q_v, q_ok = same("quality")
-        interval = str(spec.fixed_interval) if spec.fixed_interval else f"coalesce({int_v}, i.interval_min, 15)"
+        interval = (
+            str(spec.fixed_interval) if spec.fixed_interval else f"coalesce({int_v}, i.interval_min, 15)"
+        )
         values, checks = [], []
         for i, s in enumerate(spec.slots):
             v, ctype = f"_v{i}", _base_type(table_cols[s.column])
@@ -723,8 +789,12 @@ class _Batch:
             if text[i]:
                 values.append(f"TRY_CAST(nullif(_r{i}, '') AS DOUBLE) AS {v}")
                 check = f"{v} IS NOT NULL AND {check} AND {v} = floor({v}) AND strpos(lower(_r{i}), 'e') = 0"
+            elif s.family == "energy":
+                check = f"{check} AND {v} = floor({v})"
             elif s.family == "voltage":
-                check += f" AND {v} <= _vmax" + (f" AND round({v} * {s.scale}) <= 32767" if ctype != "SMALLINT" else "")
+                check += f" AND {v} <= _vmax" + (
+                    f" AND round({v} * {s.scale}) <= 32767" if ctype != "SMALLINT" else ""
+                )
             checks.append(f"({'_r' if text[i] else '_v'}{i} IS NULL OR ({check}))")
         n_cells = " + ".join(
             f"(nullif(_r{i}, '') IS NOT NULL)::INTEGER" if text[i] else f"(_v{i} IS NOT NULL)::INTEGER"
@@ -744,15 +814,19 @@ class _Batch:
                 *checks,
             ]
         )
+        if runs is None:
+            groups = (
+                f"SELECT installation_id AS _iid, ts AS _ts_raw, {''.join(f'{c} AS _{c}, ' for c in meta)}{cells}, "
+                f"count(*) AS _n FROM ({self.scan.sql}) GROUP BY ALL"
+            )
+            params = list(self.scan.params)
+        else:
+            groups, params = f"SELECT * FROM {runs}", []
         self.note("pivoting")
         try:
             self.x(
                 f"""CREATE TEMP TABLE {new} AS
-                WITH g AS (
-                  SELECT installation_id AS _iid, ts AS _ts_raw, {"".join(f"{c} AS _{c}, " for c in meta)}{cells},
-                         count(*) AS _n
-                  FROM ({self.scan.sql}) GROUP BY ALL
-                ), t AS (
+                WITH g AS ({groups}), t AS (
                   SELECT g.*, {_ts_sql("nullif(_ts_raw, '')")} AS _ts, {"".join(f"{v}, " for v in values)}{q_v} AS _q,
                          i.installation_id AS _known, {interval} AS _interval,
                          CASE WHEN coalesce(i.nominal_voltage_v, 0) <= 1000 THEN {BT_MAX_VOLTAGE_V}
@@ -764,13 +838,18 @@ class _Batch:
                        {", ".join(f"TRY_CAST(round(_v{i} * {s.scale}) AS BIGINT) AS c{i}" for i, s in enumerate(spec.slots))},
                        _n, coalesce({ok}, false) AS _ok
                 FROM t""",
-                list(self.scan.params),
+                params,
             )
         except duckdb.Error as exc:  # a line the reader cannot parse (the staged path keeps it apart)
             raise _NeedsStaging(f"scan failed: {type(exc).__name__}") from exc
+        # keys counted by their hash: equal keys share it, so a repeated key is never missed (a
+        # collision only sends the input to the slower path)
         bad, n, rows, keys = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT _ok), sum(_n), count(*), count(DISTINCT (installation_id, ts)) FROM {new}"
+            f"SELECT count(*) FILTER (WHERE NOT _ok), sum(_n), count(*), count(DISTINCT hash(installation_id, ts)) "
+            f"FROM {new}"
         ).fetchall()[0]
+        if runs is not None and keys != rows:
+            return None  # runs that repeat a key: the SQL grouping may merge them
         if bad or keys != rows:
             raise _NeedsStaging(f"{bad} rows with a rejected or repeated record, {rows - keys} repeated keys")
         return int(n or 0)
@@ -781,11 +860,16 @@ class _Batch:
         nslots = len(spec.slots)
         table_cols = schema.LAKE_TABLES[spec.table]
         per_slot = [
-            int(n or 0) for n in self.x(f"SELECT {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}").fetchall()[0]
+            int(n or 0)
+            for n in self.x(
+                f"SELECT {', '.join(f'count(c{i})' for i in range(nslots))} FROM {new}"
+            ).fetchall()[0]
         ]
         present = [i for i in range(nslots) if per_slot[i]]
         cells_sql = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in present) or "0"
-        by_month = self.x(f"SELECT month, sum({cells_sql}), count(*) FROM {new} GROUP BY 1 ORDER BY 1").fetchall()
+        by_month = self.x(
+            f"SELECT month, sum({cells_sql}), count(*) FROM {new} GROUP BY 1 ORDER BY 1"
+        ).fetchall()
         month_cells = {m: int(c) for m, c, _r in by_month}
         month_rows = {m: int(r) for m, _c, r in by_month}
         months = sorted(month_cells)

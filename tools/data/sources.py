@@ -70,7 +70,9 @@ _STREAM_FIELDS = ("installation_id", "ts", "interval_min", "channel", "value", "
 class SourceError(Exception):
     """A whole input cannot be ingested; ``code`` is stable (unknown_kind, bad_header, unreadable...)."""
 
-    def __init__(self, code: str, source: str, detail: str = "", kind: str = "unknown", header: str = "") -> None:
+    def __init__(
+        self, code: str, source: str, detail: str = "", kind: str = "unknown", header: str = ""
+    ) -> None:
         super().__init__(f"{code}: {source} {detail}".strip())
         self.code = code
         self.source = source
@@ -115,6 +117,9 @@ class Scan:
     sql: str
     params: tuple[object, ...]
     columns: tuple[str, ...]
+    #: a UTF-8 CSV file the ingest may group in export order (``tools.data.ingest_fast``)
+    path: Path | None = None
+    delim: str = ","
 
 
 class Source(abc.ABC):
@@ -222,19 +227,25 @@ class CsvJobSource(FileSource):
         self.encoding = _encoding(sample)
         first = sample.decode(self.encoding, errors="replace").splitlines()
         if not first or not first[0].strip():
-            raise SourceError("empty_file", self.name, "empty file", kind=kind or kind_from_name(self.path) or "unknown")
+            raise SourceError(
+                "empty_file", self.name, "empty file", kind=kind or kind_from_name(self.path) or "unknown"
+            )
         self.delim = _sniff_delim(first[0])
         self.header = next(csv.reader([first[0]], delimiter=self.delim))
         self.columns = canonical(self.header)
         line = first[0][:500]
         detected = kind or kind_from_name(self.path) or kind_from_header(self.columns)
         if len(set(self.columns)) != len(self.columns):
-            raise SourceError("bad_header", self.name, "repeated column", kind=detected or "unknown", header=line)
+            raise SourceError(
+                "bad_header", self.name, "repeated column", kind=detected or "unknown", header=line
+            )
         if detected is None:
             raise SourceError("unknown_kind", self.name, header=line)
         missing = [c for c in REQUIRED_FIELDS[detected] if c not in self.columns]
         if missing:
-            raise SourceError("bad_header", self.name, "missing " + ",".join(missing), kind=detected, header=line)
+            raise SourceError(
+                "bad_header", self.name, "missing " + ",".join(missing), kind=detected, header=line
+            )
         self.kind = detected
 
     def _sample(self) -> bytes:
@@ -259,7 +270,10 @@ class CsvJobSource(FileSource):
         """The file's records as a ``SELECT``, never stored. Unlike :meth:`stage`, a line that
         does not parse makes the statement fail (the ingest then stages the file, which keeps
         such lines with their line numbers)."""
-        return Scan(self._read_sql(), (str(self.path),), tuple(self.columns))
+        plain = self.encoding == "utf-8" and not self.path.name.lower().endswith(".gz")
+        return Scan(
+            self._read_sql(), (str(self.path),), tuple(self.columns), self.path if plain else None, self.delim
+        )
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> Staged:
         t = _token()
@@ -491,7 +505,7 @@ class KafkaSource(Source):
         where = f"(SELECT o.{{col}} FROM {offs} o WHERE o.line_no = r._line)"
         record_sql = (
             f"CAST(to_json(struct_pack(topic := {topic}, partition := {where.format(col='kpartition')}, "
-            f"\"offset\" := {where.format(col='koffset')}, "
+            f'"offset" := {where.format(col="koffset")}, '
             + ", ".join(f"{c} := r.{c}" for c in _STREAM_FIELDS)
             + ")) AS VARCHAR)"
         )
