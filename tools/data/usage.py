@@ -28,6 +28,11 @@ Column semantics (identical to aggregating ``load_profile`` directly):
 ``rows``                      ``count(*)`` (interval rows, whatever their values)
 ``estimated``                 rows whose ``quality`` has bit 1 (estimated) set
 ``last_ts`` (daily)           ``max(ts)`` of the day
+``q1_varh``, ``q4_varh``      (hourly) ``sum()`` of the inductive / capacitive reactive values (NULL
+                              when every value is NULL): the hourly power factor of Group A
+``peak_wh``                   (hourly) the largest 15-minute slot sum of ``import_wh`` in the hour,
+                              a slot without an import value counting 0 (the slot's 15-minute
+                              demand is ``peak_wh * 60 / max(15, interval_min)`` W)
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ HOURLY_COLUMNS: dict[str, str] = {
     "slots": "SMALLINT",
     "rows": "SMALLINT",
     "estimated": "SMALLINT",
+    "q1_varh": "BIGINT",
+    "q4_varh": "BIGINT",
+    "peak_wh": "BIGINT",
 }
 DAILY_COLUMNS: dict[str, str] = {
     "installation_id": "VARCHAR",
@@ -147,20 +155,30 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
 
     Files whose installation ranges do not overlap (the lake's installation buckets) are
     aggregated one group at a time, in installation order (the table ends up sorted by
-    installation, day, hour), so memory follows the bucket, not the fleet; ``slots`` is
-    the popcount of a 4-bit mask of the 15-minute quarters seen (= count(DISTINCT minute // 15),
-    without a per-group hash set).
+    installation, day, hour), so memory follows the bucket, not the fleet. The rows are first
+    summed per 15-minute slot (``minute // 15``), then per hour: ``slots`` is the number of slots
+    seen and ``peak_wh`` the largest slot sum.
     """
     groups = disjoint_groups([str(f) for f in files]) or [[]]
     for k, group in enumerate(groups):
-        select = f"""SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
+        select = f"""WITH q AS (
+          SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
+                 minute(ts) // 15 AS quarter,
+                 sum(import_wh) AS import_wh, sum(export_wh) AS export_wh,
+                 sum(q1_varh) AS q1_varh, sum(q4_varh) AS q4_varh, sum(interval_min) AS minutes,
+                 count(import_wh) AS readings, count(*) AS rows,
+                 count(*) FILTER (WHERE quality & 1 = 1) AS estimated, max(ts) AS last_ts
+          FROM read_parquet({sql_str_list(group)})
+          GROUP BY ALL)
+        SELECT installation_id, day, hour,
                CAST(sum(import_wh) AS BIGINT) AS import_wh, CAST(sum(export_wh) AS BIGINT) AS export_wh,
-               CAST(sum(interval_min) AS INTEGER) AS minutes, CAST(count(import_wh) AS INTEGER) AS readings,
-               CAST(bit_count(bit_or(CAST(1 AS INTEGER) << CAST(minute(ts) // 15 AS INTEGER))) AS SMALLINT) AS slots,
-               CAST(count(*) AS SMALLINT) AS rows,
-               CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated, max(ts) AS last_ts
-        FROM read_parquet({sql_str_list(group)})
-        GROUP BY ALL
+               CAST(sum(minutes) AS INTEGER) AS minutes, CAST(sum(readings) AS INTEGER) AS readings,
+               CAST(count(*) AS SMALLINT) AS slots, CAST(sum(rows) AS SMALLINT) AS rows,
+               CAST(sum(estimated) AS SMALLINT) AS estimated,
+               CAST(sum(q1_varh) AS BIGINT) AS q1_varh, CAST(sum(q4_varh) AS BIGINT) AS q4_varh,
+               CAST(max(coalesce(import_wh, 0)) AS BIGINT) AS peak_wh, max(last_ts) AS last_ts
+        FROM q
+        GROUP BY installation_id, day, hour
         ORDER BY installation_id, day, hour"""
         if k == 0:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {select}")
@@ -186,7 +204,7 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
     for m, t, _fp in parts:
         con.execute(
             f"INSERT INTO usage_hourly SELECT installation_id, {sql_str(m)}, day, hour, import_wh, export_wh, "
-            f"minutes, readings, slots, rows, estimated FROM {t}"
+            f"minutes, readings, slots, rows, estimated, q1_varh, q4_varh, peak_wh FROM {t}"
         )
         con.execute(
             f"""INSERT INTO usage_daily

@@ -1,5 +1,5 @@
 """Queries of the billing tools (:mod:`tools.api.billing`): the span of an installation's data,
-its 15-minute slots (or day-posto rows from the hourly aggregate) and its midnight registers."""
+its 15-minute slots (or day-posto / hour rows from the hourly aggregate) and its midnight registers."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ def posto_slots(
         "hour_posto": list(hour_posto),
     }
     return store.df(sql, params), sql
+
+
+def hour_slots(store: Store, installation_id: str, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, str]:
+    """From ``usage_hourly``: one row per hour of ``[start, end]`` with its 15-minute peak
+    (``peak_wh``) and reactive sums (see ``billing_hour_slots.sql``)."""
+    sql = sql_file("billing_hour_slots.sql")
+    return store.df(sql, {"installation": installation_id, "start": start, "end": end}), sql
 
 
 def midnight_registers(
