@@ -97,7 +97,16 @@ def hour_slots(store: Store, installation_id: str, start: dt.date, end: dt.date)
 def midnight_registers(
     store: Store, installation_id: str, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, str]:
-    """Import (003) and export (103) total registers [Wh] read at 00:00 of each day of ``[first, last]``."""
+    """Import (003) and export (103) total registers [Wh] read at 00:00 of each day of ``[first, last]``:
+    from the ``midnight_registers`` table when it matches the lake, else from the register files."""
+    params: dict[str, Any] = {
+        "installation": installation_id,
+        "start": midnight(first),
+        "end": midnight(last),
+    }
+    if store.midnight_registers_ready():
+        sql = sql_file("billing_registers_midnight_months.sql")
+        lo, hi = month_span(first, last)
+        return store.df(sql, {**params, "month_lo": lo, "month_hi": hi}), sql
     sql = sql_file("billing_registers_midnight.sql")
-    params = {"installation": installation_id, "start": midnight(first), "end": midnight(last)}
     return store.df(store.scope_sql(sql, installation_id, month_span(first, last)), params), sql
