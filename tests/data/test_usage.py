@@ -84,6 +84,35 @@ def test_hourly_and_daily_sums_are_those_of_the_interval_rows(fresh_home: Path) 
         assert store.data_today() == dt.date(2026, 10, 3)
 
 
+def test_hourly_reactive_sums_and_15_minute_peak(fresh_home: Path) -> None:
+    """G5 (5-minute meter), hour 10 of 2026-10-01, slot by slot:
+    10:00-10:14: 10 + 20 + 30 = 60 Wh; 10:15-10:29: (no import) + 50 = 50 Wh; 10:45: 5 Wh.
+    peak_wh = 60 (the largest slot sum, not the largest reading 50), slots = 3;
+    q1 = 4 + 4 + 1 = 9 (NULLs skipped), q4 = 2; hour 11 has one reading without import or
+    reactive values: its slot counts 0 Wh (peak 0) and its reactive sums are NULL."""
+    df = _rows(
+        "G5",
+        [
+            ("2026-10-01 10:00", 5, 10, 0, 0),
+            ("2026-10-01 10:05", 5, 20, 0, 0),
+            ("2026-10-01 10:10", 5, 30, 0, 0),
+            ("2026-10-01 10:15", 5, None, None, 0),
+            ("2026-10-01 10:20", 5, 50, 0, 0),
+            ("2026-10-01 10:45", 5, 5, 0, 0),
+            ("2026-10-01 11:00", 5, None, None, 0),
+        ],
+    )
+    df["q1_varh"] = pd.array([4, 4, None, 1, None, None, None], dtype="Int32")
+    df["q4_varh"] = pd.array([None, None, None, None, None, 2, None], dtype="Int32")
+    with Store(fresh_home) as store:
+        write_lake(fresh_home, "load_profile", df)
+        store.refresh_views()
+        assert store.usage_ready()
+        assert store.rows(
+            "SELECT hour, import_wh, slots, readings, q1_varh, q4_varh, peak_wh FROM usage_hourly ORDER BY hour"
+        ) == [(10, 115, 3, 5, 9, 2, 60), (11, None, 1, 0, None, None, 0)]
+
+
 def test_rewritten_or_removed_partitions_are_rebuilt(fresh_home: Path) -> None:
     with Store(fresh_home) as store:
         write_lake(fresh_home, "load_profile", CRAFTED)
@@ -181,6 +210,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("compare_tariffs", {"shift": "peak_to_offpeak"}),
     ("gd_credits", {}),
     ("tariff_flag", {}),
+    ("contracted_demand", {}),
 ]
 
 

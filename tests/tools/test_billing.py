@@ -477,3 +477,46 @@ def test_issue_placeholders_match_data() -> None:
     for i in issues:
         names = {n for _, n, _, _ in string.Formatter().parse(cat[i.code]) if n}
         assert names == set(i.data), i.code
+
+
+def test_group_a_hour_rows_give_the_demand_and_ufer_of_their_15_minute_slots() -> None:
+    """2026-10-05, 10:00-11:00, 5-minute meter: slots 10:00 / 10:15 / 10:30 / 10:45 import 100 /
+    250 / 50 / 0 Wh and Q1 100 / 200 / 0 / 0 varh. Demand: the largest slot, 250 Wh in 15 min
+    = 1.0 kW (the hour's 400 Wh would say 1.6 kW). UFER of the hour: f = 400 / sqrt(400^2 + 300^2)
+    = 0.8 < 0.92, excess 400 * (0.92 / 0.8 - 1) = 60 Wh = 0.06 kWh. kWh 0.4, readings 12."""
+    import pandas as pd
+
+    from tools.domain.billing.usage import cycle_usages
+    from tools.domain.calendar import month_cycle
+
+    day = dt.date(2026, 10, 5)
+    slots = pd.DataFrame(
+        {
+            "day": [day] * 4,
+            "slot": [600, 615, 630, 645],
+            "import_wh": [100, 250, 50, 0],
+            "export_wh": [0, 0, 0, 0],
+            "q1_varh": [100, 200, 0, 0],
+            "q4_varh": [0, 0, 0, 0],
+            "readings": [3, 3, 3, 3],
+        }
+    )
+    hour = pd.DataFrame(
+        {
+            "day": [day],
+            "slot": [600],
+            "import_wh": [400],
+            "export_wh": [0],
+            "q1_varh": [300],
+            "q4_varh": [0],
+            "readings": [12],
+            "peak_wh": [250],
+        }
+    )
+    cycle = month_cycle(2026, 10)
+    for frame in (slots, hour):
+        (u,) = cycle_usages(frame, [cycle], None, group="A", interval_min=5, fp_reference=0.92)
+        assert u.usage.kwh == {"fora_ponta": Decimal("0.4")}
+        assert u.usage.demand_kw == {"fora_ponta": Decimal("1.0")}
+        assert u.usage.ufer_kwh == Decimal("0.06")
+        assert u.readings == 12

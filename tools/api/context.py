@@ -133,6 +133,7 @@ def run_tool(
     except ValidationError as exc:
         raise InvalidArguments("invalid arguments", tool=name, errors=exc.errors(include_url=False)) from exc
     check_args(parsed, ctx.today)  # dates and horizons: InvalidPeriod naming the field, never a 500
-    if spec.needs_installation and installation_id is not None:
-        ctx.installation(installation_id)  # existence + scope
-    return spec.fn(ctx, installation_id, parsed)
+    with ctx.store.one_call():  # the lake is listed once per call (Store.usage_ready)
+        if spec.needs_installation and installation_id is not None:
+            ctx.installation(installation_id)  # existence + scope
+        return spec.fn(ctx, installation_id, parsed)

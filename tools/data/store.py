@@ -38,6 +38,7 @@ copied home, or a service started from another working directory, reads its own 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -45,13 +46,14 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from tools.data import peer_groups, schema, usage, voltage_days
+from tools.data import midnight_registers, peer_groups, schema, usage, voltage_days
 from tools.data.lakeindex import index_for
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -133,6 +135,10 @@ class Store:
         self._vdays_missing = False  # a read-only catalogue from before voltage_days (see _open)
         self._has_table: dict[tuple[str, str], bool] = {}  # (snapshot, table) -> exists (has_table)
         self._peers_ready: dict[str, bool] = {}  # snapshot -> peer_groups matches its register
+        #: snapshot -> the fingerprint midnight_registers was built from (None: no such table)
+        self._midreg_fp: dict[str, usage.Fingerprint | None] = {}
+        #: per thread, inside :meth:`one_call`: depth, and the lake fingerprints taken ({table: fp})
+        self._call = threading.local()
         self.con = self._connect()
         if not self.read_only:
             with _WRITERS_LOCK:
@@ -362,6 +368,7 @@ class Store:
                 months = usage.sync(cur, self.lake / usage.SOURCE_TABLE)
                 self._usage_fp = usage.stored_fingerprint(cur)
                 voltage_days.sync(cur, self.lake / voltage_days.SOURCE_TABLE)
+                midnight_registers.sync(cur, self.lake / midnight_registers.SOURCE_TABLE)
                 peer_groups.sync(cur)
             finally:
                 cur.close()
@@ -418,15 +425,64 @@ class Store:
         finally:
             cur.close()
 
+    @contextlib.contextmanager
+    def one_call(self) -> Iterator[None]:
+        """Inside (one tool call, this thread): each lake table is listed once, by the first
+        readiness check of a table derived from it (:meth:`usage_ready`,
+        :meth:`midnight_registers_ready`), and later ones in the call compare with that listing (a
+        tool asks 2-5 times; a listing costs ~0.2-0.6 ms). Nested calls share the outer listings."""
+        depth = getattr(self._call, "depth", 0)
+        if depth == 0:
+            self._call.lake_fp = {}
+        self._call.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._call.depth = depth
+            if depth == 0:
+                self._call.lake_fp = {}
+
+    def _lake_fp(self, table: str) -> usage.Fingerprint:
+        """The fingerprint of a lake table's partitions (listed once per :meth:`one_call`)."""
+        if getattr(self._call, "depth", 0) == 0:
+            return usage.lake_fingerprint(self.lake / table)
+        taken: dict[str, usage.Fingerprint] = self._call.lake_fp
+        if table not in taken:
+            taken[table] = usage.lake_fingerprint(self.lake / table)
+        return taken[table]
+
+    def midnight_registers_ready(self) -> bool:
+        """True when ``midnight_registers`` matches the ``billing_registers`` lake (a bill's register
+        readings then come from it instead of the register files; same rows). A reader's snapshot is
+        never modified, so the fingerprint it was built from is read once per snapshot."""
+        if not self.aggregates_enabled:
+            return False
+        lake = self._lake_fp(midnight_registers.SOURCE_TABLE)
+        self._maybe_switch()
+        snapshot = self._snapshot if self.read_only and not self._shared else None
+        if snapshot is not None and snapshot in self._midreg_fp:
+            return self._midreg_fp[snapshot] == lake
+        cur = self.cursor()
+        try:
+            stored = (
+                midnight_registers.stored_fingerprint(cur) if midnight_registers.tables_exist(cur) else None
+            )
+        finally:
+            cur.close()
+        if snapshot is not None:
+            self._midreg_fp[snapshot] = stored
+        return stored == lake
+
     def usage_ready(self) -> bool:
         """True when ``usage_hourly`` / ``usage_daily`` match the load-profile lake.
 
-        Costs a directory listing (~0.2 ms). A read-write store rebuilds stale months here; a
-        read-only one answers False (tools then read the lake views: slower, same results).
+        Costs a directory listing (~0.2 ms; once per :meth:`one_call`). A read-write store
+        rebuilds stale months here; a read-only one answers False (tools then read the lake views:
+        slower, same results).
         """
         if not self.aggregates_enabled:
             return False
-        lake = usage.lake_fingerprint(self.lake / usage.SOURCE_TABLE)
+        lake = self._lake_fp(usage.SOURCE_TABLE)
         if lake == self._usage_fp:
             return True
         stored = self._stored_usage_fp()  # another cursor (an ingest) may have updated it

@@ -28,6 +28,11 @@ Column semantics (identical to aggregating ``load_profile`` directly):
 ``rows``                      ``count(*)`` (interval rows, whatever their values)
 ``estimated``                 rows whose ``quality`` has bit 1 (estimated) set
 ``last_ts`` (daily)           ``max(ts)`` of the day
+``q1_varh``, ``q4_varh``      (hourly) ``sum()`` of the inductive / capacitive reactive values (NULL
+                              when every value is NULL): the hourly power factor of Group A
+``peak_wh``                   (hourly) the largest 15-minute slot sum of ``import_wh`` in the hour,
+                              a slot without an import value counting 0 (the slot's 15-minute
+                              demand is ``peak_wh * 60 / max(15, interval_min)`` W)
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ HOURLY_COLUMNS: dict[str, str] = {
     "slots": "SMALLINT",
     "rows": "SMALLINT",
     "estimated": "SMALLINT",
+    "q1_varh": "BIGINT",
+    "q4_varh": "BIGINT",
+    "peak_wh": "BIGINT",
 }
 DAILY_COLUMNS: dict[str, str] = {
     "installation_id": "VARCHAR",
@@ -149,18 +157,28 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
     aggregated one group at a time, in installation order (the table ends up sorted by
     installation, day, hour), so memory follows the bucket, not the fleet; ``slots`` is
     the popcount of a 4-bit mask of the 15-minute quarters seen (= count(DISTINCT minute // 15),
-    without a per-group hash set).
+    without a per-group hash set) and ``peak_wh`` the largest of the four quarters' sums, among the
+    quarters with rows (one pass: no per-slot grouping).
     """
     groups = disjoint_groups([str(f) for f in files]) or [[]]
     for k, group in enumerate(groups):
-        select = f"""SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
-               CAST(sum(import_wh) AS BIGINT) AS import_wh, CAST(sum(export_wh) AS BIGINT) AS export_wh,
-               CAST(sum(interval_min) AS INTEGER) AS minutes, CAST(count(import_wh) AS INTEGER) AS readings,
-               CAST(bit_count(bit_or(CAST(1 AS INTEGER) << CAST(minute(ts) // 15 AS INTEGER))) AS SMALLINT) AS slots,
-               CAST(count(*) AS SMALLINT) AS rows,
-               CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated, max(ts) AS last_ts
-        FROM read_parquet({sql_str_list(group)})
-        GROUP BY ALL
+        quarter = "CAST(minute(ts) // 15 AS INTEGER)"
+        sums = ", ".join(f"sum(import_wh) FILTER (WHERE {quarter} = {q}) AS s{q}" for q in range(4))
+        # the largest slot sum among the quarters with rows (greatest() skips NULLs)
+        peak = ", ".join(f"CASE WHEN mask & {1 << q} <> 0 THEN coalesce(s{q}, 0) END" for q in range(4))
+        select = f"""SELECT installation_id, day, hour, import_wh, export_wh, minutes, readings,
+               CAST(bit_count(mask) AS SMALLINT) AS slots, rows, estimated, q1_varh, q4_varh,
+               CAST(greatest({peak}) AS BIGINT) AS peak_wh, last_ts
+        FROM (
+          SELECT installation_id, CAST(ts AS DATE) AS day, CAST(hour(ts) AS TINYINT) AS hour,
+                 CAST(sum(import_wh) AS BIGINT) AS import_wh, CAST(sum(export_wh) AS BIGINT) AS export_wh,
+                 CAST(sum(interval_min) AS INTEGER) AS minutes, CAST(count(import_wh) AS INTEGER) AS readings,
+                 bit_or(CAST(1 AS INTEGER) << {quarter}) AS mask, CAST(count(*) AS SMALLINT) AS rows,
+                 CAST(count(*) FILTER (WHERE quality & 1 = 1) AS SMALLINT) AS estimated,
+                 CAST(sum(q1_varh) AS BIGINT) AS q1_varh, CAST(sum(q4_varh) AS BIGINT) AS q4_varh,
+                 {sums}, max(ts) AS last_ts
+          FROM read_parquet({sql_str_list(group)})
+          GROUP BY ALL)
         ORDER BY installation_id, day, hour"""
         if k == 0:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {select}")
@@ -186,7 +204,7 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
     for m, t, _fp in parts:
         con.execute(
             f"INSERT INTO usage_hourly SELECT installation_id, {sql_str(m)}, day, hour, import_wh, export_wh, "
-            f"minutes, readings, slots, rows, estimated FROM {t}"
+            f"minutes, readings, slots, rows, estimated, q1_varh, q4_varh, peak_wh FROM {t}"
         )
         con.execute(
             f"""INSERT INTO usage_daily

@@ -14,7 +14,8 @@ and posto (weekends/holidays from :func:`tools.domain.calendar.fora_ponta_days`,
 hour -> posto map from :func:`tools.domain.calendar.classify_postos`) and returns one row per day
 and posto whose ``slot`` is the first minute of that posto; the pure functions classify and sum
 those rows exactly as they would the 15-minute slots (kWh per posto, per day, readings per day).
-Group A (15-minute demand) and other schedules read the 15-minute slots from the lake.
+Group A reads one row per hour with its largest 15-minute slot sum (``peak_wh``, the demand) and
+its reactive sums (the hourly power factor). Other schedules read the 15-minute slots from the lake.
 
 Bills are **estimates from the meter's interval data** (REN 1.000 art. 284), not the
 distributor's invoice; every result built on unconfirmed or stand-in reference values carries

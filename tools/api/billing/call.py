@@ -93,8 +93,6 @@ def _setup(
 def _hour_postos(call: _Call, start: dt.date, end: dt.date) -> tuple[list[dt.date], list[str]] | None:
     """(fora-ponta days of [start, end], posto of each hour on working days), when every posto
     window of the installation's schedule is made of whole hours; None otherwise."""
-    if call.group != "B":  # Group A needs the 15-minute demand
-        return None
     schedule = _schedule(call)
     fp_days = sorted(calendar.fora_ponta_days(start, end))
     if schedule is None:  # every slot is fora_ponta
@@ -114,13 +112,17 @@ def _hour_postos(call: _Call, start: dt.date, end: dt.date) -> tuple[list[dt.dat
 def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
     """15-minute slots of ``[start, end]`` (days), recorded in the trail.
 
-    Group B with whole-hour posto windows: one row per day and posto (see the module docstring);
-    the sums, readings and postos are those of the 15-minute slots.
+    With whole-hour posto windows the hourly aggregate answers (see the module docstring):
+    Group B one row per day and posto, Group A one row per hour with its 15-minute peak
+    (``peak_wh``); the sums, readings, postos and demand are those of the 15-minute slots.
     """
     postos = _hour_postos(call, start, end) if call.ctx.store.usage_ready() else None
     if postos is None:
         df, sql = queries.slots(call.ctx.store, call.installation_id, start, end)
         n_rows = len(df)
+    elif call.group == "A":
+        df, sql = queries.hour_slots(call.ctx.store, call.installation_id, start, end)
+        n_rows = int(df.pop("slot_rows").sum())
     else:
         fp_days, hour_posto = postos
         df, sql = queries.posto_slots(call.ctx.store, call.installation_id, start, end, fp_days, hour_posto)

@@ -1,5 +1,5 @@
 """Queries of the billing tools (:mod:`tools.api.billing`): the span of an installation's data,
-its 15-minute slots (or day-posto rows from the hourly aggregate) and its midnight registers."""
+its 15-minute slots (or day-posto / hour rows from the hourly aggregate) and its midnight registers."""
 
 from __future__ import annotations
 
@@ -87,10 +87,26 @@ def posto_slots(
     return store.df(sql, params), sql
 
 
+def hour_slots(store: Store, installation_id: str, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, str]:
+    """From ``usage_hourly``: one row per hour of ``[start, end]`` with its 15-minute peak
+    (``peak_wh``) and reactive sums (see ``billing_hour_slots.sql``)."""
+    sql = sql_file("billing_hour_slots.sql")
+    return store.df(sql, {"installation": installation_id, "start": start, "end": end}), sql
+
+
 def midnight_registers(
     store: Store, installation_id: str, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, str]:
-    """Import (003) and export (103) total registers [Wh] read at 00:00 of each day of ``[first, last]``."""
+    """Import (003) and export (103) total registers [Wh] read at 00:00 of each day of ``[first, last]``:
+    from the ``midnight_registers`` table when it matches the lake, else from the register files."""
+    params: dict[str, Any] = {
+        "installation": installation_id,
+        "start": midnight(first),
+        "end": midnight(last),
+    }
+    if store.midnight_registers_ready():
+        sql = sql_file("billing_registers_midnight_months.sql")
+        lo, hi = month_span(first, last)
+        return store.df(sql, {**params, "month_lo": lo, "month_hi": hi}), sql
     sql = sql_file("billing_registers_midnight.sql")
-    params = {"installation": installation_id, "start": midnight(first), "end": midnight(last)}
     return store.df(store.scope_sql(sql, installation_id, month_span(first, last)), params), sql

@@ -3,8 +3,10 @@
 Input is a table of 15-minute slots as the data layer aggregates them:
 ``day`` (date), ``slot`` (minute of day of the slot start, multiple of 15), ``import_wh``,
 ``export_wh``, ``q1_varh``, ``q4_varh`` (sums over the slot) and ``readings`` (number of
-interval readings in the slot). Energy sums stay integers (Wh) until they become
-:class:`decimal.Decimal` kWh at the boundary.
+interval readings in the slot). A row may also stand for a whole hour (``slot`` its first minute,
+sums over the hour): it then carries ``peak_wh``, the largest 15-minute slot sum of ``import_wh``
+in it, from which the demand is taken (without that column a row's ``import_wh`` is its slot's).
+Energy sums stay integers (Wh) until they become :class:`decimal.Decimal` kWh at the boundary.
 
 References
 ----------
@@ -135,7 +137,8 @@ def cycle_usages(
     readings_col = df["readings"].to_numpy()
     if group == "A":
         # demand: slot energy over the slot length (15 min, or the interval if longer)
-        kw_all = imp.astype(float) / 1000.0 * 60.0 / max(15, int(interval_min))
+        peak = df["peak_wh"].to_numpy() if "peak_wh" in df.columns else imp
+        kw_all = peak.astype(float) / 1000.0 * 60.0 / max(15, int(interval_min))
         # hourly sums for the UFER: an hour lies in one day, so each cycle is a run of hours
         hour_key = day * 24 + (df["slot"].to_numpy() // 60).astype(int)
         hours, (h_ea, h_q1, h_q4) = _sums_by_key(
@@ -247,7 +250,8 @@ def _cycle_usages_frame(
             if group == "A":
                 # demand: slot energy over the slot length (15 min, or the interval if longer)
                 minutes = max(15, int(interval_min))
-                kw = part["import_wh"].astype(float) / 1000.0 * 60.0 / minutes
+                slot_wh = part["peak_wh"] if "peak_wh" in part.columns else part["import_wh"]
+                kw = slot_wh.astype(float) / 1000.0 * 60.0 / minutes
                 dem = kw.groupby(part["posto"]).max()
                 demand = {str(p): Decimal(repr(round(float(v), 6))) for p, v in dem.items()}
                 ufer = hourly_ufer(part, fp_reference, capacitive_window)
