@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.demo.calendar import STEP_S, Grid, Weather
+from tools.demo.calendar import Grid, Weather
 
 # fmt: off
 _WEEKDAY_SHAPE = np.array([0.05, 0.04, 0.04, 0.04, 0.05, 0.15, 0.5, 0.7, 0.35, 0.2, 0.2, 0.25,
@@ -50,7 +50,7 @@ def _daily_temp(grid: Grid, weather: Weather) -> np.ndarray:
 
 
 def _fridge(p: pd.DataFrame, grid: Grid, temp_day: np.ndarray) -> np.ndarray:
-    t_min = (grid.t0 + np.arange(grid.n) * STEP_S + STEP_S / 2) / 60.0
+    t_min = (grid.t0 + np.arange(grid.n) * grid.step_s + grid.step_s / 2) / 60.0
     period = p["fridge_period"].to_numpy()[:, None]
     phase = p["fridge_phase"].to_numpy()[:, None]
     duty = grid.per_step(np.clip(0.35 + 0.02 * (temp_day - 20.0), 0.3, 0.6))[None, :]
@@ -100,12 +100,13 @@ def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np
         return out
     r_a, s_a, d_a, w_a = (np.concatenate(x) for x in (rows, starts, durs, kws))
     e_a = s_a + d_a
-    k0 = (s_a // 5).astype(np.int64)
-    for j in range(5):  # a draw spans at most 5 steps (<= 19 min)
-        lo = (k0 + j) * 5.0
-        ov = np.clip(np.minimum(e_a, lo + 5.0) - np.maximum(s_a, lo), 0.0, 5.0)
+    sm = grid.step_s // 60  # step in minutes
+    k0 = (s_a // sm).astype(np.int64)
+    for j in range(19 // sm + 2):  # a draw (<= 19 min) spans at most this many steps
+        lo = (k0 + j) * float(sm)
+        ov = np.clip(np.minimum(e_a, lo + sm) - np.maximum(s_a, lo), 0.0, float(sm))
         ok = (ov > 0) & (k0 + j < grid.n)
-        np.add.at(out, (r_a[ok], (k0 + j)[ok]), w_a[ok] * ov[ok] / 5.0)
+        np.add.at(out, (r_a[ok], (k0 + j)[ok]), w_a[ok] * ov[ok] / float(sm))
     return out
 
 
@@ -146,8 +147,9 @@ def _air_conditioning(
     off = grid.per_step(grid.offday)
     window = (h >= 21) | (h < 1.0) | (off & (h >= 13) & (h < 17))
     heavy = (p["ac_kw"].to_numpy() > 2.0)[:, None] & ((h >= 14) & (h < 18))[None, :]
+    k = grid.steps(1800)  # 30-minute modulation
     mod = 0.55 + 0.35 * np.stack(
-        [np.convolve(rng.random(grid.n + 5), np.ones(6) / 6, "valid")[: grid.n] for rng in rngs]
+        [np.convolve(rng.random(grid.n + k - 1), np.ones(k) / k, "valid")[: grid.n] for rng in rngs]
     )
     on = use & (window[None, :] | heavy) & has[:, None]
     return np.asarray(on * mod * p["ac_kw"].to_numpy()[:, None] * 1000.0)
@@ -167,7 +169,7 @@ def commerce(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.nda
     open_ = np.stack([hours[k] for k in p["shop_kind"]])
     rngs = _rngs(seed, p["idx"].to_numpy(), grid, 12)
     noise = np.stack([rng.lognormal(0.0, 0.15, t_n) for rng in rngs])
-    t_min = (grid.t0 + np.arange(t_n) * STEP_S) / 60.0
+    t_min = (grid.t0 + np.arange(t_n) * grid.step_s) / 60.0
     cyc = ((t_min[None, :] + p["fridge_phase"].to_numpy()[:, None]) % 30.0) < 18.0
     refrig = p["refrig_w"].to_numpy()[:, None] * (0.5 + 0.8 * cyc)
     shop = open_ * p["shop_kw"].to_numpy()[:, None] * 1000.0 * noise

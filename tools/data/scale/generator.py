@@ -46,11 +46,11 @@ from tqdm import tqdm
 from tools.data import lakefile, schema
 from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
-from tools.demo.calendar import Grid, Weather, make_grid, make_weather, month_chunks, to_s
+from tools.demo.calendar import STEP_S, Grid, Weather, make_grid, make_weather, month_chunks, to_s
 from tools.demo.events import Schedule, build_schedule
 from tools.demo.fleet import N_FIXED, Fleet, build_fleet
 from tools.demo.generator import _batches, _metadata, _write_events
-from tools.demo.grid import simulate
+from tools.demo.grid import simulate_split
 from tools.demo.output import (
     MeterIntervals,
     Registers,
@@ -61,9 +61,12 @@ from tools.demo.output import (
     voltage_events,
     voltage_table,
 )
+from tools.demo.windows import Windows
 from tools.domain.periods import add_months
 
 VOLTAGE_EVERY = 10
+#: Simulation step (s) of the meters that need no 5-minute physics (see the module docstring).
+COARSE_STEP_S = 900
 _NEVER = 2**62
 _LP_CODES = {code: k for k, code in enumerate(schema.CHANNELS)}
 _LP_COLUMNS = [col for col, _scale in schema.CHANNELS.values()]
@@ -89,6 +92,7 @@ class _Job:
     start: dt.date
     v_start: dt.date
     voltage_rows: frozenset[int]
+    fine: np.ndarray  # (fleet rows,) bool: simulated on the 5-minute grid
     seed: int
     threads: int
 
@@ -150,7 +154,8 @@ def build_direct(
             chunks=month_chunks(start, end),
             start=start,
             v_start=v_start,
-            voltage_rows=voltage_sample(fleet, voltage_every),
+            voltage_rows=(vrows := voltage_sample(fleet, voltage_every)),
+            fine=fine_rows(fleet, vrows),
             seed=seed,
             threads=1 if workers > 1 else 2,
         )
@@ -281,6 +286,15 @@ def plan_buckets(fleet: Fleet, batches: list[np.ndarray], rows_per_file: int) ->
     return out
 
 
+def fine_rows(fleet: Fleet, voltage_rows: frozenset[int]) -> np.ndarray:
+    """(fleet rows,) True where the meter is simulated on the 5-minute grid: its load profile
+    is not a multiple of ``COARSE_STEP_S`` (Group A, 5 minutes) or it records 10-minute voltage."""
+    imin = fleet.inst["interval_min"].to_numpy().astype(int)
+    fine = (imin * 60) % COARSE_STEP_S != 0
+    fine[list(voltage_rows)] = True
+    return np.asarray(fine)
+
+
 def voltage_sample(fleet: Fleet, every: int) -> frozenset[int]:
     """Fleet rows with 10-minute voltage: scenario meters, weak-transformer meters, every n-th id."""
     inst = fleet.inst
@@ -302,12 +316,12 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
     regs = Registers()
     for row in rows:
         regs.init_meter(int(row), job.recs[int(row)], job.seed)
-    sched_b = dataclasses.replace(job.sched, events=job.sched.events[job.sched.events["row"].isin(rows)])
+    sched_b = _bucket_schedule(job.sched, rows)
     con = duckdb.connect()
     con.execute(f"SET threads = {job.threads}")
     counts = {"load_profile": 0, "voltage_10min": 0, "events": 0, "billing_registers": 0, "meter_months": 0}
     v_start_s = to_s(job.v_start)
-    silent, gaps = job.sched.silent, job.sched.gaps
+    silent, gaps = job.sched.silent, sched_b.gaps
 
     def keep_voltage(row: int, t10: np.ndarray) -> np.ndarray:
         if row not in job.voltage_rows:
@@ -317,6 +331,7 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
     try:
         for c_no, (label, first, last) in enumerate(job.chunks):
             grid = make_grid(label, first, last, job.start)
+            coarse = make_grid(label, first, last, job.start, COARSE_STEP_S)
             final = c_no == len(job.chunks) - 1
             lp: list[MeterIntervals] = []
             keeps: list[np.ndarray] = []
@@ -324,19 +339,21 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
             volts: list[pa.Table] = []
             derived: list[tuple[int, int, int, float]] = []
             for batch in batches:
-                state = simulate(job.fleet, batch, grid, job.weather, job.sched, job.seed)
-                for mi in intervals(state, job.recs, grid):
-                    since = silent.get(mi.row, _NEVER)
-                    lp.append(mi)
-                    keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
-                    reg = register_rows(mi, job.recs[mi.row], regs, grid, final)
-                    ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
-                    reg_frames.append({k: v[ok] for k, v in reg.items()})
-                if last >= job.v_start:
-                    vt = voltage_table(state, job.recs, grid, keep_voltage, job.id_dict)
-                    if vt.num_rows:
-                        volts.append(vt)
-                derived += voltage_events(state, job.recs, grid)
+                fine = job.fine[batch]
+                sims = simulate_split(job.fleet, batch, fine, grid, coarse, job.weather, sched_b, job.seed)
+                for state, g in sims:
+                    for mi in intervals(state, job.recs, g):
+                        since = silent.get(mi.row, _NEVER)
+                        lp.append(mi)
+                        keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
+                        reg = register_rows(mi, job.recs[mi.row], regs, g, final)
+                        ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
+                        reg_frames.append({k: v[ok] for k, v in reg.items()})
+                    if last >= job.v_start and g.step_s == STEP_S:
+                        vt = voltage_table(state, job.recs, g, keep_voltage, job.id_dict)
+                        if vt.num_rows:
+                            volts.append(vt)
+                    derived += voltage_events(state, job.recs, g)
             part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
             counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
             counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
@@ -348,6 +365,26 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
     finally:
         con.close()
     return {**counts, "cpu_s": time.process_time() - c0}
+
+
+def _bucket_schedule(sched: Schedule, rows: np.ndarray) -> Schedule:
+    """The schedule's windows and events of the bucket's rows only: the lookups per meter and
+    batch (coverage, gaps) then scan the bucket's windows, not the whole fleet's (the same
+    result: windows of other rows are ignored anyway)."""
+
+    def sub(w: Windows) -> Windows:
+        m = np.isin(w.rows, rows)
+        return Windows(w.rows[m], w.start[m], w.end[m])
+
+    return dataclasses.replace(
+        sched,
+        outages=sub(sched.outages),
+        suspensions=sub(sched.suspensions),
+        phase_loss=sub(sched.phase_loss),
+        gaps=sub(sched.gaps),
+        demand_peaks=sub(sched.demand_peaks),
+        events=sched.events[sched.events["row"].isin(rows)],
+    )
 
 
 def _target(part: Path, table: str) -> Path:
