@@ -184,6 +184,10 @@ def simulate_split(
     rng = np.random.default_rng([seed, 731, int(rows[0]), int(grid.day_ord[0])])
     feeders = {int(f): _src(int(f), grid, seed) for f in np.unique(fleet.inst["feeder_no"].to_numpy()[rows])}
     trs = fleet.transformers
+    tr_weak = trs["weak"].to_numpy().astype(bool)
+    tr_vn = trs["nominal_v"].to_numpy().astype(float)
+    tr_kva = trs["kva"].to_numpy().astype(float)
+    tr_feeder = trs["feeder_no"].to_numpy().astype(int)
     parts = []
     for pw, g in zip(pws, (grid, coarse), strict=True):
         if pw is None:
@@ -191,48 +195,41 @@ def simulate_split(
             continue
         w, elem = phase_weights(pw.p)
         s_va = np.sqrt(pw.net**2 + pw.q**2)
-        p_ph = {
-            int(t): np.einsum("mp,mt->pt", w[sel], pw.net[sel])
-            for t in np.unique(pw.p["transformer_no"].to_numpy())
-            for sel in [np.flatnonzero(pw.p["transformer_no"].to_numpy() == t)]
-        }
-        parts.append((pw, g, w, elem, s_va, p_ph))
+        tn = pw.p["transformer_no"].to_numpy()
+        members = {int(t): np.flatnonzero(tn == t) for t in np.unique(tn)}
+        p_ph = {t: np.einsum("mp,mt->pt", w[sel], pw.net[sel]) for t, sel in members.items()}
+        n = len(pw.rows)
+        vi = (np.zeros((n, 3, g.n)), np.zeros((n, 3, g.n)))
+        parts.append((pw, g, elem, s_va, members, p_ph, pw.p["phases"].to_numpy(), vi))
     f_part, c_part = parts
     assert c_part is not None
-    v_i = [
-        (np.zeros((len(part[0].rows), 3, part[1].n)), np.zeros((len(part[0].rows), 3, part[1].n)))
-        if part is not None
-        else None
-        for part in parts
-    ]
-    for t in np.unique(t_no_all[rows]):
-        tr = trs.iloc[int(t)]
-        weak = bool(tr["weak"])
-        vn = float(tr["nominal_v"])
+    imb = np.array([0.0, 0.004, -0.003])[:, None]
+    for t in (int(x) for x in np.unique(t_no_all[rows])):
+        weak = bool(tr_weak[t])
+        vn = float(tr_vn[t])
         tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
-        imb = np.array([0.0, 0.004, -0.003])[:, None]
         p_ph = np.zeros((3, grid.n))
-        if f_part is not None and int(t) in f_part[5]:
-            p_ph += f_part[5][int(t)]
-        if int(t) in c_part[5]:
-            p_ph += np.repeat(c_part[5][int(t)], r, axis=1)
-        src = feeders[int(tr["feeder_no"])][None, :]
-        drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr["kva"]) * 1000.0) / DROP_CAP)
+        if f_part is not None and t in f_part[5]:
+            p_ph += f_part[5][t]
+        if t in c_part[5]:
+            p_ph += np.repeat(c_part[5][t], r, axis=1)
+        src = feeders[int(tr_feeder[t])][None, :]
+        drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr_kva[t]) * 1000.0) / DROP_CAP)
         v_tr = vn * (tap + src + imb - drop)  # (3, T) on the 5-minute grid
-        for part, vi, ratio in ((f_part, v_i[0], 1), (c_part, v_i[1], r)):
-            if part is None or vi is None or int(t) not in part[5]:
+        for part, ratio in ((f_part, 1), (c_part, r)):
+            if part is None or t not in part[4]:
                 continue
-            pw, g, _w, elem, s_va, _p = part
-            sel = np.flatnonzero(pw.p["transformer_no"].to_numpy() == t)
+            _pw, _g, elem, s_va, members, _p, ph, (v, i) = part
+            sel = members[t]
             v_g = v_tr if ratio == 1 else v_tr.reshape(3, -1, ratio).mean(axis=2)
-            ph = pw.p["phases"].to_numpy()[sel]
             sigma = 0.25 / float(np.sqrt(ratio))
-            _meter_voltages(vi[0], vi[1], sel, v_g, elem[sel], ph, s_va[sel], vn, r_s, rng, sigma)
+            _meter_voltages(v, i, sel, v_g, elem[sel], ph[sel], s_va[sel], vn, r_s, rng, sigma)
     states = []
-    for part, vi in zip(parts, v_i, strict=True):
-        if part is None or vi is None:
+    for part in parts:
+        if part is None:
             continue
-        states.append((_finish(part[0], vi[0], vi[1], part[1], sch, seed), part[1]))
+        v, i = part[7]
+        states.append((_finish(part[0], v, i, part[1], sch, seed), part[1]))
     return states
 
 

@@ -50,7 +50,7 @@ from tools.demo.calendar import STEP_S, Grid, Weather, make_grid, make_weather, 
 from tools.demo.events import Schedule, build_schedule
 from tools.demo.fleet import N_FIXED, Fleet, build_fleet
 from tools.demo.generator import _batches, _metadata, _write_events
-from tools.demo.grid import simulate_split
+from tools.demo.grid import BatchState, simulate_split
 from tools.demo.output import (
     MeterIntervals,
     Registers,
@@ -58,8 +58,9 @@ from tools.demo.output import (
     intervals,
     register_rows,
     registers_table,
+    step_min,
+    step_sum,
     voltage_events,
-    voltage_table,
 )
 from tools.demo.windows import Windows
 from tools.domain.periods import add_months
@@ -67,6 +68,14 @@ from tools.domain.periods import add_months
 VOLTAGE_EVERY = 10
 #: Simulation step (s) of the meters that need no 5-minute physics (see the module docstring).
 COARSE_STEP_S = 900
+#: Installation columns the physics reads (``demo_load``, ``demo_grid``): the workers simulate
+#: from a frame of these alone (slicing the 54-column register per batch cost more than the loads).
+SIM_COLUMNS = (
+    "ac_kw", "activity_w", "base_w", "branca_shift", "cap_frac", "day_occ", "dc_kw", "evening_share",
+    "feeder_no", "fridge_period", "fridge_phase", "fridge_w", "gd_kwp", "has_ac", "has_shower", "idx",
+    "kind", "people", "pf", "phase_conn", "phases", "refrig_w", "shop_kind", "shop_kw",
+    "shower_challenge_day", "shower_kw", "tariff_modality", "transformer_no",
+)  # fmt: skip
 _NEVER = 2**62
 _LP_CODES = {code: k for k, code in enumerate(schema.CHANNELS)}
 _LP_COLUMNS = [col for col, _scale in schema.CHANNELS.values()]
@@ -75,6 +84,8 @@ _LP_TYPES = {
     "INTEGER": pa.int32(),
     "SMALLINT": pa.int16(),
 }
+_LP_PA = [_LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]] for col in _LP_COLUMNS]
+_LP_NP = [typ.to_pandas_dtype() for typ in _LP_PA]
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,12 @@ class _Job:
     """Everything a bucket worker needs (inherited by forked workers, never pickled)."""
 
     lake: Path
-    fleet: Fleet
+    fleet: Fleet  # the physics' view: installation frame of SIM_COLUMNS
     sched: Schedule
     weather: Weather
     recs: list[dict[str, Any]]
     id_dict: pa.Array
+    id_rank: np.ndarray  # (fleet rows,) position of the installation id in text order
     buckets: list[list[np.ndarray]]
     chunks: list[tuple[str, dt.date, dt.date]]
     start: dt.date
@@ -145,11 +157,12 @@ def build_direct(
         shutil.rmtree(staging, ignore_errors=True)
         _JOB = _Job(
             lake=staging,
-            fleet=fleet,
+            fleet=_sim_fleet(fleet),
             sched=sched,
             weather=weather,
             recs=inst.to_dict("records"),
             id_dict=pa.array(inst["installation_id"].tolist()),
+            id_rank=np.argsort(np.argsort(inst["installation_id"].astype(str).to_numpy(), kind="stable")),
             buckets=buckets,
             chunks=month_chunks(start, end),
             start=start,
@@ -286,6 +299,14 @@ def plan_buckets(fleet: Fleet, batches: list[np.ndarray], rows_per_file: int) ->
     return out
 
 
+def _sim_fleet(fleet: Fleet) -> Fleet:
+    slim = fleet.inst[list(SIM_COLUMNS)].copy()
+    for c in slim.columns:
+        if pd.api.types.is_string_dtype(slim[c]):
+            slim[c] = slim[c].astype(object)
+    return dataclasses.replace(fleet, inst=slim)
+
+
 def fine_rows(fleet: Fleet, voltage_rows: frozenset[int]) -> np.ndarray:
     """(fleet rows,) True where the meter is simulated on the 5-minute grid: its load profile
     is not a multiple of ``COARSE_STEP_S`` (Group A, 5 minutes) or it records 10-minute voltage."""
@@ -317,8 +338,6 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
     for row in rows:
         regs.init_meter(int(row), job.recs[int(row)], job.seed)
     sched_b = _bucket_schedule(job.sched, rows)
-    con = duckdb.connect()
-    con.execute(f"SET threads = {job.threads}")
     counts = {"load_profile": 0, "voltage_10min": 0, "events": 0, "billing_registers": 0, "meter_months": 0}
     v_start_s = to_s(job.v_start)
     silent, gaps = job.sched.silent, sched_b.gaps
@@ -328,42 +347,39 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
             return np.zeros(len(t10), bool)
         return np.asarray((t10 >= v_start_s) & (t10 < silent.get(row, _NEVER)) & ~in_windows(gaps, row, t10))
 
-    try:
-        for c_no, (label, first, last) in enumerate(job.chunks):
-            grid = make_grid(label, first, last, job.start)
-            coarse = make_grid(label, first, last, job.start, COARSE_STEP_S)
-            final = c_no == len(job.chunks) - 1
-            lp: list[MeterIntervals] = []
-            keeps: list[np.ndarray] = []
-            reg_frames: list[dict[str, np.ndarray]] = []
-            volts: list[pa.Table] = []
-            derived: list[tuple[int, int, int, float]] = []
-            for batch in batches:
-                fine = job.fine[batch]
-                sims = simulate_split(job.fleet, batch, fine, grid, coarse, job.weather, sched_b, job.seed)
-                for state, g in sims:
-                    for mi in intervals(state, job.recs, g):
-                        since = silent.get(mi.row, _NEVER)
-                        lp.append(mi)
-                        keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
-                        reg = register_rows(mi, job.recs[mi.row], regs, g, final)
-                        ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
-                        reg_frames.append({k: v[ok] for k, v in reg.items()})
-                    if last >= job.v_start and g.step_s == STEP_S:
-                        vt = voltage_table(state, job.recs, g, keep_voltage, job.id_dict)
-                        if vt.num_rows:
-                            volts.append(vt)
-                    derived += voltage_events(state, job.recs, g)
-            part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
-            counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
-            counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
-            counts["voltage_10min"] += _write_voltage(con, volts, part)
-            counts["events"] += _write_month_events(sched_b, grid, last, derived, job.id_dict, part)
-            counts["meter_months"] += len(rows)
-            if tick is not None:
-                tick(1)
-    finally:
-        con.close()
+    for c_no, (label, first, last) in enumerate(job.chunks):
+        grid = make_grid(label, first, last, job.start)
+        coarse = make_grid(label, first, last, job.start, COARSE_STEP_S)
+        final = c_no == len(job.chunks) - 1
+        lp: list[MeterIntervals] = []
+        keeps: list[np.ndarray] = []
+        reg_frames: list[dict[str, np.ndarray]] = []
+        volts: list[dict[str, np.ndarray]] = []
+        derived: list[tuple[int, int, int, float]] = []
+        for batch in batches:
+            fine = job.fine[batch]
+            sims = simulate_split(job.fleet, batch, fine, grid, coarse, job.weather, sched_b, job.seed)
+            for state, g in sims:
+                for mi in intervals(state, job.recs, g):
+                    since = silent.get(mi.row, _NEVER)
+                    lp.append(mi)
+                    keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
+                    reg = register_rows(mi, job.recs[mi.row], regs, g, final)
+                    ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
+                    reg_frames.append({k: v[ok] for k, v in reg.items()})
+                if last >= job.v_start and g.step_s == STEP_S:
+                    vt = _voltage_wide(state, job.recs, g, keep_voltage)
+                    if vt is not None:
+                        volts.append(vt)
+                derived += voltage_events(state, job.recs, g)
+        part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
+        counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
+        counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
+        counts["voltage_10min"] += _write_voltage(volts, job.id_dict, job.id_rank, part)
+        counts["events"] += _write_month_events(sched_b, grid, last, derived, job.id_dict, part)
+        counts["meter_months"] += len(rows)
+        if tick is not None:
+            tick(1)
     return {**counts, "cpu_s": time.process_time() - c0}
 
 
@@ -401,42 +417,54 @@ def _write_load_profile(
 ) -> int:
     """Wide rows (one per kept interval) of the bucket's meters, in lake order (interval, installation)."""
     order = sorted(range(len(parts)), key=lambda k: (parts[k].interval_min, parts[k].row))
-    n = int(sum(int(keeps[k].sum()) for k in order))
+    counts = [int(keeps[k].sum()) for k in order]
+    n = sum(counts)
     if n == 0:
         return 0
     n_ch = len(_LP_COLUMNS)
-    vals = np.zeros((n_ch, n), dtype=np.int64)
+    vals = [np.zeros(n, dtype=_LP_NP[j]) for j in range(n_ch)]
     valid = np.zeros((n_ch, n), dtype=bool)
     row_a = np.empty(n, np.int32)
     ts_a = np.empty(n, np.int64)
     imin = np.empty(n, np.int16)
     qual = np.empty(n, np.uint8)
     pos = 0
-    for k in order:
-        mi, keep = parts[k], keeps[k]
-        m = int(keep.sum())
+    for k, m in zip(order, counts, strict=True):
         if m == 0:
             continue
+        mi, keep = parts[k], keeps[k]
         sl = slice(pos, pos + m)
         row_a[sl] = mi.row
         ts_a[sl] = mi.ts_s[keep]
         imin[sl] = mi.interval_min
         qual[sl] = mi.quality[keep]
-        slots = np.array([_LP_CODES[c] for c in mi.channels])
-        vals[slots, sl] = np.rint(mi.values[:, keep] * _LP_SCALES[slots, None]).astype(np.int64)
+        slots = _slots(mi.channels)
+        scaled = np.rint(mi.values[:, keep] * _LP_SCALES[slots, None])
+        for j, slot in enumerate(slots):
+            vals[slot][sl] = scaled[j]
         valid[slots, sl] = True
         pos += m
     cols: dict[str, pa.Array] = {
-        "installation_id": pa.DictionaryArray.from_arrays(pa.array(row_a), id_dict),
+        "installation_id": id_dict.take(pa.array(row_a)),
         "ts": pa.array(ts_a.astype("datetime64[s]")),
         "interval_min": pa.array(imin),
     }
     for j, col in enumerate(_LP_COLUMNS):
-        typ = _LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]]
-        cols[col] = pa.array(vals[j].astype(typ.to_pandas_dtype()), type=typ, mask=~valid[j])
+        mask = None if valid[j].all() else ~valid[j]
+        cols[col] = pa.array(vals[j], type=_LP_PA[j], mask=mask)
     cols["quality"] = pa.array(qual)
     _copy(pa.table(cols), "load_profile", part)
     return n
+
+
+_SLOTS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _slots(channels: tuple[str, ...]) -> np.ndarray:
+    got = _SLOTS.get(channels)
+    if got is None:
+        got = _SLOTS[channels] = np.array([_LP_CODES[c] for c in channels])
+    return got
 
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
@@ -464,22 +492,52 @@ def _write_registers(frames: list[dict[str, np.ndarray]], id_dict: pa.Array, par
     return table.num_rows
 
 
-def _write_voltage(con: duckdb.DuckDBPyConnection, tables: list[pa.Table], part: Path) -> int:
-    if not tables:
+def _voltage_wide(
+    state: BatchState,
+    recs: list[dict[str, Any]],
+    grid: Grid,
+    keep_fn: Callable[[int, np.ndarray], np.ndarray],
+) -> dict[str, np.ndarray] | None:
+    """The lake's wide 10-minute voltage rows of a 5-minute state (what :func:`voltage_table`
+    gives the CSV demo, one row per meter and window, a phase the meter lacks left NULL):
+    ``row``, ``ts_s``, ``dv`` (n, 3) decivolts and ``valid`` (n, 3)."""
+    t10 = grid.t0 + np.arange(grid.n // 2) * 600
+    on_ok = step_min(state.on, 2) >= 1.0
+    keep = np.stack([on_ok[k] & keep_fn(int(row), t10) for k, row in enumerate(state.rows)])
+    sel = np.flatnonzero(keep.any(axis=1))
+    if len(sel) == 0:
+        return None
+    nph = np.array([int(recs[int(state.rows[k])]["phases"]) for k in sel])
+    v10 = np.round(step_sum(state.v[sel], 2) / 2.0, 1)  # (s, 3, T10) 10-minute means
+    m_i, t_i = np.nonzero(keep[sel])
+    return {
+        "row": state.rows[sel][m_i].astype(np.int32),
+        "ts_s": t10[t_i],
+        "dv": np.rint(v10[m_i, :, t_i] * 10).astype(np.int16),
+        "valid": np.arange(3)[None, :] < nph[m_i, None],
+    }
+
+
+def _write_voltage(
+    frames: list[dict[str, np.ndarray]], id_dict: pa.Array, id_rank: np.ndarray, part: Path
+) -> int:
+    if not frames:
         return 0
-    con.register("_volts", pa.concat_tables(tables))
-    try:
-        aggs = ", ".join(
-            f"CAST(round(max(voltage_v) FILTER (WHERE CAST(phase AS VARCHAR) = '{p}') * 10) AS SMALLINT) AS v_{p.lower()}_dv"
-            for p in "ABC"
-        )
-        wide = f"SELECT CAST(installation_id AS VARCHAR) AS installation_id, CAST(ts AS TIMESTAMP) AS ts, {aggs} FROM _volts GROUP BY 1, 2"
-        target = _target(part, "voltage_10min")
-        lakefile.copy_sorted(con, wide, "voltage_10min", target)
-        n = con.execute("SELECT count(DISTINCT (installation_id, ts)) FROM _volts").fetchall()
-    finally:
-        con.unregister("_volts")
-    return int(n[0][0])
+    cols = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
+    order = np.lexsort((cols["ts_s"], id_rank[cols["row"]]))  # lake order: installation_id, ts
+    cols = {k: v[order] for k, v in cols.items()}
+    table = pa.table(
+        {
+            "installation_id": id_dict.take(pa.array(cols["row"])),
+            "ts": pa.array(cols["ts_s"].astype("datetime64[s]")),
+        }
+        | {
+            f"v_{p}_dv": pa.array(cols["dv"][:, j], type=pa.int16(), mask=~cols["valid"][:, j])
+            for j, p in enumerate("abc")
+        }
+    )
+    _copy(table, "voltage_10min", part)
+    return table.num_rows
 
 
 class _Capture:
