@@ -378,6 +378,8 @@ def register_rows(
     t_reg = grid.t0 + j * block_s
     bounds = j * per_block
     postos = _postos(r)
+    if postos == ("total",) and not is_a:
+        return _total_register_rows(mi, regs, t_reg, bounds)
     ts, reg_i, posto_i, val = [], [], [], []
 
     def add(code: str, p: str, v: np.ndarray) -> None:
@@ -416,6 +418,38 @@ def register_rows(
         "reg": np.concatenate(reg_i),
         "posto": np.concatenate(posto_i),
         "value": np.concatenate(val).astype(np.int64),
+    }
+
+
+def _total_register_rows(
+    mi: MeterIntervals, regs: Registers, t_reg: np.ndarray, bounds: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`register_rows` of a meter with the total posto alone (most Group B meters): the
+    channels at once, the same rows in the same order."""
+    chans = [
+        (mi.channels.index(ch), code)
+        for ch, code in REGISTER_OF.items()
+        if ch in mi.channels and (mi.row, code, "total") in regs.energy
+    ]
+    n_t = len(t_reg)
+    if not chans:
+        empty = np.zeros(0, np.int64)
+        return {"row": np.zeros(0, np.int32), "ts_s": empty, "reg": empty.astype(np.int8),
+                "posto": empty.astype(np.int8), "value": empty}  # fmt: skip
+    e = mi.values[[k for k, _c in chans]].astype(np.int64)
+    cs = np.zeros((len(chans), e.shape[1] + 1), np.int64)
+    np.cumsum(e, axis=1, out=cs[:, 1:])
+    base = np.array([regs.energy[(mi.row, code, "total")] for _k, code in chans], np.int64)
+    vals = base[:, None] + cs[:, bounds]
+    for (_k, code), b, last in zip(chans, base, cs[:, -1], strict=True):
+        regs.energy[(mi.row, code, "total")] = int(b) + int(last)
+    n = n_t * len(chans)
+    return {
+        "row": np.full(n, mi.row, np.int32),
+        "ts_s": np.tile(t_reg, len(chans)),
+        "reg": np.repeat(np.array([REG_CODES.index(code) for _k, code in chans], np.int8), n_t),
+        "posto": np.full(n, POSTO_LIST.index("total"), np.int8),
+        "value": vals.ravel(),
     }
 
 
