@@ -263,14 +263,18 @@ def build_direct(
 def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
     """Merge the per-bucket files of each month of ``tables`` into files of about
     ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
-    would mean many tiny files for every query to open)."""
+    would mean many tiny files for every query to open). A month whose files already hold
+    ``rows_per_file / 8`` rows on average is left as written (at 100k meters the voltage
+    sample's bucket files hold about a million rows each: re-sorting them bought nothing)."""
     con = duckdb.connect(config={"memory_limit": "3GB"})
     try:
         for table in tables:
             for month_dir in sorted((lake / table).glob("month=*")):
                 files = sorted(month_dir.glob("*.parquet"))
                 rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-                if len(files) <= max(1, -(-rows // rows_per_file)):
+                if len(files) <= max(1, -(-rows // rows_per_file)) or rows >= len(files) * (
+                    rows_per_file // 8
+                ):
                     continue
                 tmp = month_dir.with_name(".compact-" + month_dir.name)
                 shutil.rmtree(tmp, ignore_errors=True)
