@@ -188,19 +188,28 @@ def simulate_split(
     tr_vn = trs["nominal_v"].to_numpy().astype(float)
     tr_kva = trs["kva"].to_numpy().astype(float)
     tr_feeder = trs["feeder_no"].to_numpy().astype(int)
-    parts = []
+    parts: list[_Block | None] = []
     for pw, g in zip(pws, (grid, coarse), strict=True):
         if pw is None:
             parts.append(None)
             continue
         w, elem = phase_weights(pw.p)
-        s_va = np.sqrt(pw.net**2 + pw.q**2)
         tn = pw.p["transformer_no"].to_numpy()
         members = {int(t): np.flatnonzero(tn == t) for t in np.unique(tn)}
-        p_ph = {t: np.einsum("mp,mt->pt", w[sel], pw.net[sel]) for t, sel in members.items()}
         n = len(pw.rows)
-        vi = (np.zeros((n, 3, g.n)), np.zeros((n, 3, g.n)))
-        parts.append((pw, g, elem, s_va, members, p_ph, pw.p["phases"].to_numpy(), vi))
+        parts.append(
+            _Block(
+                pw=pw,
+                grid=g,
+                elem=elem,
+                phases=pw.p["phases"].to_numpy(),
+                s_va=np.sqrt(pw.net**2 + pw.q**2),
+                members=members,
+                p_ph={t: np.einsum("mp,mt->pt", w[sel], pw.net[sel]) for t, sel in members.items()},
+                v=np.zeros((n, 3, g.n)),
+                i=np.zeros((n, 3, g.n)),
+            )
+        )
     f_part, c_part = parts
     assert c_part is not None
     imb = np.array([0.0, 0.004, -0.003])[:, None]
@@ -209,28 +218,48 @@ def simulate_split(
         vn = float(tr_vn[t])
         tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
         p_ph = np.zeros((3, grid.n))
-        if f_part is not None and t in f_part[5]:
-            p_ph += f_part[5][t]
-        if t in c_part[5]:
-            p_ph += np.repeat(c_part[5][t], r, axis=1)
+        if f_part is not None and t in f_part.p_ph:
+            p_ph += f_part.p_ph[t]
+        if t in c_part.p_ph:
+            p_ph += np.repeat(c_part.p_ph[t], r, axis=1)
         src = feeders[int(tr_feeder[t])][None, :]
         drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr_kva[t]) * 1000.0) / DROP_CAP)
         v_tr = vn * (tap + src + imb - drop)  # (3, T) on the 5-minute grid
         for part, ratio in ((f_part, 1), (c_part, r)):
-            if part is None or t not in part[4]:
+            if part is None or t not in part.members:
                 continue
-            _pw, _g, elem, s_va, members, _p, ph, (v, i) = part
-            sel = members[t]
+            sel = part.members[t]
             v_g = v_tr if ratio == 1 else v_tr.reshape(3, -1, ratio).mean(axis=2)
             sigma = 0.25 / float(np.sqrt(ratio))
-            _meter_voltages(v, i, sel, v_g, elem[sel], ph[sel], s_va[sel], vn, r_s, rng, sigma)
-    states = []
-    for part in parts:
-        if part is None:
-            continue
-        v, i = part[7]
-        states.append((_finish(part[0], v, i, part[1], sch, seed), part[1]))
-    return states
+            _meter_voltages(
+                part.v,
+                part.i,
+                sel,
+                v_g,
+                part.elem[sel],
+                part.phases[sel],
+                part.s_va[sel],
+                vn,
+                r_s,
+                rng,
+                sigma,
+            )
+    return [(_finish(b.pw, b.v, b.i, b.grid, sch, seed), b.grid) for b in parts if b is not None]
+
+
+@dataclass
+class _Block:
+    """The meters of a batch on one grid, while :func:`simulate_split` couples them."""
+
+    pw: _Power
+    grid: Grid
+    elem: np.ndarray  # (n, 3) element -> transformer phase
+    phases: np.ndarray  # (n,)
+    s_va: np.ndarray  # (n, T) apparent power
+    members: dict[int, np.ndarray]  # transformer_no -> positions in the block
+    p_ph: dict[int, np.ndarray]  # transformer_no -> (3, T) net W per phase
+    v: np.ndarray  # (n, 3, T)
+    i: np.ndarray  # (n, 3, T)
 
 
 def _meter_voltages(
