@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tools.api.admin import build_demo, build_scale_fleet, demo_metadata
-from tools.data import lakefile
+from tools.data import lakefile, usage
 from tools.data.scale.generator import build_direct, plan_buckets
 from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
@@ -225,6 +226,22 @@ def test_layout_sorted_buckets_with_narrow_row_groups(homes: dict[str, Path]) ->
     }
     assert "BYTE_STREAM_SPLIT" in cols["import_wh"].encodings
     assert "DELTA_BINARY_PACKED" in cols["ts"].encodings
+
+
+def test_usage_aggregates_equal_a_rebuild_from_the_lake(homes: dict[str, Path], tmp_path: Path) -> None:
+    """The generator loads the usage aggregates from the hourly sums its workers computed; they
+    are the rows ``usage.rebuild`` computes from the lake (several files a month, two workers)."""
+    home = tmp_path / "copy"
+    shutil.copytree(homes["split"], home)
+    assert not (home / ".usage-stage").exists()  # loaded and removed
+    queries = ("SELECT * FROM usage_hourly ORDER BY ALL", "SELECT * FROM usage_daily ORDER BY ALL")
+    with Store(home) as s:
+        cur = s.cursor()
+        loaded = [cur.execute(q).fetchall() for q in queries]
+        assert all(len(rows) > 0 for rows in loaded)
+        usage.rebuild(cur, home / "lake" / "load_profile")
+        assert [cur.execute(q).fetchall() for q in queries] == loaded
+        cur.close()
 
 
 def test_plan_buckets_groups_consecutive_batches_by_rows() -> None:

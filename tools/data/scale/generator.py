@@ -58,7 +58,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from tools.data import lakefile, schema
+from tools.data import lakefile, schema, usage
 from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
 from tools.demo.calendar import STEP_S, Grid, Weather, make_grid, make_weather, month_chunks, to_s
@@ -81,6 +81,10 @@ from tools.demo.windows import Windows
 from tools.domain.periods import add_months
 
 VOLTAGE_EVERY = 10
+#: Directory (next to the lake tables while building) of the hourly usage sums the workers
+#: compute from the load-profile arrays; loaded into ``usage_hourly``/``usage_daily`` at the end
+#: instead of re-reading the whole lake (see :func:`_load_usage`). Removed once loaded.
+USAGE_STAGE = ".usage-stage"
 #: Simulation step (s) of the meters that need no 5-minute physics (see the module docstring).
 COARSE_STEP_S = 900
 #: Installation columns the physics reads (``demo_load``, ``demo_grid``): the workers simulate
@@ -154,6 +158,7 @@ def build_direct(
     if resumed and not resume:
         raise FileExistsError(f"{lake} already holds data; build a scale fleet into an empty home")
     t0, c0 = time.perf_counter(), time.process_time()
+    staging = home / ".lake-build"
     start = add_months(end, -months) + dt.timedelta(days=1)
     v_start = max(start, add_months(end, -voltage_months) + dt.timedelta(days=1))
     note("fleet register and schedules")
@@ -168,7 +173,6 @@ def build_direct(
     compact_s = 0.0
     workers = max(1, min(workers, len(buckets)))
     if not resumed:
-        staging = home / ".lake-build"
         shutil.rmtree(staging, ignore_errors=True)
         _JOB = _Job(
             lake=staging,
@@ -207,9 +211,12 @@ def build_direct(
         t_c = time.perf_counter()
         compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
         compact_s = time.perf_counter() - t_c
-        if lake.exists():  # empty table directories of an earlier open
-            shutil.rmtree(lake)
-        staging.rename(lake)
+        usage_stage = home / USAGE_STAGE
+        shutil.rmtree(usage_stage, ignore_errors=True)
+        if (staging / USAGE_STAGE).exists():
+            (staging / USAGE_STAGE).rename(usage_stage)
+        else:
+            _place_lake(staging, lake)
     else:  # a build stopped after the lake was complete: registers and aggregates only
         for table in schema.LAKE_TABLES:
             totals[table] = sum(
@@ -219,6 +226,9 @@ def build_direct(
     note("registers and aggregates")
     t1, c1 = time.perf_counter(), time.process_time()
     with Store(home, memory_limit=memory_limit) as store:  # schema, views, usage aggregates
+        if not resumed and staging.exists():  # opened before the lake is in place: nothing aggregated
+            _place_lake(staging, lake)
+            _load_usage(store, lake, home / USAGE_STAGE)
         t_reg = time.perf_counter()
         write_registers(store, fleet)
         store.refresh_views()
@@ -258,6 +268,47 @@ def build_direct(
         ),
     }
     return meta
+
+
+def _place_lake(staging: Path, lake: Path) -> None:
+    if lake.exists():  # empty table directories of an earlier open
+        shutil.rmtree(lake)
+    staging.rename(lake)
+
+
+def _load_usage(store: Store, lake: Path, stage_dir: Path) -> None:
+    """Fill ``usage_hourly``/``usage_daily`` from the workers' hourly sums (the rows
+    ``usage.stage_month`` would compute from the lake, in the same order) and record the lake's
+    fingerprint, so the store's refresh finds them current; a month without staged sums is left
+    to that refresh."""
+    fp = usage.lake_fingerprint(lake / usage.SOURCE_TABLE)
+    cur = store.cursor()
+    staged: dict[str, tuple[str | None, str | None]] = {}
+    try:
+        usage.create_tables(cur)
+        for month in sorted(fp):
+            files = sorted((stage_dir / f"month={month}").glob("*.parquet"))
+            if not files:
+                continue
+            temp = f"_usage_direct_{month.replace('-', '')}"
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM read_parquet({sql_str_list(files)}) "
+                "ORDER BY installation_id, day, hour"
+            )
+            staged[month] = (temp, fp[month])
+        cur.begin()
+        try:
+            usage.apply_months(cur, staged)
+            cur.commit()
+        except BaseException:
+            cur.rollback()
+            raise
+    finally:
+        for name, _fp in staged.values():
+            if name is not None:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+        cur.close()
+    shutil.rmtree(stage_dir, ignore_errors=True)
 
 
 def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
@@ -477,7 +528,58 @@ def _write_load_profile(
         cols[col] = pa.array(vals[j], type=_LP_PA[j], mask=mask)
     cols["quality"] = pa.array(qual)
     _copy(pa.table(cols), "load_profile", part)
+    imp, exp = _LP_COLUMNS.index("import_wh"), _LP_COLUMNS.index("export_wh")
+    hourly = _hourly_usage(row_a, ts_a, imin, qual, (vals[imp], valid[imp]), (vals[exp], valid[exp]), id_dict)
+    _copy(hourly, USAGE_STAGE, part)
     return n
+
+
+def _hourly_usage(
+    row_a: np.ndarray,
+    ts_a: np.ndarray,
+    imin: np.ndarray,
+    qual: np.ndarray,
+    imp: tuple[np.ndarray, np.ndarray],
+    exp: tuple[np.ndarray, np.ndarray],
+    id_dict: pa.Array,
+) -> pa.Table:
+    """The ``usage_hourly`` rows (plus ``last_ts``) of a bucket-month's load profile, as
+    ``usage.stage_month`` computes them from the lake file (column semantics in
+    :mod:`tools.data.usage`), from the arrays in hand. The rows are in lake order (interval,
+    installation, time): an installation's hours are contiguous."""
+    hour_s = ts_a // 3600 * 3600
+    new = np.ones(len(ts_a), bool)
+    new[1:] = (row_a[1:] != row_a[:-1]) | (hour_s[1:] != hour_s[:-1])
+    starts = np.flatnonzero(new)
+    n_rows = np.diff(np.append(starts, len(ts_a)))
+
+    def total(v: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(v.astype(np.int64), starts)
+
+    minute = (ts_a % 3600) // 60
+    quarters = np.left_shift(1, minute // 15).astype(np.int64)
+    mask = np.bitwise_or.reduceat(quarters, starts)
+    slots = sum(((mask >> b) & 1) for b in range(4))
+    readings = total(imp[1])
+    n_exp = total(exp[1])
+    h0 = hour_s[starts]
+    return pa.table(
+        {
+            "installation_id": id_dict.take(pa.array(row_a[starts])),
+            "day": pa.array((h0 // 86400).astype(np.int32), type=pa.date32()),
+            "hour": pa.array(((h0 % 86400) // 3600).astype(np.int8)),
+            "import_wh": pa.array(total(np.where(imp[1], imp[0], 0)), mask=readings == 0),
+            "export_wh": pa.array(total(np.where(exp[1], exp[0], 0)), mask=n_exp == 0),
+            "minutes": pa.array(total(imin).astype(np.int32)),
+            "readings": pa.array(readings.astype(np.int32)),
+            "slots": pa.array(np.asarray(slots).astype(np.int16)),
+            "rows": pa.array(n_rows.astype(np.int16)),
+            "estimated": pa.array(total(qual & 1).astype(np.int16)),
+            "last_ts": pa.array(np.maximum.reduceat(ts_a, starts).astype("datetime64[s]")).cast(
+                pa.timestamp("us")
+            ),
+        }
+    )
 
 
 _SLOTS: dict[tuple[str, ...], np.ndarray] = {}
@@ -492,6 +594,9 @@ def _slots(channels: tuple[str, ...]) -> np.ndarray:
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     """Write an Arrow table (already in lake order) with the lake's column types."""
+    if lake_table == USAGE_STAGE:  # not a lake table: the staged hourly sums (plain Parquet)
+        pq.write_table(table, _target(part, lake_table), compression="zstd")
+        return
     if "installation_id" in table.column_names and pa.types.is_dictionary(
         table.schema.field("installation_id").type
     ):
