@@ -9,7 +9,9 @@ month) is written once per month as a sorted ZSTD Parquet file of the lake
 (``lake/<table>/month=YYYY-MM/part-NNNN.parquet``, see :mod:`tools.data.lakefile`), and the
 registers go straight into DuckDB. Buckets are independent (a bucket carries its own billing
 register state across months), so they run in ``workers`` processes; the output does not depend
-on ``workers``.
+on ``workers``. The workers also sum each bucket-month's load profile per installation and hour
+(``usage_hourly``'s columns); those sums are loaded into the usage aggregates at the end instead
+of re-reading the lake (:func:`_load_usage`; the same rows as ``usage.rebuild``, tested).
 
 Differences from the CSV demo, all deliberate for scale:
 
