@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -14,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tools.api.admin import build_demo, build_scale_fleet, demo_metadata
-from tools.data import lakefile
+from tools.data import lakefile, usage
 from tools.data.scale.generator import build_direct, plan_buckets
+from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
 
 METERS, MONTHS = 40, 1
@@ -58,6 +61,84 @@ def test_same_rows_as_the_csv_demo_ingested(homes: dict[str, Path]) -> None:
     assert con.sql(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})").fetchall() == [(0,)]
     sampled = {r[0] for r in con.sql(f"SELECT DISTINCT installation_id FROM {a}").fetchall()}
     assert "40010001" in sampled and "40010018" in sampled  # demo customer, phase_sag scenario
+    with Store(homes["direct"], read_only=True) as s1, Store(homes["csv"], read_only=True) as s2:
+        q = "SELECT * FROM installations ORDER BY installation_id"
+        assert s1.rows(q) == s2.rows(q)
+        q = "SELECT * FROM customers ORDER BY customer_key"
+        assert s1.rows(q) == s2.rows(q)
+
+
+COARSE_METERS = 60
+
+
+@pytest.fixture(scope="module")
+def coarse_homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], dict[str, Any]]:
+    base = tmp_path_factory.mktemp("coarse")
+    out = {k: base / k for k in ("direct", "csv")}
+    meta = build_direct(out["direct"], COARSE_METERS, months=MONTHS, workers=1)
+    build_demo(out["csv"], meters=COARSE_METERS, months=MONTHS, seed=7)
+    return out, meta
+
+
+def test_coarse_meters_keep_the_schedule_and_the_energy(
+    coarse_homes: tuple[dict[str, Path], dict[str, Any]],
+) -> None:
+    """The scale generator simulates the Group B meters that record no 10-minute voltage on
+    their own 15-minute grid (the module docstring): Group B ids past the 30 scenario meters,
+    not a multiple of 10 and not on a weak transformer (the 40-meter fleet above has none: its
+    ordinary meters all fill the weak transformers). Their values move, and with them their
+    transformer neighbours' voltages; the Group A meters (their own batches, all on the 5-minute
+    grid) and everything the schedule decides stay as the CSV demo."""
+    homes, meta = coarse_homes
+    con = duckdb.connect()
+    group_a = meta["scenarios"]["group_a"]
+    weak = set(meta["scenarios"]["weak_transformer_meters"])
+    coarse = [f"4001{k:04d}" for k in range(31, COARSE_METERS + 1) if k % 10 and f"4001{k:04d}" not in weak]
+    coarse = [i for i in coarse if i not in group_a]
+    assert len(coarse) >= 5  # the fleet has meters simulated at 15 minutes
+    a_ids = sql_str_list(group_a)
+    keys = {
+        "load_profile": "installation_id, ts, interval_min, quality",
+        "billing_registers": "installation_id, ts, register, posto",
+        "events": "installation_id, ts, code",
+    }
+    for table, key in keys.items():
+        a, b = _lake_rows(con, homes["direct"], table), _lake_rows(con, homes["csv"], table)
+        n = con.sql(f"SELECT count(*) FROM {a}").fetchall()[0][0]
+        assert n > 0
+        # Group A: the same rows, values included
+        a_a = f"(SELECT * FROM {a} WHERE list_contains({a_ids}, installation_id))"
+        b_a = f"(SELECT * FROM {b} WHERE list_contains({a_ids}, installation_id))"
+        assert con.sql(f"SELECT count(*) FROM {a_a}").fetchall()[0][0] > 0, table
+        assert con.sql(f"SELECT count(*) FROM ({a_a} EXCEPT ALL {b_a})").fetchall() == [(0,)], table
+        assert con.sql(f"SELECT count(*) FROM ({b_a} EXCEPT ALL {a_a})").fetchall() == [(0,)], table
+        # every meter: the same intervals (quality included), register readings and scheduled
+        # events; the derived under/over-voltage events (codes 10-13) follow the voltages
+        cond = "WHERE code NOT IN (10, 11, 12, 13)" if table == "events" else ""
+        a_k, b_k = f"(SELECT {key} FROM {a} {cond})", f"(SELECT {key} FROM {b} {cond})"
+        assert con.sql(f"SELECT count(*) FROM ({a_k} EXCEPT ALL {b_k})").fetchall() == [(0,)], table
+        assert con.sql(f"SELECT count(*) FROM ({b_k} EXCEPT ALL {a_k})").fetchall() == [(0,)], table
+    # the coarse meters' energy: the same model, so each month's total import of those meters
+    # stays within a few percent of the CSV demo's (different random draws, not a rule)
+    lp_a, lp_b = (
+        _lake_rows(con, homes["direct"], "load_profile"),
+        _lake_rows(con, homes["csv"], "load_profile"),
+    )
+    c_ids = sql_str_list(coarse)
+    e_a, e_b = (
+        con.sql(f"SELECT sum(import_wh) FROM {lp} WHERE list_contains({c_ids}, installation_id)").fetchall()[
+            0
+        ][0]
+        for lp in (lp_a, lp_b)
+    )
+    assert abs(e_a / e_b - 1) < 0.1, (e_a, e_b)
+    # voltage: a sample of the CSV demo's meters and 10-minute windows
+    a, b = _lake_rows(con, homes["direct"], "voltage_10min"), _lake_rows(con, homes["csv"], "voltage_10min")
+    a_k, b_k = f"(SELECT installation_id, ts FROM {a})", f"(SELECT installation_id, ts FROM {b})"
+    assert con.sql(f"SELECT count(*) FROM ({a_k} EXCEPT ALL {b_k})").fetchall() == [(0,)]
+    sampled = {r[0] for r in con.sql(f"SELECT DISTINCT installation_id FROM {a}").fetchall()}
+    assert "40010001" in sampled and "40010018" in sampled  # demo customer, phase_sag scenario
+    assert not sampled & set(coarse)
     with Store(homes["direct"], read_only=True) as s1, Store(homes["csv"], read_only=True) as s2:
         q = "SELECT * FROM installations ORDER BY installation_id"
         assert s1.rows(q) == s2.rows(q)
@@ -145,6 +226,22 @@ def test_layout_sorted_buckets_with_narrow_row_groups(homes: dict[str, Path]) ->
     }
     assert "BYTE_STREAM_SPLIT" in cols["import_wh"].encodings
     assert "DELTA_BINARY_PACKED" in cols["ts"].encodings
+
+
+def test_usage_aggregates_equal_a_rebuild_from_the_lake(homes: dict[str, Path], tmp_path: Path) -> None:
+    """The generator loads the usage aggregates from the hourly sums its workers computed; they
+    are the rows ``usage.rebuild`` computes from the lake (several files a month, two workers)."""
+    home = tmp_path / "copy"
+    shutil.copytree(homes["split"], home)
+    assert not (home / ".usage-stage").exists()  # loaded and removed
+    queries = ("SELECT * FROM usage_hourly ORDER BY ALL", "SELECT * FROM usage_daily ORDER BY ALL")
+    with Store(home) as s:
+        cur = s.cursor()
+        loaded = [cur.execute(q).fetchall() for q in queries]
+        assert all(len(rows) > 0 for rows in loaded)
+        usage.rebuild(cur, home / "lake" / "load_profile")
+        assert [cur.execute(q).fetchall() for q in queries] == loaded
+        cur.close()
 
 
 def test_plan_buckets_groups_consecutive_batches_by_rows() -> None:

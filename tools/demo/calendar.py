@@ -78,6 +78,11 @@ class Grid:
     hour: np.ndarray  # (T,) hour of day at the step centre (float)
     sun: np.ndarray  # (T,) clear-sky irradiance fraction (0 at night)
     _postos: dict[tuple[str, str], np.ndarray]
+    step_s: int = STEP_S  # the scale generator also simulates on a coarser (15-minute) grid
+
+    @property
+    def steps_per_day(self) -> int:
+        return 86400 // self.step_s
 
     def posto(self, distributor: str, group: str) -> np.ndarray:
         """(T,) POSTO_* code of each step for a distributor's schedule (group "A" or "B")."""
@@ -85,9 +90,9 @@ class Grid:
         if key not in self._postos:
             sched = _schedule(distributor)
             days = np.repeat(
-                np.arange(np.datetime64(self.first), np.datetime64(self.last) + 1), STEPS_PER_DAY
+                np.arange(np.datetime64(self.first), np.datetime64(self.last) + 1), self.steps_per_day
             )
-            minutes = np.tile(np.arange(STEPS_PER_DAY) * 5, self.n_days)
+            minutes = np.tile(np.arange(self.steps_per_day) * (self.step_s // 60), self.n_days)
             names = classify_postos(days, minutes, sched, group)
             code = {v: k for k, v in POSTO_NAMES.items()}
             self._postos[key] = np.array([code[x] for x in names], dtype=np.int8)
@@ -95,13 +100,20 @@ class Grid:
 
     @property
     def n(self) -> int:
-        return self.n_days * STEPS_PER_DAY
+        return self.n_days * self.steps_per_day
 
     def per_step(self, daily: np.ndarray) -> np.ndarray:
-        return np.repeat(daily, STEPS_PER_DAY, axis=-1)
+        return np.repeat(daily, self.steps_per_day, axis=-1)
+
+    def steps(self, seconds: int) -> int:
+        """Number of steps of this grid in ``seconds`` (a smoothing window, a run length)."""
+        return max(1, seconds // self.step_s)
 
 
-def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date) -> Grid:
+def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date, step_s: int = STEP_S) -> Grid:
+    """The chunk's grid: 5-minute base steps, or ``step_s`` (a divisor of a day) for the scale
+    generator's coarse simulation of meters whose output needs no 5-minute detail."""
+    spd = 86400 // step_s
     n_days = (last - first).days + 1
     days = [first + dt.timedelta(days=i) for i in range(n_days)]
     hol: set[dt.date] = set()
@@ -111,7 +123,7 @@ def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date) 
     offday = np.array([d.weekday() >= 5 or d in hol for d in days])
     month = np.array([d.month for d in days])
     doy = np.array([d.timetuple().tm_yday for d in days])
-    hour_day = (np.arange(STEPS_PER_DAY) * STEP_S + STEP_S / 2) / 3600.0
+    hour_day = (np.arange(spd) * step_s + step_s / 2) / 3600.0
     hour = np.tile(hour_day, n_days)
     return Grid(
         label=label,
@@ -124,8 +136,9 @@ def make_grid(label: str, first: dt.date, last: dt.date, period_start: dt.date) 
         offday=offday,
         month=month,
         hour=hour,
-        sun=_clear_sky(np.repeat(doy, STEPS_PER_DAY), hour),
+        sun=_clear_sky(np.repeat(doy, spd), hour),
         _postos={},
+        step_s=step_s,
     )
 
 
@@ -161,8 +174,9 @@ class Weather:
         """Per-step clearness for the chunk: daily factor times smoothed intraday variability."""
         rng = np.random.default_rng([self.seed, 900, int(grid.day_ord[0])])
         daily = self.cloud[grid.day_ord]
-        noise = rng.random(grid.n + 11)
-        kernel = np.ones(12) / 12.0
+        k = grid.steps(3600)
+        noise = rng.random(grid.n + k - 1)
+        kernel = np.ones(k) / float(k)
         smooth = np.convolve(noise, kernel, mode="valid")[: grid.n]  # ~1 h correlation
         spread = grid.per_step(np.where(daily > 0.87, 0.08, 0.7))  # clear days are steady
         level = grid.per_step(daily)

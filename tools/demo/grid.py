@@ -44,7 +44,7 @@ class BatchState:
 
 def _after(grid: Grid, rows: np.ndarray, since: dict[int, int]) -> np.ndarray:
     """(n, T) boolean: step starts at/after the row's ``since`` time."""
-    t = grid.t0 + np.arange(grid.n) * 300
+    t = grid.t0 + np.arange(grid.n) * grid.step_s
     lim = np.array([since.get(int(r), np.iinfo(np.int64).max) for r in rows], dtype=np.int64)
     return np.asarray(t[None, :] >= lim[:, None])
 
@@ -65,9 +65,27 @@ def phase_weights(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return w, elem
 
 
+@dataclass
+class _Power:
+    """Active/reactive power of a block of meters on one grid, before the voltages."""
+
+    p: pd.DataFrame
+    rows: np.ndarray
+    net: np.ndarray  # (n, T) W, load minus PV
+    q: np.ndarray  # (n, T) var
+    on: np.ndarray  # (n, T) fraction of the step with supply
+    loss: np.ndarray  # (n, T) fraction of the step with phase B lost
+
+
 def simulate(
     fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: Schedule, seed: int
 ) -> BatchState:
+    pw = _power(fleet, rows, grid, weather, sch, seed)
+    v, i = _voltages(fleet, pw.p, rows, grid, pw.net, pw.q, pw.on, seed)
+    return _finish(pw, v, i, grid, sch, seed)
+
+
+def _power(fleet: Fleet, rows: np.ndarray, grid: Grid, weather: Weather, sch: Schedule, seed: int) -> _Power:
     p = fleet.inst.iloc[rows]
     n, t_n = len(rows), grid.n
     load = np.zeros((n, t_n))
@@ -81,7 +99,8 @@ def simulate(
             load[sel] = fn(p.iloc[sel], grid, weather, seed)
     pv = demo_load.pv(p, grid, weather)
     # scenario modifiers
-    peak = coverage(sch.demand_peaks, rows, grid.t0, t_n)
+    step_s = grid.step_s
+    peak = coverage(sch.demand_peaks, rows, grid.t0, t_n, step_s)
     if peak.any():
         dc = p["dc_kw"].to_numpy()[:, None] * 1000.0
         load = np.where(
@@ -97,9 +116,9 @@ def simulate(
     vacant = _after(grid, rows, sch.vacant)
     if vacant.any():
         load = np.where(vacant, 0.0, load)
-    relay = 1.0 - coverage(sch.suspensions, rows, grid.t0, t_n)
-    loss = coverage(sch.phase_loss, rows, grid.t0, t_n)
-    on = 1.0 - coverage(sch.outages, rows, grid.t0, t_n)
+    relay = 1.0 - coverage(sch.suspensions, rows, grid.t0, t_n, step_s)
+    loss = coverage(sch.phase_loss, rows, grid.t0, t_n, step_s)
+    on = 1.0 - coverage(sch.outages, rows, grid.t0, t_n, step_s)
     if (relay != 1.0).any():
         load = load * relay
         pv = pv * relay
@@ -113,8 +132,13 @@ def simulate(
     q[net <= 0] = 0.0
     if (on != 1.0).any():
         q *= on
-    v, i = _voltages(fleet, p, rows, grid, net, q, on, seed)
-    sag_after = _after(grid, rows, sch.sag)
+    return _Power(p=p, rows=rows, net=net, q=q, on=on, loss=loss)
+
+
+def _finish(pw: _Power, v: np.ndarray, i: np.ndarray, grid: Grid, sch: Schedule, seed: int) -> BatchState:
+    """Scenario effects on the meter's voltages and currents (sag, phase loss, outages)."""
+    on, loss, net = pw.on, pw.loss, pw.net
+    sag_after = _after(grid, pw.rows, sch.sag)
     if sag_after.any():
         rng = np.random.default_rng([seed, 770, int(grid.day_ord[0])])
         extra = grid.per_step(rng.uniform(0, 6, grid.n_days))[None, :]
@@ -125,8 +149,146 @@ def simulate(
     if (on != 1.0).any():
         i *= on[:, None]
     return BatchState(
-        rows=rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=q, v=v, i=i, on=on
+        rows=pw.rows, p_imp=np.maximum(net, 0.0), p_exp=np.maximum(-net, 0.0), q=pw.q, v=v, i=i, on=on
     )
+
+
+def simulate_split(
+    fleet: Fleet,
+    rows: np.ndarray,
+    fine: np.ndarray,
+    grid: Grid,
+    coarse: Grid,
+    weather: Weather,
+    sch: Schedule,
+    seed: int,
+) -> list[tuple[BatchState, Grid]]:
+    """:func:`simulate` for the scale generator: the ``fine`` rows (boolean mask over ``rows``)
+    on the 5-minute ``grid``, the others on the ``coarse`` grid (a multiple of 5 minutes that
+    divides their load-profile interval). A transformer couples its meters at 5 minutes: its
+    phase power adds the fine meters' steps and the coarse meters' steps spread evenly, and its
+    coarse meters see the mean of the resulting transformer voltage over each coarse step; the
+    meter's own noise is that of the mean of the 5-minute noise (sigma / sqrt(ratio)).
+    Returns ``(state, grid)`` pairs (fine first), empty blocks left out."""
+    if fine.all() or not (~fine).any():
+        return [(simulate(fleet, rows, grid, weather, sch, seed), grid)]
+    r = coarse.step_s // grid.step_s
+    assert r * grid.step_s == coarse.step_s
+    rf, rc = rows[fine], rows[~fine]
+    pws = [
+        _power(fleet, rf, grid, weather, sch, seed) if len(rf) else None,
+        _power(fleet, rc, coarse, weather, sch, seed),
+    ]
+    t_no_all = fleet.inst["transformer_no"].to_numpy()
+    assert (t_no_all[rows] >= 0).all(), "Group A meters are simulated on the 5-minute grid"
+    rng = np.random.default_rng([seed, 731, int(rows[0]), int(grid.day_ord[0])])
+    feeders = {int(f): _src(int(f), grid, seed) for f in np.unique(fleet.inst["feeder_no"].to_numpy()[rows])}
+    trs = fleet.transformers
+    tr_weak = trs["weak"].to_numpy().astype(bool)
+    tr_vn = trs["nominal_v"].to_numpy().astype(float)
+    tr_kva = trs["kva"].to_numpy().astype(float)
+    tr_feeder = trs["feeder_no"].to_numpy().astype(int)
+    parts: list[_Block | None] = []
+    for pw, g in zip(pws, (grid, coarse), strict=True):
+        if pw is None:
+            parts.append(None)
+            continue
+        w, elem = phase_weights(pw.p)
+        tn = pw.p["transformer_no"].to_numpy()
+        members = {int(t): np.flatnonzero(tn == t) for t in np.unique(tn)}
+        n = len(pw.rows)
+        parts.append(
+            _Block(
+                pw=pw,
+                grid=g,
+                elem=elem,
+                phases=pw.p["phases"].to_numpy(),
+                s_va=np.sqrt(pw.net**2 + pw.q**2),
+                members=members,
+                p_ph={t: np.einsum("mp,mt->pt", w[sel], pw.net[sel]) for t, sel in members.items()},
+                v=np.zeros((n, 3, g.n)),
+                i=np.zeros((n, 3, g.n)),
+            )
+        )
+    f_part, c_part = parts
+    assert c_part is not None
+    imb = np.array([0.0, 0.004, -0.003])[:, None]
+    for t in (int(x) for x in np.unique(t_no_all[rows])):
+        weak = bool(tr_weak[t])
+        vn = float(tr_vn[t])
+        tap, z, r_s = (1.0, Z_WEAK, 0.06) if weak else (1.02, Z_NORMAL, 0.03)
+        p_ph = np.zeros((3, grid.n))
+        if f_part is not None and t in f_part.p_ph:
+            p_ph += f_part.p_ph[t]
+        if t in c_part.p_ph:
+            p_ph += np.repeat(c_part.p_ph[t], r, axis=1)
+        src = feeders[int(tr_feeder[t])][None, :]
+        drop = DROP_CAP * np.tanh(z * 3.0 * p_ph / (float(tr_kva[t]) * 1000.0) / DROP_CAP)
+        v_tr = vn * (tap + src + imb - drop)  # (3, T) on the 5-minute grid
+        for part, ratio in ((f_part, 1), (c_part, r)):
+            if part is None or t not in part.members:
+                continue
+            sel = part.members[t]
+            v_g = v_tr if ratio == 1 else v_tr.reshape(3, -1, ratio).mean(axis=2)
+            sigma = 0.25 / float(np.sqrt(ratio))
+            _meter_voltages(
+                part.v,
+                part.i,
+                sel,
+                v_g,
+                part.elem[sel],
+                part.phases[sel],
+                part.s_va[sel],
+                vn,
+                r_s,
+                rng,
+                sigma,
+            )
+    return [(_finish(b.pw, b.v, b.i, b.grid, sch, seed), b.grid) for b in parts if b is not None]
+
+
+@dataclass
+class _Block:
+    """The meters of a batch on one grid, while :func:`simulate_split` couples them."""
+
+    pw: _Power
+    grid: Grid
+    elem: np.ndarray  # (n, 3) element -> transformer phase
+    phases: np.ndarray  # (n,)
+    s_va: np.ndarray  # (n, T) apparent power
+    members: dict[int, np.ndarray]  # transformer_no -> positions in the block
+    p_ph: dict[int, np.ndarray]  # transformer_no -> (3, T) net W per phase
+    v: np.ndarray  # (n, 3, T)
+    i: np.ndarray  # (n, 3, T)
+
+
+def _meter_voltages(
+    v: np.ndarray,
+    i: np.ndarray,
+    sel: np.ndarray,
+    v_tr: np.ndarray,
+    elem: np.ndarray,
+    ph: np.ndarray,
+    s_va: np.ndarray,
+    vn: float,
+    r_s: float,
+    rng: np.random.Generator,
+    sigma: float,
+) -> None:
+    """Voltages and currents of one transformer's meters (rows ``sel`` of ``v``/``i``)."""
+    share = np.where(
+        ph[:, None] == 1, [1.0, 0, 0], np.where(ph[:, None] == 2, [0.55, 0.45, 0], [0.36, 0.33, 0.31])
+    )
+    t_n = v_tr.shape[1]
+    for j in range(3):
+        used = np.flatnonzero(share[:, j] > 0)
+        if len(used) == 0:
+            continue
+        i_est = share[used, j, None] * s_va[used] / vn
+        noise = rng.standard_normal((len(used), t_n), dtype=np.float32)
+        vj = v_tr[elem[used, j]] - r_s * i_est + sigma * noise
+        v[sel[used], j] = vj
+        i[sel[used], j] = i_est * vn / np.maximum(vj, 1.0)
 
 
 def _src(feeder: int, grid: Grid, seed: int) -> np.ndarray:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.demo.calendar import STEP_S, Grid, Weather
+from tools.demo.calendar import Grid, Weather
 
 # fmt: off
 _WEEKDAY_SHAPE = np.array([0.05, 0.04, 0.04, 0.04, 0.05, 0.15, 0.5, 0.7, 0.35, 0.2, 0.2, 0.25,
@@ -50,7 +50,7 @@ def _daily_temp(grid: Grid, weather: Weather) -> np.ndarray:
 
 
 def _fridge(p: pd.DataFrame, grid: Grid, temp_day: np.ndarray) -> np.ndarray:
-    t_min = (grid.t0 + np.arange(grid.n) * STEP_S + STEP_S / 2) / 60.0
+    t_min = (grid.t0 + np.arange(grid.n) * grid.step_s + grid.step_s / 2) / 60.0
     period = p["fridge_period"].to_numpy()[:, None]
     phase = p["fridge_phase"].to_numpy()[:, None]
     duty = grid.per_step(np.clip(0.35 + 0.02 * (temp_day - 20.0), 0.3, 0.6))[None, :]
@@ -59,53 +59,84 @@ def _fridge(p: pd.DataFrame, grid: Grid, temp_day: np.ndarray) -> np.ndarray:
 
 
 def _showers(p: pd.DataFrame, grid: Grid, rngs: list[np.random.Generator]) -> np.ndarray:
-    """Electric shower draws placed at minute resolution and spread over 5-minute steps."""
+    """Electric shower draws placed at minute resolution and spread over the grid's steps.
+
+    Each meter's stream gives, in this order: uniforms for taking each candidate shower, for
+    evening against morning (and, for branca customers, late against early evening), normals
+    for the evening hour(s), the weekend and weekday morning hours and the duration, then a
+    power factor per shower taken; the arithmetic runs over the block's draws at once."""
     n, d_n = len(p), grid.n_days
     out = np.zeros((n, grid.n))
     season = np.where(
         np.isin(grid.month, SUMMER_MONTHS), 0.7, np.where(np.isin(grid.month, (5, 6, 7, 8)), 1.0, 0.85)
     )
-    rows, starts, durs, kws = [], [], [], []
-    for r, (rng, row) in enumerate(zip(rngs, p.itertuples(), strict=True)):
-        if not row.has_shower:
+    has = p["has_shower"].to_numpy().astype(bool)
+    people = p["people"].to_numpy().astype(int)
+    branca = p["branca_shift"].to_numpy().astype(bool)
+    params: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    idx, u_take, u_even, u_late, z_a, z_b, z_m9, z_m6, z_dur, uni, days = ([] for _ in range(11))
+    for r, rng in enumerate(rngs):
+        if not has[r]:
             rng.random(1)
             continue
-        k = int(row.people) * d_n
-        day = np.repeat(np.arange(d_n), int(row.people))
-        take = rng.random(k) < 0.9
-        evening = rng.random(k) < row.evening_share
-        off = grid.offday[day]
-        if row.branca_shift:
-            late = rng.random(k) < 0.5
-            ev_h = np.where(
-                late,
-                np.clip(rng.normal(22.4, 0.4, k), 22.0, 23.6),
-                np.clip(rng.normal(16.2, 0.4, k), 14.5, 16.9),
+        k = int(people[r]) * d_n
+        br = bool(branca[r])
+        if (k, br) not in params:
+            locs = (22.4, 16.2, 9.3, 6.8, 10.0) if br else (19.4, 9.3, 6.8, 10.0)
+            scales = (0.4, 0.4, 1.0, 0.45, 3.0) if br else (0.8, 1.0, 0.45, 3.0)
+            params[(k, br)] = (
+                np.repeat(locs, k),
+                np.repeat(scales, k),
+                np.repeat(np.arange(d_n), int(people[r])),
             )
-        else:
-            ev_h = np.clip(rng.normal(19.4, 0.8, k), 17.6, 22.3)
-        if row.shower_challenge_day >= 0:  # the shower challenge: evening showers after 22:00
-            moved = grid.day_ord[day] >= row.shower_challenge_day
-            ev_h = np.where(moved, 22.0 + (ev_h - 17.6) / (22.3 - 17.6) * 1.5, ev_h)
-        mo_h = np.where(
-            off, np.clip(rng.normal(9.3, 1.0, k), 7.0, 12.0), np.clip(rng.normal(6.8, 0.45, k), 5.5, 8.2)
-        )
-        start_min = np.where(evening, ev_h, mo_h) * 60.0 + day * 1440.0
-        dur = np.clip(rng.normal(10.0, 3.0, k), 5.0, 19.0)
-        rows.append(np.full(int(take.sum()), r))
-        starts.append(start_min[take])
-        durs.append(dur[take])
-        kws.append(row.shower_kw * 1000.0 * season[day[take]] * rng.uniform(0.95, 1.0, int(take.sum())))
-    if not rows:
+        loc, scale, day = params[(k, br)]
+        u = rng.random((3 if br else 2) * k)
+        z = rng.normal(loc, scale)  # the same stream as one call per parameter pair, in order
+        take = u[:k] < 0.9
+        uni.append(rng.uniform(0.95, 1.0, int(take.sum())))
+        idx.append(np.full(k, r))
+        days.append(day)
+        u_take.append(take)
+        u_even.append(u[k : 2 * k])
+        u_late.append(u[2 * k :] < 0.5 if br else np.zeros(k, bool))
+        z_a.append(z[:k])
+        o = 2 * k if br else k
+        z_b.append(z[k:o] if br else z[:k])
+        z_m9.append(z[o : o + k])
+        z_m6.append(z[o + k : o + 2 * k])
+        z_dur.append(z[o + 2 * k : o + 3 * k])
+    if not idx:
         return out
-    r_a, s_a, d_a, w_a = (np.concatenate(x) for x in (rows, starts, durs, kws))
+    m_i = np.concatenate(idx)
+    day = np.concatenate(days)
+    take = np.concatenate(u_take)
+    evening = np.concatenate(u_even) < p["evening_share"].to_numpy()[m_i]
+    off = grid.offday[day]
+    a, b = np.concatenate(z_a), np.concatenate(z_b)
+    ev_h = np.where(
+        branca[m_i],
+        np.where(np.concatenate(u_late), np.clip(a, 22.0, 23.6), np.clip(b, 14.5, 16.9)),
+        np.clip(a, 17.6, 22.3),
+    )
+    chall = p["shower_challenge_day"].to_numpy()[m_i]
+    moved = (chall >= 0) & (grid.day_ord[day] >= chall)  # the shower challenge: evening showers after 22:00
+    if moved.any():
+        ev_h = np.where(moved, 22.0 + (ev_h - 17.6) / (22.3 - 17.6) * 1.5, ev_h)
+    mo_h = np.where(off, np.clip(np.concatenate(z_m9), 7.0, 12.0), np.clip(np.concatenate(z_m6), 5.5, 8.2))
+    start_min = np.where(evening, ev_h, mo_h) * 60.0 + day * 1440.0
+    dur = np.clip(np.concatenate(z_dur), 5.0, 19.0)
+    r_a = m_i[take]
+    s_a = start_min[take]
+    d_a = dur[take]
+    w_a = p["shower_kw"].to_numpy()[r_a] * 1000.0 * season[day[take]] * np.concatenate(uni)
     e_a = s_a + d_a
-    k0 = (s_a // 5).astype(np.int64)
-    for j in range(5):  # a draw spans at most 5 steps (<= 19 min)
-        lo = (k0 + j) * 5.0
-        ov = np.clip(np.minimum(e_a, lo + 5.0) - np.maximum(s_a, lo), 0.0, 5.0)
+    sm = grid.step_s // 60  # step in minutes
+    k0 = (s_a // sm).astype(np.int64)
+    for j in range(19 // sm + 2):  # a draw (<= 19 min) spans at most this many steps
+        lo = (k0 + j) * float(sm)
+        ov = np.clip(np.minimum(e_a, lo + sm) - np.maximum(s_a, lo), 0.0, float(sm))
         ok = (ov > 0) & (k0 + j < grid.n)
-        np.add.at(out, (r_a[ok], (k0 + j)[ok]), w_a[ok] * ov[ok] / 5.0)
+        np.add.at(out, (r_a[ok], (k0 + j)[ok]), w_a[ok] * ov[ok] / float(sm))
     return out
 
 
@@ -146,8 +177,9 @@ def _air_conditioning(
     off = grid.per_step(grid.offday)
     window = (h >= 21) | (h < 1.0) | (off & (h >= 13) & (h < 17))
     heavy = (p["ac_kw"].to_numpy() > 2.0)[:, None] & ((h >= 14) & (h < 18))[None, :]
+    k = grid.steps(1800)  # 30-minute modulation
     mod = 0.55 + 0.35 * np.stack(
-        [np.convolve(rng.random(grid.n + 5), np.ones(6) / 6, "valid")[: grid.n] for rng in rngs]
+        [np.convolve(rng.random(grid.n + k - 1), np.ones(k) / k, "valid")[: grid.n] for rng in rngs]
     )
     on = use & (window[None, :] | heavy) & has[:, None]
     return np.asarray(on * mod * p["ac_kw"].to_numpy()[:, None] * 1000.0)
@@ -167,7 +199,7 @@ def commerce(p: pd.DataFrame, grid: Grid, weather: Weather, seed: int) -> np.nda
     open_ = np.stack([hours[k] for k in p["shop_kind"]])
     rngs = _rngs(seed, p["idx"].to_numpy(), grid, 12)
     noise = np.stack([rng.lognormal(0.0, 0.15, t_n) for rng in rngs])
-    t_min = (grid.t0 + np.arange(t_n) * STEP_S) / 60.0
+    t_min = (grid.t0 + np.arange(t_n) * grid.step_s) / 60.0
     cyc = ((t_min[None, :] + p["fridge_phase"].to_numpy()[:, None]) % 30.0) < 18.0
     refrig = p["refrig_w"].to_numpy()[:, None] * (0.5 + 0.8 * cyc)
     shop = open_ * p["shop_kw"].to_numpy()[:, None] * 1000.0 * noise

@@ -54,7 +54,8 @@ class MeterIntervals:
 def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list[MeterIntervals]:
     """Aggregate the 5-minute physics to each meter's load-profile interval (the meters of one
     interval length at once; each value is the same sum per meter and interval)."""
-    steps = np.array([int(recs[int(row)]["interval_min"]) // 5 for row in state.rows])
+    step_min_ = grid.step_s // 60
+    steps = np.array([int(recs[int(row)]["interval_min"]) // step_min_ for row in state.rows])
     out: dict[int, MeterIntervals] = {}
     for step in (int(s) for s in np.unique(steps)):
         ks = np.flatnonzero(steps == step)
@@ -75,7 +76,7 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
                 ],
                 axis=1,
             )
-            * STEP_S
+            * grid.step_s
             / 3600.0
         )  # (m, 4, n_int): AE_FWD, AE_REV, RE_Q1, RE_Q4
         on_sum = agg(on)[:, None, :]
@@ -88,7 +89,7 @@ def intervals(state: BatchState, recs: list[dict[str, Any]], grid: Grid) -> list
         quality = np.where(step_min(on, step) < 1.0, schema.QUALITY_INTERRUPTED, schema.QUALITY_OK).astype(
             np.uint8
         )
-        ts_s = grid.t0 + np.arange(n_int) * step * STEP_S
+        ts_s = grid.t0 + np.arange(n_int) * step * grid.step_s
         for m, k in enumerate(ks):
             row = int(state.rows[k])
             r = recs[row]
@@ -281,8 +282,14 @@ def voltage_events(
 ) -> list[tuple[int, int, int, float]]:
     """Under/over-voltage start/end events (codes 12/13, 10/11) from 10-minute means in the
     critica band lasting at least 30 minutes; phase losses (< 50 % of nominal) excluded.
-    Listed by meter, phase, kind (under, over) and time, a start before its end."""
-    t10 = grid.t0 + np.arange(grid.n // 2) * 600
+    Listed by meter, phase, kind (under, over) and time, a start before its end.
+
+    On a coarse grid (the scale generator's 15-minute simulation) the windows are the grid's
+    steps and a run needs as many of them as make 30 minutes."""
+    win = 2 if grid.step_s == STEP_S else 1  # base steps per window
+    w_s = win * grid.step_s
+    min_run = -(-1800 // w_s)
+    t10 = grid.t0 + np.arange(grid.n // win) * w_s
     ks = np.array([k for k, row in enumerate(state.rows) if recs[int(row)]["kind"] != "group_a"], dtype=int)
     if len(ks) == 0:
         return []
@@ -291,9 +298,9 @@ def voltage_events(
     nph = np.array([int(recs[int(r)]["phases"]) for r in rows])
     crit_lo = np.array([BANDS[int(x)][0] for x in vn])[:, None, None]
     prec_hi = np.array([BANDS[int(x)][4] for x in vn])[:, None, None]
-    on_ok = (step_min(state.on[ks], 2) >= 1.0)[:, None, :]
+    on_ok = (step_min(state.on[ks], win) >= 1.0)[:, None, :]
     live = on_ok & (np.arange(3)[None, :, None] < nph[:, None, None])
-    v10 = step_sum(state.v[ks], 2) / 2.0  # (m, 3, T10)
+    v10 = step_sum(state.v[ks], win) / float(win)  # (m, 3, T10)
     under = (v10 < crit_lo) & (v10 > 0.5 * vn[:, None, None]) & live
     over = (v10 > prec_hi) & live
     cond = np.stack([under, over], axis=2)  # (m, 3, 2, T10)
@@ -307,11 +314,11 @@ def voltage_events(
     ev: list[tuple[int, int, int, float]] = []
     n10 = len(t10)
     for m, j, c, s, e in zip(m_s, j_s, c_s, s_i, e_i, strict=True):
-        if e - s >= 3:
+        if e - s >= min_run:
             row = int(rows[m])
-            ev.append((row, int(t10[s] + 600), codes[c][0], round(float(v10[m, j, s]), 1)))
+            ev.append((row, int(t10[s] + w_s), codes[c][0], round(float(v10[m, j, s]), 1)))
             if e < n10:
-                ev.append((row, int(t10[e] + 600), codes[c][1], round(float(v10[m, j, e]), 1)))
+                ev.append((row, int(t10[e] + w_s), codes[c][1], round(float(v10[m, j, e]), 1)))
     return ev
 
 
@@ -371,6 +378,8 @@ def register_rows(
     t_reg = grid.t0 + j * block_s
     bounds = j * per_block
     postos = _postos(r)
+    if postos == ("total",) and not is_a:
+        return _total_register_rows(mi, regs, t_reg, bounds)
     ts, reg_i, posto_i, val = [], [], [], []
 
     def add(code: str, p: str, v: np.ndarray) -> None:
@@ -409,6 +418,38 @@ def register_rows(
         "reg": np.concatenate(reg_i),
         "posto": np.concatenate(posto_i),
         "value": np.concatenate(val).astype(np.int64),
+    }
+
+
+def _total_register_rows(
+    mi: MeterIntervals, regs: Registers, t_reg: np.ndarray, bounds: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`register_rows` of a meter with the total posto alone (most Group B meters): the
+    channels at once, the same rows in the same order."""
+    chans = [
+        (mi.channels.index(ch), code)
+        for ch, code in REGISTER_OF.items()
+        if ch in mi.channels and (mi.row, code, "total") in regs.energy
+    ]
+    n_t = len(t_reg)
+    if not chans:
+        empty = np.zeros(0, np.int64)
+        return {"row": np.zeros(0, np.int32), "ts_s": empty, "reg": empty.astype(np.int8),
+                "posto": empty.astype(np.int8), "value": empty}  # fmt: skip
+    e = mi.values[[k for k, _c in chans]].astype(np.int64)
+    cs = np.zeros((len(chans), e.shape[1] + 1), np.int64)
+    np.cumsum(e, axis=1, out=cs[:, 1:])
+    base = np.array([regs.energy[(mi.row, code, "total")] for _k, code in chans], np.int64)
+    vals = base[:, None] + cs[:, bounds]
+    for (_k, code), b, last in zip(chans, base, cs[:, -1], strict=True):
+        regs.energy[(mi.row, code, "total")] = int(b) + int(last)
+    n = n_t * len(chans)
+    return {
+        "row": np.full(n, mi.row, np.int32),
+        "ts_s": np.tile(t_reg, len(chans)),
+        "reg": np.repeat(np.array([REG_CODES.index(code) for _k, code in chans], np.int8), n_t),
+        "posto": np.full(n, POSTO_LIST.index("total"), np.int8),
+        "value": vals.ravel(),
     }
 
 

@@ -30,7 +30,7 @@ class Windows:
         return cls(a[:, 0], a[:, 1], a[:, 2])
 
 
-def coverage(win: Windows, row_map: np.ndarray, t0: int, n_steps: int) -> np.ndarray:
+def coverage(win: Windows, row_map: np.ndarray, t0: int, n_steps: int, step_s: int = STEP_S) -> np.ndarray:
     """Fraction of each base step covered by the windows: ``(len(row_map), n_steps)``.
 
     ``row_map`` lists fleet rows of the block; windows of other rows are ignored. Windows of
@@ -42,19 +42,19 @@ def coverage(win: Windows, row_map: np.ndarray, t0: int, n_steps: int) -> np.nda
     size = int(max(win.rows.max(), row_map.max())) + 1
     pos = np.full(size, -1, dtype=np.int64)
     pos[row_map] = np.arange(len(row_map))
-    rel_s = np.clip(win.start - t0, 0, n_steps * STEP_S)
-    rel_e = np.clip(win.end - t0, 0, n_steps * STEP_S)
+    rel_s = np.clip(win.start - t0, 0, n_steps * step_s)
+    rel_e = np.clip(win.end - t0, 0, n_steps * step_s)
     ok = (rel_e > rel_s) & (pos[win.rows] >= 0)
     rows = pos[win.rows[ok]]
     rel_s, rel_e = rel_s[ok], rel_e[ok]
     if len(rows) == 0:
         return out[:, :n_steps]
-    k_s, k_e = rel_s // STEP_S, rel_e // STEP_S
+    k_s, k_e = rel_s // step_s, rel_e // step_s
     same = k_s == k_e
-    np.add.at(out, (rows[same], k_s[same]), (rel_e[same] - rel_s[same]) / STEP_S)
+    np.add.at(out, (rows[same], k_s[same]), (rel_e[same] - rel_s[same]) / step_s)
     d = ~same
-    np.add.at(out, (rows[d], k_s[d]), ((k_s[d] + 1) * STEP_S - rel_s[d]) / STEP_S)
-    np.add.at(out, (rows[d], k_e[d]), (rel_e[d] - k_e[d] * STEP_S) / STEP_S)
+    np.add.at(out, (rows[d], k_s[d]), ((k_s[d] + 1) * step_s - rel_s[d]) / step_s)
+    np.add.at(out, (rows[d], k_e[d]), (rel_e[d] - k_e[d] * step_s) / step_s)
     diff = np.zeros_like(out)
     inner = d & (k_e > k_s + 1)
     np.add.at(diff, (rows[inner], k_s[inner] + 1), 1.0)

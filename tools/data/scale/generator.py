@@ -9,10 +9,27 @@ month) is written once per month as a sorted ZSTD Parquet file of the lake
 (``lake/<table>/month=YYYY-MM/part-NNNN.parquet``, see :mod:`tools.data.lakefile`), and the
 registers go straight into DuckDB. Buckets are independent (a bucket carries its own billing
 register state across months), so they run in ``workers`` processes; the output does not depend
-on ``workers``.
+on ``workers``. The workers also sum each bucket-month's load profile per installation and hour
+(``usage_hourly``'s columns); those sums are loaded into the usage aggregates at the end instead
+of re-reading the lake (:func:`_load_usage`; the same rows as ``usage.rebuild``, tested).
 
 Differences from the CSV demo, all deliberate for scale:
 
+* **the physics runs at the meter's own resolution.** Group B meters that record no 10-minute
+  voltage (a 15- or 60-minute load profile) are simulated on a 15-minute grid
+  (``COARSE_STEP_S``) instead of the 5-minute base grid: the same statistical model (load shapes,
+  showers spread over the steps they overlap, PV, reactive power, transformer voltage drop) at a
+  third of the steps. Group A meters (5-minute profile) and the 10-minute voltage sample below
+  keep the 5-minute physics (:func:`fine_rows`). A transformer couples both kinds at 5 minutes
+  (``demo_grid.simulate_split``): its phase power adds the coarse meters' steps spread evenly,
+  its coarse meters see the transformer voltage averaged over their step and a meter noise of
+  the 15-minute mean (sigma / sqrt 3). Outage, suspension and phase-loss windows cover a
+  *fraction* of a 15-minute step exactly as of a 5-minute one (an outage over 6 minutes of an
+  interval removes 6/15 of its energy); quality, scheduled events and register readings fall
+  on the same intervals as in the CSV demo. The values of the coarse meters (and of the voltage
+  of their transformer neighbours) therefore differ from the CSV demo's; the under/over-voltage
+  events of coarse meters use 15-minute means and a run of two (30 minutes). A fleet with no
+  coarse meter (every Group B meter sampled, e.g. 40 meters) equals the CSV demo row for row;
 * no stream file: the last two days of the stream meters are in the lake like every other day;
 * 10-minute voltage (PRODIST "tensão de leitura") for a sample of Group B meters: the scenario
   meters (ids up to ``demo_fleet.N_FIXED``), every meter of a weak transformer and every
@@ -43,14 +60,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from tools.data import lakefile, schema
+from tools.data import lakefile, schema, usage
 from tools.data.sqltext import sql_str_list
 from tools.data.store import Store
-from tools.demo.calendar import Grid, Weather, make_grid, make_weather, month_chunks, to_s
+from tools.demo.calendar import STEP_S, Grid, Weather, make_grid, make_weather, month_chunks, to_s
 from tools.demo.events import Schedule, build_schedule
 from tools.demo.fleet import N_FIXED, Fleet, build_fleet
 from tools.demo.generator import _batches, _metadata, _write_events
-from tools.demo.grid import simulate
+from tools.demo.grid import BatchState, simulate_split
 from tools.demo.output import (
     MeterIntervals,
     Registers,
@@ -58,12 +75,28 @@ from tools.demo.output import (
     intervals,
     register_rows,
     registers_table,
+    step_min,
+    step_sum,
     voltage_events,
-    voltage_table,
 )
+from tools.demo.windows import Windows
 from tools.domain.periods import add_months
 
 VOLTAGE_EVERY = 10
+#: Directory (next to the lake tables while building) of the hourly usage sums the workers
+#: compute from the load-profile arrays; loaded into ``usage_hourly``/``usage_daily`` at the end
+#: instead of re-reading the whole lake (see :func:`_load_usage`). Removed once loaded.
+USAGE_STAGE = ".usage-stage"
+#: Simulation step (s) of the meters that need no 5-minute physics (see the module docstring).
+COARSE_STEP_S = 900
+#: Installation columns the physics reads (``demo_load``, ``demo_grid``): the workers simulate
+#: from a frame of these alone (slicing the 54-column register per batch cost more than the loads).
+SIM_COLUMNS = (
+    "ac_kw", "activity_w", "base_w", "branca_shift", "cap_frac", "day_occ", "dc_kw", "evening_share",
+    "feeder_no", "fridge_period", "fridge_phase", "fridge_w", "gd_kwp", "has_ac", "has_shower", "idx",
+    "kind", "people", "pf", "phase_conn", "phases", "refrig_w", "shop_kind", "shop_kw",
+    "shower_challenge_day", "shower_kw", "tariff_modality", "transformer_no",
+)  # fmt: skip
 _NEVER = 2**62
 _LP_CODES = {code: k for k, code in enumerate(schema.CHANNELS)}
 _LP_COLUMNS = [col for col, _scale in schema.CHANNELS.values()]
@@ -72,6 +105,8 @@ _LP_TYPES = {
     "INTEGER": pa.int32(),
     "SMALLINT": pa.int16(),
 }
+_LP_PA = [_LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]] for col in _LP_COLUMNS]
+_LP_NP = [typ.to_pandas_dtype() for typ in _LP_PA]
 
 
 @dataclass(frozen=True)
@@ -79,16 +114,18 @@ class _Job:
     """Everything a bucket worker needs (inherited by forked workers, never pickled)."""
 
     lake: Path
-    fleet: Fleet
+    fleet: Fleet  # the physics' view: installation frame of SIM_COLUMNS
     sched: Schedule
     weather: Weather
     recs: list[dict[str, Any]]
     id_dict: pa.Array
+    id_rank: np.ndarray  # (fleet rows,) position of the installation id in text order
     buckets: list[list[np.ndarray]]
     chunks: list[tuple[str, dt.date, dt.date]]
     start: dt.date
     v_start: dt.date
     voltage_rows: frozenset[int]
+    fine: np.ndarray  # (fleet rows,) bool: simulated on the 5-minute grid
     seed: int
     threads: int
 
@@ -123,6 +160,7 @@ def build_direct(
     if resumed and not resume:
         raise FileExistsError(f"{lake} already holds data; build a scale fleet into an empty home")
     t0, c0 = time.perf_counter(), time.process_time()
+    staging = home / ".lake-build"
     start = add_months(end, -months) + dt.timedelta(days=1)
     v_start = max(start, add_months(end, -voltage_months) + dt.timedelta(days=1))
     note("fleet register and schedules")
@@ -137,20 +175,21 @@ def build_direct(
     compact_s = 0.0
     workers = max(1, min(workers, len(buckets)))
     if not resumed:
-        staging = home / ".lake-build"
         shutil.rmtree(staging, ignore_errors=True)
         _JOB = _Job(
             lake=staging,
-            fleet=fleet,
+            fleet=_sim_fleet(fleet),
             sched=sched,
             weather=weather,
             recs=inst.to_dict("records"),
             id_dict=pa.array(inst["installation_id"].tolist()),
+            id_rank=np.argsort(np.argsort(inst["installation_id"].astype(str).to_numpy(), kind="stable")),
             buckets=buckets,
             chunks=month_chunks(start, end),
             start=start,
             v_start=v_start,
-            voltage_rows=voltage_sample(fleet, voltage_every),
+            voltage_rows=(vrows := voltage_sample(fleet, voltage_every)),
+            fine=fine_rows(fleet, vrows),
             seed=seed,
             threads=1 if workers > 1 else 2,
         )
@@ -174,9 +213,12 @@ def build_direct(
         t_c = time.perf_counter()
         compact(staging, ("events", "billing_registers", "voltage_10min"), rows_per_file)
         compact_s = time.perf_counter() - t_c
-        if lake.exists():  # empty table directories of an earlier open
-            shutil.rmtree(lake)
-        staging.rename(lake)
+        usage_stage = home / USAGE_STAGE
+        shutil.rmtree(usage_stage, ignore_errors=True)
+        if (staging / USAGE_STAGE).exists():
+            (staging / USAGE_STAGE).rename(usage_stage)
+        else:
+            _place_lake(staging, lake)
     else:  # a build stopped after the lake was complete: registers and aggregates only
         for table in schema.LAKE_TABLES:
             totals[table] = sum(
@@ -184,12 +226,16 @@ def build_direct(
             )
     lake_s = time.perf_counter() - t0 - setup_s
     note("registers and aggregates")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     with Store(home, memory_limit=memory_limit) as store:  # schema, views, usage aggregates
+        if not resumed and staging.exists():  # opened before the lake is in place: nothing aggregated
+            _place_lake(staging, lake)
+            _load_usage(store, lake, home / USAGE_STAGE)
         t_reg = time.perf_counter()
         write_registers(store, fleet)
         store.refresh_views()
         agg_s = time.perf_counter() - t_reg
+    agg_cpu = time.process_time() - c1
     args = {
         "meters": meters,
         "months": months,
@@ -211,6 +257,8 @@ def build_direct(
         "registers_and_aggregates_s": round(agg_s + (t_reg - t1), 2),
         "wall_s": round(time.perf_counter() - t0, 2),
         "cpu_s": round(time.process_time() - c0 + worker_cpu, 2),
+        "worker_cpu_s": round(worker_cpu, 2),  # the bucket workers' share (0 when inline)
+        "aggregates_cpu_s": round(agg_cpu, 2),  # this process, registers and usage aggregates
         "lake_bytes": sum(f.stat().st_size for f in lake.rglob("*.parquet")),
         "peak_rss_mb": round(
             max(
@@ -224,17 +272,62 @@ def build_direct(
     return meta
 
 
+def _place_lake(staging: Path, lake: Path) -> None:
+    if lake.exists():  # empty table directories of an earlier open
+        shutil.rmtree(lake)
+    staging.rename(lake)
+
+
+def _load_usage(store: Store, lake: Path, stage_dir: Path) -> None:
+    """Fill ``usage_hourly``/``usage_daily`` from the workers' hourly sums (the rows
+    ``usage.stage_month`` would compute from the lake, in the same order) and record the lake's
+    fingerprint, so the store's refresh finds them current; a month without staged sums is left
+    to that refresh."""
+    fp = usage.lake_fingerprint(lake / usage.SOURCE_TABLE)
+    cur = store.cursor()
+    staged: dict[str, tuple[str | None, str | None]] = {}
+    try:
+        usage.create_tables(cur)
+        for month in sorted(fp):
+            files = sorted((stage_dir / f"month={month}").glob("*.parquet"))
+            if not files:
+                continue
+            temp = f"_usage_direct_{month.replace('-', '')}"
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM read_parquet({sql_str_list(files)}) "
+                "ORDER BY installation_id, day, hour"
+            )
+            staged[month] = (temp, fp[month])
+        cur.begin()
+        try:
+            usage.apply_months(cur, staged)
+            cur.commit()
+        except BaseException:
+            cur.rollback()
+            raise
+    finally:
+        for name, _fp in staged.values():
+            if name is not None:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+        cur.close()
+    shutil.rmtree(stage_dir, ignore_errors=True)
+
+
 def compact(lake: Path, tables: tuple[str, ...], rows_per_file: int) -> None:
     """Merge the per-bucket files of each month of ``tables`` into files of about
     ``rows_per_file`` rows in lake order (events and registers are small: one file per bucket
-    would mean many tiny files for every query to open)."""
+    would mean many tiny files for every query to open). A month whose files already hold
+    ``rows_per_file / 8`` rows on average is left as written (at 100k meters the voltage
+    sample's bucket files hold about a million rows each: re-sorting them bought nothing)."""
     con = duckdb.connect(config={"memory_limit": "3GB"})
     try:
         for table in tables:
             for month_dir in sorted((lake / table).glob("month=*")):
                 files = sorted(month_dir.glob("*.parquet"))
                 rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-                if len(files) <= max(1, -(-rows // rows_per_file)):
+                if len(files) <= max(1, -(-rows // rows_per_file)) or rows >= len(files) * (
+                    rows_per_file // 8
+                ):
                     continue
                 tmp = month_dir.with_name(".compact-" + month_dir.name)
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -281,6 +374,23 @@ def plan_buckets(fleet: Fleet, batches: list[np.ndarray], rows_per_file: int) ->
     return out
 
 
+def _sim_fleet(fleet: Fleet) -> Fleet:
+    slim = fleet.inst[list(SIM_COLUMNS)].copy()
+    for c in slim.columns:
+        if pd.api.types.is_string_dtype(slim[c]):
+            slim[c] = slim[c].astype(object)
+    return dataclasses.replace(fleet, inst=slim)
+
+
+def fine_rows(fleet: Fleet, voltage_rows: frozenset[int]) -> np.ndarray:
+    """(fleet rows,) True where the meter is simulated on the 5-minute grid: its load profile
+    is not a multiple of ``COARSE_STEP_S`` (Group A, 5 minutes) or it records 10-minute voltage."""
+    imin = fleet.inst["interval_min"].to_numpy().astype(int)
+    fine = (imin * 60) % COARSE_STEP_S != 0
+    fine[list(voltage_rows)] = True
+    return np.asarray(fine)
+
+
 def voltage_sample(fleet: Fleet, every: int) -> frozenset[int]:
     """Fleet rows with 10-minute voltage: scenario meters, weak-transformer meters, every n-th id."""
     inst = fleet.inst
@@ -302,52 +412,70 @@ def _run_bucket(b: int, tick: Callable[[int], Any] | None = None) -> dict[str, f
     regs = Registers()
     for row in rows:
         regs.init_meter(int(row), job.recs[int(row)], job.seed)
-    sched_b = dataclasses.replace(job.sched, events=job.sched.events[job.sched.events["row"].isin(rows)])
-    con = duckdb.connect()
-    con.execute(f"SET threads = {job.threads}")
+    sched_b = _bucket_schedule(job.sched, rows)
     counts = {"load_profile": 0, "voltage_10min": 0, "events": 0, "billing_registers": 0, "meter_months": 0}
     v_start_s = to_s(job.v_start)
-    silent, gaps = job.sched.silent, job.sched.gaps
+    silent, gaps = job.sched.silent, sched_b.gaps
 
     def keep_voltage(row: int, t10: np.ndarray) -> np.ndarray:
         if row not in job.voltage_rows:
             return np.zeros(len(t10), bool)
         return np.asarray((t10 >= v_start_s) & (t10 < silent.get(row, _NEVER)) & ~in_windows(gaps, row, t10))
 
-    try:
-        for c_no, (label, first, last) in enumerate(job.chunks):
-            grid = make_grid(label, first, last, job.start)
-            final = c_no == len(job.chunks) - 1
-            lp: list[MeterIntervals] = []
-            keeps: list[np.ndarray] = []
-            reg_frames: list[dict[str, np.ndarray]] = []
-            volts: list[pa.Table] = []
-            derived: list[tuple[int, int, int, float]] = []
-            for batch in batches:
-                state = simulate(job.fleet, batch, grid, job.weather, job.sched, job.seed)
-                for mi in intervals(state, job.recs, grid):
+    for c_no, (label, first, last) in enumerate(job.chunks):
+        grid = make_grid(label, first, last, job.start)
+        coarse = make_grid(label, first, last, job.start, COARSE_STEP_S)
+        final = c_no == len(job.chunks) - 1
+        lp: list[MeterIntervals] = []
+        keeps: list[np.ndarray] = []
+        reg_frames: list[dict[str, np.ndarray]] = []
+        volts: list[dict[str, np.ndarray]] = []
+        derived: list[tuple[int, int, int, float]] = []
+        for batch in batches:
+            fine = job.fine[batch]
+            sims = simulate_split(job.fleet, batch, fine, grid, coarse, job.weather, sched_b, job.seed)
+            for state, g in sims:
+                for mi in intervals(state, job.recs, g):
                     since = silent.get(mi.row, _NEVER)
                     lp.append(mi)
                     keeps.append((mi.ts_s < since) & ~in_windows(gaps, mi.row, mi.ts_s))
-                    reg = register_rows(mi, job.recs[mi.row], regs, grid, final)
+                    reg = register_rows(mi, job.recs[mi.row], regs, g, final)
                     ok = (reg["ts_s"] < since) & ~in_windows(gaps, mi.row, reg["ts_s"])
                     reg_frames.append({k: v[ok] for k, v in reg.items()})
-                if last >= job.v_start:
-                    vt = voltage_table(state, job.recs, grid, keep_voltage, job.id_dict)
-                    if vt.num_rows:
+                if last >= job.v_start and g.step_s == STEP_S:
+                    vt = _voltage_wide(state, job.recs, g, keep_voltage)
+                    if vt is not None:
                         volts.append(vt)
-                derived += voltage_events(state, job.recs, grid)
-            part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
-            counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
-            counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
-            counts["voltage_10min"] += _write_voltage(con, volts, part)
-            counts["events"] += _write_month_events(sched_b, grid, last, derived, job.id_dict, part)
-            counts["meter_months"] += len(rows)
-            if tick is not None:
-                tick(1)
-    finally:
-        con.close()
+                derived += voltage_events(state, job.recs, g)
+        part = job.lake / "{table}" / f"month={label}" / lakefile.part_name(b)
+        counts["load_profile"] += _write_load_profile(lp, keeps, job.id_dict, part)
+        counts["billing_registers"] += _write_registers(reg_frames, job.id_dict, part)
+        counts["voltage_10min"] += _write_voltage(volts, job.id_dict, job.id_rank, part)
+        counts["events"] += _write_month_events(sched_b, grid, last, derived, job.id_dict, part)
+        counts["meter_months"] += len(rows)
+        if tick is not None:
+            tick(1)
     return {**counts, "cpu_s": time.process_time() - c0}
+
+
+def _bucket_schedule(sched: Schedule, rows: np.ndarray) -> Schedule:
+    """The schedule's windows and events of the bucket's rows only: the lookups per meter and
+    batch (coverage, gaps) then scan the bucket's windows, not the whole fleet's (the same
+    result: windows of other rows are ignored anyway)."""
+
+    def sub(w: Windows) -> Windows:
+        m = np.isin(w.rows, rows)
+        return Windows(w.rows[m], w.start[m], w.end[m])
+
+    return dataclasses.replace(
+        sched,
+        outages=sub(sched.outages),
+        suspensions=sub(sched.suspensions),
+        phase_loss=sub(sched.phase_loss),
+        gaps=sub(sched.gaps),
+        demand_peaks=sub(sched.demand_peaks),
+        events=sched.events[sched.events["row"].isin(rows)],
+    )
 
 
 def _target(part: Path, table: str) -> Path:
@@ -364,46 +492,113 @@ def _write_load_profile(
 ) -> int:
     """Wide rows (one per kept interval) of the bucket's meters, in lake order (interval, installation)."""
     order = sorted(range(len(parts)), key=lambda k: (parts[k].interval_min, parts[k].row))
-    n = int(sum(int(keeps[k].sum()) for k in order))
+    counts = [int(keeps[k].sum()) for k in order]
+    n = sum(counts)
     if n == 0:
         return 0
     n_ch = len(_LP_COLUMNS)
-    vals = np.zeros((n_ch, n), dtype=np.int64)
+    vals = [np.zeros(n, dtype=_LP_NP[j]) for j in range(n_ch)]
     valid = np.zeros((n_ch, n), dtype=bool)
     row_a = np.empty(n, np.int32)
     ts_a = np.empty(n, np.int64)
     imin = np.empty(n, np.int16)
     qual = np.empty(n, np.uint8)
     pos = 0
-    for k in order:
-        mi, keep = parts[k], keeps[k]
-        m = int(keep.sum())
+    for k, m in zip(order, counts, strict=True):
         if m == 0:
             continue
+        mi, keep = parts[k], keeps[k]
         sl = slice(pos, pos + m)
+        whole = m == len(keep)  # nothing left out: no copy of the meter's arrays
         row_a[sl] = mi.row
-        ts_a[sl] = mi.ts_s[keep]
+        ts_a[sl] = mi.ts_s if whole else mi.ts_s[keep]
         imin[sl] = mi.interval_min
-        qual[sl] = mi.quality[keep]
-        slots = np.array([_LP_CODES[c] for c in mi.channels])
-        vals[slots, sl] = np.rint(mi.values[:, keep] * _LP_SCALES[slots, None]).astype(np.int64)
+        qual[sl] = mi.quality if whole else mi.quality[keep]
+        slots = _slots(mi.channels)
+        scaled = np.rint((mi.values if whole else mi.values[:, keep]) * _LP_SCALES[slots, None])
+        for j, slot in enumerate(slots):
+            vals[slot][sl] = scaled[j]
         valid[slots, sl] = True
         pos += m
     cols: dict[str, pa.Array] = {
-        "installation_id": pa.DictionaryArray.from_arrays(pa.array(row_a), id_dict),
+        "installation_id": id_dict.take(pa.array(row_a)),
         "ts": pa.array(ts_a.astype("datetime64[s]")),
         "interval_min": pa.array(imin),
     }
     for j, col in enumerate(_LP_COLUMNS):
-        typ = _LP_TYPES[schema.LOAD_PROFILE_COLUMNS[col]]
-        cols[col] = pa.array(vals[j].astype(typ.to_pandas_dtype()), type=typ, mask=~valid[j])
+        mask = None if valid[j].all() else ~valid[j]
+        cols[col] = pa.array(vals[j], type=_LP_PA[j], mask=mask)
     cols["quality"] = pa.array(qual)
     _copy(pa.table(cols), "load_profile", part)
+    imp, exp = _LP_COLUMNS.index("import_wh"), _LP_COLUMNS.index("export_wh")
+    hourly = _hourly_usage(row_a, ts_a, imin, qual, (vals[imp], valid[imp]), (vals[exp], valid[exp]), id_dict)
+    _copy(hourly, USAGE_STAGE, part)
     return n
+
+
+def _hourly_usage(
+    row_a: np.ndarray,
+    ts_a: np.ndarray,
+    imin: np.ndarray,
+    qual: np.ndarray,
+    imp: tuple[np.ndarray, np.ndarray],
+    exp: tuple[np.ndarray, np.ndarray],
+    id_dict: pa.Array,
+) -> pa.Table:
+    """The ``usage_hourly`` rows (plus ``last_ts``) of a bucket-month's load profile, as
+    ``usage.stage_month`` computes them from the lake file (column semantics in
+    :mod:`tools.data.usage`), from the arrays in hand. The rows are in lake order (interval,
+    installation, time): an installation's hours are contiguous."""
+    hour_s = ts_a // 3600 * 3600
+    new = np.ones(len(ts_a), bool)
+    new[1:] = (row_a[1:] != row_a[:-1]) | (hour_s[1:] != hour_s[:-1])
+    starts = np.flatnonzero(new)
+    n_rows = np.diff(np.append(starts, len(ts_a)))
+
+    def total(v: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(v.astype(np.int64), starts)
+
+    minute = (ts_a % 3600) // 60
+    quarters = np.left_shift(1, minute // 15).astype(np.int64)
+    mask = np.bitwise_or.reduceat(quarters, starts)
+    slots = sum(((mask >> b) & 1) for b in range(4))
+    readings = total(imp[1])
+    n_exp = total(exp[1])
+    h0 = hour_s[starts]
+    return pa.table(
+        {
+            "installation_id": id_dict.take(pa.array(row_a[starts])),
+            "day": pa.array((h0 // 86400).astype(np.int32), type=pa.date32()),
+            "hour": pa.array(((h0 % 86400) // 3600).astype(np.int8)),
+            "import_wh": pa.array(total(np.where(imp[1], imp[0], 0)), mask=readings == 0),
+            "export_wh": pa.array(total(np.where(exp[1], exp[0], 0)), mask=n_exp == 0),
+            "minutes": pa.array(total(imin).astype(np.int32)),
+            "readings": pa.array(readings.astype(np.int32)),
+            "slots": pa.array(np.asarray(slots).astype(np.int16)),
+            "rows": pa.array(n_rows.astype(np.int16)),
+            "estimated": pa.array(total(qual & 1).astype(np.int16)),
+            "last_ts": pa.array(np.maximum.reduceat(ts_a, starts).astype("datetime64[s]")).cast(
+                pa.timestamp("us")
+            ),
+        }
+    )
+
+
+_SLOTS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _slots(channels: tuple[str, ...]) -> np.ndarray:
+    got = _SLOTS.get(channels)
+    if got is None:
+        got = _SLOTS[channels] = np.array([_LP_CODES[c] for c in channels])
+    return got
 
 
 def _copy(table: pa.Table, lake_table: str, part: Path) -> None:
     """Write an Arrow table (already in lake order) with the lake's column types."""
+    if lake_table == USAGE_STAGE:  # not a lake table: the staged hourly sums (plain Parquet)
+        pq.write_table(table, _target(part, lake_table), compression="zstd")
+        return
     if "installation_id" in table.column_names and pa.types.is_dictionary(
         table.schema.field("installation_id").type
     ):
@@ -427,22 +622,52 @@ def _write_registers(frames: list[dict[str, np.ndarray]], id_dict: pa.Array, par
     return table.num_rows
 
 
-def _write_voltage(con: duckdb.DuckDBPyConnection, tables: list[pa.Table], part: Path) -> int:
-    if not tables:
+def _voltage_wide(
+    state: BatchState,
+    recs: list[dict[str, Any]],
+    grid: Grid,
+    keep_fn: Callable[[int, np.ndarray], np.ndarray],
+) -> dict[str, np.ndarray] | None:
+    """The lake's wide 10-minute voltage rows of a 5-minute state (what :func:`voltage_table`
+    gives the CSV demo, one row per meter and window, a phase the meter lacks left NULL):
+    ``row``, ``ts_s``, ``dv`` (n, 3) decivolts and ``valid`` (n, 3)."""
+    t10 = grid.t0 + np.arange(grid.n // 2) * 600
+    on_ok = step_min(state.on, 2) >= 1.0
+    keep = np.stack([on_ok[k] & keep_fn(int(row), t10) for k, row in enumerate(state.rows)])
+    sel = np.flatnonzero(keep.any(axis=1))
+    if len(sel) == 0:
+        return None
+    nph = np.array([int(recs[int(state.rows[k])]["phases"]) for k in sel])
+    v10 = np.round(step_sum(state.v[sel], 2) / 2.0, 1)  # (s, 3, T10) 10-minute means
+    m_i, t_i = np.nonzero(keep[sel])
+    return {
+        "row": state.rows[sel][m_i].astype(np.int32),
+        "ts_s": t10[t_i],
+        "dv": np.rint(v10[m_i, :, t_i] * 10).astype(np.int16),
+        "valid": np.arange(3)[None, :] < nph[m_i, None],
+    }
+
+
+def _write_voltage(
+    frames: list[dict[str, np.ndarray]], id_dict: pa.Array, id_rank: np.ndarray, part: Path
+) -> int:
+    if not frames:
         return 0
-    con.register("_volts", pa.concat_tables(tables))
-    try:
-        aggs = ", ".join(
-            f"CAST(round(max(voltage_v) FILTER (WHERE CAST(phase AS VARCHAR) = '{p}') * 10) AS SMALLINT) AS v_{p.lower()}_dv"
-            for p in "ABC"
-        )
-        wide = f"SELECT CAST(installation_id AS VARCHAR) AS installation_id, CAST(ts AS TIMESTAMP) AS ts, {aggs} FROM _volts GROUP BY 1, 2"
-        target = _target(part, "voltage_10min")
-        lakefile.copy_sorted(con, wide, "voltage_10min", target)
-        n = con.execute("SELECT count(DISTINCT (installation_id, ts)) FROM _volts").fetchall()
-    finally:
-        con.unregister("_volts")
-    return int(n[0][0])
+    cols = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
+    order = np.lexsort((cols["ts_s"], id_rank[cols["row"]]))  # lake order: installation_id, ts
+    cols = {k: v[order] for k, v in cols.items()}
+    table = pa.table(
+        {
+            "installation_id": id_dict.take(pa.array(cols["row"])),
+            "ts": pa.array(cols["ts_s"].astype("datetime64[s]")),
+        }
+        | {
+            f"v_{p}_dv": pa.array(cols["dv"][:, j], type=pa.int16(), mask=~cols["valid"][:, j])
+            for j, p in enumerate("abc")
+        }
+    )
+    _copy(table, "voltage_10min", part)
+    return table.num_rows
 
 
 class _Capture:
