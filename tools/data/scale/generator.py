@@ -530,8 +530,8 @@ def _write_load_profile(
         cols[col] = pa.array(vals[j], type=_LP_PA[j], mask=mask)
     cols["quality"] = pa.array(qual)
     _copy(pa.table(cols), "load_profile", part)
-    imp, exp = _LP_COLUMNS.index("import_wh"), _LP_COLUMNS.index("export_wh")
-    hourly = _hourly_usage(row_a, ts_a, imin, qual, (vals[imp], valid[imp]), (vals[exp], valid[exp]), id_dict)
+    ch = {c: (vals[j], valid[j]) for j, c in enumerate(_LP_COLUMNS)}
+    hourly = _hourly_usage(row_a, ts_a, imin, qual, ch, id_dict)
     _copy(hourly, USAGE_STAGE, part)
     return n
 
@@ -541,8 +541,7 @@ def _hourly_usage(
     ts_a: np.ndarray,
     imin: np.ndarray,
     qual: np.ndarray,
-    imp: tuple[np.ndarray, np.ndarray],
-    exp: tuple[np.ndarray, np.ndarray],
+    ch: dict[str, tuple[np.ndarray, np.ndarray]],
     id_dict: pa.Array,
 ) -> pa.Table:
     """The ``usage_hourly`` rows (plus ``last_ts``) of a bucket-month's load profile, as
@@ -562,8 +561,16 @@ def _hourly_usage(
     quarters = np.left_shift(1, minute // 15).astype(np.int64)
     mask = np.bitwise_or.reduceat(quarters, starts)
     slots = sum(((mask >> b) & 1) for b in range(4))
+    imp, exp, q1, q4 = ch["import_wh"], ch["export_wh"], ch["q1_varh"], ch["q4_varh"]
     readings = total(imp[1])
-    n_exp = total(exp[1])
+    n_exp, n_q1, n_q4 = total(exp[1]), total(q1[1]), total(q4[1])
+    imp_wh = np.where(imp[1], imp[0], 0).astype(np.int64)
+    quarter = minute // 15
+    # the largest 15-minute slot sum of import among the quarters with rows (a slot without a value counts 0)
+    peak = np.full(len(starts), np.iinfo(np.int64).min, np.int64)
+    for q in range(4):
+        s_q = np.add.reduceat(np.where(quarter == q, imp_wh, 0), starts)
+        peak = np.where((mask >> q) & 1 == 1, np.maximum(peak, s_q), peak)
     h0 = hour_s[starts]
     return pa.table(
         {
@@ -577,6 +584,9 @@ def _hourly_usage(
             "slots": pa.array(np.asarray(slots).astype(np.int16)),
             "rows": pa.array(n_rows.astype(np.int16)),
             "estimated": pa.array(total(qual & 1).astype(np.int16)),
+            "q1_varh": pa.array(total(np.where(q1[1], q1[0], 0)), mask=n_q1 == 0),
+            "q4_varh": pa.array(total(np.where(q4[1], q4[0], 0)), mask=n_q4 == 0),
+            "peak_wh": pa.array(peak),
             "last_ts": pa.array(np.maximum.reduceat(ts_a, starts).astype("datetime64[s]")).cast(
                 pa.timestamp("us")
             ),
