@@ -282,10 +282,11 @@ def _load_usage(store: Store, lake: Path, stage_dir: Path) -> None:
     """Fill ``usage_hourly``/``usage_daily`` from the workers' hourly sums (the rows
     ``usage.stage_month`` would compute from the lake, in the same order) and record the lake's
     fingerprint, so the store's refresh finds them current; a month without staged sums is left
-    to that refresh."""
+    to that refresh. One month at a time, each in its own transaction: a month of a 100k-meter
+    fleet is ~72 M hourly rows, and holding every month's sorted copy at once spills tens of GB
+    to DuckDB's temporary directory."""
     fp = usage.lake_fingerprint(lake / usage.SOURCE_TABLE)
     cur = store.cursor()
-    staged: dict[str, tuple[str | None, str | None]] = {}
     try:
         usage.create_tables(cur)
         for month in sorted(fp):
@@ -297,18 +298,17 @@ def _load_usage(store: Store, lake: Path, stage_dir: Path) -> None:
                 f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM read_parquet({sql_str_list(files)}) "
                 "ORDER BY installation_id, day, hour"
             )
-            staged[month] = (temp, fp[month])
-        cur.begin()
-        try:
-            usage.apply_months(cur, staged)
-            cur.commit()
-        except BaseException:
-            cur.rollback()
-            raise
+            try:
+                cur.begin()
+                try:
+                    usage.apply_months(cur, {month: (temp, fp[month])})
+                    cur.commit()
+                except BaseException:
+                    cur.rollback()
+                    raise
+            finally:
+                cur.execute(f"DROP TABLE IF EXISTS {temp}")
     finally:
-        for name, _fp in staged.values():
-            if name is not None:
-                cur.execute(f"DROP TABLE IF EXISTS {name}")
         cur.close()
     shutil.rmtree(stage_dir, ignore_errors=True)
 
