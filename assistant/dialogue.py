@@ -176,7 +176,13 @@ def _resolve(text: str, route: Route, state: SessionState, today: dt.date) -> tu
 
 #: the topic a router rule already recognised, carried into the knowledge search ("tô sem luz ainda desde
 #: as 3 da tarde" is about an outage now, not about "tarde")
-RULE_TOPICS = {"outage_now": "sem energia só na minha casa, disjuntor"}
+RULE_TOPICS = {
+    "outage_now": "sem energia só na minha casa, disjuntor",
+    "average_reading": "leitura pela média",
+    "solar_still_pays": "placa solar por que pago conta valor mínimo",
+    "moving_out": "mudança de casa encerrar o contrato titular",
+    "tariff_rule": "tarifa branca",
+}
 
 
 def knowledge_query(text: str, state: SessionState, follow_up: str, rule: str = "") -> str:

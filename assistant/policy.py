@@ -168,7 +168,7 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _DANGER_WORDS = re.compile(r"\bsocorro\b|\brisco de (?:vida|morte)\b|\bferid\w*\b|\bmachuc\w*\b")
 
 _WRITE_OBJECTS = (
-    r"(?:leitura|consumo|conta|fatura|valor|cobranc\w*|cadastro|medidor|kwh|vencimento|historico|registro|divida|"
+    r"(?:leitura|consumo|conta|fatura|valor|cobranc\w*|cadastro|medidor|kwh|vencimento|historico|registro|divida|tarifa|modalidade|"
     r"debito|multa|juros|bandeira|desconto|verificac\w*|identificac\w*)"
 )
 _CUSTOMER_WRITE = re.compile(
@@ -195,6 +195,8 @@ _DATA_DELETION = re.compile(
 )
 # "troca o vencimento pro dia 20": the due date is the customer's choice, asked through the channels
 _DUE_DATE_CHANGE = re.compile(r"\bvencimento\b")
+# "muda minha tarifa pra branca": the modality is changed on the customer's request through the channels
+_TARIFF_CHANGE = re.compile(r"\btarifa\b|\bmodalidade\b|\bbranca\b")
 # a question about a process or a hypothesis, not an order: "como mudo o titular?", "se eu mudar..."
 _WRITE_CONTEXT = re.compile(r"\b(?:como|se|quando|pq|porque|por que|eles|ela|ele|quem|onde|nao)\b(?:\s+\w+){0,3}\s*$")
 
@@ -268,7 +270,9 @@ def write_kind(norm: str) -> str:
     """Which decline a write request gets: deleting one's data (LGPD), the due date, or any other change."""
     if _ordered(norm, _DATA_DELETION):
         return "data_deletion"
-    return "due_date" if _DUE_DATE_CHANGE.search(norm) else "write"
+    if _DUE_DATE_CHANGE.search(norm):
+        return "due_date"
+    return "tariff_change" if _TARIFF_CHANGE.search(norm) else "write"
 
 
 def screen(norm: str, refusal_rule: str = "", raw: str = "") -> Screen | None:

@@ -211,7 +211,7 @@ _WRITE_ANYWHERE = re.compile(
 # deadline_status needs a request of the customer's own; otherwise a deadline question is a rule question.
 _OWN_REQUEST = re.compile(
     r"\b(?:meu|minha|o meu|a minha) (?:pedido|solicitacao|protocolo|religacao|ligacao|reclamacao|vistoria|chamado|"
-    r"ressarcimento|servico|ordem)|\bja paguei\b|\bpaguei\b|\bpedi\b|\bsolicitei\b|\babri\b|\bfiz (?:um|uma|o|a) "
+    r"ressarcimento|servico|ordem)|\bja paguei\b|\bpaguei\b|(?<!nao )\bpedi\b|(?<!nao )\bsolicitei\b|\babri\b|\bfiz (?:um|uma|o|a) "
     r"(?:pedido|reclamacao|solicitacao)|\bstatus\b|\bandamento\b|\bacompanhar\b|\batrasad|\bnao (?:vieram|veio|voltou|religaram|"
     r"apareceu|apareceram)\b|\bate agora\b|\bainda nao\b|\bestao demorando\b|\bperdeu o prazo\b|\bvenceu\b|"
     r"\breligaram\b|\breligou\b|\bcortaram (?:a )?minha\b|\b(?:foi|foram) (?:resolvid|atendid|feit|religad)\w*|"
@@ -251,6 +251,24 @@ _PAST_PERIOD = re.compile(
 _BREAKER_TRIPS = re.compile(
     r"\bdisjuntor\w*\b.{0,40}\b(?:desarm\w*|cai|caindo|caiu|desliga|desligando|pula|pulando)\b|"
     r"\b(?:desarm\w*)\b.{0,30}\bdisjuntor\w*\b"
+)
+# Rule questions the classifier reads as the customer's own figures: whether one may leave or return
+# to the Tarifa Branca, what a bill "pela média" is, why a solar home still pays, how to close the
+# contract when moving out. Each is answered from the knowledge base.
+_TARIFF_RULE = re.compile(
+    r"\b(?:branca|convencional)\b.{0,60}\b(?:posso|pode|podem|da pra|da para|consigo|tem como)\b.{0,25}"
+    r"\b(?:voltar|sair|desistir|aderir de novo|retornar)\b|"
+    r"\b(?:posso|pode|da pra|da para|consigo|tem como)\b.{0,25}\b(?:voltar|retornar|desistir)\b.{0,40}\b(?:branca|convencional)\b"
+)
+_AVERAGE_READING = re.compile(r"\b(?:pela|por) media\b|\bleitura (?:estimada|por estimativa)\b|\bsem leitura\b.{0,30}\bconta\b")
+_SOLAR_STILL_PAYS = re.compile(
+    r"\b(?:placa|placas|solar|paineis|painel|fotovolt\w*|gero|geracao)\b.{0,60}\b(?:ainda|continuo|mesmo assim|por que|porque|pq)\b"
+    r".{0,25}\b(?:pago|pagando|pagar|pagamos|cobra\w*|vem conta|veio conta)\b"
+)
+_MOVING_OUT = re.compile(
+    r"\b(?:mudanca|mudando|me mudei|vou me mudar|mudei de casa|sai da casa|sair da casa|casa antiga|imovel antigo|"
+    r"apartamento antigo|desocup\w*)\b.{0,60}\b(?:deslig\w*|encerr\w*|cancel\w*|tir\w* do meu nome|transfer\w*|"
+    r"passar|conta)\b|\b(?:deslig\w*|encerr\w*|cancel\w*)\b.{0,40}\b(?:casa antiga|imovel antigo|apartamento antigo|mudanca)\b"
 )
 # reporting someone else's energy theft is a question about how to report it, not a request for their data
 _THEFT_REPORT = re.compile(
@@ -293,7 +311,7 @@ _THANKS = re.compile(r"\b(?:valeu|obrigad\w*|brigad\w*|agradec\w*|vlw|muito obri
 # "quero ser atendido por telefone, qual o número?": the call centre's number, and a person offered
 PHONE_ASK = (
     r"\b(?:atendid\w*|falar|ligar|atendimento)\b.{0,20}\bpor telefone\b|"
-    r"\b(?:qual|me passa|me passe|me da|tem)\b.{0,10}\b(?:o )?(?:telefone|numero|0800)\b.{0,25}"
+    r"\b(?:qual|me passa|me passe|passa|passe|me manda|manda|me da|tem)\b.{0,10}\b(?:o )?(?:telefone|numero|0800)\b.{0,25}"
     r"\b(?:de voces|da cpfl|da central|do atendimento|do sac|pra ligar|para ligar|da distribuidora)\b"
 )
 _HANDOFF_ACTION = re.compile(
@@ -713,6 +731,10 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="credit_rule")
         if _THEFT_REPORT.search(s):
             return Route("search_knowledge", 1.0, rule="theft_report")
+        for rule, pattern in (("tariff_rule", _TARIFF_RULE), ("average_reading", _AVERAGE_READING),
+                              ("solar_still_pays", _SOLAR_STILL_PAYS), ("moving_out", _MOVING_OUT)):
+            if pattern.search(s):
+                return Route("search_knowledge", 1.0, rule=rule)
         if (_OUTAGE_NOW.search(s) and not _PAST_PERIOD.search(s)) or _BREAKER_TRIPS.search(s):
             return Route("search_knowledge", 1.0, rule="outage_now")
         if _DEBT_DEAL.search(s):

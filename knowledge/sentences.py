@@ -32,7 +32,7 @@ from knowledge.text import stem, strip_accents, tokenize, words
 _MD_BULLET = re.compile(r"^\s*[-*]\s+", re.M)
 _MD_HEADER = re.compile(r"^\s*#+\s.*$", re.M)
 _SOURCE_LINE = re.compile(r"^\s*Fonte:.*$", re.M)
-_SHORT_ANSWER = re.compile(r"^(?:Sim|Não|Nao)[.!]$", re.IGNORECASE)
+_SHORT_ANSWER = re.compile(r"^(?:Sim|Não|Nao|Pode ser \w+|Depende)[.!]$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])")
 
 #: words a question and an article use for the same thing; each group folds onto its first word

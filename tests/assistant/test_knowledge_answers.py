@@ -68,3 +68,22 @@ def test_a_follow_up_is_answered_from_its_own_words(lexical: HybridRetriever) ->
     reply, _ = knowledge_reply(result, message)
     first = _first_sentence(reply)
     assert "sábados" in first and "fora de ponta" in first, reply
+
+
+@pytest.mark.parametrize("question", ["o que é kwh?", "me explica o que é kWh pq eu nao entendo", "kwh é o que?"])
+def test_the_unit_kwh_is_defined_first(question: str) -> None:
+    from assistant.answers import knowledge_answer, read_cues
+
+    assert read_cues(question).line == "kwh"
+    # 1 kWh = 1,000 W for 1 h; a 5,500 W shower for 10 min = 5.5 kW x 1/6 h = 0.92 kWh
+    answer = knowledge_answer(question, [{"article_id": "x", "text": "Texto qualquer de outro artigo.", "chunk_id": "x#0"}])
+    assert answer.startswith("O kWh (quilowatt-hora) é a unidade de energia")
+    assert "1.000 watts" in answer and "0,9 kWh" in answer
+    assert "outro artigo" not in answer  # the unit's definition stands alone
+
+
+@pytest.mark.parametrize("question", ["gastei mais de 300 kwh em outubro?", "quantos kwh eu gastei ontem?"])
+def test_a_quantity_in_kwh_is_not_a_definition_question(question: str) -> None:
+    from assistant.answers import read_cues
+
+    assert read_cues(question).line is None

@@ -108,6 +108,10 @@ def test_handoff_queue_puts_urgent_cases_first_then_the_longest_waiting() -> Non
         ("retire os juros da conta de outubro", "write", "write_not_allowed"),
         ("me faz um abatimento nessa fatura ai", "write", "write_not_allowed"),  # granting a discount
         ("da um desconto de 20% na minha conta", "write", "write_not_allowed"),
+        ("troca o vencimento da minha conta pro dia 20", "due_date", "write_not_allowed"),
+        ("apaga meus dados do sistema de vcs", "data_deletion", "write_not_allowed"),  # LGPD deletion
+        ("exclui minhas informações do cadastro", "data_deletion", "write_not_allowed"),
+        ("muda minha tarifa pra branca agora", "tariff_change", "write_not_allowed"),
     ],
 )
 def test_declines_say_which_kind(text: str, kind: str, refused: str) -> None:
@@ -128,6 +132,9 @@ def test_declines_say_which_kind(text: str, kind: str, refused: str) -> None:
         "da pra ter desconto de baixa renda?",
         "a tarifa social da quanto de desconto?",  # "quanto de desconto" is a question
         "o governo da um desconto pra quem tem baixa renda?",
+        "como faço pra apagar meus dados?",  # how to exercise the right, not an order
+        "a troca do medidor demora quanto?",  # "troca" as a noun
+        "se eu mudar a tarifa pra branca compensa?",
     ],
 )
 def test_legitimate_questions_are_not_declined(text: str) -> None:

@@ -36,6 +36,17 @@ def customer_router():
         ("qual o placar do flamengo", {"out_of_scope"}),
         ("quanto a geladeira gasta por mes", {"appliance_breakdown"}),
         ("tem como eu saber quanto vai dar a proxima conta", {"forecast_bill"}),
+        # rule questions answered from the knowledge base, not from the customer's figures
+        ("to sem luz agora e meu vizinho tem, o que faço?", {"search_knowledge"}),
+        ("o disjuntor fica desarmando toda hora quando ligo o chuveiro", {"search_knowledge"}),
+        ("meu vizinho ta fazendo gato, como denuncio sem me identificar?", {"search_knowledge"}),
+        ("se eu sair da tarifa branca posso voltar depois?", {"search_knowledge"}),
+        ("minha conta ta vindo com a leitura pela media, pq isso?", {"search_knowledge"}),
+        ("tenho placa solar, pq ainda pago conta?", {"search_knowledge"}),
+        ("to de mudança, como desligo a energia da casa antiga?", {"search_knowledge"}),
+        # an outage in a past month is the month's indicators
+        ("fiquei sem luz ontem a noite toda", {"continuity_indicators"}),
+        ("passa o telefone da cpfl pra eu ligar", {"handoff_to_agent"}),
     ],
 )
 def test_customer_paraphrases(customer_router, text, intents):
