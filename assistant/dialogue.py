@@ -181,7 +181,7 @@ RULE_TOPICS = {
     "average_reading": "leitura pela média",
     "solar_still_pays": "placa solar por que pago conta valor mínimo",
     "moving_out": "mudança de casa encerrar o contrato titular",
-    "tariff_rule": "tarifa branca",
+    "tariff_rule": "tarifa branca voltar para a convencional a qualquer momento, nova adesão",
 }
 
 
