@@ -77,7 +77,8 @@ class Cues:
     yesterday: bool = False
     expired: bool = False  # "já perdi algum crédito?"
     expiry: bool = False  # "quando vencem?"
-    max_month: bool = False  # "em que mês mais injetei"
+    max_month: bool = False  # "em que mês mais injetei", "qual mês gastei mais"
+    min_month: bool = False  # "qual mês gastei menos"
     anomaly: bool = False  # "algum dia estranho"
     who: bool = False  # "quem decide"
     count: int | None = None  # "me dá 3 dicas"
@@ -187,7 +188,8 @@ def read_cues(text: str) -> Cues:
         yesterday=bool(re.search(r"\bontem\b", s)),
         expired=bool(re.search(r"perdi|perdeu|venceu|venceram|expirou|expiraram|validade", s)),
         expiry=bool(re.search(r"quando vence|vencem|vence algum|expira|a vencer|pra vencer|para vencer", s)),
-        max_month=bool(re.search(r"(que|qual) mes .*mais|mes (que|em que) (eu )?mais", s)),
+        max_month=bool(re.search(r"(que|qual) mes .*mais|mes (que|em que) (eu )?mais|\bmes (de )?maior", s)),
+        min_month=bool(re.search(r"(que|qual) mes .*menos|mes (que|em que) (eu )?menos|\bmes (de )?menor", s)),
         anomaly=bool(re.search(r"estranho|fora do (normal|comum)|anormal|incomum|diferente", s)),
         who=bool(re.search(r"\bquem (decide|define|escolhe)", s)),
         count=count,
@@ -765,6 +767,10 @@ def _consumption(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) 
     elif cues.peak_day and v.get("peak_day"):
         pk = v["peak_day"]
         out.append(t("answer.consumption.peak_day", day=day(pk.get("day")), kwh=kwh(pk.get("kwh"))))
+    elif (cues.max_month or cues.min_month) and v.get("peak_month"):
+        kind = "low_month" if cues.min_month and not cues.max_month else "peak_month"
+        m = v.get("low_month" if kind == "low_month" else "peak_month") or {}
+        out.append(t(f"answer.consumption.{kind}", month=month(str(m.get("month") or "")[:7]), kwh=kwh(m.get("kwh"))))
     elif cues.low_day and v.get("daily"):
         daily = [d for d in v["daily"] if as_decimal(d.get("kwh")) is not None and (d.get("coverage") or 0) >= 0.9]
         if daily:

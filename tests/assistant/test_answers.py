@@ -254,3 +254,22 @@ def test_half_the_house_without_power_leads_with_a_missing_phase() -> None:
     level = _reply("voltage_quality", value, "a tensão aqui ta boa?")
     assert level.startswith("A tensão da sua casa ficou **dentro dos limites da ANEEL** de 16/11/2026 a 22/11/2026")
     assert "fase" not in level
+
+
+def test_the_month_of_most_or_least_kwh_is_named_first() -> None:
+    value = {
+        "period": {"start": "2026-08-01", "end": "2026-10-31", "label": "2026-08-01..2026-10-31"},
+        "total_kwh": "347.768",
+        "kwh_per_day": "3.780",
+        "peak_month": {"month": "2026-10-01", "kwh": "118.774", "coverage": 1.0, "whole": True},
+        "low_month": {"month": "2026-09-01", "kwh": "112.620", "coverage": 1.0, "whole": True},
+    }
+    assert _reply("consumption_summary", value, "qual mês gastei mais?").startswith(
+        "O mês em que você mais consumiu foi **outubro/2026**, com 118,8 kWh."
+    )
+    assert _reply("consumption_summary", value, "em que mes eu gastei menos energia?").startswith(
+        "O mês em que você menos consumiu foi **setembro/2026**, com 112,6 kWh."
+    )
+    # a single month: no month to name, the period's total answers
+    one = {k: v for k, v in value.items() if k not in ("peak_month", "low_month")}
+    assert not _reply("consumption_summary", one, "qual mês gastei mais?").startswith("O mês em que")

@@ -244,6 +244,45 @@ def test_summary_of_two_periods_compares_them(crafted: Store) -> None:
     assert "consumption.step.compare.requested_period" in {s.key for s in r.trail}
 
 
+def test_summary_over_months_names_the_month_of_most_and_least_kwh(crafted: Store) -> None:
+    # "qual mês gastei mais?": August 31 x 3754 Wh, September 30 x 3754 Wh, October 26 x 3754 + 5 x 4234 Wh
+    args = {"period": {"start": "2026-08-01", "end": "2026-10-31"}}
+    r = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", args)
+    v = r.value
+    assert [(m.month, m.kwh, m.coverage, m.whole) for m in v.by_month] == [
+        (dt.date(2026, 8, 1), Decimal("116.374"), 1.0, True),
+        (dt.date(2026, 9, 1), Decimal("112.620"), 1.0, True),
+        (dt.date(2026, 10, 1), Decimal("118.774"), 1.0, True),
+    ]
+    assert v.peak_month is not None and v.peak_month.month == dt.date(2026, 10, 1)
+    # the least is September by total (30 days), although its daily average equals August's
+    assert v.low_month is not None and v.low_month.month == dt.date(2026, 9, 1)
+    assert "consumption.step.peak_month" in {s.key for s in r.trail}
+
+
+def test_a_month_barely_inside_the_period_is_not_the_peak(crafted: Store) -> None:
+    # last 30 days = 27 Oct..25 Nov: October has 5 of its 31 days (16 %), November 25 of 30 (83 %)
+    v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", {}).value
+    assert [(m.month, m.kwh, m.coverage, m.whole) for m in v.by_month] == [
+        (dt.date(2026, 10, 1), Decimal("21.170"), 0.1613, False),  # 5 x 4234 Wh
+        (dt.date(2026, 11, 1), Decimal("105.850"), 0.8333, False),  # 25 x 4234 Wh
+    ]
+    assert v.peak_month is not None and v.low_month is not None
+    assert v.peak_month.month == v.low_month.month == dt.date(2026, 11, 1)  # October is too short to compare
+
+
+def test_the_month_so_far_is_not_the_month_of_least_kwh(crafted: Store) -> None:
+    # 1 Sep..25 Nov: September 30 x 3754 Wh, October 118.774 kWh, November so far 25 x 4234 Wh = 105.850 kWh
+    v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", {"period": {"start": "2026-09-01", "end": "2026-11-25"}}).value
+    assert [m.kwh for m in v.by_month] == [Decimal("112.620"), Decimal("118.774"), Decimal("105.850")]
+    assert v.low_month is not None and v.low_month.month == dt.date(2026, 9, 1)  # November is not over
+
+
+def test_one_month_has_no_peak_month(crafted: Store) -> None:
+    v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", {"period": "2026-10"}).value
+    assert len(v.by_month) == 1 and v.peak_month is None and v.low_month is None
+
+
 def test_summary_same_month_last_year_is_the_headline(crafted: Store) -> None:
     args = {"period": "last_month", "compare": "same_month_last_year"}
     v = run_tool("consumption_summary", ctx_for(crafted, "C1"), "C1", args).value

@@ -30,6 +30,7 @@ from tools.domain.consumption.compare import (
 from tools.domain.consumption.frames import (
     daily_points,
     day_numbers,
+    month_totals,
     prepare,
     sums_by_key,
 )
@@ -48,6 +49,7 @@ from tools.domain.consumption.model import (
     Comparison,
     ConsumptionSummary,
     DailyPoint,
+    MonthKwh,
     PeerStats,
     PostoKwh,
     SimilarHomes,
@@ -73,6 +75,7 @@ __all__ = [
     "ISSUE_NET_OF_SOLAR",
     "ISSUE_POSTO_UNAVAILABLE",
     "KWH_Q",
+    "MonthKwh",
     "PeerStats",
     "PostoKwh",
     "REQUESTED_PERIOD",
@@ -82,6 +85,7 @@ __all__ = [
     "compare_window",
     "comparison_periods",
     "daily_points",
+    "month_totals",
     "day_numbers",
     "kwh",
     "per_day",

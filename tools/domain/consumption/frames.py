@@ -11,6 +11,7 @@ import pandas as pd
 
 from tools.domain.consumption.model import (
     DailyPoint,
+    MonthKwh,
     kwh,
 )
 from tools.types import Period
@@ -150,3 +151,19 @@ def daily_points(df: pd.DataFrame, period: Period) -> tuple[DailyPoint, ...]:
             out.append(DailyPoint(day, Decimal("0.000"), Decimal("0.000"), 0.0))
     return tuple(out)
 
+
+
+def month_totals(daily: tuple[DailyPoint, ...]) -> tuple[MonthKwh, ...]:
+    """The calendar months of a daily series: kWh of their days in the series, the share of the
+    whole month's minutes that was read (a month cut by the period counts its missing days as
+    unread) and whether all its days are in the series."""
+    months: dict[dt.date, tuple[Decimal, float, int]] = {}
+    for p in daily:
+        key = p.day.replace(day=1)
+        total, covered, n = months.get(key, (Decimal("0.000"), 0.0, 0))
+        months[key] = (total + p.kwh, covered + p.coverage, n + 1)
+    out = []
+    for key, (total, covered, n) in months.items():
+        days_in_month = ((key + dt.timedelta(days=32)).replace(day=1) - key).days
+        out.append(MonthKwh(key, total, round(covered / days_in_month, 4), n == days_in_month))
+    return tuple(out)

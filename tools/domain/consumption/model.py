@@ -38,6 +38,16 @@ class DailyPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthKwh:
+    """A calendar month's part of a period: its kWh and how much of the whole month was read."""
+
+    month: dt.date  # first day of the calendar month
+    kwh: Decimal  # imported [kWh] on the month's days inside the period
+    coverage: float  # read minutes over the whole calendar month's minutes
+    whole: bool  # every day of the month is inside the period
+
+
+@dataclass(frozen=True, slots=True)
 class PostoKwh:
     posto: str  # ponta | intermediario | fora_ponta
     kwh: Decimal
@@ -105,6 +115,9 @@ class ConsumptionSummary:
     by_posto: tuple[PostoKwh, ...]
     daily: tuple[DailyPoint, ...]
     peak_day: DailyPoint | None
+    by_month: tuple[MonthKwh, ...]  # the calendar months the period touches
+    peak_month: MonthKwh | None  # the (well read) month of most kWh, when the period spans two or more
+    low_month: MonthKwh | None  # the (well read) month of least kWh
     comparisons: tuple[Comparison, ...]
     primary_comparison: Comparison | None
     similar_homes: SimilarHomes | None

@@ -15,6 +15,7 @@ from tools.domain.consumption.compare import (
 )
 from tools.domain.consumption.frames import (
     daily_points,
+    month_totals,
     prepare,
     sums_by_key,
 )
@@ -166,6 +167,24 @@ def summarize(
             )
         )
 
+    months = month_totals(daily)
+    peak_month = low_month = None
+    if len(months) >= 2:
+        # whole, well-read months first (the current month so far is not "the month of least kWh")
+        well_read = [m for m in months if m.coverage >= thresholds.day_min_coverage]
+        read = [m for m in well_read if m.whole] or well_read or list(months)
+        peak_month = max(read, key=lambda m: m.kwh)
+        low_month = min(read, key=lambda m: m.kwh)
+        steps.append(
+            Step(
+                "consumption.step.peak_month",
+                {"months": len(months), "months_compared": len(read), "min_coverage": thresholds.day_min_coverage},
+                "argmax(monthly kWh) over whole months with coverage >= min_coverage",
+                peak_month.kwh,
+                "kWh",
+            )
+        )
+
     postos: tuple[PostoKwh, ...] = ()
     if posto_of is not None:
         postos = by_posto(df, posto_of)
@@ -261,6 +280,9 @@ def summarize(
         by_posto=postos,
         daily=daily,
         peak_day=peak,
+        by_month=months,
+        peak_month=peak_month,
+        low_month=low_month,
         comparisons=tuple(comparisons),
         primary_comparison=primary,
         similar_homes=sim,
