@@ -128,6 +128,41 @@ def test_rewritten_or_removed_partitions_are_rebuilt(fresh_home: Path) -> None:
         assert store.scalar("SELECT count(*) FROM usage_hourly") == 0
 
 
+def test_each_month_goes_in_with_its_fingerprint_so_a_failure_keeps_the_months_done(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.data import usage
+
+    november = CRAFTED.copy()
+    november["ts"] = november["ts"] + pd.DateOffset(months=1)
+    with Store(fresh_home) as store:
+        write_lake(fresh_home, "load_profile", pd.concat([CRAFTED, november], ignore_index=True))
+        store.refresh_views()
+        doubled = pd.concat([CRAFTED, november], ignore_index=True)
+        doubled["import_wh"] = doubled["import_wh"] * 2
+        write_lake(fresh_home, "load_profile", doubled)  # both months rewritten by another process
+        real_apply = usage.apply_months
+
+        def fail_on_november(con: Any, staged: Any) -> None:
+            if "2026-11" in staged:
+                raise RuntimeError("disk full while applying November")
+            real_apply(con, staged)
+
+        cur = store.con.cursor()
+        monkeypatch.setattr(usage, "apply_months", fail_on_november)
+        with pytest.raises(RuntimeError):
+            usage.sync(cur, fresh_home / "lake" / "load_profile")
+        # October went in with its fingerprint (366 x 2 Wh), November kept its old rows (366 Wh)
+        by_month = dict(cur.execute("SELECT month, sum(import_wh) FROM usage_daily GROUP BY month").fetchall())
+        assert by_month == {"2026-10": 732, "2026-11": 366}
+        assert not cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_usage_%'").fetchone()[0]
+        monkeypatch.setattr(usage, "apply_months", real_apply)
+        assert usage.sync(cur, fresh_home / "lake" / "load_profile") == ["2026-11"]  # only the month left
+        by_month = dict(cur.execute("SELECT month, sum(import_wh) FROM usage_daily GROUP BY month").fetchall())
+        assert by_month == {"2026-10": 732, "2026-11": 732}
+        cur.close()
+
+
 def test_read_only_store_with_stale_aggregates_reads_the_lake(fresh_home: Path) -> None:
     with Store(fresh_home) as store:
         write_lake(fresh_home, "load_profile", CRAFTED)

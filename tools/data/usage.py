@@ -14,8 +14,8 @@ tables hold the per-installation sums once:
 Both are **derived** data: every row can be rebuilt from the lake. ``usage_sources`` records,
 per month partition, the fingerprint (file name, size, mtime) of the Parquet files the rows
 were computed from. :func:`sync` compares it with the lake and rebuilds the months that
-differ (new, rewritten or deleted partitions), one transaction per batch, so a crash leaves
-either the old or the new state and the next read-write open repairs it. The ingest rebuilds
+differ (new, rewritten or deleted partitions), one transaction per month, so a crash leaves
+each month either in its old or in its new state and the next read-write open repairs it. The ingest rebuilds
 the months it rewrites inside its own commit transaction (see :mod:`tools.data.ingest`), so
 through the :class:`~tools.data.store.Store` the aggregates change together with the lake.
 
@@ -219,7 +219,8 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
 def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     """Rebuild the months whose partition files differ from ``usage_sources``; returns them.
 
-    One transaction: a crash (or an error) leaves the previous consistent state.
+    One transaction per month: a crash (or an error) leaves each month consistent with its
+    fingerprint.
     """
     create_tables(con)
     stale = sync_months(con, table_dir, stored_fingerprint(con), stage_month, apply_months, "_usage_")
@@ -241,33 +242,33 @@ def sync_months(
     temp_prefix: str,
 ) -> list[str]:
     """The month loop of a table derived from a lake table (the usage aggregates, the voltage
-    days): stage each month whose files differ from ``stored`` into a temp table, then ``apply``
-    them all in one transaction; returns the months rebuilt."""
+    days, the midnight registers): each month whose files differ from ``stored`` is staged into a
+    temp table and ``apply``-ed in its own transaction; returns the months rebuilt.
+
+    One transaction per month keeps the staged rows to one month (all the stale months of a 100k
+    fleet staged at once spill tens of GB to disk) and still leaves every month consistent: its
+    rows and its fingerprint change together, so after a crash a month is either old with its old
+    fingerprint (and is rebuilt at the next read-write open) or new."""
     lake = lake_fingerprint(table_dir)
     stale = sorted(m for m in set(lake) | set(stored) if lake.get(m) != stored.get(m))
-    if not stale:
-        return []
-    staged: dict[str, tuple[str | None, str | None]] = {}
-    try:
-        for month in stale:
+    for month in stale:
+        temp = f"{temp_prefix}{month.replace('-', '')}"
+        try:
             if month in lake:
-                temp = f"{temp_prefix}{month.replace('-', '')}"
                 files = sorted((table_dir / f"month={month}").glob("*.parquet"))
                 stage(con, files, temp)
-                staged[month] = (temp, lake[month])
+                staged: dict[str, tuple[str | None, str | None]] = {month: (temp, lake[month])}
             else:
-                staged[month] = (None, None)
-        con.begin()
-        try:
-            apply(con, staged)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        for staged_temp, _fp in staged.values():
-            if staged_temp is not None:
-                con.execute(f"DROP TABLE IF EXISTS {staged_temp}")
+                staged = {month: (None, None)}
+            con.begin()
+            try:
+                apply(con, staged)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return stale
 
 
