@@ -405,14 +405,24 @@ def _completeness(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, 
     return t("op.topic.data_completeness"), " ".join(parts), v.n_meters > 0
 
 
+_ENERGY_SCALE = {"MWh": Decimal(1000)}
+
+
 def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, bool]:
     v = r.value
+    unit = str(slots.get("_energy_unit") or "kWh")
+
+    def energy(kwh: Any) -> str:  # in the unit the question asked for ("em MWh")
+        if unit in _ENERGY_SCALE and kwh is not None:
+            return _v(Decimal(str(kwh)) / _ENERGY_SCALE[unit], unit)
+        return _v(kwh, "kWh")
+
     parts = [
         t(
             "op.consumption.total",
             n=_v(v.n_meters),
-            kwh=_v(v.import_kwh, "kWh"),
-            export=_v(v.export_kwh, "kWh"),
+            kwh=energy(v.import_kwh),
+            export=energy(v.export_kwh),
         )
     ]
     if v.rows and (slots.get("group_by") or len(v.rows) > 1):
@@ -421,7 +431,7 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
             t(
                 "op.consumption.row_item",
                 name=_label(key_label, row.key) if key_label else row.key,
-                kwh=_v(row.import_kwh, "kWh"),
+                kwh=energy(row.import_kwh),
             )
             for row in v.rows[:8]
         ]
@@ -441,7 +451,7 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
             t(
                 "op.consumption.gd",
                 n=_v(v.gd.n_gd),
-                export=_v(v.gd.export_kwh, "kWh"),
+                export=energy(v.gd.export_kwh),
                 more=_v(v.gd.n_export_gt_import),
             )
         )

@@ -228,6 +228,9 @@ def extract_operator_slots(
         out.pop("level", None)
     if intent == "data_completeness" and "silent_days" in out:
         out.pop("period", None)
+    if intent == "fleet_consumption":  # "em MWh": the reply's energy unit, not a tool argument
+        if re.search(r"\b(mwh|megawatts?[- ]hora)\b", s):
+            out["_energy_unit"] = "MWh"
     return out
 
 

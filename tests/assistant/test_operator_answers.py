@@ -81,3 +81,39 @@ def test_upper_first_keeps_acronyms_and_currency() -> None:
     assert upper_first("nenhuma compensação estimada (R$ 0,00)") == "Nenhuma compensação estimada (R$ 0,00)"
     assert upper_first("ranking de DRP") == "Ranking de DRP"
     assert upper_first("") == ""
+
+
+def test_fleet_energy_is_given_in_mwh_when_asked() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from assistant.operator_answers import answer
+    from assistant.operator_slots import extract_operator_slots
+    from tools.api.fleet.consumption import ConsumptionRow, FleetConsumption, GdSummary
+    from tools.types import Period, ToolResult
+
+    slots = extract_operator_slots("quanto a frota consumiu em outubro em MWh?", "fleet_consumption", dt.date(2026, 11, 26))
+    assert slots["_energy_unit"] == "MWh"
+    value = FleetConsumption(
+        period=Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        group_by="group",
+        group=None,
+        n_meters=200,
+        import_kwh=Decimal("274697.6"),
+        export_kwh=Decimal("10011.8"),
+        rows=(
+            ConsumptionRow("A", 12, Decimal("200377.5"), Decimal("0"), Decimal("16698.1")),
+            ConsumptionRow("B", 188, Decimal("74320.1"), Decimal("10011.8"), Decimal("395.3")),
+        ),
+        load_curve=(),
+        gd=GdSummary(0, Decimal(0), Decimal(0), 0),
+        branca=None,
+    )
+    reply, *_ = answer("fleet_consumption", slots, lambda call: ToolResult(tool="fleet_consumption", value=value))
+    # 274,697.6 kWh = 274.7 MWh; 200,377.5 kWh = 200.4 MWh; 74,320.1 kWh = 74.3 MWh
+    assert "consumiram 274,7 MWh e injetaram 10,0 MWh" in reply, reply
+    assert "A 200,4 MWh e B 74,3 MWh" in reply, reply
+    assert "kWh" not in reply
+    # without the unit asked, kWh as before
+    reply_kwh, *_ = answer("fleet_consumption", {}, lambda call: ToolResult(tool="fleet_consumption", value=value))
+    assert "274.697,6 kWh" in reply_kwh
