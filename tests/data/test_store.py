@@ -112,3 +112,22 @@ def test_service_requests_table_is_keyed_by_request_id(fresh_home):
             "AND constraint_type = 'PRIMARY KEY'"
         )
         assert pk == [(["request_id"],)]
+
+
+def test_a_writer_that_changes_nothing_publishes_no_new_copy(fresh_home, mdm_exports):
+    _ingest(fresh_home, mdm_exports, "installations.csv")
+    snapshots = fresh_home / "snapshots"
+    with Store(fresh_home):
+        pass
+    first = (snapshots / "CURRENT").read_text()
+    files = sorted(p.name for p in snapshots.glob("snap-*"))
+    with Store(fresh_home) as rw:  # opened and closed again without a change: the same snapshot
+        assert rw.publish_snapshot() == first
+    assert (snapshots / "CURRENT").read_text() == first
+    assert sorted(p.name for p in snapshots.glob("snap-*")) == files
+    with Store(fresh_home) as rw:  # a change: a new snapshot, which a reader sees
+        rw.con.execute("DELETE FROM installations WHERE installation_id = (SELECT min(installation_id) FROM installations)")
+        second = rw.publish_snapshot()
+    assert second is not None and second != first and (snapshots / "CURRENT").read_text() == second
+    with Store(fresh_home, read_only=True) as ro:
+        assert ro.scalar("SELECT count(*) FROM installations") == 2  # 3 in the export, one deleted

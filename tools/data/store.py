@@ -86,6 +86,8 @@ TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOT_POINTER = "CURRENT"
+#: "<snapshot name> <size>:<mtime_ns>:<wal size>" of the database file the current snapshot copies
+SNAPSHOT_SOURCE = "SOURCE"
 
 #: Open read-write Stores of this process, by database path (readers share their connection).
 _WRITERS: dict[Path, Store] = {}
@@ -199,8 +201,24 @@ class Store:
         finally:
             con.close()
 
+    def _db_stamp(self) -> str:
+        st = self.db_path.stat()
+        wal = self.db_path.with_name(self.db_path.name + ".wal")
+        return f"{st.st_size}:{st.st_mtime_ns}:{wal.stat().st_size if wal.exists() else 0}"
+
     def _copy_to_snapshot(self) -> str:
+        """Copy the (checkpointed) database file as the readers' next snapshot, unless the current
+        snapshot already copies this very file (same size, modification time and log): a 100k-meter
+        store is 8-9 GB, and a writer that opens and changes nothing must not copy it again."""
         self.snapshot_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = self._db_stamp()
+        current = self._current_snapshot()
+        try:
+            published = (self.snapshot_dir / SNAPSHOT_SOURCE).read_text().strip()
+        except OSError:
+            published = ""
+        if current is not None and published == f"{current} {stamp}" and stamp.endswith(":0"):
+            return current  # (a log left beside the file is copied every time: its content may differ)
         name = f"snap-{time.time_ns()}.duckdb"
         tmp = self.snapshot_dir / f".{name}.tmp"
         shutil.copyfile(self.db_path, tmp)
@@ -212,6 +230,9 @@ class Store:
         pointer = self.snapshot_dir / f".{SNAPSHOT_POINTER}.{os.getpid()}.tmp"
         pointer.write_text(name)
         os.replace(pointer, self.snapshot_dir / SNAPSHOT_POINTER)
+        source = self.snapshot_dir / f".{SNAPSHOT_SOURCE}.{os.getpid()}.tmp"
+        source.write_text(f"{name} {stamp}")
+        os.replace(source, self.snapshot_dir / SNAPSHOT_SOURCE)
         keep = {name, f"{name}.wal"}
         for old in sorted(self.snapshot_dir.glob("snap-*"))[:-4]:  # readers may still hold the last ones
             if old.name not in keep:
@@ -352,10 +373,35 @@ class Store:
             return
         with self._lock:
             for table in schema.LAKE_TABLES:
-                self.con.execute(self.lake_view_sql(table))
-            self.con.execute(_OUTAGES_VIEW)
+                self._replace_view(table, self.lake_view_sql(table))
+            self._replace_view("outages", _OUTAGES_VIEW)
         self.sync_usage()
         self.publish_snapshot()
+
+    def _replace_view(self, name: str, create_sql: str) -> None:
+        """``CREATE OR REPLACE VIEW`` only when the view's definition differs: rewriting an equal
+        view still changes the database file, and a changed file is copied again for the readers
+        (8-9 GB at 100k meters). The new definition is compared through a temporary probe view
+        (in memory), normalised by DuckDB like the stored one."""
+        probe = f"__probe_{name}"
+        head = re.match(rf"\s*CREATE OR REPLACE VIEW {name} AS\s", create_sql)
+        if head is None:
+            self.con.execute(create_sql)
+            return
+        body = create_sql[head.end():]
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {probe} AS {body}")
+        try:
+            rows = dict(
+                self.con.execute(
+                    "SELECT view_name, sql FROM duckdb_views() WHERE view_name IN (?, ?) AND NOT internal",
+                    [name, probe],
+                ).fetchall()
+            )
+        finally:
+            self.con.execute(f"DROP VIEW IF EXISTS {probe}")
+        wanted = str(rows.get(probe, "")).replace(f"CREATE TEMP VIEW {probe} AS ", f"CREATE VIEW {name} AS ", 1)
+        if rows.get(name) != wanted:
+            self.con.execute(create_sql)
 
     # ------------------------------------------------------------------ usage aggregates
     def sync_usage(self) -> list[str]:
