@@ -12,7 +12,8 @@ In-process callers (the CLI, the copilot page, evaluations) pass no binding and 
 own session ids; such sessions are never reachable with a binding, and vice versa.
 
 Once a customer is identified, the conversation context is kept per installation, so the same
-customer continues the same context from WhatsApp and from the web chat.
+customer continues a live conversation (a turn within ``idle_s``) from WhatsApp and from the web
+chat; an older context is not adopted.
 """
 
 from __future__ import annotations
@@ -95,6 +96,17 @@ class SessionState:
     pending_action: dict[str, Any] | None = None
 
 
+def _epoch(stamp: object) -> float:
+    """A context's ``updated_at``: epoch seconds (older rows: an ISO timestamp; unreadable: long ago)."""
+    try:
+        return float(str(stamp))
+    except ValueError:
+        try:
+            return dt.datetime.fromisoformat(str(stamp)).timestamp()
+        except ValueError:
+            return 0.0
+
+
 class SessionStore:
     """SQLite-backed store; thread-safe; one file under ``<home>/assistant.sqlite`` (mode 0600)."""
 
@@ -172,18 +184,21 @@ class SessionStore:
                 ctx = {"last_intent": state.last_intent, "last_slots": state.last_slots, "history": state.history}
                 self.db.execute(
                     "INSERT OR REPLACE INTO contexts VALUES (?, ?, ?)",
-                    [state.installation_id, json.dumps(ctx, ensure_ascii=False, default=str),
-                     dt.datetime.now(dt.UTC).isoformat()],
+                    [state.installation_id, json.dumps(ctx, ensure_ascii=False, default=str), str(now)],
                 )
             self.db.commit()
 
     def adopt_context(self, state: SessionState) -> None:
-        """After identification, continue the installation's conversation from any channel."""
+        """After identification, continue the installation's conversation from any channel, if it
+        is still live (a turn within ``idle_s``): a question asked days later is a new conversation,
+        not a follow-up of the last one."""
         if not state.installation_id:
             return
         with self._lock:
-            row = self.db.execute("SELECT state FROM contexts WHERE installation_id = ?", [state.installation_id]).fetchone()
-        if row:
+            row = self.db.execute(
+                "SELECT state, updated_at FROM contexts WHERE installation_id = ?", [state.installation_id]
+            ).fetchone()
+        if row and self.clock() - _epoch(row[1]) <= self.idle_s:
             ctx = json.loads(row[0])
             state.last_intent = ctx.get("last_intent")
             state.last_slots = ctx.get("last_slots") or {}

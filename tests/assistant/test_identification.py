@@ -88,3 +88,25 @@ def test_same_customer_continues_context_across_channels(tiny_assistant):
     web.installation_id = "40010001"
     a.deps.sessions.adopt_context(web)
     assert web.last_intent == "consumption_summary" and web.last_slots == {"period": "last_month"}
+
+
+def test_a_context_older_than_the_idle_window_is_not_continued() -> None:
+    # a customer who asked about a request last week and today asks something else starts afresh
+    from assistant.session import SessionStore
+
+    now = [1_000_000.0]
+    store = SessionStore(idle_s=1800, clock=lambda: now[0])
+    st = store.load("w10", "whatsapp")
+    st.installation_id = "40010001"
+    st.last_intent = "deadline_status"
+    store.save(st)
+    now[0] += 1799  # 29 min 59 s later, on the web: the same live conversation
+    web = store.load("web10", "web")
+    web.installation_id = "40010001"
+    store.adopt_context(web)
+    assert web.last_intent == "deadline_status"
+    now[0] += 1802  # over 30 minutes after the last turn: a new conversation
+    later = store.load("web11", "web")
+    later.installation_id = "40010001"
+    store.adopt_context(later)
+    assert later.last_intent is None and later.last_slots == {}
