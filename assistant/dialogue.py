@@ -182,6 +182,8 @@ RULE_TOPICS = {
     "solar_still_pays": "placa solar por que pago conta valor mínimo",
     "moving_out": "mudança de casa encerrar o contrato titular",
     "tariff_rule": "tarifa branca voltar para a convencional a qualquer momento, nova adesão",
+    "scam_check": "golpe boleto falso canais oficiais da CPFL",
+    "posto_hours": "horários de ponta da Tarifa Branca nas distribuidoras CPFL, o mais caro",
 }
 
 

@@ -162,7 +162,7 @@ _ASKS_DATA = re.compile(
 _AGGREGATE_COMPARISON = re.compile(
     r"\b(?:medi[ao]|mediana|comparad\w*|compar\w*|mais (?:do )?que|menos (?:do )?que|maior|menor|mais alt[oa]|mais baix[oa]|"
     r"acima|abaixo|parecid\w*|semelhant\w*|igual|normal)\b"
-    r".{0,30}\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias|pessoas|consumidores))\b|"
+    r".{0,30}\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias|pessoas|consumidores|parecid\w*|semelhant\w*|iguais))\b|"
     r"\b(?:vizinh\w*s|outr[oa]s (?:casas|clientes|residencias))\b.{0,20}\b(?:medi[ao]|mediana|parecid\w*|semelhant\w*|compar\w*)\b"
 )
 # Words that make a classifier-only "other_customer" guess plausible (else the next guess is used).
@@ -270,6 +270,19 @@ _MOVING_OUT = re.compile(
     r"apartamento antigo|desocup\w*)\b.{0,60}\b(?:deslig\w*|encerr\w*|cancel\w*|tir\w* do meu nome|transfer\w*|"
     r"passar|conta)\b|\b(?:deslig\w*|encerr\w*|cancel\w*)\b.{0,40}\b(?:casa antiga|imovel antigo|apartamento antigo|mudanca)\b"
 )
+# "isso é golpe? recebi um boleto da cpfl no whatsapp": how to tell a scam from the official channels
+_SCAM_CHECK = re.compile(
+    r"\bgolpe\w*\b|\bgolpista\w*\b|\bfraude\b|\b(?:boleto|mensagem|link|pix|cobranca|ligacao)\b.{0,30}\b(?:falso|falsa|suspeit\w*|estranh\w*)\b|"
+    r"\b(?:e|eh) (?:mesmo )?(?:da cpfl|de verdade|verdadeir\w*|oficial)\b.{0,40}\b(?:boleto|mensagem|link|pix|numero|whats\w*)\b|"
+    r"\b(?:boleto|mensagem|link|pix|numero|whats\w*)\b.{0,40}\b(?:e|eh) (?:mesmo )?(?:da cpfl|de verdade|verdadeir\w*|oficial)\b"
+)
+# "qual o horário mais caro da tarifa branca?", "que horas é o horário de ponta?": the posto hours (a rule)
+_POSTO_HOURS = re.compile(
+    r"\b(?:qual|quais|que|q)\b.{0,15}\b(?:horario|horarios|hora|horas)\b.{0,40}\b(?:mais car\w*|mais barat\w*|de ponta|"
+    r"da ponta|ponta|pico|intermediari\w*|fora de ponta)\b|"
+    r"\b(?:horario|horarios) (?:de ponta|da ponta|de pico|intermediari\w*|fora de ponta)\b.{0,20}\b(?:e|sao|comeca|termina|vai)\b"
+)
+_POSTO_OWN_USE = re.compile(r"\b(?:gastei|gasto|gastou|consumi|consumo|consumiu|uso|usei|minha casa)\b")
 # reporting someone else's energy theft is a question about how to report it, not a request for their data
 _THEFT_REPORT = re.compile(
     r"\b(?:denunc\w*|dedur\w*|report\w*|avis\w*|comunic\w*)\b.{0,50}\b(?:gato|gatos|gatonet|ligac\w* (?:irregular\w*|clandestin\w*)|"
@@ -669,7 +682,7 @@ class OfflineRouter:
         if (
             intent in ("other_customer", "out_of_scope", "consumption_profile")
             and self.audience == "customer"
-            and neighbour_comparison(s)
+            and (neighbour_comparison(s) or (intent == "consumption_profile" and _AGGREGATE_COMPARISON.search(s)))
         ):
             intent = next((i for i, _ in preds if i not in NON_TOOL_INTENTS), "consumption_summary")
             if intent == "consumption_profile":  # the comparison with similar homes is in the summary
@@ -731,6 +744,10 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="credit_rule")
         if _THEFT_REPORT.search(s):
             return Route("search_knowledge", 1.0, rule="theft_report")
+        if _SCAM_CHECK.search(s):
+            return Route("search_knowledge", 1.0, rule="scam_check")
+        if _POSTO_HOURS.search(s) and not _POSTO_OWN_USE.search(s):
+            return Route("search_knowledge", 1.0, rule="posto_hours")
         for rule, pattern in (("tariff_rule", _TARIFF_RULE), ("average_reading", _AVERAGE_READING),
                               ("solar_still_pays", _SOLAR_STILL_PAYS), ("moving_out", _MOVING_OUT)):
             if pattern.search(s):

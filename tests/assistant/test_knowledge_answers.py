@@ -64,7 +64,9 @@ def test_a_follow_up_is_answered_from_its_own_words(lexical: HybridRetriever) ->
     message = "e nos finais de semana, como fica?"
     query = f"qual é o horário de ponta da cpfl? {message}"
     result = search_knowledge(lexical, query, "customer", k=3)
-    assert result.value.passages[0].article_id in ("eficiencia-horario-de-ponta", "tarifa-branca-o-que-e")
+    assert result.value.passages[0].article_id in (
+        "eficiencia-horario-de-ponta", "tarifa-branca-o-que-e", "tarifa-branca-horarios-cpfl"
+    )
     reply, _ = knowledge_reply(result, message)
     first = _first_sentence(reply)
     assert "sábados" in first and "fora de ponta" in first, reply

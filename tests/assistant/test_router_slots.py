@@ -47,6 +47,13 @@ def customer_router():
         # an outage in a past month is the month's indicators
         ("fiquei sem luz ontem a noite toda", {"continuity_indicators"}),
         ("passa o telefone da cpfl pra eu ligar", {"handoff_to_agent"}),
+        # telling a scam from the official channels, the posto hours: rules, not the customer's figures
+        ("chegou um boleto pelo zap dizendo que é da cpfl, é golpe?", {"search_knowledge"}),
+        ("esse link de pagamento é mesmo da cpfl?", {"search_knowledge"}),
+        ("quais os horarios de ponta da cpfl?", {"search_knowledge"}),
+        ("quanto consumi no horario de ponta em outubro", {"consumption_summary"}),
+        # a comparison with anonymous similar homes is the customer's own summary
+        ("to consumindo mais que as outras casas parecidas?", {"consumption_summary"}),
     ],
 )
 def test_customer_paraphrases(customer_router, text, intents):
