@@ -917,6 +917,39 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
         else:
             out.append(t("answer.continuity.yesterday_none", day=format_date(yday)))
     violated = bool(target.get("violated"))
+    nxt = t("answer.next.damage") if cues.damage else t("answer.next.continuity_indicators")
+    lo, hi = str(v.get("asked_start") or ""), str(v.get("asked_end") or "")
+    if lo and hi and not cues.limit and not cues.yesterday and (lo[:7] != hi[:7] or (lo != hi and lo[8:] != "01")):
+        # "semana passada", "esse ano": what happened in the days asked, then the months' limits
+        span = {"start": day(lo), "end": day(hi)}
+        n = int(v.get("asked_count") or 0)
+        if n and counted:
+            longest = max(counted, key=lambda i: as_decimal(i.get("minutes")) or 0)
+            out.append(
+                t(
+                    "answer.continuity.span_interruptions",
+                    **span,
+                    count=t("answer.count.interruption", count=n),
+                    hours=_hours(v.get("asked_hours")),
+                    longest=_interruption(longest),
+                )
+            )
+        else:
+            out.append(t("answer.continuity.span_none", **span))
+            if short:
+                out.append(t("answer.continuity.span_short"))
+        over = [m for m in months if m.get("violated") and (as_decimal(m.get("compensation_rs")) or 0) > 0]
+        if over:
+            out.append(
+                t(
+                    "answer.continuity.span_above",
+                    months=_join([month(m.get("month")) for m in over]),
+                    amount=brl(v.get("total_compensation_rs")),
+                )
+            )
+        else:
+            out.append(t("answer.continuity.span_within"))
+        return Answer(out, next_step=nxt)
     if cues.limit:
         out.append(t("answer.continuity.limit_yes" if violated else "answer.continuity.limit_no", **f))
         if violated and (as_decimal(target.get("compensation_rs")) or 0) > 0:
@@ -943,7 +976,6 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
             out.append(t("answer.continuity.within_none", **f))
     if short and re.search(r"pisc|rapid|segundo", cues.norm):
         out.append(t("answer.continuity.short", month=f["month"], count=len(short)))
-    nxt = t("answer.next.damage") if cues.damage else t("answer.next.continuity_indicators")
     return Answer(out, next_step=nxt)
 
 

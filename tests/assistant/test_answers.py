@@ -273,3 +273,44 @@ def test_the_month_of_most_or_least_kwh_is_named_first() -> None:
     # a single month: no month to name, the period's total answers
     one = {k: v for k, v in value.items() if k not in ("peak_month", "low_month")}
     assert not _reply("consumption_summary", one, "qual mês gastei mais?").startswith("O mês em que")
+
+
+def test_outages_of_a_week_or_a_year_are_told_for_the_days_asked() -> None:
+    months = [
+        {"month": "2026-09", "dic_h": "4.00583333", "violated": ["DMIC"], "compensation_rs": "0.01"},
+        {"month": "2026-11", "dic_h": "0.79666667", "violated": [], "compensation_rs": "0"},
+    ]
+    year = {
+        "months": months,
+        "limits": {"dic_h": "8", "fic": "5", "dmic_h": "4"},
+        "asked_start": "2026-01-01",
+        "asked_end": "2026-11-25",
+        "asked_count": 2,
+        "asked_hours": "4.80250000",  # 240.35 + 47.8 minutes
+        "total_compensation_rs": "0.01",
+        "interruptions": [
+            {"start": "2026-09-25T00:57:58", "end": "2026-09-25T04:58:19", "minutes": "240.35", "counted": True},
+            {"start": "2026-11-25T19:42:15", "end": "2026-11-25T20:30:03", "minutes": "47.8", "counted": True},
+        ],
+    }
+    reply = _reply("continuity_indicators", year, "quanto tempo fiquei sem energia esse ano")
+    assert reply.startswith(
+        "De 01/01/2026 a 25/11/2026 registrei **2 interrupções** de 3 minutos ou mais, somando 4,8 h sem energia; "
+        "a mais longa: 25/09, das 0h57 às 4h58 (4 h)."
+    ), reply
+    assert "Passou dos limites da ANEEL em setembro/2026" in reply
+    # last week: only a 1.5-minute drop; November's 48-minute outage was outside the days asked
+    week = {
+        **year,
+        "months": months[1:],
+        "asked_start": "2026-11-16",
+        "asked_end": "2026-11-22",
+        "asked_count": 0,
+        "asked_hours": "0",
+        "total_compensation_rs": "0",
+        "interruptions": [{"start": "2026-11-22T10:15:37", "end": "2026-11-22T10:17:10", "minutes": "1.55",
+                           "counted": False, "reason": "short"}],
+    }
+    reply = _reply("continuity_indicators", week, "fiquei 6 horas sem luz semana passada, tenho direito a desconto?")
+    assert reply.startswith("De 16/11/2026 a 22/11/2026 não registrei nenhuma interrupção de 3 minutos ou mais."), reply
+    assert "não há compensação a receber" in reply and "novembro/2026" not in reply.split("\n")[0]
