@@ -417,15 +417,12 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
             return _v(Decimal(str(kwh)) / _ENERGY_SCALE[unit], unit)
         return _v(kwh, "kWh")
 
-    parts = [
-        t(
-            "op.consumption.total",
-            n=_v(v.n_meters),
-            kwh=energy(v.import_kwh),
-            export=energy(v.export_kwh),
-        )
-    ]
-    if v.rows and (slots.get("group_by") or len(v.rows) > 1):
+    grouped = bool(slots.get("group_by"))
+    focus = slots.get("_focus")  # "gd" or "branca": the part asked about answers first
+    part: dict[str, str] = {
+        "total": t("op.consumption.total", n=_v(v.n_meters), kwh=energy(v.import_kwh), export=energy(v.export_kwh))
+    }
+    if v.rows and (grouped or len(v.rows) > 1):
         key_label = {"class": "ui.class", "posto": "billing.posto"}.get(v.group_by, "")
         items = [
             t(
@@ -435,26 +432,18 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
             )
             for row in v.rows[:8]
         ]
-        parts.append(t("op.consumption.rows", by=upper_first(t(f"op.by.{v.group_by}")), items=_join(items)))
-    if v.branca is not None and (not slots.get("group_by") or "branca" in str(slots.get("_topic", ""))):
+        part["rows"] = t("op.consumption.rows", by=upper_first(t(f"op.by.{v.group_by}")), items=_join(items))
+    if v.branca is not None and (not grouped or focus == "branca"):
         b = v.branca
-        parts.append(
-            t(
-                "op.consumption.branca",
-                n=_v(b.n_would_save),
-                eligible=_v(b.n_eligible),
-                saving=_v(b.saving_rs, "R$"),
-            )
+        part["branca"] = t(
+            "op.consumption.branca", n=_v(b.n_would_save), eligible=_v(b.n_eligible), saving=_v(b.saving_rs, "R$")
         )
-    if v.gd.n_gd and not slots.get("group_by"):
-        parts.append(
-            t(
-                "op.consumption.gd",
-                n=_v(v.gd.n_gd),
-                export=energy(v.gd.export_kwh),
-                more=_v(v.gd.n_export_gt_import),
-            )
+    if v.gd.n_gd and (not grouped or focus == "gd"):
+        part["gd"] = t(
+            "op.consumption.gd", n=_v(v.gd.n_gd), export=energy(v.gd.export_kwh), more=_v(v.gd.n_export_gt_import)
         )
+    order = [str(focus)] if focus in part else []
+    parts = [part[k] for k in order + [k for k in ("total", "rows", "branca", "gd") if k in part and k not in order]]
     return t("op.topic.fleet_consumption"), " ".join(parts), v.n_meters > 0
 
 

@@ -129,6 +129,11 @@ def extract_operator_slots(
             found = ["DRP"]
         elif re.search(r"continuidade", s):
             found = ["DIC", "FIC", "DMIC"]
+        elif re.search(r"interrup\w*|falta\w* de (?:luz|energia)|sem (?:luz|energia)|desligament\w*|apag[aã]o", s) and intent in (
+            "quality_ranking",
+            "compensation_exposure",
+        ):  # "mais interrupção": continuity; how many times is FIC, how long is DIC
+            found = ["FIC"] if re.search(r"\bvezes\b|frequen\w*|quantas interrup", s) else ["DIC"]
         elif re.search(r"\btensao\b|\bvoltagem\b", s) and intent in (
             "quality_ranking",
             "compensation_exposure",
@@ -228,6 +233,11 @@ def extract_operator_slots(
         out.pop("level", None)
     if intent == "data_completeness" and "silent_days" in out:
         out.pop("period", None)
+    if intent == "fleet_consumption":  # what the question is about leads the reply (not a tool argument)
+        if re.search(r"\bgd\b|geracao|injet\w*|solar|fotovolt\w*|micro ?gera\w*", s):
+            out["_focus"] = "gd"
+        elif re.search(r"\bbranca\b", s):
+            out["_focus"] = "branca"
     if intent == "fleet_consumption":  # "em MWh": the reply's energy unit, not a tool argument
         if re.search(r"\b(mwh|megawatts?[- ]hora)\b", s):
             out["_energy_unit"] = "MWh"

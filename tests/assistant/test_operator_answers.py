@@ -117,3 +117,29 @@ def test_fleet_energy_is_given_in_mwh_when_asked() -> None:
     # without the unit asked, kWh as before
     reply_kwh, *_ = answer("fleet_consumption", {}, lambda call: ToolResult(tool="fleet_consumption", value=value))
     assert "274.697,6 kWh" in reply_kwh
+
+
+def test_the_part_asked_about_leads_the_fleet_reply() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from assistant.operator_answers import answer
+    from assistant.operator_slots import extract_operator_slots
+    from tools.api.fleet.consumption import FleetConsumption, GdSummary
+    from tools.types import Period, ToolResult
+
+    today = dt.date(2026, 11, 26)
+    assert extract_operator_slots("quanto os clientes GD injetaram em outubro", "fleet_consumption", today)["_focus"] == "gd"
+    # continuity words pick a continuity indicator: how long is DIC, how many times is FIC
+    assert extract_operator_slots("qual alimentador tem mais interrupção esse ano", "quality_ranking", today)["indicator"] == "DIC"
+    assert extract_operator_slots("quais trafos tiveram falta de energia mais vezes", "quality_ranking", today)["indicator"] == "FIC"
+    value = FleetConsumption(
+        period=Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        group_by="group", group=None, n_meters=200,
+        import_kwh=Decimal("274697.6"), export_kwh=Decimal("10011.8"), rows=(), load_curve=(),
+        gd=GdSummary(15, Decimal("3100.0"), Decimal("10011.8"), 15), branca=None,
+    )
+    slots = extract_operator_slots("quanto os clientes GD injetaram em outubro", "fleet_consumption", today)
+    reply, *_ = answer("fleet_consumption", slots, lambda call: ToolResult(tool="fleet_consumption", value=value))
+    body = reply.split("\n")[1]
+    assert body.startswith("Geração distribuída: 15 clientes injetaram 10.011,8 kWh"), reply
