@@ -33,7 +33,12 @@ _MD_BULLET = re.compile(r"^\s*[-*]\s+", re.M)
 _MD_HEADER = re.compile(r"^\s*#+\s.*$", re.M)
 _SOURCE_LINE = re.compile(r"^\s*Fonte:.*$", re.M)
 _SHORT_ANSWER = re.compile(r"^(?:Sim|Não|Nao|Pode ser \w+|Depende)[.!]$", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])")
+# a sentence ends at . ! ? before a capital, a digit or a bullet, but not after an abbreviation
+# ("art. 440", "arts. 222 e 223", "inc. IV", "nº 3", "Dr. Silva")
+_SENTENCE = re.compile(
+    r"(?<!\b[aA]rt\.)(?<!\b[aA]rts\.)(?<!\b[iI]nc\.)(?<!\b[iI]ncs\.)(?<!\b[nN]\.)(?<!\b[nN]º\.)(?<!\b[eE]x\.)"
+    r"(?<!\bDr\.)(?<!\bSr\.)(?<!\bSra\.)(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ0-9•])"
+)
 
 #: words a question and an article use for the same thing; each group folds onto its first word
 SYNONYMS: tuple[tuple[str, ...], ...] = (
@@ -236,9 +241,11 @@ def _defines(term: str) -> re.Pattern[str]:
 
 def _cues(question: str) -> dict[str, bool]:
     q = " ".join(words(question))  # chat spellings expanded ("oq" -> "o que", "q" -> "que")
+    duration = bool(_ASKS_DURATION.search(q))
     return {
-        "duration": bool(_ASKS_DURATION.search(q)),
-        "permission": bool(_ASKS_PERMISSION.search(q)),
+        "duration": duration,
+        # "em quanto tempo eles podem cortar?": the time answers; "podem" does not make it a yes/no
+        "permission": bool(_ASKS_PERMISSION.search(q)) and not duration,
         "definition": bool(_ASKS_DEFINITION.search(q)),
         "amount": bool(_ASKS_AMOUNT.search(q)),
         "hour": bool(_ASKS_HOUR.search(q)),

@@ -75,3 +75,22 @@ def test_a_definition_question_gets_the_sentence_that_spells_the_term_out() -> N
     ):
         best = best_sentence(question, passages, heads, intro=0, title="Continuidade")
         assert best is not None and best.sentence == expected
+
+
+def test_an_article_number_does_not_end_a_sentence() -> None:
+    from knowledge.sentences import split_sentences
+
+    text = "Variáveis do art. 440: k0 = 50 % do custo. Ver os arts. 222 e 223 e o inc. IV. A troca é em 30 dias."
+    assert split_sentences(text) == [
+        "Variáveis do art. 440: k0 = 50 % do custo.",
+        "Ver os arts. 222 e 223 e o inc. IV.",
+        "A troca é em 30 dias.",
+    ]
+
+
+def test_a_time_asked_with_pode_is_a_duration_question() -> None:
+    from knowledge.sentences import _cues
+
+    assert _cues("em quanto tempo eles podem cortar?")["duration"]
+    assert not _cues("em quanto tempo eles podem cortar?")["permission"]  # the time answers, not a yes/no
+    assert _cues("eles podem cortar no sábado?")["permission"]
