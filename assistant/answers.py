@@ -43,7 +43,7 @@ from assistant.render import (
     render_one,
 )
 from assistant.render_detail import as_decimal, detail_text, step_value
-from assistant.slots import extract_appliance
+from assistant.slots import extract_appliance, generation_asked
 from assistant.text import normalize
 from knowledge.sentences import rank_sentences, split_sentences
 from tools.types import ToolResult
@@ -77,6 +77,7 @@ class Cues:
     yesterday: bool = False
     expired: bool = False  # "já perdi algum crédito?"
     expiry: bool = False  # "quando vencem?"
+    generation: str | None = None  # "as placas tão gerando menos?": "less" or "more" (the direction asked)
     max_month: bool = False  # "em que mês mais injetei", "qual mês gastei mais"
     min_month: bool = False  # "qual mês gastei menos"
     anomaly: bool = False  # "algum dia estranho"
@@ -188,6 +189,7 @@ def read_cues(text: str) -> Cues:
         yesterday=bool(re.search(r"\bontem\b", s)),
         expired=bool(re.search(r"perdi|perdeu|venceu|venceram|expirou|expiraram|validade", s)),
         expiry=bool(re.search(r"quando vence|vencem|vence algum|expira|a vencer|pra vencer|para vencer", s)),
+        generation=generation_asked(s),
         max_month=bool(re.search(r"(que|qual) mes .*mais|mes (que|em que) (eu )?mais|\bmes (de )?maior", s)),
         min_month=bool(re.search(r"(que|qual) mes .*menos|mes (que|em que) (eu )?menos|\bmes (de )?menor", s)),
         anomaly=bool(re.search(r"estranho|fora do (normal|comum)|anormal|incomum|diferente", s)),
@@ -1155,7 +1157,26 @@ def _gd(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer
     balance = as_decimal(v.get("balance_kwh"))
     bal = t("answer.gd.balance", balance=kwh(balance)) if balance else t("answer.gd.no_balance")
     asked_month = slots.get("period") if isinstance(slots.get("period"), str) else None
-    if cues.expired:
+    whole = [c for c in cycles if c.get("injected_kwh") is not None and c.get("days")]
+    if cues.generation and len(whole) >= 2:
+        # the last two cycles' injection, compared per day (cycles differ in length)
+        cur, prev = whole[-1], whole[-2]
+        per_day = [(as_decimal(c.get("injected_kwh")) or Decimal(0)) / Decimal(int(c["days"])) for c in (prev, cur)]
+        down = per_day[1] < per_day[0]
+        yes = down if cues.generation == "less" else not down
+        out.append(
+            t(
+                f"answer.gd.generation_{'yes' if yes else 'no'}_{'down' if down else 'up'}",
+                month=month(cur.get("bill_month")),
+                days=cur.get("days"),
+                kwh=kwh(cur.get("injected_kwh")),
+                prev_month=month(prev.get("bill_month")),
+                prev_days=prev.get("days"),
+                prev_kwh=kwh(prev.get("injected_kwh")),
+            )
+        )
+        out.append(t("answer.gd.generation_note"))
+    elif cues.expired:
         expired = [c for c in cycles if (as_decimal(c.get("credits_expired_kwh")) or 0) > 0]
         if expired:
             out.append(

@@ -31,6 +31,7 @@ from assistant.slots import (
     extract_shift_pct,
     extract_threshold,
     flag_month,
+    generation_asked,
     request_type,
 )
 from assistant.text import normalize
@@ -243,6 +244,8 @@ def slots_for(text: str, intent: str, state: SessionState, follow_up: str, today
         period = prev_slots.get("reference")
     if intent in ("consumption_summary", "forecast_bill") and period == "this_month":
         period = "current_cycle"
+    if intent == "gd_credits" and period in (None, "this_month", "last_month") and generation_asked(norm):
+        period = "last_90_days"  # "tão gerando menos esse mês?": this cycle against the ones before
     threshold = extract_threshold(text)
     bare = _BARE_NUMBER.match(norm)
     if threshold is None and bare and follow_up == "same" and isinstance(prev_slots.get("threshold"), dict):

@@ -263,7 +263,9 @@ _TARIFF_RULE = re.compile(
 _AVERAGE_READING = re.compile(r"\b(?:pela|por) media\b|\bleitura (?:estimada|por estimativa)\b|\bsem leitura\b.{0,30}\bconta\b")
 _SOLAR_STILL_PAYS = re.compile(
     r"\b(?:placa|placas|solar|paineis|painel|fotovolt\w*|gero|geracao)\b.{0,60}\b(?:ainda|continuo|mesmo assim|por que|porque|pq)\b"
-    r".{0,25}\b(?:pago|pagando|pagar|pagamos|cobra\w*|vem conta|veio conta)\b"
+    r".{0,25}\b(?:pago|pagando|pagar|pagamos|cobra\w*|vem conta|veio conta)\b|"
+    r"\b(?:ainda|continuo|por que|porque|pq)\b.{0,20}\b(?:pago|pagando|pagar|pagamos|vem conta|veio conta)\b.{0,40}"
+    r"\b(?:placa|placas|solar|paineis|painel|fotovolt\w*|gero|geracao)\b"
 )
 _MOVING_OUT = re.compile(
     r"\b(?:mudanca|mudando|me mudei|vou me mudar|mudei de casa|sai da casa|sair da casa|casa antiga|imovel antigo|"

@@ -242,3 +242,20 @@ def asked_request_type(norm: str) -> str | None:
         if pattern.search(norm):
             return rtype
     return None
+
+
+# "as placas tão gerando menos?": the direction of the solar injection asked about
+_GENERATION = re.compile(
+    r"\b(?:gerando|gerou|gerar|gera|produzindo|produziu|producao|geracao|injetando|injetou)\b.{0,30}"
+    r"\b(?P<a>menos|pouco|caiu|caindo|baixa|baixou|diminu\w*|mais|aument\w*|subiu)\b|"
+    r"\b(?P<b>menos|caiu|caindo|baixou|diminu\w*|aument\w*|subiu)\b.{0,30}\b(?:geracao|producao|gerando|gerou)\b"
+)
+
+
+def generation_asked(norm: str) -> str | None:
+    """"less" or "more" when the (normalised) message asks whether the solar generation changed."""
+    m = _GENERATION.search(norm)
+    if not m:
+        return None
+    word = m.group("a") or m.group("b") or ""
+    return "more" if re.match(r"mais|aument|subiu", word) else "less"

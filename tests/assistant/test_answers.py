@@ -314,3 +314,21 @@ def test_outages_of_a_week_or_a_year_are_told_for_the_days_asked() -> None:
     reply = _reply("continuity_indicators", week, "fiquei 6 horas sem luz semana passada, tenho direito a desconto?")
     assert reply.startswith("De 16/11/2026 a 22/11/2026 não registrei nenhuma interrupção de 3 minutos ou mais."), reply
     assert "não há compensação a receber" in reply and "novembro/2026" not in reply.split("\n")[0]
+
+
+def test_is_my_solar_generating_less_compares_the_last_two_cycles_per_day() -> None:
+    # October: 569.428 kWh in 28 days = 20.34 kWh/day; November: 600.000 kWh in 31 days = 19.35 kWh/day
+    value = {
+        "balance_kwh": "6188.810",
+        "cycles": [
+            {"bill_month": "2026-10", "days": 28, "injected_kwh": "569.428"},
+            {"bill_month": "2026-11", "days": 31, "injected_kwh": "600.000"},
+        ],
+    }
+    reply = _reply("gd_credits", value, "minhas placas tão gerando menos esse mes?")
+    # more kWh in total, but less per day: yes, it fell
+    assert reply.startswith(
+        "**Sim**, a injeção caiu: no ciclo de novembro/2026 (31 dias) sua casa mandou **600,0 kWh** para a rede, "
+        "contra 569,4 kWh em outubro/2026 (28 dias), menos por dia."
+    ), reply
+    assert _reply("gd_credits", value, "a geração aumentou?").startswith("**Não**, a injeção caiu")

@@ -43,6 +43,7 @@ def customer_router():
         ("se eu sair da tarifa branca posso voltar depois?", {"search_knowledge"}),
         ("minha conta ta vindo com a leitura pela media, pq isso?", {"search_knowledge"}),
         ("tenho placa solar, pq ainda pago conta?", {"search_knowledge"}),
+        ("pq continuo pagando conta se eu gero minha energia com placa?", {"search_knowledge"}),
         ("to de mudança, como desligo a energia da casa antiga?", {"search_knowledge"}),
         # an outage in a past month is the month's indicators
         ("fiquei sem luz ontem a noite toda", {"continuity_indicators"}),
