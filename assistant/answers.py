@@ -981,6 +981,32 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
     return Answer(out, next_step=nxt)
 
 
+# ------------------------------------------------------------------ contracted_demand
+
+_DEMAND_FACTS = re.compile(r"\b(?:qual|quais|quanto|quantos)\b.{0,25}\bdemanda\b.{0,25}\b(?:maxima|medida|maior|pico|contratada)\b|"
+                           r"\bdemanda (?:maxima|medida|maior)\b")
+
+
+@composer("contracted_demand")
+def _demand(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
+    """ "qual foi a demanda máxima e a contratada?": the two figures first, then the advice."""
+    v = _v(result)
+    if not _DEMAND_FACTS.search(cues.norm) or v.get("max_measured_kw") is None:
+        return None
+    def kw(x: Any) -> str:  # "150 kW", "174,9 kW"
+        d = as_decimal(x) or Decimal(0)
+        return f"{format_number(d, 0 if d == d.to_integral_value() else 1)} kW"
+
+    f = {
+        "first": month(v.get("first_month")),
+        "last": month(v.get("last_month")),
+        "max_kw": kw(v.get("max_measured_kw")),
+        "contracted_kw": kw(v.get("contracted_kw")),
+    }
+    key = "answer.demand.facts" if v.get("contracted_kw") is not None else "answer.demand.facts_no_contract"
+    return Answer([t(key, **f), render_one(result.tool, result, dict(slots))])
+
+
 # ------------------------------------------------------------------ compare_tariffs
 
 

@@ -332,3 +332,16 @@ def test_is_my_solar_generating_less_compares_the_last_two_cycles_per_day() -> N
         "contra 569,4 kWh em outubro/2026 (28 dias), menos por dia."
     ), reply
     assert _reply("gd_credits", value, "a geração aumentou?").startswith("**Não**, a injeção caiu")
+
+
+def test_the_measured_and_contracted_demand_are_stated_first() -> None:
+    value = {
+        "verdict": "reduce", "contracted_kw": "150", "recommended_kw": "142", "saving_rs": "833.77",
+        "max_measured_kw": "174.892", "first_month": "2025-11", "last_month": "2026-10",
+    }
+    reply = _reply("contracted_demand", value, "qual foi a demanda maxima e a contratada?")
+    assert reply.startswith(
+        "De novembro/2025 a outubro/2026, a maior demanda medida foi de **174,9 kW**, e a sua demanda contratada é de **150 kW**."
+    ), reply
+    # an advice question keeps the advice first
+    assert not _reply("contracted_demand", value, "vale a pena reduzir a demanda?").startswith("De novembro/2025")
