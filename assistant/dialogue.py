@@ -184,6 +184,8 @@ RULE_TOPICS = {
     "moving_out": "mudança de casa encerrar o contrato titular",
     "tariff_rule": "tarifa branca voltar para a convencional a qualquer momento, nova adesão",
     "scam_check": "golpe boleto falso canais oficiais da CPFL",
+    "meter_check": "medidor inspeção aferição troca do medidor",
+    "second_copy": "perdeu a conta segunda via",
     "posto_hours": "horários de ponta da Tarifa Branca nas distribuidoras CPFL, o mais caro",
 }
 

@@ -305,7 +305,9 @@ class Assistant:
                 turn.slot_text = f"{original} {turn.text}".strip()
                 self._answer(turn, Route(choice, 1.0, rule="clarified"))
                 return
-        if _DETAIL_RE.search(norm) and (state.last_detail or len(norm.split()) <= 4):
+        if _DETAIL_RE.search(norm) and (
+            state.last_detail or (len(norm.split()) <= 4 and not re.search(r"\b(?:conta|fatura)\b", norm))
+        ):  # "não entendi a conta" with nothing calculated yet is about the bill
             turn.intent = "show_detail"
             turn.reply = render.fit(state.last_detail) if state.last_detail else t("chat.no_previous")
             return

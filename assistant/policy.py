@@ -42,6 +42,9 @@ def apply_non_tool(deps: AssistantDeps, turn: _Turn, route: Route) -> None:
     if intent == "greeting":
         turn.reply = t("chat.greeting") if audience == "customer" else t("copilot.greeting")
         turn.suggestions = default_suggestions(audience)
+    elif intent == "capabilities" and route.rule == "bot_question" and audience == "customer":
+        turn.reply = t("chat.bot_question")  # "vocês são robô?": yes, first; then a person on request
+        turn.suggestions = default_suggestions(audience)
     elif intent == "capabilities":
         turn.reply = t("chat.capabilities") if audience == "customer" else t("copilot.capabilities")
         turn.suggestions = default_suggestions(audience)
@@ -252,8 +255,18 @@ def emergency_kind(norm: str) -> str | None:
     return None
 
 
+# "quero trocar meu medidor": replacing the device is a service the customer may ask for (inspection,
+# replacement), answered with its rules, not an edit of the meter's data
+_METER_SWAP = re.compile(
+    r"\b(?:troca|troque|trocar|substitui\w*)\b(?:\s+(?:o|os|meu|esse|este|nosso|do|de|da|minha))*\s+(?:medidor|relogio)\b"
+    r"(?!(?:\s+\w+){0,2}\s+(?:leitura|consumo|valor))"
+)
+
+
 def write_request(norm: str) -> bool:
     """A customer asking the assistant to change a reading, a bill, a charge or a register."""
+    if _METER_SWAP.search(norm) and not _ordered(norm, _CHARGE_REMOVAL, _DATA_DELETION):
+        return False
     return _ordered(norm, _CUSTOMER_WRITE, _CHARGE_REMOVAL, _DATA_DELETION)
 
 

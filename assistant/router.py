@@ -272,6 +272,21 @@ _MOVING_OUT = re.compile(
     r"apartamento antigo|desocup\w*)\b.{0,60}\b(?:deslig\w*|encerr\w*|cancel\w*|tir\w* do meu nome|transfer\w*|"
     r"passar|conta)\b|\b(?:deslig\w*|encerr\w*|cancel\w*)\b.{0,40}\b(?:casa antiga|imovel antigo|apartamento antigo|mudanca)\b"
 )
+# "vcs são robô?": the assistant says what it is
+_BOT_QUESTION = re.compile(
+    r"^(?:mas |e )?(?:voce|vc|vcs|voces|tu|isso|aqui|esse atendimento)\b.{0,12}\b(?:e|eh|sao|seria|ta)?\s*(?:um |uma )?"
+    r"(?:robo|robozinho|bot|chatbot|maquina|ia|inteligencia artificial|pessoa de verdade|pessoa real|humano|humana|gente)\b"
+)
+# "quero trocar meu medidor", "o medidor gira com tudo desligado": the meter check and replacement rules
+_METER_CHECK = re.compile(
+    r"\b(?:troc\w*|substitu\w*|aferi\w*|verific\w*|test\w*|vistori\w*)\b.{0,15}\b(?:o |meu |do )?(?:medidor|relogio)\b|"
+    r"\b(?:medidor|relogio)\b.{0,40}\b(?:girando|gerando|rodando|gira|roda|marcando|contando|anda|andando)\b.{0,40}"
+    r"\b(?:desligad\w*|sem nada|nada ligado|sem ninguem|disjuntor)\b"
+)
+# "perdi a conta, como tiro a segunda via?": where to get a copy of the bill
+_SECOND_COPY = re.compile(
+    r"\b(?:como|onde|da pra|da para|tem como|consigo)\b.{0,30}\b(?:segunda via|2a? via)\b|\b(?:segunda via|2a? via)\b.{0,20}\b(?:como|onde)\b"
+)
 # "isso é golpe? recebi um boleto da cpfl no whatsapp": how to tell a scam from the official channels
 _SCAM_CHECK = re.compile(
     r"\bgolpe\w*\b|\bgolpista\w*\b|\bfraude\b|\b(?:boleto|mensagem|link|pix|cobranca|ligacao)\b.{0,30}\b(?:falso|falsa|suspeit\w*|estranh\w*)\b|"
@@ -748,6 +763,12 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="theft_report")
         if _SCAM_CHECK.search(s):
             return Route("search_knowledge", 1.0, rule="scam_check")
+        if _BOT_QUESTION.search(s):
+            return Route("capabilities", 1.0, rule="bot_question")
+        if _METER_CHECK.search(s) and not _OWN_REQUEST.search(s):
+            return Route("search_knowledge", 1.0, rule="meter_check")
+        if _SECOND_COPY.search(s) and not _WRITE_ANYWHERE.search(s):
+            return Route("search_knowledge", 1.0, rule="second_copy")
         if _POSTO_HOURS.search(s) and not _POSTO_OWN_USE.search(s):
             return Route("search_knowledge", 1.0, rule="posto_hours")
         for rule, pattern in (("tariff_rule", _TARIFF_RULE), ("average_reading", _AVERAGE_READING),

@@ -112,6 +112,8 @@ def test_handoff_queue_puts_urgent_cases_first_then_the_longest_waiting() -> Non
         ("apaga meus dados do sistema de vcs", "data_deletion", "write_not_allowed"),  # LGPD deletion
         ("exclui minhas informações do cadastro", "data_deletion", "write_not_allowed"),
         ("muda minha tarifa pra branca agora", "tariff_change", "write_not_allowed"),
+        ("zera o medidor pra mim", "write", "write_not_allowed"),  # the meter's data, not a replacement
+        ("troca a leitura do medidor pra 150", "write", "write_not_allowed"),
     ],
 )
 def test_declines_say_which_kind(text: str, kind: str, refused: str) -> None:
@@ -135,6 +137,7 @@ def test_declines_say_which_kind(text: str, kind: str, refused: str) -> None:
         "como faço pra apagar meus dados?",  # how to exercise the right, not an order
         "a troca do medidor demora quanto?",  # "troca" as a noun
         "se eu mudar a tarifa pra branca compensa?",
+        "quero trocar o medidor que ta com defeito",  # replacing the device is a service, not a data edit
     ],
 )
 def test_legitimate_questions_are_not_declined(text: str) -> None:
@@ -305,3 +308,8 @@ def test_a_defect_in_a_tool_is_a_plain_failure_not_a_crash(tiny_assistant: Assis
     (r,) = _talk(tiny_assistant, "bug1", "quanto consumi ontem?")
     assert r.reply == "Não consegui concluir essa consulta: Não consegui concluir o cálculo agora."
     assert "secret_table" not in r.reply and not r.tool_calls
+
+
+def test_not_understanding_the_bill_with_nothing_calculated_explains_the_bill(tiny_assistant: Assistant) -> None:
+    (r,) = _talk(tiny_assistant, "oi-conta", "nao entendi a conta")
+    assert r.intent == "explain_bill", r.reply

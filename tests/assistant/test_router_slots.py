@@ -51,6 +51,9 @@ def customer_router():
         # telling a scam from the official channels, the posto hours: rules, not the customer's figures
         ("chegou um boleto pelo zap dizendo que é da cpfl, é golpe?", {"search_knowledge"}),
         ("esse link de pagamento é mesmo da cpfl?", {"search_knowledge"}),
+        ("vc é um robô ou uma pessoa?", {"capabilities"}),
+        ("o relogio de luz continua rodando com o disjuntor desligado", {"search_knowledge"}),
+        ("como faço pra pegar a segunda via da fatura", {"search_knowledge"}),
         ("quais os horarios de ponta da cpfl?", {"search_knowledge"}),
         ("quanto consumi no horario de ponta em outubro", {"consumption_summary"}),
         # a comparison with anonymous similar homes is the customer's own summary
