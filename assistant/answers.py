@@ -104,6 +104,9 @@ _DEFINE = re.compile(
 # the unit asked about ("o que é kWh", "o que significa quilowatt-hora"), not a quantity ("300 kwh")
 _KWH_TERM = re.compile(r"(?<!\d )\b(?:kwh|quilowatt[- ]?hora|kilowatt[- ]?hora)\b")
 _LINES = (
+    # "quanto custa o kWh?", "qual o preço do kWh da CPFL": the price of a kWh in the bill
+    ("kwh_price", r"\b(?:quanto (?:custa|ta|esta|e|sai|vale|cobra\w*)|qual (?:e )?(?:o )?(?:preco|valor)|preco|valor)\b"
+                  r"(?: \w+){0,2} (?:kwh|quilowatt\w*)\b"),
     ("scee", r"\bscee\b|energia compensada|compensad[ao]"),
     ("fio_b", r"\bfio b\b"),
     ("demand_overrun", r"ultrapassagem|demanda (?:maxima|contratada|medida)"),
@@ -558,6 +561,20 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
             out.append(t("answer.bill.line_value", amount=_join_and([money(a) for a in amounts]), **f))
         else:
             out.append(t("answer.bill.line_absent", **f))
+    elif line == "kwh_price":
+        energy = {str(ln.get("key")): ln for ln in v.get("lines") or [] if ln.get("posto") == "total"}
+        tusd, te = energy.get("billing.component.tusd"), energy.get("billing.component.te")
+        if tusd and te and (as_decimal(tusd.get("rate_rs")) or 0) > 0:
+            out.append(
+                t(
+                    "answer.bill.kwh_price",
+                    tusd=money(tusd.get("rate_rs")),
+                    te=money(te.get("rate_rs")),
+                    **f,
+                )
+            )
+        else:  # by time of day (Tarifa Branca, Group A): each posto has its own price
+            out.append(t("answer.bill.kwh_price_postos", **f))
     elif line == "kwh":
         out.append(t("answer.bill.kwh_value", **f))
     elif line == "icms":

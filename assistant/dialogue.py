@@ -186,6 +186,7 @@ RULE_TOPICS = {
     "scam_check": "golpe boleto falso canais oficiais da CPFL",
     "meter_check": "medidor inspeção aferição troca do medidor",
     "second_copy": "perdeu a conta segunda via",
+    "pay_how": "como pagar a conta pelo código de barras, PIX, débito automático ou cartão",
     "posto_hours": "horários de ponta da Tarifa Branca nas distribuidoras CPFL, o mais caro",
 }
 

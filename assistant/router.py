@@ -272,6 +272,16 @@ _MOVING_OUT = re.compile(
     r"apartamento antigo|desocup\w*)\b.{0,60}\b(?:deslig\w*|encerr\w*|cancel\w*|tir\w* do meu nome|transfer\w*|"
     r"passar|conta)\b|\b(?:deslig\w*|encerr\w*|cancel\w*)\b.{0,40}\b(?:casa antiga|imovel antigo|apartamento antigo|mudanca)\b"
 )
+# "quanto tá o kWh hoje?", "qual o preço do kWh da CPFL?": the price in the customer's bill
+_KWH_PRICE = re.compile(
+    r"\b(?:quanto (?:custa|ta|esta|e|sai|vale|cobra\w*)|qual (?:e )?(?:o )?(?:preco|valor)|preco|valor)\b(?: \w+){0,2} (?:kwh|quilowatt\w*)\b"
+)
+# "posso pagar a conta no pix?": how a bill can be paid
+_PAY_HOW = re.compile(
+    r"\b(?:posso|pode|da pra|da para|tem como|consigo|aceita\w*|como|onde)\b.{0,20}\b(?:pagar|pago|pagamento)\b.{0,25}"
+    r"\b(?:pix|cartao|credito|debito automatico|loterica|boleto|codigo de barras|app|aplicativo|banco)\b|"
+    r"\baceita\w*\b.{0,10}\b(?:pix|cartao)\b"
+)
 # "vcs são robô?": the assistant says what it is
 _BOT_QUESTION = re.compile(
     r"^(?:mas |e )?(?:voce|vc|vcs|voces|tu|isso|aqui|esse atendimento)\b.{0,12}\b(?:e|eh|sao|seria|ta)?\s*(?:um |uma )?"
@@ -763,6 +773,10 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="theft_report")
         if _SCAM_CHECK.search(s):
             return Route("search_knowledge", 1.0, rule="scam_check")
+        if _KWH_PRICE.search(s) and not re.search(r"\b(?:branca|convencional|bandeira)\b", s):
+            return Route("explain_bill", 1.0, rule="kwh_price")
+        if _PAY_HOW.search(s) and not _OWN_REQUEST.search(s):
+            return Route("search_knowledge", 1.0, rule="pay_how")
         if _BOT_QUESTION.search(s):
             return Route("capabilities", 1.0, rule="bot_question")
         if _METER_CHECK.search(s) and not _OWN_REQUEST.search(s):

@@ -345,3 +345,15 @@ def test_the_measured_and_contracted_demand_are_stated_first() -> None:
     ), reply
     # an advice question keeps the advice first
     assert not _reply("contracted_demand", value, "vale a pena reduzir a demanda?").startswith("De novembro/2025")
+
+
+def test_the_price_of_a_kwh_is_the_bills_tusd_and_te() -> None:
+    value = {
+        **BILL,
+        "lines": [
+            {"key": "billing.component.tusd", "posto": "total", "quantity": "212.968", "rate_rs": "0.44925000", "amount_rs": "120.88"},
+            {"key": "billing.component.te", "posto": "total", "quantity": "212.968", "rate_rs": "0.29020000", "amount_rs": "78.09"},
+        ],
+    }
+    reply = _reply("explain_bill", value, "quanto custa o kwh?")
+    assert reply.startswith("Na sua conta de novembro/2026, cada kWh custou R$ 0,45 de TUSD (o uso da rede) mais R$ 0,29 de TE"), reply

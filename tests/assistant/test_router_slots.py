@@ -52,6 +52,8 @@ def customer_router():
         ("chegou um boleto pelo zap dizendo que é da cpfl, é golpe?", {"search_knowledge"}),
         ("esse link de pagamento é mesmo da cpfl?", {"search_knowledge"}),
         ("vc é um robô ou uma pessoa?", {"capabilities"}),
+        ("qual o valor do kwh hoje em dia?", {"explain_bill"}),  # the price in the customer's own bill
+        ("da pra pagar a fatura com pix?", {"search_knowledge"}),
         ("o relogio de luz continua rodando com o disjuntor desligado", {"search_knowledge"}),
         ("como faço pra pegar a segunda via da fatura", {"search_knowledge"}),
         ("quais os horarios de ponta da cpfl?", {"search_knowledge"}),
