@@ -43,7 +43,7 @@ from assistant.render import (
     render_one,
 )
 from assistant.render_detail import as_decimal, detail_text, step_value
-from assistant.slots import extract_appliance, generation_asked
+from assistant.slots import KWH_PRICE, extract_appliance, generation_asked
 from assistant.text import normalize
 from knowledge.sentences import rank_sentences, split_sentences
 from tools.types import ToolResult
@@ -105,8 +105,7 @@ _DEFINE = re.compile(
 _KWH_TERM = re.compile(r"(?<!\d )\b(?:kwh|quilowatt[- ]?hora|kilowatt[- ]?hora)\b")
 _LINES = (
     # "quanto custa o kWh?", "qual o preço do kWh da CPFL": the price of a kWh in the bill
-    ("kwh_price", r"\b(?:quanto (?:custa|ta|esta|e|sai|vale|cobra\w*)|qual (?:e )?(?:o )?(?:preco|valor)|preco|valor)\b"
-                  r"(?: \w+){0,2} (?:kwh|quilowatt\w*)\b"),
+    ("kwh_price", KWH_PRICE),
     ("scee", r"\bscee\b|energia compensada|compensad[ao]"),
     ("fio_b", r"\bfio b\b"),
     ("demand_overrun", r"ultrapassagem|demanda (?:maxima|contratada|medida)"),

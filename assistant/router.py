@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from assistant.engagement import rule as engagement_rule
-from assistant.slots import asked_request_type
+from assistant.slots import KWH_PRICE, asked_request_type
 from assistant.text import normalize, one_edit, strip_accents
 
 Audience = Literal["customer", "operator"]
@@ -273,9 +273,7 @@ _MOVING_OUT = re.compile(
     r"passar|conta)\b|\b(?:deslig\w*|encerr\w*|cancel\w*)\b.{0,40}\b(?:casa antiga|imovel antigo|apartamento antigo|mudanca)\b"
 )
 # "quanto tá o kWh hoje?", "qual o preço do kWh da CPFL?": the price in the customer's bill
-_KWH_PRICE = re.compile(
-    r"\b(?:quanto (?:custa|ta|esta|e|sai|vale|cobra\w*)|qual (?:e )?(?:o )?(?:preco|valor)|preco|valor)\b(?: \w+){0,2} (?:kwh|quilowatt\w*)\b"
-)
+_KWH_PRICE = re.compile(KWH_PRICE)
 # "posso pagar a conta no pix?": how a bill can be paid
 _PAY_HOW = re.compile(
     r"\b(?:posso|pode|da pra|da para|tem como|consigo|aceita\w*|como|onde)\b.{0,20}\b(?:pagar|pago|pagamento)\b.{0,25}"

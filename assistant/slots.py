@@ -259,3 +259,11 @@ def generation_asked(norm: str) -> str | None:
         return None
     word = m.group("a") or m.group("b") or ""
     return "more" if re.match(r"mais|aument|subiu", word) else "less"
+
+
+# "quanto custa o kWh?", "qual o preço do kWh da CPFL?": the price of a kWh (its text, shared by the
+# router, which sends it to the bill, and by the answer, which reads the bill's TUSD and TE)
+KWH_PRICE = (
+    r"\b(?:quanto (?:custa|ta|esta|e|sai|vale|cobra\w*)|qual (?:e )?(?:o )?(?:preco|valor)|preco|valor)\b"
+    r"(?: \w+){0,2} (?:kwh|quilowatt\w*)\b"
+)
