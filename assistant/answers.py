@@ -92,7 +92,7 @@ class Cues:
 
 _NUM_WORDS = {"duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5}
 _THRESHOLD = re.compile(
-    r"\b(?P<dir>passar d[eo]s?|passa d[eo]s?|ultrapassar|mais d[eo]|acima d[eo]s?|chegar a|chega a|"
+    r"\b(?P<dir>passar d[eo]s?|passa d[eo]s?|passou d[eo]s?|ultrapassar|ultrapassou|mais d[eo]|acima d[eo]s?|chegar a|chega a|"
     r"abaixo d[eo]s?|menos d[eo]|ficar abaixo d[eo]s?|fica abaixo d[eo]s?|ficar em menos d[eo])\s*"
     r"(?:r\$\s*)?(?P<num>\d{2,6}(?:[.,]\d{1,2})?)\s*(?P<unit>kwh|reais|conto|pila|r\$)?"
 )
@@ -651,6 +651,15 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         nxt = t("answer.next.explain_bill_up")
     if cues.lines:
         return Answer(_bill_lines(v, f), next_step=nxt)
+    total = as_decimal(v.get("total_rs"))
+    if cues.threshold is not None and not cues.threshold_kwh and total is not None:
+        # "minha conta passou de 250 reais?": yes or no first, with the bill's total
+        over = total > cues.threshold
+        kind = ("below_no" if over else "below_yes") if cues.below else ("above_yes" if over else "above_no")
+        out = [t(f"answer.bill.{kind}", threshold=brl(cues.threshold), **f)]
+        if change is not None:
+            out.append(t("answer.bill.change_up" if change > 0 else ("answer.bill.change_down" if change < 0 else "answer.bill.change_same"), **f))
+        return Answer(out, next_step=nxt)
     if cues.days:
         prev_days = next(
             (d.get("previous") for d in v.get("drivers") or [] if str(d.get("key", "")).endswith(".days")),

@@ -186,6 +186,8 @@ RULE_TOPICS = {
     "scam_check": "golpe boleto falso canais oficiais da CPFL",
     "meter_check": "medidor inspeção aferição troca do medidor",
     "second_copy": "perdeu a conta segunda via",
+    "planned_outage": "como saber se vai ter desligamento programado no seu bairro",
+    "outage_eta": "quando a energia volta previsão",
     "pay_how": "como pagar a conta pelo código de barras, PIX, débito automático ou cartão",
     "posto_hours": "horários de ponta da Tarifa Branca nas distribuidoras CPFL, o mais caro",
 }

@@ -242,7 +242,18 @@ _OUTAGE_NOW = re.compile(
     r"\b(?:to|tou|estou|estamos|tamo|tamos|ta|esta|continua|continuo|seguimos|sigo|fiquei|ficamos)\s+(?:aqui\s+)?sem\s+"
     r"(?:luz|energia|forca)\b(?=.{0,40}\b(?:agora|ainda|so (?:na|aqui)|vizinh\w*|desde|neste momento|nesse momento|"
     r"o que (?:eu )?(?:faco|fazer)))|"
-    r"\b(?:acabou|caiu|faltou)\s+a\s+(?:luz|energia)\b.{0,25}\b(?:agora|neste momento|nesse momento|so (?:na|aqui))\b"
+    r"\b(?:acabou|caiu|faltou)\s+a\s+(?:luz|energia)\b.{0,25}\b(?:agora|neste momento|nesse momento|so (?:na|aqui))\b|"
+    r"\b(?:a\s+)?(?:luz|energia)\s+(?:acabou|caiu|faltou)\b.{0,15}\b(?:agora|neste momento|nesse momento|aqui)\b|"
+    r"\b(?:falta\w*|sem)\s+(?:de\s+)?(?:luz|energia)\b.{0,25}\b(?:rua|bairro|quarteirao|predio|condominio)\b(?:.{0,10}\btod[oa]\b)?"
+)
+# "a luz volta que horas?": when the power comes back (the estimate is the distributor's)
+_OUTAGE_ETA = re.compile(
+    r"\b(?:luz|energia|forca)\s+volta\w*\b.{0,20}\b(?:que horas|quando|hoje|previsao)\b|"
+    r"\b(?:quando|que horas|previsao)\b.{0,20}\b(?:volta\w*)\s+(?:a\s+)?(?:luz|energia|forca)\b"
+)
+# "tem desligamento programado no meu bairro?": planned interruptions (the notice rules)
+_PLANNED_OUTAGE = re.compile(
+    r"\b(?:desligament\w*|interrupc\w*|manutenc\w*|corte)\s+programad\w*|\bvao desligar a (?:luz|energia)\b"
 )
 _PAST_PERIOD = re.compile(
     r"\b(?:ontem|anteontem|semana passada|mes passado|ano passado|janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|"
@@ -771,6 +782,10 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="theft_report")
         if _SCAM_CHECK.search(s):
             return Route("search_knowledge", 1.0, rule="scam_check")
+        if _PLANNED_OUTAGE.search(s):
+            return Route("search_knowledge", 1.0, rule="planned_outage")
+        if _OUTAGE_ETA.search(s) and not _PAST_PERIOD.search(s):
+            return Route("search_knowledge", 1.0, rule="outage_eta")
         if _KWH_PRICE.search(s) and not re.search(r"\b(?:branca|convencional|bandeira)\b", s):
             return Route("explain_bill", 1.0, rule="kwh_price")
         if _PAY_HOW.search(s) and not _OWN_REQUEST.search(s):

@@ -357,3 +357,12 @@ def test_the_price_of_a_kwh_is_the_bills_tusd_and_te() -> None:
     }
     reply = _reply("explain_bill", value, "quanto custa o kwh?")
     assert reply.startswith("Na sua conta de novembro/2026, cada kWh custou R$ 0,45 de TUSD (o uso da rede) mais R$ 0,29 de TE"), reply
+
+
+def test_did_my_bill_pass_a_value_is_answered_yes_or_no_first() -> None:
+    # the November bill is R$ 198,97
+    assert _reply("explain_bill", BILL, "minha conta passou de 250 reais?").startswith(
+        "**Não**: a conta de novembro/2026 veio **R$ 198,97**, abaixo de R$ 250,00."
+    )
+    assert _reply("explain_bill", BILL, "a conta passou de 190?").startswith("**Sim**, passou: a conta de novembro/2026 veio **R$ 198,97**")
+    assert _reply("explain_bill", BILL, "ficou abaixo de 150 reais?").startswith("**Não**: a conta de novembro/2026 veio **R$ 198,97**, acima")

@@ -54,6 +54,11 @@ def customer_router():
         ("vc é um robô ou uma pessoa?", {"capabilities"}),
         ("qual o valor do kwh hoje em dia?", {"explain_bill"}),  # the price in the customer's own bill
         ("da pra pagar a fatura com pix?", {"search_knowledge"}),
+        # an outage now, its estimate and planned interruptions: what to do and the rules
+        ("caiu a energia aqui agora", {"search_knowledge"}),
+        ("sem luz no bairro todo, o que houve?", {"search_knowledge"}),
+        ("que horas volta a energia?", {"search_knowledge"}),
+        ("vai ter manutenção programada na minha rua?", {"search_knowledge"}),
         ("o relogio de luz continua rodando com o disjuntor desligado", {"search_knowledge"}),
         ("como faço pra pegar a segunda via da fatura", {"search_knowledge"}),
         ("quais os horarios de ponta da cpfl?", {"search_knowledge"}),
