@@ -1340,7 +1340,12 @@ def _flag(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answ
             out.append(t("answer.flag.effect_none"))
     else:
         by = v.get("effect_by_flag_rs") or {}
-        out.append(t("answer.flag.unknown", **f))
+        asked = str(v.get("month") or "")
+        prov = result.provenance
+        today = prov.today if prov and prov.today else dt.date.today()
+        # this month's and past months' flags were announced: missing from our table, not unannounced
+        past = bool(re.fullmatch(r"\d{4}-\d{2}", asked)) and asked <= f"{today.year:04d}-{today.month:02d}"
+        out.append(t("answer.flag.unknown_past" if past else "answer.flag.unknown", **f))
         if by and v.get("kwh_month") is not None:
             out.append(
                 t(

@@ -155,8 +155,15 @@ def bill_reference(period: Any, today: dt.date) -> str:
 
 
 def flag_month(period: Any, today: dt.date) -> str | None:
-    """tariff_flag takes a month: "YYYY-MM", "this_month" or "last_month"."""
-    if isinstance(period, str) and (re.fullmatch(r"\d{4}-\d{2}", period) or period in ("this_month", "last_month")):
+    """tariff_flag takes a month: "YYYY-MM", "this_month" or "last_month". A bare month name is read as
+    the latest one past ("dezembro" on 26/11/2026 is 2025-12); for the flag, next month's name is the
+    flag about to be announced: "qual a bandeira de dezembro?" in late November is December 2026."""
+    if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}", period):
+        nxt = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        if period == f"{nxt.year - 1:04d}-{nxt.month:02d}":
+            return f"{nxt.year:04d}-{nxt.month:02d}"
+        return period
+    if isinstance(period, str) and period in ("this_month", "last_month"):
         return period
     if isinstance(period, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
         return period[:7]

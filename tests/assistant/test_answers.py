@@ -366,3 +366,16 @@ def test_did_my_bill_pass_a_value_is_answered_yes_or_no_first() -> None:
     )
     assert _reply("explain_bill", BILL, "a conta passou de 190?").startswith("**Sim**, passou: a conta de novembro/2026 veio **R$ 198,97**")
     assert _reply("explain_bill", BILL, "ficou abaixo de 150 reais?").startswith("**Não**: a conta de novembro/2026 veio **R$ 198,97**, acima")
+
+
+def test_a_flag_missing_from_the_table_is_not_called_unannounced_once_its_month_began() -> None:
+    from assistant.slots import flag_month
+
+    # "dezembro" asked on 26/11/2026 is the flag about to be announced, not December 2025
+    assert flag_month("2025-12", TODAY) == "2026-12"
+    assert flag_month("2026-10", TODAY) == "2026-10"
+    prov = Provenance(installation_id="x", period=Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), today=TODAY)
+    past = _reply("tariff_flag", {"month": "2026-10", "flag": None}, "qual foi a bandeira de outubro", provenance=prov)
+    assert past.startswith("A bandeira de outubro/2026 não está na nossa tabela; ela vem impressa na sua conta"), past
+    coming = _reply("tariff_flag", {"month": "2026-12", "flag": None}, "qual a bandeira de dezembro", provenance=prov)
+    assert coming.startswith("A bandeira de dezembro/2026 ainda não está na nossa tabela (a ANEEL anuncia"), coming
