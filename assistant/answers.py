@@ -651,6 +651,15 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         nxt = t("answer.next.explain_bill_up")
     if cues.lines:
         return Answer(_bill_lines(v, f), next_step=nxt)
+    peaks = [p for p in v.get("demand_peaks") or [] if isinstance(p, dict)]
+    if re.search(r"\b(?:quais|que|qual|em que|quantos)\s+dias?\b|\bquando\b.{0,20}\b(?:aconteceu|foi|passou|estourou)\b", cues.norm) and (
+        peaks or _line_amounts(v, "demand_overrun")
+    ):
+        # "em quais dias isso aconteceu?" after an ultrapassagem: the days the demand passed the contract
+        items = _join_and([t("answer.bill.demand_day", day=day(p.get("day"))[:5], kw=fmt_value(as_decimal(p.get("kw")), "kW"))
+                       for p in sorted(peaks, key=lambda p: str(p.get("day")))[:8]])
+        key = "answer.bill.demand_days" if peaks else "answer.bill.demand_days_none"
+        return Answer([t(key, count=t("answer.count.day", count=len(peaks)), items=items, **f)], next_step=nxt)
     total = as_decimal(v.get("total_rs"))
     if cues.threshold is not None and not cues.threshold_kwh and total is not None:
         # "minha conta passou de 250 reais?": yes or no first, with the bill's total

@@ -379,3 +379,17 @@ def test_a_flag_missing_from_the_table_is_not_called_unannounced_once_its_month_
     assert past.startswith("A bandeira de outubro/2026 não está na nossa tabela; ela vem impressa na sua conta"), past
     coming = _reply("tariff_flag", {"month": "2026-12", "flag": None}, "qual a bandeira de dezembro", provenance=prov)
     assert coming.startswith("A bandeira de dezembro/2026 ainda não está na nossa tabela (a ANEEL anuncia"), coming
+
+
+def test_the_days_of_an_ultrapassagem_are_listed_when_asked() -> None:
+    value = {
+        **BILL,
+        "bill_month": "2026-10",
+        "lines": [{"key": "billing.component.demand_overrun", "posto": "total", "quantity": "24.892", "amount_rs": "1039.76"}],
+        "demand_peaks": [{"day": "2026-10-07", "kw": "174.756"}, {"day": "2026-10-05", "kw": "174.892"}],
+    }
+    reply = _reply("explain_bill", value, "em quais dias isso aconteceu?")
+    assert reply.startswith(
+        "A demanda passou da contratada (com a tolerância de 5%) em **2 dias** do ciclo de outubro/2026: "
+        "05/10 (174,9 kW) e 07/10 (174,8 kW)."
+    ), reply

@@ -196,3 +196,28 @@ def test_customer_sees_only_their_installation(demo_store: Store) -> None:
     cctx = ToolContext(store=demo_store, scope=Scope.customer("40010001"), today=TODAY)
     with pytest.raises(ForbiddenInstallation):
         run_tool("contracted_demand", cctx, "40010013", {})
+
+
+def test_the_days_whose_demand_passed_the_contract_plus_tolerance() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from tools.domain.billing.usage import days_over
+
+    # hourly rows with the hour's largest 15-minute energy: 46,000 Wh in 15 min = 184 kW,
+    # 39,000 Wh = 156 kW, 40,000 Wh = 160 kW; contract 150 kW + 5 % = 157.5 kW
+    slots = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2026-10-05", "2026-10-05", "2026-10-06", "2026-10-07"]),
+            "slot": [600, 660, 600, 1140],
+            "import_wh": [120_000, 90_000, 100_000, 110_000],
+            "peak_wh": [46_000, 30_000, 39_000, 40_000],
+        }
+    )
+    assert days_over(slots, 5, Decimal("157.5")) == [
+        (dt.date(2026, 10, 5), Decimal("184.0")),
+        (dt.date(2026, 10, 7), Decimal("160.0")),
+    ]
+    assert days_over(slots, 5, Decimal("200")) == []

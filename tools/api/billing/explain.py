@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from tools.api.billing.args import MIN_CYCLE_COVERAGE, ExplainBillArgs
@@ -15,6 +16,7 @@ from tools.api.billing.call import (
     _register_usages,
     _result,
     _setup,
+    _slots,
     _target,
     _usages,
 )
@@ -28,8 +30,10 @@ from tools.domain.billing import (
 from tools.domain.billing.drivers import Driver, explain_change
 from tools.domain.billing.results import (
     BillExplanation,
+    DemandPeak,
     explanation,
 )
+from tools.domain.billing.usage import days_over
 from tools.types import Issue, Step, ToolResult
 
 # ============================================================================ explain_bill
@@ -119,6 +123,12 @@ def explain_bill(
         drivers=drivers,
         partial=partial,
     )
+    contracted = call.facts.contracted_demand_kw
+    if call.group == "A" and contracted:
+        # "em quais dias isso aconteceu?": the days of the cycle whose demand passed the contract + tolerance
+        limit = contracted * (1 + call.reference.rules.get("ultrapassagem_tolerance").value)
+        over = days_over(_slots(call, target.start, cur_end, trail=False), call.interval_min, limit)
+        value = dataclasses.replace(value, demand_peaks=tuple(DemandPeak(d, kw) for d, kw in over))
     return _result(
         "explain_bill", call, value, target.period(), (*cur_bill.steps, *driver_steps), issues, _BILL_UNITS
     )

@@ -55,6 +55,14 @@ def lines_out(bill: Bill) -> tuple[LineOut, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class DemandPeak:
+    """A day of the cycle whose largest 15-minute demand passed the contracted demand plus the tolerance."""
+
+    day: dt.date
+    kw: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class BillExplanation:
     """``explain_bill``: the lines of one bill and what changed since the previous one."""
 
@@ -89,6 +97,7 @@ class BillExplanation:
     reference_values: bool
     partial_cycle: bool = False
     estimate: bool = True  # computed from interval data, not the distributor's invoice
+    demand_peaks: tuple[DemandPeak, ...] = ()  # Group A: the days the demand passed the contract, highest first
 
 
 def explanation(

@@ -136,9 +136,7 @@ def cycle_usages(
     exp = df["export_wh"].to_numpy()
     readings_col = df["readings"].to_numpy()
     if group == "A":
-        # demand: slot energy over the slot length (15 min, or the interval if longer)
-        peak = df["peak_wh"].to_numpy() if "peak_wh" in df.columns else imp
-        kw_all = peak.astype(float) / 1000.0 * 60.0 / max(15, int(interval_min))
+        kw_all = slot_kw(df, interval_min)
         # hourly sums for the UFER: an hour lies in one day, so each cycle is a run of hours
         hour_key = day * 24 + (df["slot"].to_numpy() // 60).astype(int)
         hours, (h_ea, h_q1, h_q4) = _sums_by_key(
@@ -314,6 +312,23 @@ def daily_readings(slots: pd.DataFrame) -> dict[dt.date, int]:
         return {}
     g = slots["readings"].groupby(_day_keys(slots)).sum()
     return {d: int(v) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)}
+
+
+def slot_kw(slots: pd.DataFrame, interval_min: int) -> np.ndarray:
+    """Group A demand of each row [kW]: its largest 15-minute energy (``peak_wh`` of an hourly row, else
+    the slot's ``import_wh``) over the slot length (15 min, or the interval if longer)."""
+    peak = slots["peak_wh"].to_numpy() if "peak_wh" in slots.columns else slots["import_wh"].to_numpy()
+    return np.asarray(peak, dtype=float) / 1000.0 * 60.0 / max(15, int(interval_min))
+
+
+def days_over(slots: pd.DataFrame, interval_min: int, limit_kw: Decimal) -> list[tuple[dt.date, Decimal]]:
+    """The days whose largest 15-minute demand passed ``limit_kw`` (the contracted demand plus the
+    tolerance): ``(day, kW)``, highest first."""
+    if slots.empty:
+        return []
+    g = pd.Series(slot_kw(slots, interval_min), index=slots.index).groupby(_day_keys(slots)).max()
+    days = [(d, Decimal(repr(round(float(v), 3)))) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)]
+    return sorted((x for x in days if x[1] > limit_kw), key=lambda x: (-x[1], x[0]))
 
 
 def daily_kwh(slots: pd.DataFrame) -> dict[dt.date, Decimal]:
