@@ -402,6 +402,9 @@ def _completeness(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, 
             for m in v.silent[:MAX_ITEMS]
         ]
         parts.append(t("op.completeness.silent_list", days=v.silent_days, items=_join(items)))
+    if v.zero_while_communicating and slots.get("_focus") == "zero":  # "quais medidores estão com consumo zerado?"
+        items = [m.installation_id for m in v.zero_while_communicating[:MAX_ITEMS]]
+        parts.insert(0, t("op.completeness.zero_list", items=_join(items)))
     return t("op.topic.data_completeness"), " ".join(parts), v.n_meters > 0
 
 
@@ -441,6 +444,23 @@ def _consumption(r: ToolResult[Any], slots: dict[str, Any]) -> tuple[str, str, b
     if v.gd.n_gd and (not grouped or focus == "gd"):
         part["gd"] = t(
             "op.consumption.gd", n=_v(v.gd.n_gd), export=energy(v.gd.export_kwh), more=_v(v.gd.n_export_gt_import)
+        )
+    if focus == "average" and v.rows:  # "consumo médio por cliente residencial": kWh per meter of each row
+        rows = [r for r in v.rows if r.key == slots.get("_class")] or list(v.rows[:8])
+        key_label = {"class": "ui.class", "posto": "billing.posto"}.get(v.group_by, "")
+        part["average"] = t(
+            "op.consumption.average",
+            items=_join(
+                [
+                    t(
+                        "op.consumption.average_item",
+                        name=_label(key_label, row.key) if key_label else row.key,
+                        kwh=energy(row.avg_kwh_per_meter),
+                        n=_v(row.n_meters),
+                    )
+                    for row in rows
+                ]
+            ),
         )
     order = [str(focus)] if focus in part else []
     parts = [part[k] for k in order + [k for k in ("total", "rows", "branca", "gd") if k in part and k not in order]]

@@ -233,8 +233,18 @@ def extract_operator_slots(
         out.pop("level", None)
     if intent == "data_completeness" and "silent_days" in out:
         out.pop("period", None)
+    if intent == "data_completeness" and re.search(r"\bconsumo (?:zerado|zero)\b|\bzerad\w*", s):
+        out["_focus"] = "zero"  # the meters reading zero while communicating lead the reply
     if intent == "fleet_consumption":  # what the question is about leads the reply (not a tool argument)
-        if re.search(r"\bgd\b|geracao|injet\w*|solar|fotovolt\w*|micro ?gera\w*", s):
+        if re.search(r"\bmedi[ao]\b|\bpor (?:cliente|medidor|unidade|uc|instalacao)\b", s):
+            out["_focus"] = "average"
+            named = re.search(r"\b(residenc|comerc|industri|rura)\w*", s)
+            if named:  # the class named leads ("consumo médio por cliente residencial")
+                out.setdefault("group_by", "class")
+                out["_class"] = {"residenc": "residencial", "comerc": "comercial", "industri": "industrial", "rura": "rural"}[
+                    named.group(1)
+                ]
+        elif re.search(r"\bgd\b|geracao|injet\w*|solar|fotovolt\w*|micro ?gera\w*", s):
             out["_focus"] = "gd"
         elif re.search(r"\bbranca\b", s):
             out["_focus"] = "branca"
@@ -443,5 +453,9 @@ def operator_route(text: str, route: Route) -> Route:
         r"\banexo iv\b|\bprazos?\b|\bpedidos?\b|\batendimento\b", normalize(text)
     ):
         return Route("deadline_exposure", route.confidence, rule="deadline_words")
+    if re.search(r"\bperdas? nao tecnica|\bsuspeit\w* de (?:fraude|furto|perda)|\bfurto de energia\b", norm):
+        return Route("events_summary", 1.0, rule="non_technical_loss")  # tamper alarms followed by a drop in use
+    if re.search(r"\bconsumo (?:zerado|zero)\b|\bzerad\w*\b.{0,20}\bconsumo\b|\bsem comunica\w*|\bnao comunica\w*", norm):
+        return Route("data_completeness", 1.0, rule="silent_meters")  # meters silent or reading zero
     tool = one_customer_tool(text, route.intent, route.rule)
     return Route(tool, 1.0, rule="one_installation") if tool else route

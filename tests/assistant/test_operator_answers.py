@@ -143,3 +143,27 @@ def test_the_part_asked_about_leads_the_fleet_reply() -> None:
     reply, *_ = answer("fleet_consumption", slots, lambda call: ToolResult(tool="fleet_consumption", value=value))
     body = reply.split("\n")[1]
     assert body.startswith("Geração distribuída: 15 clientes injetaram 10.011,8 kWh"), reply
+
+
+def test_the_average_per_meter_of_the_class_asked_leads() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from assistant.operator_answers import answer
+    from assistant.operator_slots import extract_operator_slots
+    from tools.api.fleet.consumption import ConsumptionRow, FleetConsumption, GdSummary
+    from tools.types import Period, ToolResult
+
+    slots = extract_operator_slots("qual o consumo medio por cliente residencial em outubro", "fleet_consumption", dt.date(2026, 11, 26))
+    assert slots["group_by"] == "class" and slots["_class"] == "residencial"
+    value = FleetConsumption(
+        period=Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), group_by="class", group=None, n_meters=200,
+        import_kwh=Decimal("274697.6"), export_kwh=Decimal("0"), load_curve=(),
+        rows=(
+            ConsumptionRow("industrial", 3, Decimal("200377.5"), Decimal("0"), Decimal("66792.5")),
+            ConsumptionRow("residencial", 177, Decimal("42959.4"), Decimal("0"), Decimal("242.7")),  # 42,959.4 / 177
+        ),
+        gd=GdSummary(0, Decimal(0), Decimal(0), 0), branca=None,
+    )
+    reply, *_ = answer("fleet_consumption", slots, lambda call: ToolResult(tool="fleet_consumption", value=value))
+    assert reply.split("\n")[1].startswith("Consumo médio por medidor: residencial 242,7 kWh (177 medidores)."), reply

@@ -65,3 +65,15 @@ def test_storage_cost_providers_and_gd():
     assert s["infrastructure"] == ["azure", "gcp"] and s["meters"] == 500_000
     s = extract_operator_slots("custo na aws dos medidores com GD", "storage_cost", TODAY)
     assert s["provider"] == "aws" and s["pv"] is True
+
+
+def test_loss_and_silent_meter_questions_reach_their_tools() -> None:
+    from assistant.operator_slots import operator_route
+    from assistant.router import Route
+
+    weak = Route("events_summary", 0.14)  # the classifier's low-confidence guess
+    assert operator_route("qual a perda não técnica estimada", weak).intent == "events_summary"
+    assert operator_route("qual a perda não técnica estimada", weak).rule == "non_technical_loss"
+    ranking = Route("quality_ranking", 0.5)
+    assert operator_route("quais medidores estão com consumo zerado", ranking).intent == "data_completeness"
+    assert extract_operator_slots("quais medidores estão com consumo zerado", "data_completeness", TODAY)["_focus"] == "zero"
