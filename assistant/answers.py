@@ -122,6 +122,7 @@ _LINES = (
     ("icms", r"\bicms\b"),
     ("taxes", r"\bimpostos?\b|\btributos?\b"),
     ("bandeira", r"\bbandeira"),
+    ("late_fee", r"\bjuros\b|\bmulta\b"),
 )
 
 
@@ -574,6 +575,8 @@ def _bill_line(result: ToolResult[Any], v: Mapping[str, Any], f: Mapping[str, st
             )
         else:  # by time of day (Tarifa Branca, Group A): each posto has its own price
             out.append(t("answer.bill.kwh_price_postos", **f))
+    elif line == "late_fee":  # the computed bill has no late fees: they come from paying the previous one late
+        out.append(t("answer.bill.late_fee", **f))
     elif line == "kwh":
         out.append(t("answer.bill.kwh_value", **f))
     elif line == "icms":
@@ -954,6 +957,10 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
             out.append(t("answer.continuity.yesterday_none", day=format_date(yday)))
     violated = bool(target.get("violated"))
     nxt = t("answer.next.damage") if cues.damage else t("answer.next.continuity_indicators")
+    if re.search(r"\bqual (?:e )?(?:o |os )?limites?\b|\bquanto tempo\b.{0,40}\bdireito\b|\bquantas horas\b.{0,40}\bdireito\b|"
+                 r"\bdireito a (?:desconto|compensa\w*)\b.{0,30}\b(?:quanto tempo|quantas horas|depois de quanto)\b", cues.norm):
+        # "qual o limite de DIC da minha casa?", "quanto tempo sem luz dá direito a compensação?": the limits first
+        out.insert(0, t("answer.continuity.limits", **f))
     lo, hi = str(v.get("asked_start") or ""), str(v.get("asked_end") or "")
     if lo and hi and not cues.limit and not cues.yesterday and (lo[:7] != hi[:7] or (lo != hi and lo[8:] != "01")):
         # "semana passada", "esse ano": what happened in the days asked, then the months' limits

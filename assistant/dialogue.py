@@ -188,6 +188,8 @@ RULE_TOPICS = {
     "second_copy": "perdeu a conta segunda via",
     "planned_outage": "como saber se vai ter desligamento programado no seu bairro",
     "outage_eta": "quando a energia volta previsão",
+    "street_light": "lâmpada do poste apagada ou acesa de dia prefeitura",
+    "cut_risk": "o corte só pode ser feito depois de um aviso com 15 dias de antecedência",
     "pay_how": "como pagar a conta pelo código de barras, PIX, débito automático ou cartão",
     "posto_hours": "horários de ponta da Tarifa Branca nas distribuidoras CPFL, o mais caro",
 }

@@ -291,6 +291,17 @@ _PAY_HOW = re.compile(
     r"\b(?:pix|cartao|credito|debito automatico|loterica|boleto|codigo de barras|app|aplicativo|banco)\b|"
     r"\baceita\w*\b.{0,10}\b(?:pix|cartao)\b"
 )
+# "a lâmpada do poste está apagada": street lighting is the municipality's
+_STREET_LIGHT = re.compile(
+    r"\b(?:lampada|luz|luminaria|iluminacao)\b.{0,25}\b(?:do poste|dos postes|da rua|publica)\b.{0,40}"
+    r"\b(?:apagad\w*|queimad\w*|acesa|ligada|piscando|pisca|nao acende|nao liga|quebrad\w*)\b|"
+    r"\bposte\b.{0,40}\b(?:lampada|luz)\b.{0,20}\b(?:apagad\w*|queimad\w*|acesa|piscando|nao acende)\b"
+)
+# "vão cortar minha luz? tô com 2 contas atrasadas": when a cut for non-payment may happen
+_CUT_RISK = re.compile(
+    r"\b(?:vao|vai|podem|pode|conseguem)\s+(?:me\s+)?cortar\b|\b(?:corte|cortar|cortam)\b.{0,40}\b(?:atrasad\w*|atraso|nao paguei|sem pagar)\b|"
+    r"\b(?:atrasad\w*|atraso|nao paguei)\b.{0,40}\b(?:corte|cortar|cortam|cortarem)\b"
+)
 # "vcs são robô?": the assistant says what it is
 _BOT_QUESTION = re.compile(
     r"^(?:mas |e )?(?:voce|vc|vcs|voces|tu|isso|aqui|esse atendimento)\b.{0,12}\b(?:e|eh|sao|seria|ta)?\s*(?:um |uma )?"
@@ -782,6 +793,10 @@ class OfflineRouter:
             return Route("search_knowledge", 1.0, rule="theft_report")
         if _SCAM_CHECK.search(s):
             return Route("search_knowledge", 1.0, rule="scam_check")
+        if _STREET_LIGHT.search(s):
+            return Route("search_knowledge", 1.0, rule="street_light")
+        if _CUT_RISK.search(s) and not re.search(r"\b(?:cortaram|pedi|solicitei|religa\w*|paguei)\b", s):
+            return Route("search_knowledge", 1.0, rule="cut_risk")
         if _PLANNED_OUTAGE.search(s):
             return Route("search_knowledge", 1.0, rule="planned_outage")
         if _OUTAGE_ETA.search(s) and not _PAST_PERIOD.search(s):

@@ -393,3 +393,21 @@ def test_the_days_of_an_ultrapassagem_are_listed_when_asked() -> None:
         "A demanda passou da contratada (com a tolerância de 5%) em **2 dias** do ciclo de outubro/2026: "
         "05/10 (174,9 kW) e 07/10 (174,8 kW)."
     ), reply
+
+
+def test_the_continuity_limits_are_stated_when_asked() -> None:
+    value = {
+        "months": [{"month": "2026-10", "dic_h": "0", "dmic_h": "0", "violated": [], "compensation_rs": "0"}],
+        "limits": {"dic_h": "8", "fic": "5", "dmic_h": "4"},
+        "interruptions": [],
+    }
+    reply = _reply("continuity_indicators", value, "quanto tempo de falta de energia dá direito a compensação?")
+    assert reply.startswith(
+        "Os limites da sua casa são: até **8,0 h** sem energia somando o mês (DIC), até **5** interrupções no mês (FIC) "
+        "e até **4,0 h** numa única interrupção (DMIC)"
+    ), reply
+
+
+def test_late_fees_on_the_bill_are_explained_as_the_previous_bill_paid_late() -> None:
+    reply = _reply("explain_bill", BILL, "minha conta veio com juros, pq?")
+    assert reply.startswith("Multa e juros aparecem quando uma conta anterior foi paga depois do vencimento"), reply

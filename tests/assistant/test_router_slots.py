@@ -59,6 +59,8 @@ def customer_router():
         ("sem luz no bairro todo, o que houve?", {"search_knowledge"}),
         ("que horas volta a energia?", {"search_knowledge"}),
         ("vai ter manutenção programada na minha rua?", {"search_knowledge"}),
+        ("a luz do poste da minha rua ta queimada faz uma semana", {"search_knowledge"}),  # the municipality's
+        ("se eu atrasar duas contas eles podem cortar?", {"search_knowledge"}),
         ("o relogio de luz continua rodando com o disjuntor desligado", {"search_knowledge"}),
         ("como faço pra pegar a segunda via da fatura", {"search_knowledge"}),
         ("quais os horarios de ponta da cpfl?", {"search_knowledge"}),
