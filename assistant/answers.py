@@ -80,6 +80,7 @@ class Cues:
     generation: str | None = None  # "as placas tão gerando menos?": "less" or "more" (the direction asked)
     max_month: bool = False  # "em que mês mais injetei", "qual mês gastei mais"
     min_month: bool = False  # "qual mês gastei menos"
+    which_days: bool = False  # "em quais dias isso aconteceu?"
     anomaly: bool = False  # "algum dia estranho"
     who: bool = False  # "quem decide"
     count: int | None = None  # "me dá 3 dicas"
@@ -195,6 +196,7 @@ def read_cues(text: str) -> Cues:
         generation=generation_asked(s),
         max_month=bool(re.search(r"(que|qual) mes .*mais|mes (que|em que) (eu )?mais|\bmes (de )?maior", s)),
         min_month=bool(re.search(r"(que|qual) mes .*menos|mes (que|em que) (eu )?menos|\bmes (de )?menor", s)),
+        which_days=bool(re.search(r"\b(?:quais|que|em que)\s+dias?\b|\bquando\b.{0,20}\b(?:aconteceu|passou|estourou)\b", s)),
         anomaly=bool(re.search(r"estranho|fora do (normal|comum)|anormal|incomum|diferente", s)),
         who=bool(re.search(r"\bquem (decide|define|escolhe)", s)),
         count=count,
@@ -655,9 +657,7 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
     if cues.lines:
         return Answer(_bill_lines(v, f), next_step=nxt)
     peaks = [p for p in v.get("demand_peaks") or [] if isinstance(p, dict)]
-    if re.search(r"\b(?:quais|que|qual|em que|quantos)\s+dias?\b|\bquando\b.{0,20}\b(?:aconteceu|foi|passou|estourou)\b", cues.norm) and (
-        peaks or _line_amounts(v, "demand_overrun")
-    ):
+    if cues.which_days and not cues.days and (peaks or _line_amounts(v, "demand_overrun")):
         # "em quais dias isso aconteceu?" after an ultrapassagem: the days the demand passed the contract
         items = _join_and([t("answer.bill.demand_day", day=day(p.get("day"))[:5], kw=fmt_value(as_decimal(p.get("kw")), "kW"))
                        for p in sorted(peaks, key=lambda p: str(p.get("day")))[:8]])
@@ -668,10 +668,7 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         # "minha conta passou de 250 reais?": yes or no first, with the bill's total
         over = total > cues.threshold
         kind = ("below_no" if over else "below_yes") if cues.below else ("above_yes" if over else "above_no")
-        out = [t(f"answer.bill.{kind}", threshold=brl(cues.threshold), **f)]
-        if change is not None:
-            out.append(t("answer.bill.change_up" if change > 0 else ("answer.bill.change_down" if change < 0 else "answer.bill.change_same"), **f))
-        return Answer(out, next_step=nxt)
+        return Answer([t(f"answer.bill.{kind}", threshold=brl(cues.threshold), **f), *_change_line(change, f)], next_step=nxt)
     if cues.days:
         prev_days = next(
             (d.get("previous") for d in v.get("drivers") or [] if str(d.get("key", "")).endswith(".days")),
@@ -697,11 +694,15 @@ def _explain_bill(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any])
         return Answer(out + extra, next_step=nxt)
     if cues.why or cues.meter:
         return Answer(_why(v, f) + extra, next_step=nxt)
-    out = [t("answer.bill.total", **f)]
-    if change is not None:
-        kind = "change_up" if change > 0 else ("change_down" if change < 0 else "change_same")
-        out.append(t(f"answer.bill.{kind}", **f))
-    return Answer(out + extra, next_step=nxt)
+    return Answer([t("answer.bill.total", **f), *_change_line(change, f)] + extra, next_step=nxt)
+
+
+def _change_line(change: Decimal | None, f: Mapping[str, str]) -> list[str]:
+    """The bill's change from the previous one, in words (nothing when there is no previous bill)."""
+    if change is None:
+        return []
+    kind = "change_up" if change > 0 else ("change_down" if change < 0 else "change_same")
+    return [t(f"answer.bill.{kind}", **f)]
 
 
 # ------------------------------------------------------------------ forecast_bill

@@ -221,3 +221,7 @@ def test_the_days_whose_demand_passed_the_contract_plus_tolerance() -> None:
         (dt.date(2026, 10, 7), Decimal("160.0")),
     ]
     assert days_over(slots, 5, Decimal("200")) == []
+    # only the cycle's days: the rows of the previous cycle read with it are left out
+    assert days_over(slots, 5, Decimal("157.5"), dt.date(2026, 10, 6), dt.date(2026, 10, 31)) == [
+        (dt.date(2026, 10, 7), Decimal("160.0"))
+    ]

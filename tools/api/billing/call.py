@@ -109,9 +109,8 @@ def _hour_postos(call: _Call, start: dt.date, end: dt.date) -> tuple[list[dt.dat
     return fp_days, [str(p) for p in by_minute[:, 0]]
 
 
-def _slots(call: _Call, start: dt.date, end: dt.date, trail: bool = True) -> pd.DataFrame:
-    """15-minute slots of ``[start, end]`` (days), recorded in the trail (``trail=False``: days the trail
-    already covers, read again for another figure; the query is still listed).
+def _slots(call: _Call, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """15-minute slots of ``[start, end]`` (days), recorded in the trail.
 
     With whole-hour posto windows the hourly aggregate answers (see the module docstring):
     Group B one row per day and posto, Group A one row per hour with its 15-minute peak
@@ -130,8 +129,6 @@ def _slots(call: _Call, start: dt.date, end: dt.date, trail: bool = True) -> pd.
         n_rows = int(df.pop("slot_rows").sum())
     if sql not in call.queries:
         call.queries.append(sql)
-    if not trail:
-        return df
     call.steps.append(
         Step(
             key="billing.step.meter_data",

@@ -16,7 +16,6 @@ from tools.api.billing.call import (
     _register_usages,
     _result,
     _setup,
-    _slots,
     _target,
     _usages,
 )
@@ -47,7 +46,7 @@ def explain_bill(
     target, partial = _target(call, args.reference)
     end_cap = call.yesterday if partial else None
     cycles = _history(call, target) if call.facts.has_gd else [_previous(call, target), target]
-    interval_usages, _ = _usages(call, cycles, end_cap)
+    interval_usages, slots = _usages(call, cycles, end_cap)
     usages = _register_usages(call, interval_usages, end_cap)
     cur_u = usages[-1]
     from_registers = cur_u is not interval_usages[-1]
@@ -127,7 +126,7 @@ def explain_bill(
     if call.group == "A" and contracted:
         # "em quais dias isso aconteceu?": the days of the cycle whose demand passed the contract + tolerance
         limit = contracted * (1 + call.reference.rules.get("ultrapassagem_tolerance").value)
-        over = days_over(_slots(call, target.start, cur_end, trail=False), call.interval_min, limit)
+        over = days_over(slots, call.interval_min, limit, target.start, cur_end)  # the rows read above
         value = dataclasses.replace(value, demand_peaks=tuple(DemandPeak(d, kw) for d, kw in over))
     return _result(
         "explain_bill", call, value, target.period(), (*cur_bill.steps, *driver_steps), issues, _BILL_UNITS

@@ -321,14 +321,17 @@ def slot_kw(slots: pd.DataFrame, interval_min: int) -> np.ndarray:
     return np.asarray(peak, dtype=float) / 1000.0 * 60.0 / max(15, int(interval_min))
 
 
-def days_over(slots: pd.DataFrame, interval_min: int, limit_kw: Decimal) -> list[tuple[dt.date, Decimal]]:
-    """The days whose largest 15-minute demand passed ``limit_kw`` (the contracted demand plus the
-    tolerance): ``(day, kW)``, highest first."""
+def days_over(
+    slots: pd.DataFrame, interval_min: int, limit_kw: Decimal, start: dt.date | None = None, end: dt.date | None = None
+) -> list[tuple[dt.date, Decimal]]:
+    """The days of ``[start, end]`` (all when None) whose largest 15-minute demand passed ``limit_kw``
+    (the contracted demand plus the tolerance): ``(day, kW)``, highest first."""
     if slots.empty:
         return []
     g = pd.Series(slot_kw(slots, interval_min), index=slots.index).groupby(_day_keys(slots)).max()
     days = [(d, Decimal(repr(round(float(v), 3)))) for d, v in zip(_dates(g.index), g.to_numpy(), strict=True)]
-    return sorted((x for x in days if x[1] > limit_kw), key=lambda x: (-x[1], x[0]))
+    inside = [x for x in days if (start is None or x[0] >= start) and (end is None or x[0] <= end)]
+    return sorted((x for x in inside if x[1] > limit_kw), key=lambda x: (-x[1], x[0]))
 
 
 def daily_kwh(slots: pd.DataFrame) -> dict[dt.date, Decimal]:
