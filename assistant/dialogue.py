@@ -183,7 +183,7 @@ RULE_TOPICS = {
     "solar_still_pays": "placa solar por que pago conta valor mínimo",
     "moving_out": "mudança de casa encerrar o contrato titular",
     "tariff_rule": "tarifa branca voltar para a convencional a qualquer momento, nova adesão",
-    "scam_check": "golpe boleto falso canais oficiais da CPFL",
+    "scam_check": "golpe boleto falso mensagem suspeita canais oficiais",
     "meter_check": "medidor inspeção aferição troca do medidor",
     "second_copy": "perdeu a conta segunda via",
     "planned_outage": "como saber se vai ter desligamento programado no seu bairro",

@@ -442,6 +442,7 @@ def knowledge_reply(result: ToolResult[Any], message: str = "") -> tuple[str, li
             "status": p.get("status", "confirmed"),
         }
         for p in passages[:3]
+        if p.get("article_id") == passages[0].get("article_id")  # the answer is read from the best article only
     ]
     context = raw.get("context", []) if isinstance(raw, dict) else []
     focus = message if message and message.strip() != query.strip() else ""
