@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from tools.data import usage
+from tools.data import buckets, usage
 from tools.data.lakeindex import disjoint_groups
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -41,26 +41,18 @@ COLUMNS: dict[str, str] = {
     "register": "VARCHAR[]",
     "value_wh": "BIGINT[]",
 }
-_EXPECTED = {TABLE: COLUMNS, SOURCES: usage.SOURCES_COLUMNS}
+#: the row order within a bucket (months appended in turn, each in installation order)
+ORDER = "month, installation_id"
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = con.execute(
-        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
-        "WHERE schema_name = 'main' AND table_name IN (?, ?) GROUP BY table_name",
-        [TABLE, SOURCES],
-    ).fetchall()
-    found = {t: list(cols) for t, cols in rows}
-    return all(found.get(t) == list(cols) for t, cols in _EXPECTED.items())
+    return buckets.derived_exist(con, {TABLE: COLUMNS}, SOURCES, usage.SOURCES_COLUMNS)
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables (an older layout is dropped first: derived data, rebuilt by :func:`sync`)."""
-    if tables_exist(con):
-        return
-    for table, cols in _EXPECTED.items():
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")
+    """Create the tables, :data:`TABLE` split by installation bucket (:mod:`tools.data.buckets`;
+    a home from before buckets keeps its rows, an older layout is dropped and rebuilt by :func:`sync`)."""
+    buckets.create_derived(con, {TABLE: COLUMNS}, SOURCES, usage.SOURCES_COLUMNS)
 
 
 def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> usage.Fingerprint:
@@ -88,15 +80,15 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
 
 def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str | None, str | None]]) -> None:
     """Replace the rows of each month by its staged temp table (inside the caller's transaction)."""
-    for table in (TABLE, SOURCES):
-        con.execute(
-            f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)]
-        )
+    buckets.delete_months(con, TABLE, list(staged))
+    con.execute(f"DELETE FROM {SOURCES} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)])
     parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
     for m, t, _fp in parts:
-        con.execute(
-            f"INSERT INTO {TABLE} SELECT installation_id, {sql_str(m)}, ts, register, value_wh FROM {t} "
-            "ORDER BY installation_id"
+        buckets.insert(
+            con,
+            TABLE,
+            f"SELECT installation_id, {sql_str(m)}, ts, register, value_wh FROM {t} WHERE {{range}} "
+            "ORDER BY installation_id",
         )
     if parts:
         con.executemany(f"INSERT INTO {SOURCES} VALUES (?, ?)", [[m, fp] for m, _t, fp in parts])
@@ -105,6 +97,7 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
 def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     """Rebuild the months whose ``billing_registers`` files changed; returns them (one transaction)."""
     create_tables(con)
+    buckets.relayout(con, TABLE, COLUMNS, buckets.register_ids(con), ORDER)
     return usage.sync_months(con, table_dir, stored_fingerprint(con), stage_month, apply_months, "_midreg_")
 
 

@@ -53,7 +53,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from tools.data import midnight_registers, peer_groups, schema, usage, voltage_days
+from tools.data import buckets, midnight_registers, peer_groups, schema, usage, voltage_days
 from tools.data.lakeindex import index_for
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -81,6 +81,8 @@ LAKE_SWAPS_COLUMNS: dict[str, str] = {
 }
 
 _SCOPED = re.compile(r"\bFROM\s+(" + "|".join(schema.LAKE_TABLES) + r")\s+WHERE\b")
+#: ``FROM <table>`` of the tables a sync may split by installation bucket (not their bucket tables)
+_BUCKETED_FROM = re.compile(r"\bFROM\s+(" + "|".join([*usage.BUCKETED, midnight_registers.TABLE]) + r")\b(?!__)")
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -139,6 +141,8 @@ class Store:
         self._peers_ready: dict[str, bool] = {}  # snapshot -> peer_groups matches its register
         #: snapshot -> the fingerprint midnight_registers was built from (None: no such table)
         self._midreg_fp: dict[str, usage.Fingerprint | None] = {}
+        #: (snapshot or writer generation, {table: bucket lows}) of the bucketed derived tables
+        self._layouts: tuple[str, dict[str, buckets.Lows]] | None = None
         #: per thread, inside :meth:`one_call`: depth, and the lake fingerprints taken ({table: fp})
         self._call = threading.local()
         self.con = self._connect()
@@ -285,6 +289,8 @@ class Store:
             "NULL, NULL, 'installations' FROM installations i WHERE NOT EXISTS "
             "(SELECT 1 FROM installation_history h WHERE h.installation_id = i.installation_id)"
         )
+        # a customer's register versions by index: a scan of the column grows with the fleet
+        c.execute("CREATE INDEX IF NOT EXISTS installation_history_id ON installation_history (installation_id)")
         c.execute(_ddl("customers", schema.CUSTOMER_COLUMNS))
         c.execute(_ddl("service_requests", SERVICE_REQUEST_COLUMNS))
         c.execute(_ddl("quarantine", schema.QUARANTINE_COLUMNS))
@@ -342,7 +348,48 @@ class Store:
             cols = ", ".join(schema.LAKE_TABLES[table])
             return f"FROM (SELECT {cols}, month FROM {src}) AS {table} WHERE"
 
-        return _SCOPED.sub(repl, sql)
+        return self.scope_buckets(_SCOPED.sub(repl, sql), installation_id)
+
+    def bucket_layouts(self) -> dict[str, buckets.Lows]:
+        """The bucket lows of every bucketed derived table (:mod:`tools.data.buckets`). A reader
+        reads them once per snapshot (never modified); a writer, or a reader sharing its
+        connection, again whenever this process changed a layout."""
+        self._maybe_switch()
+        if self.read_only and not self._shared:
+            key = f"s:{self._snapshot}"
+        else:
+            key = f"w:{buckets.generation()}"
+        cached = self._layouts
+        if cached is None or cached[0] != key:
+            cur = self.cursor()
+            try:
+                cached = (key, buckets.layouts(cur))
+            finally:
+                cur.close()
+            self._layouts = cached
+        return cached[1]
+
+    def scope_buckets(self, sql: str, installation_id: str, last_id: str | None = None) -> str:
+        """``sql`` with each ``FROM <bucketed table>`` reading the table of the bucket holding
+        ``installation_id`` (or the buckets spanning ``installation_id`` .. ``last_id``) instead of the
+        view over every bucket; the query must keep only those installations. Same rows."""
+        layouts = self.bucket_layouts()
+        if not layouts:
+            return sql
+
+        def repl(m: re.Match[str]) -> str:
+            table = m.group(1)
+            lows = layouts.get(table)
+            if not lows:
+                return m.group(0)
+            first = buckets.bucket_of(lows, installation_id)
+            last = first if last_id is None else buckets.bucket_of(lows, last_id)
+            if first == last:
+                return f"FROM {buckets.physical(table, first)}"
+            union = " UNION ALL ".join(f"SELECT * FROM {buckets.physical(table, k)}" for k in range(first, last + 1))
+            return f"FROM ({union}) AS {table}"
+
+        return _BUCKETED_FROM.sub(repl, sql)
 
     def has_lake_data(self, table: str) -> bool:
         return any((self.lake / table).glob("month=*/*.parquet"))

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import duckdb
 
+from tools.data import buckets
 from tools.data.lakeindex import disjoint_groups
 from tools.data.sqltext import sql_str, sql_str_list
 
@@ -82,38 +83,31 @@ DAILY_COLUMNS: dict[str, str] = {
 }
 SOURCES_COLUMNS: dict[str, str] = {"month": "VARCHAR", "files": "VARCHAR"}
 
-TABLES = ("usage_hourly", "usage_daily", "usage_sources")
-
 #: fingerprint of one month partition: "name:size:mtime_ns;..." of its Parquet files
 Fingerprint = dict[str, str]
 
 
-def _ddl(table: str, cols: Mapping[str, str]) -> str:
-    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})"
-
-
-_EXPECTED = {"usage_hourly": HOURLY_COLUMNS, "usage_daily": DAILY_COLUMNS, "usage_sources": SOURCES_COLUMNS}
+#: the per-installation tables, split by installation bucket (:mod:`tools.data.buckets`)
+BUCKETED: dict[str, dict[str, str]] = {"usage_hourly": HOURLY_COLUMNS, "usage_daily": DAILY_COLUMNS}
+#: the row order within a bucket (months appended in turn, each in installation order)
+ORDER = {"usage_hourly": "month, installation_id, day, hour", "usage_daily": "month, installation_id, day"}
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    """The three tables exist with the columns of this version."""
-    rows = con.execute(
-        "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
-        "WHERE schema_name = 'main' AND table_name IN ('usage_hourly', 'usage_daily', 'usage_sources') "
-        "GROUP BY table_name"
-    ).fetchall()
-    found = {t: list(cols) for t, cols in rows}
-    return all(found.get(t) == list(cols) for t, cols in _EXPECTED.items())
+    """The tables exist with the columns and the bucket layout of this version."""
+    return buckets.derived_exist(con, BUCKETED, "usage_sources", SOURCES_COLUMNS)
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables; tables of an older layout are dropped first (derived data: rebuilt by sync)."""
-    if tables_exist(con):
-        return
-    for table in TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    for table, cols in _EXPECTED.items():
-        con.execute(_ddl(table, cols))
+    """Create the tables (:func:`tools.data.buckets.create_derived`: a home from before buckets
+    keeps its rows; an older layout is dropped, rebuilt by :func:`sync`)."""
+    buckets.create_derived(con, BUCKETED, "usage_sources", SOURCES_COLUMNS)
+
+
+def relayout(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Split the bucketed tables again where the register outgrew their buckets; returns them."""
+    ids = buckets.register_ids(con)
+    return [t for t, cols in BUCKETED.items() if buckets.relayout(con, t, cols, ids, ORDER[t])]
 
 
 def file_fingerprint(files: Iterable[Path]) -> str:
@@ -196,21 +190,23 @@ def apply_months(con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[str 
     single-installation query read one row group per month; one month at a time keeps the memory
     to one month's rows.
     """
-    for table in TABLES:
-        con.execute(
-            f"DELETE FROM {table} WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)]
-        )
+    for table in BUCKETED:
+        buckets.delete_months(con, table, list(staged))
+    con.execute("DELETE FROM usage_sources WHERE month IN (SELECT unnest(CAST(? AS VARCHAR[])))", [list(staged)])
     parts = [(m, t, fp) for m, (t, fp) in sorted(staged.items()) if t is not None and fp is not None]
     for m, t, _fp in parts:
-        con.execute(
-            f"INSERT INTO usage_hourly SELECT installation_id, {sql_str(m)}, day, hour, import_wh, export_wh, "
-            f"minutes, readings, slots, rows, estimated, q1_varh, q4_varh, peak_wh FROM {t}"
+        buckets.insert(
+            con,
+            "usage_hourly",
+            f"SELECT installation_id, {sql_str(m)}, day, hour, import_wh, export_wh, "
+            f"minutes, readings, slots, rows, estimated, q1_varh, q4_varh, peak_wh FROM {t} WHERE {{range}}",
         )
-        con.execute(
-            f"""INSERT INTO usage_daily
-            SELECT installation_id, {sql_str(m)}, day, sum(import_wh), sum(export_wh), sum(minutes),
+        buckets.insert(
+            con,
+            "usage_daily",
+            f"""SELECT installation_id, {sql_str(m)}, day, sum(import_wh), sum(export_wh), sum(minutes),
                    sum(readings), sum(slots), sum(rows), sum(estimated), max(last_ts)
-            FROM {t} GROUP BY installation_id, day ORDER BY installation_id, day"""
+            FROM {t} WHERE {{range}} GROUP BY installation_id, day ORDER BY installation_id, day""",
         )
     if parts:
         con.executemany("INSERT INTO usage_sources VALUES (?, ?)", [[m, fp] for m, _t, fp in parts])
@@ -220,9 +216,10 @@ def sync(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     """Rebuild the months whose partition files differ from ``usage_sources``; returns them.
 
     One transaction per month: a crash (or an error) leaves each month consistent with its
-    fingerprint.
+    fingerprint. Buckets the register outgrew are split first (:func:`relayout`).
     """
     create_tables(con)
+    relayout(con)
     stale = sync_months(con, table_dir, stored_fingerprint(con), stage_month, apply_months, "_usage_")
     if stale:
         log.info("usage aggregates rebuilt for %s", ", ".join(stale))
@@ -274,7 +271,7 @@ def sync_months(
 
 def rebuild(con: duckdb.DuckDBPyConnection, table_dir: Path) -> list[str]:
     """Drop every aggregate row and rebuild from the lake."""
-    create_tables(con)
-    for table in TABLES:
-        con.execute(f"DELETE FROM {table}")
+    for table in BUCKETED:
+        buckets.drop(con, table)
+    con.execute("DROP TABLE IF EXISTS usage_sources")
     return sync(con, table_dir)

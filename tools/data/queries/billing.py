@@ -39,7 +39,7 @@ def data_span(store: Store, installation_id: str, source: UsageSource) -> tuple[
             "first_before": dt.date.fromisoformat(months[2] + "-01"),
             "last_from": dt.date.fromisoformat(months[-2] + "-01"),
         }
-        first, last = store.rows(near, near_params)[0]
+        first, last = store.rows(store.scope_buckets(near, installation_id), near_params)[0]
         if first is not None and last is not None:
             return first, last, near
     sql = span_sql(source)
@@ -84,14 +84,15 @@ def posto_slots(
         "fp_days": list(fp_days) or [_NO_DAY],
         "hour_posto": list(hour_posto),
     }
-    return store.df(sql, params), sql
+    return store.df(store.scope_buckets(sql, installation_id), params), sql  # its bucket only
 
 
 def hour_slots(store: Store, installation_id: str, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, str]:
     """From ``usage_hourly``: one row per hour of ``[start, end]`` with its 15-minute peak
     (``peak_wh``) and reactive sums (see ``billing_hour_slots.sql``)."""
     sql = sql_file("billing_hour_slots.sql")
-    return store.df(sql, {"installation": installation_id, "start": start, "end": end}), sql
+    params = {"installation": installation_id, "start": start, "end": end}
+    return store.df(store.scope_buckets(sql, installation_id), params), sql
 
 
 def midnight_registers(
@@ -107,6 +108,6 @@ def midnight_registers(
     if store.midnight_registers_ready():
         sql = sql_file("billing_registers_midnight_months.sql")
         lo, hi = month_span(first, last)
-        return store.df(sql, {**params, "month_lo": lo, "month_hi": hi}), sql
+        return store.df(store.scope_buckets(sql, installation_id), {**params, "month_lo": lo, "month_hi": hi}), sql
     sql = sql_file("billing_registers_midnight.sql")
     return store.df(store.scope_sql(sql, installation_id, month_span(first, last)), params), sql

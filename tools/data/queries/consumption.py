@@ -60,7 +60,8 @@ def windows(
         .replace("{windows}", ", ".join(rows_sql))
         .replace("{ranges}", " OR ".join(ranges) or "false")
     )
-    return {r[0]: WindowRow(int(r[1]), int(r[2])) for r in store.rows(sql, params)}, sql
+    rows = store.rows(store.scope_buckets(sql, installation_id), params)
+    return {r[0]: WindowRow(int(r[1]), int(r[2])) for r in rows}, sql
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,5 +45,6 @@ def month_energy(
     sql = with_usage("usage_month_energy.sql", source, one_installation=True)
     after = last + dt.timedelta(days=1)
     start, end = (first, after) if source == "daily" else (midnight(first), midnight(after))
-    wh, days = store.rows(sql, {"installation": installation_id, "start": start, "end": end})[0]
+    params = {"installation": installation_id, "start": start, "end": end}
+    wh, days = store.rows(store.scope_sql(sql, installation_id), params)[0]
     return int(wh), int(days), sql

@@ -228,11 +228,11 @@ def build_direct(
     note("registers and aggregates")
     t1, c1 = time.perf_counter(), time.process_time()
     with Store(home, memory_limit=memory_limit) as store:  # schema, views, usage aggregates
+        t_reg = time.perf_counter()
+        write_registers(store, fleet)  # first: the aggregates' installation buckets follow the register
         if not resumed and staging.exists():  # opened before the lake is in place: nothing aggregated
             _place_lake(staging, lake)
             _load_usage(store, lake, home / USAGE_STAGE)
-        t_reg = time.perf_counter()
-        write_registers(store, fleet)
         store.refresh_views()
         agg_s = time.perf_counter() - t_reg
     agg_cpu = time.process_time() - c1
@@ -289,6 +289,7 @@ def _load_usage(store: Store, lake: Path, stage_dir: Path) -> None:
     cur = store.cursor()
     try:
         usage.create_tables(cur)
+        usage.relayout(cur)  # empty tables: split by the register before any row goes in
         for month in sorted(fp):
             files = sorted((stage_dir / f"month={month}").glob("*.parquet"))
             if not files:

@@ -1,0 +1,122 @@
+"""Derived tables split by installation bucket (tools/data/buckets.py): the ranges, the split when
+the register outgrows them, a home from before buckets, and one customer's query naming its bucket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.lake import insert_installations, with_load_profile_columns, write_lake
+from tools.data import buckets, usage
+from tools.data.store import Store
+
+IDS = [f"I{n:02d}" for n in range(1, 17)]
+
+
+def _lake(ids: list[str]) -> pd.DataFrame:
+    """One 15-minute reading on 2026-10-01 10:00 per installation: I01 10 Wh, I02 20 Wh, ... In 10*n Wh."""
+    df = pd.DataFrame(
+        {
+            "installation_id": ids,
+            "ts": pd.to_datetime(["2026-10-01 10:00"] * len(ids)),
+            "interval_min": 15,
+            "import_wh": [10 * int(i[1:]) for i in ids],
+            "export_wh": 0,
+            "quality": 0,
+        }
+    )
+    return with_load_profile_columns(df).astype(
+        {"interval_min": "int16", "import_wh": "Int32", "export_wh": "Int32", "quality": "uint8"}
+    )
+
+
+def test_ranges_split_the_sorted_ids_into_buckets_of_the_target_size() -> None:
+    ids = IDS[:9]
+    # 9 ids, 3 a bucket: I01-I03, I04-I06, I07-I09
+    assert buckets.wanted_lows(ids, 3) == ["", "I04", "I07"]
+    # 9 ids, 4 a bucket: the last bucket would hold only I09 (less than half a bucket): merged
+    assert buckets.wanted_lows(ids, 4) == ["", "I05"]
+    assert buckets.wanted_lows(ids[:2], 3) == [""]
+    lows = ["", "I04", "I07"]
+    assert [buckets.bucket_of(lows, i) for i in ("A", "I03", "I04", "I06", "I07", "Z")] == [0, 0, 1, 1, 2, 2]
+    assert buckets.range_filter(lows, 0) == "installation_id < 'I04'"
+    assert buckets.range_filter(lows, 1) == "installation_id >= 'I04' AND installation_id < 'I07'"
+    assert buckets.range_filter(lows, 2) == "installation_id >= 'I07'"
+    assert buckets.range_filter([""], 0) == "true"
+    # over twice the target in one bucket: split again
+    assert not buckets.overfull(lows, ids, 3)
+    assert buckets.overfull(lows, IDS, 3)  # I07..I16: 10 > 6
+    assert buckets.overfull([""], ids, 4)  # 9 > 8
+    assert not buckets.overfull([""], ids, 5)
+
+
+def test_the_register_splits_the_aggregates_and_a_customer_reads_only_its_bucket(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buckets, "TARGET", 3)
+    with Store(fresh_home) as store:
+        insert_installations(store, [{"installation_id": i} for i in IDS[:9]])
+        write_lake(fresh_home, "load_profile", _lake(IDS[:9]))
+        store.refresh_views()
+        cur = store.con.cursor()
+        assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07"]
+        assert buckets.layout(cur, "usage_hourly") == ["", "I04", "I07"]
+        assert buckets.layout(cur, "midnight_registers") == ["", "I04", "I07"]
+        # each bucket holds its range only; the view holds every row (10 + 20 + ... + 90 = 450 Wh)
+        in_b1 = cur.execute("SELECT list(installation_id ORDER BY 1) FROM usage_daily__b0001").fetchone()[0]
+        assert in_b1 == ["I04", "I05", "I06"]
+        assert cur.execute("SELECT sum(import_wh) FROM usage_daily").fetchone()[0] == 450
+        # one customer's query names its bucket's table, and finds its 50 Wh there
+        sql = "SELECT sum(import_wh) FROM usage_daily WHERE installation_id = $installation"
+        scoped = store.scope_buckets(sql, "I05")
+        assert scoped == "SELECT sum(import_wh) FROM usage_daily__b0001 WHERE installation_id = $installation"
+        assert store.scalar(scoped, {"installation": "I05"}) == 50
+        # a range of installations reads the buckets it spans (I05..I08: buckets 1 and 2)
+        spanned = store.scope_buckets("SELECT sum(import_wh) FROM usage_daily WHERE installation_id BETWEEN 'I05' AND 'I08'", "I05", "I08")
+        assert "usage_daily__b0000" not in spanned and "usage_daily__b0002" in spanned
+        assert store.scalar(spanned) == 50 + 60 + 70 + 80
+
+        # the register grows to 16: I07..I16 (10 installations) is over twice the target, so the
+        # next sync splits every table again, keeping its rows (no month is rebuilt from the lake)
+        insert_installations(store, [{"installation_id": i} for i in IDS[9:]])
+        assert usage.sync(cur, fresh_home / "lake" / "load_profile") == []
+        assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07", "I10", "I13", "I16"]
+        assert cur.execute("SELECT sum(import_wh) FROM usage_daily").fetchone()[0] == 450
+        assert cur.execute("SELECT sum(import_wh) FROM usage_hourly__b0002").fetchone()[0] == 70 + 80 + 90
+        assert store.scope_buckets(sql, "I08").endswith("FROM usage_daily__b0002 WHERE installation_id = $installation")
+        cur.close()
+
+    # a reader (its own snapshot) routes by the layout it finds there
+    with Store(fresh_home, read_only=True) as reader:
+        scoped = reader.scope_buckets(sql, "I16")
+        assert "usage_daily__b0005" in scoped
+        assert reader.scalar(scoped, {"installation": "I16"}) is None  # I16 has no reading
+        assert reader.scalar(reader.scope_buckets(sql, "I09"), {"installation": "I09"}) == 90
+
+
+def test_a_home_from_before_buckets_keeps_its_rows_and_is_split_at_its_next_sync(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buckets, "TARGET", 3)
+    with Store(fresh_home) as store:
+        insert_installations(store, [{"installation_id": i} for i in IDS[:9]])
+        write_lake(fresh_home, "load_profile", _lake(IDS[:9]))
+        store.refresh_views()
+        cur = store.con.cursor()
+        # turn the tables back into the plain ones of a home from before buckets, plus a marker row
+        # the lake does not hold: a rebuild from the lake would drop it, a migration keeps it
+        for table in usage.BUCKETED:
+            cur.execute(f"CREATE TABLE {table}__plain AS SELECT * FROM {table}")
+            buckets.drop(cur, table)
+            cur.execute(f"ALTER TABLE {table}__plain RENAME TO {table}")
+        cur.execute(
+            "INSERT INTO usage_daily VALUES ('I02', '2026-10', DATE '2026-10-02', 7, 0, 15, 1, 1, 1, 0, TIMESTAMP '2026-10-02 00:00')"
+        )
+        assert not usage.tables_exist(cur)
+        assert usage.sync(cur, fresh_home / "lake" / "load_profile") == []  # nothing rebuilt
+        assert usage.tables_exist(cur)
+        assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07"]
+        assert cur.execute("SELECT sum(import_wh) FROM usage_daily__b0000").fetchone()[0] == 10 + 20 + 30 + 7
+        cur.close()
