@@ -120,3 +120,24 @@ def test_a_home_from_before_buckets_keeps_its_rows_and_is_split_at_its_next_sync
         assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07"]
         assert cur.execute("SELECT sum(import_wh) FROM usage_daily__b0000").fetchone()[0] == 10 + 20 + 30 + 7
         cur.close()
+
+
+def test_files_whose_id_ranges_overlap_are_told_apart_by_the_ids_they_hold(tmp_path: Path) -> None:
+    """Two files of one month whose min/max ranges overlap (I01..I05 and I02..I04, the scale
+    generator's interleaved transformer buckets): each installation is read from its own file only."""
+    from tools.data.lakeindex import LakeIndex
+
+    month = tmp_path / "load_profile" / "month=2026-10"
+    month.mkdir(parents=True)
+    _lake(["I01", "I03", "I05"]).to_parquet(month / "part-0000.parquet", index=False)
+    _lake(["I02", "I04"]).to_parquet(month / "part-0001.parquet", index=False)
+    index = LakeIndex(tmp_path / "load_profile")
+    names = {i: [Path(p).name for p in index.files_for(i)] for i in ("I01", "I02", "I03", "I04", "I05", "I06")}
+    assert names == {
+        "I01": ["part-0000.parquet"],  # only part-0000's range holds it: no membership needed
+        "I02": ["part-0001.parquet"],  # within both ranges, held by part-0001 only
+        "I03": ["part-0000.parquet"],
+        "I04": ["part-0001.parquet"],
+        "I05": ["part-0000.parquet"],
+        "I06": [],
+    }

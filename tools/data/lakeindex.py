@@ -1,30 +1,60 @@
-"""Which lake files may hold an installation: min/max of ``installation_id`` per file, per month.
+"""Which lake files hold an installation, per month.
 
 A month partition holds one file per installation bucket (``tools.data.lakefile``), so a
 single-installation question needs one or two files a month; the lake views, in contrast, let
 DuckDB open every file of every month, which grows with the fleet. :class:`LakeIndex` reads each
-file's footer statistics once and keeps them until the month partition changes. A partition is
-only ever replaced whole, by renaming a new directory into place (``Store.apply_swap``, the scale
-generator), so a month directory's inode and mtime identify its content: checking costs one
-``stat`` per month, not per file.
+file's footer statistics (min/max of ``installation_id``) once and keeps them until the month
+partition changes. A partition is only ever replaced whole, by renaming a new directory into place
+(``Store.apply_swap``, the scale generator), so a month directory's inode and mtime identify its
+content: checking costs one ``stat`` per month, not per file.
+
+The min/max ranges are exact only when the files hold disjoint id ranges. The scale generator's
+buckets are whole transformers, whose meters' ids interleave with other transformers', and a file
+in ``(interval_min, installation_id)`` order spans the ids of both resolutions: at 100k meters an
+id fell within the range of 26 of a month's 53 files on average (29 ms CPU for one installation's
+two months, against 2.9 ms reading only its own files). So when the ranges leave more than one
+candidate, the month's exact membership (each file's distinct ids, read once: ~0.5 s for the 53
+files of a 100k month, ~2 MB kept) decides.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 _LOW, _HIGH = "", "\U0010ffff"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Month:
     key: tuple[int, int]  # (inode, mtime_ns) of the month directory
     files: tuple[tuple[str, str, str], ...]  # (min id, max id, path), by path
+    #: exact membership, built the first time the ranges leave several candidates: every
+    #: (id, file number) pair of the month, sorted by id (``ids`` UTF-8 bytes, ``owner`` file numbers)
+    members: tuple[np.ndarray, np.ndarray] | None = field(default=None)
+
+    def holders(self, installation_id: str) -> list[str]:
+        """The files that hold ``installation_id`` (builds the membership once)."""
+        if self.members is None:
+            ids: list[bytes] = []
+            owner: list[int] = []
+            for n, (_lo, _hi, path) in enumerate(self.files):
+                found = distinct_ids(path)
+                ids += found
+                owner += [n] * len(found)
+            order = np.argsort(np.array(ids, dtype=object), kind="stable") if ids else np.array([], dtype=int)
+            width = max((len(i) for i in ids), default=1)
+            self.members = (np.array(ids, dtype=f"S{width}")[order], np.array(owner, dtype=np.int32)[order])
+        keys, owners = self.members
+        key = installation_id.encode()
+        a, b = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        return [self.files[n][2] for n in sorted(set(owners[a:b].tolist()))]
 
 
 def id_range(path: str) -> tuple[str, str]:
@@ -41,6 +71,12 @@ def id_range(path: str) -> tuple[str, str]:
         return (lo, hi) if md.num_row_groups else (_HIGH, _LOW)
     except (OSError, ValueError):  # unreadable or without the column: let DuckDB decide
         return _LOW, _HIGH
+
+
+def distinct_ids(path: str) -> list[bytes]:
+    """The distinct installation ids of one file (UTF-8), from its dictionary-encoded column."""
+    col = pq.read_table(path, columns=["installation_id"]).column(0)
+    return [str(v).encode() for v in pc.unique(col).to_pylist() if v is not None]
 
 
 class LakeIndex:
@@ -75,7 +111,13 @@ class LakeIndex:
                 cur = _Month(key, tuple((*id_range(f), f) for f in files))
                 with self._lock:
                     self._months[month] = cur
-            out += [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
+            candidates = [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
+            if len(candidates) > 1:
+                try:
+                    candidates = cur.holders(installation_id)
+                except (OSError, ValueError, KeyError):  # unreadable: let DuckDB decide among the candidates
+                    pass
+            out += candidates
         return out
 
 

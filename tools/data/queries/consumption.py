@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from tools.data import buckets
 from tools.data.queries.common import UsageSource, midnight, month_span, with_usage
 from tools.data.sqlfiles import sql_file
 from tools.data.store import Store
@@ -102,12 +103,23 @@ def peers(
         "this_kwh_day": this_kwh_day,
     }
     part = "consumption_peer_ids_groups.sql" if store.peer_groups_ready() else "consumption_peer_ids_register.sql"
-    sql = (
-        with_usage("consumption_peers.sql", source)
-        .replace("{{peer_ids}}", sql_file(part))
-        .replace("{half}", str(PEER_LIMIT // 2))
-    )
-    r = store.rows(sql, params)[0]
+    peer_ids = sql_file(part).replace("{half}", str(PEER_LIMIT // 2))
+    sql = with_usage("consumption_peers.sql", source).replace("{{peer_ids}}", peer_ids)
+    lows = store.bucket_layouts().get("usage_daily", []) if source == "daily" else []
+    if len(lows) > 1:
+        # The peers are the nearest ids of the class: read the installation's bucket of the
+        # aggregate and its two neighbours, and the buckets the peers span when they reach further
+        # (a sparse class). Same rows as the view over every bucket.
+        k = buckets.bucket_of(lows, installation_id)
+        near = lows[max(k - 1, 0)], lows[min(k + 1, len(lows) - 1)]
+        r = store.rows(store.scope_buckets(sql, *near), params)[0]
+        first_peer, last_peer = r[8], r[9]
+        if first_peer is not None and (
+            buckets.bucket_of(lows, first_peer) < k - 1 or buckets.bucket_of(lows, last_peer) > k + 1
+        ):
+            r = store.rows(store.scope_buckets(sql, first_peer, last_peer), params)[0]
+    else:
+        r = store.rows(sql, params)[0]
     return (
         PeerRow(
             peers=int(r[0]),

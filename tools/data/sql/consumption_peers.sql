@@ -23,5 +23,8 @@ SELECT count(*) AS peers,
        avg(CASE WHEN kwh_day < $this_kwh_day THEN 1.0 ELSE 0.0 END) AS share_below,
        (SELECT customer_class FROM me) AS customer_class,
        (SELECT subgroup FROM me) AS subgroup,
-       (SELECT phases FROM me) AS phases
+       (SELECT phases FROM me) AS phases,
+       -- the peers' id span: the caller checks that the installation buckets it read cover it
+       (SELECT min(installation_id) FROM peers) AS first_peer,
+       (SELECT max(installation_id) FROM peers) AS last_peer
 FROM usage
