@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -58,6 +59,9 @@ def create_app(settings: ChannelSettings | None = None, assistant: Assistant | N
             app.state.assistant = Assistant(AssistantDeps.from_home(Path(settings.home)))
         app.state.assistant.router("customer")  # train the offline routers once, at start-up
         app.state.assistant.router("operator")
+        # the lake index's footers and file membership, read in the background: the first
+        # customers' questions do not pay for them (seconds at 100k meters, nothing on the demo)
+        threading.Thread(target=app.state.assistant.deps.store.warm_lake_index, daemon=True).start()
         yield
 
     app = FastAPIOffline(title="Smart-meter assistant API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,

@@ -132,6 +132,8 @@ def test_files_whose_id_ranges_overlap_are_told_apart_by_the_ids_they_hold(tmp_p
     _lake(["I01", "I03", "I05"]).to_parquet(month / "part-0000.parquet", index=False)
     _lake(["I02", "I04"]).to_parquet(month / "part-0001.parquet", index=False)
     index = LakeIndex(tmp_path / "load_profile")
+    assert index.warm() == 1  # the month's ranges overlap: its membership is read at start
+    assert index.warm() == 0  # and kept
     names = {i: [Path(p).name for p in index.files_for(i)] for i in ("I01", "I02", "I03", "I04", "I05", "I06")}
     assert names == {
         "I01": ["part-0000.parquet"],  # only part-0000's range holds it: no membership needed

@@ -88,8 +88,8 @@ class LakeIndex:
         self._months: dict[str, _Month] = {}
         self._lock = threading.Lock()
 
-    def files_for(self, installation_id: str, months: tuple[str, str] | None = None) -> list[str]:
-        lo_m, hi_m = months or ("", "9999-99")
+    def _months_in(self, lo_m: str, hi_m: str) -> list[_Month]:
+        """The months ``[lo_m, hi_m]`` present, their footers read (again only when a month changed)."""
         try:
             entries = sorted(
                 (e.name[len("month=") :], e)
@@ -98,7 +98,7 @@ class LakeIndex:
             )
         except FileNotFoundError:
             return []
-        out: list[str] = []
+        out: list[_Month] = []
         for month, e in entries:
             if not lo_m <= month <= hi_m:
                 continue
@@ -111,6 +111,12 @@ class LakeIndex:
                 cur = _Month(key, tuple((*id_range(f), f) for f in files))
                 with self._lock:
                     self._months[month] = cur
+            out.append(cur)
+        return out
+
+    def files_for(self, installation_id: str, months: tuple[str, str] | None = None) -> list[str]:
+        out: list[str] = []
+        for cur in self._months_in(*(months or ("", "9999-99"))):
             candidates = [p for lo, hi, p in cur.files if lo <= installation_id <= hi]
             if len(candidates) > 1:
                 try:
@@ -119,6 +125,21 @@ class LakeIndex:
                     pass
             out += candidates
         return out
+
+    def warm(self) -> int:
+        """Read every month's footers now, and the membership of the months whose file ranges
+        overlap (a service's first questions then pay nothing: ~7 s for 13 months of a 100k-meter
+        load profile, once per process); returns the months whose membership was read."""
+        built = 0
+        for cur in self._months_in("", "9999-99"):
+            spans = sorted((lo, hi) for lo, hi, _p in cur.files)
+            if cur.members is None and any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False)):
+                try:
+                    cur.holders("")
+                    built += 1
+                except (OSError, ValueError, KeyError):
+                    pass
+        return built
 
 
 _INDEXES: dict[Path, LakeIndex] = {}

@@ -330,6 +330,11 @@ class Store:
         """
         return index_for(self.lake / table).files_for(installation_id, months)
 
+    def warm_lake_index(self) -> int:
+        """Read the lake index of every lake table now (see :meth:`tools.data.lakeindex.LakeIndex.warm`); returns the
+        months whose file membership was read. A serving process runs it in the background at start."""
+        return sum(index_for(self.lake / table).warm() for table in schema.LAKE_TABLES)
+
     def scope_sql(self, sql: str, installation_id: str, months: tuple[str, str] | None = None) -> str:
         """``sql`` with each ``FROM <lake view> WHERE`` reading only the files that may hold
         ``installation_id`` (the query must filter on that installation). Same rows as the view.
