@@ -32,6 +32,13 @@ def _lake(ids: list[str]) -> pd.DataFrame:
     )
 
 
+def _nine_installations(store: Store, home: Path) -> None:
+    """I01..I09 in the register and in the lake, the derived tables synced."""
+    insert_installations(store, [{"installation_id": i} for i in IDS[:9]])
+    write_lake(home, "load_profile", _lake(IDS[:9]))
+    store.refresh_views()
+
+
 def test_ranges_split_the_sorted_ids_into_buckets_of_the_target_size() -> None:
     ids = IDS[:9]
     # 9 ids, 3 a bucket: I01-I03, I04-I06, I07-I09
@@ -57,9 +64,7 @@ def test_the_register_splits_the_aggregates_and_a_customer_reads_only_its_bucket
 ) -> None:
     monkeypatch.setattr(buckets, "TARGET", 3)
     with Store(fresh_home) as store:
-        insert_installations(store, [{"installation_id": i} for i in IDS[:9]])
-        write_lake(fresh_home, "load_profile", _lake(IDS[:9]))
-        store.refresh_views()
+        _nine_installations(store, fresh_home)
         cur = store.con.cursor()
         assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07"]
         assert buckets.layout(cur, "usage_hourly") == ["", "I04", "I07"]
@@ -101,9 +106,7 @@ def test_a_home_from_before_buckets_keeps_its_rows_and_is_split_at_its_next_sync
 ) -> None:
     monkeypatch.setattr(buckets, "TARGET", 3)
     with Store(fresh_home) as store:
-        insert_installations(store, [{"installation_id": i} for i in IDS[:9]])
-        write_lake(fresh_home, "load_profile", _lake(IDS[:9]))
-        store.refresh_views()
+        _nine_installations(store, fresh_home)
         cur = store.con.cursor()
         # turn the tables back into the plain ones of a home from before buckets, plus a marker row
         # the lake does not hold: a rebuild from the lake would drop it, a migration keeps it
