@@ -105,21 +105,17 @@ def peers(
     part = "consumption_peer_ids_groups.sql" if store.peer_groups_ready() else "consumption_peer_ids_register.sql"
     peer_ids = sql_file(part).replace("{half}", str(PEER_LIMIT // 2))
     sql = with_usage("consumption_peers.sql", source).replace("{{peer_ids}}", peer_ids)
+    run = sql
     lows = store.bucket_layouts().get("usage_daily", []) if source == "daily" else []
     if len(lows) > 1:
-        # The peers are the nearest ids of the class: read the installation's bucket of the
-        # aggregate and its two neighbours, and the buckets the peers span when they reach further
-        # (a sparse class). Same rows as the view over every bucket.
+        # The similar homes are drawn from the installation's bucket of the aggregate and its two
+        # neighbours (about 3,000 installations, tools/data/buckets.py): the nearest ids of its
+        # class there, so the cost does not follow the fleet. A dense class finds its PEER_LIMIT
+        # there; a sparse one compares with fewer homes (the nearest ids of the whole fleet,
+        # scattered over many buckets, cost 23 ms at 100k meters against 9 ms).
         k = buckets.bucket_of(lows, installation_id)
-        near = lows[max(k - 1, 0)], lows[min(k + 1, len(lows) - 1)]
-        r = store.rows(store.scope_buckets(sql, *near), params)[0]
-        first_peer, last_peer = r[8], r[9]
-        if first_peer is not None and (
-            buckets.bucket_of(lows, first_peer) < k - 1 or buckets.bucket_of(lows, last_peer) > k + 1
-        ):
-            r = store.rows(store.scope_buckets(sql, first_peer, last_peer), params)[0]
-    else:
-        r = store.rows(sql, params)[0]
+        run = store.scope_buckets(sql, lows[max(k - 1, 0)], lows[min(k + 1, len(lows) - 1)])
+    r = store.rows(run, params)[0]
     return (
         PeerRow(
             peers=int(r[0]),

@@ -1,5 +1,7 @@
 -- Similar homes: kWh/day statistics of a bounded number of installations of the same class,
--- subgroup and phases (the nearest ids on each side: a bounded sample whatever the fleet size),
+-- subgroup and phases (the nearest ids on each side: a bounded sample whatever the fleet size; from
+-- the aggregate split by installation bucket, only those of the installation's bucket and its two
+-- neighbours are read, see tools/data/queries/consumption.py),
 -- without GD, with readings for at least $min_minutes of [$start, $end).
 -- The CTE ``peers`` (their ids) comes from the derived ``peer_groups`` when it matches the
 -- register (consumption_peer_ids_groups.sql), else from the register (consumption_peer_ids_register.sql).
@@ -23,8 +25,5 @@ SELECT count(*) AS peers,
        avg(CASE WHEN kwh_day < $this_kwh_day THEN 1.0 ELSE 0.0 END) AS share_below,
        (SELECT customer_class FROM me) AS customer_class,
        (SELECT subgroup FROM me) AS subgroup,
-       (SELECT phases FROM me) AS phases,
-       -- the peers' id span: the caller checks that the installation buckets it read cover it
-       (SELECT min(installation_id) FROM peers) AS first_peer,
-       (SELECT max(installation_id) FROM peers) AS last_peer
+       (SELECT phases FROM me) AS phases
 FROM usage
