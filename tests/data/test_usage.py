@@ -168,12 +168,37 @@ def test_read_only_store_with_stale_aggregates_reads_the_lake(fresh_home: Path) 
         write_lake(fresh_home, "load_profile", CRAFTED)
         store.refresh_views()
     later = _rows("A1", [("2026-10-05 09:00", 15, 7, 0, 0)])
-    write_lake(fresh_home, "load_profile", pd.concat([CRAFTED, later], ignore_index=True))
+    # another program replaces the month the way every writer does: a new directory renamed into place
+    staged = fresh_home / "staged"
+    write_lake(staged, "load_profile", pd.concat([CRAFTED, later], ignore_index=True))
+    month = fresh_home / "lake" / "load_profile" / "month=2026-10"
+    shutil.rmtree(month)
+    (staged / "lake" / "load_profile" / "month=2026-10").rename(month)
     with Store(fresh_home, read_only=True) as ro:
         assert not ro.usage_ready()  # cannot rebuild: tools use the lake views instead
         assert ro.data_today() == dt.date(2026, 10, 5)  # from the lake, not the stale aggregate
     with Store(fresh_home) as rw:  # the next read-write open repairs it
         assert rw.usage_ready() and rw.scalar("SELECT sum(import_wh) FROM usage_daily") == 373
+
+
+def test_a_reader_answers_from_its_snapshot_until_the_writer_repairs_a_file_rewritten_in_place(
+    fresh_home: Path,
+) -> None:
+    """A reader checks the lake by month directory (one stat a month, not one a file): a file
+    rewritten in place by another program, which no writer of the lake does, is seen by the writer's
+    next open (it lists every file), and the reader then follows its new snapshot."""
+    with Store(fresh_home) as store:
+        write_lake(fresh_home, "load_profile", CRAFTED)
+        store.refresh_views()
+    with Store(fresh_home, read_only=True) as ro:
+        assert ro.usage_ready() and ro.scalar("SELECT sum(import_wh) FROM usage_daily") == 366
+        later = _rows("A1", [("2026-10-05 09:00", 15, 7, 0, 0)])
+        write_lake(fresh_home, "load_profile", pd.concat([CRAFTED, later], ignore_index=True))  # in place
+        assert ro.usage_ready() and ro.scalar("SELECT sum(import_wh) FROM usage_daily") == 366  # its snapshot
+        with Store(fresh_home) as rw:  # the writer lists every file: rebuilds the month, publishes
+            assert rw.usage_ready() and rw.scalar("SELECT sum(import_wh) FROM usage_daily") == 373
+    with Store(fresh_home, read_only=True) as ro:
+        assert ro.usage_ready() and ro.scalar("SELECT sum(import_wh) FROM usage_daily") == 373
 
 
 def _lake_vs_usage(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -118,8 +118,19 @@ def file_fingerprint(files: Iterable[Path]) -> str:
     return ";".join(parts)
 
 
-def lake_fingerprint(table_dir: Path) -> Fingerprint:
-    """``{month: fingerprint}`` of the visible partitions of a lake table (about 0.15 ms for 14 months)."""
+#: month directory -> ((inode, mtime_ns) of the directory, its fingerprint): see :func:`lake_fingerprint`
+_MONTH_FP: dict[str, tuple[tuple[int, int], str]] = {}
+
+
+def lake_fingerprint(table_dir: Path, *, by_directory: bool = False) -> Fingerprint:
+    """``{month: fingerprint}`` of the visible partitions of a lake table: every file's stat
+    (~0.15 ms for 14 files; 3.4 ms for the 742 files of 14 months of a 100k-meter load profile).
+
+    ``by_directory``: a month whose directory has the inode and modification time it had at the
+    last listing in this process gives the fingerprint read then (one stat a month). A partition is
+    never modified in place: the ingest and the scale generator write a new directory and rename it
+    into place (see :mod:`tools.data.store`), which changes both. The readiness checks of every tool
+    call use it; the syncs that rebuild the aggregates list every file (and refresh what is kept)."""
     out: Fingerprint = {}
     try:
         it = os.scandir(table_dir)
@@ -129,14 +140,22 @@ def lake_fingerprint(table_dir: Path) -> Fingerprint:
         for e in it:
             if not e.name.startswith("month=") or not e.is_dir():
                 continue
-            files = []
-            with os.scandir(e.path) as inner:
-                for f in inner:
-                    if f.name.endswith(".parquet") and f.is_file():
-                        st = f.stat()
-                        files.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
-            if files:
-                out[e.name[len("month=") :]] = ";".join(sorted(files))
+            st = e.stat()
+            key = (st.st_ino, st.st_mtime_ns)
+            kept = _MONTH_FP.get(e.path)
+            if by_directory and kept is not None and kept[0] == key:
+                fp = kept[1]
+            else:
+                files = []
+                with os.scandir(e.path) as inner:
+                    for f in inner:
+                        if f.name.endswith(".parquet") and f.is_file():
+                            fst = f.stat()
+                            files.append(f"{f.name}:{fst.st_size}:{fst.st_mtime_ns}")
+                fp = ";".join(sorted(files))
+                _MONTH_FP[e.path] = (key, fp)
+            if fp:
+                out[e.name[len("month=") :]] = fp
     return out
 
 
