@@ -7,11 +7,16 @@ time mostly measures the neighbours. Compare two sizes to see what grows with th
     .venv/bin/python bench/scale_profile.py tools ../scale-data/fleet-1000-1m ../scale-data/fleet-10000-1m
     .venv/bin/python bench/scale_profile.py sql ../scale-data/fleet-1000-1m ../scale-data/fleet-10000-1m
     .venv/bin/python bench/scale_profile.py voltage ../scale-data/fleet-10000-1m
+    .venv/bin/python bench/scale_profile.py paired ../scale-data/fleet-1000-13m ../scale-data/fleet-100000-13m
 
 ``tools``: median CPU ms per call of each customer tool (6 installations x ``--repeat``, one DuckDB
 thread so the figures add up); ``sql``: CPU ms per round of the 13 tools by SQL statement, largest
 growth first; ``voltage``: the fleet's DRP/DRC sets for the last full month, through
-``voltage_days`` and from the readings (both must give the same rows), M readings per CPU-second.
+``voltage_days`` and from the readings (both must give the same rows), M readings per CPU-second;
+``paired``: the customer tools on two fleets in one process, call by call in turn (the same tool and
+installation on one fleet, then on the other), so that a machine whose speed drifts during the run
+(a shared host: two runs minutes apart differed by 30 %) weighs on both alike; per tool the median
+wall and CPU ms on each, and over every call p50 and p95 and their ratio.
 """
 
 from __future__ import annotations
@@ -31,19 +36,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-from bench_tools import CUSTOMER, label, pick_installations  # noqa: E402
+from bench_tools import CUSTOMER, label, pct, pick_installations, timed  # noqa: E402
 
 from tools.api import Scope, ToolContext, run_tool  # noqa: E402
 from tools.api.quality_common import voltage_sets  # noqa: E402
 from tools.data.store import Store  # noqa: E402
 
 
-def _context(home: Path) -> tuple[Store, ToolContext, list[str]]:
+def _context(home: Path, one_thread: bool = True) -> tuple[Store, ToolContext, list[str]]:
     with Store(home, read_only=True) as s:
         today = s.data_today()
         ids = pick_installations(home, s, 6)
     store = Store(home, read_only=True)
-    store.con.execute("SET threads = 1")
+    if one_thread:
+        store.con.execute("SET threads = 1")
     return store, ToolContext(store=store, scope=Scope.operator(), today=today), ids
 
 
@@ -105,6 +111,34 @@ def sql_cpu(home: Path, repeat: int) -> dict[str, float]:
     return {k: v / (repeat * len(ids)) for k, v in log.items()}
 
 
+def paired(homes: list[Path], repeat: int) -> None:
+    """See the module docstring (``paired``)."""
+    ctxs = [_context(h, one_thread=False) for h in homes]  # DuckDB's threads, as the service runs
+    ids = ctxs[0][2]
+    walls: dict[tuple[int, str], list[float]] = defaultdict(list)
+    cpus: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for rep in range(repeat + 1):
+        for call in CUSTOMER:
+            for iid in ids:
+                for n, (_store, ctx, _ids) in enumerate(ctxs):
+                    w, c, _ = timed(lambda ctx=ctx, call=call, iid=iid: run_tool(call[0], ctx, iid, call[1]))
+                    if rep:  # the first round warms up
+                        walls[(n, label(call))].append(w)
+                        cpus[(n, label(call))].append(c)
+    for store, _ctx, _ids in ctxs:
+        store.close()
+    print(" | ".join(f"{h.name + ' wall/CPU':>26}" for h in homes) + " | what (median ms)")
+    for call in CUSTOMER:
+        lab = label(call)
+        cells = [f"{statistics.median(walls[(n, lab)]):12.1f} /{statistics.median(cpus[(n, lab)]):12.1f}" for n in range(len(homes))]
+        print(" | ".join(cells) + f" | {lab}")
+    for name, q in (("p50", 0.5), ("p95", 0.95)):
+        for kind, data in (("wall", walls), ("CPU", cpus)):
+            vals = [pct([x for (m, _lab), xs in data.items() if m == n for x in xs], q) for n in range(len(homes))]
+            ratio = ", ".join(f"{v / vals[0] - 1:+.1%}" for v in vals[1:])
+            print(f"all calls {name} {kind}: " + " / ".join(f"{v:.1f}" for v in vals) + f" ms ({ratio} against the first)")
+
+
 def voltage(home: Path) -> None:
     for use_days in (True, False):
         s = Store(home, read_only=True)
@@ -140,13 +174,16 @@ def voltage(home: Path) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("tools", "sql", "voltage"))
+    p.add_argument("what", choices=("tools", "sql", "voltage", "paired"))
     p.add_argument("homes", nargs="+", type=Path)
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
     if args.what == "voltage":
         for home in args.homes:
             voltage(home)
+        return
+    if args.what == "paired":
+        paired(args.homes, args.repeat)
         return
     fn = tools_cpu if args.what == "tools" else sql_cpu
     res = [fn(h, args.repeat) for h in args.homes]
