@@ -117,9 +117,10 @@ def test_a_home_from_before_buckets_keeps_its_rows_and_is_split_at_its_next_sync
         cur.execute(
             "INSERT INTO usage_daily VALUES ('I02', '2026-10', DATE '2026-10-02', 7, 0, 15, 1, 1, 1, 0, TIMESTAMP '2026-10-02 00:00')"
         )
-        assert not usage.tables_exist(cur)
+        assert buckets.layout(cur, "usage_daily") == []
+        assert usage.tables_exist(cur)  # readable as it is (a reader's snapshot of such a home)
         assert usage.sync(cur, fresh_home / "lake" / "load_profile") == []  # nothing rebuilt
-        assert usage.tables_exist(cur)
+        assert buckets.derived_exist(cur, usage.BUCKETED, "usage_sources", usage.SOURCES_COLUMNS)
         assert buckets.layout(cur, "usage_daily") == ["", "I04", "I07"]
         assert cur.execute("SELECT sum(import_wh) FROM usage_daily__b0000").fetchone()[0] == 10 + 20 + 30 + 7
         cur.close()

@@ -166,6 +166,19 @@ def derived_exist(
     return _columns(con, sources) == list(sources_columns) and all(exists(con, t, c) for t, c in tables.items())
 
 
+def derived_readable(
+    con: duckdb.DuckDBPyConnection,
+    tables: Mapping[str, Mapping[str, str]],
+    sources: str,
+    sources_columns: Mapping[str, str],
+) -> bool:
+    """The family can be read: bucketed as :func:`derived_exist` says, or the plain tables of a
+    home from before buckets (a reader's snapshot of a home no writer has opened since)."""
+    return _columns(con, sources) == list(sources_columns) and all(
+        exists(con, t, c) or (_is_base_table(con, t) and _columns(con, t) == list(c)) for t, c in tables.items()
+    )
+
+
 def create_derived(
     con: duckdb.DuckDBPyConnection,
     tables: Mapping[str, Mapping[str, str]],
@@ -179,10 +192,7 @@ def create_derived(
     con.execute(_LAYOUT_DDL)
     if derived_exist(con, tables, sources, sources_columns):
         return
-    keep = _columns(con, sources) == list(sources_columns) and all(
-        exists(con, t, c) or (_is_base_table(con, t) and _columns(con, t) == list(c)) for t, c in tables.items()
-    )
-    if not keep:
+    if not derived_readable(con, tables, sources, sources_columns):
         for table in tables:
             drop(con, table)
         con.execute(f"DROP TABLE IF EXISTS {sources}")

@@ -46,7 +46,7 @@ ORDER = "month, installation_id"
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    return buckets.derived_exist(con, {TABLE: COLUMNS}, SOURCES, usage.SOURCES_COLUMNS)
+    return buckets.derived_readable(con, {TABLE: COLUMNS}, SOURCES, usage.SOURCES_COLUMNS)
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:

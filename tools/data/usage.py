@@ -94,8 +94,9 @@ ORDER = {"usage_hourly": "month, installation_id, day, hour", "usage_daily": "mo
 
 
 def tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    """The tables exist with the columns and the bucket layout of this version."""
-    return buckets.derived_exist(con, BUCKETED, "usage_sources", SOURCES_COLUMNS)
+    """The tables can be read: this version's columns, split by bucket or still plain (a home from
+    before buckets that no writer has opened since; :func:`create_tables` splits it)."""
+    return buckets.derived_readable(con, BUCKETED, "usage_sources", SOURCES_COLUMNS)
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
