@@ -223,3 +223,28 @@ def test_customer_tools_answer_the_same_from_buckets_as_from_one_table(
             assert peers_now is not None and 0 < peers_now <= peers_was
             fewer += peers_now < peers_was
     assert fewer  # some home lost the peers of the bucket it no longer reads
+
+
+def test_a_month_of_overlapping_files_is_aggregated_a_range_of_installations_at_a_time(
+    fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two overlapping files (I01, I03, I05 and I02, I04), two installations a pass: the passes split
+    at the ids the files hold (I03, I05), and every installation's sum is its own reading."""
+    from tools.data import lakeindex
+
+    monkeypatch.setattr(lakeindex, "PASS_INSTALLATIONS", 2)
+    month = fresh_home / "lake" / "load_profile" / "month=2026-10"
+    month.mkdir(parents=True)
+    _lake(["I01", "I03", "I05"]).to_parquet(month / "part-0000.parquet", index=False)
+    _lake(["I02", "I04"]).to_parquet(month / "part-0001.parquet", index=False)
+    passes = lakeindex.aggregation_passes(sorted(str(p) for p in month.glob("*.parquet")))
+    assert [where for _files, where in passes] == [
+        "installation_id < 'I03'",
+        "installation_id >= 'I03' AND installation_id < 'I05'",
+        "installation_id >= 'I05'",
+    ]
+    assert all(len(files) == 2 for files, _where in passes)
+    with Store(fresh_home) as store:
+        store.refresh_views()
+        rows = store.rows("SELECT installation_id, import_wh FROM usage_daily ORDER BY 1")
+    assert rows == [("I01", 10), ("I02", 20), ("I03", 30), ("I04", 40), ("I05", 50)]

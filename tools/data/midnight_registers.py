@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from tools.data import buckets, usage
-from tools.data.lakeindex import disjoint_groups
+from tools.data.lakeindex import aggregation_passes
 from tools.data.sqltext import sql_str, sql_str_list
 
 SOURCE_TABLE = "billing_registers"
@@ -60,14 +60,14 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> usage.Fingerprint:
 
 
 def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str) -> None:
-    """One month's rows into the temp table ``temp``, one installation bucket at a time."""
-    for k, group in enumerate(disjoint_groups([str(f) for f in files]) or [[]]):
+    """One month's rows into the temp table ``temp``, a range of installations at a time."""
+    for k, (group, where) in enumerate(aggregation_passes([str(f) for f in files])):
         select = f"""SELECT installation_id, list(ts ORDER BY ts, register) AS ts,
                list(register ORDER BY ts, register) AS register,
                list(value_wh ORDER BY ts, register) AS value_wh
         FROM (SELECT installation_id, ts, register, max(value_wh) AS value_wh
               FROM read_parquet({sql_str_list(group)})
-              WHERE posto = 'total' AND register IN ('003', '103')
+              WHERE {where} AND posto = 'total' AND register IN ('003', '103')
                 AND hour(ts) = 0 AND minute(ts) = 0 AND second(ts) = 0
               GROUP BY installation_id, ts, register)
         GROUP BY installation_id

@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 
 from tools.data import buckets
-from tools.data.lakeindex import disjoint_groups
+from tools.data.lakeindex import aggregation_passes
 from tools.data.sqltext import sql_str, sql_str_list
 
 log = logging.getLogger(__name__)
@@ -167,15 +167,14 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> Fingerprint:
 def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str) -> None:
     """Aggregate one month partition's files into the temp table ``temp`` (hourly rows + last_ts).
 
-    Files whose installation ranges do not overlap (the lake's installation buckets) are
-    aggregated one group at a time, in installation order (the table ends up sorted by
-    installation, day, hour), so memory follows the bucket, not the fleet; ``slots`` is
+    The files are aggregated a range of installations at a time, in installation order
+    (:func:`tools.data.lakeindex.aggregation_passes`; the table ends up sorted by installation,
+    day, hour), so memory follows the pass, not the fleet; ``slots`` is
     the popcount of a 4-bit mask of the 15-minute quarters seen (= count(DISTINCT minute // 15),
     without a per-group hash set) and ``peak_wh`` the largest of the four quarters' sums, among the
     quarters with rows (one pass: no per-slot grouping).
     """
-    groups = disjoint_groups([str(f) for f in files]) or [[]]
-    for k, group in enumerate(groups):
+    for k, (group, where) in enumerate(aggregation_passes([str(f) for f in files])):
         quarter = "CAST(minute(ts) // 15 AS INTEGER)"
         sums = ", ".join(f"sum(import_wh) FILTER (WHERE {quarter} = {q}) AS s{q}" for q in range(4))
         # the largest slot sum among the quarters with rows (greatest() skips NULLs)
@@ -192,6 +191,7 @@ def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str
                  CAST(sum(q1_varh) AS BIGINT) AS q1_varh, CAST(sum(q4_varh) AS BIGINT) AS q4_varh,
                  {sums}, max(ts) AS last_ts
           FROM read_parquet({sql_str_list(group)})
+          WHERE {where}
           GROUP BY ALL)
         ORDER BY installation_id, day, hour"""
         if k == 0:

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from tools.data import usage
-from tools.data.lakeindex import disjoint_groups
+from tools.data.lakeindex import aggregation_passes
 from tools.data.sqltext import sql_str, sql_str_list
 
 SOURCE_TABLE = "voltage_10min"
@@ -82,14 +82,14 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> usage.Fingerprint:
 
 
 def stage_month(con: duckdb.DuckDBPyConnection, files: Sequence[Path], temp: str) -> None:
-    """One month's rows into the temp table ``temp``, one installation bucket at a time."""
-    for k, group in enumerate(disjoint_groups([str(f) for f in files]) or [[]]):
+    """One month's rows into the temp table ``temp``, a range of installations at a time."""
+    for k, (group, where) in enumerate(aggregation_passes([str(f) for f in files])):
         select = f"""SELECT installation_id, CAST(ts AS DATE) AS day, CAST(count(*) AS SMALLINT) AS n_any,
                bool_and(minute(ts) % 10 = 0 AND second(ts) = 0 AND microsecond(ts) = 0) AS on_grid,
                min(v_a_dv) AS a_min, max(v_a_dv) AS a_max, min(v_b_dv) AS b_min, max(v_b_dv) AS b_max,
                min(v_c_dv) AS c_min, max(v_c_dv) AS c_max, min(ts) AS first_ts, max(ts) AS last_ts
         FROM read_parquet({sql_str_list(group)})
-        WHERE coalesce(v_a_dv, v_b_dv, v_c_dv) IS NOT NULL
+        WHERE {where} AND coalesce(v_a_dv, v_b_dv, v_c_dv) IS NOT NULL
         GROUP BY installation_id, CAST(ts AS DATE)
         ORDER BY installation_id, day"""
         if k == 0:
