@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from assistant.i18n import (
@@ -43,7 +43,7 @@ from assistant.render import (
     render_one,
 )
 from assistant.render_detail import as_decimal, detail_text, step_value
-from assistant.slots import KWH_PRICE, extract_appliance, generation_asked
+from assistant.slots import KWH_PRICE, extract_appliance, extract_threshold, generation_asked
 from assistant.text import normalize
 from knowledge.sentences import rank_sentences, split_sentences
 from tools.types import ToolResult
@@ -92,11 +92,6 @@ class Cues:
 
 
 _NUM_WORDS = {"duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5}
-_THRESHOLD = re.compile(
-    r"\b(?P<dir>passar d[eo]s?|passa d[eo]s?|passou d[eo]s?|ultrapassar|ultrapassou|mais d[eo]|acima d[eo]s?|chegar a|chega a|"
-    r"abaixo d[eo]s?|menos d[eo]|ficar abaixo d[eo]s?|fica abaixo d[eo]s?|ficar em menos d[eo])\s*"
-    r"(?:r\$\s*)?(?P<num>\d{2,6}(?:[.,]\d{1,2})?)\s*(?P<unit>kwh|reais|conto|pila|r\$)?"
-)
 _DEFINE = re.compile(
     r"\b(o que (e|significa|quer dizer|seria|seriam|sao)|que e (isso|esse|essa)|significa|quer dizer|"
     r"taxa de que|cobranca de que|(e|sao) o que|o que vem a ser|pra que serve|para que serve|"
@@ -130,16 +125,10 @@ _LINES = (
 def read_cues(text: str) -> Cues:
     """Answer cues of a message (normalised: lowercase, no accents, WhatsApp spelling expanded)."""
     s = normalize(text)
-    raw = text.lower()
-    threshold, kwh, below = None, False, False
-    m = _THRESHOLD.search(s) or _THRESHOLD.search(raw)
-    if m:
-        try:
-            threshold = Decimal(m.group("num").replace(".", "").replace(",", "."))
-        except InvalidOperation:
-            threshold = None
-        kwh = m.group("unit") == "kwh"
-        below = bool(re.match(r"(abaixo|menos|fica|ficar)", m.group("dir")))
+    asked = extract_threshold(text)  # the one reader of "passa de 250?", also the dialogue's slot
+    threshold = Decimal(str(asked["value"])) if asked else None
+    kwh = asked is not None and asked["unit"] == "kWh"
+    below = asked is not None and asked["direction"] == "below"
     line = next((key for key, pat in _LINES if re.search(pat, s)), None)
     define = bool(_DEFINE.search(s))
     if line is None and define and _KWH_TERM.search(s):

@@ -175,8 +175,8 @@ def flag_month(period: Any, today: dt.date) -> str | None:
 
 
 _THRESHOLD = re.compile(
-    r"\b(?:passar|passa|ultrapassar|ultrapassa|chegar|chega|estourar|estoura|mais|menos|abaixo|acima|baixo|cima|"
-    r"maior|menor|superar|supera)\b(?:\s+\w+){0,2}?\s+(?:de|dos|das|a|que|do|da)?\s*(?:r\$\s*)?(\d{1,5}(?:[.,]\d{1,2})?)"
+    r"\b(?:passar|passa|passou|ultrapassar|ultrapassa|ultrapassou|chegar|chega|estourar|estoura|mais|menos|abaixo|acima|baixo|cima|"
+    r"maior|menor|superar|supera)\b(?:\s+\w+){0,2}?\s+(?:de|dos|das|a|que|do|da)?\s*(?:r\$\s*)?(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,5}(?:[.,]\d{1,2})?)(?![\d.]\d)"
     r"\s*(kwh|reais|real|conto|pila|r\$)?"
 )
 
@@ -188,7 +188,10 @@ def extract_threshold(text: str) -> dict[str, Any] | None:
     m = _THRESHOLD.search(s)
     if not m:
         return None
-    value = float(m.group(1).replace(".", "").replace(",", ".")) if "," in m.group(1) else float(m.group(1))
+    num = m.group(1)
+    # "1.250" and "1.250,90": the dot groups thousands; "250,90" and "250.90": a decimal part
+    grouped = "," in num or re.fullmatch(r"\d{1,3}(?:\.\d{3})+", num) is not None
+    value = float(num.replace(".", "").replace(",", ".")) if grouped else float(num)
     unit = "kWh" if m.group(2) == "kwh" else "R$"
     below = bool(re.search(r"\b(?:menos|abaixo|baixo|menor)\b", m.group(0)))
     return {"value": value, "unit": unit, "direction": "below" if below else "above"}

@@ -195,6 +195,12 @@ def test_threshold_of_a_yes_no_question() -> None:
     assert extract_threshold("será que passa de 300 reais?") == {"value": 300.0, "unit": "R$", "direction": "above"}
     assert extract_threshold("fico abaixo de 150 kwh esse mes?") == {"value": 150.0, "unit": "kWh", "direction": "below"}
     assert extract_threshold("quanto consumi ontem?") is None
+    # the bill's yes/no reads the same slot: a past "passou de", Brazilian thousands, no absurd number
+    assert extract_threshold("minha conta passou de 250 reais?") == {"value": 250.0, "unit": "R$", "direction": "above"}
+    assert extract_threshold("vai passar de 1.250 reais?") == {"value": 1250.0, "unit": "R$", "direction": "above"}
+    assert extract_threshold("fica abaixo de R$ 1.250,50?") == {"value": 1250.5, "unit": "R$", "direction": "below"}
+    assert extract_threshold("passa de 250.90?") == {"value": 250.9, "unit": "R$", "direction": "above"}
+    assert extract_threshold("passa de 99999999999?") is None
 
 
 # ------------------------------------------------------------------ dialogue state
