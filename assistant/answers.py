@@ -901,6 +901,13 @@ def _hours(x: Any) -> str:
     return fmt_value(x, "h")
 
 
+#: "qual o limite de DIC da minha casa?", "quanto tempo sem luz dá direito a compensação?"
+_LIMITS_ASKED = re.compile(
+    r"\bqual (?:e )?(?:o |os )?limites?\b|\bquanto tempo\b.{0,40}\bdireito\b|\bquantas horas\b.{0,40}\bdireito\b|"
+    r"\bdireito a (?:desconto|compensa\w*)\b.{0,30}\b(?:quanto tempo|quantas horas|depois de quanto)\b"
+)
+
+
 @composer("continuity_indicators")
 def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -> Answer | None:
     v = _v(result)
@@ -947,9 +954,7 @@ def _continuity(result: ToolResult[Any], cues: Cues, slots: Mapping[str, Any]) -
             out.append(t("answer.continuity.yesterday_none", day=format_date(yday)))
     violated = bool(target.get("violated"))
     nxt = t("answer.next.damage") if cues.damage else t("answer.next.continuity_indicators")
-    if re.search(r"\bqual (?:e )?(?:o |os )?limites?\b|\bquanto tempo\b.{0,40}\bdireito\b|\bquantas horas\b.{0,40}\bdireito\b|"
-                 r"\bdireito a (?:desconto|compensa\w*)\b.{0,30}\b(?:quanto tempo|quantas horas|depois de quanto)\b", cues.norm):
-        # "qual o limite de DIC da minha casa?", "quanto tempo sem luz dá direito a compensação?": the limits first
+    if _LIMITS_ASKED.search(cues.norm):  # the limits first
         out.insert(0, t("answer.continuity.limits", **f))
     lo, hi = str(v.get("asked_start") or ""), str(v.get("asked_end") or "")
     if lo and hi and not cues.limit and not cues.yesterday and (lo[:7] != hi[:7] or (lo != hi and lo[8:] != "01")):
